@@ -1,0 +1,201 @@
+// The program's composition root: parses the command line, opens the database, builds the services and hands them
+// to the front end that was asked for (command-line actions or the HTTP endpoint).
+
+#include "apiserver.h"
+#include "database.h"
+#include "demodata.h"
+#include "keyservice.h"
+#include "migrations.h"
+#include "signalwatcher.h"
+#include "tokenstore.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QHostAddress>
+#include <QTimer>
+
+#include <cstdio>
+#include <optional>
+
+using namespace aether;
+
+namespace {
+
+void printLine(FILE *stream, const QString &text)
+{
+    std::fputs(qUtf8Printable(text), stream);
+    std::fputc('\n', stream);
+    std::fflush(stream);
+}
+
+int fail(const QString &text)
+{
+    printLine(stderr, QStringLiteral("aether-console: ") + text);
+    return 1;
+}
+
+struct ListenAddress {
+    QHostAddress address;
+    quint16 port = 0;
+};
+
+std::optional<ListenAddress> parseListen(const QString &text)
+{
+    const qsizetype colon = text.lastIndexOf(u':');
+    QString host = colon < 0 ? QStringLiteral("127.0.0.1") : text.left(colon);
+    const QString portText = colon < 0 ? text : text.mid(colon + 1);
+    bool ok = false;
+    const uint port = portText.toUInt(&ok);
+    if (!ok || port > 65535)
+        return std::nullopt;
+    if (host.startsWith(u'[') && host.endsWith(u']'))
+        host = host.mid(1, host.size() - 2);
+    if (host.isEmpty())
+        host = QStringLiteral("127.0.0.1");
+    ListenAddress listen;
+    listen.port = quint16(port);
+    if (host == u"localhost")
+        listen.address = QHostAddress(QHostAddress::LocalHost);
+    else if (!listen.address.setAddress(host))
+        return std::nullopt;
+    return listen;
+}
+
+QString urlHost(const QHostAddress &address)
+{
+    return address.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + address.toString() + u']' : address.toString();
+}
+
+int listTokens(TokenStore &tokens)
+{
+    Result<QList<TokenInfo>> list = tokens.list();
+    if (!list)
+        return fail(list.error().detail);
+    printLine(stdout, QStringLiteral("%1  %2  %3  %4").arg(QStringLiteral("NAME"), -24).arg(QStringLiteral("ROLE"), -8)
+                          .arg(QStringLiteral("CREATED"), -32).arg(QStringLiteral("LAST USED")));
+    for (const TokenInfo &t : list.value()) {
+        printLine(stdout, QStringLiteral("%1  %2  %3  %4")
+                              .arg(t.name, -24)
+                              .arg(roleToString(t.role), -8)
+                              .arg(t.createdAt.toIsoString(), -32)
+                              .arg(t.lastUsedAt ? t.lastUsedAt->toIsoString() : QStringLiteral("never")));
+    }
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("aether-console"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(AETHER_CONSOLE_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Aether Console: administration of per-key adaptive concurrency for an LLM API gateway."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption serve(QStringLiteral("serve"), QStringLiteral("Run the HTTP endpoint without a window."));
+    const QCommandLineOption database(
+        QStringLiteral("database"),
+        QStringLiteral("Database: a file path, sqlite:///abs/path or postgresql://user:password@host:port/dbname "
+                       "(default: $AETHER_CONSOLE_DATABASE, else the embedded SQLite file)."),
+        QStringLiteral("url"));
+    const QCommandLineOption listen(QStringLiteral("listen"),
+                                    QStringLiteral("Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any)."),
+                                    QStringLiteral("host:port"), QStringLiteral("127.0.0.1:8087"));
+    const QCommandLineOption createToken(QStringLiteral("create-token"),
+                                         QStringLiteral("Create an API token and print it once."), QStringLiteral("name"));
+    const QCommandLineOption role(QStringLiteral("role"),
+                                  QStringLiteral("Role of a new token: admin, viewer or gateway (default admin)."),
+                                  QStringLiteral("role"), QStringLiteral("admin"));
+    const QCommandLineOption listTokensOption(QStringLiteral("list-tokens"), QStringLiteral("List the API tokens."));
+    const QCommandLineOption revokeToken(QStringLiteral("revoke-token"), QStringLiteral("Revoke an API token."),
+                                         QStringLiteral("name"));
+    const QCommandLineOption demo(QStringLiteral("demo"),
+                                  QStringLiteral("Fill an empty database with demo providers, endpoints and keys."));
+    const QCommandLineOption demoKeys(QStringLiteral("demo-keys"),
+                                      QStringLiteral("Number of keys --demo creates (default 40)."), QStringLiteral("n"),
+                                      QStringLiteral("40"));
+    parser.addOptions({serve, database, listen, createToken, role, listTokensOption, revokeToken, demo, demoKeys});
+    parser.process(app);
+
+    QString url = parser.value(database);
+    if (url.isEmpty())
+        url = qEnvironmentVariable("AETHER_CONSOLE_DATABASE");
+    Result<DatabaseLocation> location =
+        url.isEmpty() ? Result<DatabaseLocation>(DatabaseLocation::defaultLocation()) : DatabaseLocation::parse(url);
+    if (!location)
+        return fail(QStringLiteral("invalid --database: %1").arg(location.error().detail));
+
+    Database db(location.value());
+    if (const Status opened = db.open(); !opened)
+        return fail(QStringLiteral("cannot open the database %1: %2")
+                        .arg(location.value().displayName(), opened.error().detail));
+    if (const Status migrated = Migrations(db).run(); !migrated)
+        return fail(QStringLiteral("cannot prepare the database %1: %2")
+                        .arg(location.value().displayName(), migrated.error().detail));
+
+    TokenStore tokens(db, qEnvironmentVariable("AETHER_CONSOLE_TOKEN"));
+    KeyService keys(db);
+
+    if (parser.isSet(createToken)) {
+        const std::optional<Role> newRole = roleFromString(parser.value(role));
+        if (!newRole)
+            return fail(QStringLiteral("unknown role \"%1\": use admin, viewer or gateway").arg(parser.value(role)));
+        Result<NewToken> token = tokens.create(parser.value(createToken), *newRole);
+        if (!token)
+            return fail(token.error().detail);
+        printLine(stdout, QStringLiteral("Created %1 token \"%2\". It is shown only once:")
+                              .arg(roleToString(*newRole), token.value().info.name));
+        printLine(stdout, token.value().secret);
+        return 0;
+    }
+    if (parser.isSet(listTokensOption))
+        return listTokens(tokens);
+    if (parser.isSet(revokeToken)) {
+        if (const Status revoked = tokens.revoke(parser.value(revokeToken)); !revoked)
+            return fail(revoked.error().detail);
+        printLine(stdout, QStringLiteral("Revoked token \"%1\".").arg(parser.value(revokeToken)));
+        return 0;
+    }
+    if (parser.isSet(demo)) {
+        bool ok = false;
+        const int count = parser.value(demoKeys).toInt(&ok);
+        if (!ok || count < 1)
+            return fail(QStringLiteral("--demo-keys takes a positive number"));
+        Result<DemoSize> filled = DemoData(db).fill(count);
+        if (filled)
+            printLine(stderr, QStringLiteral("Demo data: %1 providers, %2 endpoints, %3 keys.")
+                                  .arg(filled.value().providers)
+                                  .arg(filled.value().endpoints)
+                                  .arg(filled.value().keys));
+        else if (filled.error().code == ErrorCode::Conflict)
+            printLine(stderr, QStringLiteral("Demo data not added: %1.").arg(filled.error().detail));
+        else
+            return fail(filled.error().detail);
+    }
+    if (!parser.isSet(serve)) {
+        printLine(stdout, QStringLiteral("Database ready: %1. Start the HTTP endpoint with --serve.")
+                              .arg(location.value().displayName()));
+        return 0;
+    }
+
+    const std::optional<ListenAddress> address = parseListen(parser.value(listen));
+    if (!address)
+        return fail(QStringLiteral("invalid --listen \"%1\": use HOST:PORT").arg(parser.value(listen)));
+    http::ApiServer server(db, keys, tokens);
+    Result<quint16> port = server.listen(address->address, address->port);
+    if (!port)
+        return fail(port.error().detail);
+
+    SignalWatcher watcher;
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &app, [&](int) {
+        // Stop accepting, let the event loop send what was answered, then leave.
+        server.stopListening();
+        QTimer::singleShot(200, &app, &QCoreApplication::quit);
+    });
+    printLine(stdout, QStringLiteral("Listening on http://%1:%2").arg(urlHost(address->address)).arg(port.value()));
+    return app.exec();
+}

@@ -1,0 +1,225 @@
+#include "database.h"
+
+#include <QAtomicInteger>
+#include <QDir>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QSqlDriver>
+#include <QSqlError>
+
+Q_LOGGING_CATEGORY(lcDatabase, "aether.database")
+
+namespace aether {
+
+namespace {
+
+QString nextConnectionName()
+{
+    static QAtomicInteger<quint64> counter;
+    return QStringLiteral("aether-console-%1").arg(counter.fetchAndAddRelaxed(1));
+}
+
+// How long a failed reconnect keeps later requests from trying again, so an outage costs each request little.
+constexpr int reconnectBackoffMs = 500;
+
+} // namespace
+
+Database::Database(DatabaseLocation location)
+    : m_location(std::move(location))
+    , m_dialect(m_location.kind)
+    , m_connectionName(nextConnectionName())
+{
+}
+
+Database::~Database()
+{
+    close();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+void Database::close()
+{
+    qDeleteAll(m_statements);
+    m_statements.clear();
+    if (QSqlDatabase::contains(m_connectionName)) {
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        db.close();
+    }
+    m_open = false;
+}
+
+Status Database::open()
+{
+    if (m_lost && m_lastConnectAttempt.isValid() && m_lastConnectAttempt.elapsed() < reconnectBackoffMs)
+        return Error::unavailable(QStringLiteral("database connection lost; waiting before reconnecting"));
+    close();
+    m_lastConnectAttempt.start();
+
+    const bool postgres = m_dialect.isPostgres();
+    const QString driver = postgres ? QStringLiteral("QPSQL") : QStringLiteral("QSQLITE");
+    if (!QSqlDatabase::isDriverAvailable(driver))
+        return Error::failure(QStringLiteral("the Qt SQL driver %1 is not installed").arg(driver));
+
+    QSqlDatabase db = QSqlDatabase::contains(m_connectionName) ? QSqlDatabase::database(m_connectionName, false)
+                                                               : QSqlDatabase::addDatabase(driver, m_connectionName);
+    if (postgres) {
+        db.setHostName(m_location.host);
+        db.setPort(m_location.port);
+        db.setUserName(m_location.user);
+        db.setPassword(m_location.password);
+        db.setDatabaseName(m_location.databaseName);
+        db.setConnectOptions(m_location.options);
+    } else {
+        if (m_location.path != u":memory:") {
+            const QFileInfo file(m_location.path);
+            if (!QDir().mkpath(file.absolutePath()))
+                return Error::unavailable(QStringLiteral("cannot create the folder %1").arg(file.absolutePath()));
+        }
+        db.setDatabaseName(m_location.path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    }
+    if (!db.open()) {
+        m_lost = true;
+        return Error::unavailable(db.lastError().text());
+    }
+    m_open = true;
+    m_lost = false;
+
+    const QStringList setup = postgres ? QStringList{QStringLiteral("SET TIME ZONE 'UTC'")}
+                                       : QStringList{QStringLiteral("PRAGMA journal_mode=WAL"),
+                                                     QStringLiteral("PRAGMA synchronous=NORMAL"),
+                                                     QStringLiteral("PRAGMA foreign_keys=ON"),
+                                                     QStringLiteral("SELECT count(*) FROM sqlite_master")};
+    for (const QString &sql : setup) {
+        QSqlQuery query(db);
+        if (!query.exec(sql)) {
+            const QString text = query.lastError().text();
+            close();
+            m_lost = true;
+            if (!postgres && query.lastError().nativeErrorCode() == u"26")
+                return Error::failure(QStringLiteral("%1 is not an SQLite database").arg(m_location.path));
+            return Error::unavailable(text);
+        }
+    }
+    return Done{};
+}
+
+Status Database::ping()
+{
+    return run<Done>([this]() -> Status {
+        Result<SqlStatement> st = exec(QStringLiteral("SELECT 1"));
+        if (!st)
+            return st.error();
+        return Done{};
+    });
+}
+
+Error Database::classify(const QSqlError &error)
+{
+    const QString text = error.text();
+    if (error.type() == QSqlError::ConnectionError)
+        return Error::unavailable(text);
+    if (m_dialect.isPostgres()) {
+        // A statement error may be a lost connection; run() checks with a fresh query once the transaction is over.
+        return Error::failure(text);
+    }
+    // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CANTOPEN: the file cannot be used right now.
+    static const QStringList unavailableCodes{QStringLiteral("5"), QStringLiteral("6"), QStringLiteral("10"),
+                                              QStringLiteral("14")};
+    const QString code = error.nativeErrorCode();
+    for (const QString &candidate : unavailableCodes) {
+        if (code == candidate || code.startsWith(candidate + u' '))
+            return Error::unavailable(text);
+    }
+    return Error::failure(text);
+}
+
+bool Database::shouldRetry(const Error &error)
+{
+    if (error.code == ErrorCode::StorageUnavailable && m_lost)
+        return true;
+    if (error.code != ErrorCode::StorageFailure || !m_dialect.isPostgres())
+        return false;
+    // Was it the connection? Ask the server with a statement of its own, outside any transaction.
+    QSqlQuery probe(QSqlDatabase::database(m_connectionName, false));
+    if (probe.exec(QStringLiteral("SELECT 1")))
+        return false;
+    qCWarning(lcDatabase) << "database connection lost:" << error.detail;
+    m_lost = true;
+    return true;
+}
+
+Result<SqlStatement> Database::exec(const QString &sql, const QVariantList &binds)
+{
+    QSqlQuery *query = m_statements.value(sql);
+    if (!query) {
+        query = new QSqlQuery(QSqlDatabase::database(m_connectionName, false));
+        query->setForwardOnly(true);
+        if (!query->prepare(sql)) {
+            const Error error = classify(query->lastError());
+            delete query;
+            if (m_dialect.isPostgres() && error.code == ErrorCode::StorageFailure && !shouldRetry(error))
+                return error;
+            return m_lost ? Error::unavailable(error.detail) : error;
+        }
+        m_statements.insert(sql, query);
+    }
+    for (int i = 0; i < binds.size(); ++i)
+        query->bindValue(i, binds.at(i));
+    if (!query->exec()) {
+        const Error error = classify(query->lastError());
+        query->finish();
+        return error;
+    }
+    return SqlStatement(query);
+}
+
+Status Database::execRaw(const QString &sql)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    if (!query.exec(sql))
+        return classify(query.lastError());
+    return Done{};
+}
+
+Status Database::beginTransaction(Mode mode)
+{
+    return execRaw(mode == Mode::Write ? m_dialect.beginWrite() : QStringLiteral("BEGIN"));
+}
+
+Status Database::commit()
+{
+    const Status status = execRaw(QStringLiteral("COMMIT"));
+    if (!status)
+        rollback();
+    return status;
+}
+
+void Database::rollback()
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.exec(QStringLiteral("ROLLBACK"));
+}
+
+std::optional<QByteArray> Database::changeStamp()
+{
+    if (!m_open || m_lost)
+        return std::nullopt;
+    // SQLite: data_version moves when another connection (or process) commits; our own commits are counted here.
+    // PostgreSQL: every new row version carries a newer xmin, so the count and sum of xmin change with any
+    // insert, update or delete of provider_api_keys.
+    const QString sql = m_dialect.isPostgres()
+                            ? QStringLiteral("SELECT count(*), coalesce(sum(CAST(CAST(xmin AS text) AS bigint)), 0) "
+                                             "FROM provider_api_keys")
+                            : QStringLiteral("PRAGMA data_version");
+    Result<SqlStatement> st = exec(sql);
+    if (!st || !st.value().next())
+        return std::nullopt;
+    QByteArray stamp = st.value().value(0).toByteArray();
+    if (m_dialect.isPostgres())
+        stamp += ':' + st.value().value(1).toByteArray();
+    stamp += '/' + QByteArray::number(m_localWrites);
+    return stamp;
+}
+
+} // namespace aether

@@ -1,0 +1,134 @@
+#pragma once
+
+#include "databaselocation.h"
+#include "error.h"
+#include "sqldialect.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QVariantList>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace aether {
+
+// One executed statement. Holds a prepared query from the connection's statement cache and releases it (finish())
+// when it goes out of scope, so SQLite read snapshots are never held longer than the caller needs them.
+class SqlStatement {
+public:
+    explicit SqlStatement(QSqlQuery *query) : m_query(query) {}
+    SqlStatement(SqlStatement &&other) noexcept : m_query(std::exchange(other.m_query, nullptr)) {}
+    SqlStatement &operator=(SqlStatement &&) = delete;
+    ~SqlStatement()
+    {
+        if (m_query)
+            m_query->finish();
+    }
+    bool next() { return m_query->next(); }
+    QVariant value(int column) const { return m_query->value(column); }
+    bool isNull(int column) const { return m_query->isNull(column); }
+    int rowsAffected() const { return m_query->numRowsAffected(); }
+
+private:
+    QSqlQuery *m_query;
+};
+
+// A connection to the console's database, used from one thread. It prepares and caches statements, runs
+// transactions, notices a lost connection and reconnects by itself (so an outage turns into
+// ErrorCode::StorageUnavailable and recovers without a restart).
+class Database {
+public:
+    explicit Database(DatabaseLocation location);
+    ~Database();
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    const DatabaseLocation &location() const { return m_location; }
+    const SqlDialect &dialect() const { return m_dialect; }
+
+    // Connects (and for SQLite creates the file and switches it to WAL). Safe to call again after a failure.
+    Status open();
+    void close();
+    bool isOpen() const { return m_open; }
+    // Cheap check that the database answers; reconnects when the connection was lost.
+    Status ping();
+
+    // Prepares (once per SQL text) and executes a statement with positional bound values.
+    Result<SqlStatement> exec(const QString &sql, const QVariantList &binds = {});
+    // Runs DDL or other unprepared SQL.
+    Status execRaw(const QString &sql);
+
+    enum class Mode { Read, Write };
+    // Runs fn inside one transaction (Write: the row lock discipline of SqlDialect). Commits when fn succeeds, rolls
+    // back otherwise. When the connection was lost, reconnects and runs fn once more.
+    template <typename T>
+    Result<T> transaction(Mode mode, const std::function<Result<T>()> &fn);
+    // Runs fn outside an explicit transaction, with the same reconnect-and-retry-once behaviour.
+    template <typename T>
+    Result<T> run(const std::function<Result<T>()> &fn);
+
+    // Changes whenever the data may have changed, in this process or in another one; std::nullopt when it cannot be
+    // told cheaply. Lets read caches stay exact.
+    std::optional<QByteArray> changeStamp();
+    // Called after this connection committed a write.
+    void noteLocalWrite() { ++m_localWrites; }
+
+private:
+    Status beginTransaction(Mode mode);
+    Status commit();
+    void rollback();
+    Error classify(const QSqlError &error);
+    bool shouldRetry(const Error &error);
+
+    DatabaseLocation m_location;
+    SqlDialect m_dialect;
+    QString m_connectionName;
+    bool m_open = false;
+    bool m_lost = false;
+    QElapsedTimer m_lastConnectAttempt;
+    QHash<QString, QSqlQuery *> m_statements;
+    quint64 m_localWrites = 0;
+};
+
+template <typename T>
+Result<T> Database::run(const std::function<Result<T>()> &fn)
+{
+    for (int attempt = 0;; ++attempt) {
+        if (!m_open || m_lost) {
+            const Status opened = open();
+            if (!opened)
+                return opened.error();
+        }
+        Result<T> result = fn();
+        if (!result && attempt == 0 && shouldRetry(result.error()))
+            continue;
+        return result;
+    }
+}
+
+template <typename T>
+Result<T> Database::transaction(Mode mode, const std::function<Result<T>()> &fn)
+{
+    return run<T>([&]() -> Result<T> {
+        const Status begun = beginTransaction(mode);
+        if (!begun)
+            return begun.error();
+        Result<T> result = fn();
+        if (!result) {
+            rollback();
+            return result;
+        }
+        const Status committed = commit();
+        if (!committed)
+            return committed.error();
+        if (mode == Mode::Write)
+            noteLocalWrite();
+        return result;
+    });
+}
+
+} // namespace aether

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <QString>
+#include <QVariant>
+
+#include <utility>
+#include <variant>
+
+namespace aether {
+
+// What went wrong in a core operation. Front ends map the code (and, for invalid input, the field and reason) to their
+// own presentation: the HTTP layer to a status and body, the GUI to translated text.
+enum class ErrorCode {
+    NotFound,           // the key (or token) does not exist
+    InvalidInput,       // field + reason say which value and why
+    StorageUnavailable, // the database cannot be reached now; retrying later may work
+    StorageFailure,     // the database answered with an error
+    Conflict,           // the operation cannot be done on this data (e.g. demo data into a non-empty store)
+};
+
+// Machine-readable reasons for ErrorCode::InvalidInput. They follow pydantic's error types where the seed's clients
+// already know them.
+namespace reason {
+inline const QString missing = QStringLiteral("missing");
+inline const QString greaterThanEqual = QStringLiteral("greater_than_equal");
+inline const QString lessThanEqual = QStringLiteral("less_than_equal");
+inline const QString requiredWhenFixed = QStringLiteral("required_when_fixed");
+inline const QString invalidValue = QStringLiteral("invalid_value");
+} // namespace reason
+
+struct Error {
+    ErrorCode code = ErrorCode::StorageFailure;
+    QString field;    // InvalidInput: the offending field
+    QString reason;   // InvalidInput: one of aether::reason
+    QVariant bound;   // InvalidInput: the limit that was crossed (ge / le)
+    QString detail;   // untranslated text for logs and diagnostics
+
+    static Error notFound(const QString &detail = {}) { return {ErrorCode::NotFound, {}, {}, {}, detail}; }
+    static Error invalid(const QString &field, const QString &reason, const QVariant &bound = {},
+                         const QString &detail = {})
+    {
+        return {ErrorCode::InvalidInput, field, reason, bound, detail};
+    }
+    static Error unavailable(const QString &detail) { return {ErrorCode::StorageUnavailable, {}, {}, {}, detail}; }
+    static Error failure(const QString &detail) { return {ErrorCode::StorageFailure, {}, {}, {}, detail}; }
+    static Error conflict(const QString &detail) { return {ErrorCode::Conflict, {}, {}, {}, detail}; }
+};
+
+// A value or an Error; the return type of every core operation.
+template <typename T>
+class Result {
+public:
+    Result(T value) : m_data(std::in_place_index<0>, std::move(value)) {}
+    Result(Error error) : m_data(std::in_place_index<1>, std::move(error)) {}
+
+    bool ok() const { return m_data.index() == 0; }
+    explicit operator bool() const { return ok(); }
+    const T &value() const { return std::get<0>(m_data); }
+    T &value() { return std::get<0>(m_data); }
+    T takeValue() { return std::move(std::get<0>(m_data)); }
+    const Error &error() const { return std::get<1>(m_data); }
+
+private:
+    std::variant<T, Error> m_data;
+};
+
+struct Done {};
+using Status = Result<Done>;
+
+} // namespace aether

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "timestamp.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+namespace aether {
+
+// Value types returned by KeyService. "Mode is derived, never stored": max_concurrent NULL means adaptive.
+
+struct KeyListItem {
+    QString id;
+    std::optional<QString> name;
+    QString endpointId;
+    std::optional<int> maxConcurrent;
+    std::optional<int> learnedMaxConcurrent;
+    qint64 concurrent429Count = 0;
+    qint64 rpm429Count = 0;
+
+    bool isAdaptive() const { return !maxConcurrent.has_value(); }
+    // Adaptive: the learned limit (may be unknown); fixed: the configured limit.
+    std::optional<int> effectiveLimit() const { return isAdaptive() ? learnedMaxConcurrent : maxConcurrent; }
+};
+
+struct ModeChange {
+    QString keyId;
+    bool isAdaptive = true;
+    std::optional<int> maxConcurrent;
+    std::optional<int> effectiveLimit; // adaptive: learned limit or none; fixed: max_concurrent
+};
+
+struct LimitChange {
+    QString keyId;
+    int maxConcurrent = 0;
+    bool wasAdaptive = false;
+};
+
+struct LearningReset {
+    QString keyId;
+};
+
+struct KeyStats {
+    QString keyId;
+    bool adaptiveMode = true;
+    std::optional<int> maxConcurrent;
+    int effectiveLimit = 0; // adaptive: learned limit, or the initial limit while nothing is learned
+    std::optional<int> learnedLimit;
+    qint64 concurrent429Count = 0;
+    qint64 rpm429Count = 0;
+    std::optional<Timestamp> last429At;
+    std::optional<QString> last429Type;
+    int adjustmentCount = 0;
+    QJsonArray recentAdjustments; // the last five stored records, oldest first
+};
+
+struct RecentAdjustment {
+    QString keyId;
+    std::optional<QString> keyName;
+    QJsonObject record; // as stored, including fields the console does not know
+};
+
+struct Summary {
+    qint64 totalAdaptiveKeys = 0;
+    qint64 totalConcurrent429Errors = 0;
+    qint64 totalRpm429Errors = 0;
+    qint64 totalAdjustments = 0;
+    QList<RecentAdjustment> recentAdjustments; // newest first, at most ten
+};
+
+// Who asked for a change; written to the audit log.
+struct Actor {
+    QString name; // e.g. "token:ops", "cli", "gui"
+};
+
+} // namespace aether

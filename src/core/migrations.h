@@ -1,0 +1,29 @@
+#pragma once
+
+#include "database.h"
+#include "error.h"
+
+namespace aether {
+
+// The console's versioned schema. Version 1 creates the gateway's three tables when the database has none (a fresh
+// SQLite file or an empty PostgreSQL database) and the console's own console_* tables. When provider_api_keys
+// already exists it belongs to a gateway: those tables are never created, altered or dropped.
+class Migrations {
+public:
+    static constexpr int latestVersion = 1;
+
+    explicit Migrations(Database &db) : m_db(db) {}
+
+    // Brings the schema to latestVersion; safe to run concurrently from several processes and to re-run.
+    Status run();
+    Result<int> currentVersion();
+    // True when the gateway tables were there before the console (an existing gateway database).
+    Result<bool> gatewayOwnsTables();
+
+private:
+    Status applyVersion1(bool gatewayTablesExist);
+
+    Database &m_db;
+};
+
+} // namespace aether

@@ -1,0 +1,123 @@
+#include "timestamp.h"
+
+#include <QDate>
+#include <QDateTime>
+
+namespace aether {
+
+namespace {
+
+constexpr qint64 usPerSecond = 1000000;
+constexpr qint64 secondsPerDay = 86400;
+
+bool readDigits(QStringView text, qsizetype &pos, int count, int &out)
+{
+    if (pos + count > text.size())
+        return false;
+    int value = 0;
+    for (int i = 0; i < count; ++i) {
+        const QChar c = text[pos + i];
+        if (!c.isDigit())
+            return false;
+        value = value * 10 + c.digitValue();
+    }
+    pos += count;
+    out = value;
+    return true;
+}
+
+} // namespace
+
+Timestamp Timestamp::now()
+{
+    return Timestamp(QDateTime::currentMSecsSinceEpoch() * 1000);
+}
+
+QString Timestamp::toIsoString() const
+{
+    qint64 seconds = m_us / usPerSecond;
+    qint64 micro = m_us % usPerSecond;
+    if (micro < 0) {
+        micro += usPerSecond;
+        --seconds;
+    }
+    qint64 days = seconds / secondsPerDay;
+    qint64 secOfDay = seconds % secondsPerDay;
+    if (secOfDay < 0) {
+        secOfDay += secondsPerDay;
+        --days;
+    }
+    const QDate date = QDate(1970, 1, 1).addDays(days);
+    QString out = QString::asprintf("%04d-%02d-%02dT%02d:%02d:%02d", date.year(), date.month(), date.day(),
+                                    int(secOfDay / 3600), int(secOfDay / 60 % 60), int(secOfDay % 60));
+    if (micro != 0)
+        out += QString::asprintf(".%06d", int(micro));
+    out += QStringLiteral("+00:00");
+    return out;
+}
+
+std::optional<Timestamp> Timestamp::parse(QStringView text)
+{
+    text = text.trimmed();
+    qsizetype pos = 0;
+    int year, month, day, hour = 0, minute = 0, second = 0;
+    if (!readDigits(text, pos, 4, year) || pos >= text.size() || text[pos++] != u'-' || !readDigits(text, pos, 2, month)
+        || pos >= text.size() || text[pos++] != u'-' || !readDigits(text, pos, 2, day))
+        return std::nullopt;
+    const QDate date(year, month, day);
+    if (!date.isValid())
+        return std::nullopt;
+    qint64 micro = 0;
+    if (pos < text.size() && (text[pos] == u'T' || text[pos] == u't' || text[pos] == u' ')) {
+        ++pos;
+        if (!readDigits(text, pos, 2, hour) || pos >= text.size() || text[pos++] != u':'
+            || !readDigits(text, pos, 2, minute))
+            return std::nullopt;
+        if (pos < text.size() && text[pos] == u':') {
+            ++pos;
+            if (!readDigits(text, pos, 2, second))
+                return std::nullopt;
+            if (pos < text.size() && (text[pos] == u'.' || text[pos] == u',')) {
+                ++pos;
+                int digits = 0;
+                while (pos < text.size() && text[pos].isDigit()) {
+                    if (digits < 6)
+                        micro = micro * 10 + text[pos].digitValue();
+                    ++digits;
+                    ++pos;
+                }
+                if (digits == 0)
+                    return std::nullopt;
+                for (int i = digits; i < 6; ++i)
+                    micro *= 10;
+            }
+        }
+    }
+    if (hour > 23 || minute > 59 || second > 60)
+        return std::nullopt;
+    qint64 offsetSeconds = 0;
+    if (pos < text.size()) {
+        const QChar sign = text[pos++];
+        if (sign == u'Z' || sign == u'z') {
+            // UTC
+        } else if (sign == u'+' || sign == u'-') {
+            int oh = 0, om = 0;
+            if (!readDigits(text, pos, 2, oh))
+                return std::nullopt;
+            if (pos < text.size() && text[pos] == u':')
+                ++pos;
+            if (pos < text.size() && !readDigits(text, pos, 2, om))
+                return std::nullopt;
+            offsetSeconds = (oh * 3600 + om * 60) * (sign == u'-' ? -1 : 1);
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (pos != text.size())
+        return std::nullopt;
+    const qint64 days = QDate(1970, 1, 1).daysTo(date);
+    const qint64 seconds = days * secondsPerDay + hour * 3600 + minute * 60 + second - offsetSeconds;
+    return Timestamp(seconds * usPerSecond + micro);
+}
+
+} // namespace aether

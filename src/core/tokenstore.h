@@ -1,0 +1,62 @@
+#pragma once
+
+#include "database.h"
+#include "error.h"
+#include "timestamp.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+namespace aether {
+
+enum class Role { Admin, Viewer, Gateway };
+
+std::optional<Role> roleFromString(QStringView text);
+QString roleToString(Role role);
+
+struct TokenInfo {
+    QString name;
+    Role role = Role::Admin;
+    Timestamp createdAt;
+    std::optional<Timestamp> lastUsedAt;
+};
+
+// Who presented a valid token.
+struct Caller {
+    QString name; // the token's name, or "environment" for AETHER_CONSOLE_TOKEN
+    Role role = Role::Admin;
+};
+
+struct NewToken {
+    TokenInfo info;
+    QString secret; // shown once, never stored
+};
+
+// API tokens for the HTTP endpoint. Only SHA-256 hashes are stored (console_tokens); a secret is shown once when
+// created. An extra admin token may come from the environment (AETHER_CONSOLE_TOKEN).
+class TokenStore {
+public:
+    explicit TokenStore(Database &db, QString environmentToken = {});
+
+    Result<NewToken> create(const QString &name, Role role);
+    Result<QList<TokenInfo>> list();
+    Status revoke(const QString &name);
+    // The caller owning this secret, std::nullopt for an unknown one. Hashes are compared in constant time.
+    Result<std::optional<Caller>> authenticate(QStringView secret);
+    Result<bool> hasAnyToken();
+
+    static QByteArray hash(QStringView secret);
+
+private:
+    void touch(const QByteArray &hashHex);
+
+    Database &m_db;
+    QByteArray m_environmentHash;
+    QHash<QByteArray, QElapsedTimer> m_lastTouched;
+};
+
+} // namespace aether

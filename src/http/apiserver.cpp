@@ -1,0 +1,383 @@
+#include "apiserver.h"
+
+#include "database.h"
+#include "keyservice.h"
+#include "modebody.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTcpServer>
+#include <QUrlQuery>
+
+#include <limits>
+
+namespace aether::http {
+
+namespace {
+
+using StatusCode = QHttpServerResponder::StatusCode;
+
+const QByteArray jsonMime = QByteArrayLiteral("application/json");
+
+QHttpServerResponse json(const QJsonObject &object, StatusCode status = StatusCode::Ok)
+{
+    return QHttpServerResponse(jsonMime, QJsonDocument(object).toJson(QJsonDocument::Compact), status);
+}
+
+QHttpServerResponse json(const QJsonArray &array, StatusCode status = StatusCode::Ok)
+{
+    return QHttpServerResponse(jsonMime, QJsonDocument(array).toJson(QJsonDocument::Compact), status);
+}
+
+// Body shapes A (http_error), B (invalid_request) and E (system_error).
+QHttpServerResponse errorBody(const char *type, const QString &message, StatusCode status)
+{
+    return json(QJsonObject{{QStringLiteral("error"), QJsonObject{{QStringLiteral("type"), QString::fromLatin1(type)},
+                                                                  {QStringLiteral("message"), message}}}},
+                status);
+}
+
+QHttpServerResponse detail(const char *text, StatusCode status)
+{
+    return json(QJsonObject{{QStringLiteral("detail"), QString::fromLatin1(text)}}, status);
+}
+
+QJsonValue optionalJson(const std::optional<int> &value)
+{
+    return value ? QJsonValue(*value) : QJsonValue(QJsonValue::Null);
+}
+
+QJsonValue optionalJson(const std::optional<QString> &value)
+{
+    return value ? QJsonValue(*value) : QJsonValue(QJsonValue::Null);
+}
+
+QByteArray headerValue(const QHttpServerRequest &request, const QByteArray &name)
+{
+    for (const auto &[key, value] : request.headers()) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+Language languageOf(const QHttpServerRequest &request)
+{
+    return languageFromAcceptLanguage(headerValue(request, QByteArrayLiteral("Accept-Language")));
+}
+
+QByteArray methodName(QHttpServerRequest::Method method)
+{
+    switch (method) {
+    case QHttpServerRequest::Method::Get:
+        return QByteArrayLiteral("GET");
+    case QHttpServerRequest::Method::Patch:
+        return QByteArrayLiteral("PATCH");
+    case QHttpServerRequest::Method::Delete:
+        return QByteArrayLiteral("DELETE");
+    case QHttpServerRequest::Method::Post:
+        return QByteArrayLiteral("POST");
+    case QHttpServerRequest::Method::Put:
+        return QByteArrayLiteral("PUT");
+    default:
+        return {};
+    }
+}
+
+// 422 body of FastAPI's query validation (shape D).
+QHttpServerResponse queryError(const char *type, const char *message, const QJsonValue &input,
+                               const QJsonObject &context = {})
+{
+    QJsonObject item{{QStringLiteral("type"), QString::fromLatin1(type)},
+                     {QStringLiteral("loc"), QJsonArray{QStringLiteral("query"), QStringLiteral("limit")}},
+                     {QStringLiteral("msg"), QString::fromLatin1(message)},
+                     {QStringLiteral("input"), input}};
+    if (!context.isEmpty())
+        item.insert(QStringLiteral("ctx"), context);
+    return json(QJsonObject{{QStringLiteral("detail"), QJsonArray{item}}}, StatusCode::UnprocessableEntity);
+}
+
+} // namespace
+
+ApiServer::ApiServer(Database &db, KeyService &keys, TokenStore &tokens, QObject *parent)
+    : QObject(parent)
+    , m_db(db)
+    , m_keys(keys)
+    , m_tokens(tokens)
+{
+    addRoutes();
+}
+
+void ApiServer::addRoutes()
+{
+    // Every path answers every method: a wrong method is a 405 with Allow, decided before authentication.
+    const QString base = QStringLiteral("/api/admin/adaptive");
+    m_server.route(base + u"/keys", [this](const QHttpServerRequest &r) { return listKeys(r); });
+    m_server.route(base + u"/keys/<arg>/mode",
+                   [this](const QString &id, const QHttpServerRequest &r) { return setMode(id, r); });
+    m_server.route(base + u"/keys/<arg>/stats",
+                   [this](const QString &id, const QHttpServerRequest &r) { return stats(id, r); });
+    m_server.route(base + u"/keys/<arg>/learning",
+                   [this](const QString &id, const QHttpServerRequest &r) { return resetLearning(id, r); });
+    m_server.route(base + u"/keys/<arg>/limit",
+                   [this](const QString &id, const QHttpServerRequest &r) { return setLimit(id, r); });
+    m_server.route(base + u"/summary", [this](const QHttpServerRequest &r) { return summary(r); });
+    m_server.route(QStringLiteral("/healthz"), [this](const QHttpServerRequest &r) { return health(r); });
+    m_server.setMissingHandler([](const QHttpServerRequest &, QHttpServerResponder &&responder) {
+        detail("Not Found", StatusCode::NotFound).write(std::move(responder));
+    });
+}
+
+Result<quint16> ApiServer::listen(const QHostAddress &address, quint16 port)
+{
+    if (!address.isLoopback()) {
+        Result<bool> anyToken = m_tokens.hasAnyToken();
+        if (!anyToken)
+            return anyToken.error();
+        if (!anyToken.value())
+            return Error::conflict(QStringLiteral("refusing to listen on %1 without any API token: create one with "
+                                                  "--create-token NAME or set AETHER_CONSOLE_TOKEN")
+                                       .arg(address.toString()));
+    }
+    const quint16 bound = m_server.listen(address, port);
+    if (bound == 0)
+        return Error::unavailable(QStringLiteral("cannot listen on %1:%2").arg(address.toString()).arg(port));
+    return bound;
+}
+
+void ApiServer::stopListening()
+{
+    for (QTcpServer *server : m_server.servers())
+        server->close();
+}
+
+std::optional<QHttpServerResponse> ApiServer::admit(const QHttpServerRequest &request, Method allowed, Access access,
+                                                    std::optional<Caller> *caller)
+{
+    const Language language = languageOf(request);
+    if (request.method() != allowed) {
+        QHttpServerResponse response = detail("Method Not Allowed", StatusCode::MethodNotAllowed);
+        response.setHeader(QByteArrayLiteral("Allow"), methodName(allowed));
+        return response;
+    }
+    const QByteArray authorization = headerValue(request, QByteArrayLiteral("Authorization")).trimmed();
+    const qsizetype space = authorization.indexOf(' ');
+    if (space <= 0 || authorization.left(space).compare("bearer", Qt::CaseInsensitive) != 0
+        || authorization.mid(space + 1).trimmed().isEmpty())
+        return errorBody("http_error", text(Message::MissingCredentials, language), StatusCode::Unauthorized);
+    const QString secret = QString::fromUtf8(authorization.mid(space + 1).trimmed());
+    Result<std::optional<Caller>> found = m_tokens.authenticate(secret);
+    if (!found)
+        return errorResponse(found.error(), language);
+    if (!found.value())
+        return errorBody("http_error", text(Message::InvalidToken, language), StatusCode::Unauthorized);
+    const Role role = found.value()->role;
+    const bool permitted = access == Access::Read ? role != Role::Gateway : role == Role::Admin;
+    if (!permitted)
+        return errorBody("http_error", text(Message::AdminRequired, language), StatusCode::Forbidden);
+    if (request.body().size() > maxBodyBytes)
+        return errorBody("http_error", text(Message::BodyTooLarge, language), StatusCode::PayloadTooLarge);
+    *caller = found.value();
+    return std::nullopt;
+}
+
+QHttpServerResponse ApiServer::errorResponse(const Error &error, Language language) const
+{
+    switch (error.code) {
+    case ErrorCode::NotFound:
+        return errorBody("http_error", text(Message::KeyNotFound, language), StatusCode::NotFound);
+    case ErrorCode::InvalidInput:
+        if (error.reason == reason::requiredWhenFixed)
+            return errorBody("http_error", text(Message::FixedLimitRequired, language), StatusCode::BadRequest);
+        return errorBody("invalid_request",
+                         fieldLabel(error.field, language) + QStringLiteral(": ")
+                             + validationReason(error.reason, error.bound, language),
+                         StatusCode::BadRequest);
+    case ErrorCode::StorageUnavailable:
+    case ErrorCode::StorageFailure:
+    case ErrorCode::Conflict:
+        qWarning("storage error: %s", qUtf8Printable(error.detail));
+        return errorBody("system_error", text(Message::DatabaseError, language), StatusCode::ServiceUnavailable);
+    }
+    return errorBody("system_error", text(Message::DatabaseError, language), StatusCode::ServiceUnavailable);
+}
+
+QHttpServerResponse ApiServer::listKeys(const QHttpServerRequest &request)
+{
+    std::optional<Caller> caller;
+    if (auto refused = admit(request, Method::Get, Access::Read, &caller))
+        return std::move(*refused);
+    const QString endpointId = request.query().queryItemValue(QStringLiteral("endpoint_id"), QUrl::FullyDecoded);
+    Result<QList<KeyListItem>> keys = m_keys.listAdaptiveKeys(endpointId);
+    if (!keys)
+        return errorResponse(keys.error(), languageOf(request));
+    QJsonArray array;
+    for (const KeyListItem &key : keys.value()) {
+        array.append(QJsonObject{{QStringLiteral("id"), key.id},
+                                 {QStringLiteral("name"), optionalJson(key.name)},
+                                 {QStringLiteral("endpoint_id"), key.endpointId},
+                                 {QStringLiteral("is_adaptive"), key.isAdaptive()},
+                                 {QStringLiteral("max_concurrent"), optionalJson(key.maxConcurrent)},
+                                 {QStringLiteral("effective_limit"), optionalJson(key.effectiveLimit())},
+                                 {QStringLiteral("learned_max_concurrent"), optionalJson(key.learnedMaxConcurrent)},
+                                 {QStringLiteral("concurrent_429_count"), key.concurrent429Count},
+                                 {QStringLiteral("rpm_429_count"), key.rpm429Count}});
+    }
+    return json(array);
+}
+
+QHttpServerResponse ApiServer::setMode(const QString &keyId, const QHttpServerRequest &request)
+{
+    std::optional<Caller> caller;
+    if (auto refused = admit(request, Method::Patch, Access::Write, &caller))
+        return std::move(*refused);
+    const Language language = languageOf(request);
+    // The seed looks the key up before it reads the body.
+    Result<bool> exists = m_keys.keyExists(keyId);
+    if (!exists)
+        return errorResponse(exists.error(), language);
+    if (!exists.value())
+        return errorResponse(Error::notFound(keyId), language);
+    const auto parsed = parseModeBody(request.body());
+    if (const auto *problem = std::get_if<BodyProblem>(&parsed)) {
+        switch (problem->kind) {
+        case BodyProblem::Kind::Empty:
+            return errorBody("http_error", text(Message::EmptyBody, language), StatusCode::BadRequest);
+        case BodyProblem::Kind::InvalidJson:
+            return errorBody("http_error", text(Message::InvalidJson, language), StatusCode::BadRequest);
+        case BodyProblem::Kind::Field:
+            const QString reasonText = validationReason(problem->reason, {}, language);
+            return errorBody("invalid_request",
+                             problem->field.isEmpty() ? reasonText
+                                                      : fieldLabel(problem->field, language) + u": " + reasonText,
+                             StatusCode::BadRequest);
+        }
+    }
+    const ModeRequest &body = std::get<ModeRequest>(parsed);
+    std::optional<int> fixedLimit;
+    if (body.fixedLimit)
+        fixedLimit = int(qBound(qint64(std::numeric_limits<int>::min()), *body.fixedLimit,
+                                  qint64(std::numeric_limits<int>::max())));
+    Result<ModeChange> change = m_keys.setMode(keyId, body.enabled, fixedLimit, Actor{u"token:" + caller->name});
+    if (!change)
+        return errorResponse(change.error(), language);
+    const ModeChange &c = change.value();
+    const QString message = c.isAdaptive ? text(Message::SwitchedToAdaptive, language)
+                                         : text(Message::SwitchedToFixed, language).arg(*c.maxConcurrent);
+    return json(QJsonObject{{QStringLiteral("message"), message},
+                            {QStringLiteral("key_id"), c.keyId},
+                            {QStringLiteral("is_adaptive"), c.isAdaptive},
+                            {QStringLiteral("max_concurrent"), optionalJson(c.maxConcurrent)},
+                            {QStringLiteral("effective_limit"), optionalJson(c.effectiveLimit)}});
+}
+
+QHttpServerResponse ApiServer::stats(const QString &keyId, const QHttpServerRequest &request)
+{
+    std::optional<Caller> caller;
+    if (auto refused = admit(request, Method::Get, Access::Read, &caller))
+        return std::move(*refused);
+    Result<KeyStats> result = m_keys.stats(keyId);
+    if (!result)
+        return errorResponse(result.error(), languageOf(request));
+    const KeyStats &s = result.value();
+    return json(QJsonObject{
+        {QStringLiteral("adaptive_mode"), s.adaptiveMode},
+        {QStringLiteral("max_concurrent"), optionalJson(s.maxConcurrent)},
+        {QStringLiteral("effective_limit"), s.effectiveLimit},
+        {QStringLiteral("learned_limit"), optionalJson(s.learnedLimit)},
+        {QStringLiteral("concurrent_429_count"), s.concurrent429Count},
+        {QStringLiteral("rpm_429_count"), s.rpm429Count},
+        {QStringLiteral("last_429_at"), s.last429At ? QJsonValue(s.last429At->toIsoString()) : QJsonValue()},
+        {QStringLiteral("last_429_type"), optionalJson(s.last429Type)},
+        {QStringLiteral("adjustment_count"), s.adjustmentCount},
+        {QStringLiteral("recent_adjustments"), s.recentAdjustments},
+    });
+}
+
+QHttpServerResponse ApiServer::resetLearning(const QString &keyId, const QHttpServerRequest &request)
+{
+    std::optional<Caller> caller;
+    if (auto refused = admit(request, Method::Delete, Access::Write, &caller))
+        return std::move(*refused);
+    const Language language = languageOf(request);
+    Result<LearningReset> reset = m_keys.resetLearning(keyId, Actor{u"token:" + caller->name});
+    if (!reset)
+        return errorResponse(reset.error(), language);
+    return json(QJsonObject{{QStringLiteral("message"), text(Message::LearningReset, language)},
+                            {QStringLiteral("key_id"), reset.value().keyId}});
+}
+
+QHttpServerResponse ApiServer::setLimit(const QString &keyId, const QHttpServerRequest &request)
+{
+    std::optional<Caller> caller;
+    if (auto refused = admit(request, Method::Patch, Access::Write, &caller))
+        return std::move(*refused);
+    const Language language = languageOf(request);
+    // FastAPI validates the query before the handler runs: 422 comes before the key lookup.
+    const QUrlQuery query = request.query();
+    if (!query.hasQueryItem(QStringLiteral("limit")))
+        return queryError("missing", "Field required", QJsonValue::Null);
+    const QStringList values = query.allQueryItemValues(QStringLiteral("limit"), QUrl::FullyDecoded);
+    const QString raw = values.isEmpty() ? QString() : values.last();
+    const std::optional<qint64> limit = parseIntegerString(raw);
+    if (!limit)
+        return queryError("int_parsing", "Input should be a valid integer, unable to parse string as an integer", raw);
+    if (*limit < KeyService::minFixedLimit)
+        return queryError("greater_than_equal", "Input should be greater than or equal to 1", raw,
+                          {{QStringLiteral("ge"), KeyService::minFixedLimit}});
+    if (*limit > KeyService::maxFixedLimit)
+        return queryError("less_than_equal", "Input should be less than or equal to 100", raw,
+                          {{QStringLiteral("le"), KeyService::maxFixedLimit}});
+    Result<LimitChange> change = m_keys.setFixedLimit(keyId, int(*limit), Actor{u"token:" + caller->name});
+    if (!change)
+        return errorResponse(change.error(), language);
+    const LimitChange &c = change.value();
+    return json(QJsonObject{{QStringLiteral("message"), text(Message::SetFixedLimit, language).arg(c.maxConcurrent)},
+                            {QStringLiteral("key_id"), c.keyId},
+                            {QStringLiteral("is_adaptive"), false},
+                            {QStringLiteral("max_concurrent"), c.maxConcurrent},
+                            {QStringLiteral("previous_mode"),
+                             c.wasAdaptive ? QStringLiteral("adaptive") : QStringLiteral("fixed")}});
+}
+
+QHttpServerResponse ApiServer::summary(const QHttpServerRequest &request)
+{
+    std::optional<Caller> caller;
+    if (auto refused = admit(request, Method::Get, Access::Read, &caller))
+        return std::move(*refused);
+    Result<Summary> result = m_keys.summary();
+    if (!result)
+        return errorResponse(result.error(), languageOf(request));
+    const Summary &s = result.value();
+    QJsonArray recent;
+    for (const RecentAdjustment &item : s.recentAdjustments) {
+        // {"key_id", "key_name", **record}: the record's own fields win, as in the seed.
+        QJsonObject merged{{QStringLiteral("key_id"), item.keyId},
+                           {QStringLiteral("key_name"), optionalJson(item.keyName)}};
+        for (auto it = item.record.begin(); it != item.record.end(); ++it)
+            merged.insert(it.key(), it.value());
+        recent.append(merged);
+    }
+    return json(QJsonObject{{QStringLiteral("total_adaptive_keys"), s.totalAdaptiveKeys},
+                            {QStringLiteral("total_concurrent_429_errors"), s.totalConcurrent429Errors},
+                            {QStringLiteral("total_rpm_429_errors"), s.totalRpm429Errors},
+                            {QStringLiteral("total_adjustments"), s.totalAdjustments},
+                            {QStringLiteral("recent_adjustments"), recent}});
+}
+
+QHttpServerResponse ApiServer::health(const QHttpServerRequest &request)
+{
+    if (request.method() != Method::Get) {
+        QHttpServerResponse response = detail("Method Not Allowed", StatusCode::MethodNotAllowed);
+        response.setHeader(QByteArrayLiteral("Allow"), QByteArrayLiteral("GET"));
+        return response;
+    }
+    if (m_db.ping())
+        return json(QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")}, {QStringLiteral("database"), QStringLiteral("ok")}});
+    return json(QJsonObject{{QStringLiteral("status"), QStringLiteral("degraded")},
+                            {QStringLiteral("database"), QStringLiteral("unavailable")}},
+                StatusCode::ServiceUnavailable);
+}
+
+} // namespace aether::http

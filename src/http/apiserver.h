@@ -1,0 +1,62 @@
+#pragma once
+
+#include "error.h"
+#include "messages.h"
+#include "tokenstore.h"
+
+#include <QHostAddress>
+#include <QHttpServer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponse>
+#include <QObject>
+
+#include <optional>
+
+namespace aether {
+class Database;
+class KeyService;
+} // namespace aether
+
+namespace aether::http {
+
+// The admin API of spec/api.md over QHttpServer. Each route parses its input, calls one KeyService operation and
+// renders the result; authentication, size limits, routing errors and the mapping of core errors to status codes and
+// bodies live here, in one place.
+class ApiServer : public QObject {
+    Q_OBJECT
+public:
+    static constexpr qsizetype maxBodyBytes = 64 * 1024;
+
+    ApiServer(Database &db, KeyService &keys, TokenStore &tokens, QObject *parent = nullptr);
+
+    // Starts listening; returns the bound port. Refuses a non-loopback address while no token exists.
+    Result<quint16> listen(const QHostAddress &address, quint16 port);
+    // Stops accepting connections; requests already received are answered.
+    void stopListening();
+
+private:
+    enum class Access { Read, Write };
+    using Method = QHttpServerRequest::Method;
+
+    void addRoutes();
+    // The checks every route makes before its own work: method (405), authentication (401/403), body size (413).
+    std::optional<QHttpServerResponse> admit(const QHttpServerRequest &request, Method allowed, Access access,
+                                             std::optional<Caller> *caller);
+
+    QHttpServerResponse listKeys(const QHttpServerRequest &request);
+    QHttpServerResponse setMode(const QString &keyId, const QHttpServerRequest &request);
+    QHttpServerResponse stats(const QString &keyId, const QHttpServerRequest &request);
+    QHttpServerResponse resetLearning(const QString &keyId, const QHttpServerRequest &request);
+    QHttpServerResponse setLimit(const QString &keyId, const QHttpServerRequest &request);
+    QHttpServerResponse summary(const QHttpServerRequest &request);
+    QHttpServerResponse health(const QHttpServerRequest &request);
+
+    QHttpServerResponse errorResponse(const Error &error, Language language) const;
+
+    Database &m_db;
+    KeyService &m_keys;
+    TokenStore &m_tokens;
+    QHttpServer m_server;
+};
+
+} // namespace aether::http

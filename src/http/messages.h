@@ -1,0 +1,37 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QVariant>
+
+namespace aether::http {
+
+// The endpoint answers in Chinese (the seed's language) unless the client's most preferred language is English.
+enum class Language { Chinese, English };
+
+Language languageFromAcceptLanguage(const QByteArray &header);
+
+// The texts of the admin API (spec/api.md), in both languages.
+enum class Message {
+    MissingCredentials,
+    InvalidToken,
+    AdminRequired,
+    KeyNotFound,
+    EmptyBody,
+    InvalidJson,
+    BodyTooLarge,
+    FixedLimitRequired,
+    DatabaseError,
+    SwitchedToAdaptive,
+    SwitchedToFixed,  // %1 = limit
+    SetFixedLimit,    // %1 = limit
+    LearningReset,
+};
+
+QString text(Message message, Language language);
+
+// Field labels and validation reasons as the seed's translate_pydantic_error renders them.
+QString fieldLabel(const QString &field, Language language);
+QString validationReason(const QString &reason, const QVariant &bound, Language language);
+
+} // namespace aether::http

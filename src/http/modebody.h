@@ -1,0 +1,33 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QVariant>
+
+#include <optional>
+#include <variant>
+
+namespace aether::http {
+
+// The body of PATCH /keys/{id}/mode after the seed's (pydantic's lax mode) coercions.
+struct ModeRequest {
+    bool enabled = true;
+    std::optional<qint64> fixedLimit;
+};
+
+// Why a body could not be read. Kind::Field carries a pydantic error type (missing, bool_type, bool_parsing, int_type,
+// int_parsing, int_from_float, dict_type) for the first offending field.
+struct BodyProblem {
+    enum class Kind { Empty, InvalidJson, Field };
+    Kind kind = Kind::InvalidJson;
+    QString field;
+    QString reason;
+};
+
+std::variant<ModeRequest, BodyProblem> parseModeBody(const QByteArray &body);
+
+// A query or body integer as pydantic reads it from a string: surrounding white space, an optional sign, digits, and
+// an optional fraction of zeros. std::nullopt when it is not such a string.
+std::optional<qint64> parseIntegerString(QStringView text);
+
+} // namespace aether::http
