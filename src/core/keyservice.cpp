@@ -93,7 +93,6 @@ Result<QList<KeyListItem>> KeyService::listAdaptiveKeys(const QString &endpointI
             sql += QStringLiteral(" AND endpoint_id = ?");
             binds << endpointId;
         }
-        sql += QStringLiteral(" ORDER BY id");
         Result<SqlStatement> st = m_db.exec(sql, binds);
         if (!st)
             return st.error();
@@ -285,21 +284,17 @@ Result<Summary> KeyService::summary()
 
 Result<Summary> KeyService::computeSummary()
 {
-    const bool pg = m_db.dialect().isPostgres();
-    // The JSON work runs inside the database: counting and picking the last records of 10,000 histories there is
-    // far cheaper than shipping and parsing them here.
-    const QString h = pg ? QStringLiteral("CAST(adjustment_history AS json)") : QStringLiteral("adjustment_history");
-    const QString isArray = pg ? QStringLiteral("json_typeof(%1) = 'array'").arg(h)
-                               : QStringLiteral("json_valid(%1) AND json_type(%1) = 'array'").arg(h);
-    const QString length = QStringLiteral("CASE WHEN %1 THEN json_array_length(%2) ELSE 0 END").arg(isArray, h);
-    const QString malformed = pg ? QStringLiteral("json_typeof(%1) NOT IN ('array', 'null')").arg(h)
-                                 : QStringLiteral("NOT (json_valid(%1) AND json_type(%1) IN ('array', 'null'))").arg(h);
+    const SqlDialect &sql = m_db.dialect();
+    const bool pg = sql.isPostgres();
+    static const QString h = QStringLiteral("adjustment_history");
+    const QString length = sql.jsonArrayLength(h);
+    const QString malformed = sql.jsonIsMalformed(h);
 
     Summary summary;
     Result<SqlStatement> totals = m_db.exec(
         QStringLiteral("SELECT count(*), coalesce(sum(coalesce(concurrent_429_count, 0)), 0), "
                        "coalesce(sum(coalesce(rpm_429_count, 0)), 0), coalesce(sum(%1), 0), "
-                       "coalesce(sum(CASE WHEN adjustment_history IS NOT NULL AND (%2) THEN 1 ELSE 0 END), 0) "
+                       "coalesce(sum(CASE WHEN %2 THEN 1 ELSE 0 END), 0) "
                        "FROM provider_api_keys WHERE max_concurrent IS NULL")
             .arg(length, malformed));
     if (!totals)
@@ -315,7 +310,7 @@ Result<Summary> KeyService::computeSummary()
     if (malformedCount > 0) {
         Result<SqlStatement> bad = m_db.exec(
             QStringLiteral("SELECT id FROM provider_api_keys WHERE max_concurrent IS NULL "
-                           "AND adjustment_history IS NOT NULL AND (%1)")
+                           "AND %1")
                 .arg(malformed));
         if (!bad)
             return bad.error();
@@ -325,13 +320,11 @@ Result<Summary> KeyService::computeSummary()
 
     // The last three records of each key, newest timestamp first (string order, a missing one counting as ""),
     // ties in key order and then in stored order, as the seed's stable sort gives them.
-    const QString element = pg ? QStringLiteral("(%1 -> (-t.k))").arg(h)
-                               : QStringLiteral("json_extract(adjustment_history, '$[#-' || t.k || ']')");
-    const QString elementIsObject = pg ? QStringLiteral("json_typeof(%1) = 'object'").arg(element)
-                                       : QStringLiteral("json_type(adjustment_history, '$[#-' || t.k || ']') = 'object'");
-    const QString timestamp = pg ? QStringLiteral("coalesce(%1 ->> 'timestamp', '') COLLATE \"C\"").arg(element)
-                                 : QStringLiteral("coalesce(CAST(json_extract(adjustment_history, '$[#-' || t.k || "
-                                                  "'].timestamp') AS TEXT), '')");
+    const QString element = sql.jsonElementFromEnd(h, QStringLiteral("t.k"));
+    const QString elementIsObject = pg ? QStringLiteral("json_typeof(CAST(%1 AS json)) = 'object'").arg(element)
+                                       : QStringLiteral("json_type(%1) = 'object'").arg(element);
+    const QString timestamp = pg ? QStringLiteral("coalesce(CAST(%1 AS json) ->> 'timestamp', '') COLLATE \"C\"").arg(element)
+                                 : QStringLiteral("coalesce(CAST(%1 ->> '$.timestamp' AS TEXT), '')").arg(element);
     const QString ks = pg ? QStringLiteral("(VALUES (1), (2), (3)) AS t(k)")
                           : QStringLiteral("(SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3) AS t");
     const QString recentSql =
@@ -339,7 +332,7 @@ Result<Summary> KeyService::computeSummary()
                        "WHERE max_concurrent IS NULL AND adjustment_history IS NOT NULL AND t.k <= (%3) "
                        "AND (CASE WHEN t.k <= (%3) THEN %4 ELSE false END) "
                        "ORDER BY %5 DESC, id, t.k DESC LIMIT %6")
-            .arg(pg ? QStringLiteral("CAST(%1 AS text)").arg(element) : element, ks, length, elementIsObject,
+            .arg(element, ks, length, elementIsObject,
                  timestamp)
             .arg(recentSummaryRecords);
     Result<SqlStatement> recent = m_db.exec(recentSql);

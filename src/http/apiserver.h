@@ -50,6 +50,7 @@ private:
     QHttpServerResponse setLimit(const QString &keyId, const QHttpServerRequest &request);
     QHttpServerResponse summary(const QHttpServerRequest &request);
     QHttpServerResponse health(const QHttpServerRequest &request);
+    static QHttpServerResponse version(const QHttpServerRequest &request);
 
     QHttpServerResponse errorResponse(const Error &error, Language language) const;
 

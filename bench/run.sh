@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Benchmark of the HTTP endpoint (see bench/README.md): fills a database with 10,000 keys, starts `--serve`, and
+# measures the admin routes with wrk next to the constant-JSON route /version of the same server (the ceiling).
+#   bench/run.sh [--backend sqlite|postgres] [--keys N] [--duration S] [--build DIR]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+backend=sqlite keys=10000 duration=10 build="$root/build"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --backend) backend=$2; shift 2 ;;
+    --keys) keys=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --build) build=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+command -v curl >/dev/null || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
+fi
+bin="$build/src/app/aether-console"
+[ -x "$bin" ] || { echo "build first: $bin missing" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/aether-bench.XXXXXX)
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  [ "$backend" = postgres ] && "$root/tests/pg/pgserver.sh" stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ "$backend" = postgres ]; then
+  "$root/tests/pg/pgserver.sh" start "$work/pg" >/dev/null
+  url="postgresql://postgres@/postgres?host=$work/pg"
+  psql_run() { psql -q -h "$work/pg" -U postgres -d postgres -c "$1"; }
+else
+  url="sqlite://$work/bench.sqlite"
+  psql_run() { sqlite3 "$work/bench.sqlite" "$1"; }
+fi
+
+"$bin" --database "$url" --demo --demo-keys "$keys" 2>/dev/null
+# /keys and /summary are measured over adaptive keys only: make every key adaptive.
+psql_run "UPDATE provider_api_keys SET max_concurrent = NULL" >/dev/null
+export AETHER_CONSOLE_TOKEN=bench-token
+"$bin" --database "$url" --serve --listen 127.0.0.1:0 >"$work/server.out" 2>"$work/server.err" &
+server_pid=$!
+for _ in $(seq 100); do grep -q Listening "$work/server.out" 2>/dev/null && break; sleep 0.1; done
+base=$(sed -n 's/^Listening on //p' "$work/server.out")
+[ -n "$base" ] || { cat "$work/server.err" >&2; exit 1; }
+auth="Authorization: Bearer $AETHER_CONSOLE_TOKEN"
+
+# Key ids for the per-key routes, cycled by a wrk script.
+curl -sf -H "$auth" "$base/api/admin/adaptive/keys" >"$work/keys.json"
+grep -o '"id":"[^"]*"' "$work/keys.json" | cut -d'"' -f4 | awk 'NR <= 1000' >"$work/ids"
+make_script() { # $1 = method, $2 = path suffix after the key id
+  {
+    echo 'local ids = {}'
+    echo "for line in io.lines(\"$work/ids\") do ids[#ids + 1] = line end"
+    echo 'local n = 0'
+    echo "wrk.method = \"$1\""
+    echo "wrk.headers[\"Authorization\"] = \"Bearer $AETHER_CONSOLE_TOKEN\""
+    echo 'request = function()'
+    echo '  n = n + 1'
+    echo "  return wrk.format(nil, \"/api/admin/adaptive/keys/\" .. ids[(n % #ids) + 1] .. \"$2\")"
+    echo 'end'
+  } >"$work/$1.lua"
+  echo "$work/$1.lua"
+}
+stats_script=$(make_script GET /stats)
+limit_script=$(make_script PATCH "/limit?limit=7")
+
+results="$work/results.md"
+printf '| route | connections | requests/s | p50 | p99 | of ceiling |\n|---|---|---|---|---|---|\n' >"$results"
+ceiling=
+measure() { # $1 label, $2 connections, $3.. wrk args
+  local label=$1 conns=$2; shift 2
+  local out rps p50 p99 share
+  out=$(wrk -t"$([ "$conns" -gt 1 ] && echo 2 || echo 1)" -c"$conns" -d"${duration}s" --latency "$@")
+  if echo "$out" | grep -q 'Non-2xx'; then echo "$out" >&2; echo "non-2xx answers for $label" >&2; exit 1; fi
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  if [ -z "$ceiling" ]; then ceiling=$rps; fi
+  share=$(awk -v a="$rps" -v b="$ceiling" 'BEGIN { printf "%.0f %%", 100 * a / b }')
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$conns" "$rps" "$p50" "$p99" "$share" | tee -a "$results"
+}
+measure "GET /version (ceiling)" 32 "$base/version"
+measure "GET /keys/{id}/stats" 32 -s "$stats_script" "$base"
+measure "PATCH /keys/{id}/limit" 32 -s "$limit_script" "$base"
+measure "GET /keys ($keys adaptive)" 32 -H "$auth" "$base/api/admin/adaptive/keys"
+measure "GET /keys ($keys adaptive)" 1 -H "$auth" "$base/api/admin/adaptive/keys"
+measure "GET /summary" 32 -H "$auth" "$base/api/admin/adaptive/summary"
+measure "GET /summary" 1 -H "$auth" "$base/api/admin/adaptive/summary"
+# The summary is cached while the data does not change; this row measures it while a writer keeps changing it
+# (every answer is computed afresh).
+(wrk -t1 -c1 -d"${duration}s" -s "$limit_script" "$base" >/dev/null 2>&1 &)
+measure "GET /summary, during writes" 1 -H "$auth" "$base/api/admin/adaptive/summary"
+sleep 1
+rss=$(awk '/VmRSS/ {print $2, $3}' "/proc/$server_pid/status")
+echo
+echo "backend: $backend, keys: $keys, duration per row: ${duration}s, server RSS after the run: $rss"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
+cp "$results" "$here/last-run-$backend.md"

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "databaselocation.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QTemporaryDir>
+
+#include <memory>
+
+namespace aether::test {
+
+// A fresh, empty database for one test on one backend: a new SQLite file in a temporary folder, or a new database on
+// the PostgreSQL server the suite started (env AETHER_TEST_PG, a URL of its maintenance database). Dropped afterwards.
+class TestDatabase {
+public:
+    explicit TestDatabase(const QByteArray &backend);
+    ~TestDatabase();
+
+    // "sqlite" and "postgres": the rows every storage test runs with.
+    static QList<QByteArray> backends();
+    // Adds a "backend" column and one row per backend to a Qt Test _data() function.
+    static void addBackendRows();
+
+    // False when the backend cannot be used here; skipReason() says why. Under CI a missing PostgreSQL is a failure,
+    // not a skip.
+    bool isReady() const { return m_ready; }
+    QString skipReason() const { return m_skipReason; }
+    bool mustNotSkip() const;
+
+    QString url() const { return m_url; }
+    DatabaseLocation location() const;
+    bool isPostgres() const { return m_backend == "postgres"; }
+    // Runs SQL on the test database through a separate connection (for set-up and checks behind the core's back).
+    bool execute(const QString &sql, QString *error = nullptr) const;
+
+private:
+    QByteArray m_backend;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_url;
+    QString m_adminUrl;
+    QString m_pgName;
+    bool m_ready = false;
+    QString m_skipReason;
+};
+
+} // namespace aether::test
+
+// Use at the start of a data-driven test: QFETCH the backend and create the database, or skip (fail under CI).
+#define AETHER_TEST_DATABASE(var)                                                                                      \
+    QFETCH(QByteArray, backend);                                                                                       \
+    aether::test::TestDatabase var(backend);                                                                           \
+    if (!var.isReady()) {                                                                                              \
+        if (var.mustNotSkip())                                                                                         \
+            QFAIL(qPrintable(var.skipReason()));                                                                       \
+        QSKIP(qPrintable(var.skipReason()));                                                                           \
+    }

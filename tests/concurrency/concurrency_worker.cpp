@@ -1,0 +1,150 @@
+// One writer of the concurrency test: performs N random mutations (mode, limit, reset) on a shared set of keys,
+// either directly through the core or through the HTTP endpoint, and prints one JSON line per operation with what it
+// asked for and what it was answered. Exit code 0 = every operation succeeded.
+
+#include "database.h"
+#include "keyservice.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QEventLoop>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QRandomGenerator>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace aether;
+
+namespace {
+
+struct Op {
+    QString key;
+    QString kind; // adaptive | fixed | limit | reset
+    int value = 0;
+};
+
+struct Outcome {
+    bool ok = false;
+    QString error;
+    QJsonValue maxConcurrent; // as answered
+};
+
+Outcome viaCore(KeyService &keys, const Op &op)
+{
+    Outcome out;
+    const Actor actor{QStringLiteral("worker")};
+    if (op.kind == u"adaptive" || op.kind == u"fixed") {
+        const bool adaptive = op.kind == u"adaptive";
+        auto r = keys.setMode(op.key, adaptive, adaptive ? std::nullopt : std::optional<int>(op.value), actor);
+        out.ok = r.ok();
+        if (r)
+            out.maxConcurrent = r.value().maxConcurrent ? QJsonValue(*r.value().maxConcurrent) : QJsonValue();
+        else
+            out.error = r.error().detail;
+    } else if (op.kind == u"limit") {
+        auto r = keys.setFixedLimit(op.key, op.value, actor);
+        out.ok = r.ok();
+        if (r)
+            out.maxConcurrent = r.value().maxConcurrent;
+        else
+            out.error = r.error().detail;
+    } else {
+        auto r = keys.resetLearning(op.key, actor);
+        out.ok = r.ok();
+        if (!r)
+            out.error = r.error().detail;
+    }
+    return out;
+}
+
+Outcome viaHttp(QNetworkAccessManager &nam, const QString &base, const QByteArray &token, const Op &op)
+{
+    QString path = base + QStringLiteral("/api/admin/adaptive/keys/") + op.key;
+    QByteArray verb = "PATCH";
+    QByteArray body;
+    if (op.kind == u"adaptive") {
+        path += QStringLiteral("/mode");
+        body = R"({"enabled":true})";
+    } else if (op.kind == u"fixed") {
+        path += QStringLiteral("/mode");
+        body = R"({"enabled":false,"fixed_limit":)" + QByteArray::number(op.value) + '}';
+    } else if (op.kind == u"limit") {
+        path += QStringLiteral("/limit?limit=") + QString::number(op.value);
+    } else {
+        path += QStringLiteral("/learning");
+        verb = "DELETE";
+    }
+    QNetworkRequest request{QUrl(path)};
+    request.setRawHeader("Authorization", "Bearer " + token);
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    QNetworkReply *reply = nam.sendCustomRequest(request, verb, body);
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(30000, &loop, &QEventLoop::quit);
+    loop.exec();
+    Outcome out;
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QByteArray answer = reply->readAll();
+    out.ok = reply->isFinished() && status == 200;
+    if (!out.ok)
+        out.error = QStringLiteral("HTTP %1: %2").arg(status).arg(QString::fromUtf8(answer));
+    const QJsonObject json = QJsonDocument::fromJson(answer).object();
+    out.maxConcurrent = json.value(QStringLiteral("max_concurrent"));
+    reply->deleteLater();
+    return out;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    const QCommandLineOption database(QStringLiteral("database"), QString(), QStringLiteral("url"));
+    const QCommandLineOption http(QStringLiteral("http"), QString(), QStringLiteral("base-url"));
+    const QCommandLineOption token(QStringLiteral("token"), QString(), QStringLiteral("token"));
+    const QCommandLineOption keysOption(QStringLiteral("keys"), QString(), QStringLiteral("id,id,..."));
+    const QCommandLineOption ops(QStringLiteral("ops"), QString(), QStringLiteral("n"), QStringLiteral("250"));
+    const QCommandLineOption seed(QStringLiteral("seed"), QString(), QStringLiteral("n"), QStringLiteral("1"));
+    parser.addOptions({database, http, token, keysOption, ops, seed});
+    parser.process(app);
+
+    const QStringList keyIds = parser.value(keysOption).split(u',', Qt::SkipEmptyParts);
+    QRandomGenerator rng(parser.value(seed).toUInt());
+    std::unique_ptr<Database> db;
+    std::unique_ptr<KeyService> keys;
+    QNetworkAccessManager nam;
+    const bool useHttp = parser.isSet(http);
+    if (!useHttp) {
+        db = std::make_unique<Database>(DatabaseLocation::parse(parser.value(database)).value());
+        if (!db->open()) {
+            std::fputs("cannot open database\n", stderr);
+            return 2;
+        }
+        keys = std::make_unique<KeyService>(*db);
+    }
+    static const char *const kinds[] = {"adaptive", "fixed", "limit", "reset"};
+    int failures = 0;
+    const int count = parser.value(ops).toInt();
+    for (int i = 0; i < count; ++i) {
+        Op op;
+        op.key = keyIds.at(rng.bounded(int(keyIds.size())));
+        op.kind = QString::fromLatin1(kinds[rng.bounded(4)]);
+        op.value = rng.bounded(1, 101);
+        const Outcome out = useHttp ? viaHttp(nam, parser.value(http), parser.value(token).toUtf8(), op)
+                                    : viaCore(*keys, op);
+        if (!out.ok)
+            ++failures;
+        const QJsonObject line{{QStringLiteral("key"), op.key},       {QStringLiteral("kind"), op.kind},
+                               {QStringLiteral("value"), op.value},   {QStringLiteral("ok"), out.ok},
+                               {QStringLiteral("error"), out.error},  {QStringLiteral("max_concurrent"), out.maxConcurrent}};
+        std::fputs(QJsonDocument(line).toJson(QJsonDocument::Compact).constData(), stdout);
+        std::fputc('\n', stdout);
+    }
+    std::fflush(stdout);
+    return failures == 0 ? 0 : 1;
+}

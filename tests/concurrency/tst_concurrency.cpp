@@ -1,0 +1,164 @@
+// Several processes mutate the same keys at once, some through the core and some through the HTTP endpoint. Every
+// operation must succeed (no deadlock, no "database is locked"), every answer must match what was committed, and
+// no update may be lost: each committed change leaves exactly one audit row, written in the same transaction.
+
+#include "database.h"
+#include "testdatabase.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QTest>
+
+using namespace aether;
+
+namespace {
+
+constexpr int opsPerWorker = 250;
+constexpr int coreWorkers = 2;
+constexpr int httpWorkers = 2;
+constexpr int sharedKeys = 6;
+
+QString binary()
+{
+    return QStringLiteral(AETHER_CONSOLE_BINARY);
+}
+
+QString workerBinary()
+{
+    return QCoreApplication::applicationDirPath() + QStringLiteral("/concurrency_worker");
+}
+
+QByteArray runProgram(const QStringList &args, QProcessEnvironment env = QProcessEnvironment::systemEnvironment())
+{
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(binary(), args);
+    if (!p.waitForFinished(60000) || p.exitCode() != 0)
+        qWarning() << "program failed:" << args << p.readAllStandardError();
+    return p.readAllStandardOutput();
+}
+
+} // namespace
+
+class TestConcurrency : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void mixedWriters_data() { test::TestDatabase::addBackendRows(); }
+    void mixedWriters();
+};
+
+void TestConcurrency::mixedWriters()
+{
+    AETHER_TEST_DATABASE(tdb);
+    runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--demo")});
+    const QByteArray created = runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--create-token"),
+                                           QStringLiteral("stress")});
+    const QByteArray token = created.trimmed().split('\n').last();
+    QVERIFY(!token.isEmpty());
+
+    Database db(tdb.location());
+    QVERIFY(db.open().ok());
+    QStringList keys;
+    qint64 rowsBefore = 0;
+    {
+        auto st = db.exec(QStringLiteral("SELECT id FROM provider_api_keys ORDER BY id"));
+        QVERIFY(st.ok());
+        while (st.value().next()) {
+            if (keys.size() < sharedKeys)
+                keys << st.value().value(0).toString();
+            ++rowsBefore;
+        }
+    }
+    QCOMPARE(keys.size(), sharedKeys);
+
+    QProcess server;
+    server.start(binary(), {QStringLiteral("--database"), tdb.url(), QStringLiteral("--serve"),
+                            QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+    QVERIFY(server.waitForReadyRead(15000));
+    const QByteArray line = server.readLine().trimmed();
+    QVERIFY2(line.startsWith("Listening on http://"), line.constData());
+    const QString base = QString::fromLatin1(line.mid(int(qstrlen("Listening on "))));
+
+    std::vector<std::unique_ptr<QProcess>> workers;
+    for (int i = 0; i < coreWorkers + httpWorkers; ++i) {
+        auto worker = std::make_unique<QProcess>();
+        QStringList args{QStringLiteral("--keys"), keys.join(u','), QStringLiteral("--ops"),
+                         QString::number(opsPerWorker), QStringLiteral("--seed"), QString::number(1000 + i)};
+        if (i < coreWorkers)
+            args << QStringLiteral("--database") << tdb.url();
+        else
+            args << QStringLiteral("--http") << base << QStringLiteral("--token") << QString::fromLatin1(token);
+        worker->start(workerBinary(), args);
+        workers.push_back(std::move(worker));
+    }
+    int answered = 0;
+    for (auto &worker : workers) {
+        QVERIFY2(worker->waitForFinished(240000), "a writer did not finish: deadlock?");
+        const QByteArray err = worker->readAllStandardError();
+        const QList<QByteArray> lines = worker->readAllStandardOutput().trimmed().split('\n');
+        for (const QByteArray &l : lines) {
+            const QJsonObject op = QJsonDocument::fromJson(l).object();
+            QVERIFY2(op.value(QStringLiteral("ok")).toBool(), l.constData());
+            const QString kind = op.value(QStringLiteral("kind")).toString();
+            // Each answer reports the state its own transaction committed.
+            if (kind == u"fixed" || kind == u"limit")
+                QCOMPARE(op.value(QStringLiteral("max_concurrent")).toInt(), op.value(QStringLiteral("value")).toInt());
+            else if (kind == u"adaptive")
+                QVERIFY(op.value(QStringLiteral("max_concurrent")).isNull());
+            ++answered;
+        }
+        QCOMPARE(worker->exitCode(), 0);
+        QVERIFY2(!err.contains("locked"), err.constData());
+    }
+    QCOMPARE(answered, (coreWorkers + httpWorkers) * opsPerWorker);
+    server.terminate();
+    QVERIFY(server.waitForFinished(5000));
+    QCOMPARE(server.exitCode(), 0);
+
+    // No lost update: one audit row per committed change, and each key's final row is what its last change wrote.
+    auto audit = db.exec(QStringLiteral("SELECT key_id, action, detail FROM console_audit_log ORDER BY id"));
+    QVERIFY(audit.ok());
+    int auditRows = 0;
+    QHash<QString, QJsonValue> lastMax;
+    QHash<QString, bool> resetSinceLastChange;
+    while (audit.value().next()) {
+        ++auditRows;
+        const QString key = audit.value().value(0).toString();
+        const QString action = audit.value().value(1).toString();
+        const QJsonObject detail = QJsonDocument::fromJson(audit.value().value(2).toString().toUtf8()).object();
+        if (action == u"reset_learning")
+            continue;
+        lastMax[key] = detail.value(QStringLiteral("new_max_concurrent"));
+    }
+    QCOMPARE(auditRows, (coreWorkers + httpWorkers) * opsPerWorker);
+    for (const QString &key : keys) {
+        auto row = db.exec(QStringLiteral("SELECT max_concurrent FROM provider_api_keys WHERE id = ?"), {key});
+        QVERIFY(row.ok());
+        QVERIFY(row.value().next());
+        if (!lastMax.contains(key))
+            continue;
+        const QJsonValue expected = lastMax.value(key);
+        if (expected.isNull())
+            QVERIFY2(row.value().isNull(0), qPrintable(key));
+        else
+            QCOMPARE(row.value().value(0).toInt(), expected.toInt());
+    }
+
+    // The database is intact and no row appeared or vanished.
+    auto count = db.exec(QStringLiteral("SELECT count(*) FROM provider_api_keys"));
+    QVERIFY(count.ok() && count.value().next());
+    QCOMPARE(count.value().value(0).toLongLong(), rowsBefore);
+    if (!tdb.isPostgres()) {
+        auto check = db.exec(QStringLiteral("PRAGMA integrity_check"));
+        QVERIFY(check.ok() && check.value().next());
+        QCOMPARE(check.value().value(0).toString(), QStringLiteral("ok"));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestConcurrency)
+#include "tst_concurrency.moc"

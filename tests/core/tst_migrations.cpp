@@ -1,0 +1,430 @@
+// Migrations: a fresh database gets the gateway's three tables and the console's own; re-running is a no-op; an
+// existing gateway database (spec/aether-schema.sql) keeps its tables, columns, indexes and non-adaptive values.
+
+#include "database.h"
+#include "demodata.h"
+#include "keyservice.h"
+#include "migrations.h"
+#include "sqlprobe.h"
+#include "testdatabase.h"
+
+#include <QFile>
+#include <QLocale>
+#include <QStandardPaths>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using aether::ErrorCode;
+using aether::test::SqlProbe;
+using aether::test::TestDatabase;
+
+namespace {
+
+const QStringList gatewayTables{u"providers"_s, u"provider_endpoints"_s, u"provider_api_keys"_s};
+const QStringList consoleTables{u"console_audit_log"_s, u"console_meta"_s, u"console_schema_version"_s,
+                                u"console_tokens"_s};
+
+// The columns the console may write in an existing gateway database (spec/schema.md, "Existing gateway database").
+const QStringList adaptiveColumns{u"max_concurrent"_s,         u"learned_max_concurrent"_s, u"concurrent_429_count"_s,
+                                  u"rpm_429_count"_s,          u"last_429_at"_s,            u"last_429_type"_s,
+                                  u"last_concurrent_peak"_s,   u"adjustment_history"_s,     u"utilization_samples"_s,
+                                  u"last_probe_increase_at"_s, u"updated_at"_s};
+
+QStringList tableNames(SqlProbe &probe, bool postgres)
+{
+    return probe.column(postgres ? u"SELECT table_name FROM information_schema.tables "
+                                   u"WHERE table_schema = current_schema() ORDER BY table_name"_s
+                                 : u"SELECT name FROM sqlite_master WHERE type = 'table' "
+                                   u"AND name NOT LIKE 'sqlite%' ORDER BY name"_s);
+}
+
+// The statements of spec/aether-schema.sql: comments dropped, split at a ';' that ends a line. SQLite gets the same
+// tables without the PostgreSQL enum type (its column type name is only an affinity there).
+QStringList gatewaySchemaStatements(bool postgres)
+{
+    QFile file(QString::fromUtf8(AETHER_SHARED_DIR) + u"/spec/aether-schema.sql"_s);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    QStringList statements;
+    QString current;
+    const QStringList lines = QString::fromUtf8(file.readAll()).split(u'\n');
+    for (QString line : lines) {
+        const qsizetype comment = line.indexOf(u"--");
+        if (comment >= 0)
+            line.truncate(comment);
+        line = line.trimmed();
+        if (line.isEmpty())
+            continue;
+        current += line + u'\n';
+        if (line.endsWith(u';')) {
+            current = current.trimmed();
+            current.chop(1);
+            if (postgres || !current.startsWith(u"CREATE TYPE"))
+                statements << current;
+            current.clear();
+        }
+    }
+    return statements;
+}
+
+// A provider, an endpoint and two keys with every NOT NULL column filled and distinctive values elsewhere
+// (odd JSON spacing, microseconds, non-ASCII text), so that any rewrite of a column would show.
+QStringList gatewayFixture()
+{
+    return {
+        u"INSERT INTO providers (id, name, display_name, description, website, billing_type, monthly_quota_usd, "
+        u"monthly_used_usd, quota_reset_day, quota_last_reset_at, quota_expires_at, rpm_limit, rpm_used, rpm_reset_at, "
+        u"provider_priority, is_active, rate_limit, concurrent_limit, config, created_at, updated_at) VALUES ("
+        u"'0b9c7d8e-0000-4000-8000-000000000001', 'anthropic-prod', 'Anthropic 生产', 'primary — ü', "
+        u"'https://console.anthropic.com', 'monthly_quota', 123.456, 0.1, 17, '2025-11-01 01:02:03.456789+00', "
+        u"'2026-01-01 00:00:00+00', 0, 12, '2025-12-25 14:00:00.5+00', 7, true, 99, 12, "
+        u"'{\"region\":  \"us-east-1\", \"tags\": [1, 2,  3]}', '2025-01-02 03:04:05.678901+00', "
+        u"'2025-06-07 08:09:10.111213+00')"_s,
+        u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, headers, timeout, max_retries, "
+        u"max_concurrent, rate_limit, is_active, custom_path, config, proxy, created_at, updated_at) VALUES ("
+        u"'0b9c7d8e-0000-4000-8000-000000000002', '0b9c7d8e-0000-4000-8000-000000000001', 'CLAUDE', "
+        u"'https://api.anthropic.com', '{\"anthropic-version\": \"2023-06-01\"}', 120, 5, 9, 77, false, "
+        u"'/v1/messages', '{\"stream\":true}', "
+        u"'{\"url\": \"socks5://proxy.internal:1080\", \"username\": \"u\", \"password\": \"p@ss\"}', "
+        u"'2025-01-02 03:04:05.000001+00', '2025-02-03 04:05:06.999999+00')"_s,
+        u"INSERT INTO provider_api_keys (id, endpoint_id, api_key, name, note, rate_multiplier, internal_priority, "
+        u"global_priority, max_concurrent, rate_limit, daily_limit, monthly_limit, allowed_models, capabilities, "
+        u"learned_max_concurrent, concurrent_429_count, rpm_429_count, last_429_at, last_429_type, "
+        u"last_concurrent_peak, adjustment_history, utilization_samples, last_probe_increase_at, health_score, "
+        u"consecutive_failures, last_failure_at, request_results_window, cache_ttl_minutes, "
+        u"max_probe_interval_minutes, circuit_breaker_open, circuit_breaker_open_at, next_probe_at, half_open_until, "
+        u"half_open_successes, half_open_failures, request_count, success_count, error_count, total_response_time_ms, "
+        u"last_used_at, last_error_at, last_error_msg, is_active, expires_at, created_at, updated_at) VALUES ("
+        u"'a1a1a1a1-0000-4000-8000-000000000001', '0b9c7d8e-0000-4000-8000-000000000002', "
+        u"'gAAAAABnX3Yk_encrypted_secret_one==', 'prod-主密钥', 'rotated 2025-12', 1.25, 3, 9, NULL, 60, 1000, "
+        u"30000, '[\"claude-3-opus\",  \"claude-3-haiku\"]', '{\"vision\": true, \"tools\": [\"web\"]}', 17, 4, 2, "
+        u"'2025-12-25 14:47:08.123456+00', 'concurrent', 20, "
+        u"'[{\"timestamp\": \"2025-12-25T14:47:08.123456+00:00\", \"old_limit\": 20, \"new_limit\": 17, "
+        u"\"reason\": \"concurrent_429\", \"current_concurrent\": 20, \"gateway_note\": \"kept\"}]', "
+        u"'[{\"ts\": 1766674028.5, \"util\": 0.75}]', '2025-12-24 10:00:00.000001+00', 0.875, 2, "
+        u"'2025-12-25 13:00:00.250000+00', '[{\"ts\": 1766674028.123456, \"ok\": true},  {\"ts\":1766674029.5,"
+        u"\"ok\":false}]', 7, 45, true, '2025-12-25 13:30:00+00', '2025-12-25 15:00:00.000100+00', "
+        u"'2025-12-25 15:05:00+00', 1, 4, 1234, 1200, 34, 987654, '2025-12-25 14:50:00.999999+00', "
+        u"'2025-12-25 14:49:00+00', 'upstream 529: overloaded; retry', true, '2026-12-31 23:59:59.999999+00', "
+        u"'2025-01-02 03:04:05.678901+00', '2025-12-25 14:47:08.123456+00')"_s,
+        u"INSERT INTO provider_api_keys (id, endpoint_id, api_key, name, note, rate_multiplier, internal_priority, "
+        u"global_priority, max_concurrent, rate_limit, daily_limit, monthly_limit, allowed_models, capabilities, "
+        u"learned_max_concurrent, concurrent_429_count, rpm_429_count, last_429_at, last_429_type, "
+        u"last_concurrent_peak, adjustment_history, utilization_samples, last_probe_increase_at, health_score, "
+        u"consecutive_failures, last_failure_at, request_results_window, cache_ttl_minutes, "
+        u"max_probe_interval_minutes, circuit_breaker_open, circuit_breaker_open_at, next_probe_at, half_open_until, "
+        u"half_open_successes, half_open_failures, request_count, success_count, error_count, total_response_time_ms, "
+        u"last_used_at, last_error_at, last_error_msg, is_active, expires_at, created_at, updated_at) VALUES ("
+        u"'a1a1a1a1-0000-4000-8000-000000000002', '0b9c7d8e-0000-4000-8000-000000000002', "
+        u"'gAAAAABnX3Yk_encrypted_secret_two==', 'batch', NULL, 0.5, NULL, NULL, 8, NULL, NULL, NULL, NULL, "
+        u"'{}', 25, 10, 1, '2025-12-20 08:00:00+00', 'rpm', NULL, "
+        u"'[{\"timestamp\": \"2025-12-20T08:00:00+00:00\", \"old_limit\": 30, \"new_limit\": 25, "
+        u"\"reason\": \"unknown_429\", \"current_concurrent\": 1}]', NULL, NULL, 0.3333333333333333, 0, NULL, "
+        u"'[]', 5, 32, false, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, false, NULL, "
+        u"'2025-03-04 05:06:07+00', '2025-03-04 05:06:07+00')"_s,
+    };
+}
+
+// Every row of a table as one line of text that shows each stored byte: row_to_json (PostgreSQL keeps json text
+// verbatim there) or quote() (SQLite: type and exact value). Columns in `except` are left out.
+QStringList dumpRows(SqlProbe &probe, bool postgres, const QString &table, const QStringList &except = {})
+{
+    const QStringList columns =
+        probe.column(postgres ? u"SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                                u"current_schema() AND table_name = '%1' ORDER BY ordinal_position"_s.arg(table)
+                              : u"SELECT name FROM pragma_table_info('%1') ORDER BY cid"_s.arg(table));
+    QStringList kept;
+    for (const QString &column : columns) {
+        if (!except.contains(column))
+            kept << column;
+    }
+    if (kept.isEmpty())
+        return {u"<no columns>"_s};
+    if (postgres) {
+        return probe.column(
+            u"SELECT row_to_json(t)::text FROM (SELECT %1 FROM %2 ORDER BY id) t"_s.arg(kept.join(u", "), table));
+    }
+    QStringList quoted;
+    for (const QString &column : kept)
+        quoted << u"'%1=' || quote(%1)"_s.arg(column);
+    return probe.column(u"SELECT %1 FROM %2 ORDER BY id"_s.arg(quoted.join(u" || ', ' || "), table));
+}
+
+// The definition of the gateway tables: columns, indexes, constraints, triggers.
+QStringList schemaSnapshot(SqlProbe &probe, bool postgres)
+{
+    if (!postgres) {
+        return probe.column(u"SELECT type || ' ' || name || ' ' || tbl_name || ' ' || coalesce(sql, '') "
+                            u"FROM sqlite_master WHERE tbl_name IN ('providers', 'provider_endpoints', "
+                            u"'provider_api_keys') ORDER BY type, name"_s);
+    }
+    const QString tables = u"('providers', 'provider_endpoints', 'provider_api_keys')"_s;
+    QStringList snapshot;
+    snapshot << probe.column(
+        u"SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || "
+        u"coalesce(column_default, '-') || ' ' || coalesce(character_maximum_length::text, '-') || ' #' || "
+        u"ordinal_position FROM information_schema.columns WHERE table_schema = current_schema() "
+        u"AND table_name IN %1 ORDER BY table_name, ordinal_position"_s.arg(tables));
+    snapshot << probe.column(u"SELECT 'index ' || tablename || ' ' || indexname || ' ' || indexdef FROM pg_indexes "
+                             u"WHERE schemaname = current_schema() AND tablename IN %1 ORDER BY indexname"_s.arg(tables));
+    snapshot << probe.column(u"SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || "
+                             u"pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text IN %1 "
+                             u"ORDER BY 1"_s.arg(tables));
+    snapshot << probe.column(u"SELECT 'trigger ' || tgrelid::regclass::text || ' ' || tgname FROM pg_trigger "
+                             u"WHERE tgrelid::regclass::text IN %1 ORDER BY 1"_s.arg(tables));
+    return snapshot;
+}
+
+QStringList rowCounts(SqlProbe &probe)
+{
+    QStringList counts;
+    for (const QString &table : gatewayTables)
+        counts << table + u'=' + probe.value(u"SELECT count(*) FROM %1"_s.arg(table)).toString();
+    return counts;
+}
+
+} // namespace
+
+class TestMigrations : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QLocale::setDefault(QLocale::c());
+        QStandardPaths::setTestModeEnabled(true);
+    }
+
+    void freshDatabase_data() { TestDatabase::addBackendRows(); }
+    void freshDatabase()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        aether::Migrations migrations(db);
+        QCOMPARE(migrations.currentVersion().value(), 0);
+        QVERIFY(migrations.run().ok());
+        QCOMPARE(migrations.currentVersion().value(), 1);
+        QCOMPARE(aether::Migrations::latestVersion, 1);
+        QCOMPARE(migrations.gatewayOwnsTables().value(), false);
+
+        SqlProbe probe(tdb.location());
+        QVERIFY2(probe.isOpen(), qPrintable(probe.lastError()));
+        const QStringList tables = tableNames(probe, tdb.isPostgres());
+        for (const QString &table : gatewayTables + consoleTables)
+            QVERIFY2(tables.contains(table), qPrintable(table + u" is missing; tables: "_s + tables.join(u", ")));
+        for (const QString &table : tables) {
+            QVERIFY2(gatewayTables.contains(table) || table.startsWith(u"console_"),
+                     qPrintable(u"unexpected table "_s + table));
+        }
+
+        // The columns the console relies on (spec/schema.md).
+        QVERIFY2(probe.rows(u"SELECT id, name, display_name, is_active FROM providers WHERE 1 = 0"_s),
+                 qPrintable(probe.lastError()));
+        QVERIFY2(probe.rows(u"SELECT id, provider_id, api_format, base_url, is_active FROM provider_endpoints "
+                            u"WHERE 1 = 0"_s),
+                 qPrintable(probe.lastError()));
+        QVERIFY2(probe.rows(u"SELECT id, endpoint_id, name, note, max_concurrent, learned_max_concurrent, "
+                            u"concurrent_429_count, rpm_429_count, last_429_at, last_429_type, last_concurrent_peak, "
+                            u"adjustment_history, utilization_samples, last_probe_increase_at, is_active, created_at, "
+                            u"updated_at FROM provider_api_keys WHERE 1 = 0"_s),
+                 qPrintable(probe.lastError()));
+
+        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version"_s), QStringList{u"1"_s});
+        QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
+                 QStringList{u"gateway_tables|console"_s});
+        QVERIFY(aether::Timestamp::parse(probe.value(u"SELECT applied_at FROM console_schema_version"_s).toString()));
+    }
+
+    // The 429 counters are NOT NULL with a default of 0 (spec/schema.md), so a row written without them works.
+    void freshDatabaseCounterDefaults_data() { TestDatabase::addBackendRows(); }
+    void freshDatabaseCounterDefaults()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        QVERIFY(aether::Migrations(db).run().ok());
+        QString error;
+        QVERIFY2(tdb.execute(u"INSERT INTO providers (id, name, display_name, is_active, created_at, updated_at) "
+                             u"VALUES ('p', 'p', 'P', true, '2025-01-01T00:00:00+00:00', "
+                             u"'2025-01-01T00:00:00+00:00')"_s,
+                             &error),
+                 qPrintable(error));
+        QVERIFY2(tdb.execute(u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, "
+                             u"created_at, updated_at) VALUES ('e', 'p', 'CLAUDE', 'https://x', true, "
+                             u"'2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')"_s,
+                             &error),
+                 qPrintable(error));
+        QVERIFY2(tdb.execute(u"INSERT INTO provider_api_keys (id, endpoint_id, name, is_active, created_at, "
+                             u"updated_at) VALUES ('k', 'e', 'key', true, '2025-01-01T00:00:00+00:00', "
+                             u"'2025-01-01T00:00:00+00:00')"_s,
+                             &error),
+                 qPrintable(error));
+        SqlProbe probe(tdb.location());
+        QCOMPARE(probe.lines(u"SELECT concurrent_429_count, rpm_429_count FROM provider_api_keys"_s),
+                 QStringList{u"0|0"_s});
+    }
+
+    void rerunIsANoOp_data() { TestDatabase::addBackendRows(); }
+    void rerunIsANoOp()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        QVERIFY(aether::Migrations(db).run().ok());
+        QString error;
+        QVERIFY2(tdb.execute(u"INSERT INTO console_meta (name, value) VALUES ('marker', 'kept')"_s, &error),
+                 qPrintable(error));
+        SqlProbe probe(tdb.location());
+        const QStringList before = tableNames(probe, tdb.isPostgres());
+
+        for (int i = 0; i < 2; ++i) {
+            const aether::Status again = aether::Migrations(db).run();
+            QVERIFY2(again.ok(), qPrintable(again.ok() ? QString() : again.error().detail));
+        }
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 1);
+        QCOMPARE(tableNames(probe, tdb.isPostgres()), before);
+        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version"_s), QStringList{u"1"_s});
+        QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
+                 (QStringList{u"gateway_tables|console"_s, u"marker|kept"_s}));
+    }
+
+    void twoDatabasesOneAfterTheOther_data() { TestDatabase::addBackendRows(); }
+    void twoDatabasesOneAfterTheOther()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        // Both connections exist before either migrates, as when two processes start on the same fresh database.
+        aether::Database first(tdb.location());
+        aether::Database second(tdb.location());
+        QVERIFY(first.open().ok());
+        QVERIFY(second.open().ok());
+
+        const aether::Status one = aether::Migrations(first).run();
+        QVERIFY2(one.ok(), qPrintable(one.ok() ? QString() : one.error().detail));
+        const aether::Status two = aether::Migrations(second).run();
+        QVERIFY2(two.ok(), qPrintable(two.ok() ? QString() : two.error().detail));
+        QCOMPARE(aether::Migrations(first).currentVersion().value(), 1);
+        QCOMPARE(aether::Migrations(second).currentVersion().value(), 1);
+        QCOMPARE(aether::Migrations(second).gatewayOwnsTables().value(), false);
+
+        // A third connection opened afterwards finds the work done as well.
+        aether::Database third(tdb.location());
+        QVERIFY(third.open().ok());
+        QVERIFY(aether::Migrations(third).run().ok());
+
+        SqlProbe probe(tdb.location());
+        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version"_s), QStringList{u"1"_s});
+        QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta"_s), QStringList{u"gateway_tables|console"_s});
+        // Both connections can use the tables.
+        QVERIFY(aether::KeyService(first).listAdaptiveKeys().ok());
+        QVERIFY(aether::KeyService(second).summary().ok());
+    }
+
+    // An existing gateway database: the gateway's own DDL and rows with every column filled; then migrations and every
+    // KeyService mutation. Only the adaptive columns and updated_at may change (spec/schema.md).
+    void existingGatewayDatabase_data() { TestDatabase::addBackendRows(); }
+    void existingGatewayDatabase()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        if (!tdb.isPostgres())
+            QSKIP("spec/aether-schema.sql is PostgreSQL DDL; existingGatewayTablesInSqlite covers SQLite");
+        checkExistingGatewayDatabase(tdb);
+    }
+
+    // The same tables created by hand in an SQLite file (the DDL minus the enum type): the console must treat them
+    // as the gateway's as well.
+    void existingGatewayTablesInSqlite_data() { TestDatabase::addBackendRows(); }
+    void existingGatewayTablesInSqlite()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        if (tdb.isPostgres())
+            QSKIP("existingGatewayDatabase covers PostgreSQL");
+        checkExistingGatewayDatabase(tdb);
+    }
+
+private:
+    void checkExistingGatewayDatabase(const TestDatabase &tdb)
+    {
+        const bool pg = tdb.isPostgres();
+        const QStringList ddl = gatewaySchemaStatements(pg);
+        QCOMPARE(ddl.size(), pg ? 9 : 8);
+        QString error;
+        for (const QString &statement : ddl)
+            QVERIFY2(tdb.execute(statement, &error), qPrintable(error + u" in: "_s + statement));
+        for (const QString &statement : gatewayFixture())
+            QVERIFY2(tdb.execute(statement, &error), qPrintable(error));
+
+        SqlProbe probe(tdb.location());
+        QVERIFY2(probe.isOpen(), qPrintable(probe.lastError()));
+        const QStringList schemaBefore = schemaSnapshot(probe, pg);
+        const QStringList countsBefore = rowCounts(probe);
+        const QStringList providersBefore = dumpRows(probe, pg, u"providers"_s);
+        const QStringList endpointsBefore = dumpRows(probe, pg, u"provider_endpoints"_s);
+        const QStringList keysBefore = dumpRows(probe, pg, u"provider_api_keys"_s, adaptiveColumns);
+        QVERIFY(schemaBefore.size() >= 3);
+        QCOMPARE(countsBefore,
+                 (QStringList{u"providers=1"_s, u"provider_endpoints=1"_s, u"provider_api_keys=2"_s}));
+        QCOMPARE(keysBefore.size(), 2);
+        QVERIFY2(!keysBefore.first().startsWith(u"<error"), qPrintable(keysBefore.first()));
+
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        aether::Migrations migrations(db);
+        const aether::Status migrated = migrations.run();
+        QVERIFY2(migrated.ok(), qPrintable(migrated.ok() ? QString() : migrated.error().detail));
+        QCOMPARE(migrations.gatewayOwnsTables().value(), true);
+        QCOMPARE(migrations.currentVersion().value(), 1);
+        QVERIFY(migrations.run().ok());
+        for (const QString &table : consoleTables)
+            QVERIFY2(tableNames(probe, pg).contains(table), qPrintable(table));
+
+        const QString k1 = u"a1a1a1a1-0000-4000-8000-000000000001"_s;
+        const QString k2 = u"a1a1a1a1-0000-4000-8000-000000000002"_s;
+        aether::KeyService keys(db);
+        const aether::Actor actor{u"test"_s};
+        QCOMPARE(keys.stats(k1).value().learnedLimit, std::optional<int>(17));
+        QCOMPARE(keys.stats(k1).value().last429At->toIsoString(), u"2025-12-25T14:47:08.123456+00:00"_s);
+        QCOMPARE(keys.listAdaptiveKeys().value().size(), 1);
+        QCOMPARE(keys.summary().value().totalAdjustments, qint64(1));
+        QVERIFY(keys.setMode(k1, false, 30, actor).ok());
+        QVERIFY(keys.setMode(k1, true, std::nullopt, actor).ok());
+        QVERIFY(keys.setFixedLimit(k2, 12, actor).ok());
+        QVERIFY(keys.setMode(k2, true, std::nullopt, actor).ok());
+        QVERIFY(keys.setMode(k2, false, 8, actor).ok());
+        QVERIFY(keys.setFixedLimit(k1, 40, actor).ok());
+        QVERIFY(keys.setMode(k1, true, 5, actor).ok());
+        QVERIFY(keys.resetLearning(k1, actor).ok());
+        QVERIFY(keys.resetLearning(k2, actor).ok());
+        QVERIFY(keys.stats(k2).ok());
+        QVERIFY(keys.summary().ok());
+
+        // The writes did happen (so the comparison below is not vacuous)...
+        QCOMPARE(probe.lines(u"SELECT id, max_concurrent, learned_max_concurrent, concurrent_429_count, "
+                             u"CAST(adjustment_history AS text), CAST(utilization_samples AS text) "
+                             u"FROM provider_api_keys ORDER BY id"_s),
+                 (QStringList{k1 + u"|<null>|<null>|0|[]|[]"_s, k2 + u"|8|<null>|0|[]|[]"_s}));
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_audit_log"_s).toInt(), 9);
+        QCOMPARE(probe.value(u"SELECT count(*) FROM provider_api_keys WHERE updated_at = '2025-12-25 14:47:08.123456+00'"
+                             u" OR updated_at = '2025-03-04 05:06:07+00'"_s)
+                     .toInt(),
+                 0);
+
+        // ...and nothing else changed: no new column, index or constraint, no row added or removed, and every
+        // non-adaptive column byte for byte as the gateway wrote it.
+        QCOMPARE(schemaSnapshot(probe, pg), schemaBefore);
+        QCOMPARE(rowCounts(probe), countsBefore);
+        QCOMPARE(dumpRows(probe, pg, u"providers"_s), providersBefore);
+        QCOMPARE(dumpRows(probe, pg, u"provider_endpoints"_s), endpointsBefore);
+        QCOMPARE(dumpRows(probe, pg, u"provider_api_keys"_s, adaptiveColumns), keysBefore);
+
+        // Demo data never goes into a gateway's tables.
+        const aether::Result<aether::DemoSize> demo = aether::DemoData(db).fill(40);
+        QVERIFY(!demo.ok());
+        QCOMPARE(demo.error().code, ErrorCode::Conflict);
+        QCOMPARE(rowCounts(probe), countsBefore);
+        QCOMPARE(dumpRows(probe, pg, u"providers"_s), providersBefore);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMigrations)
+#include "tst_migrations.moc"

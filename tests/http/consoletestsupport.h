@@ -1,0 +1,195 @@
+#pragma once
+
+#include "testdatabase.h"
+
+#include <QByteArray>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QList>
+#include <QPair>
+#include <QProcess>
+#include <QString>
+#include <QVariantList>
+
+#include <memory>
+#include <optional>
+
+class QNetworkAccessManager;
+
+// Black-box helpers for the HTTP contract tests: run the real program (command-line actions and the --serve
+// endpoint), talk to it over HTTP, build the exact bodies spec/api.md prescribes, and read the database behind the
+// program's back. Check functions return an empty string on success and a description of the mismatch otherwise.
+namespace aether::test {
+
+// ---- the program --------------------------------------------------------------------------------------------------
+
+// The test's environment without the variables that would change the program's behaviour behind a test's back.
+QProcessEnvironment consoleEnvironment();
+
+struct ProcessResult {
+    bool finished = false;
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+    QString describe() const;
+};
+
+// Runs one command-line action of the program to its end.
+ProcessResult runConsole(const QStringList &arguments, const QProcessEnvironment &env = consoleEnvironment(),
+                         int timeoutMs = 30000);
+
+// Creates a token with --create-token and returns the secret (the last stdout line); empty on failure.
+QString createToken(const QString &databaseUrl, const QString &name, const QString &role, QString *error);
+
+// One `--serve` process.
+class ConsoleServer {
+public:
+    ConsoleServer() = default;
+    ~ConsoleServer();
+    ConsoleServer(const ConsoleServer &) = delete;
+    ConsoleServer &operator=(const ConsoleServer &) = delete;
+
+    // Starts it and waits for its one "Listening on http://HOST:PORT" line.
+    bool start(const QString &databaseUrl, QString *error, const QProcessEnvironment &env = consoleEnvironment(),
+               const QString &listen = QStringLiteral("127.0.0.1:0"));
+    quint16 port() const { return m_port; }
+    bool isRunning() const;
+    // SIGTERM; true when the program exited 0 within 5 s having printed exactly the one stdout line.
+    bool stop(QString *error);
+
+private:
+    std::unique_ptr<QProcess> m_process;
+    quint16 m_port = 0;
+    QByteArray m_listeningLine;
+};
+
+// ---- the client ---------------------------------------------------------------------------------------------------
+
+using HeaderList = QList<QPair<QByteArray, QByteArray>>;
+
+inline const QByteArray chinese = QByteArrayLiteral("zh-CN,zh;q=0.9");
+inline const QByteArray english = QByteArrayLiteral("en-US,en;q=0.9");
+
+struct Request {
+    QByteArray method = QByteArrayLiteral("GET");
+    QByteArray path; // percent-encoded path and query
+    QByteArray body;
+    QByteArray token; // sent as "Bearer <token>" unless empty
+    QByteArray language = chinese;
+    QByteArray contentType = QByteArrayLiteral("application/json");
+    HeaderList headers; // sent as given; "Authorization" here replaces the token's header
+};
+
+struct Reply {
+    int status = 0;
+    QByteArray body;
+    HeaderList headers;
+    QString transportError;
+    qint64 elapsedMs = 0;
+
+    QByteArray header(const QByteArray &name) const;
+    QJsonValue json() const; // Undefined when the body is not JSON
+    QString describe() const;
+};
+
+class HttpClient {
+public:
+    explicit HttpClient(quint16 port);
+    ~HttpClient();
+    HttpClient(const HttpClient &) = delete;
+    HttpClient &operator=(const HttpClient &) = delete;
+
+    Reply send(const Request &request, int timeoutMs = 15000);
+    Reply send(const QByteArray &method, const QByteArray &path, const QByteArray &token, const QByteArray &body = {},
+               const QByteArray &language = chinese);
+
+private:
+    quint16 m_port;
+    std::unique_ptr<QNetworkAccessManager> m_manager;
+};
+
+// Sends bytes as they are over a plain socket (for requests QNetworkAccessManager would alter) and reads one
+// response of a server that honours "Connection: close".
+Reply rawExchange(quint16 port, const QByteArray &requestBytes, int timeoutMs = 15000);
+
+// ---- expected bodies ----------------------------------------------------------------------------------------------
+
+QJsonObject httpError(const QString &message);      // A
+QJsonObject invalidRequest(const QString &message); // B
+QJsonObject routingDetail(const char *text);        // C
+QJsonObject systemError(const QString &message);    // E
+
+QJsonValue parseJson(const QByteArray &text); // Undefined when not JSON; accepts scalars
+
+// Deep comparison; numbers built from integers must arrive as JSON integers. Empty result = equal.
+QString compareJson(const QJsonValue &actual, const QJsonValue &expected, const QString &where = QStringLiteral("$"));
+// Status, Content-Type application/json, UTF-8 text without \u escapes, and the body.
+QString checkJsonReply(const Reply &reply, int status, const QJsonValue &expected);
+
+#define EXPECT_REPLY(reply, status, expected)                                                                          \
+    do {                                                                                                               \
+        const QString mismatch_ = aether::test::checkJsonReply((reply), (status), (expected));                          \
+        QVERIFY2(mismatch_.isEmpty(), qPrintable(mismatch_));                                                          \
+    } while (false)
+
+// ---- fixtures -----------------------------------------------------------------------------------------------------
+
+QString sqlText(const QString &text); // a quoted SQL string literal
+
+// One provider_api_keys row; unset optionals are NULL. JSON and timestamps are given as the text to store.
+struct KeyRow {
+    QString id;
+    QString endpointId = QStringLiteral("ep-1");
+    QString name;
+    std::optional<int> maxConcurrent;
+    std::optional<int> learned;
+    int concurrent429 = 0;
+    int rpm429 = 0;
+    std::optional<QString> last429At;
+    std::optional<QString> last429Type;
+    std::optional<int> peak;
+    std::optional<QString> history;
+    std::optional<QString> samples;
+    std::optional<QString> probeAt;
+    bool active = true;
+};
+
+// Provider "prov-1" with endpoints "ep-1" and "ep-2" (the program must have created the tables already).
+bool insertEndpoints(const TestDatabase &db, QString *error);
+bool insertKey(const TestDatabase &db, const KeyRow &key, QString *error);
+// The first row of a query on a connection of the test's own; columns as text (NULL stays a null QVariant).
+std::optional<QVariantList> selectRow(const TestDatabase &db, const QString &sql, QString *error);
+
+// A database with tokens and a running server: admin, viewer, gateway and a revoked token, plus the environment
+// admin token "secret".
+struct Session {
+    explicit Session(const QByteArray &backend) : db(backend) {}
+    bool start(QString *error);
+    bool stop(QString *error) { return server.stop(error); }
+
+    TestDatabase db;
+    ConsoleServer server;
+    std::unique_ptr<HttpClient> client;
+    QByteArray admin;
+    QByteArray viewer;
+    QByteArray gateway;
+    QByteArray revoked;
+    QByteArray environmentToken = QByteArrayLiteral("secret");
+};
+
+} // namespace aether::test
+
+// Like AETHER_TEST_DATABASE, for a Session called `var` that starts the server.
+#define AETHER_TEST_SESSION(var)                                                                                       \
+    QFETCH(QByteArray, backend);                                                                                       \
+    aether::test::Session var(backend);                                                                                \
+    if (!var.db.isReady()) {                                                                                           \
+        if (var.db.mustNotSkip())                                                                                      \
+            QFAIL(qPrintable(var.db.skipReason()));                                                                    \
+        QSKIP(qPrintable(var.db.skipReason()));                                                                        \
+    }                                                                                                                  \
+    {                                                                                                                  \
+        QString startError_;                                                                                           \
+        QVERIFY2(var.start(&startError_), qPrintable(startError_));                                                    \
+    }
