@@ -58,22 +58,28 @@ auth="Authorization: Bearer $AETHER_CONSOLE_TOKEN"
 # Key ids for the per-key routes, cycled by a wrk script.
 curl -sf -H "$auth" "$base/api/admin/adaptive/keys" >"$work/keys.json"
 grep -o '"id":"[^"]*"' "$work/keys.json" | cut -d'"' -f4 | awk 'NR <= 1000' >"$work/ids"
-make_script() { # $1 = method, $2 = path suffix after the key id
+make_script() { # $1 = method, $2 = path before the key id, $3 = path after it, $4 = script name
   {
     echo 'local ids = {}'
     echo "for line in io.lines(\"$work/ids\") do ids[#ids + 1] = line end"
     echo 'local n = 0'
     echo "wrk.method = \"$1\""
+    [ -n "${5:-}" ] && echo "wrk.body = '$5'"
     echo "wrk.headers[\"Authorization\"] = \"Bearer $AETHER_CONSOLE_TOKEN\""
     echo 'request = function()'
     echo '  n = n + 1'
-    echo "  return wrk.format(nil, \"/api/admin/adaptive/keys/\" .. ids[(n % #ids) + 1] .. \"$2\")"
+    echo "  return wrk.format(nil, \"$2\" .. ids[(n % #ids) + 1] .. \"$3\")"
     echo 'end'
-  } >"$work/$1.lua"
-  echo "$work/$1.lua"
+  } >"$work/$4.lua"
+  echo "$work/$4.lua"
 }
-stats_script=$(make_script GET /stats)
-limit_script=$(make_script PATCH "/limit?limit=7")
+# The ceiling goes through the same client-side script machinery as the per-key routes, so both pay the same
+# client cost on this 2-core machine.
+ceiling_script=$(make_script GET "/version?key=" "" ceiling)
+stats_script=$(make_script GET /api/admin/adaptive/keys/ /stats stats)
+limit_script=$(make_script PATCH /api/admin/adaptive/keys/ "/limit?limit=7" limit)
+# A writer that keeps every key adaptive (so /keys keeps listing all of them) but changes rows all the time.
+writer_script=$(make_script PATCH /api/admin/adaptive/keys/ /mode writer '{"enabled":true}')
 
 results="$work/results.md"
 printf '| route | connections | requests/s | p50 | p99 | of ceiling |\n|---|---|---|---|---|---|\n' >"$results"
@@ -90,18 +96,22 @@ measure() { # $1 label, $2 connections, $3.. wrk args
   share=$(awk -v a="$rps" -v b="$ceiling" 'BEGIN { printf "%.0f %%", 100 * a / b }')
   printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$conns" "$rps" "$p50" "$p99" "$share" | tee -a "$results"
 }
-measure "GET /version (ceiling)" 32 "$base/version"
+measure "GET /version (ceiling)" 32 -s "$ceiling_script" "$base"
 measure "GET /keys/{id}/stats" 32 -s "$stats_script" "$base"
 measure "PATCH /keys/{id}/limit" 32 -s "$limit_script" "$base"
+# Back to adaptive (behind the server's back, as another process would) before the list and summary rows.
+psql_run "UPDATE provider_api_keys SET max_concurrent = NULL" >/dev/null
 measure "GET /keys ($keys adaptive)" 32 -H "$auth" "$base/api/admin/adaptive/keys"
 measure "GET /keys ($keys adaptive)" 1 -H "$auth" "$base/api/admin/adaptive/keys"
 measure "GET /summary" 32 -H "$auth" "$base/api/admin/adaptive/summary"
 measure "GET /summary" 1 -H "$auth" "$base/api/admin/adaptive/summary"
-# The summary is cached while the data does not change; this row measures it while a writer keeps changing it
-# (every answer is computed afresh).
-(wrk -t1 -c1 -d"${duration}s" -s "$limit_script" "$base" >/dev/null 2>&1 &)
-measure "GET /summary, during writes" 1 -H "$auth" "$base/api/admin/adaptive/summary"
+# /keys and /summary are kept while the data does not change. These rows measure them while a writer keeps
+# changing keys (one client switching keys to adaptive mode), so every answer is computed afresh.
+(wrk -t1 -c1 -d"$((2 * duration + 2))s" -s "$writer_script" "$base" >/dev/null 2>&1 &)
 sleep 1
+measure "GET /keys, during writes" 1 -H "$auth" "$base/api/admin/adaptive/keys"
+measure "GET /summary, during writes" 1 -H "$auth" "$base/api/admin/adaptive/summary"
+sleep 2
 rss=$(awk '/VmRSS/ {print $2, $3}' "/proc/$server_pid/status")
 echo
 echo "backend: $backend, keys: $keys, duration per row: ${duration}s, server RSS after the run: $rss"

@@ -88,8 +88,6 @@ Status Database::open()
     const QStringList setup = postgres ? QStringList{QStringLiteral("SET TIME ZONE 'UTC'")}
                                        : QStringList{QStringLiteral("PRAGMA journal_mode=WAL"),
                                                      QStringLiteral("PRAGMA synchronous=NORMAL"),
-                                                     // Read pages through the OS cache instead of copying them.
-                                                     QStringLiteral("PRAGMA mmap_size=1073741824"),
                                                      QStringLiteral("PRAGMA foreign_keys=ON"),
                                                      QStringLiteral("SELECT count(*) FROM sqlite_master")};
     for (const QString &sql : setup) {

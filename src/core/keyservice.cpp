@@ -52,6 +52,13 @@ QJsonArray readJsonArray(const QVariant &value, JsonArrayState *state)
 
 } // namespace
 
+KeyService::KeyService(Database &db)
+    : m_db(db)
+    , m_versions(db)
+    , m_summary(db, m_versions, [this](const QString &keyId) { warnMalformedHistory(keyId, QStringLiteral("adjustment_history")); })
+{
+}
+
 Status KeyService::validateFixedLimit(int limit) const
 {
     if (limit < minFixedLimit)
@@ -113,6 +120,13 @@ Result<QList<KeyListItem>> KeyService::listAdaptiveKeys(const QString &endpointI
     });
 }
 
+std::optional<QByteArray> KeyService::dataRevision()
+{
+    Result<std::optional<QByteArray>> stamp =
+        m_db.run<std::optional<QByteArray>>([this]() -> Result<std::optional<QByteArray>> { return m_db.changeStamp(); });
+    return stamp ? stamp.value() : std::nullopt;
+}
+
 Result<bool> KeyService::keyExists(const QString &keyId)
 {
     return m_db.run<bool>([&]() -> Result<bool> {
@@ -170,40 +184,68 @@ Result<KeyStats> KeyService::stats(const QString &keyId)
 {
     const SqlDialect &sql = m_db.dialect();
     return m_db.run<KeyStats>([&]() -> Result<KeyStats> {
+        Result<QString> versionExpr = m_versions.expression();
+        if (!versionExpr)
+            return versionExpr.error();
+        const bool versioned = !versionExpr.value().isEmpty();
+        // First without the history: most of the time its parsed tail is still cached for the row's version.
+        const QString columns = QStringLiteral("max_concurrent, learned_max_concurrent, concurrent_429_count, "
+                                               "rpm_429_count, %1, last_429_type, %2")
+                                    .arg(sql.asText(QStringLiteral("last_429_at")),
+                                         versioned ? versionExpr.value() : QStringLiteral("''"));
         Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("SELECT max_concurrent, learned_max_concurrent, concurrent_429_count, rpm_429_count, "
-                           "%1, last_429_type, %2 FROM provider_api_keys WHERE id = ?")
-                .arg(sql.asText(QStringLiteral("last_429_at")), sql.asText(QStringLiteral("adjustment_history"))),
-            {keyId});
+            QStringLiteral("SELECT %1 FROM provider_api_keys WHERE id = ?").arg(columns), {keyId});
         if (!st)
             return st.error();
-        SqlStatement &row = st.value();
-        if (!row.next())
+        if (!st.value().next())
             return Error::notFound(keyId);
-        KeyStats stats;
-        stats.keyId = keyId;
-        stats.maxConcurrent = optionalInt(row, 0);
-        stats.adaptiveMode = !stats.maxConcurrent;
-        stats.learnedLimit = optionalInt(row, 1);
-        stats.effectiveLimit = stats.adaptiveMode ? stats.learnedLimit.value_or(initialLimit) : *stats.maxConcurrent;
-        stats.concurrent429Count = row.value(2).toLongLong();
-        stats.rpm429Count = row.value(3).toLongLong();
-        if (!row.isNull(4)) {
-            stats.last429At = Timestamp::parse(row.value(4).toString());
-            if (!stats.last429At)
-                qCWarning(lcKeys, "key %s: unreadable last_429_at %s", qUtf8Printable(keyId),
-                          qUtf8Printable(row.value(4).toString()));
-        }
-        stats.last429Type = optionalString(row, 5);
+        HistoryTail *tail = versioned ? m_tails.object(keyId) : nullptr;
+        if (tail && tail->version == st.value().value(6).toByteArray())
+            return makeStats(keyId, st.value(), *tail);
+        // One statement for everything, so the figures and the history come from the same moment.
+        Result<SqlStatement> full = m_db.exec(QStringLiteral("SELECT %1, %2 FROM provider_api_keys WHERE id = ?")
+                                                  .arg(columns, sql.asText(QStringLiteral("adjustment_history"))),
+                                              {keyId});
+        if (!full)
+            return full.error();
+        if (!full.value().next())
+            return Error::notFound(keyId);
         JsonArrayState state;
-        const QJsonArray history = readJsonArray(row.value(6), &state);
+        const QJsonArray history = readJsonArray(full.value().value(7), &state);
         if (state == JsonArrayState::Malformed)
             warnMalformedHistory(keyId, QStringLiteral("adjustment_history"));
-        stats.adjustmentCount = int(history.size());
+        auto parsed = std::make_unique<HistoryTail>();
+        parsed->version = full.value().value(6).toByteArray();
+        parsed->count = int(history.size());
         for (qsizetype i = qMax<qsizetype>(0, history.size() - recentStatsRecords); i < history.size(); ++i)
-            stats.recentAdjustments.append(history.at(i));
+            parsed->recent.append(history.at(i));
+        KeyStats stats = makeStats(keyId, full.value(), *parsed);
+        if (versioned)
+            m_tails.insert(keyId, parsed.release());
         return stats;
     });
+}
+
+KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, const HistoryTail &tail)
+{
+    KeyStats stats;
+    stats.keyId = keyId;
+    stats.maxConcurrent = optionalInt(row, 0);
+    stats.adaptiveMode = !stats.maxConcurrent;
+    stats.learnedLimit = optionalInt(row, 1);
+    stats.effectiveLimit = stats.adaptiveMode ? stats.learnedLimit.value_or(initialLimit) : *stats.maxConcurrent;
+    stats.concurrent429Count = row.value(2).toLongLong();
+    stats.rpm429Count = row.value(3).toLongLong();
+    if (!row.isNull(4)) {
+        stats.last429At = Timestamp::parse(row.value(4).toString());
+        if (!stats.last429At)
+            qCWarning(lcKeys, "key %s: unreadable last_429_at %s", qUtf8Printable(keyId),
+                      qUtf8Printable(row.value(4).toString()));
+    }
+    stats.last429Type = optionalString(row, 5);
+    stats.adjustmentCount = tail.count;
+    stats.recentAdjustments = tail.recent;
+    return stats;
 }
 
 Result<LearningReset> KeyService::resetLearning(const QString &keyId, const Actor &actor)
@@ -268,84 +310,7 @@ Result<LimitChange> KeyService::setFixedLimit(const QString &keyId, int limit, c
 
 Result<Summary> KeyService::summary()
 {
-    return m_db.run<Summary>([&]() -> Result<Summary> {
-        // The summary reads every adaptive key's history; it is recomputed only when the data changed.
-        const std::optional<QByteArray> stamp = m_db.changeStamp();
-        if (stamp && m_summaryStamp == stamp)
-            return m_summaryCache;
-        Result<Summary> computed = computeSummary();
-        if (computed && stamp) {
-            m_summaryStamp = stamp;
-            m_summaryCache = computed.value();
-        }
-        return computed;
-    });
-}
-
-Result<Summary> KeyService::computeSummary()
-{
-    const SqlDialect &sql = m_db.dialect();
-    const bool pg = sql.isPostgres();
-    static const QString h = QStringLiteral("adjustment_history");
-    const QString length = sql.jsonArrayLength(h);
-    const QString malformed = sql.jsonIsMalformed(h);
-
-    Summary summary;
-    Result<SqlStatement> totals = m_db.exec(
-        QStringLiteral("SELECT count(*), coalesce(sum(coalesce(concurrent_429_count, 0)), 0), "
-                       "coalesce(sum(coalesce(rpm_429_count, 0)), 0), coalesce(sum(%1), 0), "
-                       "coalesce(sum(CASE WHEN %2 THEN 1 ELSE 0 END), 0) "
-                       "FROM provider_api_keys WHERE max_concurrent IS NULL")
-            .arg(length, malformed));
-    if (!totals)
-        return totals.error();
-    qint64 malformedCount = 0;
-    if (totals.value().next()) {
-        summary.totalAdaptiveKeys = totals.value().value(0).toLongLong();
-        summary.totalConcurrent429Errors = totals.value().value(1).toLongLong();
-        summary.totalRpm429Errors = totals.value().value(2).toLongLong();
-        summary.totalAdjustments = totals.value().value(3).toLongLong();
-        malformedCount = totals.value().value(4).toLongLong();
-    }
-    if (malformedCount > 0) {
-        Result<SqlStatement> bad = m_db.exec(
-            QStringLiteral("SELECT id FROM provider_api_keys WHERE max_concurrent IS NULL "
-                           "AND %1")
-                .arg(malformed));
-        if (!bad)
-            return bad.error();
-        while (bad.value().next())
-            warnMalformedHistory(bad.value().value(0).toString(), QStringLiteral("adjustment_history"));
-    }
-
-    // The last three records of each key, newest timestamp first (string order, a missing one counting as ""),
-    // ties in key order and then in stored order, as the seed's stable sort gives them.
-    const QString element = sql.jsonElementFromEnd(h, QStringLiteral("t.k"));
-    const QString elementIsObject = pg ? QStringLiteral("json_typeof(CAST(%1 AS json)) = 'object'").arg(element)
-                                       : QStringLiteral("json_type(%1) = 'object'").arg(element);
-    const QString timestamp = pg ? QStringLiteral("coalesce(CAST(%1 AS json) ->> 'timestamp', '') COLLATE \"C\"").arg(element)
-                                 : QStringLiteral("coalesce(CAST(%1 ->> '$.timestamp' AS TEXT), '')").arg(element);
-    const QString ks = pg ? QStringLiteral("(VALUES (1), (2), (3)) AS t(k)")
-                          : QStringLiteral("(SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3) AS t");
-    const QString recentSql =
-        QStringLiteral("SELECT id, name, %1 FROM provider_api_keys CROSS JOIN %2 "
-                       "WHERE max_concurrent IS NULL AND adjustment_history IS NOT NULL AND t.k <= (%3) "
-                       "AND (CASE WHEN t.k <= (%3) THEN %4 ELSE false END) "
-                       "ORDER BY %5 DESC, id, t.k DESC LIMIT %6")
-            .arg(element, ks, length, elementIsObject,
-                 timestamp)
-            .arg(recentSummaryRecords);
-    Result<SqlStatement> recent = m_db.exec(recentSql);
-    if (!recent)
-        return recent.error();
-    while (recent.value().next()) {
-        RecentAdjustment item;
-        item.keyId = recent.value().value(0).toString();
-        item.keyName = optionalString(recent.value(), 1);
-        item.record = QJsonDocument::fromJson(recent.value().value(2).toString().toUtf8()).object();
-        summary.recentAdjustments.append(std::move(item));
-    }
-    return summary;
+    return m_db.run<Summary>([this]() { return m_summary.build(); });
 }
 
 } // namespace aether

@@ -3,6 +3,10 @@
 #include "database.h"
 #include "error.h"
 #include "keytypes.h"
+#include "rowversion.h"
+#include "summarybuilder.h"
+
+#include <QCache>
 
 #include <QSet>
 
@@ -19,14 +23,15 @@ public:
     static constexpr int maxFixedLimit = 100;
     static constexpr int initialLimit = 50;      // the stats' effective limit while nothing is learned
     static constexpr int recentStatsRecords = 5; // records in stats.recent_adjustments
-    static constexpr int recentPerKey = 3;       // records per key considered by the summary
-    static constexpr int recentSummaryRecords = 10;
 
-    explicit KeyService(Database &db) : m_db(db) {}
+    explicit KeyService(Database &db);
 
     // Adaptive keys (max_concurrent IS NULL), active or not; an empty endpointId means all endpoints.
     Result<QList<KeyListItem>> listAdaptiveKeys(const QString &endpointId = {});
     Result<bool> keyExists(const QString &keyId);
+    // Changes whenever any key may have changed, in this process or another; std::nullopt when unknown. Front ends
+    // may keep a rendered answer while it stays the same.
+    std::optional<QByteArray> dataRevision();
     // adaptive = true clears max_concurrent; false sets it to fixedLimit, which is then required. fixedLimit, when
     // given, must be within [minFixedLimit, maxFixedLimit] in both cases.
     Result<ModeChange> setMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit, const Actor &actor);
@@ -37,15 +42,25 @@ public:
     Result<Summary> summary();
 
 private:
+    struct HistoryTail;
+    KeyStats makeStats(const QString &keyId, const SqlStatement &row, const HistoryTail &tail);
     Status validateFixedLimit(int limit) const;
     Status audit(const Actor &actor, const QString &action, const QString &keyId, const QJsonObject &detail);
     void warnMalformedHistory(const QString &keyId, const QString &column);
-    Result<Summary> computeSummary();
+
+    // The recent records of a key's history as last parsed, with the row version they belong to.
+    struct HistoryTail {
+        QByteArray version;
+        int count = 0;
+        QJsonArray recent;
+    };
+    static constexpr int cachedTails = 4096;
 
     Database &m_db;
     QSet<QString> m_warnedKeys;
-    std::optional<QByteArray> m_summaryStamp;
-    Summary m_summaryCache;
+    RowVersion m_versions;
+    SummaryBuilder m_summary;
+    QCache<QString, HistoryTail> m_tails{cachedTails};
 };
 
 } // namespace aether

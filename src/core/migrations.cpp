@@ -48,6 +48,27 @@ QStringList gatewayTablesDdl(const SqlDialect &dialect)
     };
 }
 
+// SQLite has no row version (PostgreSQL has xmin): on the console's own SQLite tables a revision column, renewed by
+// triggers whenever a key's history is written or a key is inserted, lets the summary re-read only changed histories.
+QStringList revisionDdl(const SqlDialect &dialect)
+{
+    if (dialect.isPostgres())
+        return {};
+    return {
+        QStringLiteral("ALTER TABLE provider_api_keys ADD COLUMN console_revision INTEGER NOT NULL DEFAULT 0"),
+        QStringLiteral("CREATE TRIGGER console_revision_on_insert AFTER INSERT ON provider_api_keys BEGIN "
+                       "UPDATE provider_api_keys SET console_revision = random() WHERE rowid = NEW.rowid; END"),
+        QStringLiteral("CREATE TRIGGER console_revision_on_update AFTER UPDATE OF adjustment_history "
+                       "ON provider_api_keys BEGIN "
+                       "UPDATE provider_api_keys SET console_revision = random() WHERE rowid = NEW.rowid; END"),
+        // Covers the adaptive-key list and the summary's version scan, so neither reads the wide rows. Partial, so
+        // that changing a fixed key's limit does not touch it.
+        QStringLiteral("CREATE INDEX ix_console_adaptive_keys ON provider_api_keys (endpoint_id, id, name, "
+                       "learned_max_concurrent, concurrent_429_count, rpm_429_count, console_revision, max_concurrent) "
+                       "WHERE max_concurrent IS NULL"),
+    };
+}
+
 QStringList consoleTablesDdl(const SqlDialect &dialect)
 {
     return {
@@ -59,7 +80,6 @@ QStringList consoleTablesDdl(const SqlDialect &dialect)
                        "id %1, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, key_id TEXT, "
                        "detail TEXT)")
             .arg(dialect.autoIncrementKey()),
-        QStringLiteral("CREATE INDEX IF NOT EXISTS ix_console_audit_log_key_id ON console_audit_log (key_id)"),
         QStringLiteral("CREATE TABLE IF NOT EXISTS console_meta (name TEXT NOT NULL PRIMARY KEY, value TEXT)"),
     };
 }
@@ -132,7 +152,7 @@ Status Migrations::applyVersion1(bool gatewayTablesExist)
 {
     QStringList ddl;
     if (!gatewayTablesExist)
-        ddl << gatewayTablesDdl(m_db.dialect());
+        ddl << gatewayTablesDdl(m_db.dialect()) << revisionDdl(m_db.dialect());
     ddl << consoleTablesDdl(m_db.dialect());
     ddl << QStringLiteral("CREATE TABLE IF NOT EXISTS console_schema_version (version INTEGER NOT NULL PRIMARY KEY, "
                           "applied_at TEXT NOT NULL)");

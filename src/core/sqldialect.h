@@ -29,46 +29,14 @@ public:
 
     QString autoIncrementKey() const
     {
-        return isPostgres() ? QStringLiteral("BIGSERIAL PRIMARY KEY") : QStringLiteral("INTEGER PRIMARY KEY AUTOINCREMENT");
+        // SQLite: a plain rowid key; AUTOINCREMENT would write sqlite_sequence on every insert.
+        return isPostgres() ? QStringLiteral("BIGSERIAL PRIMARY KEY") : QStringLiteral("INTEGER PRIMARY KEY");
     }
     QString tableExistsQuery() const
     {
         return isPostgres() ? QStringLiteral("SELECT 1 FROM information_schema.tables "
                                              "WHERE table_schema = current_schema() AND table_name = ?")
                             : QStringLiteral("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
-    }
-
-    // JSON arrays inside the database: reading a count and a few elements there is far cheaper than shipping and
-    // parsing whole histories. `column` is a json (PostgreSQL) or text (SQLite) column.
-    QString jsonValue(const QString &column) const
-    {
-        return isPostgres() ? QStringLiteral("CAST(%1 AS json)").arg(column) : column;
-    }
-    QString jsonIsArray(const QString &column) const
-    {
-        return isPostgres() ? QStringLiteral("json_typeof(%1) = 'array'").arg(jsonValue(column))
-                            : QStringLiteral("(json_valid(%1) AND json_type(%1) = 'array')").arg(column);
-    }
-    // Neither an array nor NULL / JSON null: such a value counts as empty and is reported.
-    QString jsonIsMalformed(const QString &column) const
-    {
-        return isPostgres() ? QStringLiteral("(%1 IS NOT NULL AND json_typeof(%2) NOT IN ('array', 'null'))")
-                                  .arg(column, jsonValue(column))
-                            : QStringLiteral("(%1 IS NOT NULL AND NOT (json_valid(%1) AND json_type(%1) IN ('array', "
-                                             "'null')))")
-                                  .arg(column);
-    }
-    QString jsonArrayLength(const QString &column) const
-    {
-        return QStringLiteral("(CASE WHEN %1 THEN json_array_length(%2) ELSE 0 END)")
-            .arg(jsonIsArray(column), jsonValue(column));
-    }
-    // The element `fromEnd` places before the end (1 = last) as JSON text, NULL when there is none. `fromEnd` is an
-    // SQL integer expression; use only where the column is known to be an array.
-    QString jsonElementFromEnd(const QString &column, const QString &fromEnd) const
-    {
-        return isPostgres() ? QStringLiteral("CAST(%1 -> (-(%2)) AS text)").arg(jsonValue(column), fromEnd)
-                            : QStringLiteral("(%1 -> ('$[#-' || (%2) || ']'))").arg(column, fromEnd);
     }
 
 private:

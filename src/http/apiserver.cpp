@@ -211,6 +211,9 @@ QHttpServerResponse ApiServer::listKeys(const QHttpServerRequest &request)
     if (auto refused = admit(request, Method::Get, Access::Read, &caller))
         return std::move(*refused);
     const QString endpointId = request.query().queryItemValue(QStringLiteral("endpoint_id"), QUrl::FullyDecoded);
+    const std::optional<QByteArray> revision = m_keys.dataRevision();
+    if (revision && m_keysCache && m_keysCache->revision == *revision && m_keysCache->endpointId == endpointId)
+        return QHttpServerResponse(jsonMime, m_keysCache->body);
     Result<QList<KeyListItem>> keys = m_keys.listAdaptiveKeys(endpointId);
     if (!keys)
         return errorResponse(keys.error(), languageOf(request));
@@ -219,7 +222,7 @@ QHttpServerResponse ApiServer::listKeys(const QHttpServerRequest &request)
     for (const KeyListItem &key : keys.value()) {
         out.beginObject();
         out.key("id"), out.string(key.id);
-        out.key("name"), key.name ? out.string(*key.name) : out.null();
+        out.key("name"), out.optionalString(key.name);
         out.key("endpoint_id"), out.string(key.endpointId);
         out.key("is_adaptive"), out.boolean(key.isAdaptive());
         out.key("max_concurrent"), out.optionalNumber(key.maxConcurrent);
@@ -230,7 +233,10 @@ QHttpServerResponse ApiServer::listKeys(const QHttpServerRequest &request)
         out.endObject();
     }
     out.endArray();
-    return QHttpServerResponse(jsonMime, out.take());
+    QByteArray body = out.take();
+    if (revision)
+        m_keysCache = RenderedKeys{*revision, endpointId, body};
+    return QHttpServerResponse(jsonMime, std::move(body));
 }
 
 QHttpServerResponse ApiServer::setMode(const QString &keyId, const QHttpServerRequest &request)
@@ -287,18 +293,20 @@ QHttpServerResponse ApiServer::stats(const QString &keyId, const QHttpServerRequ
     if (!result)
         return errorResponse(result.error(), languageOf(request));
     const KeyStats &s = result.value();
-    return json(QJsonObject{
-        {QStringLiteral("adaptive_mode"), s.adaptiveMode},
-        {QStringLiteral("max_concurrent"), optionalJson(s.maxConcurrent)},
-        {QStringLiteral("effective_limit"), s.effectiveLimit},
-        {QStringLiteral("learned_limit"), optionalJson(s.learnedLimit)},
-        {QStringLiteral("concurrent_429_count"), s.concurrent429Count},
-        {QStringLiteral("rpm_429_count"), s.rpm429Count},
-        {QStringLiteral("last_429_at"), s.last429At ? QJsonValue(s.last429At->toIsoString()) : QJsonValue()},
-        {QStringLiteral("last_429_type"), optionalJson(s.last429Type)},
-        {QStringLiteral("adjustment_count"), s.adjustmentCount},
-        {QStringLiteral("recent_adjustments"), s.recentAdjustments},
-    });
+    JsonWriter out(512);
+    out.beginObject();
+    out.key("adaptive_mode"), out.boolean(s.adaptiveMode);
+    out.key("max_concurrent"), out.optionalNumber(s.maxConcurrent);
+    out.key("effective_limit"), out.number(s.effectiveLimit);
+    out.key("learned_limit"), out.optionalNumber(s.learnedLimit);
+    out.key("concurrent_429_count"), out.number(s.concurrent429Count);
+    out.key("rpm_429_count"), out.number(s.rpm429Count);
+    out.key("last_429_at"), s.last429At ? out.string(s.last429At->toIsoString()) : out.null();
+    out.key("last_429_type"), out.optionalString(s.last429Type);
+    out.key("adjustment_count"), out.number(s.adjustmentCount);
+    out.key("recent_adjustments"), out.raw(QJsonDocument(s.recentAdjustments).toJson(QJsonDocument::Compact));
+    out.endObject();
+    return QHttpServerResponse(jsonMime, out.take());
 }
 
 QHttpServerResponse ApiServer::resetLearning(const QString &keyId, const QHttpServerRequest &request)

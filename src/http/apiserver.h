@@ -58,6 +58,14 @@ private:
     KeyService &m_keys;
     TokenStore &m_tokens;
     QHttpServer m_server;
+
+    // The rendered /keys answer (10,000 keys are megabytes of JSON), valid while the data revision stays the same.
+    struct RenderedKeys {
+        QByteArray revision;
+        QString endpointId;
+        QByteArray body;
+    };
+    std::optional<RenderedKeys> m_keysCache;
 };
 
 } // namespace aether::http

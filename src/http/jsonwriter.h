@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QString>
 #include <QStringView>
 
 #include <optional>
@@ -25,6 +26,9 @@ public:
     void boolean(bool value) { separate(), m_out += value ? "true" : "false"; }
     void null() { separate(), m_out += "null"; }
     void optionalNumber(const std::optional<int> &value) { value ? number(*value) : null(); }
+    void optionalString(const std::optional<QString> &value) { value ? string(*value) : null(); }
+    // A value that is JSON text already (e.g. QJsonDocument output).
+    void raw(const QByteArray &json) { separate(), m_out += json; }
 
     QByteArray take() { return std::move(m_out); }
 
