@@ -21,15 +21,13 @@ using namespace aether;
 
 namespace {
 
-void printLine(FILE *stream, const QString &text)
-{
+void printLine(FILE *stream, const QString &text) {
     std::fputs(qUtf8Printable(text), stream);
     std::fputc('\n', stream);
     std::fflush(stream);
 }
 
-int fail(const QString &text)
-{
+int fail(const QString &text) {
     printLine(stderr, QStringLiteral("aether-console: ") + text);
     return 1;
 }
@@ -39,8 +37,7 @@ struct ListenAddress {
     quint16 port = 0;
 };
 
-std::optional<ListenAddress> parseListen(const QString &text)
-{
+std::optional<ListenAddress> parseListen(const QString &text) {
     const qsizetype colon = text.lastIndexOf(u':');
     QString host = colon < 0 ? QStringLiteral("127.0.0.1") : text.left(colon);
     const QString portText = colon < 0 ? text : text.mid(colon + 1);
@@ -61,18 +58,27 @@ std::optional<ListenAddress> parseListen(const QString &text)
     return listen;
 }
 
-QString urlHost(const QHostAddress &address)
-{
+QString urlHost(const QHostAddress &address) {
     return address.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + address.toString() + u']' : address.toString();
 }
 
-int listTokens(TokenStore &tokens)
-{
+Status prepareDatabase(Database &db) {
+    if (!db.isOpen()) {
+        if (const Status opened = db.open(); !opened)
+            return opened;
+    }
+    return Migrations(db).run();
+}
+
+int listTokens(TokenStore &tokens) {
     Result<QList<TokenInfo>> list = tokens.list();
     if (!list)
         return fail(list.error().detail);
-    printLine(stdout, QStringLiteral("%1  %2  %3  %4").arg(QStringLiteral("NAME"), -24).arg(QStringLiteral("ROLE"), -8)
-                          .arg(QStringLiteral("CREATED"), -32).arg(QStringLiteral("LAST USED")));
+    printLine(stdout, QStringLiteral("%1  %2  %3  %4")
+                          .arg(QStringLiteral("NAME"), -24)
+                          .arg(QStringLiteral("ROLE"), -8)
+                          .arg(QStringLiteral("CREATED"), -32)
+                          .arg(QStringLiteral("LAST USED")));
     for (const TokenInfo &t : list.value()) {
         printLine(stdout, QStringLiteral("%1  %2  %3  %4")
                               .arg(t.name, -24)
@@ -85,15 +91,14 @@ int listTokens(TokenStore &tokens)
 
 } // namespace
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("aether-console"));
     QCoreApplication::setApplicationVersion(QStringLiteral(AETHER_CONSOLE_VERSION));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Aether Console: administration of per-key adaptive concurrency for an LLM API gateway."));
+    parser.setApplicationDescription(
+        QStringLiteral("Aether Console: administration of per-key adaptive concurrency for an LLM API gateway."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption serve(QStringLiteral("serve"), QStringLiteral("Run the HTTP endpoint without a window."));
@@ -102,11 +107,13 @@ int main(int argc, char *argv[])
         QStringLiteral("Database: a file path, sqlite:///abs/path or postgresql://user:password@host:port/dbname "
                        "(default: $AETHER_CONSOLE_DATABASE, else the embedded SQLite file)."),
         QStringLiteral("url"));
-    const QCommandLineOption listen(QStringLiteral("listen"),
-                                    QStringLiteral("Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any)."),
-                                    QStringLiteral("host:port"), QStringLiteral("127.0.0.1:8087"));
+    const QCommandLineOption listen(
+        QStringLiteral("listen"),
+        QStringLiteral("Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any)."),
+        QStringLiteral("host:port"), QStringLiteral("127.0.0.1:8087"));
     const QCommandLineOption createToken(QStringLiteral("create-token"),
-                                         QStringLiteral("Create an API token and print it once."), QStringLiteral("name"));
+                                         QStringLiteral("Create an API token and print it once."),
+                                         QStringLiteral("name"));
     const QCommandLineOption role(QStringLiteral("role"),
                                   QStringLiteral("Role of a new token: admin, viewer or gateway (default admin)."),
                                   QStringLiteral("role"), QStringLiteral("admin"));
@@ -116,8 +123,8 @@ int main(int argc, char *argv[])
     const QCommandLineOption demo(QStringLiteral("demo"),
                                   QStringLiteral("Fill an empty database with demo providers, endpoints and keys."));
     const QCommandLineOption demoKeys(QStringLiteral("demo-keys"),
-                                      QStringLiteral("Number of keys --demo creates (default 40)."), QStringLiteral("n"),
-                                      QStringLiteral("40"));
+                                      QStringLiteral("Number of keys --demo creates (default 40)."),
+                                      QStringLiteral("n"), QStringLiteral("40"));
     parser.addOptions({serve, database, listen, createToken, role, listTokensOption, revokeToken, demo, demoKeys});
     parser.process(app);
 
@@ -130,12 +137,19 @@ int main(int argc, char *argv[])
         return fail(QStringLiteral("invalid --database: %1").arg(location.error().detail));
 
     Database db(location.value());
-    if (const Status opened = db.open(); !opened)
-        return fail(QStringLiteral("cannot open the database %1: %2")
-                        .arg(location.value().displayName(), opened.error().detail));
-    if (const Status migrated = Migrations(db).run(); !migrated)
-        return fail(QStringLiteral("cannot prepare the database %1: %2")
-                        .arg(location.value().displayName(), migrated.error().detail));
+    bool prepared = true;
+    if (Status ready = prepareDatabase(db); !ready) {
+        // A server may start before its database (e.g. at boot): it answers 503 until the database is back.
+        const bool serveOnly = parser.isSet(serve) && !parser.isSet(createToken) && !parser.isSet(listTokensOption) &&
+                               !parser.isSet(revokeToken) && !parser.isSet(demo);
+        if (!serveOnly || ready.error().code != ErrorCode::StorageUnavailable)
+            return fail(QStringLiteral("cannot open the database %1: %2")
+                            .arg(location.value().displayName(), ready.error().detail));
+        printLine(stderr, QStringLiteral("aether-console: the database %1 is unavailable (%2); answering 503 until it "
+                                         "is back")
+                              .arg(location.value().displayName(), ready.error().detail));
+        prepared = false;
+    }
 
     TokenStore tokens(db, qEnvironmentVariable("AETHER_CONSOLE_TOKEN"));
     KeyService keys(db);
@@ -189,6 +203,17 @@ int main(int argc, char *argv[])
     Result<quint16> port = server.listen(address->address, address->port);
     if (!port)
         return fail(port.error().detail);
+
+    QTimer reconnect;
+    if (!prepared) {
+        QObject::connect(&reconnect, &QTimer::timeout, &app, [&]() {
+            if (prepareDatabase(db)) {
+                printLine(stderr, QStringLiteral("aether-console: the database is available again"));
+                reconnect.stop();
+            }
+        });
+        reconnect.start(1000);
+    }
 
     SignalWatcher watcher;
     QObject::connect(&watcher, &SignalWatcher::terminationRequested, &app, [&](int) {

@@ -13,8 +13,7 @@ namespace aether {
 
 namespace {
 
-QString nextConnectionName()
-{
+QString nextConnectionName() {
     static QAtomicInteger<quint64> counter;
     return QStringLiteral("aether-console-%1").arg(counter.fetchAndAddRelaxed(1));
 }
@@ -27,18 +26,14 @@ constexpr int reconnectBackoffMs = 500;
 Database::Database(DatabaseLocation location)
     : m_location(std::move(location))
     , m_dialect(m_location.kind)
-    , m_connectionName(nextConnectionName())
-{
-}
+    , m_connectionName(nextConnectionName()) {}
 
-Database::~Database()
-{
+Database::~Database() {
     close();
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
-void Database::close()
-{
+void Database::close() {
     qDeleteAll(m_statements);
     m_statements.clear();
     if (QSqlDatabase::contains(m_connectionName)) {
@@ -48,8 +43,7 @@ void Database::close()
     m_open = false;
 }
 
-Status Database::open()
-{
+Status Database::open() {
     if (m_lost && m_lastConnectAttempt.isValid() && m_lastConnectAttempt.elapsed() < reconnectBackoffMs)
         return Error::unavailable(QStringLiteral("database connection lost; waiting before reconnecting"));
     close();
@@ -85,11 +79,11 @@ Status Database::open()
     m_open = true;
     m_lost = false;
 
-    const QStringList setup = postgres ? QStringList{QStringLiteral("SET TIME ZONE 'UTC'")}
-                                       : QStringList{QStringLiteral("PRAGMA journal_mode=WAL"),
-                                                     QStringLiteral("PRAGMA synchronous=NORMAL"),
-                                                     QStringLiteral("PRAGMA foreign_keys=ON"),
-                                                     QStringLiteral("SELECT count(*) FROM sqlite_master")};
+    const QStringList setup =
+        postgres ? QStringList{QStringLiteral("SET TIME ZONE 'UTC'")}
+                 : QStringList{QStringLiteral("PRAGMA journal_mode=WAL"), QStringLiteral("PRAGMA synchronous=NORMAL"),
+                               QStringLiteral("PRAGMA foreign_keys=ON"),
+                               QStringLiteral("SELECT count(*) FROM sqlite_master")};
     for (const QString &sql : setup) {
         QSqlQuery query(db);
         if (!query.exec(sql)) {
@@ -104,8 +98,7 @@ Status Database::open()
     return Done{};
 }
 
-Status Database::ping()
-{
+Status Database::ping() {
     return run<Done>([this]() -> Status {
         Result<SqlStatement> st = exec(QStringLiteral("SELECT 1"));
         if (!st)
@@ -114,8 +107,7 @@ Status Database::ping()
     });
 }
 
-Error Database::classify(const QSqlError &error)
-{
+Error Database::classify(const QSqlError &error) {
     const QString text = error.text();
     if (error.type() == QSqlError::ConnectionError)
         return Error::unavailable(text);
@@ -134,8 +126,9 @@ Error Database::classify(const QSqlError &error)
     return Error::failure(text);
 }
 
-bool Database::shouldRetry(const Error &error)
-{
+bool Database::shouldRetry(const Error &error) {
+    if (!m_open)
+        return false;
     if (error.code == ErrorCode::StorageUnavailable && m_lost)
         return true;
     if (error.code != ErrorCode::StorageFailure || !m_dialect.isPostgres())
@@ -149,8 +142,9 @@ bool Database::shouldRetry(const Error &error)
     return true;
 }
 
-Result<SqlStatement> Database::exec(const QString &sql, const QVariantList &binds)
-{
+Result<SqlStatement> Database::exec(const QString &sql, const QVariantList &binds) {
+    if (!m_open)
+        return Error::unavailable(QStringLiteral("the database is not open"));
     QSqlQuery *query = m_statements.value(sql);
     if (!query) {
         query = new QSqlQuery(QSqlDatabase::database(m_connectionName, false));
@@ -158,9 +152,7 @@ Result<SqlStatement> Database::exec(const QString &sql, const QVariantList &bind
         if (!query->prepare(sql)) {
             const Error error = classify(query->lastError());
             delete query;
-            if (m_dialect.isPostgres() && error.code == ErrorCode::StorageFailure && !shouldRetry(error))
-                return error;
-            return m_lost ? Error::unavailable(error.detail) : error;
+            return error;
         }
         m_statements.insert(sql, query);
     }
@@ -174,35 +166,34 @@ Result<SqlStatement> Database::exec(const QString &sql, const QVariantList &bind
     return SqlStatement(query);
 }
 
-Status Database::execRaw(const QString &sql)
-{
+Status Database::execRaw(const QString &sql) {
+    if (!m_open)
+        return Error::unavailable(QStringLiteral("the database is not open"));
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     if (!query.exec(sql))
         return classify(query.lastError());
     return Done{};
 }
 
-Status Database::beginTransaction(Mode mode)
-{
+Status Database::beginTransaction(Mode mode) {
     return execRaw(mode == Mode::Write ? m_dialect.beginWrite() : QStringLiteral("BEGIN"));
 }
 
-Status Database::commit()
-{
+Status Database::commit() {
     const Status status = execRaw(QStringLiteral("COMMIT"));
     if (!status)
         rollback();
     return status;
 }
 
-void Database::rollback()
-{
+void Database::rollback() {
+    if (!m_open)
+        return;
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.exec(QStringLiteral("ROLLBACK"));
 }
 
-std::optional<QByteArray> Database::changeStamp()
-{
+std::optional<QByteArray> Database::changeStamp() {
     if (!m_open || m_lost)
         return std::nullopt;
     // SQLite: data_version moves when another connection (or process) commits; our own commits are counted here.

@@ -20,11 +20,12 @@ namespace aether {
 // when it goes out of scope, so SQLite read snapshots are never held longer than the caller needs them.
 class SqlStatement {
 public:
-    explicit SqlStatement(QSqlQuery *query) : m_query(query) {}
-    SqlStatement(SqlStatement &&other) noexcept : m_query(std::exchange(other.m_query, nullptr)) {}
+    explicit SqlStatement(QSqlQuery *query)
+        : m_query(query) {}
+    SqlStatement(SqlStatement &&other) noexcept
+        : m_query(std::exchange(other.m_query, nullptr)) {}
     SqlStatement &operator=(SqlStatement &&) = delete;
-    ~SqlStatement()
-    {
+    ~SqlStatement() {
         if (m_query)
             m_query->finish();
     }
@@ -65,11 +66,9 @@ public:
     enum class Mode { Read, Write };
     // Runs fn inside one transaction (Write: the row lock discipline of SqlDialect). Commits when fn succeeds, rolls
     // back otherwise. When the connection was lost, reconnects and runs fn once more.
-    template <typename T>
-    Result<T> transaction(Mode mode, const std::function<Result<T>()> &fn);
+    template <typename T> Result<T> transaction(Mode mode, const std::function<Result<T>()> &fn);
     // Runs fn outside an explicit transaction, with the same reconnect-and-retry-once behaviour.
-    template <typename T>
-    Result<T> run(const std::function<Result<T>()> &fn);
+    template <typename T> Result<T> run(const std::function<Result<T>()> &fn);
 
     // Changes whenever the data may have changed, in this process or in another one; std::nullopt when it cannot be
     // told cheaply. Lets read caches stay exact.
@@ -94,9 +93,7 @@ private:
     quint64 m_localWrites = 0;
 };
 
-template <typename T>
-Result<T> Database::run(const std::function<Result<T>()> &fn)
-{
+template <typename T> Result<T> Database::run(const std::function<Result<T>()> &fn) {
     for (int attempt = 0;; ++attempt) {
         if (!m_open || m_lost) {
             const Status opened = open();
@@ -104,15 +101,18 @@ Result<T> Database::run(const std::function<Result<T>()> &fn)
                 return opened.error();
         }
         Result<T> result = fn();
-        if (!result && attempt == 0 && shouldRetry(result.error()))
+        if (result)
+            return result;
+        const bool retry = shouldRetry(result.error());
+        if (retry && attempt == 0)
             continue;
+        if (m_lost) // the statement failed because the connection went away
+            return Error::unavailable(result.error().detail);
         return result;
     }
 }
 
-template <typename T>
-Result<T> Database::transaction(Mode mode, const std::function<Result<T>()> &fn)
-{
+template <typename T> Result<T> Database::transaction(Mode mode, const std::function<Result<T>()> &fn) {
     return run<T>([&]() -> Result<T> {
         const Status begun = beginTransaction(mode);
         if (!begun)

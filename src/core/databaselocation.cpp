@@ -9,8 +9,7 @@ namespace aether {
 
 namespace {
 
-Result<DatabaseLocation> parsePostgres(const QString &url)
-{
+Result<DatabaseLocation> parsePostgres(const QString &url) {
     const QUrl parsed(url, QUrl::StrictMode);
     if (!parsed.isValid())
         return Error::invalid(QStringLiteral("database"), reason::invalidValue, {},
@@ -59,8 +58,7 @@ Result<DatabaseLocation> parsePostgres(const QString &url)
 
 } // namespace
 
-Result<DatabaseLocation> DatabaseLocation::parse(const QString &url)
-{
+Result<DatabaseLocation> DatabaseLocation::parse(const QString &url) {
     const QString text = url.trimmed();
     if (text.isEmpty())
         return Error::invalid(QStringLiteral("database"), reason::missing, {}, QStringLiteral("empty database URL"));
@@ -70,8 +68,9 @@ Result<DatabaseLocation> DatabaseLocation::parse(const QString &url)
     if (text.startsWith(u"sqlite://", Qt::CaseInsensitive)) {
         loc.path = QUrl::fromPercentEncoding(text.mid(9).toUtf8());
     } else if (text.contains(u"://")) {
-        return Error::invalid(QStringLiteral("database"), reason::invalidValue, {},
-                              QStringLiteral("unsupported database URL scheme: %1").arg(text.section(QStringLiteral("://"), 0, 0)));
+        return Error::invalid(
+            QStringLiteral("database"), reason::invalidValue, {},
+            QStringLiteral("unsupported database URL scheme: %1").arg(text.section(QStringLiteral("://"), 0, 0)));
     } else {
         loc.path = text;
     }
@@ -83,22 +82,21 @@ Result<DatabaseLocation> DatabaseLocation::parse(const QString &url)
     return loc;
 }
 
-DatabaseLocation DatabaseLocation::defaultLocation()
-{
+DatabaseLocation DatabaseLocation::defaultLocation() {
     DatabaseLocation loc;
     loc.path = QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
                    .absoluteFilePath(QStringLiteral("aether-console.sqlite"));
     return loc;
 }
 
-QString DatabaseLocation::displayName() const
-{
+QString DatabaseLocation::displayName() const {
     if (isSqlite())
         return path;
     QString who = user.isEmpty() ? QString() : user + u'@';
     if (host.startsWith(u'/'))
         return QStringLiteral("postgresql://%1/%2?host=%3").arg(who, databaseName, host);
-    return QStringLiteral("postgresql://%1%2:%3/%4").arg(who, host.isEmpty() ? QStringLiteral("localhost") : host)
+    return QStringLiteral("postgresql://%1%2:%3/%4")
+        .arg(who, host.isEmpty() ? QStringLiteral("localhost") : host)
         .arg(port)
         .arg(databaseName);
 }

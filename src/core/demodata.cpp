@@ -32,8 +32,7 @@ const DemoEndpoint endpoints[] = {
 };
 const char *const keyStems[] = {"prod", "batch", "eval", "backup", "team-a", "team-b", "research", "staging"};
 
-QString demoId(const QString &what)
-{
+QString demoId(const QString &what) {
     static const QUuid ns(QStringLiteral("6f1c1f3e-4d0b-4a55-9a3e-6e2f7f3b8a10"));
     return QUuid::createUuidV5(ns, what).toString(QUuid::WithoutBraces);
 }
@@ -48,8 +47,7 @@ struct KeyHistory {
 };
 
 // A plausible learning story: 429s cut the limit to 85 % of the in-flight count, busy periods and probes raise it.
-KeyHistory makeHistory(QRandomGenerator &rng, qint64 nowUs)
-{
+KeyHistory makeHistory(QRandomGenerator &rng, qint64 nowUs) {
     KeyHistory h;
     const int events = rng.bounded(0, 26);
     qint64 t = nowUs - qint64(7) * 86400 * 1000000 + rng.bounded(0, 3600) * qint64(1000000);
@@ -85,9 +83,12 @@ KeyHistory makeHistory(QRandomGenerator &rng, qint64 nowUs)
             next = qMin(limit + 2, 200);
             const bool probe = roll >= 85;
             const int samples = probe ? rng.bounded(10, 21) : rng.bounded(5, 21);
-            rec.insert(QStringLiteral("reason"), probe ? QStringLiteral("probe_increase") : QStringLiteral("high_utilization"));
-            rec.insert(QStringLiteral("avg_utilization"), (probe ? 30 + rng.bounded(0, 40) : 70 + rng.bounded(0, 30)) / 100.0);
-            rec.insert(QStringLiteral("high_util_ratio"), (probe ? rng.bounded(0, 60) : 60 + rng.bounded(0, 41)) / 100.0);
+            rec.insert(QStringLiteral("reason"),
+                       probe ? QStringLiteral("probe_increase") : QStringLiteral("high_utilization"));
+            rec.insert(QStringLiteral("avg_utilization"),
+                       (probe ? 30 + rng.bounded(0, 40) : 70 + rng.bounded(0, 30)) / 100.0);
+            rec.insert(QStringLiteral("high_util_ratio"),
+                       (probe ? rng.bounded(0, 60) : 60 + rng.bounded(0, 41)) / 100.0);
             rec.insert(QStringLiteral("sample_count"), samples);
             rec.insert(QStringLiteral("current_concurrent"), qMax(1, int(limit * 0.8)));
         }
@@ -107,8 +108,7 @@ KeyHistory makeHistory(QRandomGenerator &rng, qint64 nowUs)
 
 } // namespace
 
-Result<DemoSize> DemoData::fill(int keyCount, quint32 seed)
-{
+Result<DemoSize> DemoData::fill(int keyCount, quint32 seed) {
     if (keyCount < 1 || keyCount > 1000000)
         return Error::invalid(QStringLiteral("keys"), reason::invalidValue, {}, QStringLiteral("1 to 1,000,000 keys"));
     Result<bool> external = Migrations(m_db).gatewayOwnsTables();
@@ -145,7 +145,8 @@ Result<DemoSize> DemoData::fill(int keyCount, quint32 seed)
                 QStringLiteral("INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, "
                                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, %1, %1)")
                     .arg(ts),
-                {demoId(QStringLiteral("endpoint-%1").arg(e)), demoId(QStringLiteral("provider-%1").arg(endpoints[e].provider)),
+                {demoId(QStringLiteral("endpoint-%1").arg(e)),
+                 demoId(QStringLiteral("provider-%1").arg(endpoints[e].provider)),
                  QString::fromLatin1(endpoints[e].format), QString::fromLatin1(endpoints[e].baseUrl), true, created,
                  created});
             if (!st)
@@ -168,15 +169,14 @@ Result<DemoSize> DemoData::fill(int keyCount, quint32 seed)
                                           QString::fromLatin1(keyStems[(k / endpointCount) % std::size(keyStems)]))
                                      .arg(k + 1, 2, 10, QLatin1Char('0'));
             Result<SqlStatement> st = m_db.exec(
-                insertKey,
-                {demoId(QStringLiteral("key-%1").arg(k)), demoId(QStringLiteral("endpoint-%1").arg(e)), name,
-                 fixed ? QStringLiteral("fixed by the operator") : nullText,
-                 fixed ? QVariant(5 * (1 + rng.bounded(0, 12))) : nullInt,
-                 h.learned ? QVariant(*h.learned) : nullInt, h.concurrent429, h.rpm429,
-                 h.last429Us ? Timestamp::fromMicroseconds(*h.last429Us).toIsoString() : nullText,
-                 h.last429Us ? h.last429Type : nullText, nullInt,
-                 QString::fromUtf8(QJsonDocument(h.records).toJson(QJsonDocument::Compact)), QStringLiteral("[]"),
-                 rng.bounded(100) < 92, created, created});
+                insertKey, {demoId(QStringLiteral("key-%1").arg(k)), demoId(QStringLiteral("endpoint-%1").arg(e)), name,
+                            fixed ? QStringLiteral("fixed by the operator") : nullText,
+                            fixed ? QVariant(5 * (1 + rng.bounded(0, 12))) : nullInt,
+                            h.learned ? QVariant(*h.learned) : nullInt, h.concurrent429, h.rpm429,
+                            h.last429Us ? Timestamp::fromMicroseconds(*h.last429Us).toIsoString() : nullText,
+                            h.last429Us ? h.last429Type : nullText, nullInt,
+                            QString::fromUtf8(QJsonDocument(h.records).toJson(QJsonDocument::Compact)),
+                            QStringLiteral("[]"), rng.bounded(100) < 92, created, created});
             if (!st)
                 return st.error();
         }

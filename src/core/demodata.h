@@ -16,7 +16,8 @@ struct DemoSize {
 // already or whose tables belong to a gateway.
 class DemoData {
 public:
-    explicit DemoData(Database &db) : m_db(db) {}
+    explicit DemoData(Database &db)
+        : m_db(db) {}
     Result<DemoSize> fill(int keyCount = 40, quint32 seed = 20261126);
 
 private:

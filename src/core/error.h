@@ -30,15 +30,14 @@ inline const QString invalidValue = QStringLiteral("invalid_value");
 
 struct Error {
     ErrorCode code = ErrorCode::StorageFailure;
-    QString field;    // InvalidInput: the offending field
-    QString reason;   // InvalidInput: one of aether::reason
-    QVariant bound;   // InvalidInput: the limit that was crossed (ge / le)
-    QString detail;   // untranslated text for logs and diagnostics
+    QString field;  // InvalidInput: the offending field
+    QString reason; // InvalidInput: one of aether::reason
+    QVariant bound; // InvalidInput: the limit that was crossed (ge / le)
+    QString detail; // untranslated text for logs and diagnostics
 
     static Error notFound(const QString &detail = {}) { return {ErrorCode::NotFound, {}, {}, {}, detail}; }
     static Error invalid(const QString &field, const QString &reason, const QVariant &bound = {},
-                         const QString &detail = {})
-    {
+                         const QString &detail = {}) {
         return {ErrorCode::InvalidInput, field, reason, bound, detail};
     }
     static Error unavailable(const QString &detail) { return {ErrorCode::StorageUnavailable, {}, {}, {}, detail}; }
@@ -47,11 +46,12 @@ struct Error {
 };
 
 // A value or an Error; the return type of every core operation.
-template <typename T>
-class Result {
+template <typename T> class Result {
 public:
-    Result(T value) : m_data(std::in_place_index<0>, std::move(value)) {}
-    Result(Error error) : m_data(std::in_place_index<1>, std::move(error)) {}
+    Result(T value)
+        : m_data(std::in_place_index<0>, std::move(value)) {}
+    Result(Error error)
+        : m_data(std::in_place_index<1>, std::move(error)) {}
 
     bool ok() const { return m_data.index() == 0; }
     explicit operator bool() const { return ok(); }

@@ -9,22 +9,19 @@ namespace aether {
 
 namespace {
 
-std::optional<int> optionalInt(const SqlStatement &st, int column)
-{
+std::optional<int> optionalInt(const SqlStatement &st, int column) {
     if (st.isNull(column))
         return std::nullopt;
     return st.value(column).toInt();
 }
 
-std::optional<QString> optionalString(const SqlStatement &st, int column)
-{
+std::optional<QString> optionalString(const SqlStatement &st, int column) {
     if (st.isNull(column))
         return std::nullopt;
     return st.value(column).toString();
 }
 
-QVariant nullableInt(std::optional<int> value)
-{
+QVariant nullableInt(std::optional<int> value) {
     return value ? QVariant(*value) : QVariant(QMetaType::fromType<int>());
 }
 
@@ -32,8 +29,7 @@ enum class JsonArrayState { Null, Array, Malformed };
 
 // A JSON column's array. NULL (or JSON null) counts as an empty array; anything else that is not an array is
 // reported as malformed and also counts as empty.
-QJsonArray readJsonArray(const QVariant &value, JsonArrayState *state)
-{
+QJsonArray readJsonArray(const QVariant &value, JsonArrayState *state) {
     *state = JsonArrayState::Null;
     if (value.isNull())
         return {};
@@ -55,12 +51,10 @@ QJsonArray readJsonArray(const QVariant &value, JsonArrayState *state)
 KeyService::KeyService(Database &db)
     : m_db(db)
     , m_versions(db)
-    , m_summary(db, m_versions, [this](const QString &keyId) { warnMalformedHistory(keyId, QStringLiteral("adjustment_history")); })
-{
-}
+    , m_summary(db, m_versions,
+                [this](const QString &keyId) { warnMalformedHistory(keyId, QStringLiteral("adjustment_history")); }) {}
 
-Status KeyService::validateFixedLimit(int limit) const
-{
+Status KeyService::validateFixedLimit(int limit) const {
     if (limit < minFixedLimit)
         return Error::invalid(QStringLiteral("fixed_limit"), reason::greaterThanEqual, minFixedLimit);
     if (limit > maxFixedLimit)
@@ -68,8 +62,7 @@ Status KeyService::validateFixedLimit(int limit) const
     return Done{};
 }
 
-Status KeyService::audit(const Actor &actor, const QString &action, const QString &keyId, const QJsonObject &detail)
-{
+Status KeyService::audit(const Actor &actor, const QString &action, const QString &keyId, const QJsonObject &detail) {
     Result<SqlStatement> st = m_db.exec(
         QStringLiteral("INSERT INTO console_audit_log (at, actor, action, key_id, detail) VALUES (?, ?, ?, ?, ?)"),
         {Timestamp::now().toIsoString(), actor.name, action, keyId,
@@ -79,8 +72,7 @@ Status KeyService::audit(const Actor &actor, const QString &action, const QStrin
     return Done{};
 }
 
-void KeyService::warnMalformedHistory(const QString &keyId, const QString &column)
-{
+void KeyService::warnMalformedHistory(const QString &keyId, const QString &column) {
     const QString tag = keyId + u'/' + column;
     if (m_warnedKeys.contains(tag))
         return;
@@ -89,8 +81,7 @@ void KeyService::warnMalformedHistory(const QString &keyId, const QString &colum
               qUtf8Printable(column));
 }
 
-Result<QList<KeyListItem>> KeyService::listAdaptiveKeys(const QString &endpointId)
-{
+Result<QList<KeyListItem>> KeyService::listAdaptiveKeys(const QString &endpointId) {
     return m_db.run<QList<KeyListItem>>([&]() -> Result<QList<KeyListItem>> {
         QString sql = QStringLiteral("SELECT id, name, endpoint_id, max_concurrent, learned_max_concurrent, "
                                      "concurrent_429_count, rpm_429_count FROM provider_api_keys "
@@ -120,15 +111,13 @@ Result<QList<KeyListItem>> KeyService::listAdaptiveKeys(const QString &endpointI
     });
 }
 
-std::optional<QByteArray> KeyService::dataRevision()
-{
-    Result<std::optional<QByteArray>> stamp =
-        m_db.run<std::optional<QByteArray>>([this]() -> Result<std::optional<QByteArray>> { return m_db.changeStamp(); });
+std::optional<QByteArray> KeyService::dataRevision() {
+    Result<std::optional<QByteArray>> stamp = m_db.run<std::optional<QByteArray>>(
+        [this]() -> Result<std::optional<QByteArray>> { return m_db.changeStamp(); });
     return stamp ? stamp.value() : std::nullopt;
 }
 
-Result<bool> KeyService::keyExists(const QString &keyId)
-{
+Result<bool> KeyService::keyExists(const QString &keyId) {
     return m_db.run<bool>([&]() -> Result<bool> {
         Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT 1 FROM provider_api_keys WHERE id = ?"), {keyId});
         if (!st)
@@ -138,13 +127,12 @@ Result<bool> KeyService::keyExists(const QString &keyId)
 }
 
 Result<ModeChange> KeyService::setMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit,
-                                       const Actor &actor)
-{
+                                       const Actor &actor) {
     const SqlDialect &sql = m_db.dialect();
     return m_db.transaction<ModeChange>(Database::Mode::Write, [&]() -> Result<ModeChange> {
         Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT max_concurrent, learned_max_concurrent "
-                                                           "FROM provider_api_keys WHERE id = ?")
-                                                + sql.forUpdate(),
+                                                           "FROM provider_api_keys WHERE id = ?") +
+                                                sql.forUpdate(),
                                             {keyId});
         if (!st)
             return st.error();
@@ -160,15 +148,16 @@ Result<ModeChange> KeyService::setMode(const QString &keyId, bool adaptive, std:
         if (!adaptive && !fixedLimit)
             return Error::invalid(QStringLiteral("fixed_limit"), reason::requiredWhenFixed);
         const std::optional<int> newMax = adaptive ? std::nullopt : fixedLimit;
-        Result<SqlStatement> update = m_db.exec(
-            QStringLiteral("UPDATE provider_api_keys SET max_concurrent = ?, updated_at = %1 WHERE id = ?")
-                .arg(sql.timestampParam()),
-            {nullableInt(newMax), Timestamp::now().toIsoString(), keyId});
+        Result<SqlStatement> update =
+            m_db.exec(QStringLiteral("UPDATE provider_api_keys SET max_concurrent = ?, updated_at = %1 WHERE id = ?")
+                          .arg(sql.timestampParam()),
+                      {nullableInt(newMax), Timestamp::now().toIsoString(), keyId});
         if (!update)
             return update.error();
-        const Status logged = audit(actor, QStringLiteral("set_mode"), keyId,
-                                    {{QStringLiteral("old_max_concurrent"), oldMax ? QJsonValue(*oldMax) : QJsonValue()},
-                                     {QStringLiteral("new_max_concurrent"), newMax ? QJsonValue(*newMax) : QJsonValue()}});
+        const Status logged =
+            audit(actor, QStringLiteral("set_mode"), keyId,
+                  {{QStringLiteral("old_max_concurrent"), oldMax ? QJsonValue(*oldMax) : QJsonValue()},
+                   {QStringLiteral("new_max_concurrent"), newMax ? QJsonValue(*newMax) : QJsonValue()}});
         if (!logged)
             return logged.error();
         ModeChange change;
@@ -180,8 +169,7 @@ Result<ModeChange> KeyService::setMode(const QString &keyId, bool adaptive, std:
     });
 }
 
-Result<KeyStats> KeyService::stats(const QString &keyId)
-{
+Result<KeyStats> KeyService::stats(const QString &keyId) {
     const SqlDialect &sql = m_db.dialect();
     return m_db.run<KeyStats>([&]() -> Result<KeyStats> {
         Result<QString> versionExpr = m_versions.expression();
@@ -189,12 +177,12 @@ Result<KeyStats> KeyService::stats(const QString &keyId)
             return versionExpr.error();
         const bool versioned = !versionExpr.value().isEmpty();
         // First without the history: most of the time its parsed tail is still cached for the row's version.
-        const QString columns = QStringLiteral("max_concurrent, learned_max_concurrent, concurrent_429_count, "
-                                               "rpm_429_count, %1, last_429_type, %2")
-                                    .arg(sql.asText(QStringLiteral("last_429_at")),
-                                         versioned ? versionExpr.value() : QStringLiteral("''"));
-        Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("SELECT %1 FROM provider_api_keys WHERE id = ?").arg(columns), {keyId});
+        const QString columns =
+            QStringLiteral("max_concurrent, learned_max_concurrent, concurrent_429_count, "
+                           "rpm_429_count, %1, last_429_type, %2")
+                .arg(sql.asText(QStringLiteral("last_429_at")), versioned ? versionExpr.value() : QStringLiteral("''"));
+        Result<SqlStatement> st =
+            m_db.exec(QStringLiteral("SELECT %1 FROM provider_api_keys WHERE id = ?").arg(columns), {keyId});
         if (!st)
             return st.error();
         if (!st.value().next())
@@ -226,8 +214,7 @@ Result<KeyStats> KeyService::stats(const QString &keyId)
     });
 }
 
-KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, const HistoryTail &tail)
-{
+KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, const HistoryTail &tail) {
     KeyStats stats;
     stats.keyId = keyId;
     stats.maxConcurrent = optionalInt(row, 0);
@@ -248,8 +235,7 @@ KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, co
     return stats;
 }
 
-Result<LearningReset> KeyService::resetLearning(const QString &keyId, const Actor &actor)
-{
+Result<LearningReset> KeyService::resetLearning(const QString &keyId, const Actor &actor) {
     const SqlDialect &sql = m_db.dialect();
     return m_db.transaction<LearningReset>(Database::Mode::Write, [&]() -> Result<LearningReset> {
         Result<SqlStatement> st = m_db.exec(
@@ -278,8 +264,7 @@ Result<LearningReset> KeyService::resetLearning(const QString &keyId, const Acto
     });
 }
 
-Result<LimitChange> KeyService::setFixedLimit(const QString &keyId, int limit, const Actor &actor)
-{
+Result<LimitChange> KeyService::setFixedLimit(const QString &keyId, int limit, const Actor &actor) {
     const SqlDialect &sql = m_db.dialect();
     return m_db.transaction<LimitChange>(Database::Mode::Write, [&]() -> Result<LimitChange> {
         Result<SqlStatement> st = m_db.exec(
@@ -293,23 +278,23 @@ Result<LimitChange> KeyService::setFixedLimit(const QString &keyId, int limit, c
             return Error::invalid(QStringLiteral("limit"), reason::greaterThanEqual, minFixedLimit);
         if (limit > maxFixedLimit)
             return Error::invalid(QStringLiteral("limit"), reason::lessThanEqual, maxFixedLimit);
-        Result<SqlStatement> update = m_db.exec(
-            QStringLiteral("UPDATE provider_api_keys SET max_concurrent = ?, updated_at = %1 WHERE id = ?")
-                .arg(sql.timestampParam()),
-            {limit, Timestamp::now().toIsoString(), keyId});
+        Result<SqlStatement> update =
+            m_db.exec(QStringLiteral("UPDATE provider_api_keys SET max_concurrent = ?, updated_at = %1 WHERE id = ?")
+                          .arg(sql.timestampParam()),
+                      {limit, Timestamp::now().toIsoString(), keyId});
         if (!update)
             return update.error();
-        const Status logged = audit(actor, QStringLiteral("set_limit"), keyId,
-                                    {{QStringLiteral("old_max_concurrent"), oldMax ? QJsonValue(*oldMax) : QJsonValue()},
-                                     {QStringLiteral("new_max_concurrent"), limit}});
+        const Status logged =
+            audit(actor, QStringLiteral("set_limit"), keyId,
+                  {{QStringLiteral("old_max_concurrent"), oldMax ? QJsonValue(*oldMax) : QJsonValue()},
+                   {QStringLiteral("new_max_concurrent"), limit}});
         if (!logged)
             return logged.error();
         return LimitChange{keyId, limit, !oldMax.has_value()};
     });
 }
 
-Result<Summary> KeyService::summary()
-{
+Result<Summary> KeyService::summary() {
     return m_db.run<Summary>([this]() { return m_summary.build(); });
 }
 

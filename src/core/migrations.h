@@ -12,7 +12,8 @@ class Migrations {
 public:
     static constexpr int latestVersion = 1;
 
-    explicit Migrations(Database &db) : m_db(db) {}
+    explicit Migrations(Database &db)
+        : m_db(db) {}
 
     // Brings the schema to latestVersion; safe to run concurrently from several processes and to re-run.
     Status run();

@@ -4,8 +4,7 @@
 
 namespace aether {
 
-Result<QString> RowVersion::expression()
-{
+Result<QString> RowVersion::expression() {
     if (m_expression)
         return *m_expression;
     if (m_db.dialect().isPostgres()) {

@@ -13,7 +13,8 @@ namespace aether {
 // other software have none: the expression is empty and nothing may be kept.
 class RowVersion {
 public:
-    explicit RowVersion(Database &db) : m_db(db) {}
+    explicit RowVersion(Database &db)
+        : m_db(db) {}
     Result<QString> expression();
 
 private:

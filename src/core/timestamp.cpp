@@ -10,8 +10,7 @@ namespace {
 constexpr qint64 usPerSecond = 1000000;
 constexpr qint64 secondsPerDay = 86400;
 
-bool readDigits(QStringView text, qsizetype &pos, int count, int &out)
-{
+bool readDigits(QStringView text, qsizetype &pos, int count, int &out) {
     if (pos + count > text.size())
         return false;
     int value = 0;
@@ -28,13 +27,11 @@ bool readDigits(QStringView text, qsizetype &pos, int count, int &out)
 
 } // namespace
 
-Timestamp Timestamp::now()
-{
+Timestamp Timestamp::now() {
     return Timestamp(QDateTime::currentMSecsSinceEpoch() * 1000);
 }
 
-QString Timestamp::toIsoString() const
-{
+QString Timestamp::toIsoString() const {
     qint64 seconds = m_us / usPerSecond;
     qint64 micro = m_us % usPerSecond;
     if (micro < 0) {
@@ -56,13 +53,12 @@ QString Timestamp::toIsoString() const
     return out;
 }
 
-std::optional<Timestamp> Timestamp::parse(QStringView text)
-{
+std::optional<Timestamp> Timestamp::parse(QStringView text) {
     text = text.trimmed();
     qsizetype pos = 0;
     int year, month, day, hour = 0, minute = 0, second = 0;
-    if (!readDigits(text, pos, 4, year) || pos >= text.size() || text[pos++] != u'-' || !readDigits(text, pos, 2, month)
-        || pos >= text.size() || text[pos++] != u'-' || !readDigits(text, pos, 2, day))
+    if (!readDigits(text, pos, 4, year) || pos >= text.size() || text[pos++] != u'-' ||
+        !readDigits(text, pos, 2, month) || pos >= text.size() || text[pos++] != u'-' || !readDigits(text, pos, 2, day))
         return std::nullopt;
     const QDate date(year, month, day);
     if (!date.isValid())
@@ -70,8 +66,8 @@ std::optional<Timestamp> Timestamp::parse(QStringView text)
     qint64 micro = 0;
     if (pos < text.size() && (text[pos] == u'T' || text[pos] == u't' || text[pos] == u' ')) {
         ++pos;
-        if (!readDigits(text, pos, 2, hour) || pos >= text.size() || text[pos++] != u':'
-            || !readDigits(text, pos, 2, minute))
+        if (!readDigits(text, pos, 2, hour) || pos >= text.size() || text[pos++] != u':' ||
+            !readDigits(text, pos, 2, minute))
             return std::nullopt;
         if (pos < text.size() && text[pos] == u':') {
             ++pos;

@@ -28,7 +28,8 @@ public:
     friend bool operator<(Timestamp a, Timestamp b) { return a.m_us < b.m_us; }
 
 private:
-    explicit Timestamp(qint64 us) : m_us(us) {}
+    explicit Timestamp(qint64 us)
+        : m_us(us) {}
     qint64 m_us = 0;
 };
 

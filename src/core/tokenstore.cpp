@@ -10,8 +10,7 @@ namespace {
 // How often a token's last_used_at is written: once a minute is precise enough and keeps reads free of writes.
 constexpr qint64 touchIntervalMs = 60 * 1000;
 
-bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
-{
+bool constantTimeEquals(const QByteArray &a, const QByteArray &b) {
     if (a.size() != b.size())
         return false;
     unsigned char diff = 0;
@@ -22,8 +21,7 @@ bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
 
 } // namespace
 
-std::optional<Role> roleFromString(QStringView text)
-{
+std::optional<Role> roleFromString(QStringView text) {
     if (text == u"admin")
         return Role::Admin;
     if (text == u"viewer")
@@ -33,8 +31,7 @@ std::optional<Role> roleFromString(QStringView text)
     return std::nullopt;
 }
 
-QString roleToString(Role role)
-{
+QString roleToString(Role role) {
     switch (role) {
     case Role::Admin:
         return QStringLiteral("admin");
@@ -46,19 +43,17 @@ QString roleToString(Role role)
     return {};
 }
 
-TokenStore::TokenStore(Database &db, QString environmentToken) : m_db(db)
-{
+TokenStore::TokenStore(Database &db, QString environmentToken)
+    : m_db(db) {
     if (!environmentToken.trimmed().isEmpty())
         m_environmentHash = hash(environmentToken.trimmed());
 }
 
-QByteArray TokenStore::hash(QStringView secret)
-{
+QByteArray TokenStore::hash(QStringView secret) {
     return QCryptographicHash::hash(secret.toUtf8(), QCryptographicHash::Sha256).toHex();
 }
 
-Result<NewToken> TokenStore::create(const QString &name, Role role)
-{
+Result<NewToken> TokenStore::create(const QString &name, Role role) {
     const QString trimmed = name.trimmed();
     if (trimmed.isEmpty() || trimmed.size() > 100)
         return Error::invalid(QStringLiteral("name"), reason::invalidValue, {},
@@ -67,8 +62,8 @@ Result<NewToken> TokenStore::create(const QString &name, Role role)
     QRandomGenerator::system()->generate(reinterpret_cast<quint32 *>(random.data()),
                                          reinterpret_cast<quint32 *>(random.data() + random.size()));
     NewToken token;
-    token.secret = QStringLiteral("act_")
-                   + QString::fromLatin1(random.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+    token.secret = QStringLiteral("act_") +
+                   QString::fromLatin1(random.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
     token.info.name = trimmed;
     token.info.role = role;
     token.info.createdAt = Timestamp::now();
@@ -88,8 +83,7 @@ Result<NewToken> TokenStore::create(const QString &name, Role role)
     });
 }
 
-Result<QList<TokenInfo>> TokenStore::list()
-{
+Result<QList<TokenInfo>> TokenStore::list() {
     return m_db.run<QList<TokenInfo>>([&]() -> Result<QList<TokenInfo>> {
         Result<SqlStatement> st =
             m_db.exec(QStringLiteral("SELECT name, role, created_at, last_used_at FROM console_tokens ORDER BY name"));
@@ -109,8 +103,7 @@ Result<QList<TokenInfo>> TokenStore::list()
     });
 }
 
-Status TokenStore::revoke(const QString &name)
-{
+Status TokenStore::revoke(const QString &name) {
     return m_db.transaction<Done>(Database::Mode::Write, [&]() -> Status {
         Result<SqlStatement> st = m_db.exec(QStringLiteral("DELETE FROM console_tokens WHERE name = ?"), {name});
         if (!st)
@@ -121,8 +114,7 @@ Status TokenStore::revoke(const QString &name)
     });
 }
 
-Result<std::optional<Caller>> TokenStore::authenticate(QStringView secret)
-{
+Result<std::optional<Caller>> TokenStore::authenticate(QStringView secret) {
     using Found = std::optional<Caller>;
     const QByteArray presented = hash(secret);
     if (!m_environmentHash.isEmpty() && constantTimeEquals(presented, m_environmentHash))
@@ -145,8 +137,7 @@ Result<std::optional<Caller>> TokenStore::authenticate(QStringView secret)
     return found;
 }
 
-Result<bool> TokenStore::hasAnyToken()
-{
+Result<bool> TokenStore::hasAnyToken() {
     if (!m_environmentHash.isEmpty())
         return true;
     return m_db.run<bool>([&]() -> Result<bool> {
@@ -157,15 +148,15 @@ Result<bool> TokenStore::hasAnyToken()
     });
 }
 
-void TokenStore::touch(const QByteArray &hashHex)
-{
+void TokenStore::touch(const QByteArray &hashHex) {
     QElapsedTimer &timer = m_lastTouched[hashHex];
     if (timer.isValid() && timer.elapsed() < touchIntervalMs)
         return;
     timer.start();
     m_db.transaction<Done>(Database::Mode::Write, [&]() -> Status {
-        Result<SqlStatement> st = m_db.exec(QStringLiteral("UPDATE console_tokens SET last_used_at = ? WHERE token_hash = ?"),
-                                            {Timestamp::now().toIsoString(), QString::fromLatin1(hashHex)});
+        Result<SqlStatement> st =
+            m_db.exec(QStringLiteral("UPDATE console_tokens SET last_used_at = ? WHERE token_hash = ?"),
+                      {Timestamp::now().toIsoString(), QString::fromLatin1(hashHex)});
         if (!st)
             return st.error();
         return Done{};

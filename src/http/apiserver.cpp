@@ -21,37 +21,30 @@ using StatusCode = QHttpServerResponder::StatusCode;
 
 const QByteArray jsonMime = QByteArrayLiteral("application/json");
 
-QHttpServerResponse json(const QJsonObject &object, StatusCode status = StatusCode::Ok)
-{
+QHttpServerResponse json(const QJsonObject &object, StatusCode status = StatusCode::Ok) {
     return QHttpServerResponse(jsonMime, QJsonDocument(object).toJson(QJsonDocument::Compact), status);
 }
 
-
 // Body shapes A (http_error), B (invalid_request) and E (system_error).
-QHttpServerResponse errorBody(const char *type, const QString &message, StatusCode status)
-{
+QHttpServerResponse errorBody(const char *type, const QString &message, StatusCode status) {
     return json(QJsonObject{{QStringLiteral("error"), QJsonObject{{QStringLiteral("type"), QString::fromLatin1(type)},
                                                                   {QStringLiteral("message"), message}}}},
                 status);
 }
 
-QHttpServerResponse detail(const char *text, StatusCode status)
-{
+QHttpServerResponse detail(const char *text, StatusCode status) {
     return json(QJsonObject{{QStringLiteral("detail"), QString::fromLatin1(text)}}, status);
 }
 
-QJsonValue optionalJson(const std::optional<int> &value)
-{
+QJsonValue optionalJson(const std::optional<int> &value) {
     return value ? QJsonValue(*value) : QJsonValue(QJsonValue::Null);
 }
 
-QJsonValue optionalJson(const std::optional<QString> &value)
-{
+QJsonValue optionalJson(const std::optional<QString> &value) {
     return value ? QJsonValue(*value) : QJsonValue(QJsonValue::Null);
 }
 
-QByteArray headerValue(const QHttpServerRequest &request, const QByteArray &name)
-{
+QByteArray headerValue(const QHttpServerRequest &request, const QByteArray &name) {
     for (const auto &[key, value] : request.headers()) {
         if (key.compare(name, Qt::CaseInsensitive) == 0)
             return value;
@@ -59,13 +52,11 @@ QByteArray headerValue(const QHttpServerRequest &request, const QByteArray &name
     return {};
 }
 
-Language languageOf(const QHttpServerRequest &request)
-{
+Language languageOf(const QHttpServerRequest &request) {
     return languageFromAcceptLanguage(headerValue(request, QByteArrayLiteral("Accept-Language")));
 }
 
-QByteArray methodName(QHttpServerRequest::Method method)
-{
+QByteArray methodName(QHttpServerRequest::Method method) {
     switch (method) {
     case QHttpServerRequest::Method::Get:
         return QByteArrayLiteral("GET");
@@ -82,8 +73,7 @@ QByteArray methodName(QHttpServerRequest::Method method)
     }
 }
 
-QHttpServerResponse methodNotAllowed(QHttpServerRequest::Method allowed)
-{
+QHttpServerResponse methodNotAllowed(QHttpServerRequest::Method allowed) {
     QHttpServerResponse response = detail("Method Not Allowed", StatusCode::MethodNotAllowed);
     response.setHeader(QByteArrayLiteral("Allow"), methodName(allowed));
     return response;
@@ -91,8 +81,7 @@ QHttpServerResponse methodNotAllowed(QHttpServerRequest::Method allowed)
 
 // 422 body of FastAPI's query validation (shape D).
 QHttpServerResponse queryError(const char *type, const char *message, const QJsonValue &input,
-                               const QJsonObject &context = {})
-{
+                               const QJsonObject &context = {}) {
     QJsonObject item{{QStringLiteral("type"), QString::fromLatin1(type)},
                      {QStringLiteral("loc"), QJsonArray{QStringLiteral("query"), QStringLiteral("limit")}},
                      {QStringLiteral("msg"), QString::fromLatin1(message)},
@@ -108,13 +97,11 @@ ApiServer::ApiServer(Database &db, KeyService &keys, TokenStore &tokens, QObject
     : QObject(parent)
     , m_db(db)
     , m_keys(keys)
-    , m_tokens(tokens)
-{
+    , m_tokens(tokens) {
     addRoutes();
 }
 
-void ApiServer::addRoutes()
-{
+void ApiServer::addRoutes() {
     // Every path answers every method: a wrong method is a 405 with Allow, decided before authentication.
     const QString base = QStringLiteral("/api/admin/adaptive");
     m_server.route(base + u"/keys", [this](const QHttpServerRequest &r) { return listKeys(r); });
@@ -134,8 +121,7 @@ void ApiServer::addRoutes()
     });
 }
 
-Result<quint16> ApiServer::listen(const QHostAddress &address, quint16 port)
-{
+Result<quint16> ApiServer::listen(const QHostAddress &address, quint16 port) {
     if (!address.isLoopback()) {
         Result<bool> anyToken = m_tokens.hasAnyToken();
         if (!anyToken)
@@ -151,22 +137,20 @@ Result<quint16> ApiServer::listen(const QHostAddress &address, quint16 port)
     return bound;
 }
 
-void ApiServer::stopListening()
-{
+void ApiServer::stopListening() {
     for (QTcpServer *server : m_server.servers())
         server->close();
 }
 
 std::optional<QHttpServerResponse> ApiServer::admit(const QHttpServerRequest &request, Method allowed, Access access,
-                                                    std::optional<Caller> *caller)
-{
+                                                    std::optional<Caller> *caller) {
     const Language language = languageOf(request);
     if (request.method() != allowed)
         return methodNotAllowed(allowed);
     const QByteArray authorization = headerValue(request, QByteArrayLiteral("Authorization")).trimmed();
     const qsizetype space = authorization.indexOf(' ');
-    if (space <= 0 || authorization.left(space).compare("bearer", Qt::CaseInsensitive) != 0
-        || authorization.mid(space + 1).trimmed().isEmpty())
+    if (space <= 0 || authorization.left(space).compare("bearer", Qt::CaseInsensitive) != 0 ||
+        authorization.mid(space + 1).trimmed().isEmpty())
         return errorBody("http_error", text(Message::MissingCredentials, language), StatusCode::Unauthorized);
     const QString secret = QString::fromUtf8(authorization.mid(space + 1).trimmed());
     Result<std::optional<Caller>> found = m_tokens.authenticate(secret);
@@ -184,8 +168,7 @@ std::optional<QHttpServerResponse> ApiServer::admit(const QHttpServerRequest &re
     return std::nullopt;
 }
 
-QHttpServerResponse ApiServer::errorResponse(const Error &error, Language language) const
-{
+QHttpServerResponse ApiServer::errorResponse(const Error &error, Language language) const {
     switch (error.code) {
     case ErrorCode::NotFound:
         return errorBody("http_error", text(Message::KeyNotFound, language), StatusCode::NotFound);
@@ -193,8 +176,8 @@ QHttpServerResponse ApiServer::errorResponse(const Error &error, Language langua
         if (error.reason == reason::requiredWhenFixed)
             return errorBody("http_error", text(Message::FixedLimitRequired, language), StatusCode::BadRequest);
         return errorBody("invalid_request",
-                         fieldLabel(error.field, language) + QStringLiteral(": ")
-                             + validationReason(error.reason, error.bound, language),
+                         fieldLabel(error.field, language) + QStringLiteral(": ") +
+                             validationReason(error.reason, error.bound, language),
                          StatusCode::BadRequest);
     case ErrorCode::StorageUnavailable:
     case ErrorCode::StorageFailure:
@@ -205,8 +188,7 @@ QHttpServerResponse ApiServer::errorResponse(const Error &error, Language langua
     return errorBody("system_error", text(Message::DatabaseError, language), StatusCode::ServiceUnavailable);
 }
 
-QHttpServerResponse ApiServer::listKeys(const QHttpServerRequest &request)
-{
+QHttpServerResponse ApiServer::listKeys(const QHttpServerRequest &request) {
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Get, Access::Read, &caller))
         return std::move(*refused);
@@ -239,8 +221,7 @@ QHttpServerResponse ApiServer::listKeys(const QHttpServerRequest &request)
     return QHttpServerResponse(jsonMime, std::move(body));
 }
 
-QHttpServerResponse ApiServer::setMode(const QString &keyId, const QHttpServerRequest &request)
-{
+QHttpServerResponse ApiServer::setMode(const QString &keyId, const QHttpServerRequest &request) {
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Patch, Access::Write, &caller))
         return std::move(*refused);
@@ -269,8 +250,8 @@ QHttpServerResponse ApiServer::setMode(const QString &keyId, const QHttpServerRe
     const ModeRequest &body = std::get<ModeRequest>(parsed);
     std::optional<int> fixedLimit;
     if (body.fixedLimit)
-        fixedLimit = int(qBound(qint64(std::numeric_limits<int>::min()), *body.fixedLimit,
-                                  qint64(std::numeric_limits<int>::max())));
+        fixedLimit = int(
+            qBound(qint64(std::numeric_limits<int>::min()), *body.fixedLimit, qint64(std::numeric_limits<int>::max())));
     Result<ModeChange> change = m_keys.setMode(keyId, body.enabled, fixedLimit, Actor{u"token:" + caller->name});
     if (!change)
         return errorResponse(change.error(), language);
@@ -284,8 +265,7 @@ QHttpServerResponse ApiServer::setMode(const QString &keyId, const QHttpServerRe
                             {QStringLiteral("effective_limit"), optionalJson(c.effectiveLimit)}});
 }
 
-QHttpServerResponse ApiServer::stats(const QString &keyId, const QHttpServerRequest &request)
-{
+QHttpServerResponse ApiServer::stats(const QString &keyId, const QHttpServerRequest &request) {
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Get, Access::Read, &caller))
         return std::move(*refused);
@@ -309,8 +289,7 @@ QHttpServerResponse ApiServer::stats(const QString &keyId, const QHttpServerRequ
     return QHttpServerResponse(jsonMime, out.take());
 }
 
-QHttpServerResponse ApiServer::resetLearning(const QString &keyId, const QHttpServerRequest &request)
-{
+QHttpServerResponse ApiServer::resetLearning(const QString &keyId, const QHttpServerRequest &request) {
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Delete, Access::Write, &caller))
         return std::move(*refused);
@@ -322,8 +301,7 @@ QHttpServerResponse ApiServer::resetLearning(const QString &keyId, const QHttpSe
                             {QStringLiteral("key_id"), reset.value().keyId}});
 }
 
-QHttpServerResponse ApiServer::setLimit(const QString &keyId, const QHttpServerRequest &request)
-{
+QHttpServerResponse ApiServer::setLimit(const QString &keyId, const QHttpServerRequest &request) {
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Patch, Access::Write, &caller))
         return std::move(*refused);
@@ -347,16 +325,15 @@ QHttpServerResponse ApiServer::setLimit(const QString &keyId, const QHttpServerR
     if (!change)
         return errorResponse(change.error(), language);
     const LimitChange &c = change.value();
-    return json(QJsonObject{{QStringLiteral("message"), text(Message::SetFixedLimit, language).arg(c.maxConcurrent)},
-                            {QStringLiteral("key_id"), c.keyId},
-                            {QStringLiteral("is_adaptive"), false},
-                            {QStringLiteral("max_concurrent"), c.maxConcurrent},
-                            {QStringLiteral("previous_mode"),
-                             c.wasAdaptive ? QStringLiteral("adaptive") : QStringLiteral("fixed")}});
+    return json(QJsonObject{
+        {QStringLiteral("message"), text(Message::SetFixedLimit, language).arg(c.maxConcurrent)},
+        {QStringLiteral("key_id"), c.keyId},
+        {QStringLiteral("is_adaptive"), false},
+        {QStringLiteral("max_concurrent"), c.maxConcurrent},
+        {QStringLiteral("previous_mode"), c.wasAdaptive ? QStringLiteral("adaptive") : QStringLiteral("fixed")}});
 }
 
-QHttpServerResponse ApiServer::summary(const QHttpServerRequest &request)
-{
+QHttpServerResponse ApiServer::summary(const QHttpServerRequest &request) {
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Get, Access::Read, &caller))
         return std::move(*refused);
@@ -380,23 +357,23 @@ QHttpServerResponse ApiServer::summary(const QHttpServerRequest &request)
                             {QStringLiteral("recent_adjustments"), recent}});
 }
 
-QHttpServerResponse ApiServer::version(const QHttpServerRequest &request)
-{
+QHttpServerResponse ApiServer::version(const QHttpServerRequest &request) {
     // A constant answer that touches no database: the ceiling the benchmark compares the other routes with.
     if (request.method() != Method::Get)
         return methodNotAllowed(Method::Get);
-    static const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("name"), QStringLiteral("aether-console")},
-                                                             {QStringLiteral("version"), QStringLiteral(AETHER_CONSOLE_VERSION)}})
-                                       .toJson(QJsonDocument::Compact);
+    static const QByteArray body =
+        QJsonDocument(QJsonObject{{QStringLiteral("name"), QStringLiteral("aether-console")},
+                                  {QStringLiteral("version"), QStringLiteral(AETHER_CONSOLE_VERSION)}})
+            .toJson(QJsonDocument::Compact);
     return QHttpServerResponse(jsonMime, body);
 }
 
-QHttpServerResponse ApiServer::health(const QHttpServerRequest &request)
-{
+QHttpServerResponse ApiServer::health(const QHttpServerRequest &request) {
     if (request.method() != Method::Get)
         return methodNotAllowed(Method::Get);
     if (m_db.ping())
-        return json(QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")}, {QStringLiteral("database"), QStringLiteral("ok")}});
+        return json(QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
+                                {QStringLiteral("database"), QStringLiteral("ok")}});
     return json(QJsonObject{{QStringLiteral("status"), QStringLiteral("degraded")},
                             {QStringLiteral("database"), QStringLiteral("unavailable")}},
                 StatusCode::ServiceUnavailable);

@@ -2,8 +2,7 @@
 
 namespace aether::http {
 
-void JsonWriter::key(const char *name)
-{
+void JsonWriter::key(const char *name) {
     separate();
     m_out += '"';
     m_out += name;
@@ -11,8 +10,7 @@ void JsonWriter::key(const char *name)
     m_afterKey = true;
 }
 
-void JsonWriter::string(QStringView value)
-{
+void JsonWriter::string(QStringView value) {
     separate();
     m_out += '"';
     const QByteArray utf8 = value.toUtf8();

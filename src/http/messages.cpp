@@ -4,8 +4,7 @@
 
 namespace aether::http {
 
-Language languageFromAcceptLanguage(const QByteArray &header)
-{
+Language languageFromAcceptLanguage(const QByteArray &header) {
     // The tag with the highest q wins; among equals the first one.
     QByteArray best;
     double bestQ = -1;
@@ -32,8 +31,7 @@ Language languageFromAcceptLanguage(const QByteArray &header)
     return best.toLower().startsWith("en") ? Language::English : Language::Chinese;
 }
 
-QString text(Message message, Language language)
-{
+QString text(Message message, Language language) {
     const bool en = language == Language::English;
     switch (message) {
     case Message::MissingCredentials:
@@ -72,8 +70,7 @@ QString text(Message message, Language language)
     return {};
 }
 
-QString fieldLabel(const QString &field, Language language)
-{
+QString fieldLabel(const QString &field, Language language) {
     if (language == Language::English)
         return field;
     if (field == u"enabled")
@@ -83,8 +80,7 @@ QString fieldLabel(const QString &field, Language language)
     return field;
 }
 
-QString validationReason(const QString &reason, const QVariant &bound, Language language)
-{
+QString validationReason(const QString &reason, const QVariant &bound, Language language) {
     const bool en = language == Language::English;
     if (reason == u"missing")
         return en ? QStringLiteral("Field required") : QStringLiteral("此字段为必填项");
@@ -102,7 +98,8 @@ QString validationReason(const QString &reason, const QVariant &bound, Language 
         return en ? QStringLiteral("Input should be a valid integer, got a number with a fractional part")
                   : QStringLiteral("输入应为有效的整数, got a number with a fractional part");
     if (reason == u"greater_than_equal")
-        return (en ? QStringLiteral("Input should be greater than or equal to %1") : QStringLiteral("数值应大于或等于 %1"))
+        return (en ? QStringLiteral("Input should be greater than or equal to %1")
+                   : QStringLiteral("数值应大于或等于 %1"))
             .arg(bound.toString());
     if (reason == u"less_than_equal")
         return (en ? QStringLiteral("Input should be less than or equal to %1") : QStringLiteral("数值应小于或等于 %1"))

@@ -23,8 +23,8 @@ enum class Message {
     FixedLimitRequired,
     DatabaseError,
     SwitchedToAdaptive,
-    SwitchedToFixed,  // %1 = limit
-    SetFixedLimit,    // %1 = limit
+    SwitchedToFixed, // %1 = limit
+    SetFixedLimit,   // %1 = limit
     LearningReset,
 };
 

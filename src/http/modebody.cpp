@@ -12,13 +12,11 @@ namespace aether::http {
 
 namespace {
 
-BodyProblem fieldProblem(const char *field, const char *reason)
-{
+BodyProblem fieldProblem(const char *field, const char *reason) {
     return {BodyProblem::Kind::Field, QString::fromLatin1(field), QString::fromLatin1(reason)};
 }
 
-bool isValidUtf8(const QByteArray &body)
-{
+bool isValidUtf8(const QByteArray &body) {
     QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
     const QString decoded = decoder.decode(body);
     Q_UNUSED(decoded);
@@ -26,8 +24,7 @@ bool isValidUtf8(const QByteArray &body)
 }
 
 // Parses any JSON value, including the scalars that QJsonDocument does not take at the top level.
-std::optional<QJsonValue> parseJsonValue(const QByteArray &body)
-{
+std::optional<QJsonValue> parseJsonValue(const QByteArray &body) {
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
     if (error.error == QJsonParseError::NoError)
@@ -39,8 +36,7 @@ std::optional<QJsonValue> parseJsonValue(const QByteArray &body)
 }
 
 // pydantic's lax bool: true/false, 0/1, and a few words.
-std::variant<bool, const char *> readBool(const QJsonValue &value)
-{
+std::variant<bool, const char *> readBool(const QJsonValue &value) {
     switch (value.type()) {
     case QJsonValue::Bool:
         return value.toBool();
@@ -55,9 +51,9 @@ std::variant<bool, const char *> readBool(const QJsonValue &value)
     case QJsonValue::String: {
         const QString s = value.toString().trimmed().toLower();
         static const QStringList truthy{QStringLiteral("true"), QStringLiteral("yes"), QStringLiteral("on"),
-                                        QStringLiteral("1"), QStringLiteral("t"), QStringLiteral("y")};
+                                        QStringLiteral("1"),    QStringLiteral("t"),   QStringLiteral("y")};
         static const QStringList falsy{QStringLiteral("false"), QStringLiteral("no"), QStringLiteral("off"),
-                                       QStringLiteral("0"), QStringLiteral("f"), QStringLiteral("n")};
+                                       QStringLiteral("0"),     QStringLiteral("f"),  QStringLiteral("n")};
         if (truthy.contains(s))
             return true;
         if (falsy.contains(s))
@@ -69,8 +65,7 @@ std::variant<bool, const char *> readBool(const QJsonValue &value)
     }
 }
 
-qint64 clampToInt64(double d)
-{
+qint64 clampToInt64(double d) {
     if (d >= double(std::numeric_limits<qint64>::max()))
         return std::numeric_limits<qint64>::max();
     if (d <= double(std::numeric_limits<qint64>::min()))
@@ -79,8 +74,7 @@ qint64 clampToInt64(double d)
 }
 
 // pydantic's lax int: integers, integral floats, integer strings, and booleans.
-std::variant<qint64, const char *> readInt(const QJsonValue &value)
-{
+std::variant<qint64, const char *> readInt(const QJsonValue &value) {
     switch (value.type()) {
     case QJsonValue::Bool:
         return qint64(value.toBool() ? 1 : 0);
@@ -105,8 +99,7 @@ std::variant<qint64, const char *> readInt(const QJsonValue &value)
 
 } // namespace
 
-std::optional<qint64> parseIntegerString(QStringView text)
-{
+std::optional<qint64> parseIntegerString(QStringView text) {
     text = text.trimmed();
     if (text.isEmpty())
         return std::nullopt;
@@ -140,8 +133,7 @@ std::optional<qint64> parseIntegerString(QStringView text)
     return negative ? -value : value;
 }
 
-std::variant<ModeRequest, BodyProblem> parseModeBody(const QByteArray &body)
-{
+std::variant<ModeRequest, BodyProblem> parseModeBody(const QByteArray &body) {
     if (body.isEmpty())
         return BodyProblem{BodyProblem::Kind::Empty, {}, {}};
     if (body.startsWith("\xEF\xBB\xBF") || !isValidUtf8(body))

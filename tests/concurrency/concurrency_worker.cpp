@@ -33,8 +33,7 @@ struct Outcome {
     QJsonValue maxConcurrent; // as answered
 };
 
-Outcome viaCore(KeyService &keys, const Op &op)
-{
+Outcome viaCore(KeyService &keys, const Op &op) {
     Outcome out;
     const Actor actor{QStringLiteral("worker")};
     if (op.kind == u"adaptive" || op.kind == u"fixed") {
@@ -61,8 +60,7 @@ Outcome viaCore(KeyService &keys, const Op &op)
     return out;
 }
 
-Outcome viaHttp(QNetworkAccessManager &nam, const QString &base, const QByteArray &token, const Op &op)
-{
+Outcome viaHttp(QNetworkAccessManager &nam, const QString &base, const QByteArray &token, const Op &op) {
     QString path = base + QStringLiteral("/api/admin/adaptive/keys/") + op.key;
     QByteArray verb = "PATCH";
     QByteArray body;
@@ -100,8 +98,7 @@ Outcome viaHttp(QNetworkAccessManager &nam, const QString &base, const QByteArra
 
 } // namespace
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     const QCommandLineOption database(QStringLiteral("database"), QString(), QStringLiteral("url"));
@@ -135,13 +132,14 @@ int main(int argc, char *argv[])
         op.key = keyIds.at(rng.bounded(int(keyIds.size())));
         op.kind = QString::fromLatin1(kinds[rng.bounded(4)]);
         op.value = rng.bounded(1, 101);
-        const Outcome out = useHttp ? viaHttp(nam, parser.value(http), parser.value(token).toUtf8(), op)
-                                    : viaCore(*keys, op);
+        const Outcome out =
+            useHttp ? viaHttp(nam, parser.value(http), parser.value(token).toUtf8(), op) : viaCore(*keys, op);
         if (!out.ok)
             ++failures;
-        const QJsonObject line{{QStringLiteral("key"), op.key},       {QStringLiteral("kind"), op.kind},
-                               {QStringLiteral("value"), op.value},   {QStringLiteral("ok"), out.ok},
-                               {QStringLiteral("error"), out.error},  {QStringLiteral("max_concurrent"), out.maxConcurrent}};
+        const QJsonObject line{
+            {QStringLiteral("key"), op.key},      {QStringLiteral("kind"), op.kind},
+            {QStringLiteral("value"), op.value},  {QStringLiteral("ok"), out.ok},
+            {QStringLiteral("error"), out.error}, {QStringLiteral("max_concurrent"), out.maxConcurrent}};
         std::fputs(QJsonDocument(line).toJson(QJsonDocument::Compact).constData(), stdout);
         std::fputc('\n', stdout);
     }

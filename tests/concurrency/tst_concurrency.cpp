@@ -22,18 +22,15 @@ constexpr int coreWorkers = 2;
 constexpr int httpWorkers = 2;
 constexpr int sharedKeys = 6;
 
-QString binary()
-{
+QString binary() {
     return QStringLiteral(AETHER_CONSOLE_BINARY);
 }
 
-QString workerBinary()
-{
+QString workerBinary() {
     return QCoreApplication::applicationDirPath() + QStringLiteral("/concurrency_worker");
 }
 
-QByteArray runProgram(const QStringList &args, QProcessEnvironment env = QProcessEnvironment::systemEnvironment())
-{
+QByteArray runProgram(const QStringList &args, QProcessEnvironment env = QProcessEnvironment::systemEnvironment()) {
     QProcess p;
     p.setProcessEnvironment(env);
     p.start(binary(), args);
@@ -52,12 +49,11 @@ private slots:
     void mixedWriters();
 };
 
-void TestConcurrency::mixedWriters()
-{
+void TestConcurrency::mixedWriters() {
     AETHER_TEST_DATABASE(tdb);
     runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--demo")});
-    const QByteArray created = runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--create-token"),
-                                           QStringLiteral("stress")});
+    const QByteArray created = runProgram(
+        {QStringLiteral("--database"), tdb.url(), QStringLiteral("--create-token"), QStringLiteral("stress")});
     const QByteArray token = created.trimmed().split('\n').last();
     QVERIFY(!token.isEmpty());
 
@@ -87,7 +83,7 @@ void TestConcurrency::mixedWriters()
     std::vector<std::unique_ptr<QProcess>> workers;
     for (int i = 0; i < coreWorkers + httpWorkers; ++i) {
         auto worker = std::make_unique<QProcess>();
-        QStringList args{QStringLiteral("--keys"), keys.join(u','), QStringLiteral("--ops"),
+        QStringList args{QStringLiteral("--keys"),      keys.join(u','),          QStringLiteral("--ops"),
                          QString::number(opsPerWorker), QStringLiteral("--seed"), QString::number(1000 + i)};
         if (i < coreWorkers)
             args << QStringLiteral("--database") << tdb.url();
