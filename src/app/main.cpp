@@ -21,13 +21,15 @@ using namespace aether;
 
 namespace {
 
-void printLine(FILE *stream, const QString &text) {
+void printLine(FILE *stream, const QString &text)
+{
     std::fputs(qUtf8Printable(text), stream);
     std::fputc('\n', stream);
     std::fflush(stream);
 }
 
-int fail(const QString &text) {
+int fail(const QString &text)
+{
     printLine(stderr, QStringLiteral("aether-console: ") + text);
     return 1;
 }
@@ -37,7 +39,8 @@ struct ListenAddress {
     quint16 port = 0;
 };
 
-std::optional<ListenAddress> parseListen(const QString &text) {
+std::optional<ListenAddress> parseListen(const QString &text)
+{
     const qsizetype colon = text.lastIndexOf(u':');
     QString host = colon < 0 ? QStringLiteral("127.0.0.1") : text.left(colon);
     const QString portText = colon < 0 ? text : text.mid(colon + 1);
@@ -58,11 +61,13 @@ std::optional<ListenAddress> parseListen(const QString &text) {
     return listen;
 }
 
-QString urlHost(const QHostAddress &address) {
+QString urlHost(const QHostAddress &address)
+{
     return address.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + address.toString() + u']' : address.toString();
 }
 
-Status prepareDatabase(Database &db) {
+Status prepareDatabase(Database &db)
+{
     if (!db.isOpen()) {
         if (const Status opened = db.open(); !opened)
             return opened;
@@ -70,7 +75,8 @@ Status prepareDatabase(Database &db) {
     return Migrations(db).run();
 }
 
-int listTokens(TokenStore &tokens) {
+int listTokens(TokenStore &tokens)
+{
     Result<QList<TokenInfo>> list = tokens.list();
     if (!list)
         return fail(list.error().detail);
@@ -91,7 +97,8 @@ int listTokens(TokenStore &tokens) {
 
 } // namespace
 
-int main(int argc, char *argv[]) {
+int main(int argc, char *argv[])
+{
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("aether-console"));
     QCoreApplication::setApplicationVersion(QStringLiteral(AETHER_CONSOLE_VERSION));

@@ -13,7 +13,8 @@ int signalPipe[2] = {-1, -1};
 }
 
 SignalWatcher::SignalWatcher(QObject *parent)
-    : QObject(parent) {
+    : QObject(parent)
+{
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, signalPipe) != 0)
         return;
     m_notifier = new QSocketNotifier(signalPipe[1], QSocketNotifier::Read, this);
@@ -26,17 +27,20 @@ SignalWatcher::SignalWatcher(QObject *parent)
     sigaction(SIGTERM, &action, nullptr);
 }
 
-SignalWatcher::~SignalWatcher() {
+SignalWatcher::~SignalWatcher()
+{
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
 }
 
-void SignalWatcher::handle(int signalNumber) {
+void SignalWatcher::handle(int signalNumber)
+{
     const char byte = char(signalNumber);
     [[maybe_unused]] const ssize_t written = ::write(signalPipe[0], &byte, 1);
 }
 
-void SignalWatcher::readSignal() {
+void SignalWatcher::readSignal()
+{
     char byte = 0;
     if (::read(signalPipe[1], &byte, 1) == 1)
         emit terminationRequested(int(byte));

@@ -13,7 +13,8 @@ namespace aether {
 
 namespace {
 
-QString nextConnectionName() {
+QString nextConnectionName()
+{
     static QAtomicInteger<quint64> counter;
     return QStringLiteral("aether-console-%1").arg(counter.fetchAndAddRelaxed(1));
 }
@@ -26,14 +27,18 @@ constexpr int reconnectBackoffMs = 500;
 Database::Database(DatabaseLocation location)
     : m_location(std::move(location))
     , m_dialect(m_location.kind)
-    , m_connectionName(nextConnectionName()) {}
+    , m_connectionName(nextConnectionName())
+{
+}
 
-Database::~Database() {
+Database::~Database()
+{
     close();
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
-void Database::close() {
+void Database::close()
+{
     qDeleteAll(m_statements);
     m_statements.clear();
     if (QSqlDatabase::contains(m_connectionName)) {
@@ -43,11 +48,13 @@ void Database::close() {
     m_open = false;
 }
 
-Status Database::open() {
-    if (m_lost && m_lastConnectAttempt.isValid() && m_lastConnectAttempt.elapsed() < reconnectBackoffMs)
-        return Error::unavailable(QStringLiteral("database connection lost; waiting before reconnecting"));
+Status Database::open()
+{
+    if (m_lastFailedConnect.isValid() && m_lastFailedConnect.elapsed() < reconnectBackoffMs)
+        return Error::unavailable(QStringLiteral("database unavailable; waiting before connecting again"));
     close();
-    m_lastConnectAttempt.start();
+    // Any return before the end is a failed attempt, which holds further attempts back for a moment.
+    m_lastFailedConnect.start();
 
     const bool postgres = m_dialect.isPostgres();
     const QString driver = postgres ? QStringLiteral("QPSQL") : QStringLiteral("QSQLITE");
@@ -95,10 +102,12 @@ Status Database::open() {
             return Error::unavailable(text);
         }
     }
+    m_lastFailedConnect.invalidate();
     return Done{};
 }
 
-Status Database::ping() {
+Status Database::ping()
+{
     return run<Done>([this]() -> Status {
         Result<SqlStatement> st = exec(QStringLiteral("SELECT 1"));
         if (!st)
@@ -107,7 +116,8 @@ Status Database::ping() {
     });
 }
 
-Error Database::classify(const QSqlError &error) {
+Error Database::classify(const QSqlError &error)
+{
     const QString text = error.text();
     if (error.type() == QSqlError::ConnectionError)
         return Error::unavailable(text);
@@ -126,7 +136,8 @@ Error Database::classify(const QSqlError &error) {
     return Error::failure(text);
 }
 
-bool Database::shouldRetry(const Error &error) {
+bool Database::shouldRetry(const Error &error)
+{
     if (!m_open)
         return false;
     if (error.code == ErrorCode::StorageUnavailable && m_lost)
@@ -142,7 +153,8 @@ bool Database::shouldRetry(const Error &error) {
     return true;
 }
 
-Result<SqlStatement> Database::exec(const QString &sql, const QVariantList &binds) {
+Result<SqlStatement> Database::exec(const QString &sql, const QVariantList &binds)
+{
     if (!m_open)
         return Error::unavailable(QStringLiteral("the database is not open"));
     QSqlQuery *query = m_statements.value(sql);
@@ -166,7 +178,8 @@ Result<SqlStatement> Database::exec(const QString &sql, const QVariantList &bind
     return SqlStatement(query);
 }
 
-Status Database::execRaw(const QString &sql) {
+Status Database::execRaw(const QString &sql)
+{
     if (!m_open)
         return Error::unavailable(QStringLiteral("the database is not open"));
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
@@ -175,25 +188,29 @@ Status Database::execRaw(const QString &sql) {
     return Done{};
 }
 
-Status Database::beginTransaction(Mode mode) {
+Status Database::beginTransaction(Mode mode)
+{
     return execRaw(mode == Mode::Write ? m_dialect.beginWrite() : QStringLiteral("BEGIN"));
 }
 
-Status Database::commit() {
+Status Database::commit()
+{
     const Status status = execRaw(QStringLiteral("COMMIT"));
     if (!status)
         rollback();
     return status;
 }
 
-void Database::rollback() {
+void Database::rollback()
+{
     if (!m_open)
         return;
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.exec(QStringLiteral("ROLLBACK"));
 }
 
-std::optional<QByteArray> Database::changeStamp() {
+std::optional<QByteArray> Database::changeStamp()
+{
     if (!m_open || m_lost)
         return std::nullopt;
     // SQLite: data_version moves when another connection (or process) commits; our own commits are counted here.

@@ -21,11 +21,16 @@ namespace aether {
 class SqlStatement {
 public:
     explicit SqlStatement(QSqlQuery *query)
-        : m_query(query) {}
+        : m_query(query)
+    {
+    }
     SqlStatement(SqlStatement &&other) noexcept
-        : m_query(std::exchange(other.m_query, nullptr)) {}
+        : m_query(std::exchange(other.m_query, nullptr))
+    {
+    }
     SqlStatement &operator=(SqlStatement &&) = delete;
-    ~SqlStatement() {
+    ~SqlStatement()
+    {
         if (m_query)
             m_query->finish();
     }
@@ -88,12 +93,13 @@ private:
     QString m_connectionName;
     bool m_open = false;
     bool m_lost = false;
-    QElapsedTimer m_lastConnectAttempt;
+    QElapsedTimer m_lastFailedConnect;
     QHash<QString, QSqlQuery *> m_statements;
     quint64 m_localWrites = 0;
 };
 
-template <typename T> Result<T> Database::run(const std::function<Result<T>()> &fn) {
+template <typename T> Result<T> Database::run(const std::function<Result<T>()> &fn)
+{
     for (int attempt = 0;; ++attempt) {
         if (!m_open || m_lost) {
             const Status opened = open();
@@ -112,7 +118,8 @@ template <typename T> Result<T> Database::run(const std::function<Result<T>()> &
     }
 }
 
-template <typename T> Result<T> Database::transaction(Mode mode, const std::function<Result<T>()> &fn) {
+template <typename T> Result<T> Database::transaction(Mode mode, const std::function<Result<T>()> &fn)
+{
     return run<T>([&]() -> Result<T> {
         const Status begun = beginTransaction(mode);
         if (!begun)

@@ -9,7 +9,8 @@ namespace aether {
 
 namespace {
 
-Result<DatabaseLocation> parsePostgres(const QString &url) {
+Result<DatabaseLocation> parsePostgres(const QString &url)
+{
     const QUrl parsed(url, QUrl::StrictMode);
     if (!parsed.isValid())
         return Error::invalid(QStringLiteral("database"), reason::invalidValue, {},
@@ -58,7 +59,8 @@ Result<DatabaseLocation> parsePostgres(const QString &url) {
 
 } // namespace
 
-Result<DatabaseLocation> DatabaseLocation::parse(const QString &url) {
+Result<DatabaseLocation> DatabaseLocation::parse(const QString &url)
+{
     const QString text = url.trimmed();
     if (text.isEmpty())
         return Error::invalid(QStringLiteral("database"), reason::missing, {}, QStringLiteral("empty database URL"));
@@ -82,14 +84,16 @@ Result<DatabaseLocation> DatabaseLocation::parse(const QString &url) {
     return loc;
 }
 
-DatabaseLocation DatabaseLocation::defaultLocation() {
+DatabaseLocation DatabaseLocation::defaultLocation()
+{
     DatabaseLocation loc;
     loc.path = QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
                    .absoluteFilePath(QStringLiteral("aether-console.sqlite"));
     return loc;
 }
 
-QString DatabaseLocation::displayName() const {
+QString DatabaseLocation::displayName() const
+{
     if (isSqlite())
         return path;
     QString who = user.isEmpty() ? QString() : user + u'@';

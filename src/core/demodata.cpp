@@ -32,7 +32,8 @@ const DemoEndpoint endpoints[] = {
 };
 const char *const keyStems[] = {"prod", "batch", "eval", "backup", "team-a", "team-b", "research", "staging"};
 
-QString demoId(const QString &what) {
+QString demoId(const QString &what)
+{
     static const QUuid ns(QStringLiteral("6f1c1f3e-4d0b-4a55-9a3e-6e2f7f3b8a10"));
     return QUuid::createUuidV5(ns, what).toString(QUuid::WithoutBraces);
 }
@@ -47,7 +48,8 @@ struct KeyHistory {
 };
 
 // A plausible learning story: 429s cut the limit to 85 % of the in-flight count, busy periods and probes raise it.
-KeyHistory makeHistory(QRandomGenerator &rng, qint64 nowUs) {
+KeyHistory makeHistory(QRandomGenerator &rng, qint64 nowUs)
+{
     KeyHistory h;
     const int events = rng.bounded(0, 26);
     qint64 t = nowUs - qint64(7) * 86400 * 1000000 + rng.bounded(0, 3600) * qint64(1000000);
@@ -108,7 +110,8 @@ KeyHistory makeHistory(QRandomGenerator &rng, qint64 nowUs) {
 
 } // namespace
 
-Result<DemoSize> DemoData::fill(int keyCount, quint32 seed) {
+Result<DemoSize> DemoData::fill(int keyCount, quint32 seed)
+{
     if (keyCount < 1 || keyCount > 1000000)
         return Error::invalid(QStringLiteral("keys"), reason::invalidValue, {}, QStringLiteral("1 to 1,000,000 keys"));
     Result<bool> external = Migrations(m_db).gatewayOwnsTables();

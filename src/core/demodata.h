@@ -17,7 +17,9 @@ struct DemoSize {
 class DemoData {
 public:
     explicit DemoData(Database &db)
-        : m_db(db) {}
+        : m_db(db)
+    {
+    }
     Result<DemoSize> fill(int keyCount = 40, quint32 seed = 20261126);
 
 private:

@@ -37,7 +37,8 @@ struct Error {
 
     static Error notFound(const QString &detail = {}) { return {ErrorCode::NotFound, {}, {}, {}, detail}; }
     static Error invalid(const QString &field, const QString &reason, const QVariant &bound = {},
-                         const QString &detail = {}) {
+                         const QString &detail = {})
+    {
         return {ErrorCode::InvalidInput, field, reason, bound, detail};
     }
     static Error unavailable(const QString &detail) { return {ErrorCode::StorageUnavailable, {}, {}, {}, detail}; }
@@ -49,9 +50,13 @@ struct Error {
 template <typename T> class Result {
 public:
     Result(T value)
-        : m_data(std::in_place_index<0>, std::move(value)) {}
+        : m_data(std::in_place_index<0>, std::move(value))
+    {
+    }
     Result(Error error)
-        : m_data(std::in_place_index<1>, std::move(error)) {}
+        : m_data(std::in_place_index<1>, std::move(error))
+    {
+    }
 
     bool ok() const { return m_data.index() == 0; }
     explicit operator bool() const { return ok(); }

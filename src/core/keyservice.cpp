@@ -9,19 +9,22 @@ namespace aether {
 
 namespace {
 
-std::optional<int> optionalInt(const SqlStatement &st, int column) {
+std::optional<int> optionalInt(const SqlStatement &st, int column)
+{
     if (st.isNull(column))
         return std::nullopt;
     return st.value(column).toInt();
 }
 
-std::optional<QString> optionalString(const SqlStatement &st, int column) {
+std::optional<QString> optionalString(const SqlStatement &st, int column)
+{
     if (st.isNull(column))
         return std::nullopt;
     return st.value(column).toString();
 }
 
-QVariant nullableInt(std::optional<int> value) {
+QVariant nullableInt(std::optional<int> value)
+{
     return value ? QVariant(*value) : QVariant(QMetaType::fromType<int>());
 }
 
@@ -29,7 +32,8 @@ enum class JsonArrayState { Null, Array, Malformed };
 
 // A JSON column's array. NULL (or JSON null) counts as an empty array; anything else that is not an array is
 // reported as malformed and also counts as empty.
-QJsonArray readJsonArray(const QVariant &value, JsonArrayState *state) {
+QJsonArray readJsonArray(const QVariant &value, JsonArrayState *state)
+{
     *state = JsonArrayState::Null;
     if (value.isNull())
         return {};
@@ -52,9 +56,12 @@ KeyService::KeyService(Database &db)
     : m_db(db)
     , m_versions(db)
     , m_summary(db, m_versions,
-                [this](const QString &keyId) { warnMalformedHistory(keyId, QStringLiteral("adjustment_history")); }) {}
+                [this](const QString &keyId) { warnMalformedHistory(keyId, QStringLiteral("adjustment_history")); })
+{
+}
 
-Status KeyService::validateFixedLimit(int limit) const {
+Status KeyService::validateFixedLimit(int limit) const
+{
     if (limit < minFixedLimit)
         return Error::invalid(QStringLiteral("fixed_limit"), reason::greaterThanEqual, minFixedLimit);
     if (limit > maxFixedLimit)
@@ -62,7 +69,8 @@ Status KeyService::validateFixedLimit(int limit) const {
     return Done{};
 }
 
-Status KeyService::audit(const Actor &actor, const QString &action, const QString &keyId, const QJsonObject &detail) {
+Status KeyService::audit(const Actor &actor, const QString &action, const QString &keyId, const QJsonObject &detail)
+{
     Result<SqlStatement> st = m_db.exec(
         QStringLiteral("INSERT INTO console_audit_log (at, actor, action, key_id, detail) VALUES (?, ?, ?, ?, ?)"),
         {Timestamp::now().toIsoString(), actor.name, action, keyId,
@@ -72,7 +80,8 @@ Status KeyService::audit(const Actor &actor, const QString &action, const QStrin
     return Done{};
 }
 
-void KeyService::warnMalformedHistory(const QString &keyId, const QString &column) {
+void KeyService::warnMalformedHistory(const QString &keyId, const QString &column)
+{
     const QString tag = keyId + u'/' + column;
     if (m_warnedKeys.contains(tag))
         return;
@@ -81,7 +90,8 @@ void KeyService::warnMalformedHistory(const QString &keyId, const QString &colum
               qUtf8Printable(column));
 }
 
-Result<QList<KeyListItem>> KeyService::listAdaptiveKeys(const QString &endpointId) {
+Result<QList<KeyListItem>> KeyService::listAdaptiveKeys(const QString &endpointId)
+{
     return m_db.run<QList<KeyListItem>>([&]() -> Result<QList<KeyListItem>> {
         QString sql = QStringLiteral("SELECT id, name, endpoint_id, max_concurrent, learned_max_concurrent, "
                                      "concurrent_429_count, rpm_429_count FROM provider_api_keys "
@@ -111,13 +121,15 @@ Result<QList<KeyListItem>> KeyService::listAdaptiveKeys(const QString &endpointI
     });
 }
 
-std::optional<QByteArray> KeyService::dataRevision() {
+std::optional<QByteArray> KeyService::dataRevision()
+{
     Result<std::optional<QByteArray>> stamp = m_db.run<std::optional<QByteArray>>(
         [this]() -> Result<std::optional<QByteArray>> { return m_db.changeStamp(); });
     return stamp ? stamp.value() : std::nullopt;
 }
 
-Result<bool> KeyService::keyExists(const QString &keyId) {
+Result<bool> KeyService::keyExists(const QString &keyId)
+{
     return m_db.run<bool>([&]() -> Result<bool> {
         Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT 1 FROM provider_api_keys WHERE id = ?"), {keyId});
         if (!st)
@@ -127,7 +139,8 @@ Result<bool> KeyService::keyExists(const QString &keyId) {
 }
 
 Result<ModeChange> KeyService::setMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit,
-                                       const Actor &actor) {
+                                       const Actor &actor)
+{
     const SqlDialect &sql = m_db.dialect();
     return m_db.transaction<ModeChange>(Database::Mode::Write, [&]() -> Result<ModeChange> {
         Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT max_concurrent, learned_max_concurrent "
@@ -169,7 +182,8 @@ Result<ModeChange> KeyService::setMode(const QString &keyId, bool adaptive, std:
     });
 }
 
-Result<KeyStats> KeyService::stats(const QString &keyId) {
+Result<KeyStats> KeyService::stats(const QString &keyId)
+{
     const SqlDialect &sql = m_db.dialect();
     return m_db.run<KeyStats>([&]() -> Result<KeyStats> {
         Result<QString> versionExpr = m_versions.expression();
@@ -214,7 +228,8 @@ Result<KeyStats> KeyService::stats(const QString &keyId) {
     });
 }
 
-KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, const HistoryTail &tail) {
+KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, const HistoryTail &tail)
+{
     KeyStats stats;
     stats.keyId = keyId;
     stats.maxConcurrent = optionalInt(row, 0);
@@ -235,7 +250,8 @@ KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, co
     return stats;
 }
 
-Result<LearningReset> KeyService::resetLearning(const QString &keyId, const Actor &actor) {
+Result<LearningReset> KeyService::resetLearning(const QString &keyId, const Actor &actor)
+{
     const SqlDialect &sql = m_db.dialect();
     return m_db.transaction<LearningReset>(Database::Mode::Write, [&]() -> Result<LearningReset> {
         Result<SqlStatement> st = m_db.exec(
@@ -264,7 +280,8 @@ Result<LearningReset> KeyService::resetLearning(const QString &keyId, const Acto
     });
 }
 
-Result<LimitChange> KeyService::setFixedLimit(const QString &keyId, int limit, const Actor &actor) {
+Result<LimitChange> KeyService::setFixedLimit(const QString &keyId, int limit, const Actor &actor)
+{
     const SqlDialect &sql = m_db.dialect();
     return m_db.transaction<LimitChange>(Database::Mode::Write, [&]() -> Result<LimitChange> {
         Result<SqlStatement> st = m_db.exec(
@@ -294,7 +311,8 @@ Result<LimitChange> KeyService::setFixedLimit(const QString &keyId, int limit, c
     });
 }
 
-Result<Summary> KeyService::summary() {
+Result<Summary> KeyService::summary()
+{
     return m_db.run<Summary>([this]() { return m_summary.build(); });
 }
 

@@ -6,7 +6,8 @@ namespace aether {
 
 namespace {
 
-QStringList gatewayTablesDdl(const SqlDialect &dialect) {
+QStringList gatewayTablesDdl(const SqlDialect &dialect)
+{
     // Column names, meanings and NOT NULL-ness follow the gateway's schema (spec/schema.md); SQLite keeps ids,
     // strings, timestamps (ISO 8601 UTC) and JSON as TEXT, integers and booleans as INTEGER.
     const bool pg = dialect.isPostgres();
@@ -49,7 +50,8 @@ QStringList gatewayTablesDdl(const SqlDialect &dialect) {
 
 // SQLite has no row version (PostgreSQL has xmin): on the console's own SQLite tables a revision column, renewed by
 // triggers whenever a key's history is written or a key is inserted, lets the summary re-read only changed histories.
-QStringList revisionDdl(const SqlDialect &dialect) {
+QStringList revisionDdl(const SqlDialect &dialect)
+{
     if (dialect.isPostgres())
         return {};
     return {
@@ -67,7 +69,8 @@ QStringList revisionDdl(const SqlDialect &dialect) {
     };
 }
 
-QStringList consoleTablesDdl(const SqlDialect &dialect) {
+QStringList consoleTablesDdl(const SqlDialect &dialect)
+{
     return {
         QStringLiteral("CREATE TABLE IF NOT EXISTS console_tokens ("
                        "id %1, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, "
@@ -83,7 +86,8 @@ QStringList consoleTablesDdl(const SqlDialect &dialect) {
 
 } // namespace
 
-Result<int> Migrations::currentVersion() {
+Result<int> Migrations::currentVersion()
+{
     return m_db.run<int>([this]() -> Result<int> {
         Result<SqlStatement> exists =
             m_db.exec(m_db.dialect().tableExistsQuery(), {QStringLiteral("console_schema_version")});
@@ -98,7 +102,8 @@ Result<int> Migrations::currentVersion() {
     });
 }
 
-Result<bool> Migrations::gatewayOwnsTables() {
+Result<bool> Migrations::gatewayOwnsTables()
+{
     return m_db.run<bool>([this]() -> Result<bool> {
         Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"),
                                             {QStringLiteral("gateway_tables")});
@@ -108,7 +113,8 @@ Result<bool> Migrations::gatewayOwnsTables() {
     });
 }
 
-Status Migrations::run() {
+Status Migrations::run()
+{
     Result<int> version = currentVersion();
     if (!version)
         return version.error();
@@ -142,7 +148,8 @@ Status Migrations::run() {
     });
 }
 
-Status Migrations::applyVersion1(bool gatewayTablesExist) {
+Status Migrations::applyVersion1(bool gatewayTablesExist)
+{
     QStringList ddl;
     if (!gatewayTablesExist)
         ddl << gatewayTablesDdl(m_db.dialect()) << revisionDdl(m_db.dialect());

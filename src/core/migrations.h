@@ -13,7 +13,9 @@ public:
     static constexpr int latestVersion = 1;
 
     explicit Migrations(Database &db)
-        : m_db(db) {}
+        : m_db(db)
+    {
+    }
 
     // Brings the schema to latestVersion; safe to run concurrently from several processes and to re-run.
     Status run();

@@ -4,7 +4,8 @@
 
 namespace aether {
 
-Result<QString> RowVersion::expression() {
+Result<QString> RowVersion::expression()
+{
     if (m_expression)
         return *m_expression;
     if (m_db.dialect().isPostgres()) {

@@ -14,7 +14,9 @@ namespace aether {
 class RowVersion {
 public:
     explicit RowVersion(Database &db)
-        : m_db(db) {}
+        : m_db(db)
+    {
+    }
     Result<QString> expression();
 
 private:

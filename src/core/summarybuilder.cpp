@@ -16,10 +16,13 @@ constexpr int fetchChunk = 200;
 SummaryBuilder::SummaryBuilder(Database &db, RowVersion &versions, MalformedReporter reportMalformed)
     : m_db(db)
     , m_versions(versions)
-    , m_reportMalformed(std::move(reportMalformed)) {}
+    , m_reportMalformed(std::move(reportMalformed))
+{
+}
 
 SummaryBuilder::Digest SummaryBuilder::digest(const QByteArray &version, const QString &keyId, const QVariant &history,
-                                              QJsonArray *array) {
+                                              QJsonArray *array)
+{
     Digest d;
     d.version = version;
     if (history.isNull())
@@ -44,8 +47,8 @@ SummaryBuilder::Digest SummaryBuilder::digest(const QByteArray &version, const Q
     return d;
 }
 
-Status SummaryBuilder::refresh(const QString &versionExpr, const QStringList &ids,
-                               QHash<QString, QJsonArray> *records) {
+Status SummaryBuilder::refresh(const QString &versionExpr, const QStringList &ids, QHash<QString, QJsonArray> *records)
+{
     const QString version = versionExpr.isEmpty() ? QStringLiteral("''") : versionExpr;
     const QString history = m_db.dialect().asText(QStringLiteral("adjustment_history"));
     for (qsizetype start = 0; start < ids.size(); start += fetchChunk) {
@@ -72,7 +75,8 @@ Status SummaryBuilder::refresh(const QString &versionExpr, const QStringList &id
     return Done{};
 }
 
-Result<Summary> SummaryBuilder::build() {
+Result<Summary> SummaryBuilder::build()
+{
     const std::optional<QByteArray> stamp = m_db.changeStamp();
     if (stamp && m_stamp == stamp)
         return m_last;

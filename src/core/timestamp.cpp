@@ -10,7 +10,8 @@ namespace {
 constexpr qint64 usPerSecond = 1000000;
 constexpr qint64 secondsPerDay = 86400;
 
-bool readDigits(QStringView text, qsizetype &pos, int count, int &out) {
+bool readDigits(QStringView text, qsizetype &pos, int count, int &out)
+{
     if (pos + count > text.size())
         return false;
     int value = 0;
@@ -27,11 +28,13 @@ bool readDigits(QStringView text, qsizetype &pos, int count, int &out) {
 
 } // namespace
 
-Timestamp Timestamp::now() {
+Timestamp Timestamp::now()
+{
     return Timestamp(QDateTime::currentMSecsSinceEpoch() * 1000);
 }
 
-QString Timestamp::toIsoString() const {
+QString Timestamp::toIsoString() const
+{
     qint64 seconds = m_us / usPerSecond;
     qint64 micro = m_us % usPerSecond;
     if (micro < 0) {
@@ -53,7 +56,8 @@ QString Timestamp::toIsoString() const {
     return out;
 }
 
-std::optional<Timestamp> Timestamp::parse(QStringView text) {
+std::optional<Timestamp> Timestamp::parse(QStringView text)
+{
     text = text.trimmed();
     qsizetype pos = 0;
     int year, month, day, hour = 0, minute = 0, second = 0;

@@ -29,7 +29,9 @@ public:
 
 private:
     explicit Timestamp(qint64 us)
-        : m_us(us) {}
+        : m_us(us)
+    {
+    }
     qint64 m_us = 0;
 };
 

@@ -10,7 +10,8 @@ namespace {
 // How often a token's last_used_at is written: once a minute is precise enough and keeps reads free of writes.
 constexpr qint64 touchIntervalMs = 60 * 1000;
 
-bool constantTimeEquals(const QByteArray &a, const QByteArray &b) {
+bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
+{
     if (a.size() != b.size())
         return false;
     unsigned char diff = 0;
@@ -21,7 +22,8 @@ bool constantTimeEquals(const QByteArray &a, const QByteArray &b) {
 
 } // namespace
 
-std::optional<Role> roleFromString(QStringView text) {
+std::optional<Role> roleFromString(QStringView text)
+{
     if (text == u"admin")
         return Role::Admin;
     if (text == u"viewer")
@@ -31,7 +33,8 @@ std::optional<Role> roleFromString(QStringView text) {
     return std::nullopt;
 }
 
-QString roleToString(Role role) {
+QString roleToString(Role role)
+{
     switch (role) {
     case Role::Admin:
         return QStringLiteral("admin");
@@ -44,16 +47,19 @@ QString roleToString(Role role) {
 }
 
 TokenStore::TokenStore(Database &db, QString environmentToken)
-    : m_db(db) {
+    : m_db(db)
+{
     if (!environmentToken.trimmed().isEmpty())
         m_environmentHash = hash(environmentToken.trimmed());
 }
 
-QByteArray TokenStore::hash(QStringView secret) {
+QByteArray TokenStore::hash(QStringView secret)
+{
     return QCryptographicHash::hash(secret.toUtf8(), QCryptographicHash::Sha256).toHex();
 }
 
-Result<NewToken> TokenStore::create(const QString &name, Role role) {
+Result<NewToken> TokenStore::create(const QString &name, Role role)
+{
     const QString trimmed = name.trimmed();
     if (trimmed.isEmpty() || trimmed.size() > 100)
         return Error::invalid(QStringLiteral("name"), reason::invalidValue, {},
@@ -83,7 +89,8 @@ Result<NewToken> TokenStore::create(const QString &name, Role role) {
     });
 }
 
-Result<QList<TokenInfo>> TokenStore::list() {
+Result<QList<TokenInfo>> TokenStore::list()
+{
     return m_db.run<QList<TokenInfo>>([&]() -> Result<QList<TokenInfo>> {
         Result<SqlStatement> st =
             m_db.exec(QStringLiteral("SELECT name, role, created_at, last_used_at FROM console_tokens ORDER BY name"));
@@ -103,7 +110,8 @@ Result<QList<TokenInfo>> TokenStore::list() {
     });
 }
 
-Status TokenStore::revoke(const QString &name) {
+Status TokenStore::revoke(const QString &name)
+{
     return m_db.transaction<Done>(Database::Mode::Write, [&]() -> Status {
         Result<SqlStatement> st = m_db.exec(QStringLiteral("DELETE FROM console_tokens WHERE name = ?"), {name});
         if (!st)
@@ -114,7 +122,8 @@ Status TokenStore::revoke(const QString &name) {
     });
 }
 
-Result<std::optional<Caller>> TokenStore::authenticate(QStringView secret) {
+Result<std::optional<Caller>> TokenStore::authenticate(QStringView secret)
+{
     using Found = std::optional<Caller>;
     const QByteArray presented = hash(secret);
     if (!m_environmentHash.isEmpty() && constantTimeEquals(presented, m_environmentHash))
@@ -137,7 +146,8 @@ Result<std::optional<Caller>> TokenStore::authenticate(QStringView secret) {
     return found;
 }
 
-Result<bool> TokenStore::hasAnyToken() {
+Result<bool> TokenStore::hasAnyToken()
+{
     if (!m_environmentHash.isEmpty())
         return true;
     return m_db.run<bool>([&]() -> Result<bool> {
@@ -148,7 +158,8 @@ Result<bool> TokenStore::hasAnyToken() {
     });
 }
 
-void TokenStore::touch(const QByteArray &hashHex) {
+void TokenStore::touch(const QByteArray &hashHex)
+{
     QElapsedTimer &timer = m_lastTouched[hashHex];
     if (timer.isValid() && timer.elapsed() < touchIntervalMs)
         return;

@@ -21,30 +21,36 @@ using StatusCode = QHttpServerResponder::StatusCode;
 
 const QByteArray jsonMime = QByteArrayLiteral("application/json");
 
-QHttpServerResponse json(const QJsonObject &object, StatusCode status = StatusCode::Ok) {
+QHttpServerResponse json(const QJsonObject &object, StatusCode status = StatusCode::Ok)
+{
     return QHttpServerResponse(jsonMime, QJsonDocument(object).toJson(QJsonDocument::Compact), status);
 }
 
 // Body shapes A (http_error), B (invalid_request) and E (system_error).
-QHttpServerResponse errorBody(const char *type, const QString &message, StatusCode status) {
+QHttpServerResponse errorBody(const char *type, const QString &message, StatusCode status)
+{
     return json(QJsonObject{{QStringLiteral("error"), QJsonObject{{QStringLiteral("type"), QString::fromLatin1(type)},
                                                                   {QStringLiteral("message"), message}}}},
                 status);
 }
 
-QHttpServerResponse detail(const char *text, StatusCode status) {
+QHttpServerResponse detail(const char *text, StatusCode status)
+{
     return json(QJsonObject{{QStringLiteral("detail"), QString::fromLatin1(text)}}, status);
 }
 
-QJsonValue optionalJson(const std::optional<int> &value) {
+QJsonValue optionalJson(const std::optional<int> &value)
+{
     return value ? QJsonValue(*value) : QJsonValue(QJsonValue::Null);
 }
 
-QJsonValue optionalJson(const std::optional<QString> &value) {
+QJsonValue optionalJson(const std::optional<QString> &value)
+{
     return value ? QJsonValue(*value) : QJsonValue(QJsonValue::Null);
 }
 
-QByteArray headerValue(const QHttpServerRequest &request, const QByteArray &name) {
+QByteArray headerValue(const QHttpServerRequest &request, const QByteArray &name)
+{
     for (const auto &[key, value] : request.headers()) {
         if (key.compare(name, Qt::CaseInsensitive) == 0)
             return value;
@@ -52,11 +58,13 @@ QByteArray headerValue(const QHttpServerRequest &request, const QByteArray &name
     return {};
 }
 
-Language languageOf(const QHttpServerRequest &request) {
+Language languageOf(const QHttpServerRequest &request)
+{
     return languageFromAcceptLanguage(headerValue(request, QByteArrayLiteral("Accept-Language")));
 }
 
-QByteArray methodName(QHttpServerRequest::Method method) {
+QByteArray methodName(QHttpServerRequest::Method method)
+{
     switch (method) {
     case QHttpServerRequest::Method::Get:
         return QByteArrayLiteral("GET");
@@ -73,7 +81,8 @@ QByteArray methodName(QHttpServerRequest::Method method) {
     }
 }
 
-QHttpServerResponse methodNotAllowed(QHttpServerRequest::Method allowed) {
+QHttpServerResponse methodNotAllowed(QHttpServerRequest::Method allowed)
+{
     QHttpServerResponse response = detail("Method Not Allowed", StatusCode::MethodNotAllowed);
     response.setHeader(QByteArrayLiteral("Allow"), methodName(allowed));
     return response;
@@ -81,7 +90,8 @@ QHttpServerResponse methodNotAllowed(QHttpServerRequest::Method allowed) {
 
 // 422 body of FastAPI's query validation (shape D).
 QHttpServerResponse queryError(const char *type, const char *message, const QJsonValue &input,
-                               const QJsonObject &context = {}) {
+                               const QJsonObject &context = {})
+{
     QJsonObject item{{QStringLiteral("type"), QString::fromLatin1(type)},
                      {QStringLiteral("loc"), QJsonArray{QStringLiteral("query"), QStringLiteral("limit")}},
                      {QStringLiteral("msg"), QString::fromLatin1(message)},
@@ -97,11 +107,13 @@ ApiServer::ApiServer(Database &db, KeyService &keys, TokenStore &tokens, QObject
     : QObject(parent)
     , m_db(db)
     , m_keys(keys)
-    , m_tokens(tokens) {
+    , m_tokens(tokens)
+{
     addRoutes();
 }
 
-void ApiServer::addRoutes() {
+void ApiServer::addRoutes()
+{
     // Every path answers every method: a wrong method is a 405 with Allow, decided before authentication.
     const QString base = QStringLiteral("/api/admin/adaptive");
     m_server.route(base + u"/keys", [this](const QHttpServerRequest &r) { return listKeys(r); });
@@ -121,7 +133,8 @@ void ApiServer::addRoutes() {
     });
 }
 
-Result<quint16> ApiServer::listen(const QHostAddress &address, quint16 port) {
+Result<quint16> ApiServer::listen(const QHostAddress &address, quint16 port)
+{
     if (!address.isLoopback()) {
         Result<bool> anyToken = m_tokens.hasAnyToken();
         if (!anyToken)
@@ -137,13 +150,15 @@ Result<quint16> ApiServer::listen(const QHostAddress &address, quint16 port) {
     return bound;
 }
 
-void ApiServer::stopListening() {
+void ApiServer::stopListening()
+{
     for (QTcpServer *server : m_server.servers())
         server->close();
 }
 
 std::optional<QHttpServerResponse> ApiServer::admit(const QHttpServerRequest &request, Method allowed, Access access,
-                                                    std::optional<Caller> *caller) {
+                                                    std::optional<Caller> *caller)
+{
     const Language language = languageOf(request);
     if (request.method() != allowed)
         return methodNotAllowed(allowed);
@@ -168,7 +183,17 @@ std::optional<QHttpServerResponse> ApiServer::admit(const QHttpServerRequest &re
     return std::nullopt;
 }
 
-QHttpServerResponse ApiServer::errorResponse(const Error &error, Language language) const {
+std::optional<QHttpServerResponse> ApiServer::admitOpen(const QHttpServerRequest &request)
+{
+    if (request.method() != Method::Get)
+        return methodNotAllowed(Method::Get);
+    if (request.body().size() > maxBodyBytes)
+        return errorBody("http_error", text(Message::BodyTooLarge, languageOf(request)), StatusCode::PayloadTooLarge);
+    return std::nullopt;
+}
+
+QHttpServerResponse ApiServer::errorResponse(const Error &error, Language language) const
+{
     switch (error.code) {
     case ErrorCode::NotFound:
         return errorBody("http_error", text(Message::KeyNotFound, language), StatusCode::NotFound);
@@ -188,7 +213,8 @@ QHttpServerResponse ApiServer::errorResponse(const Error &error, Language langua
     return errorBody("system_error", text(Message::DatabaseError, language), StatusCode::ServiceUnavailable);
 }
 
-QHttpServerResponse ApiServer::listKeys(const QHttpServerRequest &request) {
+QHttpServerResponse ApiServer::listKeys(const QHttpServerRequest &request)
+{
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Get, Access::Read, &caller))
         return std::move(*refused);
@@ -221,7 +247,8 @@ QHttpServerResponse ApiServer::listKeys(const QHttpServerRequest &request) {
     return QHttpServerResponse(jsonMime, std::move(body));
 }
 
-QHttpServerResponse ApiServer::setMode(const QString &keyId, const QHttpServerRequest &request) {
+QHttpServerResponse ApiServer::setMode(const QString &keyId, const QHttpServerRequest &request)
+{
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Patch, Access::Write, &caller))
         return std::move(*refused);
@@ -265,7 +292,8 @@ QHttpServerResponse ApiServer::setMode(const QString &keyId, const QHttpServerRe
                             {QStringLiteral("effective_limit"), optionalJson(c.effectiveLimit)}});
 }
 
-QHttpServerResponse ApiServer::stats(const QString &keyId, const QHttpServerRequest &request) {
+QHttpServerResponse ApiServer::stats(const QString &keyId, const QHttpServerRequest &request)
+{
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Get, Access::Read, &caller))
         return std::move(*refused);
@@ -289,7 +317,8 @@ QHttpServerResponse ApiServer::stats(const QString &keyId, const QHttpServerRequ
     return QHttpServerResponse(jsonMime, out.take());
 }
 
-QHttpServerResponse ApiServer::resetLearning(const QString &keyId, const QHttpServerRequest &request) {
+QHttpServerResponse ApiServer::resetLearning(const QString &keyId, const QHttpServerRequest &request)
+{
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Delete, Access::Write, &caller))
         return std::move(*refused);
@@ -301,7 +330,8 @@ QHttpServerResponse ApiServer::resetLearning(const QString &keyId, const QHttpSe
                             {QStringLiteral("key_id"), reset.value().keyId}});
 }
 
-QHttpServerResponse ApiServer::setLimit(const QString &keyId, const QHttpServerRequest &request) {
+QHttpServerResponse ApiServer::setLimit(const QString &keyId, const QHttpServerRequest &request)
+{
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Patch, Access::Write, &caller))
         return std::move(*refused);
@@ -333,7 +363,8 @@ QHttpServerResponse ApiServer::setLimit(const QString &keyId, const QHttpServerR
         {QStringLiteral("previous_mode"), c.wasAdaptive ? QStringLiteral("adaptive") : QStringLiteral("fixed")}});
 }
 
-QHttpServerResponse ApiServer::summary(const QHttpServerRequest &request) {
+QHttpServerResponse ApiServer::summary(const QHttpServerRequest &request)
+{
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Get, Access::Read, &caller))
         return std::move(*refused);
@@ -357,10 +388,11 @@ QHttpServerResponse ApiServer::summary(const QHttpServerRequest &request) {
                             {QStringLiteral("recent_adjustments"), recent}});
 }
 
-QHttpServerResponse ApiServer::version(const QHttpServerRequest &request) {
+QHttpServerResponse ApiServer::version(const QHttpServerRequest &request)
+{
     // A constant answer that touches no database: the ceiling the benchmark compares the other routes with.
-    if (request.method() != Method::Get)
-        return methodNotAllowed(Method::Get);
+    if (auto refused = admitOpen(request))
+        return std::move(*refused);
     static const QByteArray body =
         QJsonDocument(QJsonObject{{QStringLiteral("name"), QStringLiteral("aether-console")},
                                   {QStringLiteral("version"), QStringLiteral(AETHER_CONSOLE_VERSION)}})
@@ -368,9 +400,10 @@ QHttpServerResponse ApiServer::version(const QHttpServerRequest &request) {
     return QHttpServerResponse(jsonMime, body);
 }
 
-QHttpServerResponse ApiServer::health(const QHttpServerRequest &request) {
-    if (request.method() != Method::Get)
-        return methodNotAllowed(Method::Get);
+QHttpServerResponse ApiServer::health(const QHttpServerRequest &request)
+{
+    if (auto refused = admitOpen(request))
+        return std::move(*refused);
     if (m_db.ping())
         return json(QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
                                 {QStringLiteral("database"), QStringLiteral("ok")}});

@@ -42,6 +42,8 @@ private:
     // The checks every route makes before its own work: method (405), authentication (401/403), body size (413).
     std::optional<QHttpServerResponse> admit(const QHttpServerRequest &request, Method allowed, Access access,
                                              std::optional<Caller> *caller);
+    // The same for the GET routes that need no token (/healthz, /version): method (405) and body size (413).
+    static std::optional<QHttpServerResponse> admitOpen(const QHttpServerRequest &request);
 
     QHttpServerResponse listKeys(const QHttpServerRequest &request);
     QHttpServerResponse setMode(const QString &keyId, const QHttpServerRequest &request);

@@ -2,7 +2,8 @@
 
 namespace aether::http {
 
-void JsonWriter::key(const char *name) {
+void JsonWriter::key(const char *name)
+{
     separate();
     m_out += '"';
     m_out += name;
@@ -10,7 +11,8 @@ void JsonWriter::key(const char *name) {
     m_afterKey = true;
 }
 
-void JsonWriter::string(QStringView value) {
+void JsonWriter::string(QStringView value)
+{
     separate();
     m_out += '"';
     const QByteArray utf8 = value.toUtf8();

@@ -33,7 +33,8 @@ public:
     QByteArray take() { return std::move(m_out); }
 
 private:
-    void separate() {
+    void separate()
+    {
         if (!m_first && !m_afterKey)
             m_out += ',';
         m_first = false;

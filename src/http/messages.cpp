@@ -4,7 +4,8 @@
 
 namespace aether::http {
 
-Language languageFromAcceptLanguage(const QByteArray &header) {
+Language languageFromAcceptLanguage(const QByteArray &header)
+{
     // The tag with the highest q wins; among equals the first one.
     QByteArray best;
     double bestQ = -1;
@@ -23,7 +24,7 @@ Language languageFromAcceptLanguage(const QByteArray &header) {
                     q = 0;
             }
         }
-        if (q > bestQ) {
+        if (q > 0 && q > bestQ) { // q=0 means "not acceptable"
             bestQ = q;
             best = tag;
         }
@@ -31,7 +32,8 @@ Language languageFromAcceptLanguage(const QByteArray &header) {
     return best.toLower().startsWith("en") ? Language::English : Language::Chinese;
 }
 
-QString text(Message message, Language language) {
+QString text(Message message, Language language)
+{
     const bool en = language == Language::English;
     switch (message) {
     case Message::MissingCredentials:
@@ -70,7 +72,8 @@ QString text(Message message, Language language) {
     return {};
 }
 
-QString fieldLabel(const QString &field, Language language) {
+QString fieldLabel(const QString &field, Language language)
+{
     if (language == Language::English)
         return field;
     if (field == u"enabled")
@@ -80,7 +83,8 @@ QString fieldLabel(const QString &field, Language language) {
     return field;
 }
 
-QString validationReason(const QString &reason, const QVariant &bound, Language language) {
+QString validationReason(const QString &reason, const QVariant &bound, Language language)
+{
     const bool en = language == Language::English;
     if (reason == u"missing")
         return en ? QStringLiteral("Field required") : QStringLiteral("此字段为必填项");

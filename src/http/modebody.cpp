@@ -12,11 +12,13 @@ namespace aether::http {
 
 namespace {
 
-BodyProblem fieldProblem(const char *field, const char *reason) {
+BodyProblem fieldProblem(const char *field, const char *reason)
+{
     return {BodyProblem::Kind::Field, QString::fromLatin1(field), QString::fromLatin1(reason)};
 }
 
-bool isValidUtf8(const QByteArray &body) {
+bool isValidUtf8(const QByteArray &body)
+{
     QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
     const QString decoded = decoder.decode(body);
     Q_UNUSED(decoded);
@@ -24,7 +26,8 @@ bool isValidUtf8(const QByteArray &body) {
 }
 
 // Parses any JSON value, including the scalars that QJsonDocument does not take at the top level.
-std::optional<QJsonValue> parseJsonValue(const QByteArray &body) {
+std::optional<QJsonValue> parseJsonValue(const QByteArray &body)
+{
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
     if (error.error == QJsonParseError::NoError)
@@ -36,7 +39,8 @@ std::optional<QJsonValue> parseJsonValue(const QByteArray &body) {
 }
 
 // pydantic's lax bool: true/false, 0/1, and a few words.
-std::variant<bool, const char *> readBool(const QJsonValue &value) {
+std::variant<bool, const char *> readBool(const QJsonValue &value)
+{
     switch (value.type()) {
     case QJsonValue::Bool:
         return value.toBool();
@@ -65,7 +69,8 @@ std::variant<bool, const char *> readBool(const QJsonValue &value) {
     }
 }
 
-qint64 clampToInt64(double d) {
+qint64 clampToInt64(double d)
+{
     if (d >= double(std::numeric_limits<qint64>::max()))
         return std::numeric_limits<qint64>::max();
     if (d <= double(std::numeric_limits<qint64>::min()))
@@ -74,7 +79,8 @@ qint64 clampToInt64(double d) {
 }
 
 // pydantic's lax int: integers, integral floats, integer strings, and booleans.
-std::variant<qint64, const char *> readInt(const QJsonValue &value) {
+std::variant<qint64, const char *> readInt(const QJsonValue &value)
+{
     switch (value.type()) {
     case QJsonValue::Bool:
         return qint64(value.toBool() ? 1 : 0);
@@ -99,7 +105,8 @@ std::variant<qint64, const char *> readInt(const QJsonValue &value) {
 
 } // namespace
 
-std::optional<qint64> parseIntegerString(QStringView text) {
+std::optional<qint64> parseIntegerString(QStringView text)
+{
     text = text.trimmed();
     if (text.isEmpty())
         return std::nullopt;
@@ -133,7 +140,8 @@ std::optional<qint64> parseIntegerString(QStringView text) {
     return negative ? -value : value;
 }
 
-std::variant<ModeRequest, BodyProblem> parseModeBody(const QByteArray &body) {
+std::variant<ModeRequest, BodyProblem> parseModeBody(const QByteArray &body)
+{
     if (body.isEmpty())
         return BodyProblem{BodyProblem::Kind::Empty, {}, {}};
     if (body.startsWith("\xEF\xBB\xBF") || !isValidUtf8(body))

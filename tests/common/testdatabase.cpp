@@ -11,7 +11,8 @@ namespace aether::test {
 namespace {
 
 // Runs one statement on a short-lived connection.
-bool runOn(const DatabaseLocation &loc, const QString &sql, QString *error) {
+bool runOn(const DatabaseLocation &loc, const QString &sql, QString *error)
+{
     static int counter = 0;
     const QString name = QStringLiteral("aether-test-admin-%1").arg(++counter);
     bool ok = false;
@@ -45,22 +46,26 @@ bool runOn(const DatabaseLocation &loc, const QString &sql, QString *error) {
 
 } // namespace
 
-QList<QByteArray> TestDatabase::backends() {
+QList<QByteArray> TestDatabase::backends()
+{
     return {QByteArrayLiteral("sqlite"), QByteArrayLiteral("postgres")};
 }
 
-void TestDatabase::addBackendRows() {
+void TestDatabase::addBackendRows()
+{
     QTest::addColumn<QByteArray>("backend");
     for (const QByteArray &backend : backends())
         QTest::newRow(backend.constData()) << backend;
 }
 
-bool TestDatabase::mustNotSkip() const {
+bool TestDatabase::mustNotSkip() const
+{
     return qEnvironmentVariableIsSet("CI") || qEnvironmentVariableIsSet("AETHER_TEST_REQUIRE_PG");
 }
 
 TestDatabase::TestDatabase(const QByteArray &backend)
-    : m_backend(backend) {
+    : m_backend(backend)
+{
     if (backend == "sqlite") {
         m_dir = std::make_unique<QTemporaryDir>();
         m_url = QStringLiteral("sqlite://") + m_dir->filePath(QStringLiteral("test.sqlite"));
@@ -91,7 +96,8 @@ TestDatabase::TestDatabase(const QByteArray &backend)
     m_ready = true;
 }
 
-TestDatabase::~TestDatabase() {
+TestDatabase::~TestDatabase()
+{
     if (!m_pgName.isEmpty()) {
         const Result<DatabaseLocation> admin = DatabaseLocation::parse(m_adminUrl);
         if (admin)
@@ -99,11 +105,13 @@ TestDatabase::~TestDatabase() {
     }
 }
 
-DatabaseLocation TestDatabase::location() const {
+DatabaseLocation TestDatabase::location() const
+{
     return DatabaseLocation::parse(m_url).value();
 }
 
-bool TestDatabase::execute(const QString &sql, QString *error) const {
+bool TestDatabase::execute(const QString &sql, QString *error) const
+{
     return runOn(location(), sql, error);
 }
 

@@ -33,7 +33,8 @@ struct Outcome {
     QJsonValue maxConcurrent; // as answered
 };
 
-Outcome viaCore(KeyService &keys, const Op &op) {
+Outcome viaCore(KeyService &keys, const Op &op)
+{
     Outcome out;
     const Actor actor{QStringLiteral("worker")};
     if (op.kind == u"adaptive" || op.kind == u"fixed") {
@@ -60,7 +61,8 @@ Outcome viaCore(KeyService &keys, const Op &op) {
     return out;
 }
 
-Outcome viaHttp(QNetworkAccessManager &nam, const QString &base, const QByteArray &token, const Op &op) {
+Outcome viaHttp(QNetworkAccessManager &nam, const QString &base, const QByteArray &token, const Op &op)
+{
     QString path = base + QStringLiteral("/api/admin/adaptive/keys/") + op.key;
     QByteArray verb = "PATCH";
     QByteArray body;
@@ -98,7 +100,8 @@ Outcome viaHttp(QNetworkAccessManager &nam, const QString &base, const QByteArra
 
 } // namespace
 
-int main(int argc, char *argv[]) {
+int main(int argc, char *argv[])
+{
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     const QCommandLineOption database(QStringLiteral("database"), QString(), QStringLiteral("url"));

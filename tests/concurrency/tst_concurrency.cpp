@@ -22,15 +22,18 @@ constexpr int coreWorkers = 2;
 constexpr int httpWorkers = 2;
 constexpr int sharedKeys = 6;
 
-QString binary() {
+QString binary()
+{
     return QStringLiteral(AETHER_CONSOLE_BINARY);
 }
 
-QString workerBinary() {
+QString workerBinary()
+{
     return QCoreApplication::applicationDirPath() + QStringLiteral("/concurrency_worker");
 }
 
-QByteArray runProgram(const QStringList &args, QProcessEnvironment env = QProcessEnvironment::systemEnvironment()) {
+QByteArray runProgram(const QStringList &args, QProcessEnvironment env = QProcessEnvironment::systemEnvironment())
+{
     QProcess p;
     p.setProcessEnvironment(env);
     p.start(binary(), args);
@@ -49,7 +52,8 @@ private slots:
     void mixedWriters();
 };
 
-void TestConcurrency::mixedWriters() {
+void TestConcurrency::mixedWriters()
+{
     AETHER_TEST_DATABASE(tdb);
     runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--demo")});
     const QByteArray created = runProgram(

@@ -70,22 +70,19 @@ private slots:
         QTest::addColumn<QString>("displayName");
 
         QTest::newRow("user, password, host, port, database")
-            << u"postgresql://aether:secret@db.example.com:6543/gateway"_s << u"db.example.com"_s << 6543
-            << u"aether"_s << u"secret"_s << u"gateway"_s << defaultPgOptions
-            << u"postgresql://aether@db.example.com:6543/gateway"_s;
+            << u"postgresql://aether:secret@db.example.com:6543/gateway"_s << u"db.example.com"_s << 6543 << u"aether"_s
+            << u"secret"_s << u"gateway"_s << defaultPgOptions << u"postgresql://aether@db.example.com:6543/gateway"_s;
         QTest::newRow("postgres:// and default port")
             << u"postgres://aether@localhost/gateway"_s << u"localhost"_s << 5432 << u"aether"_s << QString()
             << u"gateway"_s << defaultPgOptions << u"postgresql://aether@localhost:5432/gateway"_s;
-        QTest::newRow("scheme case-insensitive")
-            << u"PostgreSQL://u@h/db"_s << u"h"_s << 5432 << u"u"_s << QString() << u"db"_s << defaultPgOptions
-            << u"postgresql://u@h:5432/db"_s;
+        QTest::newRow("scheme case-insensitive") << u"PostgreSQL://u@h/db"_s << u"h"_s << 5432 << u"u"_s << QString()
+                                                 << u"db"_s << defaultPgOptions << u"postgresql://u@h:5432/db"_s;
         QTest::newRow("percent-encoded password")
             << u"postgresql://aether:p%40ss%3Aw%2Fo%25rd%20x@db:5432/gw"_s << u"db"_s << 5432 << u"aether"_s
             << u"p@ss:w/o%rd x"_s << u"gw"_s << defaultPgOptions << u"postgresql://aether@db:5432/gw"_s;
         QTest::newRow("socket directory in ?host=")
-            << u"postgresql://postgres@/aether?host=/run/postgresql"_s << u"/run/postgresql"_s << 5432
-            << u"postgres"_s << QString() << u"aether"_s << defaultPgOptions
-            << u"postgresql://postgres@/aether?host=/run/postgresql"_s;
+            << u"postgresql://postgres@/aether?host=/run/postgresql"_s << u"/run/postgresql"_s << 5432 << u"postgres"_s
+            << QString() << u"aether"_s << defaultPgOptions << u"postgresql://postgres@/aether?host=/run/postgresql"_s;
         QTest::newRow("query parameters override the authority")
             << u"postgresql://u:pw@h:1111/db?port=6000&user=v&password=w&dbname=other"_s << u"h"_s << 6000 << u"v"_s
             << u"w"_s << u"other"_s << defaultPgOptions << u"postgresql://v@h:6000/other"_s;
@@ -98,8 +95,8 @@ private slots:
             << u"sslmode=disable;connect_timeout=3;application_name=aether-console"_s << u"postgresql://u@h:5432/db"_s;
         QTest::newRow("IPv6 host") << u"postgresql://u@[::1]:5433/db"_s << u"::1"_s << 5433 << u"u"_s << QString()
                                    << u"db"_s << defaultPgOptions << QString();
-        QTest::newRow("no user") << u"postgresql://db.example.com/gateway"_s << u"db.example.com"_s << 5432
-                                 << QString() << QString() << u"gateway"_s << defaultPgOptions
+        QTest::newRow("no user") << u"postgresql://db.example.com/gateway"_s << u"db.example.com"_s << 5432 << QString()
+                                 << QString() << u"gateway"_s << defaultPgOptions
                                  << u"postgresql://db.example.com:5432/gateway"_s;
     }
 
@@ -143,13 +140,13 @@ private slots:
         QTest::newRow("http scheme") << u"http://example.com/db"_s << aether::reason::invalidValue;
         QTest::newRow("postgres without database") << u"postgresql://u@h"_s << aether::reason::invalidValue;
         QTest::newRow("postgres with empty database") << u"postgresql://u@h:5432/"_s << aether::reason::invalidValue;
-        QTest::newRow("socket but no database") << u"postgresql://u@/?host=/run/postgresql"_s
-                                                << aether::reason::invalidValue;
+        QTest::newRow("socket but no database")
+            << u"postgresql://u@/?host=/run/postgresql"_s << aether::reason::invalidValue;
         QTest::newRow("unsupported parameter") << u"postgresql://u@h/db?foo=bar"_s << aether::reason::invalidValue;
         QTest::newRow("port out of range") << u"postgresql://u@h:70000/db"_s << aether::reason::invalidValue;
         QTest::newRow("port 0 in the query") << u"postgresql://u@h/db?port=0"_s << aether::reason::invalidValue;
-        QTest::newRow("non-numeric port in the query") << u"postgresql://u@h/db?port=abc"_s
-                                                       << aether::reason::invalidValue;
+        QTest::newRow("non-numeric port in the query")
+            << u"postgresql://u@h/db?port=abc"_s << aether::reason::invalidValue;
     }
 
     void errors()

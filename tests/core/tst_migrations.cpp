@@ -25,10 +25,17 @@ const QStringList consoleTables{u"console_audit_log"_s, u"console_meta"_s, u"con
                                 u"console_tokens"_s};
 
 // The columns the console may write in an existing gateway database (spec/schema.md, "Existing gateway database").
-const QStringList adaptiveColumns{u"max_concurrent"_s,         u"learned_max_concurrent"_s, u"concurrent_429_count"_s,
-                                  u"rpm_429_count"_s,          u"last_429_at"_s,            u"last_429_type"_s,
-                                  u"last_concurrent_peak"_s,   u"adjustment_history"_s,     u"utilization_samples"_s,
-                                  u"last_probe_increase_at"_s, u"updated_at"_s};
+const QStringList adaptiveColumns{u"max_concurrent"_s,
+                                  u"learned_max_concurrent"_s,
+                                  u"concurrent_429_count"_s,
+                                  u"rpm_429_count"_s,
+                                  u"last_429_at"_s,
+                                  u"last_429_type"_s,
+                                  u"last_concurrent_peak"_s,
+                                  u"adjustment_history"_s,
+                                  u"utilization_samples"_s,
+                                  u"last_probe_increase_at"_s,
+                                  u"updated_at"_s};
 
 QStringList tableNames(SqlProbe &probe, bool postgres)
 {
@@ -165,8 +172,9 @@ QStringList schemaSnapshot(SqlProbe &probe, bool postgres)
         u"coalesce(column_default, '-') || ' ' || coalesce(character_maximum_length::text, '-') || ' #' || "
         u"ordinal_position FROM information_schema.columns WHERE table_schema = current_schema() "
         u"AND table_name IN %1 ORDER BY table_name, ordinal_position"_s.arg(tables));
-    snapshot << probe.column(u"SELECT 'index ' || tablename || ' ' || indexname || ' ' || indexdef FROM pg_indexes "
-                             u"WHERE schemaname = current_schema() AND tablename IN %1 ORDER BY indexname"_s.arg(tables));
+    snapshot << probe.column(
+        u"SELECT 'index ' || tablename || ' ' || indexname || ' ' || indexdef FROM pg_indexes "
+        u"WHERE schemaname = current_schema() AND tablename IN %1 ORDER BY indexname"_s.arg(tables));
     snapshot << probe.column(u"SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || "
                              u"pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text IN %1 "
                              u"ORDER BY 1"_s.arg(tables));
@@ -362,8 +370,7 @@ private:
         const QStringList endpointsBefore = dumpRows(probe, pg, u"provider_endpoints"_s);
         const QStringList keysBefore = dumpRows(probe, pg, u"provider_api_keys"_s, adaptiveColumns);
         QVERIFY(schemaBefore.size() >= 3);
-        QCOMPARE(countsBefore,
-                 (QStringList{u"providers=1"_s, u"provider_endpoints=1"_s, u"provider_api_keys=2"_s}));
+        QCOMPARE(countsBefore, (QStringList{u"providers=1"_s, u"provider_endpoints=1"_s, u"provider_api_keys=2"_s}));
         QCOMPARE(keysBefore.size(), 2);
         QVERIFY2(!keysBefore.first().startsWith(u"<error"), qPrintable(keysBefore.first()));
 
@@ -404,8 +411,9 @@ private:
                              u"FROM provider_api_keys ORDER BY id"_s),
                  (QStringList{k1 + u"|<null>|<null>|0|[]|[]"_s, k2 + u"|8|<null>|0|[]|[]"_s}));
         QCOMPARE(probe.value(u"SELECT count(*) FROM console_audit_log"_s).toInt(), 9);
-        QCOMPARE(probe.value(u"SELECT count(*) FROM provider_api_keys WHERE updated_at = '2025-12-25 14:47:08.123456+00'"
-                             u" OR updated_at = '2025-03-04 05:06:07+00'"_s)
+        QCOMPARE(probe
+                     .value(u"SELECT count(*) FROM provider_api_keys WHERE updated_at = '2025-12-25 14:47:08.123456+00'"
+                            u" OR updated_at = '2025-03-04 05:06:07+00'"_s)
                      .toInt(),
                  0);
 

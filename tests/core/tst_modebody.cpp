@@ -62,8 +62,7 @@ private slots:
         QTest::newRow("only fixed_limit") << "{\"fixed_limit\":5}"_ba << int(Field) << u"enabled"_s << u"missing"_s;
         QTest::newRow("enabled null") << "{\"enabled\":null}"_ba << int(Field) << u"enabled"_s << u"bool_type"_s;
         QTest::newRow("enabled array") << "{\"enabled\":[]}"_ba << int(Field) << u"enabled"_s << u"bool_type"_s;
-        QTest::newRow("enabled object") << "{\"enabled\":{\"x\":1}}"_ba << int(Field) << u"enabled"_s
-                                        << u"bool_type"_s;
+        QTest::newRow("enabled object") << "{\"enabled\":{\"x\":1}}"_ba << int(Field) << u"enabled"_s << u"bool_type"_s;
         QTest::newRow("enabled \"abc\"") << "{\"enabled\":\"abc\"}"_ba << int(Field) << u"enabled"_s
                                          << u"bool_parsing"_s;
         QTest::newRow("enabled \"\"") << "{\"enabled\":\"\"}"_ba << int(Field) << u"enabled"_s << u"bool_parsing"_s;
@@ -71,23 +70,23 @@ private slots:
         QTest::newRow("enabled -1") << "{\"enabled\":-1}"_ba << int(Field) << u"enabled"_s << u"bool_parsing"_s;
         QTest::newRow("enabled 0.5") << "{\"enabled\":0.5}"_ba << int(Field) << u"enabled"_s << u"bool_parsing"_s;
         QTest::newRow("enabled \"2\"") << "{\"enabled\":\"2\"}"_ba << int(Field) << u"enabled"_s << u"bool_parsing"_s;
-        QTest::newRow("enabled \"truthy\"") << "{\"enabled\":\"truthy\"}"_ba << int(Field) << u"enabled"_s
-                                            << u"bool_parsing"_s;
+        QTest::newRow("enabled \"truthy\"")
+            << "{\"enabled\":\"truthy\"}"_ba << int(Field) << u"enabled"_s << u"bool_parsing"_s;
 
-        QTest::newRow("fixed_limit \"abc\"") << "{\"enabled\":false,\"fixed_limit\":\"abc\"}"_ba << int(Field)
-                                             << u"fixed_limit"_s << u"int_parsing"_s;
-        QTest::newRow("fixed_limit \"\"") << "{\"enabled\":false,\"fixed_limit\":\"\"}"_ba << int(Field)
-                                          << u"fixed_limit"_s << u"int_parsing"_s;
-        QTest::newRow("fixed_limit \"5.5\"") << "{\"enabled\":false,\"fixed_limit\":\"5.5\"}"_ba << int(Field)
-                                             << u"fixed_limit"_s << u"int_parsing"_s;
+        QTest::newRow("fixed_limit \"abc\"")
+            << "{\"enabled\":false,\"fixed_limit\":\"abc\"}"_ba << int(Field) << u"fixed_limit"_s << u"int_parsing"_s;
+        QTest::newRow("fixed_limit \"\"")
+            << "{\"enabled\":false,\"fixed_limit\":\"\"}"_ba << int(Field) << u"fixed_limit"_s << u"int_parsing"_s;
+        QTest::newRow("fixed_limit \"5.5\"")
+            << "{\"enabled\":false,\"fixed_limit\":\"5.5\"}"_ba << int(Field) << u"fixed_limit"_s << u"int_parsing"_s;
         QTest::newRow("fixed_limit 5.5") << "{\"enabled\":false,\"fixed_limit\":5.5}"_ba << int(Field)
                                          << u"fixed_limit"_s << u"int_from_float"_s;
-        QTest::newRow("fixed_limit -0.25") << "{\"enabled\":true,\"fixed_limit\":-0.25}"_ba << int(Field)
-                                           << u"fixed_limit"_s << u"int_from_float"_s;
-        QTest::newRow("fixed_limit []") << "{\"enabled\":false,\"fixed_limit\":[]}"_ba << int(Field)
-                                        << u"fixed_limit"_s << u"int_type"_s;
-        QTest::newRow("fixed_limit {}") << "{\"enabled\":false,\"fixed_limit\":{}}"_ba << int(Field)
-                                        << u"fixed_limit"_s << u"int_type"_s;
+        QTest::newRow("fixed_limit -0.25")
+            << "{\"enabled\":true,\"fixed_limit\":-0.25}"_ba << int(Field) << u"fixed_limit"_s << u"int_from_float"_s;
+        QTest::newRow("fixed_limit []") << "{\"enabled\":false,\"fixed_limit\":[]}"_ba << int(Field) << u"fixed_limit"_s
+                                        << u"int_type"_s;
+        QTest::newRow("fixed_limit {}") << "{\"enabled\":false,\"fixed_limit\":{}}"_ba << int(Field) << u"fixed_limit"_s
+                                        << u"int_type"_s;
         QTest::newRow("fixed_limit checked when enabled is true")
             << "{\"enabled\":true,\"fixed_limit\":\"abc\"}"_ba << int(Field) << u"fixed_limit"_s << u"int_parsing"_s;
 
@@ -132,13 +131,13 @@ private slots:
         QTest::newRow("1.0") << "{\"enabled\":1.0}"_ba << true << false << qint64(0);
         QTest::newRow("0.0") << "{\"enabled\":0.0}"_ba << false << false << qint64(0);
         const QList<std::pair<const char *, bool>> words{
-            {"true", true}, {"false", false}, {"yes", true}, {"no", false}, {"on", true}, {"off", false},
-            {"1", true},    {"0", false},     {"t", true},   {"f", false},  {"y", true}, {"n", false},
+            {"true", true}, {"false", false}, {"yes", true}, {"no", false},  {"on", true}, {"off", false},
+            {"1", true},    {"0", false},     {"t", true},   {"f", false},   {"y", true},  {"n", false},
             {"TRUE", true}, {"False", false}, {"YES", true}, {"Off", false}, {"oN", true}, {"N", false},
             {"T", true},    {"F", false},     {"Y", true},   {"No", false}};
         for (const auto &[word, value] : words) {
-            QTest::addRow("\"%s\"", word) << "{\"enabled\":\"" + QByteArray(word) + "\"}" << value << false
-                                          << qint64(0);
+            QTest::addRow("\"%s\"", word)
+                << "{\"enabled\":\"" + QByteArray(word) + "\"}" << value << false << qint64(0);
         }
 
         // fixed_limit: the accepted forms
@@ -153,22 +152,22 @@ private slots:
         QTest::newRow("limit true") << "{\"enabled\":false,\"fixed_limit\":true}"_ba << false << true << qint64(1);
         QTest::newRow("limit false") << "{\"enabled\":false,\"fixed_limit\":false}"_ba << false << true << qint64(0);
         // Range checks belong to the core (KeyService), not to the parser.
-        QTest::newRow("limit 0 passes the parser") << "{\"enabled\":false,\"fixed_limit\":0}"_ba << false << true
-                                                   << qint64(0);
-        QTest::newRow("limit -3 passes the parser") << "{\"enabled\":false,\"fixed_limit\":-3}"_ba << false << true
-                                                    << qint64(-3);
-        QTest::newRow("limit 101 passes the parser") << "{\"enabled\":false,\"fixed_limit\":101}"_ba << false << true
-                                                     << qint64(101);
+        QTest::newRow("limit 0 passes the parser")
+            << "{\"enabled\":false,\"fixed_limit\":0}"_ba << false << true << qint64(0);
+        QTest::newRow("limit -3 passes the parser")
+            << "{\"enabled\":false,\"fixed_limit\":-3}"_ba << false << true << qint64(-3);
+        QTest::newRow("limit 101 passes the parser")
+            << "{\"enabled\":false,\"fixed_limit\":101}"_ba << false << true << qint64(101);
         QTest::newRow("limit null") << "{\"enabled\":false,\"fixed_limit\":null}"_ba << false << false << qint64(0);
         QTest::newRow("limit missing") << "{\"enabled\":false}"_ba << false << false << qint64(0);
-        QTest::newRow("limit with enabled true") << "{\"enabled\":\"yes\",\"fixed_limit\":\"42\"}"_ba << true << true
-                                                 << qint64(42);
+        QTest::newRow("limit with enabled true")
+            << "{\"enabled\":\"yes\",\"fixed_limit\":\"42\"}"_ba << true << true << qint64(42);
 
         // the rest of the body
-        QTest::newRow("extra fields ignored") << "{\"enabled\":true,\"other\":[1,{}],\"x\":null}"_ba << true << false
-                                              << qint64(0);
-        QTest::newRow("white space around") << " \r\n{ \"enabled\" : false , \"fixed_limit\" : 9 }\n "_ba << false
-                                            << true << qint64(9);
+        QTest::newRow("extra fields ignored")
+            << "{\"enabled\":true,\"other\":[1,{}],\"x\":null}"_ba << true << false << qint64(0);
+        QTest::newRow("white space around")
+            << " \r\n{ \"enabled\" : false , \"fixed_limit\" : 9 }\n "_ba << false << true << qint64(9);
         QTest::newRow("UTF-8 in an extra field")
             << "{\"enabled\":true,\"note\":\"\xe4\xb8\xad\xe6\x96\x87\"}"_ba << true << false << qint64(0);
     }

@@ -39,8 +39,8 @@ private slots:
         QTest::addColumn<bool>("valid");
         QTest::addColumn<qint64>("micros");
 
-        QTest::newRow("isoformat with microseconds") << u"2025-12-25T14:47:08.123456+00:00"_s << true
-                                                     << christmas + 123456;
+        QTest::newRow("isoformat with microseconds")
+            << u"2025-12-25T14:47:08.123456+00:00"_s << true << christmas + 123456;
         QTest::newRow("isoformat without fraction") << u"2025-12-25T14:47:08+00:00"_s << true << christmas;
         QTest::newRow("postgres text output") << u"2025-12-25 14:47:08.123456+00"_s << true << christmas + 123456;
         QTest::newRow("postgres without fraction") << u"2025-12-25 14:47:08+00"_s << true << christmas;
@@ -54,8 +54,8 @@ private slots:
         QTest::newRow("lower-case t and z") << u"2025-12-25t14:47:08.25z"_s << true << christmas + 250000;
         QTest::newRow("no offset means UTC") << u"2025-12-25T14:47:08.654321"_s << true << christmas + 654321;
         QTest::newRow("comma fraction") << u"2025-12-25T14:47:08,75Z"_s << true << christmas + 750000;
-        QTest::newRow("nanoseconds truncated") << u"2025-12-25T14:47:08.123456789+00:00"_s << true
-                                               << christmas + 123456;
+        QTest::newRow("nanoseconds truncated")
+            << u"2025-12-25T14:47:08.123456789+00:00"_s << true << christmas + 123456;
         QTest::newRow("milliseconds") << u"2025-12-25T14:47:08.120+00:00"_s << true << christmas + 120000;
         QTest::newRow("surrounding white space") << u"  2025-12-25T14:47:08Z \n"_s << true << christmas;
         QTest::newRow("minutes only") << u"2025-12-25T14:47+00:00"_s << true << christmas - 8 * 1000000;

@@ -12,6 +12,9 @@
 #include <QString>
 #include <QVariantList>
 
+#include <csignal>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -55,14 +58,26 @@ public:
                const QString &listen = QStringLiteral("127.0.0.1:0"));
     quint16 port() const { return m_port; }
     bool isRunning() const;
-    // SIGTERM; true when the program exited 0 within 5 s having printed exactly the one stdout line.
-    bool stop(QString *error);
+    // Sends SIGTERM (or `signalNumber`); true when the program exited 0 within 5 s having printed exactly the one
+    // stdout line.
+    bool stop(QString *error, int signalNumber = SIGTERM);
+    // Everything the program wrote to stderr so far (its log).
+    QByteArray standardError();
 
 private:
     std::unique_ptr<QProcess> m_process;
     quint16 m_port = 0;
     QByteArray m_listeningLine;
+    QByteArray m_err;
 };
+
+// ---- the API ------------------------------------------------------------------------------------------------------
+
+inline const QByteArray apiBase = QByteArrayLiteral("/api/admin/adaptive");
+// apiBase/keys/<id>/<tail>; `id` percent-encoded.
+QByteArray keyPath(const QByteArray &id, const char *tail);
+// Adds one row per backend, named "<backend>: <name>", to a _data() function whose only column is "backend".
+void addBackendRows(const char *name);
 
 // ---- the client ---------------------------------------------------------------------------------------------------
 
@@ -121,15 +136,22 @@ QJsonObject routingDetail(const char *text);        // C
 QJsonObject systemError(const QString &message);    // E
 
 QJsonValue parseJson(const QByteArray &text); // Undefined when not JSON; accepts scalars
+QString compact(const QJsonValue &value);     // JSON text of any value
 
-// Deep comparison; numbers built from integers must arrive as JSON integers. Empty result = equal.
+// An adjustment record as the console writes them (a probe increase), tagged so that a test can tell records apart;
+// `timestamp` empty = no timestamp field.
+QJsonObject adjustmentRecord(const QString &tag, const QString &timestamp, int oldLimit = 10);
+// The stats answer of a key with nothing learned and nothing recorded.
+QJsonObject blankStats(bool adaptive, const QJsonValue &maxConcurrent, int effectiveLimit);
+
+// Deep comparison (object key order ignored, numbers by value). Empty result = equal.
 QString compareJson(const QJsonValue &actual, const QJsonValue &expected, const QString &where = QStringLiteral("$"));
-// Status, Content-Type application/json, UTF-8 text without \u escapes, and the body.
+// Status, Content-Type application/json, UTF-8 text without \u escapes, integers written as integers, the body.
 QString checkJsonReply(const Reply &reply, int status, const QJsonValue &expected);
 
 #define EXPECT_REPLY(reply, status, expected)                                                                          \
     do {                                                                                                               \
-        const QString mismatch_ = aether::test::checkJsonReply((reply), (status), (expected));                          \
+        const QString mismatch_ = aether::test::checkJsonReply((reply), (status), (expected));                         \
         QVERIFY2(mismatch_.isEmpty(), qPrintable(mismatch_));                                                          \
     } while (false)
 
@@ -139,8 +161,15 @@ QString sqlText(const QString &text); // a quoted SQL string literal
 
 // One provider_api_keys row; unset optionals are NULL. JSON and timestamps are given as the text to store.
 struct KeyRow {
+    explicit KeyRow(QString keyId, QString endpoint = QStringLiteral("ep-1"), QString keyName = {})
+        : id(std::move(keyId))
+        , endpointId(std::move(endpoint))
+        , name(std::move(keyName))
+    {
+    }
+
     QString id;
-    QString endpointId = QStringLiteral("ep-1");
+    QString endpointId;
     QString name;
     std::optional<int> maxConcurrent;
     std::optional<int> learned;
@@ -160,11 +189,26 @@ bool insertEndpoints(const TestDatabase &db, QString *error);
 bool insertKey(const TestDatabase &db, const KeyRow &key, QString *error);
 // The first row of a query on a connection of the test's own; columns as text (NULL stays a null QVariant).
 std::optional<QVariantList> selectRow(const TestDatabase &db, const QString &sql, QString *error);
+// Compares the columns (SQL expressions) of one provider_api_keys row with texts; a null QString expects NULL.
+QString checkKeyRow(const TestDatabase &db, const QString &id, const QString &columns, const QStringList &expected);
+// A JSON column's value that is not an array (PostgreSQL's json type takes only valid JSON).
+QString malformedJson(const TestDatabase &db);
+// A column read as text (json and timestamptz columns of PostgreSQL).
+QString asText(const TestDatabase &db, const QString &column);
+
+#define EXPECT_ROW(session, id, columns, ...)                                                                          \
+    do {                                                                                                               \
+        const QString mismatch_ = aether::test::checkKeyRow((session).db, (id), (columns), QStringList{__VA_ARGS__});  \
+        QVERIFY2(mismatch_.isEmpty(), qPrintable(mismatch_));                                                          \
+    } while (false)
 
 // A database with tokens and a running server: admin, viewer, gateway and a revoked token, plus the environment
 // admin token "secret".
 struct Session {
-    explicit Session(const QByteArray &backend) : db(backend) {}
+    explicit Session(const QByteArray &backend)
+        : db(backend)
+    {
+    }
     bool start(QString *error);
     bool stop(QString *error) { return server.stop(error); }
 
@@ -178,7 +222,39 @@ struct Session {
     QByteArray environmentToken = QByteArrayLiteral("secret");
 };
 
+// Sessions shared by the rows of a data-driven test (one per backend, started on first use with `setup` run on the
+// fresh session) so that a matrix of requests costs one server. stopAll() stops them and checks they exit cleanly.
+class SessionPool {
+public:
+    using Setup = std::function<bool(Session &, QString *)>;
+    explicit SessionPool(Setup setup)
+        : m_setup(std::move(setup))
+    {
+    }
+    // nullptr when the backend cannot be used (*skip true) or the session did not start (*skip false).
+    Session *get(const QByteArray &backend, QString *reason, bool *skip);
+    bool stopAll(QString *error);
+
+private:
+    Setup m_setup;
+    std::map<QByteArray, std::unique_ptr<Session>> m_sessions;
+    std::map<QByteArray, QString> m_failures;
+};
+
 } // namespace aether::test
+
+// In a data-driven test with a "backend" column: `var` = the pool's session for the row's backend.
+#define AETHER_SHARED_SESSION(var, pool)                                                                               \
+    QFETCH(QByteArray, backend);                                                                                       \
+    aether::test::Session *var = nullptr;                                                                              \
+    {                                                                                                                  \
+        QString reason_;                                                                                               \
+        bool skip_ = false;                                                                                            \
+        var = (pool).get(backend, &reason_, &skip_);                                                                   \
+        if (!var && skip_)                                                                                             \
+            QSKIP(qPrintable(reason_));                                                                                \
+        QVERIFY2(var, qPrintable(reason_));                                                                            \
+    }
 
 // Like AETHER_TEST_DATABASE, for a Session called `var` that starts the server.
 #define AETHER_TEST_SESSION(var)                                                                                       \

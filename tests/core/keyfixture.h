@@ -1,0 +1,170 @@
+#pragma once
+
+// Helpers for tests that write provider_api_keys rows behind the core's back and read them back: a row
+// description that becomes an INSERT, adjustment records, a key row as text, the audit log.
+
+#include "keytypes.h"
+#include "sqlprobe.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+#include <QVariant>
+
+#include <optional>
+
+namespace aether::test {
+
+using namespace Qt::StringLiterals;
+
+// The created_at / updated_at of every fixture row.
+inline const QString fixtureTime = u"2025-01-01T00:00:00+00:00"_s;
+
+// One provider_api_keys row as the fixtures write it; the optional fields are NULL when unset.
+struct KeyFixture {
+    QString id;
+    QString endpoint;
+    QString name;
+    std::optional<int> maxConcurrent;
+    std::optional<int> learned;
+    int concurrent429 = 0;
+    int rpm429 = 0;
+    std::optional<QString> last429At;
+    std::optional<QString> last429Type;
+    std::optional<int> peak;
+    std::optional<QString> history;
+    std::optional<QString> samples;
+    std::optional<QString> probeAt;
+    bool active = true;
+    std::optional<QString> note;
+};
+
+inline KeyFixture key(const QString &id, const QString &name, const QString &endpoint = u"e1"_s)
+{
+    KeyFixture k;
+    k.id = id;
+    k.name = name;
+    k.endpoint = endpoint;
+    return k;
+}
+
+inline QString sqlText(const std::optional<QString> &value)
+{
+    if (!value)
+        return u"NULL"_s;
+    QString escaped = *value;
+    escaped.replace(u'\'', u"''"_s);
+    return u'\'' + escaped + u'\'';
+}
+
+inline QString sqlInt(std::optional<int> value)
+{
+    return value ? QString::number(*value) : u"NULL"_s;
+}
+
+inline QString insertSql(const KeyFixture &k)
+{
+    return u"INSERT INTO provider_api_keys (id, endpoint_id, name, note, max_concurrent, learned_max_concurrent, "
+           u"concurrent_429_count, rpm_429_count, last_429_at, last_429_type, last_concurrent_peak, "
+           u"adjustment_history, utilization_samples, last_probe_increase_at, is_active, created_at, updated_at) "
+           u"VALUES (%1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %16)"_s
+               .arg(sqlText(k.id), sqlText(k.endpoint), sqlText(k.name), sqlText(k.note), sqlInt(k.maxConcurrent),
+                    sqlInt(k.learned), QString::number(k.concurrent429), QString::number(k.rpm429),
+                    sqlText(k.last429At))
+               .arg(sqlText(k.last429Type), sqlInt(k.peak), sqlText(k.history), sqlText(k.samples), sqlText(k.probeAt),
+                    k.active ? u"true"_s : u"false"_s, sqlText(fixtureTime));
+}
+
+inline QJsonObject record(const QString &timestamp, int oldLimit, int newLimit, const QString &reason)
+{
+    QJsonObject r{{u"old_limit"_s, oldLimit}, {u"new_limit"_s, newLimit}, {u"reason"_s, reason}};
+    if (!timestamp.isNull())
+        r.insert(u"timestamp"_s, timestamp);
+    return r;
+}
+
+inline QString compact(const QJsonArray &array)
+{
+    return QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Compact));
+}
+
+// The columns of a key row as text, for before/after comparisons.
+inline const QStringList keyColumns{u"id"_s,
+                                    u"endpoint_id"_s,
+                                    u"name"_s,
+                                    u"note"_s,
+                                    u"max_concurrent"_s,
+                                    u"learned_max_concurrent"_s,
+                                    u"concurrent_429_count"_s,
+                                    u"rpm_429_count"_s,
+                                    u"last_429_at"_s,
+                                    u"last_429_type"_s,
+                                    u"last_concurrent_peak"_s,
+                                    u"adjustment_history"_s,
+                                    u"utilization_samples"_s,
+                                    u"last_probe_increase_at"_s,
+                                    u"is_active"_s,
+                                    u"created_at"_s,
+                                    u"updated_at"_s};
+
+inline QMap<QString, QString> keyRow(SqlProbe &probe, const QString &id)
+{
+    QStringList casts;
+    for (const QString &column : keyColumns)
+        casts << u"CAST(%1 AS text)"_s.arg(column);
+    const std::optional<QList<QVariantList>> rows =
+        probe.rows(u"SELECT %1 FROM provider_api_keys WHERE id = '%2'"_s.arg(casts.join(u", "), id));
+    QMap<QString, QString> row;
+    if (!rows || rows->size() != 1)
+        return {{u"error"_s, probe.lastError()}};
+    for (int i = 0; i < keyColumns.size(); ++i)
+        row.insert(keyColumns.at(i), rows->first().at(i).isNull() ? u"<null>"_s : rows->first().at(i).toString());
+    return row;
+}
+
+inline QMap<QString, QString> without(QMap<QString, QString> row, const QStringList &columns)
+{
+    for (const QString &column : columns)
+        row.remove(column);
+    return row;
+}
+
+inline QString errorText(const aether::Error &e)
+{
+    return u"code %1, field '%2', reason '%3', detail '%4'"_s.arg(int(e.code)).arg(e.field, e.reason, e.detail);
+}
+
+inline qint64 nowMicros()
+{
+    return QDateTime::currentMSecsSinceEpoch() * 1000;
+}
+
+// One console_audit_log row.
+struct AuditRow {
+    QString actor;
+    QString action;
+    QString keyId;
+    QJsonObject detail;
+    bool atValid = false;
+};
+
+inline QList<AuditRow> auditRows(SqlProbe &probe)
+{
+    QList<AuditRow> out;
+    const std::optional<QList<QVariantList>> rows =
+        probe.rows(u"SELECT actor, action, key_id, detail, at FROM console_audit_log ORDER BY id"_s);
+    if (!rows)
+        return out;
+    for (const QVariantList &row : *rows) {
+        out << AuditRow{row.at(0).toString(), row.at(1).toString(), row.at(2).toString(),
+                        QJsonDocument::fromJson(row.at(3).toString().toUtf8()).object(),
+                        aether::Timestamp::parse(row.at(4).toString()).has_value()};
+    }
+    return out;
+}
+
+} // namespace aether::test

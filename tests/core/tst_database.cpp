@@ -1,0 +1,321 @@
+// Database: connecting, statements, transactions, change stamps, and what every operation answers when the storage
+// cannot be reached (ErrorCode::StorageUnavailable, quickly, without a crash).
+
+#include "database.h"
+#include "demodata.h"
+#include "keyservice.h"
+#include "migrations.h"
+#include "sqlprobe.h"
+#include "testdatabase.h"
+#include "tokenstore.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLocale>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using aether::ErrorCode;
+using aether::test::SqlProbe;
+using aether::test::TestDatabase;
+
+namespace {
+
+const aether::Actor actor{u"test"_s};
+
+QString errorText(const aether::Error &e)
+{
+    return u"code %1, detail '%2'"_s.arg(int(e.code)).arg(e.detail);
+}
+
+template <typename T> ErrorCode codeOf(const aether::Result<T> &result)
+{
+    return result.ok() ? ErrorCode(-1) : result.error().code;
+}
+
+} // namespace
+
+class TestDatabaseUnit : public QObject {
+    Q_OBJECT
+
+    // Every operation of the core on a database that cannot be reached answers StorageUnavailable.
+    void checkEverythingUnavailable(aether::Database &db)
+    {
+        aether::KeyService keys(db);
+        QCOMPARE(codeOf(keys.listAdaptiveKeys()), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(keys.listAdaptiveKeys(u"e1"_s)), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(keys.keyExists(u"k"_s)), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(keys.setMode(u"k"_s, false, 10, actor)), ErrorCode::StorageUnavailable);
+        // The key lookup comes first, so invalid input cannot be told apart from an unknown key yet.
+        QCOMPARE(codeOf(keys.setMode(u"k"_s, false, 0, actor)), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(keys.setMode(u"k"_s, true, std::nullopt, actor)), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(keys.stats(u"k"_s)), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(keys.resetLearning(u"k"_s, actor)), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(keys.setFixedLimit(u"k"_s, 10, actor)), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(keys.summary()), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(keys.summary()), ErrorCode::StorageUnavailable);
+
+        aether::Migrations migrations(db);
+        QCOMPARE(codeOf(migrations.run()), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(migrations.currentVersion()), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(migrations.gatewayOwnsTables()), ErrorCode::StorageUnavailable);
+
+        aether::TokenStore tokens(db);
+        QCOMPARE(codeOf(tokens.create(u"ops"_s, aether::Role::Admin)), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(tokens.list()), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(tokens.authenticate(u"act_x")), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(tokens.hasAnyToken()), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(tokens.revoke(u"ops"_s)), ErrorCode::StorageUnavailable);
+        // The environment token needs no database.
+        aether::TokenStore withEnvironment(db, u"env"_s);
+        QCOMPARE(withEnvironment.authenticate(u"env").value()->name, u"environment"_s);
+
+        QCOMPARE(codeOf(aether::DemoData(db).fill(5)), ErrorCode::StorageUnavailable);
+        QCOMPARE(codeOf(db.ping()), ErrorCode::StorageUnavailable);
+        QVERIFY(!db.changeStamp().has_value());
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QLocale::setDefault(QLocale::c());
+        QStandardPaths::setTestModeEnabled(true);
+    }
+
+    void unreachablePostgres_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::newRow("socket folder does not exist") << u"postgresql://postgres@/x?host=/nonexistent"_s;
+        QTest::newRow("nothing listens on the port") << u"postgresql://postgres@127.0.0.1:1/x"_s;
+    }
+    void unreachablePostgres()
+    {
+        QFETCH(QString, url);
+        const aether::Result<aether::DatabaseLocation> location = aether::DatabaseLocation::parse(url);
+        QVERIFY(location.ok());
+        aether::Database db(location.value());
+
+        QElapsedTimer timer;
+        timer.start();
+        const aether::Status opened = db.open();
+        QVERIFY(!opened.ok());
+        QCOMPARE(opened.error().code, ErrorCode::StorageUnavailable);
+        QVERIFY(!opened.error().detail.isEmpty());
+        QVERIFY(!db.isOpen());
+        QVERIFY2(timer.elapsed() < 3000, qPrintable(u"open() took %1 ms"_s.arg(timer.elapsed())));
+
+        // Trying again is safe, and every operation fails the same way, quickly.
+        QCOMPARE(codeOf(db.open()), ErrorCode::StorageUnavailable);
+        checkEverythingUnavailable(db);
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(u"the calls took %1 ms"_s.arg(timer.elapsed())));
+    }
+
+    // A KeyService on a Database that was never opened (it opens on first use) behaves the same.
+    void neverOpened()
+    {
+        aether::Database db(aether::DatabaseLocation::parse(u"postgresql://postgres@/x?host=/nonexistent"_s).value());
+        QVERIFY(!db.isOpen());
+        checkEverythingUnavailable(db);
+    }
+
+    void sqliteFolderCannotBeCreated()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QFile blocker(dir.filePath(u"file"_s));
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.close();
+        // The database's folder would have to be created inside a regular file.
+        aether::Database db(aether::DatabaseLocation::parse(dir.filePath(u"file/sub/console.sqlite"_s)).value());
+        const aether::Status opened = db.open();
+        QVERIFY(!opened.ok());
+        QCOMPARE(opened.error().code, ErrorCode::StorageUnavailable);
+        checkEverythingUnavailable(db);
+    }
+
+    void notAnSqliteFile()
+    {
+        QTemporaryDir dir;
+        QFile file(dir.filePath(u"garbage.sqlite"_s));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray(4096, 'x'));
+        file.close();
+        aether::Database db(aether::DatabaseLocation::parse(file.fileName()).value());
+        const aether::Status opened = db.open();
+        QVERIFY(!opened.ok());
+        QCOMPARE(opened.error().code, ErrorCode::StorageFailure);
+        QVERIFY(!db.isOpen());
+        // Nothing was written over the file.
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(file.readAll(), QByteArray(4096, 'x'));
+    }
+
+    void openCreatesTheSqliteFile()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(u"new/folder/console.sqlite"_s);
+        aether::Database db(aether::DatabaseLocation::parse(path).value());
+        QVERIFY(db.open().ok());
+        QVERIFY(db.isOpen());
+        QVERIFY(QFile::exists(path));
+        QVERIFY(!db.dialect().isPostgres());
+        QCOMPARE(db.location().path, path);
+    }
+
+    void statementsAndTransactions_data() { TestDatabase::addBackendRows(); }
+    void statementsAndTransactions()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        QVERIFY(db.isOpen());
+        QCOMPARE(db.dialect().isPostgres(), tdb.isPostgres());
+        QVERIFY(db.ping().ok());
+        QVERIFY(db.execRaw(u"CREATE TABLE t (id INTEGER PRIMARY KEY, label TEXT)"_s).ok());
+
+        // Positional binds, reused prepared statements.
+        for (int i = 1; i <= 3; ++i) {
+            const aether::Result<aether::SqlStatement> inserted =
+                db.exec(u"INSERT INTO t (id, label) VALUES (?, ?)"_s, {i, u"label %1 中文"_s.arg(i)});
+            QVERIFY2(inserted.ok(), qPrintable(inserted.ok() ? QString() : errorText(inserted.error())));
+            QCOMPARE(inserted.value().rowsAffected(), 1);
+        }
+        {
+            aether::Result<aether::SqlStatement> selected =
+                db.exec(u"SELECT id, label FROM t WHERE id >= ? ORDER BY id"_s, {2});
+            QVERIFY(selected.ok());
+            QVERIFY(selected.value().next());
+            QCOMPARE(selected.value().value(0).toInt(), 2);
+            QCOMPARE(selected.value().value(1).toString(), u"label 2 中文"_s);
+            QVERIFY(selected.value().next());
+            QCOMPARE(selected.value().value(0).toInt(), 3);
+            QVERIFY(!selected.value().next());
+        }
+        const aether::Result<aether::SqlStatement> broken = db.exec(u"SELECT no_such_column FROM t"_s);
+        QVERIFY(!broken.ok());
+        QCOMPARE(broken.error().code, ErrorCode::StorageFailure);
+        QVERIFY(db.ping().ok());
+
+        // A transaction whose body fails is rolled back.
+        const aether::Result<int> failed =
+            db.transaction<int>(aether::Database::Mode::Write, [&]() -> aether::Result<int> {
+                const aether::Result<aether::SqlStatement> st = db.exec(u"DELETE FROM t WHERE id = ?"_s, {1});
+                if (!st)
+                    return st.error();
+                return aether::Error::conflict(u"changed my mind"_s);
+            });
+        QVERIFY(!failed.ok());
+        QCOMPARE(failed.error().code, ErrorCode::Conflict);
+        SqlProbe probe(tdb.location());
+        QCOMPARE(probe.value(u"SELECT count(*) FROM t"_s).toInt(), 3);
+
+        // One that succeeds is committed.
+        const aether::Result<int> done =
+            db.transaction<int>(aether::Database::Mode::Write, [&]() -> aether::Result<int> {
+                const aether::Result<aether::SqlStatement> st = db.exec(u"DELETE FROM t WHERE id = ?"_s, {1});
+                if (!st)
+                    return st.error();
+                return st.value().rowsAffected();
+            });
+        QVERIFY(done.ok());
+        QCOMPARE(done.value(), 1);
+        QCOMPARE(probe.column(u"SELECT id FROM t ORDER BY id"_s), (QStringList{u"2"_s, u"3"_s}));
+
+        // close() and use again: the connection comes back by itself.
+        db.close();
+        QVERIFY(!db.isOpen());
+        QVERIFY(db.ping().ok());
+        QVERIFY(db.isOpen());
+    }
+
+    // The change stamp moves with a write by this connection and by any other one.
+    void changeStamp_data() { TestDatabase::addBackendRows(); }
+    void changeStamp()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        QVERIFY(aether::Migrations(db).run().ok());
+        QString error;
+        QVERIFY2(
+            tdb.execute(u"INSERT INTO providers (id, name, display_name, is_active, created_at, updated_at) "
+                        u"VALUES ('p', 'p', 'P', true, '2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')"_s,
+                        &error),
+            qPrintable(error));
+        QVERIFY2(tdb.execute(u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, "
+                             u"created_at, updated_at) VALUES ('e', 'p', 'CLAUDE', 'https://x', true, "
+                             u"'2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')"_s,
+                             &error),
+                 qPrintable(error));
+        QVERIFY2(tdb.execute(u"INSERT INTO provider_api_keys (id, endpoint_id, name, concurrent_429_count, "
+                             u"rpm_429_count, is_active, created_at, updated_at) VALUES ('k', 'e', 'key', 0, 0, true, "
+                             u"'2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')"_s,
+                             &error),
+                 qPrintable(error));
+
+        const std::optional<QByteArray> first = db.changeStamp();
+        QVERIFY(first.has_value());
+        QCOMPARE(db.changeStamp(), first); // nothing happened
+
+        QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET rpm_429_count = 1 WHERE id = 'k'"_s));
+        const std::optional<QByteArray> second = db.changeStamp();
+        QVERIFY(second.has_value());
+        QVERIFY(second != first);
+
+        QVERIFY(aether::KeyService(db).setFixedLimit(u"k"_s, 5, actor).ok());
+        const std::optional<QByteArray> third = db.changeStamp();
+        QVERIFY(third.has_value());
+        QVERIFY(third != second);
+        QVERIFY(third != first);
+    }
+
+    // A connection killed by the server is replaced on the next call, which then succeeds (run()/transaction()
+    // reconnect and run once more).
+    void reconnectsAfterTheConnectionIsKilled_data() { TestDatabase::addBackendRows(); }
+    void reconnectsAfterTheConnectionIsKilled()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        if (!tdb.isPostgres())
+            QSKIP("only a server can drop a connection");
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        QVERIFY(aether::Migrations(db).run().ok());
+        aether::KeyService keys(db);
+        QVERIFY(keys.listAdaptiveKeys().ok());
+
+        SqlProbe probe(tdb.location());
+        const QString kill =
+            u"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = "
+            u"current_database() AND pid <> pg_backend_pid() AND application_name = 'aether-console'"_s;
+        // Database::open() waits 500 ms after a connection attempt before it tries again; stay clear of that here.
+        const int pastBackoff = 600;
+
+        QTest::qWait(pastBackoff);
+        QCOMPARE(probe.value(kill).toInt(), 1);
+        QTest::qWait(50);
+        const aether::Result<QList<aether::KeyListItem>> read = keys.listAdaptiveKeys();
+        QVERIFY2(read.ok(), qPrintable(read.ok() ? QString() : errorText(read.error())));
+
+        QTest::qWait(pastBackoff);
+        QCOMPARE(probe.value(kill).toInt(), 1);
+        QTest::qWait(50);
+        const aether::Result<aether::LearningReset> write = keys.resetLearning(u"nope"_s, actor);
+        QVERIFY(!write.ok());
+        QVERIFY2(write.error().code == ErrorCode::NotFound, qPrintable(errorText(write.error())));
+
+        // The same right after a successful (re)connect: the connection above was opened a moment ago.
+        QCOMPARE(probe.value(kill).toInt(), 1);
+        QTest::qWait(50);
+        const aether::Result<bool> soon = keys.keyExists(u"nope"_s);
+        QVERIFY2(soon.ok(), qPrintable(soon.ok() ? QString() : errorText(soon.error())));
+        // Either way it recovers by itself once the back-off is over.
+        QTest::qWait(pastBackoff);
+        QVERIFY(keys.keyExists(u"nope"_s).ok());
+        QVERIFY(db.ping().ok());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDatabaseUnit)
+#include "tst_database.moc"
