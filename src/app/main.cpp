@@ -8,6 +8,7 @@
 #include "migrations.h"
 #include "signalwatcher.h"
 #include "tokenstore.h"
+#include "walcheckpointer.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -220,6 +221,13 @@ int main(int argc, char *argv[])
             }
         });
         reconnect.start(1000);
+    }
+
+    std::unique_ptr<WalCheckpointer> checkpointer;
+    if (location.value().isSqlite() && location.value().path != u":memory:") {
+        checkpointer = std::make_unique<WalCheckpointer>(location.value());
+        checkpointer->start(QThread::LowPriority);
+        db.setAutoCheckpointPages(20000); // a safety net only
     }
 
     SignalWatcher watcher;

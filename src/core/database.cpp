@@ -89,6 +89,7 @@ Status Database::open()
     const QStringList setup =
         postgres ? QStringList{QStringLiteral("SET TIME ZONE 'UTC'")}
                  : QStringList{QStringLiteral("PRAGMA journal_mode=WAL"), QStringLiteral("PRAGMA synchronous=NORMAL"),
+                               QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(m_autoCheckpointPages),
                                QStringLiteral("PRAGMA foreign_keys=ON"),
                                QStringLiteral("SELECT count(*) FROM sqlite_master")};
     for (const QString &sql : setup) {
@@ -188,14 +189,26 @@ Status Database::execRaw(const QString &sql)
     return Done{};
 }
 
+Status Database::execControl(const QString &sql)
+{
+    // SQLite prepares transaction control like any statement, so the cached statement saves a parse each time;
+    // PostgreSQL cannot prepare it.
+    if (m_dialect.isPostgres())
+        return execRaw(sql);
+    Result<SqlStatement> st = exec(sql);
+    if (!st)
+        return st.error();
+    return Done{};
+}
+
 Status Database::beginTransaction(Mode mode)
 {
-    return execRaw(mode == Mode::Write ? m_dialect.beginWrite() : QStringLiteral("BEGIN"));
+    return execControl(mode == Mode::Write ? m_dialect.beginWrite() : QStringLiteral("BEGIN"));
 }
 
 Status Database::commit()
 {
-    const Status status = execRaw(QStringLiteral("COMMIT"));
+    const Status status = execControl(QStringLiteral("COMMIT"));
     if (!status)
         rollback();
     return status;
@@ -205,8 +218,14 @@ void Database::rollback()
 {
     if (!m_open)
         return;
-    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
-    query.exec(QStringLiteral("ROLLBACK"));
+    execControl(QStringLiteral("ROLLBACK"));
+}
+
+void Database::setAutoCheckpointPages(int pages)
+{
+    m_autoCheckpointPages = pages;
+    if (m_open && !m_dialect.isPostgres())
+        execRaw(QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(pages));
 }
 
 std::optional<QByteArray> Database::changeStamp()

@@ -80,8 +80,12 @@ public:
     std::optional<QByteArray> changeStamp();
     // Called after this connection committed a write.
     void noteLocalWrite() { ++m_localWrites; }
+    // SQLite: after how many WAL pages a commit copies the log back into the database (SQLite's default is 1000).
+    // A process whose WalCheckpointer does that work raises it, so requests seldom pay for it.
+    void setAutoCheckpointPages(int pages);
 
 private:
+    Status execControl(const QString &sql);
     Status beginTransaction(Mode mode);
     Status commit();
     void rollback();
@@ -96,6 +100,7 @@ private:
     QElapsedTimer m_lastFailedConnect;
     QHash<QString, QSqlQuery *> m_statements;
     quint64 m_localWrites = 0;
+    int m_autoCheckpointPages = 1000;
 };
 
 template <typename T> Result<T> Database::run(const std::function<Result<T>()> &fn)

@@ -221,6 +221,7 @@ Result<KeyStats> KeyService::stats(const QString &keyId)
         parsed->count = int(history.size());
         for (qsizetype i = qMax<qsizetype>(0, history.size() - recentStatsRecords); i < history.size(); ++i)
             parsed->recent.append(history.at(i));
+        parsed->recentJson = QJsonDocument(parsed->recent).toJson(QJsonDocument::Compact);
         KeyStats stats = makeStats(keyId, full.value(), *parsed);
         if (versioned)
             m_tails.insert(keyId, parsed.release());
@@ -247,6 +248,7 @@ KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, co
     stats.last429Type = optionalString(row, 5);
     stats.adjustmentCount = tail.count;
     stats.recentAdjustments = tail.recent;
+    stats.recentAdjustmentsJson = tail.recentJson;
     return stats;
 }
 

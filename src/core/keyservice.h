@@ -53,6 +53,7 @@ private:
         QByteArray version;
         int count = 0;
         QJsonArray recent;
+        QByteArray recentJson;
     };
     static constexpr int cachedTails = 4096;
 

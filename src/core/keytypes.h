@@ -55,7 +55,8 @@ struct KeyStats {
     std::optional<Timestamp> last429At;
     std::optional<QString> last429Type;
     int adjustmentCount = 0;
-    QJsonArray recentAdjustments; // the last five stored records, oldest first
+    QJsonArray recentAdjustments;     // the last five stored records, oldest first
+    QByteArray recentAdjustmentsJson; // the same as compact JSON, rendered once per stored history
 };
 
 struct RecentAdjustment {

@@ -312,7 +312,7 @@ QHttpServerResponse ApiServer::stats(const QString &keyId, const QHttpServerRequ
     out.key("last_429_at"), s.last429At ? out.string(s.last429At->toIsoString()) : out.null();
     out.key("last_429_type"), out.optionalString(s.last429Type);
     out.key("adjustment_count"), out.number(s.adjustmentCount);
-    out.key("recent_adjustments"), out.raw(QJsonDocument(s.recentAdjustments).toJson(QJsonDocument::Compact));
+    out.key("recent_adjustments"), out.raw(s.recentAdjustmentsJson);
     out.endObject();
     return QHttpServerResponse(jsonMime, out.take());
 }
