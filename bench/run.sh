@@ -124,10 +124,11 @@ measure "GET /keys ($keys adaptive)" 32 -H "$auth" "$base/api/admin/adaptive/key
 measure "GET /keys ($keys adaptive)" 1 -H "$auth" "$base/api/admin/adaptive/keys"
 measure "GET /summary" 32 -H "$auth" "$base/api/admin/adaptive/summary"
 measure "GET /summary" 1 -H "$auth" "$base/api/admin/adaptive/summary"
-# /keys and /summary are kept while the data does not change. These rows measure them while a writer keeps
+# Stats, /keys and /summary answers are kept while the data does not change. These rows measure them while a writer keeps
 # changing keys (one client switching keys to adaptive mode), so every answer is computed afresh.
-(wrk -t1 -c1 -d"$((2 * duration + 2))s" -s "$writer_script" "$base" >/dev/null 2>&1 &)
+(wrk -t1 -c1 -d"$((3 * duration + 2))s" -s "$writer_script" "$base" >/dev/null 2>&1 &)
 sleep 1
+measure "GET /keys/{id}/stats, during writes" 32 -s "$stats_script" "$base"
 measure "GET /keys, during writes" 1 -H "$auth" "$base/api/admin/adaptive/keys"
 measure "GET /summary, during writes" 1 -H "$auth" "$base/api/admin/adaptive/summary"
 sleep 2
@@ -135,4 +136,4 @@ rss=$(awk '/VmRSS/ {print $2, $3}' "/proc/$server_pid/status")
 echo
 echo "backend: $backend, keys: $keys, duration per row: ${duration}s, server RSS after the run: $rss"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
-cp "$results" "$here/last-run-$backend.md"
+cp "$results" "$work/../aether-bench-last-$backend.md" 2>/dev/null || true

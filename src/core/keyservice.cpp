@@ -128,6 +128,12 @@ std::optional<QByteArray> KeyService::dataRevision()
     return stamp ? stamp.value() : std::nullopt;
 }
 
+std::optional<QByteArray> KeyService::cheapDataRevision()
+{
+    // PostgreSQL's revision scans every key's row version; SQLite's is a counter in shared memory.
+    return m_db.dialect().isPostgres() ? std::nullopt : dataRevision();
+}
+
 Result<bool> KeyService::keyExists(const QString &keyId)
 {
     return m_db.run<bool>([&]() -> Result<bool> {
@@ -191,12 +197,16 @@ Result<KeyStats> KeyService::stats(const QString &keyId)
             return versionExpr.error();
         const bool versioned = !versionExpr.value().isEmpty();
         // First without the history: most of the time its parsed tail is still cached for the row's version.
-        const QString columns =
-            QStringLiteral("max_concurrent, learned_max_concurrent, concurrent_429_count, "
-                           "rpm_429_count, %1, last_429_type, %2")
-                .arg(sql.asText(QStringLiteral("last_429_at")), versioned ? versionExpr.value() : QStringLiteral("''"));
-        Result<SqlStatement> st =
-            m_db.exec(QStringLiteral("SELECT %1 FROM provider_api_keys WHERE id = ?").arg(columns), {keyId});
+        if (m_statsSql.isEmpty()) {
+            const QString columns = QStringLiteral("max_concurrent, learned_max_concurrent, concurrent_429_count, "
+                                                   "rpm_429_count, %1, last_429_type, %2")
+                                        .arg(sql.asText(QStringLiteral("last_429_at")),
+                                             versioned ? versionExpr.value() : QStringLiteral("''"));
+            m_statsSql = QStringLiteral("SELECT %1 FROM provider_api_keys WHERE id = ?").arg(columns);
+            m_statsWithHistorySql = QStringLiteral("SELECT %1, %2 FROM provider_api_keys WHERE id = ?")
+                                        .arg(columns, sql.asText(QStringLiteral("adjustment_history")));
+        }
+        Result<SqlStatement> st = m_db.exec(m_statsSql, {keyId});
         if (!st)
             return st.error();
         if (!st.value().next())
@@ -205,9 +215,7 @@ Result<KeyStats> KeyService::stats(const QString &keyId)
         if (tail && tail->version == st.value().value(6).toByteArray())
             return makeStats(keyId, st.value(), *tail);
         // One statement for everything, so the figures and the history come from the same moment.
-        Result<SqlStatement> full = m_db.exec(QStringLiteral("SELECT %1, %2 FROM provider_api_keys WHERE id = ?")
-                                                  .arg(columns, sql.asText(QStringLiteral("adjustment_history"))),
-                                              {keyId});
+        Result<SqlStatement> full = m_db.exec(m_statsWithHistorySql, {keyId});
         if (!full)
             return full.error();
         if (!full.value().next())

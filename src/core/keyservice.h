@@ -32,6 +32,8 @@ public:
     // Changes whenever any key may have changed, in this process or another; std::nullopt when unknown. Front ends
     // may keep a rendered answer while it stays the same.
     std::optional<QByteArray> dataRevision();
+    // The same where it costs less than a single-key read (SQLite); std::nullopt elsewhere.
+    std::optional<QByteArray> cheapDataRevision();
     // adaptive = true clears max_concurrent; false sets it to fixedLimit, which is then required. fixedLimit, when
     // given, must be within [minFixedLimit, maxFixedLimit] in both cases.
     Result<ModeChange> setMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit, const Actor &actor);
@@ -62,6 +64,8 @@ private:
     RowVersion m_versions;
     SummaryBuilder m_summary;
     QCache<QString, HistoryTail> m_tails{cachedTails};
+    QString m_statsSql;            // built once: the row without its history
+    QString m_statsWithHistorySql; // and with it
 };
 
 } // namespace aether

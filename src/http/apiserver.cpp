@@ -159,26 +159,26 @@ void ApiServer::stopListening()
 std::optional<QHttpServerResponse> ApiServer::admit(const QHttpServerRequest &request, Method allowed, Access access,
                                                     std::optional<Caller> *caller)
 {
-    const Language language = languageOf(request);
+    const auto language = [&request] { return languageOf(request); }; // only errors need it
     if (request.method() != allowed)
         return methodNotAllowed(allowed);
     const QByteArray authorization = headerValue(request, QByteArrayLiteral("Authorization")).trimmed();
     const qsizetype space = authorization.indexOf(' ');
     if (space <= 0 || authorization.left(space).compare("bearer", Qt::CaseInsensitive) != 0 ||
         authorization.mid(space + 1).trimmed().isEmpty())
-        return errorBody("http_error", text(Message::MissingCredentials, language), StatusCode::Unauthorized);
+        return errorBody("http_error", text(Message::MissingCredentials, language()), StatusCode::Unauthorized);
     const QString secret = QString::fromUtf8(authorization.mid(space + 1).trimmed());
     Result<std::optional<Caller>> found = m_tokens.authenticate(secret);
     if (!found)
-        return errorResponse(found.error(), language);
+        return errorResponse(found.error(), language());
     if (!found.value())
-        return errorBody("http_error", text(Message::InvalidToken, language), StatusCode::Unauthorized);
+        return errorBody("http_error", text(Message::InvalidToken, language()), StatusCode::Unauthorized);
     const Role role = found.value()->role;
     const bool permitted = access == Access::Read ? role != Role::Gateway : role == Role::Admin;
     if (!permitted)
-        return errorBody("http_error", text(Message::AdminRequired, language), StatusCode::Forbidden);
+        return errorBody("http_error", text(Message::AdminRequired, language()), StatusCode::Forbidden);
     if (request.body().size() > maxBodyBytes)
-        return errorBody("http_error", text(Message::BodyTooLarge, language), StatusCode::PayloadTooLarge);
+        return errorBody("http_error", text(Message::BodyTooLarge, language()), StatusCode::PayloadTooLarge);
     *caller = found.value();
     return std::nullopt;
 }
@@ -297,6 +297,11 @@ QHttpServerResponse ApiServer::stats(const QString &keyId, const QHttpServerRequ
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Get, Access::Read, &caller))
         return std::move(*refused);
+    const std::optional<QByteArray> revision = m_keys.cheapDataRevision();
+    if (revision) {
+        if (const RenderedStats *cached = m_statsCache.object(keyId); cached && cached->revision == *revision)
+            return QHttpServerResponse(jsonMime, cached->body);
+    }
     Result<KeyStats> result = m_keys.stats(keyId);
     if (!result)
         return errorResponse(result.error(), languageOf(request));
@@ -314,7 +319,10 @@ QHttpServerResponse ApiServer::stats(const QString &keyId, const QHttpServerRequ
     out.key("adjustment_count"), out.number(s.adjustmentCount);
     out.key("recent_adjustments"), out.raw(s.recentAdjustmentsJson);
     out.endObject();
-    return QHttpServerResponse(jsonMime, out.take());
+    QByteArray body = out.take();
+    if (revision)
+        m_statsCache.insert(keyId, new RenderedStats{*revision, body});
+    return QHttpServerResponse(jsonMime, std::move(body));
 }
 
 QHttpServerResponse ApiServer::resetLearning(const QString &keyId, const QHttpServerRequest &request)

@@ -4,6 +4,7 @@
 #include "messages.h"
 #include "tokenstore.h"
 
+#include <QCache>
 #include <QHostAddress>
 #include <QHttpServer>
 #include <QHttpServerRequest>
@@ -68,6 +69,12 @@ private:
         QByteArray body;
     };
     std::optional<RenderedKeys> m_keysCache;
+    // Rendered stats answers of recently asked keys, valid while the (cheap) data revision stays the same.
+    struct RenderedStats {
+        QByteArray revision;
+        QByteArray body;
+    };
+    QCache<QString, RenderedStats> m_statsCache{4096};
 };
 
 } // namespace aether::http
