@@ -57,6 +57,8 @@ KeyService::KeyService(Database &db)
     , m_versions(db)
     , m_summary(db, m_versions,
                 [this](const QString &keyId) { warnMalformedHistory(keyId, QStringLiteral("adjustment_history")); })
+    , m_setMaxSql(QStringLiteral("UPDATE provider_api_keys SET max_concurrent = ?, updated_at = %1 WHERE id = ?")
+                      .arg(db.dialect().timestampParam()))
 {
 }
 
@@ -69,15 +71,25 @@ Status KeyService::validateFixedLimit(int limit) const
     return Done{};
 }
 
-Status KeyService::audit(const Actor &actor, const QString &action, const QString &keyId, const QJsonObject &detail)
+Status KeyService::audit(const Actor &actor, const QString &action, const QString &keyId, const QString &detail)
 {
-    Result<SqlStatement> st = m_db.exec(
-        QStringLiteral("INSERT INTO console_audit_log (at, actor, action, key_id, detail) VALUES (?, ?, ?, ?, ?)"),
-        {Timestamp::now().toIsoString(), actor.name, action, keyId,
-         QString::fromUtf8(QJsonDocument(detail).toJson(QJsonDocument::Compact))});
+    static const QString sql =
+        QStringLiteral("INSERT INTO console_audit_log (at, actor, action, key_id, detail) VALUES (?, ?, ?, ?, ?)");
+    Result<SqlStatement> st = m_db.exec(sql, {Timestamp::now().toIsoString(), actor.name, action, keyId, detail});
     if (!st)
         return st.error();
     return Done{};
+}
+
+QString KeyService::limitChangeDetail(const char *oldField, std::optional<int> oldValue, const char *newField,
+                                      std::optional<int> newValue)
+{
+    // A tiny fixed-shape JSON object; formatted directly, it costs a fraction of a QJsonDocument.
+    const auto value = [](std::optional<int> v) { return v ? QString::number(*v) : QStringLiteral("null"); };
+    QString detail = QStringLiteral("{\"") + QLatin1String(oldField) + QStringLiteral("\":") + value(oldValue);
+    if (newField)
+        detail += QStringLiteral(",\"") + QLatin1String(newField) + QStringLiteral("\":") + value(newValue);
+    return detail + u'}';
 }
 
 void KeyService::warnMalformedHistory(const QString &keyId, const QString &column)
@@ -147,8 +159,15 @@ Result<bool> KeyService::keyExists(const QString &keyId)
 Result<ModeChange> KeyService::setMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit,
                                        const Actor &actor)
 {
+    return m_db.transaction<ModeChange>(Database::Mode::Write,
+                                        [&]() { return applySetMode(keyId, adaptive, fixedLimit, actor); });
+}
+
+Result<ModeChange> KeyService::applySetMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit,
+                                            const Actor &actor)
+{
     const SqlDialect &sql = m_db.dialect();
-    return m_db.transaction<ModeChange>(Database::Mode::Write, [&]() -> Result<ModeChange> {
+    {
         Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT max_concurrent, learned_max_concurrent "
                                                            "FROM provider_api_keys WHERE id = ?") +
                                                 sql.forUpdate(),
@@ -168,15 +187,12 @@ Result<ModeChange> KeyService::setMode(const QString &keyId, bool adaptive, std:
             return Error::invalid(QStringLiteral("fixed_limit"), reason::requiredWhenFixed);
         const std::optional<int> newMax = adaptive ? std::nullopt : fixedLimit;
         Result<SqlStatement> update =
-            m_db.exec(QStringLiteral("UPDATE provider_api_keys SET max_concurrent = ?, updated_at = %1 WHERE id = ?")
-                          .arg(sql.timestampParam()),
+            m_db.exec(m_setMaxSql,
                       {nullableInt(newMax), Timestamp::now().toIsoString(), keyId});
         if (!update)
             return update.error();
-        const Status logged =
-            audit(actor, QStringLiteral("set_mode"), keyId,
-                  {{QStringLiteral("old_max_concurrent"), oldMax ? QJsonValue(*oldMax) : QJsonValue()},
-                   {QStringLiteral("new_max_concurrent"), newMax ? QJsonValue(*newMax) : QJsonValue()}});
+        const Status logged = audit(actor, QStringLiteral("set_mode"), keyId,
+                                    limitChangeDetail("old_max_concurrent", oldMax, "new_max_concurrent", newMax));
         if (!logged)
             return logged.error();
         ModeChange change;
@@ -185,7 +201,7 @@ Result<ModeChange> KeyService::setMode(const QString &keyId, bool adaptive, std:
         change.maxConcurrent = newMax;
         change.effectiveLimit = adaptive ? learned : newMax;
         return change;
-    });
+    }
 }
 
 Result<KeyStats> KeyService::stats(const QString &keyId)
@@ -262,8 +278,13 @@ KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, co
 
 Result<LearningReset> KeyService::resetLearning(const QString &keyId, const Actor &actor)
 {
+    return m_db.transaction<LearningReset>(Database::Mode::Write, [&]() { return applyReset(keyId, actor); });
+}
+
+Result<LearningReset> KeyService::applyReset(const QString &keyId, const Actor &actor)
+{
     const SqlDialect &sql = m_db.dialect();
-    return m_db.transaction<LearningReset>(Database::Mode::Write, [&]() -> Result<LearningReset> {
+    {
         Result<SqlStatement> st = m_db.exec(
             QStringLiteral("SELECT learned_max_concurrent FROM provider_api_keys WHERE id = ?") + sql.forUpdate(),
             {keyId});
@@ -281,19 +302,23 @@ Result<LearningReset> KeyService::resetLearning(const QString &keyId, const Acto
             {QStringLiteral("[]"), QStringLiteral("[]"), Timestamp::now().toIsoString(), keyId});
         if (!update)
             return update.error();
-        const Status logged =
-            audit(actor, QStringLiteral("reset_learning"), keyId,
-                  {{QStringLiteral("old_learned_max_concurrent"), learned ? QJsonValue(*learned) : QJsonValue()}});
+        const Status logged = audit(actor, QStringLiteral("reset_learning"), keyId,
+                                    limitChangeDetail("old_learned_max_concurrent", learned, nullptr, {}));
         if (!logged)
             return logged.error();
         return LearningReset{keyId};
-    });
+    }
 }
 
 Result<LimitChange> KeyService::setFixedLimit(const QString &keyId, int limit, const Actor &actor)
 {
+    return m_db.transaction<LimitChange>(Database::Mode::Write, [&]() { return applySetLimit(keyId, limit, actor); });
+}
+
+Result<LimitChange> KeyService::applySetLimit(const QString &keyId, int limit, const Actor &actor)
+{
     const SqlDialect &sql = m_db.dialect();
-    return m_db.transaction<LimitChange>(Database::Mode::Write, [&]() -> Result<LimitChange> {
+    {
         Result<SqlStatement> st = m_db.exec(
             QStringLiteral("SELECT max_concurrent FROM provider_api_keys WHERE id = ?") + sql.forUpdate(), {keyId});
         if (!st)
@@ -306,19 +331,57 @@ Result<LimitChange> KeyService::setFixedLimit(const QString &keyId, int limit, c
         if (limit > maxFixedLimit)
             return Error::invalid(QStringLiteral("limit"), reason::lessThanEqual, maxFixedLimit);
         Result<SqlStatement> update =
-            m_db.exec(QStringLiteral("UPDATE provider_api_keys SET max_concurrent = ?, updated_at = %1 WHERE id = ?")
-                          .arg(sql.timestampParam()),
+            m_db.exec(m_setMaxSql,
                       {limit, Timestamp::now().toIsoString(), keyId});
         if (!update)
             return update.error();
-        const Status logged =
-            audit(actor, QStringLiteral("set_limit"), keyId,
-                  {{QStringLiteral("old_max_concurrent"), oldMax ? QJsonValue(*oldMax) : QJsonValue()},
-                   {QStringLiteral("new_max_concurrent"), limit}});
+        const Status logged = audit(actor, QStringLiteral("set_limit"), keyId,
+                                    limitChangeDetail("old_max_concurrent", oldMax, "new_max_concurrent", limit));
         if (!logged)
             return logged.error();
         return LimitChange{keyId, limit, !oldMax.has_value()};
+    }
+}
+
+QList<Result<KeyChangeOutcome>> KeyService::applyChanges(const QList<KeyChange> &changes)
+{
+    QList<Result<KeyChangeOutcome>> outcomes;
+    const Status done = m_db.transaction<Done>(Database::Mode::Write, [&]() -> Status {
+        outcomes.clear(); // a retry after a reconnect starts over
+        for (const KeyChange &change : changes) {
+            Result<KeyChangeOutcome> outcome = applyChange(change);
+            // Not found and invalid input touch nothing; a storage error ends the whole transaction.
+            if (!outcome && (outcome.error().code == ErrorCode::StorageUnavailable ||
+                             outcome.error().code == ErrorCode::StorageFailure))
+                return outcome.error();
+            outcomes.append(std::move(outcome));
+        }
+        return Done{};
     });
+    if (!done) {
+        outcomes.clear();
+        for (qsizetype i = 0; i < changes.size(); ++i)
+            outcomes.append(done.error());
+    }
+    return outcomes;
+}
+
+Result<KeyChangeOutcome> KeyService::applyChange(const KeyChange &change)
+{
+    const auto wrap = [](auto result) -> Result<KeyChangeOutcome> {
+        if (!result)
+            return result.error();
+        return KeyChangeOutcome(result.takeValue());
+    };
+    switch (change.kind) {
+    case KeyChange::Kind::SetMode:
+        return wrap(applySetMode(change.keyId, change.adaptive, change.limit, change.actor));
+    case KeyChange::Kind::SetLimit:
+        return wrap(applySetLimit(change.keyId, change.limit.value_or(0), change.actor));
+    case KeyChange::Kind::ResetLearning:
+        return wrap(applyReset(change.keyId, change.actor));
+    }
+    return Error::failure(QStringLiteral("unknown change"));
 }
 
 Result<Summary> KeyService::summary()

@@ -43,11 +43,23 @@ public:
     Result<LimitChange> setFixedLimit(const QString &keyId, int limit, const Actor &actor);
     Result<Summary> summary();
 
+    // Several changes in one write transaction, so that they share one commit. Each one succeeds or fails on its
+    // own (not found, invalid input: nothing of it is written); a storage error fails them all and writes nothing.
+    QList<Result<KeyChangeOutcome>> applyChanges(const QList<KeyChange> &changes);
+
 private:
     struct HistoryTail;
     KeyStats makeStats(const QString &keyId, const SqlStatement &row, const HistoryTail &tail);
+    // The changes themselves, inside a write transaction that the caller opened.
+    Result<ModeChange> applySetMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit,
+                                    const Actor &actor);
+    Result<LimitChange> applySetLimit(const QString &keyId, int limit, const Actor &actor);
+    Result<LearningReset> applyReset(const QString &keyId, const Actor &actor);
+    Result<KeyChangeOutcome> applyChange(const KeyChange &change);
     Status validateFixedLimit(int limit) const;
-    Status audit(const Actor &actor, const QString &action, const QString &keyId, const QJsonObject &detail);
+    Status audit(const Actor &actor, const QString &action, const QString &keyId, const QString &detail);
+    static QString limitChangeDetail(const char *oldField, std::optional<int> oldValue, const char *newField,
+                                     std::optional<int> newValue);
     void warnMalformedHistory(const QString &keyId, const QString &column);
 
     // The recent records of a key's history as last parsed, with the row version they belong to.
@@ -64,6 +76,7 @@ private:
     RowVersion m_versions;
     SummaryBuilder m_summary;
     QCache<QString, HistoryTail> m_tails{cachedTails};
+    const QString m_setMaxSql; // UPDATE of max_concurrent, built once for the dialect
     QString m_statsSql;            // built once: the row without its history
     QString m_statsWithHistorySql; // and with it
 };

@@ -8,6 +8,7 @@
 #include <QString>
 
 #include <optional>
+#include <variant>
 
 namespace aether {
 
@@ -77,5 +78,17 @@ struct Summary {
 struct Actor {
     QString name; // e.g. "token:ops", "cli", "gui"
 };
+
+// One change of a key for KeyService::applyChanges.
+struct KeyChange {
+    enum class Kind { SetMode, SetLimit, ResetLearning };
+    Kind kind = Kind::SetMode;
+    QString keyId;
+    bool adaptive = true;     // SetMode
+    std::optional<int> limit; // SetMode: the fixed limit; SetLimit: the limit
+    Actor actor;
+};
+
+using KeyChangeOutcome = std::variant<ModeChange, LimitChange, LearningReset>;
 
 } // namespace aether

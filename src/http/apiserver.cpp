@@ -8,7 +8,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPointer>
 #include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
 #include <QUrlQuery>
 
 #include <limits>
@@ -39,10 +42,6 @@ QHttpServerResponse detail(const char *text, StatusCode status)
     return json(QJsonObject{{QStringLiteral("detail"), QString::fromLatin1(text)}}, status);
 }
 
-QJsonValue optionalJson(const std::optional<int> &value)
-{
-    return value ? QJsonValue(*value) : QJsonValue(QJsonValue::Null);
-}
 
 QJsonValue optionalJson(const std::optional<QString> &value)
 {
@@ -117,14 +116,16 @@ void ApiServer::addRoutes()
     // Every path answers every method: a wrong method is a 405 with Allow, decided before authentication.
     const QString base = QStringLiteral("/api/admin/adaptive");
     m_server.route(base + u"/keys", [this](const QHttpServerRequest &r) { return listKeys(r); });
-    m_server.route(base + u"/keys/<arg>/mode",
-                   [this](const QString &id, const QHttpServerRequest &r) { return setMode(id, r); });
+    const auto deferred = [this](Prepared (ApiServer::*prepare)(const QString &, const QHttpServerRequest &)) {
+        return [this, prepare](const QString &id, const QHttpServerRequest &r, QHttpServerResponder &&responder) {
+            submit((this->*prepare)(id, r), r, std::move(responder));
+        };
+    };
+    m_server.route(base + u"/keys/<arg>/mode", deferred(&ApiServer::prepareSetMode));
     m_server.route(base + u"/keys/<arg>/stats",
                    [this](const QString &id, const QHttpServerRequest &r) { return stats(id, r); });
-    m_server.route(base + u"/keys/<arg>/learning",
-                   [this](const QString &id, const QHttpServerRequest &r) { return resetLearning(id, r); });
-    m_server.route(base + u"/keys/<arg>/limit",
-                   [this](const QString &id, const QHttpServerRequest &r) { return setLimit(id, r); });
+    m_server.route(base + u"/keys/<arg>/learning", deferred(&ApiServer::prepareReset));
+    m_server.route(base + u"/keys/<arg>/limit", deferred(&ApiServer::prepareSetLimit));
     m_server.route(base + u"/summary", [this](const QHttpServerRequest &r) { return summary(r); });
     m_server.route(QStringLiteral("/healthz"), [this](const QHttpServerRequest &r) { return health(r); });
     m_server.route(QStringLiteral("/version"), [](const QHttpServerRequest &r) { return version(r); });
@@ -247,20 +248,20 @@ QHttpServerResponse ApiServer::listKeys(const QHttpServerRequest &request)
     return QHttpServerResponse(jsonMime, std::move(body));
 }
 
-QHttpServerResponse ApiServer::setMode(const QString &keyId, const QHttpServerRequest &request)
+ApiServer::Prepared ApiServer::prepareSetMode(const QString &keyId, const QHttpServerRequest &request)
 {
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Patch, Access::Write, &caller))
         return std::move(*refused);
-    const Language language = languageOf(request);
-    // The seed looks the key up before it reads the body.
-    Result<bool> exists = m_keys.keyExists(keyId);
-    if (!exists)
-        return errorResponse(exists.error(), language);
-    if (!exists.value())
-        return errorResponse(Error::notFound(keyId), language);
     const auto parsed = parseModeBody(request.body());
     if (const auto *problem = std::get_if<BodyProblem>(&parsed)) {
+        const Language language = languageOf(request);
+        // The seed looks the key up before it reads the body: a missing key wins over a bad body.
+        Result<bool> exists = m_keys.keyExists(keyId);
+        if (!exists)
+            return errorResponse(exists.error(), language);
+        if (!exists.value())
+            return errorResponse(Error::notFound(keyId), language);
         switch (problem->kind) {
         case BodyProblem::Kind::Empty:
             return errorBody("http_error", text(Message::EmptyBody, language), StatusCode::BadRequest);
@@ -275,21 +276,15 @@ QHttpServerResponse ApiServer::setMode(const QString &keyId, const QHttpServerRe
         }
     }
     const ModeRequest &body = std::get<ModeRequest>(parsed);
-    std::optional<int> fixedLimit;
+    KeyChange change;
+    change.kind = KeyChange::Kind::SetMode;
+    change.keyId = keyId;
+    change.adaptive = body.enabled;
     if (body.fixedLimit)
-        fixedLimit = int(
+        change.limit = int(
             qBound(qint64(std::numeric_limits<int>::min()), *body.fixedLimit, qint64(std::numeric_limits<int>::max())));
-    Result<ModeChange> change = m_keys.setMode(keyId, body.enabled, fixedLimit, Actor{u"token:" + caller->name});
-    if (!change)
-        return errorResponse(change.error(), language);
-    const ModeChange &c = change.value();
-    const QString message = c.isAdaptive ? text(Message::SwitchedToAdaptive, language)
-                                         : text(Message::SwitchedToFixed, language).arg(*c.maxConcurrent);
-    return json(QJsonObject{{QStringLiteral("message"), message},
-                            {QStringLiteral("key_id"), c.keyId},
-                            {QStringLiteral("is_adaptive"), c.isAdaptive},
-                            {QStringLiteral("max_concurrent"), optionalJson(c.maxConcurrent)},
-                            {QStringLiteral("effective_limit"), optionalJson(c.effectiveLimit)}});
+    change.actor = Actor{u"token:" + caller->name};
+    return change;
 }
 
 QHttpServerResponse ApiServer::stats(const QString &keyId, const QHttpServerRequest &request)
@@ -325,25 +320,23 @@ QHttpServerResponse ApiServer::stats(const QString &keyId, const QHttpServerRequ
     return QHttpServerResponse(jsonMime, std::move(body));
 }
 
-QHttpServerResponse ApiServer::resetLearning(const QString &keyId, const QHttpServerRequest &request)
+ApiServer::Prepared ApiServer::prepareReset(const QString &keyId, const QHttpServerRequest &request)
 {
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Delete, Access::Write, &caller))
         return std::move(*refused);
-    const Language language = languageOf(request);
-    Result<LearningReset> reset = m_keys.resetLearning(keyId, Actor{u"token:" + caller->name});
-    if (!reset)
-        return errorResponse(reset.error(), language);
-    return json(QJsonObject{{QStringLiteral("message"), text(Message::LearningReset, language)},
-                            {QStringLiteral("key_id"), reset.value().keyId}});
+    KeyChange change;
+    change.kind = KeyChange::Kind::ResetLearning;
+    change.keyId = keyId;
+    change.actor = Actor{u"token:" + caller->name};
+    return change;
 }
 
-QHttpServerResponse ApiServer::setLimit(const QString &keyId, const QHttpServerRequest &request)
+ApiServer::Prepared ApiServer::prepareSetLimit(const QString &keyId, const QHttpServerRequest &request)
 {
     std::optional<Caller> caller;
     if (auto refused = admit(request, Method::Patch, Access::Write, &caller))
         return std::move(*refused);
-    const Language language = languageOf(request);
     // FastAPI validates the query before the handler runs: 422 comes before the key lookup.
     const QUrlQuery query = request.query();
     if (!query.hasQueryItem(QStringLiteral("limit")))
@@ -359,16 +352,75 @@ QHttpServerResponse ApiServer::setLimit(const QString &keyId, const QHttpServerR
     if (*limit > KeyService::maxFixedLimit)
         return queryError("less_than_equal", "Input should be less than or equal to 100", raw,
                           {{QStringLiteral("le"), KeyService::maxFixedLimit}});
-    Result<LimitChange> change = m_keys.setFixedLimit(keyId, int(*limit), Actor{u"token:" + caller->name});
-    if (!change)
-        return errorResponse(change.error(), language);
-    const LimitChange &c = change.value();
-    return json(QJsonObject{
-        {QStringLiteral("message"), text(Message::SetFixedLimit, language).arg(c.maxConcurrent)},
-        {QStringLiteral("key_id"), c.keyId},
-        {QStringLiteral("is_adaptive"), false},
-        {QStringLiteral("max_concurrent"), c.maxConcurrent},
-        {QStringLiteral("previous_mode"), c.wasAdaptive ? QStringLiteral("adaptive") : QStringLiteral("fixed")}});
+    KeyChange change;
+    change.kind = KeyChange::Kind::SetLimit;
+    change.keyId = keyId;
+    change.limit = int(*limit);
+    change.actor = Actor{u"token:" + caller->name};
+    return change;
+}
+
+void ApiServer::submit(Prepared prepared, const QHttpServerRequest &request, QHttpServerResponder &&responder)
+{
+    if (auto *response = std::get_if<QHttpServerResponse>(&prepared)) {
+        response->write(std::move(responder));
+        return;
+    }
+    // Changes that arrive together are applied in one transaction with one commit (group commit); each is answered
+    // once that commit is done. A socket that went away meanwhile gets no answer.
+    QPointer<QTcpSocket> socket(responder.socket());
+    m_pending.push_back({std::get<KeyChange>(std::move(prepared)), languageOf(request), socket, std::move(responder)});
+    if (!m_flushScheduled) {
+        m_flushScheduled = true;
+        QTimer::singleShot(0, this, &ApiServer::flushChanges);
+    }
+}
+
+void ApiServer::flushChanges()
+{
+    m_flushScheduled = false;
+    std::vector<PendingChange> pending;
+    pending.swap(m_pending);
+    for (size_t start = 0; start < pending.size(); start += maxChangesPerCommit) {
+        const size_t end = std::min(pending.size(), start + maxChangesPerCommit);
+        QList<KeyChange> changes;
+        for (size_t i = start; i < end; ++i)
+            changes.append(pending[i].change);
+        const QList<Result<KeyChangeOutcome>> outcomes = m_keys.applyChanges(changes);
+        for (size_t i = start; i < end; ++i) {
+            PendingChange &p = pending[i];
+            if (!p.socket || !p.socket->isOpen())
+                continue;
+            renderChange(outcomes.at(qsizetype(i - start)), p.language).write(std::move(p.responder));
+        }
+    }
+}
+
+QHttpServerResponse ApiServer::renderChange(const Result<KeyChangeOutcome> &outcome, Language language) const
+{
+    if (!outcome)
+        return errorResponse(outcome.error(), language);
+    JsonWriter out(256);
+    out.beginObject();
+    if (const auto *c = std::get_if<ModeChange>(&outcome.value())) {
+        out.key("message"), out.string(c->isAdaptive ? text(Message::SwitchedToAdaptive, language)
+                                                     : text(Message::SwitchedToFixed, language).arg(*c->maxConcurrent));
+        out.key("key_id"), out.string(c->keyId);
+        out.key("is_adaptive"), out.boolean(c->isAdaptive);
+        out.key("max_concurrent"), out.optionalNumber(c->maxConcurrent);
+        out.key("effective_limit"), out.optionalNumber(c->effectiveLimit);
+    } else if (const auto *c = std::get_if<LimitChange>(&outcome.value())) {
+        out.key("message"), out.string(text(Message::SetFixedLimit, language).arg(c->maxConcurrent));
+        out.key("key_id"), out.string(c->keyId);
+        out.key("is_adaptive"), out.boolean(false);
+        out.key("max_concurrent"), out.number(c->maxConcurrent);
+        out.key("previous_mode"), out.string(c->wasAdaptive ? u"adaptive" : u"fixed");
+    } else {
+        out.key("message"), out.string(text(Message::LearningReset, language));
+        out.key("key_id"), out.string(std::get<LearningReset>(outcome.value()).keyId);
+    }
+    out.endObject();
+    return QHttpServerResponse(jsonMime, out.take());
 }
 
 QHttpServerResponse ApiServer::summary(const QHttpServerRequest &request)

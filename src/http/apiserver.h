@@ -1,6 +1,7 @@
 #pragma once
 
 #include "error.h"
+#include "keytypes.h"
 #include "messages.h"
 #include "tokenstore.h"
 
@@ -10,8 +11,12 @@
 #include <QHttpServerRequest>
 #include <QHttpServerResponse>
 #include <QObject>
+#include <QPointer>
+#include <QTcpSocket>
 
 #include <optional>
+#include <variant>
+#include <vector>
 
 namespace aether {
 class Database;
@@ -47,10 +52,16 @@ private:
     static std::optional<QHttpServerResponse> admitOpen(const QHttpServerRequest &request);
 
     QHttpServerResponse listKeys(const QHttpServerRequest &request);
-    QHttpServerResponse setMode(const QString &keyId, const QHttpServerRequest &request);
+    // The changing routes: their checks give either an answer at once or a change to apply (see submit()).
+    using Prepared = std::variant<QHttpServerResponse, KeyChange>;
+    Prepared prepareSetMode(const QString &keyId, const QHttpServerRequest &request);
+    Prepared prepareReset(const QString &keyId, const QHttpServerRequest &request);
+    Prepared prepareSetLimit(const QString &keyId, const QHttpServerRequest &request);
+    void submit(Prepared prepared, const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    void flushChanges();
+    QHttpServerResponse renderChange(const Result<KeyChangeOutcome> &outcome, Language language) const;
+
     QHttpServerResponse stats(const QString &keyId, const QHttpServerRequest &request);
-    QHttpServerResponse resetLearning(const QString &keyId, const QHttpServerRequest &request);
-    QHttpServerResponse setLimit(const QString &keyId, const QHttpServerRequest &request);
     QHttpServerResponse summary(const QHttpServerRequest &request);
     QHttpServerResponse health(const QHttpServerRequest &request);
     static QHttpServerResponse version(const QHttpServerRequest &request);
@@ -61,6 +72,16 @@ private:
     KeyService &m_keys;
     TokenStore &m_tokens;
     QHttpServer m_server;
+
+    struct PendingChange {
+        KeyChange change;
+        Language language;
+        QPointer<QTcpSocket> socket;
+        QHttpServerResponder responder;
+    };
+    static constexpr size_t maxChangesPerCommit = 256;
+    std::vector<PendingChange> m_pending;
+    bool m_flushScheduled = false;
 
     // The rendered /keys answer (10,000 keys are megabytes of JSON), valid while the data revision stays the same.
     struct RenderedKeys {
