@@ -7,7 +7,10 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QStandardPaths>
@@ -50,6 +53,8 @@ private slots:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
     void mixedWriters_data() { test::TestDatabase::addBackendRows(); }
     void mixedWriters();
+    void groupedChangesAnswerEachOnItsOwn_data() { test::TestDatabase::addBackendRows(); }
+    void groupedChangesAnswerEachOnItsOwn();
 };
 
 void TestConcurrency::mixedWriters()
@@ -158,6 +163,98 @@ void TestConcurrency::mixedWriters()
         QVERIFY(check.ok() && check.value().next());
         QCOMPARE(check.value().value(0).toString(), QStringLiteral("ok"));
     }
+}
+
+// Changes that reach the server together share one commit; each must still get its own answer: a missing key or a
+// bad body among valid changes fails alone and keeps the others.
+void TestConcurrency::groupedChangesAnswerEachOnItsOwn()
+{
+    AETHER_TEST_DATABASE(tdb);
+    runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--demo")});
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("AETHER_CONSOLE_TOKEN"), QStringLiteral("grouped"));
+    QProcess server;
+    server.setProcessEnvironment(env);
+    server.start(binary(), {QStringLiteral("--database"), tdb.url(), QStringLiteral("--serve"),
+                            QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+    QVERIFY(server.waitForReadyRead(15000));
+    const QByteArray line = server.readLine().trimmed();
+    QVERIFY2(line.startsWith("Listening on http://"), line.constData());
+    const QString base = QString::fromLatin1(line.mid(int(qstrlen("Listening on ")))) + u"/api/admin/adaptive/keys/";
+
+    Database db(tdb.location());
+    QVERIFY(db.open().ok());
+    QStringList keys;
+    {
+        auto st = db.exec(QStringLiteral("SELECT id FROM provider_api_keys ORDER BY id"));
+        QVERIFY(st.ok());
+        while (st.value().next())
+            keys << st.value().value(0).toString();
+    }
+    QCOMPARE(keys.size(), 40);
+
+    struct Expected {
+        int status;
+        QString keyId;
+        int limit; // 0: not a limit change
+    };
+    QNetworkAccessManager nam;
+    std::vector<std::pair<QNetworkReply *, Expected>> replies;
+    const auto send = [&](const QString &path, const QByteArray &verb, const QByteArray &body, Expected expected) {
+        QNetworkRequest request{QUrl(base + path)};
+        request.setRawHeader("Authorization", "Bearer grouped");
+        request.setRawHeader("Accept-Language", "zh-CN");
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        replies.emplace_back(nam.sendCustomRequest(request, verb, body), expected);
+    };
+    for (int i = 0; i < 40; ++i) {
+        const QString key = keys.at(i);
+        switch (i % 4) {
+        case 0:
+            send(key + QStringLiteral("/limit?limit=%1").arg(i + 1), "PATCH", {}, {200, key, i + 1});
+            break;
+        case 1:
+            send(QStringLiteral("missing-%1/limit?limit=5").arg(i), "PATCH", {}, {404, {}, 0});
+            break;
+        case 2:
+            send(key + QStringLiteral("/mode"), "PATCH", R"({"enabled":false,"fixed_limit":101})", {400, key, 0});
+            break;
+        default:
+            send(key + QStringLiteral("/mode"), "PATCH",
+                 R"({"enabled":false,"fixed_limit":)" + QByteArray::number(i) + '}', {200, key, i});
+        }
+    }
+    for (auto &[reply, expected] : replies) {
+        if (!reply->isFinished()) {
+            QSignalSpy finished(reply, &QNetworkReply::finished);
+            QVERIFY(finished.wait(20000));
+        }
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
+        QCOMPARE(status, expected.status);
+        if (expected.status == 200) {
+            QCOMPARE(answer.value(QStringLiteral("key_id")).toString(), expected.keyId);
+            QCOMPARE(answer.value(QStringLiteral("max_concurrent")).toInt(), expected.limit);
+            auto row =
+                db.exec(QStringLiteral("SELECT max_concurrent FROM provider_api_keys WHERE id = ?"), {expected.keyId});
+            QVERIFY(row.ok() && row.value().next());
+            QCOMPARE(row.value().value(0).toInt(), expected.limit);
+        } else if (expected.status == 404) {
+            QCOMPARE(answer.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString(),
+                     QStringLiteral("Key not found"));
+        } else {
+            QCOMPARE(answer.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString(),
+                     QStringLiteral("固定限制: 数值应小于或等于 100"));
+        }
+        reply->deleteLater();
+    }
+    // Only the 20 successful changes were written, each with its audit row.
+    auto audit = db.exec(QStringLiteral("SELECT count(*) FROM console_audit_log"));
+    QVERIFY(audit.ok() && audit.value().next());
+    QCOMPARE(audit.value().value(0).toInt(), 20);
+    server.terminate();
+    QVERIFY(server.waitForFinished(5000));
+    QCOMPARE(server.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestConcurrency)
