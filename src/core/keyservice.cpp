@@ -187,8 +187,7 @@ Result<ModeChange> KeyService::applySetMode(const QString &keyId, bool adaptive,
             return Error::invalid(QStringLiteral("fixed_limit"), reason::requiredWhenFixed);
         const std::optional<int> newMax = adaptive ? std::nullopt : fixedLimit;
         Result<SqlStatement> update =
-            m_db.exec(m_setMaxSql,
-                      {nullableInt(newMax), Timestamp::now().toIsoString(), keyId});
+            m_db.exec(m_setMaxSql, {nullableInt(newMax), Timestamp::now().toIsoString(), keyId});
         if (!update)
             return update.error();
         const Status logged = audit(actor, QStringLiteral("set_mode"), keyId,
@@ -330,9 +329,7 @@ Result<LimitChange> KeyService::applySetLimit(const QString &keyId, int limit, c
             return Error::invalid(QStringLiteral("limit"), reason::greaterThanEqual, minFixedLimit);
         if (limit > maxFixedLimit)
             return Error::invalid(QStringLiteral("limit"), reason::lessThanEqual, maxFixedLimit);
-        Result<SqlStatement> update =
-            m_db.exec(m_setMaxSql,
-                      {limit, Timestamp::now().toIsoString(), keyId});
+        Result<SqlStatement> update = m_db.exec(m_setMaxSql, {limit, Timestamp::now().toIsoString(), keyId});
         if (!update)
             return update.error();
         const Status logged = audit(actor, QStringLiteral("set_limit"), keyId,

@@ -76,7 +76,7 @@ private:
     RowVersion m_versions;
     SummaryBuilder m_summary;
     QCache<QString, HistoryTail> m_tails{cachedTails};
-    const QString m_setMaxSql; // UPDATE of max_concurrent, built once for the dialect
+    const QString m_setMaxSql;     // UPDATE of max_concurrent, built once for the dialect
     QString m_statsSql;            // built once: the row without its history
     QString m_statsWithHistorySql; // and with it
 };

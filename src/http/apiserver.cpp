@@ -42,7 +42,6 @@ QHttpServerResponse detail(const char *text, StatusCode status)
     return json(QJsonObject{{QStringLiteral("detail"), QString::fromLatin1(text)}}, status);
 }
 
-
 QJsonValue optionalJson(const std::optional<QString> &value)
 {
     return value ? QJsonValue(*value) : QJsonValue(QJsonValue::Null);
