@@ -8,6 +8,23 @@
 
 namespace aether::test {
 
+QSqlDatabase addConnection(const DatabaseLocation &loc, const QString &name)
+{
+    QSqlDatabase db =
+        QSqlDatabase::addDatabase(loc.isSqlite() ? QStringLiteral("QSQLITE") : QStringLiteral("QPSQL"), name);
+    if (loc.isSqlite()) {
+        db.setDatabaseName(loc.path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    } else {
+        db.setHostName(loc.host);
+        db.setPort(loc.port);
+        db.setUserName(loc.user);
+        db.setPassword(loc.password);
+        db.setDatabaseName(loc.databaseName);
+    }
+    return db;
+}
+
 namespace {
 
 // Runs one statement on a short-lived connection.
@@ -17,18 +34,7 @@ bool runOn(const DatabaseLocation &loc, const QString &sql, QString *error)
     const QString name = QStringLiteral("aether-test-admin-%1").arg(++counter);
     bool ok = false;
     {
-        QSqlDatabase db =
-            QSqlDatabase::addDatabase(loc.isSqlite() ? QStringLiteral("QSQLITE") : QStringLiteral("QPSQL"), name);
-        if (loc.isSqlite()) {
-            db.setDatabaseName(loc.path);
-            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-        } else {
-            db.setHostName(loc.host);
-            db.setPort(loc.port);
-            db.setUserName(loc.user);
-            db.setPassword(loc.password);
-            db.setDatabaseName(loc.databaseName);
-        }
+        QSqlDatabase db = addConnection(loc, name);
         if (!db.open()) {
             if (error)
                 *error = db.lastError().text();

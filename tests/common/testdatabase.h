@@ -3,12 +3,17 @@
 #include "databaselocation.h"
 
 #include <QByteArray>
+#include <QSqlDatabase>
 #include <QString>
 #include <QTemporaryDir>
 
 #include <memory>
 
 namespace aether::test {
+
+// Adds (without opening) a connection named `name` to the database at `loc`; SQLite waits up to 5 s for locks.
+// Remove it with QSqlDatabase::removeDatabase(name) when done.
+QSqlDatabase addConnection(const DatabaseLocation &loc, const QString &name);
 
 // A fresh, empty database for one test on one backend: a new SQLite file in a temporary folder, or a new database on
 // the PostgreSQL server the suite started (env AETHER_TEST_PG, a URL of its maintenance database). Dropped afterwards.

@@ -3,6 +3,7 @@
 // Helpers for tests that write provider_api_keys rows behind the core's back and read them back: a row
 // description that becomes an INSERT, adjustment records, a key row as text, the audit log.
 
+#include "keyrow.h"
 #include "keytypes.h"
 #include "sqlprobe.h"
 
@@ -24,59 +25,14 @@ using namespace Qt::StringLiterals;
 // The created_at / updated_at of every fixture row.
 inline const QString fixtureTime = u"2025-01-01T00:00:00+00:00"_s;
 
-// One provider_api_keys row as the fixtures write it; the optional fields are NULL when unset.
-struct KeyFixture {
-    QString id;
-    QString endpoint;
-    QString name;
-    std::optional<int> maxConcurrent;
-    std::optional<int> learned;
-    int concurrent429 = 0;
-    int rpm429 = 0;
-    std::optional<QString> last429At;
-    std::optional<QString> last429Type;
-    std::optional<int> peak;
-    std::optional<QString> history;
-    std::optional<QString> samples;
-    std::optional<QString> probeAt;
-    bool active = true;
-    std::optional<QString> note;
-};
+// One provider_api_keys row as the fixtures write it (see keyrow.h); insertSql(k) gives its INSERT.
+using KeyFixture = KeyRow;
 
 inline KeyFixture key(const QString &id, const QString &name, const QString &endpoint = u"e1"_s)
 {
-    KeyFixture k;
-    k.id = id;
-    k.name = name;
-    k.endpoint = endpoint;
+    KeyFixture k(id, endpoint, name);
+    k.createdAt = fixtureTime;
     return k;
-}
-
-inline QString sqlText(const std::optional<QString> &value)
-{
-    if (!value)
-        return u"NULL"_s;
-    QString escaped = *value;
-    escaped.replace(u'\'', u"''"_s);
-    return u'\'' + escaped + u'\'';
-}
-
-inline QString sqlInt(std::optional<int> value)
-{
-    return value ? QString::number(*value) : u"NULL"_s;
-}
-
-inline QString insertSql(const KeyFixture &k)
-{
-    return u"INSERT INTO provider_api_keys (id, endpoint_id, name, note, max_concurrent, learned_max_concurrent, "
-           u"concurrent_429_count, rpm_429_count, last_429_at, last_429_type, last_concurrent_peak, "
-           u"adjustment_history, utilization_samples, last_probe_increase_at, is_active, created_at, updated_at) "
-           u"VALUES (%1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %16)"_s
-               .arg(sqlText(k.id), sqlText(k.endpoint), sqlText(k.name), sqlText(k.note), sqlInt(k.maxConcurrent),
-                    sqlInt(k.learned), QString::number(k.concurrent429), QString::number(k.rpm429),
-                    sqlText(k.last429At))
-               .arg(sqlText(k.last429Type), sqlInt(k.peak), sqlText(k.history), sqlText(k.samples), sqlText(k.probeAt),
-                    k.active ? u"true"_s : u"false"_s, sqlText(fixtureTime));
 }
 
 inline QJsonObject record(const QString &timestamp, int oldLimit, int newLimit, const QString &reason)

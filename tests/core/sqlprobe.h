@@ -1,6 +1,7 @@
 #pragma once
 
 #include "databaselocation.h"
+#include "testdatabase.h"
 
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -21,18 +22,7 @@ public:
     {
         static int counter = 0;
         m_name = QStringLiteral("aether-test-probe-%1").arg(++counter);
-        QSqlDatabase db = QSqlDatabase::addDatabase(
-            location.isSqlite() ? QStringLiteral("QSQLITE") : QStringLiteral("QPSQL"), m_name);
-        if (location.isSqlite()) {
-            db.setDatabaseName(location.path);
-            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-        } else {
-            db.setHostName(location.host);
-            db.setPort(location.port);
-            db.setUserName(location.user);
-            db.setPassword(location.password);
-            db.setDatabaseName(location.databaseName);
-        }
+        QSqlDatabase db = addConnection(location, m_name);
         if (!db.open()) {
             m_error = db.lastError().text();
             return;

@@ -487,27 +487,6 @@ QString checkJsonReply(const Reply &reply, int status, const QJsonValue &expecte
 
 // ---- fixtures -----------------------------------------------------------------------------------------------------
 
-QString sqlText(const QString &text)
-{
-    QString quoted = text;
-    quoted.replace(u'\'', u"''"_s);
-    return u'\'' + quoted + u'\'';
-}
-
-namespace {
-
-QString intOrNull(const std::optional<int> &value)
-{
-    return value ? QString::number(*value) : u"NULL"_s;
-}
-
-QString textOrNull(const std::optional<QString> &value)
-{
-    return value ? sqlText(*value) : u"NULL"_s;
-}
-
-} // namespace
-
 bool insertEndpoints(const TestDatabase &db, QString *error)
 {
     return db.execute(u"INSERT INTO providers (id, name, display_name) VALUES ('prov-1', 'openai', 'OpenAI')"_s,
@@ -518,21 +497,6 @@ bool insertEndpoints(const TestDatabase &db, QString *error)
                       error);
 }
 
-bool insertKey(const TestDatabase &db, const KeyRow &key, QString *error)
-{
-    const QString active = db.isPostgres() ? (key.active ? u"true"_s : u"false"_s) : (key.active ? u"1"_s : u"0"_s);
-    const QString sql =
-        u"INSERT INTO provider_api_keys (id, endpoint_id, name, max_concurrent, learned_max_concurrent, "
-        "concurrent_429_count, rpm_429_count, last_429_at, last_429_type, last_concurrent_peak, adjustment_history, "
-        "utilization_samples, last_probe_increase_at, is_active) VALUES (%1, %2, %3, %4, %5, %6, %7, %8, %9, "_s.arg(
-            sqlText(key.id), sqlText(key.endpointId), sqlText(key.name), intOrNull(key.maxConcurrent),
-            intOrNull(key.learned), QString::number(key.concurrent429), QString::number(key.rpm429),
-            textOrNull(key.last429At), textOrNull(key.last429Type)) +
-        u"%1, %2, %3, %4, %5)"_s.arg(intOrNull(key.peak), textOrNull(key.history), textOrNull(key.samples),
-                                     textOrNull(key.probeAt), active);
-    return db.execute(sql, error);
-}
-
 std::optional<QVariantList> selectRow(const TestDatabase &db, const QString &sql, QString *error)
 {
     static int counter = 0;
@@ -540,17 +504,7 @@ std::optional<QVariantList> selectRow(const TestDatabase &db, const QString &sql
     const DatabaseLocation loc = db.location();
     std::optional<QVariantList> row;
     {
-        QSqlDatabase conn = QSqlDatabase::addDatabase(loc.isSqlite() ? u"QSQLITE"_s : u"QPSQL"_s, name);
-        if (loc.isSqlite()) {
-            conn.setDatabaseName(loc.path);
-            conn.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
-        } else {
-            conn.setHostName(loc.host);
-            conn.setPort(loc.port);
-            conn.setUserName(loc.user);
-            conn.setPassword(loc.password);
-            conn.setDatabaseName(loc.databaseName);
-        }
+        QSqlDatabase conn = addConnection(loc, name);
         if (!conn.open()) {
             *error = conn.lastError().text();
         } else {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "keyrow.h"
 #include "testdatabase.h"
 
 #include <QByteArray>
@@ -157,36 +158,8 @@ QString checkJsonReply(const Reply &reply, int status, const QJsonValue &expecte
 
 // ---- fixtures -----------------------------------------------------------------------------------------------------
 
-QString sqlText(const QString &text); // a quoted SQL string literal
-
-// One provider_api_keys row; unset optionals are NULL. JSON and timestamps are given as the text to store.
-struct KeyRow {
-    explicit KeyRow(QString keyId, QString endpoint = QStringLiteral("ep-1"), QString keyName = {})
-        : id(std::move(keyId))
-        , endpointId(std::move(endpoint))
-        , name(std::move(keyName))
-    {
-    }
-
-    QString id;
-    QString endpointId;
-    QString name;
-    std::optional<int> maxConcurrent;
-    std::optional<int> learned;
-    int concurrent429 = 0;
-    int rpm429 = 0;
-    std::optional<QString> last429At;
-    std::optional<QString> last429Type;
-    std::optional<int> peak;
-    std::optional<QString> history;
-    std::optional<QString> samples;
-    std::optional<QString> probeAt;
-    bool active = true;
-};
-
 // Provider "prov-1" with endpoints "ep-1" and "ep-2" (the program must have created the tables already).
 bool insertEndpoints(const TestDatabase &db, QString *error);
-bool insertKey(const TestDatabase &db, const KeyRow &key, QString *error);
 // The first row of a query on a connection of the test's own; columns as text (NULL stays a null QVariant).
 std::optional<QVariantList> selectRow(const TestDatabase &db, const QString &sql, QString *error);
 // Compares the columns (SQL expressions) of one provider_api_keys row with texts; a null QString expects NULL.

@@ -1,0 +1,45 @@
+#include "keyrow.h"
+
+using namespace Qt::StringLiterals;
+
+namespace aether::test {
+
+QString sqlText(const QString &text)
+{
+    QString quoted = text;
+    quoted.replace(u'\'', u"''"_s);
+    return u'\'' + quoted + u'\'';
+}
+
+QString sqlText(const std::optional<QString> &value)
+{
+    return value ? sqlText(*value) : u"NULL"_s;
+}
+
+QString sqlInt(std::optional<int> value)
+{
+    return value ? QString::number(*value) : u"NULL"_s;
+}
+
+QString insertSql(const KeyRow &key)
+{
+    const QString stampColumns = key.createdAt ? u", created_at, updated_at"_s : QString();
+    const QString stampValues = key.createdAt ? u", %1, %1"_s.arg(sqlText(*key.createdAt)) : QString();
+    return u"INSERT INTO provider_api_keys (id, endpoint_id, name, note, max_concurrent, learned_max_concurrent, "
+           u"concurrent_429_count, rpm_429_count, last_429_at, last_429_type, last_concurrent_peak, "
+           u"adjustment_history, utilization_samples, last_probe_increase_at, is_active%1) "_s.arg(stampColumns) +
+           u"VALUES (%1, %2, %3, %4, %5, %6, %7, %8, %9, "_s.arg(
+               sqlText(key.id), sqlText(key.endpointId), sqlText(key.name), sqlText(key.note),
+               sqlInt(key.maxConcurrent), sqlInt(key.learned), QString::number(key.concurrent429),
+               QString::number(key.rpm429), sqlText(key.last429At)) +
+           u"%1, %2, %3, %4, %5, %6%7)"_s.arg(sqlText(key.last429Type), sqlInt(key.peak), sqlText(key.history),
+                                              sqlText(key.samples), sqlText(key.probeAt),
+                                              key.active ? u"true"_s : u"false"_s, stampValues);
+}
+
+bool insertKey(const TestDatabase &db, const KeyRow &key, QString *error)
+{
+    return db.execute(insertSql(key), error);
+}
+
+} // namespace aether::test
