@@ -23,11 +23,6 @@ std::optional<QString> optionalString(const SqlStatement &st, int column)
     return st.value(column).toString();
 }
 
-QVariant nullableInt(std::optional<int> value)
-{
-    return value ? QVariant(*value) : QVariant(QMetaType::fromType<int>());
-}
-
 enum class JsonArrayState { Null, Array, Malformed };
 
 // A JSON column's array. NULL (or JSON null) counts as an empty array; anything else that is not an array is
@@ -57,39 +52,8 @@ KeyService::KeyService(Database &db)
     , m_versions(db)
     , m_summary(db, m_versions,
                 [this](const QString &keyId) { warnMalformedHistory(keyId, QStringLiteral("adjustment_history")); })
-    , m_setMaxSql(QStringLiteral("UPDATE provider_api_keys SET max_concurrent = ?, updated_at = %1 WHERE id = ?")
-                      .arg(db.dialect().timestampParam()))
+    , m_changes(db)
 {
-}
-
-Status KeyService::validateFixedLimit(int limit) const
-{
-    if (limit < minFixedLimit)
-        return Error::invalid(QStringLiteral("fixed_limit"), reason::greaterThanEqual, minFixedLimit);
-    if (limit > maxFixedLimit)
-        return Error::invalid(QStringLiteral("fixed_limit"), reason::lessThanEqual, maxFixedLimit);
-    return Done{};
-}
-
-Status KeyService::audit(const Actor &actor, const QString &action, const QString &keyId, const QString &detail)
-{
-    static const QString sql =
-        QStringLiteral("INSERT INTO console_audit_log (at, actor, action, key_id, detail) VALUES (?, ?, ?, ?, ?)");
-    Result<SqlStatement> st = m_db.exec(sql, {Timestamp::now().toIsoString(), actor.name, action, keyId, detail});
-    if (!st)
-        return st.error();
-    return Done{};
-}
-
-QString KeyService::limitChangeDetail(const char *oldField, std::optional<int> oldValue, const char *newField,
-                                      std::optional<int> newValue)
-{
-    // A tiny fixed-shape JSON object; formatted directly, it costs a fraction of a QJsonDocument.
-    const auto value = [](std::optional<int> v) { return v ? QString::number(*v) : QStringLiteral("null"); };
-    QString detail = QStringLiteral("{\"") + QLatin1String(oldField) + QStringLiteral("\":") + value(oldValue);
-    if (newField)
-        detail += QStringLiteral(",\"") + QLatin1String(newField) + QStringLiteral("\":") + value(newValue);
-    return detail + u'}';
 }
 
 void KeyService::warnMalformedHistory(const QString &keyId, const QString &column)
@@ -154,53 +118,6 @@ Result<bool> KeyService::keyExists(const QString &keyId)
             return st.error();
         return st.value().next();
     });
-}
-
-Result<ModeChange> KeyService::setMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit,
-                                       const Actor &actor)
-{
-    return m_db.transaction<ModeChange>(Database::Mode::Write,
-                                        [&]() { return applySetMode(keyId, adaptive, fixedLimit, actor); });
-}
-
-Result<ModeChange> KeyService::applySetMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit,
-                                            const Actor &actor)
-{
-    const SqlDialect &sql = m_db.dialect();
-    {
-        Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT max_concurrent, learned_max_concurrent "
-                                                           "FROM provider_api_keys WHERE id = ?") +
-                                                sql.forUpdate(),
-                                            {keyId});
-        if (!st)
-            return st.error();
-        if (!st.value().next())
-            return Error::notFound(keyId);
-        const std::optional<int> oldMax = optionalInt(st.value(), 0);
-        const std::optional<int> learned = optionalInt(st.value(), 1);
-        if (fixedLimit) {
-            const Status valid = validateFixedLimit(*fixedLimit);
-            if (!valid)
-                return valid.error();
-        }
-        if (!adaptive && !fixedLimit)
-            return Error::invalid(QStringLiteral("fixed_limit"), reason::requiredWhenFixed);
-        const std::optional<int> newMax = adaptive ? std::nullopt : fixedLimit;
-        Result<SqlStatement> update =
-            m_db.exec(m_setMaxSql, {nullableInt(newMax), Timestamp::now().toIsoString(), keyId});
-        if (!update)
-            return update.error();
-        const Status logged = audit(actor, QStringLiteral("set_mode"), keyId,
-                                    limitChangeDetail("old_max_concurrent", oldMax, "new_max_concurrent", newMax));
-        if (!logged)
-            return logged.error();
-        ModeChange change;
-        change.keyId = keyId;
-        change.isAdaptive = adaptive;
-        change.maxConcurrent = newMax;
-        change.effectiveLimit = adaptive ? learned : newMax;
-        return change;
-    }
 }
 
 Result<KeyStats> KeyService::stats(const QString &keyId)
@@ -275,84 +192,41 @@ KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, co
     return stats;
 }
 
-Result<LearningReset> KeyService::resetLearning(const QString &keyId, const Actor &actor)
+Result<ModeChange> KeyService::setMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit,
+                                       const Actor &actor)
 {
-    return m_db.transaction<LearningReset>(Database::Mode::Write, [&]() { return applyReset(keyId, actor); });
+    KeyChange change{KeyChange::Kind::SetMode, keyId, adaptive, fixedLimit, actor};
+    return applyOne<ModeChange>(std::move(change));
 }
 
-Result<LearningReset> KeyService::applyReset(const QString &keyId, const Actor &actor)
+Result<LearningReset> KeyService::resetLearning(const QString &keyId, const Actor &actor)
 {
-    const SqlDialect &sql = m_db.dialect();
-    {
-        Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("SELECT learned_max_concurrent FROM provider_api_keys WHERE id = ?") + sql.forUpdate(),
-            {keyId});
-        if (!st)
-            return st.error();
-        if (!st.value().next())
-            return Error::notFound(keyId);
-        const std::optional<int> learned = optionalInt(st.value(), 0);
-        Result<SqlStatement> update = m_db.exec(
-            QStringLiteral("UPDATE provider_api_keys SET learned_max_concurrent = NULL, concurrent_429_count = 0, "
-                           "rpm_429_count = 0, last_429_at = NULL, last_429_type = NULL, "
-                           "last_concurrent_peak = NULL, last_probe_increase_at = NULL, adjustment_history = %1, "
-                           "utilization_samples = %1, updated_at = %2 WHERE id = ?")
-                .arg(sql.jsonParam(), sql.timestampParam()),
-            {QStringLiteral("[]"), QStringLiteral("[]"), Timestamp::now().toIsoString(), keyId});
-        if (!update)
-            return update.error();
-        const Status logged = audit(actor, QStringLiteral("reset_learning"), keyId,
-                                    limitChangeDetail("old_learned_max_concurrent", learned, nullptr, {}));
-        if (!logged)
-            return logged.error();
-        return LearningReset{keyId};
-    }
+    KeyChange change{KeyChange::Kind::ResetLearning, keyId, true, std::nullopt, actor};
+    return applyOne<LearningReset>(std::move(change));
 }
 
 Result<LimitChange> KeyService::setFixedLimit(const QString &keyId, int limit, const Actor &actor)
 {
-    return m_db.transaction<LimitChange>(Database::Mode::Write, [&]() { return applySetLimit(keyId, limit, actor); });
+    KeyChange change{KeyChange::Kind::SetLimit, keyId, false, limit, actor};
+    return applyOne<LimitChange>(std::move(change));
 }
 
-Result<LimitChange> KeyService::applySetLimit(const QString &keyId, int limit, const Actor &actor)
+template <typename T> Result<T> KeyService::applyOne(KeyChange change)
 {
-    const SqlDialect &sql = m_db.dialect();
-    {
-        Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("SELECT max_concurrent FROM provider_api_keys WHERE id = ?") + sql.forUpdate(), {keyId});
-        if (!st)
-            return st.error();
-        if (!st.value().next())
-            return Error::notFound(keyId);
-        const std::optional<int> oldMax = optionalInt(st.value(), 0);
-        if (limit < minFixedLimit)
-            return Error::invalid(QStringLiteral("limit"), reason::greaterThanEqual, minFixedLimit);
-        if (limit > maxFixedLimit)
-            return Error::invalid(QStringLiteral("limit"), reason::lessThanEqual, maxFixedLimit);
-        Result<SqlStatement> update = m_db.exec(m_setMaxSql, {limit, Timestamp::now().toIsoString(), keyId});
-        if (!update)
-            return update.error();
-        const Status logged = audit(actor, QStringLiteral("set_limit"), keyId,
-                                    limitChangeDetail("old_max_concurrent", oldMax, "new_max_concurrent", limit));
-        if (!logged)
-            return logged.error();
-        return LimitChange{keyId, limit, !oldMax.has_value()};
-    }
+    Result<KeyChangeOutcome> outcome = applyChanges({std::move(change)}).constFirst();
+    if (!outcome)
+        return outcome.error();
+    return std::get<T>(outcome.takeValue());
 }
 
 QList<Result<KeyChangeOutcome>> KeyService::applyChanges(const QList<KeyChange> &changes)
 {
     QList<Result<KeyChangeOutcome>> outcomes;
     const Status done = m_db.transaction<Done>(Database::Mode::Write, [&]() -> Status {
-        outcomes.clear(); // a retry after a reconnect starts over
-        for (const KeyChange &change : changes) {
-            Result<KeyChangeOutcome> outcome = applyChange(change);
-            // Not found and invalid input touch nothing; a storage error ends the whole transaction.
-            if (!outcome && (outcome.error().code == ErrorCode::StorageUnavailable ||
-                             outcome.error().code == ErrorCode::StorageFailure))
-                return outcome.error();
-            outcomes.append(std::move(outcome));
-        }
+        Result<QList<Result<KeyChangeOutcome>>> applied = m_changes.apply(changes);
+        if (!applied)
+            return applied.error();
+        outcomes = applied.takeValue();
         return Done{};
     });
     if (!done) {
@@ -361,24 +235,6 @@ QList<Result<KeyChangeOutcome>> KeyService::applyChanges(const QList<KeyChange> 
             outcomes.append(done.error());
     }
     return outcomes;
-}
-
-Result<KeyChangeOutcome> KeyService::applyChange(const KeyChange &change)
-{
-    const auto wrap = [](auto result) -> Result<KeyChangeOutcome> {
-        if (!result)
-            return result.error();
-        return KeyChangeOutcome(result.takeValue());
-    };
-    switch (change.kind) {
-    case KeyChange::Kind::SetMode:
-        return wrap(applySetMode(change.keyId, change.adaptive, change.limit, change.actor));
-    case KeyChange::Kind::SetLimit:
-        return wrap(applySetLimit(change.keyId, change.limit.value_or(0), change.actor));
-    case KeyChange::Kind::ResetLearning:
-        return wrap(applyReset(change.keyId, change.actor));
-    }
-    return Error::failure(QStringLiteral("unknown change"));
 }
 
 Result<Summary> KeyService::summary()

@@ -2,6 +2,7 @@
 
 #include "database.h"
 #include "error.h"
+#include "keychangebatch.h"
 #include "keytypes.h"
 #include "rowversion.h"
 #include "summarybuilder.h"
@@ -50,16 +51,7 @@ public:
 private:
     struct HistoryTail;
     KeyStats makeStats(const QString &keyId, const SqlStatement &row, const HistoryTail &tail);
-    // The changes themselves, inside a write transaction that the caller opened.
-    Result<ModeChange> applySetMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit,
-                                    const Actor &actor);
-    Result<LimitChange> applySetLimit(const QString &keyId, int limit, const Actor &actor);
-    Result<LearningReset> applyReset(const QString &keyId, const Actor &actor);
-    Result<KeyChangeOutcome> applyChange(const KeyChange &change);
-    Status validateFixedLimit(int limit) const;
-    Status audit(const Actor &actor, const QString &action, const QString &keyId, const QString &detail);
-    static QString limitChangeDetail(const char *oldField, std::optional<int> oldValue, const char *newField,
-                                     std::optional<int> newValue);
+    template <typename T> Result<T> applyOne(KeyChange change);
     void warnMalformedHistory(const QString &keyId, const QString &column);
 
     // The recent records of a key's history as last parsed, with the row version they belong to.
@@ -75,6 +67,7 @@ private:
     QSet<QString> m_warnedKeys;
     RowVersion m_versions;
     SummaryBuilder m_summary;
+    KeyChangeBatch m_changes;
     QCache<QString, HistoryTail> m_tails{cachedTails};
     const QString m_setMaxSql;     // UPDATE of max_concurrent, built once for the dialect
     QString m_statsSql;            // built once: the row without its history

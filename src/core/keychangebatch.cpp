@@ -1,0 +1,203 @@
+#include "keychangebatch.h"
+
+#include "timestamp.h"
+
+namespace aether {
+
+namespace {
+
+constexpr int minFixedLimit = 1;
+constexpr int maxFixedLimit = 100;
+constexpr qsizetype idsPerStatement = 200;
+constexpr qsizetype auditRowsPerStatement = 50;
+
+QVariant nullableInt(std::optional<int> value)
+{
+    return value ? QVariant(*value) : QVariant(QMetaType::fromType<int>());
+}
+
+std::optional<int> optionalInt(const SqlStatement &st, int column)
+{
+    if (st.isNull(column))
+        return std::nullopt;
+    return st.value(column).toInt();
+}
+
+Status checkLimit(const QString &field, int limit)
+{
+    if (limit < minFixedLimit)
+        return Error::invalid(field, reason::greaterThanEqual, minFixedLimit);
+    if (limit > maxFixedLimit)
+        return Error::invalid(field, reason::lessThanEqual, maxFixedLimit);
+    return Done{};
+}
+
+// A small fixed-shape JSON object for the audit row; formatted directly, it costs a fraction of a QJsonDocument.
+QString detail(const char *oldField, std::optional<int> oldValue, const char *newField = nullptr,
+               std::optional<int> newValue = std::nullopt)
+{
+    const auto value = [](std::optional<int> v) { return v ? QString::number(*v) : QStringLiteral("null"); };
+    QString text = QStringLiteral("{\"") + QLatin1String(oldField) + QStringLiteral("\":") + value(oldValue);
+    if (newField)
+        text += QStringLiteral(",\"") + QLatin1String(newField) + QStringLiteral("\":") + value(newValue);
+    return text + u'}';
+}
+
+QString placeholders(qsizetype count, const QString &one)
+{
+    QStringList marks;
+    for (qsizetype i = 0; i < count; ++i)
+        marks << one;
+    return marks.join(u',');
+}
+
+} // namespace
+
+KeyChangeBatch::KeyChangeBatch(Database &db)
+    : m_db(db)
+    , m_setMaxSql(QStringLiteral("UPDATE provider_api_keys SET max_concurrent = ?, updated_at = %1 WHERE id = ?")
+                      .arg(db.dialect().timestampParam()))
+    , m_resetSql(QStringLiteral("UPDATE provider_api_keys SET learned_max_concurrent = NULL, concurrent_429_count = 0, "
+                                "rpm_429_count = 0, last_429_at = NULL, last_429_type = NULL, "
+                                "last_concurrent_peak = NULL, last_probe_increase_at = NULL, adjustment_history = %1, "
+                                "utilization_samples = %1, updated_at = %2 WHERE id = ?")
+                     .arg(db.dialect().jsonParam(), db.dialect().timestampParam()))
+{
+}
+
+Result<QList<Result<KeyChangeOutcome>>> KeyChangeBatch::apply(const QList<KeyChange> &changes)
+{
+    QStringList ids;
+    for (const KeyChange &change : changes) {
+        if (!ids.contains(change.keyId))
+            ids << change.keyId;
+    }
+    QHash<QString, KeyState> states;
+    if (const Status locked = lockKeys(ids, &states); !locked)
+        return locked.error();
+
+    QList<Result<KeyChangeOutcome>> outcomes;
+    QList<AuditRow> audit;
+    for (const KeyChange &change : changes) {
+        const auto state = states.find(change.keyId);
+        outcomes.append(state == states.end() ? Result<KeyChangeOutcome>(Error::notFound(change.keyId))
+                                              : applyOne(change, &state.value(), &audit));
+    }
+    const QString now = Timestamp::now().toIsoString();
+    if (const Status written = writeKeys(ids, states, now); !written)
+        return written.error();
+    if (const Status logged = writeAudit(audit, now); !logged)
+        return logged.error();
+    return outcomes;
+}
+
+Status KeyChangeBatch::lockKeys(const QStringList &ids, QHash<QString, KeyState> *states)
+{
+    // In id order, so that writers in several processes lock rows in the same order (no deadlock on PostgreSQL).
+    for (qsizetype start = 0; start < ids.size(); start += idsPerStatement) {
+        const QStringList chunk = ids.mid(start, idsPerStatement);
+        QVariantList binds;
+        for (const QString &id : chunk)
+            binds << id;
+        Result<SqlStatement> st =
+            m_db.exec(QStringLiteral("SELECT id, max_concurrent, learned_max_concurrent FROM provider_api_keys "
+                                     "WHERE id IN (%1) ORDER BY id")
+                              .arg(placeholders(chunk.size(), QStringLiteral("?"))) +
+                          m_db.dialect().forUpdate(),
+                      binds);
+        if (!st)
+            return st.error();
+        while (st.value().next()) {
+            KeyState state;
+            state.maxConcurrent = optionalInt(st.value(), 1);
+            state.learned = optionalInt(st.value(), 2);
+            states->insert(st.value().value(0).toString(), state);
+        }
+    }
+    return Done{};
+}
+
+Result<KeyChangeOutcome> KeyChangeBatch::applyOne(const KeyChange &change, KeyState *state, QList<AuditRow> *audit)
+{
+    switch (change.kind) {
+    case KeyChange::Kind::SetMode: {
+        if (change.limit) {
+            if (const Status valid = checkLimit(QStringLiteral("fixed_limit"), *change.limit); !valid)
+                return valid.error();
+        }
+        if (!change.adaptive && !change.limit)
+            return Error::invalid(QStringLiteral("fixed_limit"), reason::requiredWhenFixed);
+        const std::optional<int> oldMax = state->maxConcurrent;
+        const std::optional<int> newMax = change.adaptive ? std::nullopt : change.limit;
+        state->maxConcurrent = newMax;
+        state->maxChanged = true;
+        audit->append({change.actor.name, QStringLiteral("set_mode"), change.keyId,
+                       detail("old_max_concurrent", oldMax, "new_max_concurrent", newMax)});
+        ModeChange outcome;
+        outcome.keyId = change.keyId;
+        outcome.isAdaptive = change.adaptive;
+        outcome.maxConcurrent = newMax;
+        outcome.effectiveLimit = change.adaptive ? state->learned : newMax;
+        return KeyChangeOutcome(outcome);
+    }
+    case KeyChange::Kind::SetLimit: {
+        const int limit = change.limit.value_or(0);
+        if (const Status valid = checkLimit(QStringLiteral("limit"), limit); !valid)
+            return valid.error();
+        const std::optional<int> oldMax = state->maxConcurrent;
+        state->maxConcurrent = limit;
+        state->maxChanged = true;
+        audit->append({change.actor.name, QStringLiteral("set_limit"), change.keyId,
+                       detail("old_max_concurrent", oldMax, "new_max_concurrent", limit)});
+        return KeyChangeOutcome(LimitChange{change.keyId, limit, !oldMax.has_value()});
+    }
+    case KeyChange::Kind::ResetLearning:
+        audit->append({change.actor.name, QStringLiteral("reset_learning"), change.keyId,
+                       detail("old_learned_max_concurrent", state->learned)});
+        state->learned.reset();
+        state->learningReset = true;
+        return KeyChangeOutcome(LearningReset{change.keyId});
+    }
+    return Error::failure(QStringLiteral("unknown change"));
+}
+
+Status KeyChangeBatch::writeKeys(const QStringList &ids, const QHash<QString, KeyState> &states, const QString &now)
+{
+    for (const QString &id : ids) {
+        const auto state = states.constFind(id);
+        if (state == states.constEnd())
+            continue;
+        if (state->learningReset) {
+            Result<SqlStatement> st = m_db.exec(m_resetSql, {QStringLiteral("[]"), QStringLiteral("[]"), now, id});
+            if (!st)
+                return st.error();
+        }
+        if (state->maxChanged) {
+            Result<SqlStatement> st = m_db.exec(m_setMaxSql, {nullableInt(state->maxConcurrent), now, id});
+            if (!st)
+                return st.error();
+        }
+    }
+    return Done{};
+}
+
+Status KeyChangeBatch::writeAudit(const QList<AuditRow> &rows, const QString &now)
+{
+    for (qsizetype start = 0; start < rows.size(); start += auditRowsPerStatement) {
+        const qsizetype count = qMin(auditRowsPerStatement, rows.size() - start);
+        QVariantList binds;
+        for (qsizetype i = start; i < start + count; ++i) {
+            const AuditRow &row = rows.at(i);
+            binds << now << row.actor << row.action << row.keyId << row.detail;
+        }
+        Result<SqlStatement> st =
+            m_db.exec(QStringLiteral("INSERT INTO console_audit_log (at, actor, action, key_id, detail) VALUES %1")
+                          .arg(placeholders(count, QStringLiteral("(?, ?, ?, ?, ?)"))),
+                      binds);
+        if (!st)
+            return st.error();
+    }
+    return Done{};
+}
+
+} // namespace aether

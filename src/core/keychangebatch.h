@@ -1,0 +1,47 @@
+#pragma once
+
+#include "database.h"
+#include "error.h"
+#include "keytypes.h"
+
+#include <QHash>
+#include <QList>
+
+namespace aether {
+
+// Applies changes of keys (mode, fixed limit, reset of the learning) inside a write transaction that the caller
+// opened. All keys involved are read and locked with one statement, each change is checked and applied in order
+// against that state (so several changes of one key see each other), and then each changed key is written once and
+// the audit rows are inserted together. A change that fails (unknown key, invalid input) writes nothing.
+class KeyChangeBatch {
+public:
+    explicit KeyChangeBatch(Database &db);
+
+    // An error only for storage failures; then nothing may be committed.
+    Result<QList<Result<KeyChangeOutcome>>> apply(const QList<KeyChange> &changes);
+
+private:
+    struct KeyState {
+        std::optional<int> maxConcurrent;
+        std::optional<int> learned;
+        bool maxChanged = false;
+        bool learningReset = false;
+    };
+    struct AuditRow {
+        QString actor;
+        QString action;
+        QString keyId;
+        QString detail;
+    };
+
+    Status lockKeys(const QStringList &ids, QHash<QString, KeyState> *states);
+    Result<KeyChangeOutcome> applyOne(const KeyChange &change, KeyState *state, QList<AuditRow> *audit);
+    Status writeKeys(const QStringList &ids, const QHash<QString, KeyState> &states, const QString &now);
+    Status writeAudit(const QList<AuditRow> &rows, const QString &now);
+
+    Database &m_db;
+    const QString m_setMaxSql;
+    const QString m_resetSql;
+};
+
+} // namespace aether
