@@ -6,8 +6,6 @@ namespace aether {
 
 namespace {
 
-constexpr int minFixedLimit = 1;
-constexpr int maxFixedLimit = 100;
 constexpr qsizetype idsPerStatement = 200;
 constexpr qsizetype auditRowsPerStatement = 50;
 

@@ -20,8 +20,8 @@ namespace aether {
 // validation and SQL happen here.
 class KeyService {
 public:
-    static constexpr int minFixedLimit = 1;
-    static constexpr int maxFixedLimit = 100;
+    static constexpr int minFixedLimit = aether::minFixedLimit;
+    static constexpr int maxFixedLimit = aether::maxFixedLimit;
     static constexpr int initialLimit = 50;      // the stats' effective limit while nothing is learned
     static constexpr int recentStatsRecords = 5; // records in stats.recent_adjustments
 

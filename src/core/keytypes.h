@@ -12,6 +12,10 @@
 
 namespace aether {
 
+// The range of a fixed concurrency limit, as the seed validates it.
+inline constexpr int minFixedLimit = 1;
+inline constexpr int maxFixedLimit = 100;
+
 // Value types returned by KeyService. "Mode is derived, never stored": max_concurrent NULL means adaptive.
 
 struct KeyListItem {
