@@ -99,9 +99,10 @@ Status KeyChangeBatch::lockKeys(const QStringList &ids, QHash<QString, KeyState>
             binds << id;
         Result<SqlStatement> st =
             m_db.exec(QStringLiteral("SELECT id, max_concurrent, learned_max_concurrent FROM provider_api_keys "
-                                     "WHERE id IN (%1) ORDER BY id")
-                              .arg(placeholders(chunk.size(), QStringLiteral("?"))) +
-                          m_db.dialect().forUpdate(),
+                                     "WHERE id IN (%1)%2")
+                          .arg(placeholders(chunk.size(), QStringLiteral("?")),
+                               // SQLite holds the database write lock already; only PostgreSQL locks rows.
+                               m_db.dialect().isPostgres() ? QStringLiteral(" ORDER BY id FOR UPDATE") : QString()),
                       binds);
         if (!st)
             return st.error();
