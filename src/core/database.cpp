@@ -24,6 +24,14 @@ constexpr int reconnectBackoffMs = 500;
 
 } // namespace
 
+QString sqlPlaceholders(qsizetype count, const QString &one)
+{
+    QStringList marks;
+    for (qsizetype i = 0; i < count; ++i)
+        marks << one;
+    return marks.join(u',');
+}
+
 Database::Database(DatabaseLocation location)
     : m_location(std::move(location))
     , m_dialect(m_location.kind)

@@ -37,11 +37,27 @@ public:
     bool next() { return m_query->next(); }
     QVariant value(int column) const { return m_query->value(column); }
     bool isNull(int column) const { return m_query->isNull(column); }
+    std::optional<int> optionalInt(int column) const
+    {
+        return isNull(column) ? std::nullopt : std::optional<int>(value(column).toInt());
+    }
+    std::optional<QString> optionalString(int column) const
+    {
+        return isNull(column) ? std::nullopt : std::optional<QString>(value(column).toString());
+    }
     int rowsAffected() const { return m_query->numRowsAffected(); }
 
 private:
     QSqlQuery *m_query;
 };
+
+// "?, ?, ?" (or `count` copies of another group, e.g. "(?, ?)") for IN lists and multi-row VALUES.
+QString sqlPlaceholders(qsizetype count, const QString &one = QStringLiteral("?"));
+// An integer parameter that may be NULL.
+inline QVariant sqlNullableInt(std::optional<int> value)
+{
+    return value ? QVariant(*value) : QVariant(QMetaType::fromType<int>());
+}
 
 // A connection to the console's database, used from one thread. It prepares and caches statements, runs
 // transactions, notices a lost connection and reconnects by itself (so an outage turns into

@@ -172,14 +172,14 @@ Result<DemoSize> DemoData::fill(int keyCount, quint32 seed)
                                           QString::fromLatin1(keyStems[(k / endpointCount) % std::size(keyStems)]))
                                      .arg(k + 1, 2, 10, QLatin1Char('0'));
             Result<SqlStatement> st = m_db.exec(
-                insertKey, {demoId(QStringLiteral("key-%1").arg(k)), demoId(QStringLiteral("endpoint-%1").arg(e)), name,
-                            fixed ? QStringLiteral("fixed by the operator") : nullText,
-                            fixed ? QVariant(5 * (1 + rng.bounded(0, 12))) : nullInt,
-                            h.learned ? QVariant(*h.learned) : nullInt, h.concurrent429, h.rpm429,
-                            h.last429Us ? Timestamp::fromMicroseconds(*h.last429Us).toIsoString() : nullText,
-                            h.last429Us ? h.last429Type : nullText, nullInt,
-                            QString::fromUtf8(QJsonDocument(h.records).toJson(QJsonDocument::Compact)),
-                            QStringLiteral("[]"), rng.bounded(100) < 92, created, created});
+                insertKey,
+                {demoId(QStringLiteral("key-%1").arg(k)), demoId(QStringLiteral("endpoint-%1").arg(e)), name,
+                 fixed ? QStringLiteral("fixed by the operator") : nullText,
+                 fixed ? QVariant(5 * (1 + rng.bounded(0, 12))) : nullInt, sqlNullableInt(h.learned), h.concurrent429,
+                 h.rpm429, h.last429Us ? Timestamp::fromMicroseconds(*h.last429Us).toIsoString() : nullText,
+                 h.last429Us ? h.last429Type : nullText, nullInt,
+                 QString::fromUtf8(QJsonDocument(h.records).toJson(QJsonDocument::Compact)), QStringLiteral("[]"),
+                 rng.bounded(100) < 92, created, created});
             if (!st)
                 return st.error();
         }

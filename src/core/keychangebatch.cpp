@@ -9,18 +9,6 @@ namespace {
 constexpr qsizetype idsPerStatement = 200;
 constexpr qsizetype auditRowsPerStatement = 50;
 
-QVariant nullableInt(std::optional<int> value)
-{
-    return value ? QVariant(*value) : QVariant(QMetaType::fromType<int>());
-}
-
-std::optional<int> optionalInt(const SqlStatement &st, int column)
-{
-    if (st.isNull(column))
-        return std::nullopt;
-    return st.value(column).toInt();
-}
-
 Status checkLimit(const QString &field, int limit)
 {
     if (limit < minFixedLimit)
@@ -39,14 +27,6 @@ QString detail(const char *oldField, std::optional<int> oldValue, const char *ne
     if (newField)
         text += QStringLiteral(",\"") + QLatin1String(newField) + QStringLiteral("\":") + value(newValue);
     return text + u'}';
-}
-
-QString placeholders(qsizetype count, const QString &one)
-{
-    QStringList marks;
-    for (qsizetype i = 0; i < count; ++i)
-        marks << one;
-    return marks.join(u',');
 }
 
 } // namespace
@@ -100,7 +80,7 @@ Status KeyChangeBatch::lockKeys(const QStringList &ids, QHash<QString, KeyState>
         Result<SqlStatement> st =
             m_db.exec(QStringLiteral("SELECT id, max_concurrent, learned_max_concurrent FROM provider_api_keys "
                                      "WHERE id IN (%1)%2")
-                          .arg(placeholders(chunk.size(), QStringLiteral("?")),
+                          .arg(sqlPlaceholders(chunk.size()),
                                // SQLite holds the database write lock already; only PostgreSQL locks rows.
                                m_db.dialect().isPostgres() ? QStringLiteral(" ORDER BY id FOR UPDATE") : QString()),
                       binds);
@@ -108,8 +88,8 @@ Status KeyChangeBatch::lockKeys(const QStringList &ids, QHash<QString, KeyState>
             return st.error();
         while (st.value().next()) {
             KeyState state;
-            state.maxConcurrent = optionalInt(st.value(), 1);
-            state.learned = optionalInt(st.value(), 2);
+            state.maxConcurrent = st.value().optionalInt(1);
+            state.learned = st.value().optionalInt(2);
             states->insert(st.value().value(0).toString(), state);
         }
     }
@@ -172,7 +152,7 @@ Status KeyChangeBatch::writeKeys(const QStringList &ids, const QHash<QString, Ke
                 return st.error();
         }
         if (state->maxChanged) {
-            Result<SqlStatement> st = m_db.exec(m_setMaxSql, {nullableInt(state->maxConcurrent), now, id});
+            Result<SqlStatement> st = m_db.exec(m_setMaxSql, {sqlNullableInt(state->maxConcurrent), now, id});
             if (!st)
                 return st.error();
         }
@@ -191,7 +171,7 @@ Status KeyChangeBatch::writeAudit(const QList<AuditRow> &rows, const QString &no
         }
         Result<SqlStatement> st =
             m_db.exec(QStringLiteral("INSERT INTO console_audit_log (at, actor, action, key_id, detail) VALUES %1")
-                          .arg(placeholders(count, QStringLiteral("(?, ?, ?, ?, ?)"))),
+                          .arg(sqlPlaceholders(count, QStringLiteral("(?, ?, ?, ?, ?)"))),
                       binds);
         if (!st)
             return st.error();

@@ -9,20 +9,6 @@ namespace aether {
 
 namespace {
 
-std::optional<int> optionalInt(const SqlStatement &st, int column)
-{
-    if (st.isNull(column))
-        return std::nullopt;
-    return st.value(column).toInt();
-}
-
-std::optional<QString> optionalString(const SqlStatement &st, int column)
-{
-    if (st.isNull(column))
-        return std::nullopt;
-    return st.value(column).toString();
-}
-
 enum class JsonArrayState { Null, Array, Malformed };
 
 // A JSON column's array. NULL (or JSON null) counts as an empty array; anything else that is not an array is
@@ -85,10 +71,10 @@ Result<QList<KeyListItem>> KeyService::listAdaptiveKeys(const QString &endpointI
         while (rows.next()) {
             KeyListItem item;
             item.id = rows.value(0).toString();
-            item.name = optionalString(rows, 1);
+            item.name = rows.optionalString(1);
             item.endpointId = rows.value(2).toString();
-            item.maxConcurrent = optionalInt(rows, 3);
-            item.learnedMaxConcurrent = optionalInt(rows, 4);
+            item.maxConcurrent = rows.optionalInt(3);
+            item.learnedMaxConcurrent = rows.optionalInt(4);
             item.concurrent429Count = rows.value(5).toLongLong();
             item.rpm429Count = rows.value(6).toLongLong();
             items.append(std::move(item));
@@ -173,9 +159,9 @@ KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, co
 {
     KeyStats stats;
     stats.keyId = keyId;
-    stats.maxConcurrent = optionalInt(row, 0);
+    stats.maxConcurrent = row.optionalInt(0);
     stats.adaptiveMode = !stats.maxConcurrent;
-    stats.learnedLimit = optionalInt(row, 1);
+    stats.learnedLimit = row.optionalInt(1);
     stats.effectiveLimit = stats.adaptiveMode ? stats.learnedLimit.value_or(initialLimit) : *stats.maxConcurrent;
     stats.concurrent429Count = row.value(2).toLongLong();
     stats.rpm429Count = row.value(3).toLongLong();
@@ -185,7 +171,7 @@ KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, co
             qCWarning(lcKeys, "key %s: unreadable last_429_at %s", qUtf8Printable(keyId),
                       qUtf8Printable(row.value(4).toString()));
     }
-    stats.last429Type = optionalString(row, 5);
+    stats.last429Type = row.optionalString(5);
     stats.adjustmentCount = tail.count;
     stats.recentAdjustments = tail.recent;
     stats.recentAdjustmentsJson = tail.recentJson;

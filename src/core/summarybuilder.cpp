@@ -53,14 +53,11 @@ Status SummaryBuilder::refresh(const QString &versionExpr, const QStringList &id
     const QString history = m_db.dialect().asText(QStringLiteral("adjustment_history"));
     for (qsizetype start = 0; start < ids.size(); start += fetchChunk) {
         const QStringList chunk = ids.mid(start, fetchChunk);
-        QStringList marks;
         QVariantList binds;
-        for (const QString &id : chunk) {
-            marks << QStringLiteral("?");
+        for (const QString &id : chunk)
             binds << id;
-        }
         Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT id, %1, %2 FROM provider_api_keys WHERE id IN (%3)")
-                                                .arg(version, history, marks.join(u',')),
+                                                .arg(version, history, sqlPlaceholders(chunk.size())),
                                             binds);
         if (!st)
             return st.error();
@@ -107,8 +104,7 @@ Result<Summary> SummaryBuilder::build()
         while (st.value().next()) {
             Row row;
             row.id = st.value().value(0).toString();
-            if (!st.value().isNull(1))
-                row.name = st.value().value(1).toString();
+            row.name = st.value().optionalString(1);
             summary.totalConcurrent429Errors += st.value().value(2).toLongLong();
             summary.totalRpm429Errors += st.value().value(3).toLongLong();
             const auto known = m_digests.constFind(row.id);
