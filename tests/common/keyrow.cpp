@@ -42,4 +42,38 @@ bool insertKey(const TestDatabase &db, const KeyRow &key, QString *error)
     return db.execute(insertSql(key), error);
 }
 
+namespace {
+const QString fixedTime = QStringLiteral("2025-01-01T00:00:00+00:00");
+}
+
+QStringList ownerRowsSql()
+{
+    return {QStringLiteral("INSERT INTO providers (id, name, display_name, is_active, created_at, updated_at) "
+                           "VALUES ('p', 'p', 'P', true, '%1', '%1')")
+                .arg(fixedTime),
+            QStringLiteral("INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, "
+                           "created_at, updated_at) VALUES ('e', 'p', 'CLAUDE', 'https://x', true, '%1', '%1')")
+                .arg(fixedTime)};
+}
+
+QString bareKeySql(const QString &id, const QString &name, bool withCounters)
+{
+    return QStringLiteral("INSERT INTO provider_api_keys (id, endpoint_id, name, %1is_active, created_at, updated_at) "
+                          "VALUES (%2, 'e', %3, %4true, '%5', '%5')")
+        .arg(withCounters ? QStringLiteral("concurrent_429_count, rpm_429_count, ") : QString(), sqlText(id),
+             sqlText(name), withCounters ? QStringLiteral("0, 0, ") : QString(), fixedTime);
+}
+
+bool executeAll(const TestDatabase &db, const QStringList &statements, QString *error)
+{
+    for (const QString &sql : statements) {
+        if (!db.execute(sql, error)) {
+            if (error)
+                *error += QStringLiteral(" in: ") + sql;
+            return false;
+        }
+    }
+    return true;
+}
+
 } // namespace aether::test

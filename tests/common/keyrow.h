@@ -45,4 +45,11 @@ QString insertSql(const KeyRow &key);
 // Runs insertSql(key) on the test database through a connection of its own.
 bool insertKey(const TestDatabase &db, const KeyRow &key, QString *error);
 
+// The owners a fixture key needs: provider "p" and its endpoint "e" (CLAUDE), with fixed times.
+QStringList ownerRowsSql();
+// A key of endpoint "e" with only the columns that have no default in a gateway's schema (no counters).
+QString bareKeySql(const QString &id, const QString &name, bool withCounters = true);
+// Runs the statements in order; stops at the first failure.
+bool executeAll(const TestDatabase &db, const QStringList &statements, QString *error);
+
 } // namespace aether::test

@@ -3,6 +3,7 @@
 
 #include "database.h"
 #include "demodata.h"
+#include "keyrow.h"
 #include "keyservice.h"
 #include "migrations.h"
 #include "sqlprobe.h"
@@ -18,6 +19,9 @@
 
 using namespace Qt::StringLiterals;
 using aether::ErrorCode;
+using aether::test::bareKeySql;
+using aether::test::executeAll;
+using aether::test::ownerRowsSql;
 using aether::test::SqlProbe;
 using aether::test::TestDatabase;
 
@@ -239,21 +243,7 @@ private slots:
         QVERIFY(db.open().ok());
         QVERIFY(aether::Migrations(db).run().ok());
         QString error;
-        QVERIFY2(
-            tdb.execute(u"INSERT INTO providers (id, name, display_name, is_active, created_at, updated_at) "
-                        u"VALUES ('p', 'p', 'P', true, '2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')"_s,
-                        &error),
-            qPrintable(error));
-        QVERIFY2(tdb.execute(u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, "
-                             u"created_at, updated_at) VALUES ('e', 'p', 'CLAUDE', 'https://x', true, "
-                             u"'2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')"_s,
-                             &error),
-                 qPrintable(error));
-        QVERIFY2(tdb.execute(u"INSERT INTO provider_api_keys (id, endpoint_id, name, concurrent_429_count, "
-                             u"rpm_429_count, is_active, created_at, updated_at) VALUES ('k', 'e', 'key', 0, 0, true, "
-                             u"'2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')"_s,
-                             &error),
-                 qPrintable(error));
+        QVERIFY2(executeAll(tdb, ownerRowsSql() << bareKeySql(u"k"_s, u"key"_s), &error), qPrintable(error));
 
         const std::optional<QByteArray> first = db.changeStamp();
         QVERIFY(first.has_value());

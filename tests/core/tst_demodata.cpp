@@ -2,6 +2,7 @@
 
 #include "database.h"
 #include "demodata.h"
+#include "keyrow.h"
 #include "keyservice.h"
 #include "migrations.h"
 #include "sqlprobe.h"
@@ -17,6 +18,9 @@
 
 using namespace Qt::StringLiterals;
 using aether::ErrorCode;
+using aether::test::bareKeySql;
+using aether::test::executeAll;
+using aether::test::ownerRowsSql;
 using aether::test::SqlProbe;
 using aether::test::TestDatabase;
 
@@ -152,17 +156,8 @@ private slots:
     void refusedWhenKeysExist()
     {
         AETHER_DEMO_DATABASE(tdb, db);
-        const QString t = u"2025-01-01T00:00:00+00:00"_s;
-        for (const QString &sql :
-             {u"INSERT INTO providers (id, name, display_name, is_active, created_at, updated_at) VALUES "
-              u"('p', 'mine', 'Mine', true, '%1', '%1')"_s.arg(t),
-              u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, created_at, "
-              u"updated_at) VALUES ('e', 'p', 'CLAUDE', 'https://x', true, '%1', '%1')"_s.arg(t),
-              u"INSERT INTO provider_api_keys (id, endpoint_id, name, concurrent_429_count, rpm_429_count, is_active, "
-              u"created_at, updated_at) VALUES ('k', 'e', 'mine', 0, 0, true, '%1', '%1')"_s.arg(t)}) {
-            QString error;
-            QVERIFY2(tdb.execute(sql, &error), qPrintable(error));
-        }
+        QString error;
+        QVERIFY2(executeAll(tdb, ownerRowsSql() << bareKeySql(u"k"_s, u"mine"_s), &error), qPrintable(error));
         const aether::Result<aether::DemoSize> size = aether::DemoData(db).fill(10);
         QVERIFY(!size.ok());
         QCOMPARE(size.error().code, ErrorCode::Conflict);

@@ -3,6 +3,7 @@
 
 #include "database.h"
 #include "demodata.h"
+#include "keyrow.h"
 #include "keyservice.h"
 #include "migrations.h"
 #include "sqlprobe.h"
@@ -15,6 +16,9 @@
 
 using namespace Qt::StringLiterals;
 using aether::ErrorCode;
+using aether::test::bareKeySql;
+using aether::test::executeAll;
+using aether::test::ownerRowsSql;
 using aether::test::SqlProbe;
 using aether::test::TestDatabase;
 
@@ -253,21 +257,7 @@ private slots:
         QVERIFY(db.open().ok());
         QVERIFY(aether::Migrations(db).run().ok());
         QString error;
-        QVERIFY2(tdb.execute(u"INSERT INTO providers (id, name, display_name, is_active, created_at, updated_at) "
-                             u"VALUES ('p', 'p', 'P', true, '2025-01-01T00:00:00+00:00', "
-                             u"'2025-01-01T00:00:00+00:00')"_s,
-                             &error),
-                 qPrintable(error));
-        QVERIFY2(tdb.execute(u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, "
-                             u"created_at, updated_at) VALUES ('e', 'p', 'CLAUDE', 'https://x', true, "
-                             u"'2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')"_s,
-                             &error),
-                 qPrintable(error));
-        QVERIFY2(tdb.execute(u"INSERT INTO provider_api_keys (id, endpoint_id, name, is_active, created_at, "
-                             u"updated_at) VALUES ('k', 'e', 'key', true, '2025-01-01T00:00:00+00:00', "
-                             u"'2025-01-01T00:00:00+00:00')"_s,
-                             &error),
-                 qPrintable(error));
+        QVERIFY2(executeAll(tdb, ownerRowsSql() << bareKeySql(u"k"_s, u"key"_s, false), &error), qPrintable(error));
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.lines(u"SELECT concurrent_429_count, rpm_429_count FROM provider_api_keys"_s),
                  QStringList{u"0|0"_s});
