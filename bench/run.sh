@@ -59,7 +59,10 @@ auth="Authorization: Bearer $AETHER_CONSOLE_TOKEN"
 # Key ids for the per-key routes, cycled by a wrk script.
 curl -sf -H "$auth" "$base/api/admin/adaptive/keys" >"$work/keys.json"
 grep -o '"id":"[^"]*"' "$work/keys.json" | cut -d'"' -f4 | awk 'NR <= 1000' >"$work/ids"
-make_script() { # $1 = method, $2 = path before the key id, $3 = path after it, $4 = script name
+make_script() { # $1 = method, $2 = path before the key id, $3 = path after it, $4 = script name, $5 = body,
+                # $6 = "alternate": the path ends with 7 or 8, switching at each pass over the ids
+  local tail='""'
+  [ "${6:-}" = alternate ] && tail='(7 + math.floor(n / #ids) % 2)'
   {
     echo 'local ids = {}'
     echo "for line in io.lines(\"$work/ids\") do ids[#ids + 1] = line end"
@@ -69,16 +72,17 @@ make_script() { # $1 = method, $2 = path before the key id, $3 = path after it, 
     echo "wrk.headers[\"Authorization\"] = \"Bearer $AETHER_CONSOLE_TOKEN\""
     echo 'request = function()'
     echo '  n = n + 1'
-    echo "  return wrk.format(nil, \"$2\" .. ids[(n % #ids) + 1] .. \"$3\")"
+    echo "  return wrk.format(nil, \"$2\" .. ids[(n % #ids) + 1] .. \"$3\" .. $tail)"
     echo 'end'
   } >"$work/$4.lua"
   echo "$work/$4.lua"
 }
 # The ceiling goes through the same client-side script machinery as the per-key routes, so both pay the same
 # client cost on this 2-core machine.
-ceiling_script=$(make_script GET "/version?key=" "" ceiling)
+ceiling_script=$(make_script GET "/version?key=" "&limit=" ceiling "" alternate)
 stats_script=$(make_script GET /api/admin/adaptive/keys/ /stats stats)
-limit_script=$(make_script PATCH /api/admin/adaptive/keys/ "/limit?limit=7" limit)
+# Every PATCH is a real change: the limit alternates between 7 and 8 from one pass over the ids to the next.
+limit_script=$(make_script PATCH /api/admin/adaptive/keys/ "/limit?limit=" limit "" alternate)
 # A writer that keeps every key adaptive (so /keys keeps listing all of them) but changes rows all the time.
 writer_script=$(make_script PATCH /api/admin/adaptive/keys/ /mode writer '{"enabled":true}')
 

@@ -2,6 +2,7 @@
 // to the front end that was asked for (command-line actions or the HTTP endpoint).
 
 #include "apiserver.h"
+#include "changewriter.h"
 #include "database.h"
 #include "demodata.h"
 #include "keyservice.h"
@@ -207,7 +208,19 @@ int main(int argc, char *argv[])
     const std::optional<ListenAddress> address = parseListen(parser.value(listen));
     if (!address)
         return fail(QStringLiteral("invalid --listen \"%1\": use HOST:PORT").arg(parser.value(listen)));
-    http::ApiServer server(db, keys, tokens);
+    const bool sqliteFile = location.value().isSqlite() && location.value().path != u":memory:";
+    std::unique_ptr<WalCheckpointer> checkpointer;
+    if (sqliteFile) {
+        checkpointer = std::make_unique<WalCheckpointer>(location.value());
+        checkpointer->start(QThread::LowPriority);
+        db.setAutoCheckpointPages(20000); // a safety net only
+    }
+    // Changes are written from a thread of their own, except in a database held in memory (one connection only).
+    const bool inMemory = location.value().isSqlite() && !sqliteFile;
+    std::unique_ptr<ChangeWriter> writer =
+        inMemory ? std::make_unique<ChangeWriter>(keys) : std::make_unique<ChangeWriter>(location.value(), 20000);
+
+    http::ApiServer server(db, keys, tokens, *writer);
     Result<quint16> port = server.listen(address->address, address->port);
     if (!port)
         return fail(port.error().detail);
@@ -221,13 +234,6 @@ int main(int argc, char *argv[])
             }
         });
         reconnect.start(1000);
-    }
-
-    std::unique_ptr<WalCheckpointer> checkpointer;
-    if (location.value().isSqlite() && location.value().path != u":memory:") {
-        checkpointer = std::make_unique<WalCheckpointer>(location.value());
-        checkpointer->start(QThread::LowPriority);
-        db.setAutoCheckpointPages(20000); // a safety net only
     }
 
     SignalWatcher watcher;

@@ -33,14 +33,19 @@ QString detail(const char *oldField, std::optional<int> oldValue, const char *ne
 
 KeyChangeBatch::KeyChangeBatch(Database &db)
     : m_db(db)
-    , m_setMaxSql(QStringLiteral("UPDATE provider_api_keys SET max_concurrent = ?, updated_at = %1 WHERE id = ?")
-                      .arg(db.dialect().timestampParam()))
+    , m_setMaxSql(QStringLiteral("UPDATE provider_api_keys SET max_concurrent = ?, updated_at = %1 WHERE %2 = ?")
+                      .arg(db.dialect().timestampParam(), rowKeyColumn()))
     , m_resetSql(QStringLiteral("UPDATE provider_api_keys SET learned_max_concurrent = NULL, concurrent_429_count = 0, "
                                 "rpm_429_count = 0, last_429_at = NULL, last_429_type = NULL, "
                                 "last_concurrent_peak = NULL, last_probe_increase_at = NULL, adjustment_history = %1, "
-                                "utilization_samples = %1, updated_at = %2 WHERE id = ?")
-                     .arg(db.dialect().jsonParam(), db.dialect().timestampParam()))
+                                "utilization_samples = %1, updated_at = %2 WHERE %3 = ?")
+                     .arg(db.dialect().jsonParam(), db.dialect().timestampParam(), rowKeyColumn()))
 {
+}
+
+QString KeyChangeBatch::rowKeyColumn() const
+{
+    return m_db.dialect().isPostgres() ? QStringLiteral("id") : QStringLiteral("rowid");
 }
 
 Result<QList<Result<KeyChangeOutcome>>> KeyChangeBatch::apply(const QList<KeyChange> &changes)
@@ -78,9 +83,9 @@ Status KeyChangeBatch::lockKeys(const QStringList &ids, QHash<QString, KeyState>
         for (const QString &id : chunk)
             binds << id;
         Result<SqlStatement> st =
-            m_db.exec(QStringLiteral("SELECT id, max_concurrent, learned_max_concurrent FROM provider_api_keys "
-                                     "WHERE id IN (%1)%2")
-                          .arg(sqlPlaceholders(chunk.size()),
+            m_db.exec(QStringLiteral("SELECT id, max_concurrent, learned_max_concurrent, %1 FROM provider_api_keys "
+                                     "WHERE id IN (%2)%3")
+                          .arg(rowKeyColumn(), sqlPlaceholders(chunk.size()),
                                // SQLite holds the database write lock already; only PostgreSQL locks rows.
                                m_db.dialect().isPostgres() ? QStringLiteral(" ORDER BY id FOR UPDATE") : QString()),
                       binds);
@@ -90,6 +95,7 @@ Status KeyChangeBatch::lockKeys(const QStringList &ids, QHash<QString, KeyState>
             KeyState state;
             state.maxConcurrent = st.value().optionalInt(1);
             state.learned = st.value().optionalInt(2);
+            state.rowKey = st.value().value(3);
             states->insert(st.value().value(0).toString(), state);
         }
     }
@@ -147,12 +153,14 @@ Status KeyChangeBatch::writeKeys(const QStringList &ids, const QHash<QString, Ke
         if (state == states.constEnd())
             continue;
         if (state->learningReset) {
-            Result<SqlStatement> st = m_db.exec(m_resetSql, {QStringLiteral("[]"), QStringLiteral("[]"), now, id});
+            Result<SqlStatement> st =
+                m_db.exec(m_resetSql, {QStringLiteral("[]"), QStringLiteral("[]"), now, state->rowKey});
             if (!st)
                 return st.error();
         }
         if (state->maxChanged) {
-            Result<SqlStatement> st = m_db.exec(m_setMaxSql, {sqlNullableInt(state->maxConcurrent), now, id});
+            Result<SqlStatement> st =
+                m_db.exec(m_setMaxSql, {sqlNullableInt(state->maxConcurrent), now, state->rowKey});
             if (!st)
                 return st.error();
         }

@@ -22,6 +22,7 @@ public:
 
 private:
     struct KeyState {
+        QVariant rowKey; // what the UPDATEs find the row by (see rowKeyColumn())
         std::optional<int> maxConcurrent;
         std::optional<int> learned;
         bool maxChanged = false;
@@ -38,6 +39,10 @@ private:
     Result<KeyChangeOutcome> applyOne(const KeyChange &change, KeyState *state, QList<AuditRow> *audit);
     Status writeKeys(const QStringList &ids, const QHash<QString, KeyState> &states, const QString &now);
     Status writeAudit(const QList<AuditRow> &rows, const QString &now);
+
+    // SQLite: the rowid read under the write lock, which spares each UPDATE the lookup through the primary-key index
+    // (rowid tables only; the console's SQLite schema is one, its triggers use the rowid too). PostgreSQL: the id.
+    QString rowKeyColumn() const;
 
     Database &m_db;
     const QString m_setMaxSql;

@@ -1,5 +1,6 @@
 #include "apiserver.h"
 
+#include "changewriter.h"
 #include "database.h"
 #include "jsonwriter.h"
 #include "keyservice.h"
@@ -15,6 +16,7 @@
 #include <QUrlQuery>
 
 #include <limits>
+#include <memory>
 
 namespace aether::http {
 
@@ -101,11 +103,12 @@ QHttpServerResponse queryError(const char *type, const char *message, const QJso
 
 } // namespace
 
-ApiServer::ApiServer(Database &db, KeyService &keys, TokenStore &tokens, QObject *parent)
+ApiServer::ApiServer(Database &db, KeyService &keys, TokenStore &tokens, ChangeWriter &writer, QObject *parent)
     : QObject(parent)
     , m_db(db)
     , m_keys(keys)
     , m_tokens(tokens)
+    , m_writer(writer)
 {
     addRoutes();
 }
@@ -365,8 +368,9 @@ void ApiServer::submit(Prepared prepared, const QHttpServerRequest &request, QHt
         response->write(std::move(responder));
         return;
     }
-    // Changes that arrive together are applied in one transaction with one commit (group commit); each is answered
-    // once that commit is done. A socket that went away meanwhile gets no answer.
+    // The changes of one pass of the event loop go to the writer as one group; the writer commits every group waiting
+    // for it in one transaction (group commit), and each change is answered once that commit is done. A socket that
+    // went away meanwhile gets no answer.
     QPointer<QTcpSocket> socket(responder.socket());
     m_pending.push_back({std::get<KeyChange>(std::move(prepared)), languageOf(request), socket, std::move(responder)});
     if (!m_flushScheduled) {
@@ -378,21 +382,19 @@ void ApiServer::submit(Prepared prepared, const QHttpServerRequest &request, QHt
 void ApiServer::flushChanges()
 {
     m_flushScheduled = false;
-    std::vector<PendingChange> pending;
-    pending.swap(m_pending);
-    for (size_t start = 0; start < pending.size(); start += maxChangesPerCommit) {
-        const size_t end = std::min(pending.size(), start + maxChangesPerCommit);
-        QList<KeyChange> changes;
-        for (size_t i = start; i < end; ++i)
-            changes.append(pending[i].change);
-        const QList<Result<KeyChangeOutcome>> outcomes = m_keys.applyChanges(changes);
-        for (size_t i = start; i < end; ++i) {
-            PendingChange &p = pending[i];
-            if (!p.socket || !p.socket->isOpen())
-                continue;
-            renderChange(outcomes.at(qsizetype(i - start)), p.language).write(std::move(p.responder));
+    auto group = std::make_shared<std::vector<PendingChange>>();
+    group->swap(m_pending);
+    QList<KeyChange> changes;
+    changes.reserve(qsizetype(group->size()));
+    for (const PendingChange &p : *group)
+        changes.append(p.change);
+    m_writer.apply(std::move(changes), [this, group](const QList<Result<KeyChangeOutcome>> &outcomes) {
+        for (size_t i = 0; i < group->size(); ++i) {
+            PendingChange &p = (*group)[i];
+            if (p.socket && p.socket->isOpen())
+                renderChange(outcomes.at(qsizetype(i)), p.language).write(std::move(p.responder));
         }
-    }
+    });
 }
 
 QHttpServerResponse ApiServer::renderChange(const Result<KeyChangeOutcome> &outcome, Language language) const

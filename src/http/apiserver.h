@@ -19,6 +19,7 @@
 #include <vector>
 
 namespace aether {
+class ChangeWriter;
 class Database;
 class KeyService;
 } // namespace aether
@@ -33,7 +34,8 @@ class ApiServer : public QObject {
 public:
     static constexpr qsizetype maxBodyBytes = 64 * 1024;
 
-    ApiServer(Database &db, KeyService &keys, TokenStore &tokens, QObject *parent = nullptr);
+    // Reads go through `keys` on `db`; changes are written by `writer`.
+    ApiServer(Database &db, KeyService &keys, TokenStore &tokens, ChangeWriter &writer, QObject *parent = nullptr);
 
     // Starts listening; returns the bound port. Refuses a non-loopback address while no token exists.
     Result<quint16> listen(const QHostAddress &address, quint16 port);
@@ -71,6 +73,7 @@ private:
     Database &m_db;
     KeyService &m_keys;
     TokenStore &m_tokens;
+    ChangeWriter &m_writer;
     QHttpServer m_server;
 
     struct PendingChange {
@@ -79,7 +82,6 @@ private:
         QPointer<QTcpSocket> socket;
         QHttpServerResponder responder;
     };
-    static constexpr size_t maxChangesPerCommit = 256;
     std::vector<PendingChange> m_pending;
     bool m_flushScheduled = false;
 

@@ -314,8 +314,7 @@ private slots:
         // A token that differs from a valid one in its last character is unknown too.
         if (caller == Unknown) {
             const QByteArray lastChanged = s->admin.chopped(1) + (s->admin.endsWith('A') ? "B" : "A");
-            EXPECT_REPLY(s->client->send(method, path, lastChanged, body), 401,
-                         httpError(u"无效的Token"_s));
+            EXPECT_REPLY(s->client->send(method, path, lastChanged, body), 401, httpError(u"无效的Token"_s));
         }
         const QString untouched = k1Untouched(*s);
         QVERIFY2(untouched.isEmpty(), qPrintable(untouched));
