@@ -45,7 +45,7 @@ else
   psql_run() { sqlite3 "$work/bench.sqlite" "$1"; }
 fi
 
-"$bin" --database "$url" --demo --demo-keys "$keys" 2>/dev/null
+"$bin" --database "$url" --prepare --demo --demo-keys "$keys" 2>/dev/null
 # /keys and /summary are measured over adaptive keys only: make every key adaptive.
 psql_run "UPDATE provider_api_keys SET max_concurrent = NULL" >/dev/null
 export AETHER_CONSOLE_TOKEN=bench-token

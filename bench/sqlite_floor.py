@@ -3,7 +3,7 @@
 one change takes when changes are written in groups of 12 (the group size the server reaches under the benchmark's
 32 connections), with and without the locking read and the audit row. See bench/README.md.
 
-    bench/sqlite_floor.py DATABASE.sqlite   (a database filled by `aether-console --demo --demo-keys 10000`)
+    bench/sqlite_floor.py DATABASE.sqlite   (a database filled by `aether-console --prepare --demo --demo-keys 10000`)
 """
 import sqlite3
 import sys

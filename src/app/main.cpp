@@ -3,6 +3,7 @@
 
 #include "apiserver.h"
 #include "changewriter.h"
+#include "consoleapp.h"
 #include "database.h"
 #include "demodata.h"
 #include "keyservice.h"
@@ -11,12 +12,14 @@
 #include "tokenstore.h"
 #include "walcheckpointer.h"
 
+#include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QHostAddress>
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 #include <optional>
 
 using namespace aether;
@@ -68,6 +71,30 @@ QString urlHost(const QHostAddress &address)
     return address.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + address.toString() + u']' : address.toString();
 }
 
+// True when the command line asks for something that needs no window: serving, token commands, --prepare, help.
+bool wantsHeadless(int argc, char *argv[])
+{
+    static const char *const headlessOptions[] = {"--serve",
+                                                  "--create-token",
+                                                  "--list-tokens",
+                                                  "--revoke-token",
+                                                  "--prepare",
+                                                  "--help",
+                                                  "-h",
+                                                  "--help-all",
+                                                  "--version",
+                                                  "-v",
+                                                  "-?"};
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        for (const char *option : headlessOptions) {
+            if (arg == option || arg.startsWith(QByteArray(QByteArray(option) + '=')))
+                return true;
+        }
+    }
+    return false;
+}
+
 Status prepareDatabase(Database &db)
 {
     if (!db.isOpen()) {
@@ -101,7 +128,12 @@ int listTokens(TokenStore &tokens)
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
+    // The window needs a QApplication (and a display); everything else runs headless.
+    const bool headless = wantsHeadless(argc, argv);
+    std::unique_ptr<QCoreApplication> application(headless ? new QCoreApplication(argc, argv)
+                                                           : new QApplication(argc, argv));
+    QCoreApplication &app = *application;
+    QCoreApplication::setOrganizationName(QStringLiteral("Aether"));
     QCoreApplication::setApplicationName(QStringLiteral("aether-console"));
     QCoreApplication::setApplicationVersion(QStringLiteral(AETHER_CONSOLE_VERSION));
 
@@ -134,8 +166,26 @@ int main(int argc, char *argv[])
     const QCommandLineOption demoKeys(QStringLiteral("demo-keys"),
                                       QStringLiteral("Number of keys --demo creates (default 40)."),
                                       QStringLiteral("n"), QStringLiteral("40"));
-    parser.addOptions({serve, database, listen, createToken, role, listTokensOption, revokeToken, demo, demoKeys});
+    const QCommandLineOption prepare(QStringLiteral("prepare"),
+                                     QStringLiteral("Create or update the database (with --demo: fill it), then exit "
+                                                    "without opening the window."));
+    parser.addOptions(
+        {serve, database, listen, createToken, role, listTokensOption, revokeToken, demo, demoKeys, prepare});
     parser.process(app);
+
+    if (!headless) {
+        gui::WindowOptions options;
+        if (parser.isSet(database))
+            options.databaseUrl = parser.value(database);
+        else if (qEnvironmentVariableIsSet("AETHER_CONSOLE_DATABASE"))
+            options.databaseUrl = qEnvironmentVariable("AETHER_CONSOLE_DATABASE");
+        options.demo = parser.isSet(demo);
+        bool ok = false;
+        options.demoKeys = parser.value(demoKeys).toInt(&ok);
+        if (!ok || options.demoKeys < 1)
+            return fail(QStringLiteral("--demo-keys takes a positive number"));
+        return gui::runConsoleWindow(static_cast<QApplication &>(app), options);
+    }
 
     QString url = parser.value(database);
     if (url.isEmpty())

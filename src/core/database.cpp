@@ -96,9 +96,11 @@ Status Database::open()
 
     const QStringList setup =
         postgres ? QStringList{QStringLiteral("SET TIME ZONE 'UTC'")}
-                 : QStringList{QStringLiteral("PRAGMA journal_mode=WAL"), QStringLiteral("PRAGMA synchronous=NORMAL"),
+                 : QStringList{QStringLiteral("PRAGMA journal_mode=WAL"),
+                               QStringLiteral("PRAGMA synchronous=NORMAL"),
                                QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(m_autoCheckpointPages),
                                QStringLiteral("PRAGMA foreign_keys=ON"),
+                               QStringLiteral("PRAGMA cache_size=-%1").arg(m_cacheKibibytes),
                                QStringLiteral("SELECT count(*) FROM sqlite_master")};
     for (const QString &sql : setup) {
         QSqlQuery query(db);
@@ -187,6 +189,20 @@ Result<SqlStatement> Database::exec(const QString &sql, const QVariantList &bind
     return SqlStatement(query);
 }
 
+Result<QSqlQuery> Database::query(const QString &sql, const QVariantList &binds)
+{
+    return run<QSqlQuery>([&]() -> Result<QSqlQuery> {
+        QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+        if (!query.prepare(sql))
+            return classify(query.lastError());
+        for (int i = 0; i < binds.size(); ++i)
+            query.bindValue(i, binds.at(i));
+        if (!query.exec())
+            return classify(query.lastError());
+        return query;
+    });
+}
+
 Status Database::execRaw(const QString &sql)
 {
     if (!m_open)
@@ -234,6 +250,13 @@ void Database::setAutoCheckpointPages(int pages)
     m_autoCheckpointPages = pages;
     if (m_open && !m_dialect.isPostgres())
         execRaw(QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(pages));
+}
+
+void Database::setCacheKibibytes(int kib)
+{
+    m_cacheKibibytes = kib;
+    if (m_open && !m_dialect.isPostgres())
+        execRaw(QStringLiteral("PRAGMA cache_size=-%1").arg(kib));
 }
 
 std::optional<QByteArray> Database::changeStamp()

@@ -81,6 +81,9 @@ public:
 
     // Prepares (once per SQL text) and executes a statement with positional bound values.
     Result<SqlStatement> exec(const QString &sql, const QVariantList &binds = {});
+    // A query of its own (not from the statement cache), executed and scrollable, for a QSqlQueryModel to fetch
+    // from. Reconnects and retries once like run().
+    Result<QSqlQuery> query(const QString &sql, const QVariantList &binds = {});
     // Runs DDL or other unprepared SQL.
     Status execRaw(const QString &sql);
 
@@ -99,6 +102,9 @@ public:
     // SQLite: after how many WAL pages a commit copies the log back into the database (SQLite's default is 1000).
     // A process whose WalCheckpointer does that work raises it, so requests seldom pay for it.
     void setAutoCheckpointPages(int pages);
+    // SQLite: the page cache of this connection in KiB (SQLite's default is 2,000). Larger lets sorts of many rows
+    // stay in memory.
+    void setCacheKibibytes(int kib);
 
 private:
     Status execControl(const QString &sql);
@@ -117,6 +123,7 @@ private:
     QHash<QString, QSqlQuery *> m_statements;
     quint64 m_localWrites = 0;
     int m_autoCheckpointPages = 1000;
+    int m_cacheKibibytes = 2000;
 };
 
 template <typename T> Result<T> Database::run(const std::function<Result<T>()> &fn)

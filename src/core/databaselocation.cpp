@@ -105,4 +105,31 @@ QString DatabaseLocation::displayName() const
         .arg(databaseName);
 }
 
+QString DatabaseLocation::toUrl() const
+{
+    if (isSqlite())
+        return QStringLiteral("sqlite://") + path;
+    QUrl url;
+    url.setScheme(QStringLiteral("postgresql"));
+    url.setUserName(user, QUrl::DecodedMode);
+    if (!password.isEmpty())
+        url.setPassword(password, QUrl::DecodedMode);
+    QUrlQuery query;
+    if (host.startsWith(u'/')) {
+        url.setHost(QString());
+        query.addQueryItem(QStringLiteral("host"), host);
+    } else {
+        url.setHost(host);
+        url.setPort(port);
+    }
+    url.setPath(u'/' + databaseName, QUrl::DecodedMode);
+    if (!query.isEmpty())
+        url.setQuery(query);
+    QString text = url.toString(QUrl::FullyEncoded);
+    // QUrl drops an empty authority: keep "postgresql://user@/db" for a socket directory.
+    if (host.startsWith(u'/') && !text.contains(QStringLiteral("://")))
+        text.replace(QStringLiteral("postgresql:"), QStringLiteral("postgresql://"));
+    return text;
+}
+
 } // namespace aether

@@ -25,6 +25,8 @@ struct DatabaseLocation {
     static DatabaseLocation defaultLocation();
 
     bool isSqlite() const { return kind == Kind::Sqlite; }
+    // A URL that parse() reads back as this location (with the password).
+    QString toUrl() const;
     // For people: the SQLite file, or postgresql://user@host:port/db without the password.
     QString displayName() const;
 };

@@ -139,13 +139,78 @@ Status Migrations::run()
                 return st.error();
             current = st.value().next() ? st.value().value(0).toInt() : 0;
         }
-        if (current >= 1)
-            return Done{};
-        Result<SqlStatement> keys = m_db.exec(m_db.dialect().tableExistsQuery(), {QStringLiteral("provider_api_keys")});
-        if (!keys)
-            return keys.error();
-        return applyVersion1(keys.value().next());
+        if (current < 1) {
+            Result<SqlStatement> keys =
+                m_db.exec(m_db.dialect().tableExistsQuery(), {QStringLiteral("provider_api_keys")});
+            if (!keys)
+                return keys.error();
+            const bool gatewayTablesExist = keys.value().next();
+            if (const Status applied = applyVersion1(gatewayTablesExist); !applied)
+                return applied;
+        }
+        if (current < 2) {
+            if (const Status applied = applyVersion2(); !applied)
+                return applied;
+        }
+        return Done{};
     });
+}
+
+Status Migrations::recordVersion(int version)
+{
+    Result<SqlStatement> st =
+        m_db.exec(QStringLiteral("INSERT INTO console_schema_version (version, applied_at) VALUES (?, ?)"),
+                  {version, Timestamp::now().toIsoString()});
+    return st ? Status(Done{}) : Status(st.error());
+}
+
+Status Migrations::applyVersion2()
+{
+    // The key table of the window sorts and filters 100,000 keys in SQL. On the console's own SQLite tables a
+    // trigger-kept count of history records and a covering index over the table's columns let it do so without
+    // reading the wide rows (each ~2 KB of JSON). A gateway's own tables are left as they are.
+    Result<SqlStatement> owner =
+        m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"), {QStringLiteral("gateway_tables")});
+    if (!owner)
+        return owner.error();
+    const bool consoleTables = owner.value().next() && owner.value().value(0).toString() == u"console";
+    if (consoleTables && !m_db.dialect().isPostgres()) {
+        const QString count = sqliteHistoryCount(QStringLiteral("NEW.adjustment_history"));
+        const QStringList ddl{
+            QStringLiteral("ALTER TABLE provider_api_keys ADD COLUMN console_adjustment_count INTEGER NOT NULL "
+                           "DEFAULT 0"),
+            QStringLiteral("UPDATE provider_api_keys SET console_adjustment_count = %1")
+                .arg(sqliteHistoryCount(QStringLiteral("adjustment_history"))),
+            QStringLiteral("DROP TRIGGER console_revision_on_insert"),
+            QStringLiteral("DROP TRIGGER console_revision_on_update"),
+            QStringLiteral("CREATE TRIGGER console_revision_on_insert AFTER INSERT ON provider_api_keys BEGIN "
+                           "UPDATE provider_api_keys SET console_revision = random(), console_adjustment_count = %1 "
+                           "WHERE rowid = NEW.rowid; END")
+                .arg(count),
+            QStringLiteral("CREATE TRIGGER console_revision_on_update AFTER UPDATE OF adjustment_history "
+                           "ON provider_api_keys BEGIN "
+                           "UPDATE provider_api_keys SET console_revision = random(), console_adjustment_count = %1 "
+                           "WHERE rowid = NEW.rowid; END")
+                .arg(count),
+            QStringLiteral("CREATE INDEX ix_console_key_table ON provider_api_keys (name, id, endpoint_id, "
+                           "max_concurrent, learned_max_concurrent, concurrent_429_count, rpm_429_count, last_429_at, "
+                           "last_429_type, console_adjustment_count)"),
+            // "Which keys got a 429 last" is a common question: sorting by that time walks this index.
+            QStringLiteral("CREATE INDEX ix_console_last_429 ON provider_api_keys (last_429_at)"),
+        };
+        for (const QString &sql : ddl) {
+            if (const Status status = m_db.execRaw(sql); !status)
+                return status;
+        }
+    }
+    return recordVersion(2);
+}
+
+QString sqliteHistoryCount(const QString &column)
+{
+    return QStringLiteral("COALESCE(CASE WHEN json_valid(%1) THEN CASE WHEN json_type(%1) = 'array' THEN "
+                          "json_array_length(%1) END END, 0)")
+        .arg(column);
 }
 
 Status Migrations::applyVersion1(bool gatewayTablesExist)
@@ -167,12 +232,7 @@ Status Migrations::applyVersion1(bool gatewayTablesExist)
                    gatewayTablesExist ? QStringLiteral("external") : QStringLiteral("console")});
     if (!meta)
         return meta.error();
-    Result<SqlStatement> version =
-        m_db.exec(QStringLiteral("INSERT INTO console_schema_version (version, applied_at) VALUES (?, ?)"),
-                  {1, Timestamp::now().toIsoString()});
-    if (!version)
-        return version.error();
-    return Done{};
+    return recordVersion(1);
 }
 
 } // namespace aether

@@ -8,9 +8,12 @@ namespace aether {
 // The console's versioned schema. Version 1 creates the gateway's three tables when the database has none (a fresh
 // SQLite file or an empty PostgreSQL database) and the console's own console_* tables. When provider_api_keys
 // already exists it belongs to a gateway: those tables are never created, altered or dropped.
+// SQLite: the number of records in a JSON history column; 0 for NULL and anything that is not an array.
+QString sqliteHistoryCount(const QString &column);
+
 class Migrations {
 public:
-    static constexpr int latestVersion = 1;
+    static constexpr int latestVersion = 2;
 
     explicit Migrations(Database &db)
         : m_db(db)
@@ -24,7 +27,11 @@ public:
     Result<bool> gatewayOwnsTables();
 
 private:
+    // 1: the gateway's tables when missing, the console's own tables.
     Status applyVersion1(bool gatewayTablesExist);
+    // 2: on the console's own SQLite tables, a kept count of history records and a covering index for the key table.
+    Status applyVersion2();
+    Status recordVersion(int version);
 
     Database &m_db;
 };

@@ -111,6 +111,17 @@ TestDatabase::~TestDatabase()
     }
 }
 
+bool TestDatabase::drop(QString *error)
+{
+    const Result<DatabaseLocation> admin = DatabaseLocation::parse(m_adminUrl);
+    if (m_pgName.isEmpty() || !admin) {
+        if (error)
+            *error = QStringLiteral("only a PostgreSQL test database can be dropped");
+        return false;
+    }
+    return runOn(admin.value(), QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(m_pgName), error);
+}
+
 DatabaseLocation TestDatabase::location() const
 {
     return DatabaseLocation::parse(m_url).value();

@@ -38,6 +38,8 @@ public:
     bool isPostgres() const { return m_backend == "postgres"; }
     // Runs SQL on the test database through a separate connection (for set-up and checks behind the core's back).
     bool execute(const QString &sql, QString *error = nullptr) const;
+    // PostgreSQL: drops the database now, closing every connection to it (a database that goes away).
+    bool drop(QString *error = nullptr);
 
 private:
     QByteArray m_backend;

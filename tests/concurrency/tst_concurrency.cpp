@@ -60,7 +60,7 @@ private slots:
 void TestConcurrency::mixedWriters()
 {
     AETHER_TEST_DATABASE(tdb);
-    runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--demo")});
+    runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--prepare"), QStringLiteral("--demo")});
     const QByteArray created = runProgram(
         {QStringLiteral("--database"), tdb.url(), QStringLiteral("--create-token"), QStringLiteral("stress")});
     const QByteArray token = created.trimmed().split('\n').last();
@@ -170,7 +170,7 @@ void TestConcurrency::mixedWriters()
 void TestConcurrency::groupedChangesAnswerEachOnItsOwn()
 {
     AETHER_TEST_DATABASE(tdb);
-    runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--demo")});
+    runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--prepare"), QStringLiteral("--demo")});
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("AETHER_CONSOLE_TOKEN"), QStringLiteral("grouped"));
     QProcess server;

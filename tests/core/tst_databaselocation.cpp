@@ -162,6 +162,32 @@ private slots:
         QVERIFY(!parsed.error().detail.isEmpty());
     }
 
+    // toUrl() gives back what parse() reads as the same location, whatever the user name and password hold.
+    void roundTrip_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::newRow("sqlite") << u"sqlite:///var/lib/aether/console.sqlite"_s;
+        QTest::newRow("postgres tcp") << u"postgresql://ops:secret@db.example.com:6543/aether"_s;
+        QTest::newRow("postgres socket") << u"postgresql://postgres@/aether?host=/run/postgresql"_s;
+        QTest::newRow("special characters") << u"postgresql://us%40er:p%3Aw%2Fd%20%E4%B8%AD@localhost:5432/my%20db"_s;
+    }
+    void roundTrip()
+    {
+        QFETCH(QString, url);
+        const aether::Result<aether::DatabaseLocation> first = aether::DatabaseLocation::parse(url);
+        QVERIFY(first.ok());
+        const QString again = first.value().toUrl();
+        const aether::Result<aether::DatabaseLocation> second = aether::DatabaseLocation::parse(again);
+        QVERIFY2(second.ok(), qPrintable(again));
+        QCOMPARE(second.value().kind, first.value().kind);
+        QCOMPARE(second.value().path, first.value().path);
+        QCOMPARE(second.value().host, first.value().host);
+        QCOMPARE(second.value().port, first.value().port);
+        QCOMPARE(second.value().user, first.value().user);
+        QCOMPARE(second.value().password, first.value().password);
+        QCOMPARE(second.value().databaseName, first.value().databaseName);
+    }
+
     void defaultLocation()
     {
         const DatabaseLocation loc = DatabaseLocation::defaultLocation();

@@ -216,8 +216,8 @@ private slots:
         aether::Migrations migrations(db);
         QCOMPARE(migrations.currentVersion().value(), 0);
         QVERIFY(migrations.run().ok());
-        QCOMPARE(migrations.currentVersion().value(), 1);
-        QCOMPARE(aether::Migrations::latestVersion, 1);
+        QCOMPARE(migrations.currentVersion().value(), 2);
+        QCOMPARE(aether::Migrations::latestVersion, 2);
         QCOMPARE(migrations.gatewayOwnsTables().value(), false);
 
         SqlProbe probe(tdb.location());
@@ -242,10 +242,12 @@ private slots:
                             u"updated_at FROM provider_api_keys WHERE 1 = 0"_s),
                  qPrintable(probe.lastError()));
 
-        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version"_s), QStringList{u"1"_s});
+        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
+                 (QStringList{u"1"_s, u"2"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  QStringList{u"gateway_tables|console"_s});
-        QVERIFY(aether::Timestamp::parse(probe.value(u"SELECT applied_at FROM console_schema_version"_s).toString()));
+        QVERIFY(
+            aether::Timestamp::parse(probe.value(u"SELECT max(applied_at) FROM console_schema_version"_s).toString()));
     }
 
     // The 429 counters are NOT NULL with a default of 0 (spec/schema.md), so a row written without them works.
@@ -280,9 +282,10 @@ private slots:
             const aether::Status again = aether::Migrations(db).run();
             QVERIFY2(again.ok(), qPrintable(again.ok() ? QString() : again.error().detail));
         }
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 1);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 2);
         QCOMPARE(tableNames(probe, tdb.isPostgres()), before);
-        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version"_s), QStringList{u"1"_s});
+        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
+                 (QStringList{u"1"_s, u"2"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  (QStringList{u"gateway_tables|console"_s, u"marker|kept"_s}));
     }
@@ -301,8 +304,8 @@ private slots:
         QVERIFY2(one.ok(), qPrintable(one.ok() ? QString() : one.error().detail));
         const aether::Status two = aether::Migrations(second).run();
         QVERIFY2(two.ok(), qPrintable(two.ok() ? QString() : two.error().detail));
-        QCOMPARE(aether::Migrations(first).currentVersion().value(), 1);
-        QCOMPARE(aether::Migrations(second).currentVersion().value(), 1);
+        QCOMPARE(aether::Migrations(first).currentVersion().value(), 2);
+        QCOMPARE(aether::Migrations(second).currentVersion().value(), 2);
         QCOMPARE(aether::Migrations(second).gatewayOwnsTables().value(), false);
 
         // A third connection opened afterwards finds the work done as well.
@@ -311,11 +314,82 @@ private slots:
         QVERIFY(aether::Migrations(third).run().ok());
 
         SqlProbe probe(tdb.location());
-        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version"_s), QStringList{u"1"_s});
+        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
+                 (QStringList{u"1"_s, u"2"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta"_s), QStringList{u"gateway_tables|console"_s});
         // Both connections can use the tables.
         QVERIFY(aether::KeyService(first).listAdaptiveKeys().ok());
         QVERIFY(aether::KeyService(second).summary().ok());
+    }
+
+    // Version 2 on the console's SQLite tables: the number of history records is kept by triggers, whatever writes
+    // the history (the console, a gateway, a script), and malformed histories count as empty.
+    void keptHistoryCount()
+    {
+        TestDatabase tdb("sqlite");
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        QVERIFY(aether::Migrations(db).run().ok());
+        QString error;
+        QVERIFY2(executeAll(tdb,
+                            ownerRowsSql() << bareKeySql(u"k"_s, u"key"_s)
+                                           << u"UPDATE provider_api_keys SET adjustment_history = '[{}, {}, {}]'"_s,
+                            &error),
+                 qPrintable(error));
+        SqlProbe probe(tdb.location());
+        const QString count = u"SELECT console_adjustment_count FROM provider_api_keys WHERE id = 'k'"_s;
+        QCOMPARE(probe.value(count).toInt(), 3);
+        QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = '[1, 2, 3, 4, 5]'"_s));
+        QCOMPARE(probe.value(count).toInt(), 5);
+        QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = 'not json ['"_s));
+        QCOMPARE(probe.value(count).toInt(), 0);
+        QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = '{\"a\": 1}'"_s));
+        QCOMPARE(probe.value(count).toInt(), 0);
+        QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = NULL"_s));
+        QCOMPARE(probe.value(count).toInt(), 0);
+        // The key table's covering index is there and used for a scan sorted by name.
+        const QStringList plan = probe.lines(u"EXPLAIN QUERY PLAN SELECT name, id, learned_max_concurrent, "
+                                             u"console_adjustment_count FROM provider_api_keys ORDER BY name"_s);
+        QVERIFY2(plan.join(u' ').contains(u"ix_console_key_table"_s), qPrintable(plan.join(u'\n')));
+    }
+
+    // A database of version 1 is brought to version 2 with its rows: the counts are filled in.
+    void upgradeFromVersion1()
+    {
+        TestDatabase tdb("sqlite");
+        {
+            aether::Database db(tdb.location());
+            QVERIFY(db.open().ok());
+            QVERIFY(aether::Migrations(db).run().ok());
+        }
+        QString error;
+        // Back to what version 1 left: no count column, no index, the old triggers.
+        QVERIFY2(executeAll(tdb,
+                            {u"DROP INDEX ix_console_key_table"_s, u"DROP INDEX ix_console_last_429"_s,
+                             u"DROP TRIGGER console_revision_on_insert"_s, u"DROP TRIGGER console_revision_on_update"_s,
+                             u"ALTER TABLE provider_api_keys DROP COLUMN console_adjustment_count"_s,
+                             u"CREATE TRIGGER console_revision_on_insert AFTER INSERT ON provider_api_keys BEGIN "
+                             u"UPDATE provider_api_keys SET console_revision = random() WHERE rowid = NEW.rowid; END"_s,
+                             u"CREATE TRIGGER console_revision_on_update AFTER UPDATE OF adjustment_history ON "
+                             u"provider_api_keys BEGIN UPDATE provider_api_keys SET console_revision = random() "
+                             u"WHERE rowid = NEW.rowid; END"_s,
+                             u"DELETE FROM console_schema_version WHERE version = 2"_s},
+                            &error),
+                 qPrintable(error));
+        QVERIFY2(executeAll(tdb,
+                            ownerRowsSql() << bareKeySql(u"k"_s, u"key"_s)
+                                           << u"UPDATE provider_api_keys SET adjustment_history = '[{}, {}]'"_s,
+                            &error),
+                 qPrintable(error));
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 1);
+        QVERIFY(aether::Migrations(db).run().ok());
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 2);
+        SqlProbe probe(tdb.location());
+        QCOMPARE(probe.value(u"SELECT console_adjustment_count FROM provider_api_keys"_s).toInt(), 2);
+        QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = '[1]'"_s));
+        QCOMPARE(probe.value(u"SELECT console_adjustment_count FROM provider_api_keys"_s).toInt(), 1);
     }
 
     // An existing gateway database: the gateway's own DDL and rows with every column filled; then migrations and every
@@ -370,7 +444,7 @@ private:
         const aether::Status migrated = migrations.run();
         QVERIFY2(migrated.ok(), qPrintable(migrated.ok() ? QString() : migrated.error().detail));
         QCOMPARE(migrations.gatewayOwnsTables().value(), true);
-        QCOMPARE(migrations.currentVersion().value(), 1);
+        QCOMPARE(migrations.currentVersion().value(), 2);
         QVERIFY(migrations.run().ok());
         for (const QString &table : consoleTables)
             QVERIFY2(tableNames(probe, pg).contains(table), qPrintable(table));

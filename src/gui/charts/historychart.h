@@ -1,0 +1,43 @@
+#pragma once
+
+#include "keytable.h"
+
+#include <QChartView>
+
+class QLineSeries;
+class QScatterSeries;
+class QDateTimeAxis;
+class QValueAxis;
+
+namespace aether::gui {
+
+// A key's limit over time: a step line through each history record (old → new at its time), markers coloured by
+// the record's reason with a legend, a tooltip with the record's details on hover, the time axis in local time.
+class HistoryChartView : public QChartView {
+    Q_OBJECT
+public:
+    explicit HistoryChartView(QWidget *parent = nullptr);
+
+    void setHistory(const QString &keyName, const QList<AdjustmentPoint> &points);
+    void clear();
+    // Records drawn as steps (those with a time and a new limit).
+    int stepCount() const { return m_steps; }
+    QLineSeries *limitSeries() const { return m_line; }
+    void retranslate();
+
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
+    void showRecordTip(const QPointF &point, bool state);
+
+    QLineSeries *m_line;
+    QList<QScatterSeries *> m_markers;
+    QDateTimeAxis *m_time;
+    QValueAxis *m_limits;
+    QList<AdjustmentPoint> m_points;
+    QString m_keyName;
+    int m_steps = 0;
+};
+
+} // namespace aether::gui

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <QHostAddress>
+#include <QSettings>
+#include <QString>
+
+namespace aether::gui {
+
+// The console's settings (QSettings, organisation "Aether", application "aether-console").
+class ConsoleSettings {
+public:
+    ConsoleSettings();
+
+    QString databaseUrl() const; // empty: the embedded SQLite database at its default place
+    void setDatabaseUrl(const QString &url);
+    QString httpAddress() const;
+    void setHttpAddress(const QString &address);
+    int httpPort() const;
+    void setHttpPort(int port);
+    bool httpAutostart() const;
+    void setHttpAutostart(bool on);
+    bool autoRefresh() const;
+    void setAutoRefresh(bool on);
+    int refreshSeconds() const;
+    void setRefreshSeconds(int seconds);
+    QString language() const; // "system", "zh_CN" or "en"
+    void setLanguage(const QString &language);
+
+    QSettings &raw() { return m_settings; }
+
+    static constexpr int defaultPort = 8087;
+    static constexpr int defaultRefreshSeconds = 5;
+
+private:
+    QSettings m_settings;
+};
+
+} // namespace aether::gui

@@ -1,0 +1,80 @@
+#include "guiformat.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QLocale>
+
+namespace aether::gui {
+
+QString formatTimestamp(const QString &stored)
+{
+    const std::optional<Timestamp> at = Timestamp::parse(stored);
+    return at ? formatTimestamp(*at) : stored;
+}
+
+QString formatTimestamp(const Timestamp &at)
+{
+    const QDateTime local = QDateTime::fromMSecsSinceEpoch(at.microseconds() / 1000, Qt::UTC).toLocalTime();
+    return QLocale().toString(local, QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+}
+
+QString reasonLabel(const QString &reason)
+{
+    if (reason == u"concurrent_429")
+        return QCoreApplication::translate("Reason", "Concurrency 429");
+    if (reason == u"unknown_429")
+        return QCoreApplication::translate("Reason", "Unknown 429");
+    if (reason == u"high_utilization")
+        return QCoreApplication::translate("Reason", "High utilisation");
+    if (reason == u"probe_increase")
+        return QCoreApplication::translate("Reason", "Probe increase");
+    return reason;
+}
+
+QColor reasonColor(const QString &reason)
+{
+    if (reason == u"concurrent_429")
+        return QColor(0xd6, 0x45, 0x3d);
+    if (reason == u"unknown_429")
+        return QColor(0xe8, 0x9b, 0x2f);
+    if (reason == u"high_utilization")
+        return QColor(0x2e, 0x86, 0xc1);
+    if (reason == u"probe_increase")
+        return QColor(0x3c, 0xa5, 0x5c);
+    return QColor(0x80, 0x80, 0x80);
+}
+
+QString formatLimit(std::optional<int> limit)
+{
+    return limit ? QLocale().toString(*limit) : QStringLiteral("—");
+}
+
+} // namespace aether::gui
+
+#include "error.h"
+#include "keytypes.h"
+
+namespace aether::gui {
+
+QString describeError(const Error &error)
+{
+    switch (error.code) {
+    case ErrorCode::NotFound:
+        return QCoreApplication::translate("Error", "The key no longer exists (it was deleted meanwhile).");
+    case ErrorCode::InvalidInput:
+        if (error.reason == reason::greaterThanEqual || error.reason == reason::lessThanEqual)
+            return QCoreApplication::translate("Error", "The limit must be between %1 and %2.")
+                .arg(minFixedLimit)
+                .arg(maxFixedLimit);
+        return QCoreApplication::translate("Error", "Invalid input (%1).").arg(error.field);
+    case ErrorCode::StorageUnavailable:
+        return QCoreApplication::translate("Error", "The database cannot be reached: %1").arg(error.detail);
+    case ErrorCode::Conflict:
+        return QCoreApplication::translate("Error", "Conflict: %1").arg(error.detail);
+    case ErrorCode::StorageFailure:
+        break;
+    }
+    return QCoreApplication::translate("Error", "The database reported an error: %1").arg(error.detail);
+}
+
+} // namespace aether::gui

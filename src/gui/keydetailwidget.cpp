@@ -1,0 +1,253 @@
+#include "keydetailwidget.h"
+
+#include "charts/historychart.h"
+#include "guiformat.h"
+#include "keytablemodel.h"
+#include "ui_keydetail.h"
+
+#include <QJsonObject>
+#include <QLocale>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QRegularExpression>
+
+namespace aether::gui {
+
+namespace {
+const Actor guiActor{QStringLiteral("gui")};
+}
+
+KeyDetailWidget::KeyDetailWidget(KeyService &keys, KeyTable &table, QWidget *parent)
+    : QWidget(parent)
+    , m_ui(std::make_unique<Ui::KeyDetailWidget>())
+    , m_keys(keys)
+    , m_table(table)
+    , m_chart(new HistoryChartView(this))
+{
+    m_ui->setupUi(this);
+    m_ui->chartLayout->addWidget(m_chart);
+    m_ui->fixedLimitSpin->setRange(minFixedLimit, maxFixedLimit);
+    connect(m_ui->applyButton, &QPushButton::clicked, this, &KeyDetailWidget::apply);
+    connect(m_ui->resetButton, &QPushButton::clicked, this, &KeyDetailWidget::resetLearning);
+    connect(m_ui->adaptiveRadio, &QRadioButton::toggled, this, &KeyDetailWidget::updateControls);
+    connect(m_ui->fixedLimitSpin, &QSpinBox::valueChanged, this, &KeyDetailWidget::updateControls);
+    retranslate();
+    showKey({});
+}
+
+KeyDetailWidget::~KeyDetailWidget() = default;
+
+void KeyDetailWidget::retranslate()
+{
+    m_ui->retranslateUi(this);
+    m_chart->retranslate();
+    if (m_stats)
+        showStats(*m_stats);
+    else
+        m_ui->titleLabel->setText(tr("No key selected"));
+    updateControls();
+}
+
+bool KeyDetailWidget::showKey(const QString &keyId, const QString &keyName)
+{
+    m_keyId = keyId;
+    m_keyName = keyName;
+    m_stats.reset();
+    m_ui->messageLabel->clear();
+    if (keyId.isEmpty()) {
+        m_ui->titleLabel->setText(tr("No key selected"));
+        for (QLabel *value : findChildren<QLabel *>(QRegularExpression(QStringLiteral("Value$"))))
+            value->clear();
+        m_ui->recentList->clear();
+        m_chart->clear();
+        m_ui->statsGroup->setEnabled(false);
+        m_ui->controlGroup->setEnabled(false);
+        return true;
+    }
+    Result<KeyStats> stats = m_keys.stats(keyId);
+    if (!stats) {
+        showMessage(describeError(stats.error()), true);
+        m_ui->controlGroup->setEnabled(false);
+        emit failed(stats.error());
+        return false;
+    }
+    m_ui->statsGroup->setEnabled(true);
+    m_ui->controlGroup->setEnabled(true);
+    // The form starts from the stored state.
+    m_ui->adaptiveRadio->setChecked(stats.value().adaptiveMode);
+    m_ui->fixedRadio->setChecked(!stats.value().adaptiveMode);
+    m_ui->fixedLimitSpin->setValue(stats.value().maxConcurrent.value_or(
+        stats.value().effectiveLimit > maxFixedLimit ? maxFixedLimit : stats.value().effectiveLimit));
+    showStats(stats.value());
+    Result<QList<AdjustmentPoint>> history = m_table.history(keyId);
+    if (history)
+        m_chart->setHistory(m_keyName.isEmpty() ? keyId : m_keyName, history.value());
+    else
+        m_chart->clear();
+    updateControls();
+    return true;
+}
+
+void KeyDetailWidget::reload()
+{
+    if (m_keyId.isEmpty())
+        return;
+    // Keep an edit in progress: only the figures are read again.
+    const bool adaptive = m_ui->adaptiveRadio->isChecked();
+    const int limit = m_ui->fixedLimitSpin->value();
+    const bool edited =
+        m_stats && (adaptive != m_stats->adaptiveMode || (!adaptive && m_stats->maxConcurrent.value_or(-1) != limit));
+    const QString message = m_ui->messageLabel->text();
+    const QString styleSheet = m_ui->messageLabel->styleSheet();
+    if (!showKey(m_keyId, m_keyName))
+        return;
+    if (edited) {
+        m_ui->adaptiveRadio->setChecked(adaptive);
+        m_ui->fixedRadio->setChecked(!adaptive);
+        m_ui->fixedLimitSpin->setValue(limit);
+    }
+    m_ui->messageLabel->setText(message);
+    m_ui->messageLabel->setStyleSheet(styleSheet);
+    updateControls();
+}
+
+void KeyDetailWidget::showStats(const KeyStats &s)
+{
+    m_stats = s;
+    m_ui->titleLabel->setText(
+        QStringLiteral("<b>%1</b><br><small>%2</small>")
+            .arg((m_keyName.isEmpty() ? s.keyId : m_keyName).toHtmlEscaped(), s.keyId.toHtmlEscaped()));
+    const QLocale locale;
+    m_ui->modeValue->setText(KeyTableModel::modeLabel(s.adaptiveMode));
+    m_ui->maxConcurrentValue->setText(formatLimit(s.maxConcurrent));
+    m_ui->effectiveValue->setText(locale.toString(s.effectiveLimit) + (s.adaptiveMode && !s.learnedLimit
+                                                                           ? tr(" (initial, nothing learned yet)")
+                                                                           : QString()));
+    m_ui->learnedValue->setText(formatLimit(s.learnedLimit));
+    m_ui->concurrent429Value->setText(locale.toString(s.concurrent429Count));
+    m_ui->rpm429Value->setText(locale.toString(s.rpm429Count));
+    m_ui->last429Value->setText(s.last429At ? formatTimestamp(*s.last429At) : tr("never"));
+    m_ui->last429TypeValue->setText(s.last429Type ? KeyTableModel::limitTypeLabel(*s.last429Type)
+                                                  : QStringLiteral("—"));
+    m_ui->adjustmentsValue->setText(locale.toString(s.adjustmentCount));
+    m_ui->recentList->clear();
+    // Newest first.
+    for (qsizetype i = s.recentAdjustments.size() - 1; i >= 0; --i) {
+        const QJsonObject r = s.recentAdjustments.at(i).toObject();
+        const auto limit = [](const QJsonValue &v) {
+            return v.isDouble() ? QLocale().toString(v.toInt()) : QStringLiteral("—");
+        };
+        auto *item = new QTreeWidgetItem(m_ui->recentList);
+        item->setText(0, formatTimestamp(r.value(QStringLiteral("timestamp")).toString()));
+        item->setText(1, tr("%1 → %2").arg(limit(r.value(QStringLiteral("old_limit"))),
+                                           limit(r.value(QStringLiteral("new_limit")))));
+        const QString reason = r.value(QStringLiteral("reason")).toString();
+        item->setText(2, reasonLabel(reason));
+        item->setForeground(2, reasonColor(reason));
+    }
+    m_ui->recentList->resizeColumnToContents(0);
+}
+
+void KeyDetailWidget::updateControls()
+{
+    m_ui->fixedLimitSpin->setEnabled(m_ui->fixedRadio->isChecked());
+    if (!m_stats) {
+        m_ui->applyButton->setEnabled(false);
+        m_ui->controlHint->clear();
+        return;
+    }
+    const bool adaptive = m_ui->adaptiveRadio->isChecked();
+    const bool unchanged = adaptive == m_stats->adaptiveMode &&
+                           (adaptive || m_stats->maxConcurrent.value_or(-1) == m_ui->fixedLimitSpin->value());
+    m_ui->applyButton->setEnabled(!unchanged);
+    if (adaptive)
+        m_ui->controlHint->setText(
+            tr("The gateway learns this key's limit from its 429 responses and how busy it is."));
+    else
+        m_ui->controlHint->setText(tr("The gateway never sends more than this many requests at once with this key "
+                                      "(%1–%2). What was learned is kept.")
+                                       .arg(minFixedLimit)
+                                       .arg(maxFixedLimit));
+}
+
+void KeyDetailWidget::showMessage(const QString &text, bool error)
+{
+    m_ui->messageLabel->setText(text);
+    m_ui->messageLabel->setStyleSheet(error ? QStringLiteral("color: #b3261e;") : QStringLiteral("color: #1e6b34;"));
+}
+
+void KeyDetailWidget::apply()
+{
+    if (!m_stats)
+        return;
+    const bool adaptive = m_ui->adaptiveRadio->isChecked();
+    const int limit = m_ui->fixedLimitSpin->value();
+    QString message;
+    std::optional<Error> error;
+    if (adaptive) {
+        Result<ModeChange> r = m_keys.setMode(m_keyId, true, std::nullopt, guiActor);
+        if (r) {
+            message =
+                r.value().effectiveLimit
+                    ? tr("Switched to adaptive mode; the learned limit %1 applies.").arg(*r.value().effectiveLimit)
+                    : tr("Switched to adaptive mode; nothing learned yet.");
+        } else {
+            error = r.error();
+        }
+    } else if (m_stats->adaptiveMode) {
+        Result<ModeChange> r = m_keys.setMode(m_keyId, false, limit, guiActor);
+        if (r)
+            message = tr("Switched to fixed mode with a limit of %1.").arg(r.value().maxConcurrent.value_or(limit));
+        else
+            error = r.error();
+    } else {
+        Result<LimitChange> r = m_keys.setFixedLimit(m_keyId, limit, guiActor);
+        if (r)
+            message = tr("Fixed limit set to %1.").arg(r.value().maxConcurrent);
+        else
+            error = r.error();
+    }
+    if (error) {
+        showMessage(describeError(*error), true); // the form stays as the user left it
+        emit failed(*error);
+        return;
+    }
+    const QString keyId = m_keyId;
+    showKey(m_keyId, m_keyName);
+    showMessage(message, false);
+    emit keyChanged(keyId, message);
+}
+
+void KeyDetailWidget::resetLearning()
+{
+    if (!m_stats)
+        return;
+    QMessageBox box(QMessageBox::Question, tr("Reset learning"),
+                    tr("Reset what was learned for %1?").arg(m_keyName.isEmpty() ? m_keyId : m_keyName),
+                    QMessageBox::NoButton, this);
+    box.setObjectName(QStringLiteral("resetDialog"));
+    box.setInformativeText(tr("This clears the learned limit, both 429 counters, the time and type of the last 429, "
+                              "the adjustment history and the utilisation samples.\n\nThe mode (%1) and the fixed "
+                              "limit stay as they are.")
+                               .arg(KeyTableModel::modeLabel(m_stats->adaptiveMode)));
+    QPushButton *reset = box.addButton(tr("Reset learning"), QMessageBox::DestructiveRole);
+    reset->setObjectName(QStringLiteral("confirmResetButton"));
+    box.addButton(QMessageBox::Cancel)->setObjectName(QStringLiteral("cancelResetButton"));
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    if (box.clickedButton() != reset)
+        return;
+    Result<LearningReset> r = m_keys.resetLearning(m_keyId, guiActor);
+    if (!r) {
+        showMessage(describeError(r.error()), true);
+        emit failed(r.error());
+        return;
+    }
+    const QString keyId = m_keyId;
+    const QString message = tr("Learning state reset; the mode is unchanged.");
+    showKey(m_keyId, m_keyName);
+    showMessage(message, false);
+    emit keyChanged(keyId, message);
+}
+
+} // namespace aether::gui

@@ -1,0 +1,59 @@
+#pragma once
+
+#include "keyservice.h"
+#include "keytable.h"
+
+#include <QWidget>
+
+#include <memory>
+
+namespace Ui {
+class KeyDetailWidget;
+}
+
+namespace aether::gui {
+
+class HistoryChartView;
+
+// The detail pane of one key: the seed's stats, the concurrency-control form (Adaptive / Fixed with a limit of
+// 1–100, applied through the core's toggle-mode or set-limit operation), Reset learning… with a confirmation, and the
+// key's adjustment history as a chart and a list. Every change reports the core's result in a short message; a
+// failure shows the error and leaves the form as it was.
+class KeyDetailWidget : public QWidget {
+    Q_OBJECT
+public:
+    KeyDetailWidget(KeyService &keys, KeyTable &table, QWidget *parent = nullptr);
+    ~KeyDetailWidget() override;
+
+    // Shows a key (an empty id clears the pane). Returns false when it could not be read.
+    bool showKey(const QString &keyId, const QString &keyName = {});
+    // Reads the shown key again (after a refresh), keeping what the user is editing in the form.
+    void reload();
+    QString keyId() const { return m_keyId; }
+    HistoryChartView *historyChart() const { return m_chart; }
+    void retranslate();
+
+public slots:
+    void apply();
+    void resetLearning();
+
+signals:
+    // A change was committed; the table and summary should show it.
+    void keyChanged(const QString &keyId, const QString &message);
+    void failed(const aether::Error &error);
+
+private:
+    void showStats(const KeyStats &stats);
+    void updateControls();
+    void showMessage(const QString &text, bool error);
+
+    std::unique_ptr<Ui::KeyDetailWidget> m_ui;
+    KeyService &m_keys;
+    KeyTable &m_table;
+    HistoryChartView *m_chart;
+    QString m_keyId;
+    QString m_keyName;
+    std::optional<KeyStats> m_stats;
+};
+
+} // namespace aether::gui

@@ -1,0 +1,186 @@
+#include "keytablemodel.h"
+
+#include "guiformat.h"
+
+#include <QIcon>
+#include <QLocale>
+
+namespace aether::gui {
+
+KeyTableModel::KeyTableModel(KeyTable &table, QObject *parent)
+    : QSqlQueryModel(parent)
+    , m_table(table)
+{
+}
+
+bool KeyTableModel::reload()
+{
+    Result<QSqlQuery> rows = m_table.rows(m_filter, m_sortColumn, m_sortOrder);
+    if (!rows) {
+        emit reloadFailed(rows.error());
+        return false;
+    }
+    setQuery(rows.takeValue());
+    return true;
+}
+
+void KeyTableModel::setFilter(const KeyFilter &filter)
+{
+    m_filter = filter;
+    reload();
+}
+
+void KeyTableModel::sort(int column, Qt::SortOrder order)
+{
+    if (column < 0 || column >= visibleKeyColumnCount)
+        return;
+    // QTableView::sortByColumn() asks twice (once through the header's signal); one query is enough.
+    if (KeyColumn(column) == m_sortColumn && order == m_sortOrder && query().isActive())
+        return;
+    m_sortColumn = KeyColumn(column);
+    m_sortOrder = order;
+    reload();
+}
+
+int KeyTableModel::rowOfKey(const QString &keyId)
+{
+    for (int row = 0;; ++row) {
+        if (row >= rowCount()) {
+            if (!canFetchMore())
+                return -1;
+            fetchMore();
+            if (row >= rowCount())
+                return -1;
+        }
+        if (keyIdAt(row) == keyId)
+            return row;
+    }
+}
+
+QString KeyTableModel::keyIdAt(int row) const
+{
+    return QSqlQueryModel::data(index(row, int(KeyColumn::Id))).toString();
+}
+
+int KeyTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : keyColumnCount;
+}
+
+QVariant KeyTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid())
+        return {};
+    const KeyColumn column = KeyColumn(index.column());
+    const QVariant raw = QSqlQueryModel::data(index, Qt::DisplayRole);
+    if (role == Qt::UserRole)
+        return raw;
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (column) {
+        case KeyColumn::Mode:
+            return modeLabel(raw.toInt() == 0);
+        case KeyColumn::MaxConcurrent:
+        case KeyColumn::Learned:
+        case KeyColumn::Effective:
+            return raw.isNull() ? QStringLiteral("—") : QLocale().toString(raw.toInt());
+        case KeyColumn::Concurrent429:
+        case KeyColumn::Rpm429:
+        case KeyColumn::Adjustments:
+            return QLocale().toString(raw.toLongLong());
+        case KeyColumn::Last429At:
+            return raw.isNull() ? QString() : formatTimestamp(raw.toString());
+        case KeyColumn::Last429Type:
+            return raw.isNull() ? QString() : limitTypeLabel(raw.toString());
+        default:
+            return raw;
+        }
+    case Qt::DecorationRole:
+        if (column == KeyColumn::Mode)
+            return QIcon(raw.toInt() == 0 ? QStringLiteral(":/icons/adaptive.svg")
+                                          : QStringLiteral(":/icons/fixed.svg"));
+        return {};
+    case Qt::TextAlignmentRole:
+        switch (column) {
+        case KeyColumn::MaxConcurrent:
+        case KeyColumn::Learned:
+        case KeyColumn::Effective:
+        case KeyColumn::Concurrent429:
+        case KeyColumn::Rpm429:
+        case KeyColumn::Adjustments:
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        default:
+            return int(Qt::AlignLeft | Qt::AlignVCenter);
+        }
+    case Qt::ToolTipRole:
+        if (column == KeyColumn::Name)
+            return QSqlQueryModel::data(this->index(index.row(), int(KeyColumn::Id))).toString();
+        if (column == KeyColumn::Last429At && !raw.isNull())
+            return raw.toString();
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant KeyTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || section < 0 || section >= keyColumnCount)
+        return QSqlQueryModel::headerData(section, orientation, role);
+    if (role == Qt::DisplayRole)
+        return columnTitle(KeyColumn(section));
+    return {};
+}
+
+QString KeyTableModel::columnTitle(KeyColumn column)
+{
+    switch (column) {
+    case KeyColumn::Name:
+        return tr("Name");
+    case KeyColumn::Provider:
+        return tr("Provider");
+    case KeyColumn::Endpoint:
+        return tr("Endpoint");
+    case KeyColumn::Mode:
+        return tr("Mode");
+    case KeyColumn::MaxConcurrent:
+        return tr("Max concurrent");
+    case KeyColumn::Learned:
+        return tr("Learned limit");
+    case KeyColumn::Effective:
+        return tr("Effective limit");
+    case KeyColumn::Concurrent429:
+        return tr("Concurrency 429s");
+    case KeyColumn::Rpm429:
+        return tr("RPM 429s");
+    case KeyColumn::Last429At:
+        return tr("Last 429");
+    case KeyColumn::Last429Type:
+        return tr("Last 429 type");
+    case KeyColumn::Adjustments:
+        return tr("Adjustments");
+    case KeyColumn::Id:
+        return tr("Key ID");
+    case KeyColumn::EndpointId:
+        return tr("Endpoint ID");
+    }
+    return {};
+}
+
+QString KeyTableModel::modeLabel(bool adaptive)
+{
+    return adaptive ? tr("Adaptive") : tr("Fixed");
+}
+
+QString KeyTableModel::limitTypeLabel(const QString &type)
+{
+    if (type == u"concurrent")
+        return tr("Concurrency");
+    if (type == u"rpm")
+        return tr("RPM");
+    if (type == u"unknown")
+        return tr("Unknown");
+    return type;
+}
+
+} // namespace aether::gui

@@ -1,0 +1,742 @@
+#include "mainwindow.h"
+
+#include "apiserver.h"
+#include "changewriter.h"
+#include "charts/historychart.h"
+#include "charts/rate429chart.h"
+#include "guiformat.h"
+#include "keydetailwidget.h"
+#include "keytablemodel.h"
+#include "settingsdialog.h"
+#include "summarypage.h"
+#include "tokendialog.h"
+#include "ui_mainwindow.h"
+
+#include <QActionGroup>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QGuiApplication>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenu>
+#include <QMessageBox>
+#include <QProgressDialog>
+#include <QSaveFile>
+#include <QScrollBar>
+#include <QStandardPaths>
+#include <QTextStream>
+
+namespace aether::gui {
+
+namespace {
+
+const Actor guiActor{QStringLiteral("gui")};
+
+enum NavigationRole { NodeKindRole = Qt::UserRole, NodeIdRole };
+enum NodeKind { AllNode, ProviderNodeKind, EndpointNodeKind };
+
+// A CSV field: quoted when it holds a separator, a quote or a line break.
+QString csvField(QString text)
+{
+    if (text.contains(u',') || text.contains(u'"') || text.contains(u'\n') || text.contains(u'\r'))
+        return u'"' + text.replace(u'"', QStringLiteral("\"\"")) + u'"';
+    return text;
+}
+
+} // namespace
+
+MainWindow::MainWindow(ConsoleServices services, ConsoleSettings &settings, QWidget *parent)
+    : QMainWindow(parent)
+    , m_ui(std::make_unique<Ui::MainWindow>())
+    , m_services(services)
+    , m_settings(settings)
+{
+    m_ui->setupUi(this);
+    setWindowIcon(QIcon(QStringLiteral(":/icons/aether-console.svg")));
+    m_ui->banner->setVisible(false);
+    m_databaseStatus = new QLabel(this);
+    m_databaseStatus->setObjectName(QStringLiteral("databaseStatus"));
+    m_httpStatus = new QLabel(this);
+    m_httpStatus->setObjectName(QStringLiteral("httpStatus"));
+    statusBar()->addPermanentWidget(m_databaseStatus);
+    statusBar()->addPermanentWidget(m_httpStatus);
+
+    m_detail = new KeyDetailWidget(services.keys, services.table, this);
+    m_detail->setObjectName(QStringLiteral("keyDetail"));
+    m_ui->detailLayout->addWidget(m_detail);
+    m_summary = new SummaryPage(services.keys, services.table, this);
+    m_summary->setObjectName(QStringLiteral("summaryPage"));
+    m_ui->summaryTabLayout->addWidget(m_summary);
+
+    m_ui->modeFilterCombo->addItem(QString(), int(KeyFilter::Mode::All));
+    m_ui->modeFilterCombo->addItem(QString(), int(KeyFilter::Mode::Adaptive));
+    m_ui->modeFilterCombo->addItem(QString(), int(KeyFilter::Mode::Fixed));
+
+    setupTable();
+    setupActions();
+    retranslate();
+
+    connect(m_ui->retryButton, &QPushButton::clicked, this, &MainWindow::retry);
+    // Typing filters as the user goes, a moment after the last key.
+    m_searchDelay.setSingleShot(true);
+    m_searchDelay.setInterval(250);
+    connect(&m_searchDelay, &QTimer::timeout, this, &MainWindow::applyFilter);
+    connect(m_ui->searchEdit, &QLineEdit::textChanged, &m_searchDelay, qOverload<>(&QTimer::start));
+    connect(m_ui->searchEdit, &QLineEdit::returnPressed, this, &MainWindow::applyFilter);
+    connect(m_ui->modeFilterCombo, &QComboBox::currentIndexChanged, this, &MainWindow::applyFilter);
+    connect(m_ui->navigationTree, &QTreeWidget::currentItemChanged, this, [this] {
+        if (!m_loadingNavigation)
+            applyFilter();
+    });
+    connect(m_detail, &KeyDetailWidget::keyChanged, this, &MainWindow::onKeyChanged);
+    connect(m_detail, &KeyDetailWidget::failed, this, &MainWindow::showFailure);
+    connect(m_summary, &SummaryPage::failed, this, &MainWindow::showFailure);
+    connect(m_summary, &SummaryPage::keyActivated, this, [this](const QString &keyId) {
+        m_ui->pages->setCurrentWidget(m_ui->keysPage);
+        if (!selectKey(keyId)) {
+            // The key is hidden by the current filter: show all keys and try again.
+            m_ui->searchEdit->clear();
+            m_ui->modeFilterCombo->setCurrentIndex(0);
+            m_ui->navigationTree->setCurrentItem(m_ui->navigationTree->topLevelItem(0));
+            applyFilter();
+            selectKey(keyId);
+        }
+    });
+    connect(m_ui->pages, &QTabWidget::currentChanged, this, [this] {
+        if (m_ui->pages->currentWidget() == m_ui->summaryTab)
+            m_summary->reload();
+        updateKeyActions();
+    });
+    connect(&m_autoRefresh, &QTimer::timeout, this, [this] {
+        // Only when something changed: the database's change stamp is cheap, a reload is not.
+        const std::optional<QByteArray> revision = m_services.keys.dataRevision();
+        if (revision && revision == m_lastRevision && !m_ui->banner->isVisible())
+            return;
+        refresh();
+    });
+
+    restoreWindowState();
+    m_ui->autoRefreshAction->setChecked(m_settings.autoRefresh());
+    m_autoRefresh.setInterval(m_settings.refreshSeconds() * 1000);
+    if (m_settings.autoRefresh())
+        m_autoRefresh.start();
+
+    reloadNavigation();
+    applyFilter();
+    if (m_ui->pages->currentWidget() == m_ui->summaryTab)
+        m_summary->reload();
+    m_lastRevision = m_services.keys.dataRevision();
+    if (m_settings.httpAutostart())
+        startHttp();
+    updateStatus();
+}
+
+MainWindow::~MainWindow()
+{
+    stopHttp();
+}
+
+void MainWindow::setupTable()
+{
+    m_model = new KeyTableModel(m_services.table, this);
+    QTableView *view = m_ui->keyTable;
+    view->setModel(m_model);
+    view->setColumnHidden(int(KeyColumn::Id), true);
+    view->setColumnHidden(int(KeyColumn::EndpointId), true);
+    view->horizontalHeader()->setSectionsMovable(true);
+    view->horizontalHeader()->setSortIndicator(int(KeyColumn::Name), Qt::AscendingOrder);
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 8);
+    view->horizontalHeader()->setDefaultSectionSize(105);
+    view->setColumnWidth(int(KeyColumn::Name), 190);
+    view->setColumnWidth(int(KeyColumn::Mode), 100);
+    view->setColumnWidth(int(KeyColumn::Last429At), 150);
+    connect(m_model, &KeyTableModel::reloadFailed, this, &MainWindow::showFailure);
+    connect(view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::onSelectionChanged);
+    connect(view, &QTableView::customContextMenuRequested, this, [this, view](const QPoint &pos) {
+        if (!view->indexAt(pos).isValid())
+            return;
+        QMenu menu(this);
+        menu.addAction(m_ui->switchModeAction);
+        menu.addAction(m_ui->setLimitAction);
+        menu.addAction(m_ui->resetLearningAction);
+        menu.addSeparator();
+        menu.addAction(m_ui->copyKeyIdAction);
+        menu.exec(view->viewport()->mapToGlobal(pos));
+    });
+}
+
+void MainWindow::setupActions()
+{
+    const auto icon = [](const char *name) { return QIcon(QStringLiteral(":/icons/%1.svg").arg(QLatin1String(name))); };
+    m_ui->refreshAction->setShortcut(QKeySequence::Refresh);
+    m_ui->refreshAction->setIcon(icon("refresh"));
+    m_ui->autoRefreshAction->setIcon(icon("auto-refresh"));
+    m_ui->switchModeAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
+    m_ui->switchModeAction->setIcon(icon("adaptive"));
+    m_ui->setLimitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    m_ui->setLimitAction->setIcon(icon("fixed"));
+    m_ui->resetLearningAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_ui->resetLearningAction->setIcon(icon("reset"));
+    m_ui->copyKeyIdAction->setShortcut(QKeySequence::Copy);
+    m_ui->copyKeyIdAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_ui->keyTable->addAction(m_ui->copyKeyIdAction);
+    m_ui->httpAction->setIcon(icon("endpoint"));
+    m_ui->settingsAction->setShortcut(QKeySequence::Preferences);
+    m_ui->settingsAction->setIcon(icon("settings"));
+    m_ui->quitAction->setShortcut(QKeySequence::Quit);
+    m_ui->exportCsvAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_ui->showKeysAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
+    m_ui->showSummaryAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+    auto *find = new QAction(this);
+    find->setShortcut(QKeySequence::Find);
+    connect(find, &QAction::triggered, this, [this] {
+        m_ui->pages->setCurrentWidget(m_ui->keysPage);
+        m_ui->searchEdit->setFocus();
+        m_ui->searchEdit->selectAll();
+    });
+    addAction(find);
+
+    auto *languages = new QActionGroup(this);
+    for (QAction *a : {m_ui->languageSystemAction, m_ui->languageChineseAction, m_ui->languageEnglishAction})
+        languages->addAction(a);
+    m_ui->languageSystemAction->setData(QStringLiteral("system"));
+    m_ui->languageChineseAction->setData(QStringLiteral("zh_CN"));
+    m_ui->languageEnglishAction->setData(QStringLiteral("en"));
+    for (QAction *a : languages->actions())
+        a->setChecked(a->data().toString() == m_settings.language());
+    connect(languages, &QActionGroup::triggered, this, [this](QAction *a) {
+        m_settings.setLanguage(a->data().toString());
+        emit languageChosen(a->data().toString());
+    });
+
+    connect(m_ui->refreshAction, &QAction::triggered, this, &MainWindow::refresh);
+    connect(m_ui->autoRefreshAction, &QAction::toggled, this, [this](bool on) {
+        m_settings.setAutoRefresh(on);
+        if (on)
+            m_autoRefresh.start(m_settings.refreshSeconds() * 1000);
+        else
+            m_autoRefresh.stop();
+        updateStatus();
+    });
+    connect(m_ui->showKeysAction, &QAction::triggered, this, [this] { m_ui->pages->setCurrentWidget(m_ui->keysPage); });
+    connect(m_ui->showSummaryAction, &QAction::triggered, this,
+            [this] { m_ui->pages->setCurrentWidget(m_ui->summaryTab); });
+    connect(m_ui->switchModeAction, &QAction::triggered, this, &MainWindow::switchMode);
+    connect(m_ui->setLimitAction, &QAction::triggered, this, &MainWindow::setLimit);
+    connect(m_ui->resetLearningAction, &QAction::triggered, m_detail, &KeyDetailWidget::resetLearning);
+    connect(m_ui->copyKeyIdAction, &QAction::triggered, this, &MainWindow::copyKeyId);
+    connect(m_ui->httpAction, &QAction::triggered, this, [this](bool on) {
+        if (on)
+            startHttp();
+        else
+            stopHttp();
+    });
+    connect(m_ui->exportCsvAction, &QAction::triggered, this, &MainWindow::exportCsv);
+    connect(m_ui->saveChartAction, &QAction::triggered, this, &MainWindow::saveChart);
+    connect(m_ui->settingsAction, &QAction::triggered, this, &MainWindow::openSettings);
+    connect(m_ui->tokensAction, &QAction::triggered, this, &MainWindow::openTokens);
+    connect(m_ui->quitAction, &QAction::triggered, this, &QWidget::close);
+    connect(m_ui->aboutAction, &QAction::triggered, this, &MainWindow::about);
+}
+
+void MainWindow::retranslate()
+{
+    m_ui->retranslateUi(this);
+    m_ui->modeFilterCombo->setItemText(0, tr("All"));
+    m_ui->modeFilterCombo->setItemText(1, tr("Adaptive"));
+    m_ui->modeFilterCombo->setItemText(2, tr("Fixed"));
+    if (QTreeWidgetItem *all = m_ui->navigationTree->topLevelItem(0))
+        all->setText(0, tr("All endpoints"));
+    m_detail->retranslate();
+    m_summary->retranslate();
+    updateCount();
+    updateStatus();
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::LanguageChange)
+        retranslate();
+    QMainWindow::changeEvent(event);
+}
+
+void MainWindow::reloadNavigation()
+{
+    Result<QList<ProviderNode>> providers = m_services.table.navigation();
+    if (!providers) {
+        showFailure(providers.error());
+        return;
+    }
+    QTreeWidget *tree = m_ui->navigationTree;
+    // Keep the chosen node.
+    int kind = AllNode;
+    QString id;
+    if (QTreeWidgetItem *current = tree->currentItem()) {
+        kind = current->data(0, NodeKindRole).toInt();
+        id = current->data(0, NodeIdRole).toString();
+    }
+    m_loadingNavigation = true;
+    tree->clear();
+    auto *all = new QTreeWidgetItem(tree, {tr("All endpoints")});
+    all->setData(0, NodeKindRole, AllNode);
+    qint64 total = 0;
+    QTreeWidgetItem *chosen = all;
+    for (const ProviderNode &p : providers.value()) {
+        auto *provider = new QTreeWidgetItem(all, {p.name, QLocale().toString(p.keys)});
+        provider->setData(0, NodeKindRole, ProviderNodeKind);
+        provider->setData(0, NodeIdRole, p.id);
+        provider->setToolTip(0, p.id);
+        total += p.keys;
+        if (kind == ProviderNodeKind && id == p.id)
+            chosen = provider;
+        for (const EndpointNode &e : p.endpoints) {
+            auto *endpoint = new QTreeWidgetItem(provider, {e.apiFormat, QLocale().toString(e.keys)});
+            endpoint->setData(0, NodeKindRole, EndpointNodeKind);
+            endpoint->setData(0, NodeIdRole, e.id);
+            endpoint->setToolTip(0, e.id);
+            if (kind == EndpointNodeKind && id == e.id)
+                chosen = endpoint;
+        }
+    }
+    all->setText(1, QLocale().toString(total));
+    tree->expandAll();
+    tree->setCurrentItem(chosen);
+    tree->resizeColumnToContents(0);
+    tree->header()->setStretchLastSection(false);
+    tree->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    tree->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    m_loadingNavigation = false;
+}
+
+QString MainWindow::scopeName() const
+{
+    QTreeWidgetItem *item = m_ui->navigationTree->currentItem();
+    if (!item || item->data(0, NodeKindRole).toInt() == AllNode)
+        return {};
+    if (item->data(0, NodeKindRole).toInt() == EndpointNodeKind && item->parent())
+        return item->parent()->text(0) + QStringLiteral(" / ") + item->text(0);
+    return item->text(0);
+}
+
+void MainWindow::applyFilter()
+{
+    m_searchDelay.stop();
+    KeyFilter filter;
+    filter.text = m_ui->searchEdit->text().trimmed();
+    filter.mode = KeyFilter::Mode(m_ui->modeFilterCombo->currentData().toInt());
+    if (QTreeWidgetItem *item = m_ui->navigationTree->currentItem()) {
+        const int kind = item->data(0, NodeKindRole).toInt();
+        if (kind == ProviderNodeKind)
+            filter.providerId = item->data(0, NodeIdRole).toString();
+        else if (kind == EndpointNodeKind)
+            filter.endpointId = item->data(0, NodeIdRole).toString();
+    }
+    m_filter = filter;
+    const QString selected = selectedKeyId();
+    m_model->setFilter(filter);
+    if (!selected.isEmpty() && !selectKey(selected))
+        m_detail->showKey({});
+    m_summary->setScope(filter, scopeName());
+    if (m_ui->pages->currentWidget() == m_ui->summaryTab)
+        m_summary->reload();
+    updateCount();
+    updateKeyActions();
+}
+
+void MainWindow::updateCount()
+{
+    Result<qint64> count = m_services.table.count(m_filter);
+    m_ui->countLabel->setText(count ? tr("%n key(s)", nullptr, int(count.value())) : QString());
+}
+
+void MainWindow::updateStatus()
+{
+    m_databaseStatus->setText(tr("Database: %1").arg(m_services.db.location().displayName()));
+    if (m_http)
+        m_httpStatus->setText(tr("HTTP endpoint: http://%1:%2").arg(m_settings.httpAddress()).arg(m_httpPort));
+    else
+        m_httpStatus->setText(tr("HTTP endpoint: off"));
+    m_ui->httpAction->setChecked(m_http != nullptr);
+    m_ui->httpAction->setText(m_http ? tr("Stop HTTP &endpoint") : tr("Start HTTP &endpoint"));
+}
+
+void MainWindow::updateKeyActions()
+{
+    const bool key = !selectedKeyId().isEmpty() && m_ui->pages->currentWidget() == m_ui->keysPage;
+    for (QAction *a : {m_ui->switchModeAction, m_ui->setLimitAction, m_ui->resetLearningAction, m_ui->copyKeyIdAction})
+        a->setEnabled(key);
+}
+
+QString MainWindow::selectedKeyId() const
+{
+    const QModelIndex current = m_ui->keyTable->selectionModel()->currentIndex();
+    return current.isValid() ? m_model->keyIdAt(current.row()) : QString();
+}
+
+bool MainWindow::selectKey(const QString &keyId)
+{
+    const int row = m_model->rowOfKey(keyId);
+    if (row < 0)
+        return false;
+    const QModelIndex index = m_model->index(row, int(KeyColumn::Name));
+    m_ui->keyTable->selectionModel()->setCurrentIndex(index,
+                                                      QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_ui->keyTable->scrollTo(index);
+    return true;
+}
+
+void MainWindow::onSelectionChanged()
+{
+    const QModelIndex current = m_ui->keyTable->selectionModel()->currentIndex();
+    if (!current.isValid()) {
+        m_detail->showKey({});
+    } else {
+        const QString name = m_model->data(m_model->index(current.row(), int(KeyColumn::Name))).toString();
+        m_detail->showKey(m_model->keyIdAt(current.row()), name);
+    }
+    updateKeyActions();
+}
+
+std::optional<bool> MainWindow::reloadTable(const QString &keyId)
+{
+    const int scroll = m_ui->keyTable->verticalScrollBar()->value();
+    const int fetched = m_model->rowCount();
+    if (!m_model->reload())
+        return std::nullopt;
+    while (m_model->rowCount() < fetched && m_model->canFetchMore())
+        m_model->fetchMore();
+    const int row = keyId.isEmpty() ? -1 : m_model->rowOfKey(keyId);
+    if (row >= 0) {
+        QSignalBlocker block(m_ui->keyTable->selectionModel());
+        m_ui->keyTable->selectionModel()->setCurrentIndex(
+            m_model->index(row, int(KeyColumn::Name)), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    }
+    m_ui->keyTable->verticalScrollBar()->setValue(scroll);
+    return row >= 0;
+}
+
+bool MainWindow::refresh()
+{
+    // What the user sees stays in place: the selected key, the scroll position, the sort order.
+    const QString selected = selectedKeyId();
+    const Status alive = m_services.db.ping();
+    if (!alive) {
+        showFailure(alive.error());
+        return false;
+    }
+    reloadNavigation();
+    const std::optional<bool> stillThere = reloadTable(selected);
+    if (!stillThere)
+        return false; // the banner says why
+    if (!selected.isEmpty()) {
+        if (*stillThere)
+            m_detail->reload();
+        else
+            m_detail->showKey({});
+    }
+    if (m_ui->pages->currentWidget() == m_ui->summaryTab)
+        m_summary->reload();
+    updateCount();
+    updateKeyActions();
+    hideBanner();
+    m_lastRevision = m_services.keys.dataRevision();
+    statusBar()->showMessage(tr("Refreshed at %1").arg(QLocale().toString(QTime::currentTime(), QLocale::ShortFormat)),
+                             3000);
+    return true;
+}
+
+void MainWindow::showFailure(const Error &error)
+{
+    if (error.code == ErrorCode::StorageUnavailable || error.code == ErrorCode::StorageFailure) {
+        m_ui->bannerLabel->setText(tr("<b>The database cannot be used.</b> %1 Nothing was changed. Retry when it is "
+                                      "back; the console also retries with each refresh.")
+                                       .arg(describeError(error).toHtmlEscaped()));
+        m_ui->banner->setVisible(true);
+    }
+}
+
+void MainWindow::reportFailure(const QString &action, const Error &error)
+{
+    showFailure(error);
+    QMessageBox::warning(this, action, describeError(error));
+}
+
+void MainWindow::hideBanner()
+{
+    m_ui->banner->setVisible(false);
+}
+
+bool MainWindow::isBannerVisible() const
+{
+    return m_ui->banner->isVisible();
+}
+
+void MainWindow::retry()
+{
+    refresh();
+}
+
+void MainWindow::onKeyChanged(const QString &keyId, const QString &message)
+{
+    statusBar()->showMessage(message, 5000);
+    // Show the new state in the table at once, with the key still selected.
+    reloadTable(keyId);
+    reloadNavigation();
+    updateCount();
+    m_lastRevision = m_services.keys.dataRevision();
+}
+
+void MainWindow::switchMode()
+{
+    const QString keyId = selectedKeyId();
+    if (keyId.isEmpty())
+        return;
+    Result<KeyStats> stats = m_services.keys.stats(keyId);
+    if (!stats) {
+        reportFailure(tr("Switch mode"), stats.error());
+        return;
+    }
+    if (stats.value().adaptiveMode) {
+        setLimit();
+        return;
+    }
+    Result<ModeChange> r = m_services.keys.setMode(keyId, true, std::nullopt, guiActor);
+    if (!r) {
+        reportFailure(tr("Switch mode"), r.error());
+        return;
+    }
+    onKeyChanged(keyId, tr("Switched to adaptive mode."));
+    onSelectionChanged();
+}
+
+void MainWindow::setLimit()
+{
+    const QString keyId = selectedKeyId();
+    if (keyId.isEmpty())
+        return;
+    Result<KeyStats> stats = m_services.keys.stats(keyId);
+    if (!stats) {
+        reportFailure(tr("Set fixed limit"), stats.error());
+        return;
+    }
+    const int suggested =
+        stats.value().maxConcurrent.value_or(std::clamp(stats.value().effectiveLimit, minFixedLimit, maxFixedLimit));
+    bool ok = false;
+    const int limit = QInputDialog::getInt(this, tr("Set fixed limit"),
+                                           tr("Fixed concurrency limit (%1–%2):").arg(minFixedLimit).arg(maxFixedLimit),
+                                           suggested, minFixedLimit, maxFixedLimit, 1, &ok);
+    if (!ok)
+        return;
+    QString message;
+    if (stats.value().adaptiveMode) {
+        Result<ModeChange> r = m_services.keys.setMode(keyId, false, limit, guiActor);
+        if (!r) {
+            reportFailure(tr("Set fixed limit"), r.error());
+            return;
+        }
+        message = tr("Switched to fixed mode with a limit of %1.").arg(limit);
+    } else {
+        Result<LimitChange> r = m_services.keys.setFixedLimit(keyId, limit, guiActor);
+        if (!r) {
+            reportFailure(tr("Set fixed limit"), r.error());
+            return;
+        }
+        message = tr("Fixed limit set to %1.").arg(limit);
+    }
+    onKeyChanged(keyId, message);
+    onSelectionChanged();
+}
+
+void MainWindow::copyKeyId()
+{
+    const QString keyId = selectedKeyId();
+    if (keyId.isEmpty())
+        return;
+    QGuiApplication::clipboard()->setText(keyId);
+    statusBar()->showMessage(tr("Copied key ID %1").arg(keyId), 3000);
+}
+
+void MainWindow::exportCsv()
+{
+    const QString file = QFileDialog::getSaveFileName(
+        this, tr("Export table as CSV"),
+        QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation) + QStringLiteral("/aether-keys.csv"),
+        tr("CSV files (*.csv)"));
+    if (file.isEmpty())
+        return;
+    QSaveFile out(file);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Text)) {
+        QMessageBox::warning(this, tr("Export table as CSV"), out.errorString());
+        return;
+    }
+    // A query of its own, so the table's lazy fetching is not disturbed; every row of the current filter and order.
+    KeyTableModel all(m_services.table);
+    all.setFilter(m_filter);
+    all.sort(int(m_model->sortColumn()), m_model->sortOrder());
+    const Result<qint64> total = m_services.table.count(m_filter);
+    QProgressDialog progress(tr("Exporting keys…"), tr("Cancel"), 0, int(total ? total.value() : 0), this);
+    progress.setWindowModality(Qt::WindowModal);
+    progress.setMinimumDuration(300);
+    QTextStream stream(&out);
+    QStringList header;
+    for (int c = 0; c < visibleKeyColumnCount; ++c)
+        header << csvField(KeyTableModel::columnTitle(KeyColumn(c)));
+    header << csvField(KeyTableModel::columnTitle(KeyColumn::Id));
+    stream << header.join(u',') << '\n';
+    for (int row = 0;; ++row) {
+        if (row >= all.rowCount()) {
+            if (!all.canFetchMore())
+                break;
+            all.fetchMore();
+            progress.setValue(row);
+            if (progress.wasCanceled()) {
+                out.cancelWriting();
+                return;
+            }
+        }
+        QStringList fields;
+        for (int c = 0; c < visibleKeyColumnCount; ++c) {
+            const QModelIndex index = all.index(row, c);
+            // Numbers and times as stored (machine-readable); words as shown.
+            const KeyColumn column = KeyColumn(c);
+            const bool shown = column == KeyColumn::Mode || column == KeyColumn::Last429Type;
+            fields << csvField(all.data(index, shown ? Qt::DisplayRole : Qt::UserRole).toString());
+        }
+        fields << csvField(all.keyIdAt(row));
+        stream << fields.join(u',') << '\n';
+    }
+    progress.setValue(progress.maximum());
+    stream.flush();
+    if (!out.commit()) {
+        QMessageBox::warning(this, tr("Export table as CSV"), out.errorString());
+        return;
+    }
+    statusBar()->showMessage(tr("Exported %n key(s) to %1", nullptr, all.rowCount()).arg(file), 5000);
+}
+
+void MainWindow::saveChart()
+{
+    QWidget *chart = m_ui->pages->currentWidget() == m_ui->summaryTab
+                         ? static_cast<QWidget *>(m_summary->rateChart())
+                         : static_cast<QWidget *>(m_detail->historyChart());
+    const QString file = QFileDialog::getSaveFileName(
+        this, tr("Save chart as PNG"),
+        QStandardPaths::writableLocation(QStandardPaths::PicturesLocation) + QStringLiteral("/aether-chart.png"),
+        tr("PNG images (*.png)"));
+    if (file.isEmpty())
+        return;
+    if (!chart->grab().save(file, "PNG"))
+        QMessageBox::warning(this, tr("Save chart as PNG"), tr("The image could not be written to %1.").arg(file));
+    else
+        statusBar()->showMessage(tr("Chart saved to %1").arg(file), 5000);
+}
+
+bool MainWindow::startHttp()
+{
+    if (m_http)
+        return true;
+    QHostAddress address;
+    if (!address.setAddress(m_settings.httpAddress()))
+        address = QHostAddress::LocalHost;
+    const DatabaseLocation &location = m_services.db.location();
+    const bool inMemory = location.isSqlite() && location.path == u":memory:";
+    m_writer = inMemory ? std::make_unique<ChangeWriter>(m_services.keys) : std::make_unique<ChangeWriter>(location);
+    m_http = std::make_unique<http::ApiServer>(m_services.db, m_services.keys, m_services.tokens, *m_writer);
+    Result<quint16> port = m_http->listen(address, quint16(m_settings.httpPort()));
+    if (!port) {
+        m_http.reset();
+        m_writer.reset();
+        updateStatus();
+        QMessageBox::warning(this, tr("HTTP endpoint"),
+                             tr("The HTTP endpoint could not start on %1:%2.\n%3")
+                                 .arg(address.toString())
+                                 .arg(m_settings.httpPort())
+                                 .arg(port.error().detail));
+        return false;
+    }
+    m_httpPort = port.value();
+    updateStatus();
+    return true;
+}
+
+void MainWindow::stopHttp()
+{
+    if (!m_http)
+        return;
+    m_http->stopListening();
+    m_http.reset();
+    m_writer.reset();
+    m_httpPort = 0;
+    updateStatus();
+}
+
+void MainWindow::openSettings()
+{
+    const QString before = m_settings.databaseUrl();
+    SettingsDialog dialog(m_settings, m_services.db.location(), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    m_autoRefresh.setInterval(m_settings.refreshSeconds() * 1000);
+    m_ui->autoRefreshAction->setChecked(m_settings.autoRefresh());
+    emit languageChosen(m_settings.language());
+    if (m_settings.databaseUrl() != before) {
+        emit reopenRequested();
+        return;
+    }
+    if (m_http) { // the address or port may have changed
+        stopHttp();
+        startHttp();
+    }
+}
+
+void MainWindow::openTokens()
+{
+    TokenDialog dialog(m_services.tokens, this);
+    dialog.exec();
+}
+
+void MainWindow::about()
+{
+    QMessageBox::about(this, tr("About Aether Console"),
+                       tr("<h3>Aether Console %1</h3><p>Administration of per-key adaptive concurrency for an LLM API "
+                          "gateway: see every key's state, switch modes, set limits, reset what was learned, and see "
+                          "why a limit moved.</p>")
+                           .arg(QCoreApplication::applicationVersion()));
+}
+
+void MainWindow::restoreWindowState()
+{
+    QSettings &s = m_settings.raw();
+    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    if (!m_ui->mainSplitter->restoreState(s.value(QStringLiteral("window/splitter")).toByteArray()))
+        m_ui->mainSplitter->setSizes({220, 760, 470});
+    m_ui->keyTable->horizontalHeader()->restoreState(s.value(QStringLiteral("window/tableHeader")).toByteArray());
+    // The sort order is part of the header's state: apply it to the model.
+    const QHeaderView *header = m_ui->keyTable->horizontalHeader();
+    m_model->sort(header->sortIndicatorSection(), header->sortIndicatorOrder());
+    m_ui->keyTable->setColumnHidden(int(KeyColumn::Id), true);
+    m_ui->keyTable->setColumnHidden(int(KeyColumn::EndpointId), true);
+    m_ui->pages->setCurrentIndex(s.value(QStringLiteral("window/page"), 0).toInt());
+}
+
+void MainWindow::saveWindowState()
+{
+    QSettings &s = m_settings.raw();
+    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    s.setValue(QStringLiteral("window/state"), saveState());
+    s.setValue(QStringLiteral("window/splitter"), m_ui->mainSplitter->saveState());
+    s.setValue(QStringLiteral("window/tableHeader"), m_ui->keyTable->horizontalHeader()->saveState());
+    s.setValue(QStringLiteral("window/page"), m_ui->pages->currentIndex());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveWindowState();
+    stopHttp();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace aether::gui

@@ -1,0 +1,138 @@
+#include "settingsdialog.h"
+
+#include "database.h"
+#include "guiformat.h"
+#include "ui_settingsdialog.h"
+
+#include <QFileDialog>
+#include <QHostAddress>
+#include <QMessageBox>
+#include <QPushButton>
+
+namespace aether::gui {
+
+SettingsDialog::SettingsDialog(ConsoleSettings &settings, const DatabaseLocation &current, QWidget *parent)
+    : QDialog(parent)
+    , m_ui(std::make_unique<Ui::SettingsDialog>())
+    , m_settings(settings)
+{
+    m_ui->setupUi(this);
+    m_ui->languageCombo->addItem(tr("System"), QStringLiteral("system"));
+    m_ui->languageCombo->addItem(QStringLiteral("中文"), QStringLiteral("zh_CN"));
+    m_ui->languageCombo->addItem(QStringLiteral("English"), QStringLiteral("en"));
+
+    if (current.isSqlite()) {
+        m_ui->sqliteRadio->setChecked(true);
+        m_ui->sqlitePathEdit->setText(current.path);
+    } else {
+        m_ui->postgresRadio->setChecked(true);
+        m_ui->hostEdit->setText(current.host);
+        m_ui->portSpin->setValue(current.port);
+        m_ui->databaseNameEdit->setText(current.databaseName);
+        m_ui->userEdit->setText(current.user);
+        m_ui->passwordEdit->setText(current.password);
+        m_ui->sqlitePathEdit->setText(DatabaseLocation::defaultLocation().path);
+    }
+    m_ui->addressEdit->setText(settings.httpAddress());
+    m_ui->httpPortSpin->setValue(settings.httpPort());
+    m_ui->autostartCheck->setChecked(settings.httpAutostart());
+    m_ui->autoRefreshCheck->setChecked(settings.autoRefresh());
+    m_ui->intervalSpin->setValue(settings.refreshSeconds());
+    m_ui->languageCombo->setCurrentIndex(std::max(0, m_ui->languageCombo->findData(settings.language())));
+
+    connect(m_ui->sqliteRadio, &QRadioButton::toggled, this, &SettingsDialog::updateEnabled);
+    connect(m_ui->autoRefreshCheck, &QCheckBox::toggled, this, &SettingsDialog::updateEnabled);
+    connect(m_ui->testConnectionButton, &QPushButton::clicked, this, &SettingsDialog::testConnection);
+    connect(m_ui->browseButton, &QPushButton::clicked, this, [this] {
+        const QString file = QFileDialog::getSaveFileName(
+            this, tr("SQLite database file"), m_ui->sqlitePathEdit->text(),
+            tr("SQLite databases (*.sqlite *.db);;All files (*)"), nullptr, QFileDialog::DontConfirmOverwrite);
+        if (!file.isEmpty())
+            m_ui->sqlitePathEdit->setText(file);
+    });
+    updateEnabled();
+}
+
+SettingsDialog::~SettingsDialog() = default;
+
+void SettingsDialog::updateEnabled()
+{
+    const bool sqlite = m_ui->sqliteRadio->isChecked();
+    for (QWidget *w : {static_cast<QWidget *>(m_ui->sqlitePathEdit), static_cast<QWidget *>(m_ui->browseButton),
+                       static_cast<QWidget *>(m_ui->sqlitePathLabel)})
+        w->setEnabled(sqlite);
+    for (QWidget *w : {static_cast<QWidget *>(m_ui->hostEdit), static_cast<QWidget *>(m_ui->portSpin),
+                       static_cast<QWidget *>(m_ui->databaseNameEdit), static_cast<QWidget *>(m_ui->userEdit),
+                       static_cast<QWidget *>(m_ui->passwordEdit), static_cast<QWidget *>(m_ui->hostLabel),
+                       static_cast<QWidget *>(m_ui->portLabel), static_cast<QWidget *>(m_ui->databaseNameLabel),
+                       static_cast<QWidget *>(m_ui->userLabel), static_cast<QWidget *>(m_ui->passwordLabel)})
+        w->setEnabled(!sqlite);
+    m_ui->intervalSpin->setEnabled(m_ui->autoRefreshCheck->isChecked());
+}
+
+Result<DatabaseLocation> SettingsDialog::location() const
+{
+    DatabaseLocation loc;
+    if (m_ui->sqliteRadio->isChecked()) {
+        loc.kind = DatabaseLocation::Kind::Sqlite;
+        loc.path = m_ui->sqlitePathEdit->text().trimmed();
+        if (loc.path.isEmpty())
+            return Error::invalid(QStringLiteral("file"), reason::missing, {}, tr("Choose an SQLite file."));
+        return loc;
+    }
+    loc.kind = DatabaseLocation::Kind::Postgres;
+    loc.host = m_ui->hostEdit->text().trimmed();
+    loc.port = m_ui->portSpin->value();
+    loc.databaseName = m_ui->databaseNameEdit->text().trimmed();
+    loc.user = m_ui->userEdit->text().trimmed();
+    loc.password = m_ui->passwordEdit->text();
+    if (loc.host.isEmpty() || loc.databaseName.isEmpty() || loc.user.isEmpty())
+        return Error::invalid(QStringLiteral("postgres"), reason::missing, {},
+                              tr("Host, database and user are needed for PostgreSQL."));
+    return loc;
+}
+
+void SettingsDialog::testConnection()
+{
+    const Result<DatabaseLocation> loc = location();
+    if (!loc) {
+        m_ui->testResultLabel->setText(loc.error().detail);
+        return;
+    }
+    m_ui->testResultLabel->setText(tr("Connecting…"));
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    Database db(loc.value());
+    const Status opened = db.open();
+    const Status answered = opened ? db.ping() : opened;
+    QApplication::restoreOverrideCursor();
+    if (answered)
+        m_ui->testResultLabel->setText(tr("Connected to %1.").arg(loc.value().displayName()));
+    else
+        m_ui->testResultLabel->setText(describeError(answered.error()));
+}
+
+void SettingsDialog::accept()
+{
+    const Result<DatabaseLocation> loc = location();
+    if (!loc) {
+        QMessageBox::warning(this, windowTitle(), loc.error().detail);
+        return;
+    }
+    QHostAddress address;
+    if (!address.setAddress(m_ui->addressEdit->text().trimmed())) {
+        QMessageBox::warning(this, windowTitle(), tr("The HTTP address must be an IP address such as 127.0.0.1."));
+        return;
+    }
+    const DatabaseLocation defaults = DatabaseLocation::defaultLocation();
+    m_settings.setDatabaseUrl(loc.value().isSqlite() && loc.value().path == defaults.path ? QString()
+                                                                                          : loc.value().toUrl());
+    m_settings.setHttpAddress(address.toString());
+    m_settings.setHttpPort(m_ui->httpPortSpin->value());
+    m_settings.setHttpAutostart(m_ui->autostartCheck->isChecked());
+    m_settings.setAutoRefresh(m_ui->autoRefreshCheck->isChecked());
+    m_settings.setRefreshSeconds(m_ui->intervalSpin->value());
+    m_settings.setLanguage(m_ui->languageCombo->currentData().toString());
+    QDialog::accept();
+}
+
+} // namespace aether::gui

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "consolesettings.h"
+#include "databaselocation.h"
+
+#include <QDialog>
+
+#include <memory>
+
+namespace Ui {
+class SettingsDialog;
+}
+
+namespace aether::gui {
+
+// Database (an SQLite file, or a PostgreSQL server with a Test connection button), the HTTP endpoint (address, port,
+// autostart), the refresh interval and the language. Values are read from and, on OK, written to ConsoleSettings.
+class SettingsDialog : public QDialog {
+    Q_OBJECT
+public:
+    SettingsDialog(ConsoleSettings &settings, const DatabaseLocation &current, QWidget *parent = nullptr);
+    ~SettingsDialog() override;
+
+    // The database the form describes; an error text when it is incomplete.
+    Result<DatabaseLocation> location() const;
+    void accept() override;
+
+public slots:
+    void testConnection();
+
+private:
+    void updateEnabled();
+
+    std::unique_ptr<Ui::SettingsDialog> m_ui;
+    ConsoleSettings &m_settings;
+};
+
+} // namespace aether::gui

@@ -1,0 +1,283 @@
+// KeyTable: the read side of the window's key views (sorted, filtered rows; the provider tree; top 429 keys; a key's
+// history), on both backends, against fixture rows written behind the core's back.
+
+#include "database.h"
+#include "keyfixture.h"
+#include "keytable.h"
+#include "migrations.h"
+#include "testdatabase.h"
+
+#include <QSqlRecord>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using aether::ErrorCode;
+using aether::KeyColumn;
+using aether::KeyFilter;
+using aether::KeyTable;
+using namespace aether::test;
+
+namespace {
+
+// Two providers (p1 "Anthropic" with endpoints e1 CLAUDE and e2 OPENAI… and p2 "Zeta" with e3 GEMINI) and five keys.
+QStringList fixtureSql(bool postgres)
+{
+    const QString t = fixtureTime;
+    QStringList sql{
+        u"INSERT INTO providers (id, name, display_name, is_active, created_at, updated_at) VALUES "
+        u"('p1', 'anthropic', 'Anthropic', true, '%1', '%1')"_s.arg(t),
+        u"INSERT INTO providers (id, name, display_name, is_active, created_at, updated_at) VALUES "
+        u"('p2', 'zeta', 'Zeta', true, '%1', '%1')"_s.arg(t),
+        u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, created_at, updated_at) "
+        u"VALUES ('e1', 'p1', 'CLAUDE', 'https://a', true, '%1', '%1')"_s.arg(t),
+        u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, created_at, updated_at) "
+        u"VALUES ('e2', 'p1', 'OPENAI', 'https://b', true, '%1', '%1')"_s.arg(t),
+        u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, created_at, updated_at) "
+        u"VALUES ('e3', 'p2', 'GEMINI', 'https://c', true, '%1', '%1')"_s.arg(t),
+    };
+    KeyFixture a = key(u"k-a"_s, u"Alpha prod"_s, u"e1"_s);
+    a.learned = 17;
+    a.concurrent429 = 9;
+    a.rpm429 = 1;
+    a.last429At = u"2025-12-25T14:47:08.123456+00:00"_s;
+    a.last429Type = u"concurrent"_s;
+    a.history = compact({record(u"2025-12-20T10:00:00+00:00"_s, 50, 42, u"concurrent_429"_s),
+                         record(u"2025-12-21T10:00:00+00:00"_s, 42, 44, u"high_utilization"_s),
+                         record(u"2025-12-22T10:00:00.5+00:00"_s, 44, 17, u"unknown_429"_s)});
+    KeyFixture b = key(u"k-b"_s, u"beta"_s, u"e2"_s);
+    b.maxConcurrent = 8;
+    b.learned = 30;
+    b.rpm429 = 4;
+    b.history = compact({record(u"2025-12-23T10:00:00+00:00"_s, 28, 30, u"probe_increase"_s)});
+    KeyFixture c = key(u"k-c"_s, u"gamma prod"_s, u"e3"_s);
+    c.concurrent429 = 2;
+    c.history = postgres ? u"{\"not\": \"an array\"}"_s : u"not json ["_s; // PostgreSQL checks JSON syntax
+    KeyFixture d = key(u"k-d"_s, u"delta 100%_x"_s, u"e3"_s);
+    d.maxConcurrent = 3;
+    KeyFixture e = key(u"k-e"_s, u"Epsilon"_s, u"e1"_s);
+    e.learned = 5;
+    for (const KeyFixture &k : {a, b, c, d, e})
+        sql << insertSql(k);
+    return sql;
+}
+
+// All rows of a query as "id" lists, and a column's raw values.
+QStringList ids(QSqlQuery query)
+{
+    QStringList out;
+    while (query.next())
+        out << query.value(int(KeyColumn::Id)).toString();
+    return out;
+}
+
+} // namespace
+
+class TestKeyTable : public QObject {
+    Q_OBJECT
+
+private:
+    struct Fixture {
+        explicit Fixture(const TestDatabase &tdb)
+            : db(tdb.location())
+            , table(db)
+        {
+            ok = db.open().ok() && aether::Migrations(db).run().ok() &&
+                 executeAll(tdb, fixtureSql(tdb.isPostgres()), &error);
+        }
+        QString error;
+        aether::Database db;
+        KeyTable table;
+        bool ok = false;
+    };
+
+private slots:
+    void columnsOfARow_data() { TestDatabase::addBackendRows(); }
+    void columnsOfARow()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        Fixture f(tdb);
+        QVERIFY2(f.ok, qPrintable(f.error));
+        KeyFilter filter;
+        filter.text = u"alpha"_s;
+        aether::Result<QSqlQuery> rows = f.table.rows(filter, KeyColumn::Name, Qt::AscendingOrder);
+        QVERIFY(rows.ok());
+        QSqlQuery q = rows.takeValue();
+        QVERIFY(q.next());
+        QCOMPARE(q.record().count(), aether::keyColumnCount);
+        QCOMPARE(q.value(int(KeyColumn::Name)).toString(), u"Alpha prod"_s);
+        QCOMPARE(q.value(int(KeyColumn::Provider)).toString(), u"Anthropic"_s);
+        QCOMPARE(q.value(int(KeyColumn::Endpoint)).toString(), u"CLAUDE"_s);
+        QCOMPARE(q.value(int(KeyColumn::Mode)).toInt(), 0);
+        QVERIFY(q.value(int(KeyColumn::MaxConcurrent)).isNull());
+        QCOMPARE(q.value(int(KeyColumn::Learned)).toInt(), 17);
+        QCOMPARE(q.value(int(KeyColumn::Effective)).toInt(), 17);
+        QCOMPARE(q.value(int(KeyColumn::Concurrent429)).toInt(), 9);
+        QCOMPARE(q.value(int(KeyColumn::Rpm429)).toInt(), 1);
+        QVERIFY(aether::Timestamp::parse(q.value(int(KeyColumn::Last429At)).toString()) ==
+                aether::Timestamp::parse(u"2025-12-25T14:47:08.123456+00:00"_s));
+        QCOMPARE(q.value(int(KeyColumn::Last429Type)).toString(), u"concurrent"_s);
+        QCOMPARE(q.value(int(KeyColumn::Adjustments)).toInt(), 3);
+        QCOMPARE(q.value(int(KeyColumn::Id)).toString(), u"k-a"_s);
+        QCOMPARE(q.value(int(KeyColumn::EndpointId)).toString(), u"e1"_s);
+        QVERIFY(!q.next());
+
+        // A fixed key's effective limit is its max_concurrent; a malformed history counts as empty.
+        filter.text = u"beta"_s;
+        q = f.table.rows(filter, KeyColumn::Name, Qt::AscendingOrder).takeValue();
+        QVERIFY(q.next());
+        QCOMPARE(q.value(int(KeyColumn::Mode)).toInt(), 1);
+        QCOMPARE(q.value(int(KeyColumn::Effective)).toInt(), 8);
+        filter.text = u"gamma"_s;
+        q = f.table.rows(filter, KeyColumn::Name, Qt::AscendingOrder).takeValue();
+        QVERIFY(q.next());
+        QCOMPARE(q.value(int(KeyColumn::Adjustments)).toInt(), 0);
+    }
+
+    void sorting_data()
+    {
+        QTest::addColumn<QByteArray>("backend");
+        QTest::addColumn<int>("column");
+        QTest::addColumn<int>("order");
+        QTest::addColumn<QStringList>("expected");
+        for (const QByteArray &backend : TestDatabase::backends()) {
+            const auto add = [&](const char *name, KeyColumn column, Qt::SortOrder order, const QStringList &expected) {
+                QTest::addRow("%s: %s", backend.constData(), name) << backend << int(column) << int(order) << expected;
+            };
+            add("name", KeyColumn::Name, Qt::AscendingOrder, {u"k-a"_s, u"k-e"_s, u"k-b"_s, u"k-d"_s, u"k-c"_s});
+            add("name desc", KeyColumn::Name, Qt::DescendingOrder, {u"k-c"_s, u"k-d"_s, u"k-b"_s, u"k-e"_s, u"k-a"_s});
+            // NULLs first ascending, last descending; ties by insertion / id.
+            add("learned", KeyColumn::Learned, Qt::AscendingOrder, {u"k-c"_s, u"k-d"_s, u"k-e"_s, u"k-a"_s, u"k-b"_s});
+            add("learned desc", KeyColumn::Learned, Qt::DescendingOrder,
+                {u"k-b"_s, u"k-a"_s, u"k-e"_s, u"k-d"_s, u"k-c"_s});
+            add("effective", KeyColumn::Effective, Qt::AscendingOrder,
+                {u"k-c"_s, u"k-d"_s, u"k-e"_s, u"k-b"_s, u"k-a"_s});
+            add("concurrency 429s desc", KeyColumn::Concurrent429, Qt::DescendingOrder,
+                {u"k-a"_s, u"k-c"_s, u"k-e"_s, u"k-d"_s, u"k-b"_s});
+            add("adjustments desc", KeyColumn::Adjustments, Qt::DescendingOrder,
+                {u"k-a"_s, u"k-b"_s, u"k-e"_s, u"k-d"_s, u"k-c"_s});
+            add("provider, then id", KeyColumn::Provider, Qt::AscendingOrder,
+                {u"k-a"_s, u"k-b"_s, u"k-e"_s, u"k-c"_s, u"k-d"_s});
+            add("endpoint", KeyColumn::Endpoint, Qt::AscendingOrder,
+                {u"k-a"_s, u"k-e"_s, u"k-c"_s, u"k-d"_s, u"k-b"_s});
+            add("mode", KeyColumn::Mode, Qt::AscendingOrder, {u"k-a"_s, u"k-c"_s, u"k-e"_s, u"k-b"_s, u"k-d"_s});
+        }
+    }
+    void sorting()
+    {
+        QFETCH(int, column);
+        QFETCH(int, order);
+        QFETCH(QStringList, expected);
+        AETHER_TEST_DATABASE(tdb);
+        Fixture f(tdb);
+        QVERIFY2(f.ok, qPrintable(f.error));
+        aether::Result<QSqlQuery> rows = f.table.rows({}, KeyColumn(column), Qt::SortOrder(order));
+        QVERIFY2(rows.ok(), qPrintable(rows.ok() ? QString() : rows.error().detail));
+        QCOMPARE(ids(rows.takeValue()), expected);
+    }
+
+    void filtering_data() { TestDatabase::addBackendRows(); }
+    void filtering()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        Fixture f(tdb);
+        QVERIFY2(f.ok, qPrintable(f.error));
+        const auto check = [&](const KeyFilter &filter, const QStringList &expected) {
+            aether::Result<QSqlQuery> rows = f.table.rows(filter, KeyColumn::Id, Qt::AscendingOrder);
+            QVERIFY(rows.ok());
+            QCOMPARE(ids(rows.takeValue()), expected);
+            QCOMPARE(f.table.count(filter).value(), qint64(expected.size()));
+        };
+        check({}, {u"k-a"_s, u"k-b"_s, u"k-c"_s, u"k-d"_s, u"k-e"_s});
+        KeyFilter text;
+        text.text = u"PROD"_s; // any case, part of the name
+        check(text, {u"k-a"_s, u"k-c"_s});
+        text.text = u"k-d"_s; // part of the id
+        check(text, {u"k-d"_s});
+        text.text = u"100%_"_s; // LIKE wildcards are taken literally
+        check(text, {u"k-d"_s});
+        text.text = u"0%"_s;
+        check(text, {u"k-d"_s});
+        text.text = u"_"_s;
+        check(text, {u"k-d"_s});
+        KeyFilter mode;
+        mode.mode = KeyFilter::Mode::Adaptive;
+        check(mode, {u"k-a"_s, u"k-c"_s, u"k-e"_s});
+        mode.mode = KeyFilter::Mode::Fixed;
+        check(mode, {u"k-b"_s, u"k-d"_s});
+        KeyFilter provider;
+        provider.providerId = u"p1"_s;
+        check(provider, {u"k-a"_s, u"k-b"_s, u"k-e"_s});
+        provider.mode = KeyFilter::Mode::Adaptive;
+        check(provider, {u"k-a"_s, u"k-e"_s});
+        KeyFilter endpoint;
+        endpoint.providerId = u"p1"_s; // the endpoint wins
+        endpoint.endpointId = u"e3"_s;
+        check(endpoint, {u"k-c"_s, u"k-d"_s});
+    }
+
+    void navigation_data() { TestDatabase::addBackendRows(); }
+    void navigation()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        Fixture f(tdb);
+        QVERIFY2(f.ok, qPrintable(f.error));
+        const auto tree = f.table.navigation();
+        QVERIFY(tree.ok());
+        QCOMPARE(tree.value().size(), 2);
+        const aether::ProviderNode &p1 = tree.value().at(0);
+        QCOMPARE(p1.name, u"Anthropic"_s);
+        QCOMPARE(p1.keys, 3);
+        QCOMPARE(p1.endpoints.size(), 2);
+        QCOMPARE(p1.endpoints.at(0).apiFormat, u"CLAUDE"_s);
+        QCOMPARE(p1.endpoints.at(0).keys, 2);
+        QCOMPARE(p1.endpoints.at(1).apiFormat, u"OPENAI"_s);
+        QCOMPARE(p1.endpoints.at(1).keys, 1);
+        QCOMPARE(tree.value().at(1).name, u"Zeta"_s);
+        QCOMPARE(tree.value().at(1).keys, 2);
+    }
+
+    void top429_data() { TestDatabase::addBackendRows(); }
+    void top429()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        Fixture f(tdb);
+        QVERIFY2(f.ok, qPrintable(f.error));
+        auto top = f.table.top429({}, 20);
+        QVERIFY(top.ok());
+        // Keys without any 429 are left out; most first.
+        QCOMPARE(top.value().size(), 3);
+        QCOMPARE(top.value().at(0).keyId, u"k-a"_s);
+        QCOMPARE(top.value().at(0).concurrent429, 9);
+        QCOMPARE(top.value().at(0).rpm429, 1);
+        QCOMPARE(top.value().at(1).keyId, u"k-b"_s);
+        QCOMPARE(top.value().at(2).keyId, u"k-c"_s);
+        QCOMPARE(f.table.top429({}, 1).value().size(), 1);
+        KeyFilter zeta;
+        zeta.providerId = u"p2"_s;
+        top = f.table.top429(zeta, 20);
+        QCOMPARE(top.value().size(), 1);
+        QCOMPARE(top.value().at(0).name, u"gamma prod"_s);
+    }
+
+    void history_data() { TestDatabase::addBackendRows(); }
+    void history()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        Fixture f(tdb);
+        QVERIFY2(f.ok, qPrintable(f.error));
+        const auto points = f.table.history(u"k-a"_s);
+        QVERIFY(points.ok());
+        QCOMPARE(points.value().size(), 3);
+        QCOMPARE(points.value().at(0).oldLimit, 50);
+        QCOMPARE(points.value().at(0).newLimit, 42);
+        QCOMPARE(points.value().at(0).reason, u"concurrent_429"_s);
+        QCOMPARE(points.value().at(2).at->microseconds(),
+                 aether::Timestamp::parse(u"2025-12-22T10:00:00.5+00:00"_s)->microseconds());
+        QCOMPARE(f.table.history(u"k-c"_s).value().size(), 0); // malformed: empty
+        QCOMPARE(f.table.history(u"k-d"_s).value().size(), 0); // NULL
+        QCOMPARE(f.table.history(u"nope"_s).error().code, ErrorCode::NotFound);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestKeyTable)
+#include "tst_keytable.moc"

@@ -1,0 +1,83 @@
+// Renders the console's main window, a key's detail with its history chart, and the Summary page into PNG files, on
+// a demo database of its own (scripts/screenshots.sh runs it under Xvfb so that real fonts are used).
+//   aether-screenshots OUTPUT_DIR [LANGUAGE]
+
+#include "consolesettings.h"
+#include "database.h"
+#include "demodata.h"
+#include "keydetailwidget.h"
+#include "keyservice.h"
+#include "keytable.h"
+#include "keytablemodel.h"
+#include "mainwindow.h"
+#include "migrations.h"
+#include "summarypage.h"
+#include "tokenstore.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QSettings>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cstdio>
+
+using namespace aether;
+
+namespace {
+
+bool save(QWidget *window, const QString &file)
+{
+    QTest::qWait(400); // let charts and the table settle
+    const bool ok = window->grab().save(file, "PNG");
+    std::fprintf(stderr, "%s %s\n", ok ? "wrote" : "FAILED", qPrintable(file));
+    return ok;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("Aether"));
+    QCoreApplication::setApplicationName(QStringLiteral("aether-console-screenshots"));
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: aether-screenshots OUTPUT_DIR [LANGUAGE]\n");
+        return 2;
+    }
+    const QString out = QString::fromLocal8Bit(argv[1]);
+    const QString suffix = argc > 2 ? u'-' + QString::fromLocal8Bit(argv[2]) : QString();
+    QDir().mkpath(out);
+
+    QTemporaryDir dir;
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
+    DatabaseLocation location;
+    location.path = dir.filePath(QStringLiteral("demo.sqlite"));
+    Database db(location);
+    if (!db.open() || !Migrations(db).run() || !DemoData(db).fill(40)) {
+        std::fprintf(stderr, "cannot prepare the demo database\n");
+        return 1;
+    }
+    KeyService keys(db);
+    KeyTable table(db);
+    TokenStore tokens(db);
+    gui::ConsoleSettings settings;
+    settings.setAutoRefresh(false);
+    gui::MainWindow window({db, keys, table, tokens}, settings);
+    window.resize(1500, 920);
+    window.move(0, 0);
+    window.show();
+    if (!QTest::qWaitForWindowExposed(&window))
+        return 1;
+
+    bool ok = save(&window, out + QStringLiteral("/main-window%1.png").arg(suffix));
+    // The key with the longest history, so the chart shows the learning.
+    window.keyModel()->sort(int(KeyColumn::Adjustments), Qt::DescendingOrder);
+    ok = window.selectKey(window.keyModel()->keyIdAt(0)) && ok;
+    ok = save(&window, out + QStringLiteral("/key-detail%1.png").arg(suffix)) && ok;
+    window.findChild<QTabWidget *>(QStringLiteral("pages"))->setCurrentIndex(1);
+    ok = save(&window, out + QStringLiteral("/summary%1.png").arg(suffix)) && ok;
+    return ok ? 0 : 1;
+}

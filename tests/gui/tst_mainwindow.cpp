@@ -1,0 +1,428 @@
+// The console window, driven through its widgets (by objectName) on a demo database, on SQLite and PostgreSQL:
+// changes made with the forms reach the database and the table, the reset dialog, filters, sorting, the history
+// chart, changes from the HTTP endpoint, and the banner when the database goes away.
+
+#include "charts/historychart.h"
+#include "charts/rate429chart.h"
+#include "consolesettings.h"
+#include "database.h"
+#include "demodata.h"
+#include "keydetailwidget.h"
+#include "keyservice.h"
+#include "keytable.h"
+#include "keytablemodel.h"
+#include "mainwindow.h"
+#include "migrations.h"
+#include "summarypage.h"
+#include "testdatabase.h"
+#include "tokenstore.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLineSeries>
+#include <QMessageBox>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QTreeWidget>
+
+using namespace Qt::StringLiterals;
+using namespace aether;
+using aether::test::TestDatabase;
+
+namespace {
+
+// A demo database and the window on it.
+struct Console {
+    explicit Console(const TestDatabase &tdb)
+        : db(tdb.location())
+        , keys(db)
+        , table(db)
+        , tokens(db)
+    {
+        ready = db.open().ok() && Migrations(db).run().ok() && DemoData(db).fill(40).ok();
+        if (!ready)
+            return;
+        settings.setAutoRefresh(false);
+        settings.setHttpPort(0);
+        window = std::make_unique<gui::MainWindow>(gui::ConsoleServices{db, keys, table, tokens}, settings);
+        window->resize(1400, 900);
+        window->show();
+    }
+
+    template <typename T> T *child(const char *name) const { return window->findChild<T *>(QString::fromLatin1(name)); }
+
+    // One value read behind the window's back.
+    QVariant value(const QString &sql) const
+    {
+        QSqlQuery query(QSqlDatabase::database(probeName));
+        if (!query.exec(sql) || !query.next())
+            return {};
+        return query.value(0);
+    }
+
+    QString probeName;
+    Database db;
+    KeyService keys;
+    KeyTable table;
+    TokenStore tokens;
+    gui::ConsoleSettings settings;
+    std::unique_ptr<gui::MainWindow> window;
+    bool ready = false;
+};
+
+// A key of the demo data with at least `records` history records, adaptive or fixed.
+QString demoKey(Console &c, bool adaptive, int records = 3)
+{
+    const QString sql = u"SELECT id FROM provider_api_keys WHERE max_concurrent IS %1 NULL ORDER BY id"_s.arg(
+        adaptive ? QString() : u"NOT"_s);
+    QSqlQuery query(QSqlDatabase::database(c.probeName));
+    if (!query.exec(sql))
+        return {};
+    while (query.next()) {
+        const QString id = query.value(0).toString();
+        const Result<QList<AdjustmentPoint>> history = c.table.history(id);
+        if (history && history.value().size() >= records)
+            return id;
+    }
+    return {};
+}
+
+// Clicks a button of the next modal dialog once it is open.
+void clickInNextDialog(const QString &buttonName)
+{
+    QTimer::singleShot(0, [buttonName] {
+        QWidget *dialog = QApplication::activeModalWidget();
+        QVERIFY(dialog);
+        auto *button = dialog->findChild<QPushButton *>(buttonName);
+        QVERIFY(button);
+        button->click();
+    });
+}
+
+// A radio button reacts to clicks on its indicator and label only: click near its left edge.
+void clickRadio(QRadioButton *button)
+{
+    QTest::mouseClick(button, Qt::LeftButton, {}, QPoint(6, button->height() / 2));
+}
+
+int tableRowOf(gui::MainWindow &w, const QString &keyId)
+{
+    return w.keyModel()->rowOfKey(keyId);
+}
+
+QString cell(gui::MainWindow &w, const QString &keyId, KeyColumn column)
+{
+    const int row = tableRowOf(w, keyId);
+    return row < 0 ? QString() : w.keyModel()->data(w.keyModel()->index(row, int(column))).toString();
+}
+
+} // namespace
+
+#define AETHER_CONSOLE(var)                                                                                            \
+    AETHER_TEST_DATABASE(tdb_);                                                                                        \
+    Console var(tdb_);                                                                                                 \
+    QVERIFY2(var.ready, "cannot prepare the demo database");                                                           \
+    const QString probe_ = u"probe-%1"_s.arg(++m_probes);                                                              \
+    {                                                                                                                  \
+        QSqlDatabase p = aether::test::addConnection(tdb_.location(), probe_);                                         \
+        QVERIFY2(p.open(), qPrintable(p.lastError().text()));                                                          \
+    }                                                                                                                  \
+    var.probeName = probe_;                                                                                            \
+    const auto closeProbe_ = qScopeGuard([probe_] {                                                                    \
+        {                                                                                                              \
+            QSqlDatabase::database(probe_).close();                                                                    \
+        }                                                                                                              \
+        QSqlDatabase::removeDatabase(probe_);                                                                          \
+    });                                                                                                                \
+    QVERIFY(QTest::qWaitForWindowExposed(var.window.get()))
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_settingsDir;
+    int m_probes = 0;
+
+private slots:
+    void initTestCase()
+    {
+        QCoreApplication::setOrganizationName(u"Aether"_s);
+        QCoreApplication::setApplicationName(u"aether-console-tests"_s);
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+    }
+
+    void opensOnTheDemoDatabase_data() { TestDatabase::addBackendRows(); }
+    void opensOnTheDemoDatabase()
+    {
+        AETHER_CONSOLE(c);
+        QCOMPARE(c.window->windowTitle(), u"Aether Console"_s);
+        QCOMPARE(c.window->keyModel()->rowCount(), 40);
+        QVERIFY(c.child<QLabel>("countLabel")->text().contains(u"40"_s));
+        auto *tree = c.child<QTreeWidget>("navigationTree");
+        QCOMPARE(tree->topLevelItemCount(), 1);
+        QCOMPARE(tree->topLevelItem(0)->childCount(), 3);  // providers
+        QCOMPARE(tree->topLevelItem(0)->text(1), u"40"_s); // all keys
+        QVERIFY(c.child<QLabel>("databaseStatus")->text().contains(c.db.location().displayName()));
+        QVERIFY(c.child<QLabel>("httpStatus")->text().contains(u"off"_s));
+        QVERIFY(!c.window->isBannerVisible());
+    }
+
+    void fixedAndBackToAdaptiveWithTheForm_data() { TestDatabase::addBackendRows(); }
+    void fixedAndBackToAdaptiveWithTheForm()
+    {
+        AETHER_CONSOLE(c);
+        const QString key = demoKey(c, true);
+        QVERIFY(!key.isEmpty());
+        QVERIFY(c.window->selectKey(key));
+        QCOMPARE(c.window->detail()->keyId(), key);
+
+        auto *fixed = c.child<QRadioButton>("fixedRadio");
+        auto *spin = c.child<QSpinBox>("fixedLimitSpin");
+        auto *apply = c.child<QPushButton>("applyButton");
+        QVERIFY(!apply->isEnabled()); // nothing changed yet
+        clickRadio(fixed);
+        QVERIFY(spin->isEnabled());
+        spin->setValue(12);
+        QVERIFY(apply->isEnabled());
+        QTest::mouseClick(apply, Qt::LeftButton);
+
+        QCOMPARE(c.value(u"SELECT max_concurrent FROM provider_api_keys WHERE id = '%1'"_s.arg(key)).toInt(), 12);
+        QCOMPARE(cell(*c.window, key, KeyColumn::MaxConcurrent), u"12"_s);
+        QCOMPARE(cell(*c.window, key, KeyColumn::Mode), u"Fixed"_s);
+        QCOMPARE(c.child<QLabel>("modeValue")->text(), u"Fixed"_s);
+        QVERIFY(c.child<QLabel>("messageLabel")->text().contains(u"12"_s));
+        QCOMPARE(c.window->selectedKeyId(), key); // still selected
+
+        // The spin box cannot leave 1–100.
+        QCOMPARE(spin->minimum(), 1);
+        QCOMPARE(spin->maximum(), 100);
+        spin->setValue(500);
+        QCOMPARE(spin->value(), 100);
+
+        clickRadio(c.child<QRadioButton>("adaptiveRadio"));
+        QTest::mouseClick(apply, Qt::LeftButton);
+        QVERIFY(c.value(u"SELECT max_concurrent FROM provider_api_keys WHERE id = '%1'"_s.arg(key)).isNull());
+        QCOMPARE(cell(*c.window, key, KeyColumn::Mode), u"Adaptive"_s);
+        QCOMPARE(cell(*c.window, key, KeyColumn::MaxConcurrent), u"—"_s);
+        QCOMPARE(
+            c.value(u"SELECT count(*) FROM console_audit_log WHERE key_id = '%1' AND actor = 'gui'"_s.arg(key)).toInt(),
+            2);
+    }
+
+    // A key deleted behind the window's back: the form reports it and keeps what the user entered.
+    void changeOfAVanishedKey_data() { TestDatabase::addBackendRows(); }
+    void changeOfAVanishedKey()
+    {
+        AETHER_CONSOLE(c);
+        const QString key = demoKey(c, true, 0);
+        QVERIFY(c.window->selectKey(key));
+        clickRadio(c.child<QRadioButton>("fixedRadio"));
+        c.child<QSpinBox>("fixedLimitSpin")->setValue(7);
+        QSqlQuery del(QSqlDatabase::database(c.probeName));
+        QVERIFY(del.exec(u"DELETE FROM provider_api_keys WHERE id = '%1'"_s.arg(key)));
+        QTest::mouseClick(c.child<QPushButton>("applyButton"), Qt::LeftButton);
+        QVERIFY(c.child<QLabel>("messageLabel")->text().contains(u"no longer exists"_s));
+        QVERIFY(c.child<QRadioButton>("fixedRadio")->isChecked());
+        QCOMPARE(c.child<QSpinBox>("fixedLimitSpin")->value(), 7);
+    }
+
+    void resetLearningAskedFirst_data() { TestDatabase::addBackendRows(); }
+    void resetLearningAskedFirst()
+    {
+        AETHER_CONSOLE(c);
+        const QString key = demoKey(c, true);
+        QVERIFY(c.window->selectKey(key));
+        const QString countSql =
+            u"SELECT concurrent_429_count + rpm_429_count FROM provider_api_keys WHERE id = '%1'"_s.arg(key);
+        const QString learnedSql = u"SELECT learned_max_concurrent FROM provider_api_keys WHERE id = '%1'"_s.arg(key);
+        const QVariant learned = c.value(learnedSql);
+        QVERIFY(!learned.isNull());
+
+        // Cancelled: nothing changes.
+        clickInNextDialog(u"cancelResetButton"_s);
+        QTest::mouseClick(c.child<QPushButton>("resetButton"), Qt::LeftButton);
+        QCOMPARE(c.value(learnedSql), learned);
+
+        // Accepted: the learning state is cleared, the mode kept.
+        clickInNextDialog(u"confirmResetButton"_s);
+        QTest::mouseClick(c.child<QPushButton>("resetButton"), Qt::LeftButton);
+        QVERIFY(c.value(learnedSql).isNull());
+        QCOMPARE(c.value(countSql).toInt(), 0);
+        QVERIFY(c.value(u"SELECT max_concurrent FROM provider_api_keys WHERE id = '%1'"_s.arg(key)).isNull());
+        QCOMPARE(cell(*c.window, key, KeyColumn::Learned), u"—"_s);
+        QCOMPARE(cell(*c.window, key, KeyColumn::Adjustments), u"0"_s);
+        QCOMPARE(c.window->detail()->historyChart()->stepCount(), 0);
+    }
+
+    void filters_data() { TestDatabase::addBackendRows(); }
+    void filters()
+    {
+        AETHER_CONSOLE(c);
+        auto *tree = c.child<QTreeWidget>("navigationTree");
+        QTreeWidgetItem *provider = tree->topLevelItem(0)->child(0);
+        QTreeWidgetItem *endpoint = provider->child(0);
+        const QString endpointId = endpoint->data(0, Qt::UserRole + 1).toString();
+        tree->setCurrentItem(endpoint);
+        const int expected =
+            c.value(u"SELECT count(*) FROM provider_api_keys WHERE endpoint_id = '%1'"_s.arg(endpointId)).toInt();
+        QVERIFY(expected > 0);
+        QCOMPARE(c.window->keyModel()->rowCount(), expected);
+        QCOMPARE(endpoint->text(1), QString::number(expected));
+        for (int row = 0; row < c.window->keyModel()->rowCount(); ++row)
+            QCOMPARE(c.window->keyModel()
+                         ->data(c.window->keyModel()->index(row, int(KeyColumn::EndpointId)), Qt::UserRole)
+                         .toString(),
+                     endpointId);
+
+        // Text search (name or id, any case) within the endpoint, then in all endpoints.
+        tree->setCurrentItem(tree->topLevelItem(0));
+        auto *search = c.child<QLineEdit>("searchEdit");
+        search->setText(u"PROD-0"_s);
+        QTest::keyClick(search, Qt::Key_Return);
+        const int prod = c.value(u"SELECT count(*) FROM provider_api_keys WHERE lower(name) LIKE '%prod-0%'"_s).toInt();
+        QVERIFY(prod > 0);
+        QCOMPARE(c.window->keyModel()->rowCount(), prod);
+        const QString someId = c.value(u"SELECT id FROM provider_api_keys ORDER BY id"_s).toString();
+        search->setText(someId.left(13));
+        QTest::keyClick(search, Qt::Key_Return);
+        QVERIFY(tableRowOf(*c.window, someId) >= 0);
+        search->setText(u"no such key"_s);
+        QTest::keyClick(search, Qt::Key_Return);
+        QCOMPARE(c.window->keyModel()->rowCount(), 0);
+        search->clear();
+        QTest::keyClick(search, Qt::Key_Return);
+
+        // Mode filter.
+        auto *mode = c.child<QComboBox>("modeFilterCombo");
+        mode->setCurrentIndex(2); // fixed
+        QCOMPARE(c.window->keyModel()->rowCount(),
+                 c.value(u"SELECT count(*) FROM provider_api_keys WHERE max_concurrent IS NOT NULL"_s).toInt());
+    }
+
+    void sortByLearnedLimit_data() { TestDatabase::addBackendRows(); }
+    void sortByLearnedLimit()
+    {
+        AETHER_CONSOLE(c);
+        auto *view = c.child<QTableView>("keyTable");
+        view->sortByColumn(int(KeyColumn::Learned), Qt::DescendingOrder);
+        QCOMPARE(c.window->keyModel()->sortColumn(), KeyColumn::Learned);
+        QList<int> shown;
+        for (int row = 0; row < c.window->keyModel()->rowCount(); ++row) {
+            const QVariant v =
+                c.window->keyModel()->data(c.window->keyModel()->index(row, int(KeyColumn::Learned)), Qt::UserRole);
+            shown << (v.isNull() ? -1 : v.toInt());
+        }
+        QList<int> sorted = shown;
+        std::sort(sorted.begin(), sorted.end(), std::greater<int>());
+        QCOMPARE(shown, sorted);
+        QCOMPARE(shown.first(), c.value(u"SELECT max(learned_max_concurrent) FROM provider_api_keys"_s).toInt());
+        view->sortByColumn(int(KeyColumn::Learned), Qt::AscendingOrder);
+        const QVariant first =
+            c.window->keyModel()->data(c.window->keyModel()->index(0, int(KeyColumn::Learned)), Qt::UserRole);
+        const bool anyNull =
+            c.value(u"SELECT count(*) FROM provider_api_keys WHERE learned_max_concurrent IS NULL"_s).toInt() > 0;
+        if (anyNull)
+            QVERIFY(first.isNull());
+        else
+            QCOMPARE(first.toInt(), c.value(u"SELECT min(learned_max_concurrent) FROM provider_api_keys"_s).toInt());
+    }
+
+    void historyChartHasOneStepPerRecord_data() { TestDatabase::addBackendRows(); }
+    void historyChartHasOneStepPerRecord()
+    {
+        AETHER_CONSOLE(c);
+        const QString key = demoKey(c, true, 5);
+        QVERIFY(!key.isEmpty());
+        const qsizetype records = c.table.history(key).value().size();
+        QVERIFY(c.window->selectKey(key));
+        gui::HistoryChartView *chart = c.window->detail()->historyChart();
+        QCOMPARE(chart->stepCount(), int(records));
+        // Two points per step (old, then new at the same time) and one holding the last limit up to now.
+        QCOMPARE(chart->limitSeries()->count(), int(2 * records + 1));
+        const QList<QPointF> points = chart->limitSeries()->points();
+        for (qsizetype i = 0; i < records; ++i)
+            QCOMPARE(points.at(2 * i).x(), points.at(2 * i + 1).x());
+        QCOMPARE(int(points.last().y()),
+                 c.value(u"SELECT learned_max_concurrent FROM provider_api_keys WHERE id = '%1'"_s.arg(key)).toInt());
+    }
+
+    void summaryPage_data() { TestDatabase::addBackendRows(); }
+    void summaryPage()
+    {
+        AETHER_CONSOLE(c);
+        c.child<QTabWidget>("pages")->setCurrentIndex(1);
+        const int adaptive = c.value(u"SELECT count(*) FROM provider_api_keys WHERE max_concurrent IS NULL"_s).toInt();
+        QCOMPARE(c.child<QLabel>("adaptiveKeysValue")->text(), QString::number(adaptive));
+        QCOMPARE(c.child<QTableWidget>("recentTable")->rowCount(), 10);
+        QCOMPARE(c.window->summaryPage()->rateChart()->keyCount(), 20);
+    }
+
+    void changeThroughTheHttpEndpointShowsAfterRefresh_data() { TestDatabase::addBackendRows(); }
+    void changeThroughTheHttpEndpointShowsAfterRefresh()
+    {
+        AETHER_CONSOLE(c);
+        QVERIFY(c.window->startHttp());
+        QVERIFY(c.window->isHttpRunning());
+        QVERIFY(c.child<QLabel>("httpStatus")->text().contains(u"http://127.0.0.1:%1"_s.arg(c.window->httpPort())));
+        const Result<NewToken> token = c.tokens.create(u"test"_s, Role::Admin);
+        QVERIFY(token.ok());
+        const QString key = demoKey(c, true, 0);
+        QVERIFY(c.window->selectKey(key));
+
+        QNetworkAccessManager manager;
+        QNetworkRequest request(QUrl(
+            u"http://127.0.0.1:%1/api/admin/adaptive/keys/%2/limit?limit=33"_s.arg(c.window->httpPort()).arg(key)));
+        request.setRawHeader("Authorization", "Bearer " + token.value().secret.toUtf8());
+        QNetworkReply *reply = manager.sendCustomRequest(request, "PATCH");
+        QSignalSpy finished(reply, &QNetworkReply::finished);
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        reply->deleteLater();
+
+        QVERIFY(c.window->refresh());
+        QCOMPARE(cell(*c.window, key, KeyColumn::MaxConcurrent), u"33"_s);
+        QCOMPARE(c.window->selectedKeyId(), key); // the selection survives the refresh
+        QCOMPARE(c.child<QLabel>("maxConcurrentValue")->text(), u"33"_s);
+        c.window->stopHttp();
+        QVERIFY(c.child<QLabel>("httpStatus")->text().contains(u"off"_s));
+    }
+
+    void bannerWhenTheDatabaseGoesAway_data() { TestDatabase::addBackendRows(); }
+    void bannerWhenTheDatabaseGoesAway()
+    {
+        AETHER_CONSOLE(c);
+        if (!tdb_.isPostgres())
+            QSKIP("an embedded SQLite file does not go away; the PostgreSQL row checks the banner");
+        // The database disappears (every connection to it is closed by the server, and it cannot be reconnected).
+        {
+            QSqlDatabase::database(probe_).close();
+        }
+        QString error;
+        QVERIFY2(tdb_.drop(&error), qPrintable(error));
+        QVERIFY(!c.window->refresh());
+        QVERIFY(c.window->isBannerVisible());
+        QVERIFY(c.child<QLabel>("bannerLabel")->text().contains(u"cannot"_s));
+        QVERIFY(c.child<QPushButton>("retryButton")->isVisible());
+        // Retry while it is still gone keeps the banner.
+        QTest::mouseClick(c.child<QPushButton>("retryButton"), Qt::LeftButton);
+        QVERIFY(c.window->isBannerVisible());
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
