@@ -14,6 +14,8 @@ tool="$root/build/tests/gui/aether-screenshots"
 [ -x "$tool" ] || { echo "build first: $tool missing" >&2; exit 1; }
 out="$root/docs/screenshots"
 mkdir -p "$out"
-for lang in "${@:-en}"; do
+langs=("$@")
+[ ${#langs[@]} -gt 0 ] || langs=(en zh_CN)
+for lang in "${langs[@]}"; do
   LANGUAGE=$lang xvfb-run -a -s "-screen 0 1600x1000x24" "$tool" "$out" "$lang"
 done

@@ -2,8 +2,8 @@
 // to the front end that was asked for (command-line actions or the HTTP endpoint).
 
 #include "apiserver.h"
+#include "catalogue.h"
 #include "changewriter.h"
-#include "consoleapp.h"
 #include "database.h"
 #include "demodata.h"
 #include "keyservice.h"
@@ -12,15 +12,19 @@
 #include "tokenstore.h"
 #include "walcheckpointer.h"
 
-#include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
 #include <QHostAddress>
 #include <QTimer>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+
 #include <memory>
 #include <optional>
+#include <unistd.h>
 
 using namespace aether;
 
@@ -95,6 +99,18 @@ bool wantsHeadless(int argc, char *argv[])
     return false;
 }
 
+// Replaces this process with aether-console-window from the same folder, with the same arguments.
+int runWindowProgram(char *argv[])
+{
+    const QByteArray self = QFile::symLinkTarget(QStringLiteral("/proc/self/exe")).toLocal8Bit();
+    const QByteArray window = self.left(self.lastIndexOf('/') + 1) + "aether-console-window";
+    argv[0] = const_cast<char *>(window.constData());
+    execv(window.constData(), argv);
+    std::fprintf(stderr, "aether-console: cannot start the window program %s: %s\n", window.constData(),
+                 std::strerror(errno));
+    return 1;
+}
+
 Status prepareDatabase(Database &db)
 {
     if (!db.isOpen()) {
@@ -110,16 +126,17 @@ int listTokens(TokenStore &tokens)
     if (!list)
         return fail(list.error().detail);
     printLine(stdout, QStringLiteral("%1  %2  %3  %4")
-                          .arg(QStringLiteral("NAME"), -24)
-                          .arg(QStringLiteral("ROLE"), -8)
-                          .arg(QStringLiteral("CREATED"), -32)
-                          .arg(QStringLiteral("LAST USED")));
+                          .arg(QCoreApplication::translate("Cli", "NAME"), -24)
+                          .arg(QCoreApplication::translate("Cli", "ROLE"), -8)
+                          .arg(QCoreApplication::translate("Cli", "CREATED"), -32)
+                          .arg(QCoreApplication::translate("Cli", "LAST USED")));
     for (const TokenInfo &t : list.value()) {
-        printLine(stdout, QStringLiteral("%1  %2  %3  %4")
-                              .arg(t.name, -24)
-                              .arg(roleToString(t.role), -8)
-                              .arg(t.createdAt.toIsoString(), -32)
-                              .arg(t.lastUsedAt ? t.lastUsedAt->toIsoString() : QStringLiteral("never")));
+        printLine(stdout,
+                  QStringLiteral("%1  %2  %3  %4")
+                      .arg(t.name, -24)
+                      .arg(roleToString(t.role), -8)
+                      .arg(t.createdAt.toIsoString(), -32)
+                      .arg(t.lastUsedAt ? t.lastUsedAt->toIsoString() : QCoreApplication::translate("Cli", "never")));
     }
     return 0;
 }
@@ -128,64 +145,60 @@ int listTokens(TokenStore &tokens)
 
 int main(int argc, char *argv[])
 {
-    // The window needs a QApplication (and a display); everything else runs headless.
-    const bool headless = wantsHeadless(argc, argv);
-    std::unique_ptr<QCoreApplication> application(headless ? new QCoreApplication(argc, argv)
-                                                           : new QApplication(argc, argv));
-    QCoreApplication &app = *application;
+    // The window is a program of its own (aether-console-window, beside this one), so that the headless server
+    // does not load Qt Widgets and Qt Charts.
+    if (!wantsHeadless(argc, argv))
+        return runWindowProgram(argv);
+    QCoreApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("Aether"));
     QCoreApplication::setApplicationName(QStringLiteral("aether-console"));
     QCoreApplication::setApplicationVersion(QStringLiteral(AETHER_CONSOLE_VERSION));
 
+    // The command line speaks the system's language.
+    Catalogue::install(Catalogue::resolve(QStringLiteral("system")));
+
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Aether Console: administration of per-key adaptive concurrency for an LLM API gateway."));
+    parser.setApplicationDescription(QCoreApplication::translate(
+        "Cli", "Aether Console: administration of per-key adaptive concurrency for an LLM API gateway."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption serve(QStringLiteral("serve"), QStringLiteral("Run the HTTP endpoint without a window."));
+    const QCommandLineOption serve(QStringLiteral("serve"),
+                                   QCoreApplication::translate("Cli", "Run the HTTP endpoint without a window."));
     const QCommandLineOption database(
         QStringLiteral("database"),
-        QStringLiteral("Database: a file path, sqlite:///abs/path or postgresql://user:password@host:port/dbname "
-                       "(default: $AETHER_CONSOLE_DATABASE, else the embedded SQLite file)."),
+        QCoreApplication::translate(
+            "Cli", "Database: a file path, sqlite:///abs/path or postgresql://user:password@host:port/dbname "
+                   "(default: $AETHER_CONSOLE_DATABASE, else the embedded SQLite file)."),
         QStringLiteral("url"));
     const QCommandLineOption listen(
         QStringLiteral("listen"),
-        QStringLiteral("Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any)."),
+        QCoreApplication::translate("Cli", "Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any)."),
         QStringLiteral("host:port"), QStringLiteral("127.0.0.1:8087"));
     const QCommandLineOption createToken(QStringLiteral("create-token"),
-                                         QStringLiteral("Create an API token and print it once."),
+                                         QCoreApplication::translate("Cli", "Create an API token and print it once."),
                                          QStringLiteral("name"));
-    const QCommandLineOption role(QStringLiteral("role"),
-                                  QStringLiteral("Role of a new token: admin, viewer or gateway (default admin)."),
-                                  QStringLiteral("role"), QStringLiteral("admin"));
-    const QCommandLineOption listTokensOption(QStringLiteral("list-tokens"), QStringLiteral("List the API tokens."));
-    const QCommandLineOption revokeToken(QStringLiteral("revoke-token"), QStringLiteral("Revoke an API token."),
+    const QCommandLineOption role(
+        QStringLiteral("role"),
+        QCoreApplication::translate("Cli", "Role of a new token: admin, viewer or gateway (default admin)."),
+        QStringLiteral("role"), QStringLiteral("admin"));
+    const QCommandLineOption listTokensOption(QStringLiteral("list-tokens"),
+                                              QCoreApplication::translate("Cli", "List the API tokens."));
+    const QCommandLineOption revokeToken(QStringLiteral("revoke-token"),
+                                         QCoreApplication::translate("Cli", "Revoke an API token."),
                                          QStringLiteral("name"));
-    const QCommandLineOption demo(QStringLiteral("demo"),
-                                  QStringLiteral("Fill an empty database with demo providers, endpoints and keys."));
+    const QCommandLineOption demo(
+        QStringLiteral("demo"),
+        QCoreApplication::translate("Cli", "Fill an empty database with demo providers, endpoints and keys."));
     const QCommandLineOption demoKeys(QStringLiteral("demo-keys"),
-                                      QStringLiteral("Number of keys --demo creates (default 40)."),
+                                      QCoreApplication::translate("Cli", "Number of keys --demo creates (default 40)."),
                                       QStringLiteral("n"), QStringLiteral("40"));
-    const QCommandLineOption prepare(QStringLiteral("prepare"),
-                                     QStringLiteral("Create or update the database (with --demo: fill it), then exit "
-                                                    "without opening the window."));
+    const QCommandLineOption prepare(
+        QStringLiteral("prepare"),
+        QCoreApplication::translate("Cli", "Create or update the database (with --demo: fill it), then exit "
+                                           "without opening the window."));
     parser.addOptions(
         {serve, database, listen, createToken, role, listTokensOption, revokeToken, demo, demoKeys, prepare});
     parser.process(app);
-
-    if (!headless) {
-        gui::WindowOptions options;
-        if (parser.isSet(database))
-            options.databaseUrl = parser.value(database);
-        else if (qEnvironmentVariableIsSet("AETHER_CONSOLE_DATABASE"))
-            options.databaseUrl = qEnvironmentVariable("AETHER_CONSOLE_DATABASE");
-        options.demo = parser.isSet(demo);
-        bool ok = false;
-        options.demoKeys = parser.value(demoKeys).toInt(&ok);
-        if (!ok || options.demoKeys < 1)
-            return fail(QStringLiteral("--demo-keys takes a positive number"));
-        return gui::runConsoleWindow(static_cast<QApplication &>(app), options);
-    }
 
     QString url = parser.value(database);
     if (url.isEmpty())
@@ -193,7 +206,7 @@ int main(int argc, char *argv[])
     Result<DatabaseLocation> location =
         url.isEmpty() ? Result<DatabaseLocation>(DatabaseLocation::defaultLocation()) : DatabaseLocation::parse(url);
     if (!location)
-        return fail(QStringLiteral("invalid --database: %1").arg(location.error().detail));
+        return fail(QCoreApplication::translate("Cli", "invalid --database: %1").arg(location.error().detail));
 
     Database db(location.value());
     bool prepared = true;
@@ -202,10 +215,11 @@ int main(int argc, char *argv[])
         const bool serveOnly = parser.isSet(serve) && !parser.isSet(createToken) && !parser.isSet(listTokensOption) &&
                                !parser.isSet(revokeToken) && !parser.isSet(demo);
         if (!serveOnly || ready.error().code != ErrorCode::StorageUnavailable)
-            return fail(QStringLiteral("cannot open the database %1: %2")
+            return fail(QCoreApplication::translate("Cli", "cannot open the database %1: %2")
                             .arg(location.value().displayName(), ready.error().detail));
-        printLine(stderr, QStringLiteral("aether-console: the database %1 is unavailable (%2); answering 503 until it "
-                                         "is back")
+        printLine(stderr, QCoreApplication::translate(
+                              "Cli", "aether-console: the database %1 is unavailable (%2); answering 503 until it "
+                                     "is back")
                               .arg(location.value().displayName(), ready.error().detail));
         prepared = false;
     }
@@ -216,11 +230,12 @@ int main(int argc, char *argv[])
     if (parser.isSet(createToken)) {
         const std::optional<Role> newRole = roleFromString(parser.value(role));
         if (!newRole)
-            return fail(QStringLiteral("unknown role \"%1\": use admin, viewer or gateway").arg(parser.value(role)));
+            return fail(QCoreApplication::translate("Cli", "unknown role \"%1\": use admin, viewer or gateway")
+                            .arg(parser.value(role)));
         Result<NewToken> token = tokens.create(parser.value(createToken), *newRole);
         if (!token)
             return fail(token.error().detail);
-        printLine(stdout, QStringLiteral("Created %1 token \"%2\". It is shown only once:")
+        printLine(stdout, QCoreApplication::translate("Cli", "Created %1 token \"%2\". It is shown only once:")
                               .arg(roleToString(*newRole), token.value().info.name));
         printLine(stdout, token.value().secret);
         return 0;
@@ -230,7 +245,7 @@ int main(int argc, char *argv[])
     if (parser.isSet(revokeToken)) {
         if (const Status revoked = tokens.revoke(parser.value(revokeToken)); !revoked)
             return fail(revoked.error().detail);
-        printLine(stdout, QStringLiteral("Revoked token \"%1\".").arg(parser.value(revokeToken)));
+        printLine(stdout, QCoreApplication::translate("Cli", "Revoked token \"%1\".").arg(parser.value(revokeToken)));
         return 0;
     }
     if (parser.isSet(demo)) {
@@ -240,24 +255,27 @@ int main(int argc, char *argv[])
             return fail(QStringLiteral("--demo-keys takes a positive number"));
         Result<DemoSize> filled = DemoData(db).fill(count);
         if (filled)
-            printLine(stderr, QStringLiteral("Demo data: %1 providers, %2 endpoints, %3 keys.")
+            printLine(stderr, QCoreApplication::translate("Cli", "Demo data: %1 providers, %2 endpoints, %3 keys.")
                                   .arg(filled.value().providers)
                                   .arg(filled.value().endpoints)
                                   .arg(filled.value().keys));
         else if (filled.error().code == ErrorCode::Conflict)
-            printLine(stderr, QStringLiteral("Demo data not added: %1.").arg(filled.error().detail));
+            printLine(stderr,
+                      QCoreApplication::translate("Cli", "Demo data not added: %1.").arg(filled.error().detail));
         else
             return fail(filled.error().detail);
     }
     if (!parser.isSet(serve)) {
-        printLine(stdout, QStringLiteral("Database ready: %1. Start the HTTP endpoint with --serve.")
-                              .arg(location.value().displayName()));
+        printLine(stdout,
+                  QCoreApplication::translate("Cli", "Database ready: %1. Start the HTTP endpoint with --serve.")
+                      .arg(location.value().displayName()));
         return 0;
     }
 
     const std::optional<ListenAddress> address = parseListen(parser.value(listen));
     if (!address)
-        return fail(QStringLiteral("invalid --listen \"%1\": use HOST:PORT").arg(parser.value(listen)));
+        return fail(
+            QCoreApplication::translate("Cli", "invalid --listen \"%1\": use HOST:PORT").arg(parser.value(listen)));
     const bool sqliteFile = location.value().isSqlite() && location.value().path != u":memory:";
     std::unique_ptr<WalCheckpointer> checkpointer;
     if (sqliteFile) {
@@ -279,7 +297,8 @@ int main(int argc, char *argv[])
     if (!prepared) {
         QObject::connect(&reconnect, &QTimer::timeout, &app, [&]() {
             if (prepareDatabase(db)) {
-                printLine(stderr, QStringLiteral("aether-console: the database is available again"));
+                printLine(stderr,
+                          QCoreApplication::translate("Cli", "aether-console: the database is available again"));
                 reconnect.stop();
             }
         });

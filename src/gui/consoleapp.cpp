@@ -1,5 +1,6 @@
 #include "consoleapp.h"
 
+#include "catalogue.h"
 #include "consolesettings.h"
 #include "database.h"
 #include "demodata.h"
@@ -69,6 +70,8 @@ int runConsoleWindow(QApplication &app, const WindowOptions &options)
         MainWindow window({db, keys, table, tokens}, settings);
         if (!ready)
             window.refresh(); // shows the banner with the reason; Retry and auto-refresh try again
+        QObject::connect(&window, &MainWindow::languageChosen, &window,
+                         [](const QString &language) { Catalogue::install(Catalogue::resolve(language)); });
         bool reopen = false;
         QObject::connect(&window, &MainWindow::reopenRequested, &window, [&] {
             reopen = true;

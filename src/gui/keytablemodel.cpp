@@ -42,6 +42,13 @@ void KeyTableModel::sort(int column, Qt::SortOrder order)
     reload();
 }
 
+void KeyTableModel::retranslate()
+{
+    emit headerDataChanged(Qt::Horizontal, 0, keyColumnCount - 1);
+    if (rowCount() > 0)
+        emit dataChanged(index(0, 0), index(rowCount() - 1, keyColumnCount - 1));
+}
+
 int KeyTableModel::rowOfKey(const QString &keyId)
 {
     for (int row = 0;; ++row) {

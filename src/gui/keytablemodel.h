@@ -31,6 +31,9 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
+    // After a change of language: headers and the rows' words are drawn again.
+    void retranslate();
+
     static QString columnTitle(KeyColumn column);
     static QString modeLabel(bool adaptive);
     static QString limitTypeLabel(const QString &type); // last_429_type: concurrent / rpm / unknown

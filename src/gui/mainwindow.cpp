@@ -249,6 +249,7 @@ void MainWindow::retranslate()
     m_ui->modeFilterCombo->setItemText(2, tr("Fixed"));
     if (QTreeWidgetItem *all = m_ui->navigationTree->topLevelItem(0))
         all->setText(0, tr("All endpoints"));
+    m_model->retranslate();
     m_detail->retranslate();
     m_summary->retranslate();
     updateCount();

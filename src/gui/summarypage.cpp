@@ -30,6 +30,7 @@ SummaryPage::SummaryPage(KeyService &keys, KeyTable &table, QWidget *parent)
         big.setBold(true);
         value->setFont(big);
     }
+    m_ui->recentTable->horizontalHeader()->setSectionResizeMode(3, QHeaderView::Stretch);
     connect(m_chart, &Rate429ChartView::keyClicked, this, &SummaryPage::keyActivated);
     connect(m_ui->recentTable, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
         if (QTableWidgetItem *item = m_ui->recentTable->item(row, 0))
@@ -104,8 +105,8 @@ bool SummaryPage::reload()
         reasonItem->setForeground(reasonColor(reason));
         m_ui->recentTable->setItem(row, 3, reasonItem);
     }
-    m_ui->recentTable->resizeColumnsToContents();
-    m_ui->recentTable->horizontalHeader()->setStretchLastSection(true);
+    for (int column = 0; column < 3; ++column)
+        m_ui->recentTable->resizeColumnToContents(column);
 
     Result<QList<Key429Count>> top = m_table.top429(m_scope, 20);
     if (!top) {

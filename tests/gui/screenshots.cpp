@@ -2,6 +2,7 @@
 // a demo database of its own (scripts/screenshots.sh runs it under Xvfb so that real fonts are used).
 //   aether-screenshots OUTPUT_DIR [LANGUAGE]
 
+#include "catalogue.h"
 #include "consolesettings.h"
 #include "database.h"
 #include "demodata.h"
@@ -49,6 +50,7 @@ int main(int argc, char *argv[])
     const QString out = QString::fromLocal8Bit(argv[1]);
     const QString suffix = argc > 2 ? u'-' + QString::fromLocal8Bit(argv[2]) : QString();
     QDir().mkpath(out);
+    Catalogue::install(Catalogue::resolve(argc > 2 ? QString::fromLocal8Bit(argv[2]) : QStringLiteral("en")));
 
     QTemporaryDir dir;
     QSettings::setDefaultFormat(QSettings::IniFormat);

@@ -2,6 +2,7 @@
 // changes made with the forms reach the database and the table, the reset dialog, filters, sorting, the history
 // chart, changes from the HTTP endpoint, and the banner when the database goes away.
 
+#include "catalogue.h"
 #include "charts/historychart.h"
 #include "charts/rate429chart.h"
 #include "consolesettings.h"
@@ -23,6 +24,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -164,6 +167,14 @@ private slots:
         QCoreApplication::setApplicationName(u"aether-console-tests"_s);
         QSettings::setDefaultFormat(QSettings::IniFormat);
         QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+        Catalogue::install(Catalogue::Language::English);
+    }
+
+    // Every test starts in English, whatever the one before left.
+    void init()
+    {
+        Catalogue::install(Catalogue::Language::English);
+        QCoreApplication::processEvents();
     }
 
     void opensOnTheDemoDatabase_data() { TestDatabase::addBackendRows(); }
@@ -400,6 +411,63 @@ private slots:
         QCOMPARE(c.child<QLabel>("maxConcurrentValue")->text(), u"33"_s);
         c.window->stopHttp();
         QVERIFY(c.child<QLabel>("httpStatus")->text().contains(u"off"_s));
+    }
+
+    // View → Language switches every open window at once and back (here through the catalogue the menu uses).
+    void languageSwitchesAtRunTime_data() { TestDatabase::addBackendRows(); }
+    void languageSwitchesAtRunTime()
+    {
+        AETHER_CONSOLE(c);
+        const QString key = demoKey(c, true, 3);
+        QVERIFY(c.window->selectKey(key));
+        c.child<QTabWidget>("pages")->setCurrentIndex(1);
+        c.child<QTabWidget>("pages")->setCurrentIndex(0);
+        const auto zh = [](const char *context, const char *source) {
+            const QString text = Catalogue::instance().translate(Catalogue::Language::Chinese, context, source);
+            // A real translation, not the English source.
+            if (text == QString::fromUtf8(source))
+                qWarning("not translated: %s", source);
+            return text;
+        };
+        const auto header = [&](KeyColumn column) {
+            return c.window->keyModel()->headerData(int(column), Qt::Horizontal).toString();
+        };
+        const auto menuTitle = [&] { return c.window->menuBar()->actions().constFirst()->text(); };
+        QCOMPARE(c.window->windowTitle(), u"Aether Console"_s);
+
+        auto *chinese = c.child<QAction>("languageChineseAction");
+        chinese->trigger(); // the window stores the choice and asks for it
+        Catalogue::install(Catalogue::Language::Chinese);
+        QCoreApplication::processEvents(); // QApplication posts the LanguageChange to each window
+        QCOMPARE(c.window->windowTitle(), zh("MainWindow", "Aether Console"));
+        QVERIFY(c.window->windowTitle() != u"Aether Console"_s);
+        QCOMPARE(menuTitle(), zh("MainWindow", "&File"));
+        QCOMPARE(header(KeyColumn::Name), zh("aether::gui::KeyTableModel", "Name"));
+        QCOMPARE(header(KeyColumn::Learned), zh("aether::gui::KeyTableModel", "Learned limit"));
+        QCOMPARE(cell(*c.window, key, KeyColumn::Mode), zh("aether::gui::KeyTableModel", "Adaptive"));
+        QCOMPARE(c.child<QLabel>("modeCaption")->text(), zh("KeyDetailWidget", "Mode:"));
+        QCOMPARE(c.child<QPushButton>("applyButton")->text(), zh("KeyDetailWidget", "A&pply"));
+        QVERIFY(c.window->detail()->historyChart()->chart()->title().startsWith(
+            zh("aether::gui::HistoryChartView", "Adjustment history of %1").section(u"%1"_s, 0, 0)));
+        QCOMPARE(c.window->summaryPage()->rateChart()->chart()->title(),
+                 Catalogue::instance().translate(Catalogue::Language::Chinese, "aether::gui::Rate429ChartView",
+                                                 "429s per key (top %n)",
+                                                 c.window->summaryPage()->rateChart()->keyCount()));
+        QCOMPARE(c.child<QTabWidget>("pages")->tabText(1), zh("MainWindow", "Summary"));
+        QCOMPARE(QSettings().value(u"view/language"_s).toString(), u"zh_CN"_s);
+        // Numbers and dates follow the language.
+        QCOMPARE(QLocale().name(), u"zh_CN"_s);
+
+        Catalogue::install(Catalogue::Language::English);
+        QCoreApplication::processEvents();
+        QCOMPARE(c.window->windowTitle(), u"Aether Console"_s);
+        QCOMPARE(menuTitle(), u"&File"_s);
+        QCOMPARE(header(KeyColumn::Name), u"Name"_s);
+        QCOMPARE(cell(*c.window, key, KeyColumn::Mode), u"Adaptive"_s);
+        QCOMPARE(c.child<QLabel>("modeCaption")->text(), u"Mode:"_s);
+        QVERIFY(c.window->detail()->historyChart()->chart()->title().startsWith(u"Adjustment history of"_s));
+        QCOMPARE(c.child<QTabWidget>("pages")->tabText(1), u"Summary"_s);
+        QCOMPARE(QLocale().name(), u"en_US"_s);
     }
 
     void bannerWhenTheDatabaseGoesAway_data() { TestDatabase::addBackendRows(); }

@@ -624,6 +624,27 @@ private slots:
         QVERIFY2(s.stop(&error), qPrintable(error));
     }
 
+    // The command line speaks the system's language: Chinese for a zh locale, English otherwise (help and errors).
+    void commandLineLanguage()
+    {
+        QProcessEnvironment zh = consoleEnvironment();
+        zh.insert(u"LC_ALL"_s, u"zh_CN.UTF-8"_s);
+        QProcessEnvironment en = consoleEnvironment();
+        en.insert(u"LC_ALL"_s, u"C.UTF-8"_s);
+        const ProcessResult helpZh = runConsole({u"--help"_s}, zh);
+        QVERIFY2(helpZh.finished && helpZh.exitCode == 0, qPrintable(helpZh.describe()));
+        QVERIFY2(QString::fromUtf8(helpZh.out).contains(u"不打开窗口，仅运行 HTTP 端点。"_s), helpZh.out.constData());
+        const ProcessResult helpEn = runConsole({u"--help"_s}, en);
+        QVERIFY2(QString::fromUtf8(helpEn.out).contains(u"Run the HTTP endpoint without a window."_s),
+                 helpEn.out.constData());
+        const QStringList bad{u"--database"_s, u"mysql://nope"_s, u"--list-tokens"_s};
+        const ProcessResult errorZh = runConsole(bad, zh);
+        QCOMPARE(errorZh.exitCode, 1);
+        QVERIFY2(QString::fromUtf8(errorZh.err).contains(u"无效的 --database"_s), errorZh.err.constData());
+        const ProcessResult errorEn = runConsole(bad, en);
+        QVERIFY2(QString::fromUtf8(errorEn.err).contains(u"invalid --database"_s), errorEn.err.constData());
+    }
+
     void publicListenNeedsToken_data()
     {
         QTest::addColumn<QByteArray>("backend");

@@ -1,0 +1,1096 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>Cli</name>
+    <message>
+        <source>NAME</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>ROLE</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>CREATED</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>LAST USED</source>
+        <translation>最近使用</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>Aether Console: administration of per-key adaptive concurrency for an LLM API gateway.</source>
+        <translation>Aether 控制台：管理 LLM API 网关中每个密钥的自适应并发。</translation>
+    </message>
+    <message>
+        <source>Run the HTTP endpoint without a window.</source>
+        <translation>不打开窗口，仅运行 HTTP 端点。</translation>
+    </message>
+    <message>
+        <source>Database: a file path, sqlite:///abs/path or postgresql://user:password@host:port/dbname (default: $AETHER_CONSOLE_DATABASE, else the embedded SQLite file).</source>
+        <translation>数据库：文件路径、sqlite:///abs/path 或 postgresql://user:password@host:port/dbname（默认：$AETHER_CONSOLE_DATABASE，否则使用内置的 SQLite 文件）。</translation>
+    </message>
+    <message>
+        <source>Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any).</source>
+        <translation>HTTP 端点的地址（默认 127.0.0.1:8087；端口 0 表示任意端口）。</translation>
+    </message>
+    <message>
+        <source>Create an API token and print it once.</source>
+        <translation>创建一个 API 令牌并仅输出一次。</translation>
+    </message>
+    <message>
+        <source>Role of a new token: admin, viewer or gateway (default admin).</source>
+        <translation>新令牌的角色：admin、viewer 或 gateway（默认 admin）。</translation>
+    </message>
+    <message>
+        <source>List the API tokens.</source>
+        <translation>列出 API 令牌。</translation>
+    </message>
+    <message>
+        <source>Revoke an API token.</source>
+        <translation>吊销一个 API 令牌。</translation>
+    </message>
+    <message>
+        <source>Fill an empty database with demo providers, endpoints and keys.</source>
+        <translation>向空数据库填充演示用的提供商、端点和密钥。</translation>
+    </message>
+    <message>
+        <source>Number of keys --demo creates (default 40).</source>
+        <translation>--demo 创建的密钥数量（默认 40）。</translation>
+    </message>
+    <message>
+        <source>Create or update the database (with --demo: fill it), then exit without opening the window.</source>
+        <translation>创建或更新数据库（配合 --demo 时填充演示数据），然后退出，不打开窗口。</translation>
+    </message>
+    <message>
+        <source>invalid --database: %1</source>
+        <translation>无效的 --database：%1</translation>
+    </message>
+    <message>
+        <source>cannot open the database %1: %2</source>
+        <translation>无法打开数据库 %1：%2</translation>
+    </message>
+    <message>
+        <source>aether-console: the database %1 is unavailable (%2); answering 503 until it is back</source>
+        <translation>aether-console：数据库 %1 不可用（%2）；恢复之前将返回 503</translation>
+    </message>
+    <message>
+        <source>unknown role &quot;%1&quot;: use admin, viewer or gateway</source>
+        <translation>未知角色“%1”：请使用 admin、viewer 或 gateway</translation>
+    </message>
+    <message>
+        <source>Created %1 token &quot;%2&quot;. It is shown only once:</source>
+        <translation>已创建角色为 %1 的令牌“%2”。该令牌仅显示这一次：</translation>
+    </message>
+    <message>
+        <source>Revoked token &quot;%1&quot;.</source>
+        <translation>已吊销令牌“%1”。</translation>
+    </message>
+    <message>
+        <source>Demo data: %1 providers, %2 endpoints, %3 keys.</source>
+        <translation>演示数据：%1 个提供商，%2 个端点，%3 个密钥。</translation>
+    </message>
+    <message>
+        <source>Demo data not added: %1.</source>
+        <translation>未添加演示数据：%1。</translation>
+    </message>
+    <message>
+        <source>Database ready: %1. Start the HTTP endpoint with --serve.</source>
+        <translation>数据库已就绪：%1。请使用 --serve 启动 HTTP 端点。</translation>
+    </message>
+    <message>
+        <source>invalid --listen &quot;%1&quot;: use HOST:PORT</source>
+        <translation>无效的 --listen 值“%1”：请使用 HOST:PORT</translation>
+    </message>
+    <message>
+        <source>aether-console: the database is available again</source>
+        <translation>aether-console：数据库已恢复可用</translation>
+    </message>
+    <message>
+        <source>--demo-keys takes a positive number</source>
+        <translation>--demo-keys 需要一个正整数</translation>
+    </message>
+</context>
+<context>
+    <name>Error</name>
+    <message>
+        <source>The key no longer exists (it was deleted meanwhile).</source>
+        <translation>该密钥已不存在（已在此期间被删除）。</translation>
+    </message>
+    <message>
+        <source>The limit must be between %1 and %2.</source>
+        <translation>限制必须介于 %1 和 %2 之间。</translation>
+    </message>
+    <message>
+        <source>Invalid input (%1).</source>
+        <translation>输入无效（%1）。</translation>
+    </message>
+    <message>
+        <source>The database cannot be reached: %1</source>
+        <translation>无法连接数据库：%1</translation>
+    </message>
+    <message>
+        <source>Conflict: %1</source>
+        <translation>冲突：%1</translation>
+    </message>
+    <message>
+        <source>The database reported an error: %1</source>
+        <translation>数据库报告错误：%1</translation>
+    </message>
+</context>
+<context>
+    <name>HttpMessage</name>
+    <message>
+        <source>Missing admin credentials</source>
+        <translation>缺少管理员凭证</translation>
+    </message>
+    <message>
+        <source>Invalid token</source>
+        <translation>无效的Token</translation>
+    </message>
+    <message>
+        <source>Admin privileges required</source>
+        <translation>需要管理员权限</translation>
+    </message>
+    <message>
+        <source>Request body must not be empty</source>
+        <translation>请求体不能为空</translation>
+    </message>
+    <message>
+        <source>Request body must be valid JSON</source>
+        <translation>请求体必须是合法的JSON</translation>
+    </message>
+    <message>
+        <source>Request body too large</source>
+        <translation>请求体过大</translation>
+    </message>
+    <message>
+        <source>fixed_limit is required when disabling adaptive mode</source>
+        <translation>禁用自适应模式时必须提供 fixed_limit 参数</translation>
+    </message>
+    <message>
+        <source>Database connection error, retrying...</source>
+        <translation>数据库连接异常，正在重试...</translation>
+    </message>
+    <message>
+        <source>Switched to adaptive mode; the concurrency limit will be learned and adjusted automatically</source>
+        <translation>已切换为自适应模式，系统将自动学习并调整并发限制</translation>
+    </message>
+    <message>
+        <source>Switched to fixed-limit mode; concurrency limit set to %1</source>
+        <translation>已切换为固定限制模式，并发限制设为 %1</translation>
+    </message>
+    <message>
+        <source>Set to fixed-limit mode with a concurrency limit of %1</source>
+        <translation>已设置为固定限制模式，并发限制为 %1</translation>
+    </message>
+    <message>
+        <source>Learning state reset</source>
+        <translation>学习状态已重置</translation>
+    </message>
+    <message>
+        <source>enabled</source>
+        <translation>启用状态</translation>
+    </message>
+    <message>
+        <source>fixed_limit</source>
+        <translation>固定限制</translation>
+    </message>
+    <message>
+        <source>Field required</source>
+        <translation>此字段为必填项</translation>
+    </message>
+    <message>
+        <source>Input should be a valid boolean</source>
+        <translation>输入应为布尔值</translation>
+    </message>
+    <message>
+        <source>Input should be a valid boolean, unable to interpret input</source>
+        <translation>输入应为布尔值, unable to interpret input</translation>
+    </message>
+    <message>
+        <source>Input should be a valid integer</source>
+        <translation>输入应为有效的整数</translation>
+    </message>
+    <message>
+        <source>Input should be a valid integer, unable to parse string as an integer</source>
+        <translation>输入应为有效的整数, unable to parse string as an integer</translation>
+    </message>
+    <message>
+        <source>Input should be a valid integer, got a number with a fractional part</source>
+        <translation>输入应为有效的整数, got a number with a fractional part</translation>
+    </message>
+    <message>
+        <source>Input should be greater than or equal to %1</source>
+        <translation>数值应大于或等于 %1</translation>
+    </message>
+    <message>
+        <source>Input should be less than or equal to %1</source>
+        <translation>数值应小于或等于 %1</translation>
+    </message>
+    <message>
+        <source>Input should be a valid dictionary or instance of EnableAdaptiveRequest</source>
+        <translation>输入应为有效的字典 or instance of EnableAdaptiveRequest</translation>
+    </message>
+</context>
+<context>
+    <name>KeyDetailWidget</name>
+    <message>
+        <source>No key selected</source>
+        <translation>未选择密钥</translation>
+    </message>
+    <message>
+        <source>Statistics</source>
+        <translation>统计</translation>
+    </message>
+    <message>
+        <source>Mode:</source>
+        <translation>模式：</translation>
+    </message>
+    <message>
+        <source>Max concurrent:</source>
+        <translation>最大并发：</translation>
+    </message>
+    <message>
+        <source>Effective limit:</source>
+        <translation>有效限制：</translation>
+    </message>
+    <message>
+        <source>Learned limit:</source>
+        <translation>学习到的并发限制：</translation>
+    </message>
+    <message>
+        <source>Concurrency 429s:</source>
+        <translation>并发 429：</translation>
+    </message>
+    <message>
+        <source>RPM 429s:</source>
+        <translation>RPM 429：</translation>
+    </message>
+    <message>
+        <source>Last 429:</source>
+        <translation>最近 429：</translation>
+    </message>
+    <message>
+        <source>Last 429 type:</source>
+        <translation>最近 429 类型：</translation>
+    </message>
+    <message>
+        <source>Adjustments:</source>
+        <translation>调整次数：</translation>
+    </message>
+    <message>
+        <source>Concurrency control</source>
+        <translation>并发控制</translation>
+    </message>
+    <message>
+        <source>&amp;Adaptive (learn the limit from 429 responses)</source>
+        <translation>自适应（根据 429 响应学习限制）(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Fixed limit:</source>
+        <translation>固定限制(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>&amp;Reset learning…</source>
+        <translation>重置学习状态(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>A&amp;pply</source>
+        <translation>应用(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>变化</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Aether Console</source>
+        <translation>Aether 控制台</translation>
+    </message>
+    <message>
+        <source>&amp;Retry</source>
+        <translation>重试(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>密钥</translation>
+    </message>
+    <message>
+        <source>Endpoint</source>
+        <translation>端点</translation>
+    </message>
+    <message>
+        <source>Search name or key ID</source>
+        <translation>搜索名称或密钥 ID</translation>
+    </message>
+    <message>
+        <source>Mode:</source>
+        <translation>模式：</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>概览</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Key</source>
+        <translation>密钥(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;Endpoint</source>
+        <translation>端点(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Toolbar</source>
+        <translation>工具栏</translation>
+    </message>
+    <message>
+        <source>&amp;Export table as CSV…</source>
+        <translation>导出表格为 CSV(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Save &amp;chart as PNG…</source>
+        <translation>保存图表为 PNG(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Access &amp;tokens…</source>
+        <translation>访问令牌(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>刷新(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Auto refresh</source>
+        <translation>自动刷新(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Keys</source>
+        <translation>密钥(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;Summary</source>
+        <translation>概览(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;System</source>
+        <translation>跟随系统(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Switch &amp;mode</source>
+        <translation>切换模式(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Set fixed &amp;limit…</source>
+        <translation>设置固定限制(&amp;L)…</translation>
+    </message>
+    <message>
+        <source>&amp;Reset learning…</source>
+        <translation>重置学习状态(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>&amp;Copy key ID</source>
+        <translation>复制密钥 ID(&amp;C)</translation>
+    </message>
+    <message>
+        <source>HTTP &amp;endpoint</source>
+        <translation>HTTP 端点(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;About Aether Console</source>
+        <translation>关于 Aether 控制台(&amp;A)</translation>
+    </message>
+</context>
+<context>
+    <name>QObject</name>
+    <message>
+        <source>Aether Console</source>
+        <translation>Aether 控制台</translation>
+    </message>
+    <message>
+        <source>The database address is not valid: %1</source>
+        <translation>数据库地址无效：%1</translation>
+    </message>
+    <message>
+        <source>A new console database was created at %1.
+
+Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to look around?</source>
+        <translation>已在 %1 创建新的控制台数据库。
+
+是否填充演示数据（3 个提供商、5 个端点、40 个带历史记录的密钥）以便浏览体验？</translation>
+    </message>
+</context>
+<context>
+    <name>Reason</name>
+    <message>
+        <source>Concurrency 429</source>
+        <translation>并发 429</translation>
+    </message>
+    <message>
+        <source>Unknown 429</source>
+        <translation>未知 429</translation>
+    </message>
+    <message>
+        <source>High utilisation</source>
+        <translation>高利用率</translation>
+    </message>
+    <message>
+        <source>Probe increase</source>
+        <translation>探测性扩容</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Database</source>
+        <translation>数据库</translation>
+    </message>
+    <message>
+        <source>&amp;Embedded SQLite file</source>
+        <translation>内置 SQLite 文件(&amp;E)</translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation>文件：</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>浏览(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>&amp;PostgreSQL server</source>
+        <translation>PostgreSQL 服务器(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Host:</source>
+        <translation>主机：</translation>
+    </message>
+    <message>
+        <source>localhost or /run/postgresql</source>
+        <translation>localhost 或 /run/postgresql</translation>
+    </message>
+    <message>
+        <source>Port:</source>
+        <translation>端口：</translation>
+    </message>
+    <message>
+        <source>Database:</source>
+        <translation>数据库：</translation>
+    </message>
+    <message>
+        <source>User:</source>
+        <translation>用户名：</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>&amp;Test connection</source>
+        <translation>测试连接(&amp;T)</translation>
+    </message>
+    <message>
+        <source>HTTP endpoint</source>
+        <translation>HTTP 端点</translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation>地址：</translation>
+    </message>
+    <message>
+        <source>Start the endpoint when the console opens</source>
+        <translation>控制台启动时启动端点</translation>
+    </message>
+    <message>
+        <source>View</source>
+        <translation>视图</translation>
+    </message>
+    <message>
+        <source>Refresh automatically</source>
+        <translation>自动刷新</translation>
+    </message>
+    <message>
+        <source>Refresh every:</source>
+        <translation>刷新间隔：</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>语言：</translation>
+    </message>
+</context>
+<context>
+    <name>SummaryPage</name>
+    <message>
+        <source>Adaptive keys of all endpoints</source>
+        <translation>所有端点的自适应密钥</translation>
+    </message>
+    <message>
+        <source>Adaptive keys</source>
+        <translation>自适应密钥</translation>
+    </message>
+    <message>
+        <source>Concurrency 429s</source>
+        <translation>并发 429</translation>
+    </message>
+    <message>
+        <source>RPM 429s</source>
+        <translation>RPM 429</translation>
+    </message>
+    <message>
+        <source>Adjustments</source>
+        <translation>调整次数</translation>
+    </message>
+    <message>
+        <source>Most recent adjustments</source>
+        <translation>最近的调整</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>密钥</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>变化</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>TokenDialog</name>
+    <message>
+        <source>Access tokens</source>
+        <translation>访问令牌</translation>
+    </message>
+    <message>
+        <source>Scripts and gateways call the HTTP endpoint with one of these tokens (Authorization: Bearer …). Only a hash of each token is stored.</source>
+        <translation>脚本和网关使用以下令牌之一调用 HTTP 端点（Authorization: Bearer …）。系统仅保存每个令牌的哈希值。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>Last used</source>
+        <translation>最近使用</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <source>Role:</source>
+        <translation>角色：</translation>
+    </message>
+    <message>
+        <source>&amp;Create</source>
+        <translation>创建(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Revoke…</source>
+        <translation>吊销(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>New token (shown only now)</source>
+        <translation>新令牌（仅此次显示）</translation>
+    </message>
+    <message>
+        <source>Co&amp;py</source>
+        <translation>复制(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Admin</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>Viewer (read only)</source>
+        <translation>只读查看者</translation>
+    </message>
+    <message>
+        <source>Gateway (events and limits)</source>
+        <translation>网关（事件与限制）</translation>
+    </message>
+</context>
+<context>
+    <name>aether::gui::HistoryChartView</name>
+    <message>
+        <source>Limit</source>
+        <translation>限制</translation>
+    </message>
+    <message>
+        <source>Time (local)</source>
+        <translation>时间（本地）</translation>
+    </message>
+    <message>
+        <source>Adjustment history</source>
+        <translation>调整历史</translation>
+    </message>
+    <message>
+        <source>Adjustment history: none yet</source>
+        <translation>调整历史：暂无</translation>
+    </message>
+    <message>
+        <source>Adjustment history of %1</source>
+        <translation>%1 的调整历史</translation>
+    </message>
+    <message>
+        <source>%1 → %2</source>
+        <translation>%1 → %2</translation>
+    </message>
+</context>
+<context>
+    <name>aether::gui::KeyDetailWidget</name>
+    <message>
+        <source>No key selected</source>
+        <translation>未选择密钥</translation>
+    </message>
+    <message>
+        <source> (initial, nothing learned yet)</source>
+        <translation> （初始值，尚未学习）</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>%1 → %2</source>
+        <translation>%1 → %2</translation>
+    </message>
+    <message>
+        <source>The gateway learns this key&apos;s limit from its 429 responses and how busy it is.</source>
+        <translation>网关根据该密钥的 429 响应和繁忙程度学习其并发限制。</translation>
+    </message>
+    <message>
+        <source>The gateway never sends more than this many requests at once with this key (%1–%2). What was learned is kept.</source>
+        <translation>网关使用该密钥同时发送的请求数不会超过此值（%1–%2）。已学习的状态会保留。</translation>
+    </message>
+    <message>
+        <source>Switched to adaptive mode; the learned limit %1 applies.</source>
+        <translation>已切换为自适应模式，学习到的并发限制 %1 生效。</translation>
+    </message>
+    <message>
+        <source>Switched to adaptive mode; nothing learned yet.</source>
+        <translation>已切换为自适应模式，尚未学习到并发限制。</translation>
+    </message>
+    <message>
+        <source>Switched to fixed mode with a limit of %1.</source>
+        <translation>已切换为固定限制模式，限制为 %1。</translation>
+    </message>
+    <message>
+        <source>Fixed limit set to %1.</source>
+        <translation>固定限制已设为 %1。</translation>
+    </message>
+    <message>
+        <source>Reset learning</source>
+        <translation>重置学习状态</translation>
+    </message>
+    <message>
+        <source>Reset what was learned for %1?</source>
+        <translation>要重置 %1 的学习状态吗？</translation>
+    </message>
+    <message>
+        <source>This clears the learned limit, both 429 counters, the time and type of the last 429, the adjustment history and the utilisation samples.
+
+The mode (%1) and the fixed limit stay as they are.</source>
+        <translation>此操作将清除学习到的并发限制、两个 429 计数器、最近 429 的时间和类型、调整历史以及利用率采样。
+
+模式（%1）和固定限制保持不变。</translation>
+    </message>
+    <message>
+        <source>Learning state reset; the mode is unchanged.</source>
+        <translation>学习状态已重置，模式保持不变。</translation>
+    </message>
+</context>
+<context>
+    <name>aether::gui::KeyTableModel</name>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Provider</source>
+        <translation>提供商</translation>
+    </message>
+    <message>
+        <source>Endpoint</source>
+        <translation>端点</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>模式</translation>
+    </message>
+    <message>
+        <source>Max concurrent</source>
+        <translation>最大并发</translation>
+    </message>
+    <message>
+        <source>Learned limit</source>
+        <translation>学习限制</translation>
+    </message>
+    <message>
+        <source>Effective limit</source>
+        <translation>有效限制</translation>
+    </message>
+    <message>
+        <source>Concurrency 429s</source>
+        <translation>并发 429</translation>
+    </message>
+    <message>
+        <source>RPM 429s</source>
+        <translation>RPM 429</translation>
+    </message>
+    <message>
+        <source>Last 429</source>
+        <translation>最近 429</translation>
+    </message>
+    <message>
+        <source>Last 429 type</source>
+        <translation>最近 429 类型</translation>
+    </message>
+    <message>
+        <source>Adjustments</source>
+        <translation>调整次数</translation>
+    </message>
+    <message>
+        <source>Key ID</source>
+        <translation>密钥 ID</translation>
+    </message>
+    <message>
+        <source>Endpoint ID</source>
+        <translation>端点 ID</translation>
+    </message>
+    <message>
+        <source>Adaptive</source>
+        <translation>自适应</translation>
+    </message>
+    <message>
+        <source>Fixed</source>
+        <translation>固定</translation>
+    </message>
+    <message>
+        <source>Concurrency</source>
+        <translation>并发</translation>
+    </message>
+    <message>
+        <source>RPM</source>
+        <translation>RPM</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+</context>
+<context>
+    <name>aether::gui::MainWindow</name>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Adaptive</source>
+        <translation>自适应</translation>
+    </message>
+    <message>
+        <source>Fixed</source>
+        <translation>固定</translation>
+    </message>
+    <message>
+        <source>All endpoints</source>
+        <translation>所有端点</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n key(s)</source>
+        <translation>
+            <numerusform>%n 个密钥</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Database: %1</source>
+        <translation>数据库：%1</translation>
+    </message>
+    <message>
+        <source>HTTP endpoint: http://%1:%2</source>
+        <translation>HTTP 端点：http://%1:%2</translation>
+    </message>
+    <message>
+        <source>HTTP endpoint: off</source>
+        <translation>HTTP 端点：已关闭</translation>
+    </message>
+    <message>
+        <source>Stop HTTP &amp;endpoint</source>
+        <translation>停止 HTTP 端点(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Start HTTP &amp;endpoint</source>
+        <translation>启动 HTTP 端点(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Refreshed at %1</source>
+        <translation>已于 %1 刷新</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The database cannot be used.&lt;/b&gt; %1 Nothing was changed. Retry when it is back; the console also retries with each refresh.</source>
+        <translation>&lt;b&gt;数据库无法使用。&lt;/b&gt; %1 未做任何更改。请在数据库恢复后重试；控制台也会在每次刷新时自动重试。</translation>
+    </message>
+    <message>
+        <source>Switch mode</source>
+        <translation>切换模式</translation>
+    </message>
+    <message>
+        <source>Switched to adaptive mode.</source>
+        <translation>已切换为自适应模式。</translation>
+    </message>
+    <message>
+        <source>Set fixed limit</source>
+        <translation>设置固定限制</translation>
+    </message>
+    <message>
+        <source>Fixed concurrency limit (%1–%2):</source>
+        <translation>固定并发限制（%1–%2）：</translation>
+    </message>
+    <message>
+        <source>Switched to fixed mode with a limit of %1.</source>
+        <translation>已切换为固定限制模式，限制为 %1。</translation>
+    </message>
+    <message>
+        <source>Fixed limit set to %1.</source>
+        <translation>固定限制已设为 %1。</translation>
+    </message>
+    <message>
+        <source>Copied key ID %1</source>
+        <translation>已复制密钥 ID %1</translation>
+    </message>
+    <message>
+        <source>Export table as CSV</source>
+        <translation>导出表格为 CSV</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Exporting keys…</source>
+        <translation>正在导出密钥…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n key(s) to %1</source>
+        <translation>
+            <numerusform>已将 %n 个密钥导出到 %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Save chart as PNG</source>
+        <translation>保存图表为 PNG</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <source>The image could not be written to %1.</source>
+        <translation>无法将图像写入 %1。</translation>
+    </message>
+    <message>
+        <source>Chart saved to %1</source>
+        <translation>图表已保存到 %1</translation>
+    </message>
+    <message>
+        <source>HTTP endpoint</source>
+        <translation>HTTP 端点</translation>
+    </message>
+    <message>
+        <source>The HTTP endpoint could not start on %1:%2.
+%3</source>
+        <translation>HTTP 端点无法在 %1:%2 上启动。
+%3</translation>
+    </message>
+    <message>
+        <source>About Aether Console</source>
+        <translation>关于 Aether 控制台</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key&apos;s state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;Aether 控制台 %1&lt;/h3&gt;&lt;p&gt;管理 LLM API 网关中每个密钥的自适应并发：查看每个密钥的状态、切换模式、设置限制、重置学习状态，并了解限制变化的原因。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>aether::gui::Rate429ChartView</name>
+    <message>
+        <source>Concurrency 429s</source>
+        <translation>并发 429</translation>
+    </message>
+    <message>
+        <source>RPM 429s</source>
+        <translation>RPM 429</translation>
+    </message>
+    <message>
+        <source>429 responses</source>
+        <translation>429 响应</translation>
+    </message>
+    <message>
+        <source>429s per key: none recorded</source>
+        <translation>各密钥的 429：暂无记录</translation>
+    </message>
+    <message numerus="yes">
+        <source>429s per key (top %n)</source>
+        <translation>
+            <numerusform>各密钥的 429（前 %n 个）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>429s per key in %1 (top %n)</source>
+        <translation>
+            <numerusform>%1 中各密钥的 429（前 %n 个）</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>aether::gui::SettingsDialog</name>
+    <message>
+        <source>System</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>SQLite database file</source>
+        <translation>SQLite 数据库文件</translation>
+    </message>
+    <message>
+        <source>SQLite databases (*.sqlite *.db);;All files (*)</source>
+        <translation>SQLite 数据库 (*.sqlite *.db);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Choose an SQLite file.</source>
+        <translation>请选择一个 SQLite 文件。</translation>
+    </message>
+    <message>
+        <source>Host, database and user are needed for PostgreSQL.</source>
+        <translation>PostgreSQL 需要填写主机、数据库和用户名。</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Connected to %1.</source>
+        <translation>已连接到 %1。</translation>
+    </message>
+    <message>
+        <source>The HTTP address must be an IP address such as 127.0.0.1.</source>
+        <translation>HTTP 地址必须是 IP 地址，例如 127.0.0.1。</translation>
+    </message>
+</context>
+<context>
+    <name>aether::gui::SummaryPage</name>
+    <message>
+        <source>Totals over the adaptive keys of all endpoints</source>
+        <translation>所有端点自适应密钥的合计</translation>
+    </message>
+    <message>
+        <source>Totals over the adaptive keys of all endpoints; the chart shows %1</source>
+        <translation>所有端点自适应密钥的合计；图表显示 %1</translation>
+    </message>
+    <message>
+        <source>%1 → %2</source>
+        <translation>%1 → %2</translation>
+    </message>
+</context>
+<context>
+    <name>aether::gui::TokenDialog</name>
+    <message>
+        <source>The token is on the clipboard.</source>
+        <translation>令牌已复制到剪贴板。</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>Give the token a name, e.g. the script or gateway that will use it.</source>
+        <translation>请为令牌命名，例如将使用它的脚本或网关。</translation>
+    </message>
+    <message>
+        <source>A token named %1 exists already.</source>
+        <translation>名为 %1 的令牌已存在。</translation>
+    </message>
+    <message>
+        <source>Token %1 created. Copy it now: it cannot be shown again.</source>
+        <translation>令牌 %1 已创建。请立即复制：之后将无法再次显示。</translation>
+    </message>
+    <message>
+        <source>Revoke token</source>
+        <translation>吊销令牌</translation>
+    </message>
+    <message>
+        <source>Revoke the token %1? Whoever uses it can no longer call the endpoint.</source>
+        <translation>要吊销令牌 %1 吗？使用该令牌的任何人都将无法再调用此端点。</translation>
+    </message>
+    <message>
+        <source>Token %1 revoked.</source>
+        <translation>令牌 %1 已吊销。</translation>
+    </message>
+</context>
+</TS>
