@@ -5,6 +5,7 @@
 
 #include <QClipboard>
 #include <QGuiApplication>
+#include <QHeaderView>
 #include <QMessageBox>
 #include <QPushButton>
 
@@ -36,6 +37,7 @@ TokenDialog::TokenDialog(TokenStore &tokens, QWidget *parent)
     for (Role role : {Role::Admin, Role::Viewer, Role::Gateway})
         m_ui->roleCombo->addItem(roleLabel(role), roleToString(role));
     m_ui->secretGroup->setVisible(false);
+    m_ui->tokenTable->horizontalHeader()->setMinimumSectionSize(110);
     connect(m_ui->createButton, &QPushButton::clicked, this, &TokenDialog::createToken);
     connect(m_ui->nameEdit, &QLineEdit::returnPressed, this, &TokenDialog::createToken);
     connect(m_ui->revokeButton, &QPushButton::clicked, this, &TokenDialog::revokeSelected);

@@ -12,7 +12,9 @@
 #include "keytablemodel.h"
 #include "mainwindow.h"
 #include "migrations.h"
+#include "settingsdialog.h"
 #include "summarypage.h"
+#include "tokendialog.h"
 #include "tokenstore.h"
 
 #include <QApplication>
@@ -81,5 +83,13 @@ int main(int argc, char *argv[])
     ok = save(&window, out + QStringLiteral("/key-detail%1.png").arg(suffix)) && ok;
     window.findChild<QTabWidget *>(QStringLiteral("pages"))->setCurrentIndex(1);
     ok = save(&window, out + QStringLiteral("/summary%1.png").arg(suffix)) && ok;
+    // The dialogs, to check their layouts in both languages.
+    gui::SettingsDialog settingsDialog(settings, location, &window);
+    settingsDialog.show();
+    ok = save(&settingsDialog, out + QStringLiteral("/settings%1.png").arg(suffix)) && ok;
+    settingsDialog.close();
+    gui::TokenDialog tokenDialog(tokens, &window);
+    tokenDialog.show();
+    ok = save(&tokenDialog, out + QStringLiteral("/tokens%1.png").arg(suffix)) && ok;
     return ok ? 0 : 1;
 }
