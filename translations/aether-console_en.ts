@@ -239,6 +239,29 @@
     </message>
 </context>
 <context>
+    <name>KeyChange</name>
+    <message>
+        <source>Switched to adaptive mode; nothing learned yet.</source>
+        <translation>Switched to adaptive mode; nothing learned yet.</translation>
+    </message>
+    <message>
+        <source>Switched to adaptive mode; the learned limit %1 applies.</source>
+        <translation>Switched to adaptive mode; the learned limit %1 applies.</translation>
+    </message>
+    <message>
+        <source>Switched to fixed mode with a limit of %1.</source>
+        <translation>Switched to fixed mode with a limit of %1.</translation>
+    </message>
+    <message>
+        <source>Fixed limit set to %1.</source>
+        <translation>Fixed limit set to %1.</translation>
+    </message>
+    <message>
+        <source>Learning state reset; the mode is unchanged.</source>
+        <translation>Learning state reset; the mode is unchanged.</translation>
+    </message>
+</context>
+<context>
     <name>KeyDetailWidget</name>
     <message>
         <source>No key selected</source>
@@ -693,10 +716,6 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <source>Adjustment history of %1</source>
         <translation>Adjustment history of %1</translation>
     </message>
-    <message>
-        <source>%1 → %2</source>
-        <translation>%1 → %2</translation>
-    </message>
 </context>
 <context>
     <name>aether::gui::KeyDetailWidget</name>
@@ -713,32 +732,12 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <translation>never</translation>
     </message>
     <message>
-        <source>%1 → %2</source>
-        <translation>%1 → %2</translation>
-    </message>
-    <message>
         <source>The gateway learns this key&apos;s limit from its 429 responses and how busy it is.</source>
         <translation>The gateway learns this key&apos;s limit from its 429 responses and how busy it is.</translation>
     </message>
     <message>
         <source>The gateway never sends more than this many requests at once with this key (%1–%2). What was learned is kept.</source>
         <translation>The gateway never sends more than this many requests at once with this key (%1–%2). What was learned is kept.</translation>
-    </message>
-    <message>
-        <source>Switched to adaptive mode; the learned limit %1 applies.</source>
-        <translation>Switched to adaptive mode; the learned limit %1 applies.</translation>
-    </message>
-    <message>
-        <source>Switched to adaptive mode; nothing learned yet.</source>
-        <translation>Switched to adaptive mode; nothing learned yet.</translation>
-    </message>
-    <message>
-        <source>Switched to fixed mode with a limit of %1.</source>
-        <translation>Switched to fixed mode with a limit of %1.</translation>
-    </message>
-    <message>
-        <source>Fixed limit set to %1.</source>
-        <translation>Fixed limit set to %1.</translation>
     </message>
     <message>
         <source>Reset learning</source>
@@ -755,10 +754,6 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <translation>This clears the learned limit, both 429 counters, the time and type of the last 429, the adjustment history and the utilisation samples.
 
 The mode (%1) and the fixed limit stay as they are.</translation>
-    </message>
-    <message>
-        <source>Learning state reset; the mode is unchanged.</source>
-        <translation>Learning state reset; the mode is unchanged.</translation>
     </message>
 </context>
 <context>
@@ -898,24 +893,12 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <translation>Switch mode</translation>
     </message>
     <message>
-        <source>Switched to adaptive mode.</source>
-        <translation>Switched to adaptive mode.</translation>
-    </message>
-    <message>
         <source>Set fixed limit</source>
         <translation>Set fixed limit</translation>
     </message>
     <message>
         <source>Fixed concurrency limit (%1–%2):</source>
         <translation>Fixed concurrency limit (%1–%2):</translation>
-    </message>
-    <message>
-        <source>Switched to fixed mode with a limit of %1.</source>
-        <translation>Switched to fixed mode with a limit of %1.</translation>
-    </message>
-    <message>
-        <source>Fixed limit set to %1.</source>
-        <translation>Fixed limit set to %1.</translation>
     </message>
     <message>
         <source>Copied key ID %1</source>
@@ -1056,10 +1039,6 @@ The mode (%1) and the fixed limit stay as they are.</translation>
     <message>
         <source>Totals over the adaptive keys of all endpoints; the chart shows %1</source>
         <translation>Totals over the adaptive keys of all endpoints; the chart shows %1</translation>
-    </message>
-    <message>
-        <source>%1 → %2</source>
-        <translation>%1 → %2</translation>
     </message>
 </context>
 <context>

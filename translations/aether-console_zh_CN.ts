@@ -239,6 +239,29 @@
     </message>
 </context>
 <context>
+    <name>KeyChange</name>
+    <message>
+        <source>Switched to adaptive mode; nothing learned yet.</source>
+        <translation>已切换为自适应模式，尚未学习到并发限制。</translation>
+    </message>
+    <message>
+        <source>Switched to adaptive mode; the learned limit %1 applies.</source>
+        <translation>已切换为自适应模式，学习到的并发限制 %1 生效。</translation>
+    </message>
+    <message>
+        <source>Switched to fixed mode with a limit of %1.</source>
+        <translation>已切换为固定限制模式，限制为 %1。</translation>
+    </message>
+    <message>
+        <source>Fixed limit set to %1.</source>
+        <translation>固定限制已设为 %1。</translation>
+    </message>
+    <message>
+        <source>Learning state reset; the mode is unchanged.</source>
+        <translation>学习状态已重置，模式保持不变。</translation>
+    </message>
+</context>
+<context>
     <name>KeyDetailWidget</name>
     <message>
         <source>No key selected</source>
@@ -693,10 +716,6 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <source>Adjustment history of %1</source>
         <translation>%1 的调整历史</translation>
     </message>
-    <message>
-        <source>%1 → %2</source>
-        <translation>%1 → %2</translation>
-    </message>
 </context>
 <context>
     <name>aether::gui::KeyDetailWidget</name>
@@ -713,32 +732,12 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <translation>从未</translation>
     </message>
     <message>
-        <source>%1 → %2</source>
-        <translation>%1 → %2</translation>
-    </message>
-    <message>
         <source>The gateway learns this key&apos;s limit from its 429 responses and how busy it is.</source>
         <translation>网关根据该密钥的 429 响应和繁忙程度学习其并发限制。</translation>
     </message>
     <message>
         <source>The gateway never sends more than this many requests at once with this key (%1–%2). What was learned is kept.</source>
         <translation>网关使用该密钥同时发送的请求数不会超过此值（%1–%2）。已学习的状态会保留。</translation>
-    </message>
-    <message>
-        <source>Switched to adaptive mode; the learned limit %1 applies.</source>
-        <translation>已切换为自适应模式，学习到的并发限制 %1 生效。</translation>
-    </message>
-    <message>
-        <source>Switched to adaptive mode; nothing learned yet.</source>
-        <translation>已切换为自适应模式，尚未学习到并发限制。</translation>
-    </message>
-    <message>
-        <source>Switched to fixed mode with a limit of %1.</source>
-        <translation>已切换为固定限制模式，限制为 %1。</translation>
-    </message>
-    <message>
-        <source>Fixed limit set to %1.</source>
-        <translation>固定限制已设为 %1。</translation>
     </message>
     <message>
         <source>Reset learning</source>
@@ -755,10 +754,6 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <translation>此操作将清除学习到的并发限制、两个 429 计数器、最近 429 的时间和类型、调整历史以及利用率采样。
 
 模式（%1）和固定限制保持不变。</translation>
-    </message>
-    <message>
-        <source>Learning state reset; the mode is unchanged.</source>
-        <translation>学习状态已重置，模式保持不变。</translation>
     </message>
 </context>
 <context>
@@ -897,24 +892,12 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <translation>切换模式</translation>
     </message>
     <message>
-        <source>Switched to adaptive mode.</source>
-        <translation>已切换为自适应模式。</translation>
-    </message>
-    <message>
         <source>Set fixed limit</source>
         <translation>设置固定限制</translation>
     </message>
     <message>
         <source>Fixed concurrency limit (%1–%2):</source>
         <translation>固定并发限制（%1–%2）：</translation>
-    </message>
-    <message>
-        <source>Switched to fixed mode with a limit of %1.</source>
-        <translation>已切换为固定限制模式，限制为 %1。</translation>
-    </message>
-    <message>
-        <source>Fixed limit set to %1.</source>
-        <translation>固定限制已设为 %1。</translation>
     </message>
     <message>
         <source>Copied key ID %1</source>
@@ -1052,10 +1035,6 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>Totals over the adaptive keys of all endpoints; the chart shows %1</source>
         <translation>所有端点自适应密钥的合计；图表显示 %1</translation>
-    </message>
-    <message>
-        <source>%1 → %2</source>
-        <translation>%1 → %2</translation>
     </message>
 </context>
 <context>

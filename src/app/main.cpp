@@ -4,6 +4,7 @@
 #include "apiserver.h"
 #include "catalogue.h"
 #include "changewriter.h"
+#include "commonoptions.h"
 #include "database.h"
 #include "demodata.h"
 #include "keyservice.h"
@@ -158,18 +159,10 @@ int main(int argc, char *argv[])
     Catalogue::install(Catalogue::resolve(QStringLiteral("system")));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QCoreApplication::translate(
-        "Cli", "Aether Console: administration of per-key adaptive concurrency for an LLM API gateway."));
-    parser.addHelpOption();
-    parser.addVersionOption();
+    const app::CommonOptions common;
+    common.addTo(parser);
     const QCommandLineOption serve(QStringLiteral("serve"),
                                    QCoreApplication::translate("Cli", "Run the HTTP endpoint without a window."));
-    const QCommandLineOption database(
-        QStringLiteral("database"),
-        QCoreApplication::translate(
-            "Cli", "Database: a file path, sqlite:///abs/path or postgresql://user:password@host:port/dbname "
-                   "(default: $AETHER_CONSOLE_DATABASE, else the embedded SQLite file)."),
-        QStringLiteral("url"));
     const QCommandLineOption listen(
         QStringLiteral("listen"),
         QCoreApplication::translate("Cli", "Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any)."),
@@ -186,23 +179,14 @@ int main(int argc, char *argv[])
     const QCommandLineOption revokeToken(QStringLiteral("revoke-token"),
                                          QCoreApplication::translate("Cli", "Revoke an API token."),
                                          QStringLiteral("name"));
-    const QCommandLineOption demo(
-        QStringLiteral("demo"),
-        QCoreApplication::translate("Cli", "Fill an empty database with demo providers, endpoints and keys."));
-    const QCommandLineOption demoKeys(QStringLiteral("demo-keys"),
-                                      QCoreApplication::translate("Cli", "Number of keys --demo creates (default 40)."),
-                                      QStringLiteral("n"), QStringLiteral("40"));
     const QCommandLineOption prepare(
         QStringLiteral("prepare"),
         QCoreApplication::translate("Cli", "Create or update the database (with --demo: fill it), then exit "
                                            "without opening the window."));
-    parser.addOptions(
-        {serve, database, listen, createToken, role, listTokensOption, revokeToken, demo, demoKeys, prepare});
+    parser.addOptions({serve, listen, createToken, role, listTokensOption, revokeToken, prepare});
     parser.process(app);
 
-    QString url = parser.value(database);
-    if (url.isEmpty())
-        url = qEnvironmentVariable("AETHER_CONSOLE_DATABASE");
+    const QString url = common.databaseUrl(parser);
     Result<DatabaseLocation> location =
         url.isEmpty() ? Result<DatabaseLocation>(DatabaseLocation::defaultLocation()) : DatabaseLocation::parse(url);
     if (!location)
@@ -213,7 +197,7 @@ int main(int argc, char *argv[])
     if (Status ready = prepareDatabase(db); !ready) {
         // A server may start before its database (e.g. at boot): it answers 503 until the database is back.
         const bool serveOnly = parser.isSet(serve) && !parser.isSet(createToken) && !parser.isSet(listTokensOption) &&
-                               !parser.isSet(revokeToken) && !parser.isSet(demo);
+                               !parser.isSet(revokeToken) && !parser.isSet(common.demo);
         if (!serveOnly || ready.error().code != ErrorCode::StorageUnavailable)
             return fail(QCoreApplication::translate("Cli", "cannot open the database %1: %2")
                             .arg(location.value().displayName(), ready.error().detail));
@@ -248,12 +232,11 @@ int main(int argc, char *argv[])
         printLine(stdout, QCoreApplication::translate("Cli", "Revoked token \"%1\".").arg(parser.value(revokeToken)));
         return 0;
     }
-    if (parser.isSet(demo)) {
-        bool ok = false;
-        const int count = parser.value(demoKeys).toInt(&ok);
-        if (!ok || count < 1)
-            return fail(QStringLiteral("--demo-keys takes a positive number"));
-        Result<DemoSize> filled = DemoData(db).fill(count);
+    if (parser.isSet(common.demo)) {
+        const std::optional<int> count = common.demoKeyCount(parser);
+        if (!count)
+            return fail(QCoreApplication::translate("Cli", "--demo-keys takes a positive number"));
+        Result<DemoSize> filled = DemoData(db).fill(*count);
         if (filled)
             printLine(stderr, QCoreApplication::translate("Cli", "Demo data: %1 providers, %2 endpoints, %3 keys.")
                                   .arg(filled.value().providers)

@@ -1,37 +1,13 @@
 #include "keyservice.h"
 
+#include "jsoncolumn.h"
+
 #include <QJsonDocument>
 #include <QLoggingCategory>
 
 Q_LOGGING_CATEGORY(lcKeys, "aether.keys")
 
 namespace aether {
-
-namespace {
-
-enum class JsonArrayState { Null, Array, Malformed };
-
-// A JSON column's array. NULL (or JSON null) counts as an empty array; anything else that is not an array is
-// reported as malformed and also counts as empty.
-QJsonArray readJsonArray(const QVariant &value, JsonArrayState *state)
-{
-    *state = JsonArrayState::Null;
-    if (value.isNull())
-        return {};
-    const QByteArray text = value.toString().toUtf8();
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(text, &error);
-    if (error.error == QJsonParseError::NoError && doc.isArray()) {
-        *state = JsonArrayState::Array;
-        return doc.array();
-    }
-    if (text.trimmed() == "null")
-        return {};
-    *state = JsonArrayState::Malformed;
-    return {};
-}
-
-} // namespace
 
 KeyService::KeyService(Database &db)
     : m_db(db)

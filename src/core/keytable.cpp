@@ -1,5 +1,6 @@
 #include "keytable.h"
 
+#include "jsoncolumn.h"
 #include "migrations.h"
 
 #include <QJsonArray>
@@ -215,9 +216,10 @@ Result<QList<AdjustmentPoint>> KeyTable::history(const QString &keyId)
             return st.error();
         if (!st.value().next())
             return Error::notFound(keyId);
-        const QJsonDocument doc = QJsonDocument::fromJson(st.value().value(0).toString().toUtf8());
+        JsonArrayState state;
+        const QJsonArray history = readJsonArray(st.value().value(0), &state);
         QList<AdjustmentPoint> points;
-        for (const QJsonValue &value : doc.array()) {
+        for (const QJsonValue &value : history) {
             if (!value.isObject())
                 continue;
             const QJsonObject record = value.toObject();

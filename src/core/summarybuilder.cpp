@@ -1,5 +1,7 @@
 #include "summarybuilder.h"
 
+#include "jsoncolumn.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -25,17 +27,10 @@ SummaryBuilder::Digest SummaryBuilder::digest(const QByteArray &version, const Q
 {
     Digest d;
     d.version = version;
-    if (history.isNull())
-        return d;
-    const QByteArray text = history.toString().toUtf8();
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(text, &error);
-    if (error.error != QJsonParseError::NoError || !doc.isArray()) {
-        if (text.trimmed() != "null")
-            m_reportMalformed(keyId);
-        return d;
-    }
-    *array = doc.array();
+    JsonArrayState state;
+    *array = readJsonArray(history, &state);
+    if (state == JsonArrayState::Malformed)
+        m_reportMalformed(keyId);
     d.length = int(array->size());
     for (qsizetype i = qMax<qsizetype>(0, array->size() - recentPerKey); i < array->size(); ++i) {
         const QJsonValue record = array->at(i);

@@ -49,6 +49,20 @@ QString formatLimit(std::optional<int> limit)
     return limit ? QLocale().toString(*limit) : QStringLiteral("—");
 }
 
+QString formatChange(std::optional<int> oldLimit, std::optional<int> newLimit)
+{
+    return formatLimit(oldLimit) + QStringLiteral(" → ") + formatLimit(newLimit);
+}
+
+QString formatRecordChange(const QJsonObject &record)
+{
+    const auto limit = [&record](const char *field) -> std::optional<int> {
+        const QJsonValue v = record.value(QLatin1String(field));
+        return v.isDouble() ? std::optional<int>(v.toInt()) : std::nullopt;
+    };
+    return formatChange(limit("old_limit"), limit("new_limit"));
+}
+
 } // namespace aether::gui
 
 #include "error.h"

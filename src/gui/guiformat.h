@@ -3,6 +3,7 @@
 #include "timestamp.h"
 
 #include <QColor>
+#include <QJsonObject>
 #include <QString>
 
 #include <optional>
@@ -20,6 +21,10 @@ QString reasonLabel(const QString &reason);
 QColor reasonColor(const QString &reason);
 // An optional limit: the number, or a dash.
 QString formatLimit(std::optional<int> limit);
+// A change of limit, "old → new".
+QString formatChange(std::optional<int> oldLimit, std::optional<int> newLimit);
+// The same for a stored history record (its old_limit and new_limit).
+QString formatRecordChange(const QJsonObject &record);
 
 } // namespace aether::gui
 

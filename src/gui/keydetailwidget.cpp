@@ -2,6 +2,7 @@
 
 #include "charts/historychart.h"
 #include "guiformat.h"
+#include "keychange.h"
 #include "keytablemodel.h"
 #include "ui_keydetail.h"
 
@@ -12,10 +13,6 @@
 #include <QRegularExpression>
 
 namespace aether::gui {
-
-namespace {
-const Actor guiActor{QStringLiteral("gui")};
-}
 
 KeyDetailWidget::KeyDetailWidget(KeyService &keys, KeyTable &table, QWidget *parent)
     : QWidget(parent)
@@ -134,13 +131,9 @@ void KeyDetailWidget::showStats(const KeyStats &s)
     // Newest first.
     for (qsizetype i = s.recentAdjustments.size() - 1; i >= 0; --i) {
         const QJsonObject r = s.recentAdjustments.at(i).toObject();
-        const auto limit = [](const QJsonValue &v) {
-            return v.isDouble() ? QLocale().toString(v.toInt()) : QStringLiteral("—");
-        };
         auto *item = new QTreeWidgetItem(m_ui->recentList);
         item->setText(0, formatTimestamp(r.value(QStringLiteral("timestamp")).toString()));
-        item->setText(1, tr("%1 → %2").arg(limit(r.value(QStringLiteral("old_limit"))),
-                                           limit(r.value(QStringLiteral("new_limit")))));
+        item->setText(1, formatRecordChange(r));
         const QString reason = r.value(QStringLiteral("reason")).toString();
         item->setText(2, reasonLabel(reason));
         item->setForeground(2, reasonColor(reason));
@@ -176,46 +169,27 @@ void KeyDetailWidget::showMessage(const QString &text, bool error)
     m_ui->messageLabel->setStyleSheet(error ? QStringLiteral("color: #b3261e;") : QStringLiteral("color: #1e6b34;"));
 }
 
+void KeyDetailWidget::showReport(const ChangeReport &report)
+{
+    if (report.error) {
+        showMessage(describeError(*report.error), true); // the form stays as the user left it
+        emit failed(*report.error);
+        return;
+    }
+    const QString keyId = m_keyId;
+    showKey(m_keyId, m_keyName); // the new state, read back
+    showMessage(report.message, false);
+    emit keyChanged(keyId, report.message);
+}
+
 void KeyDetailWidget::apply()
 {
     if (!m_stats)
         return;
-    const bool adaptive = m_ui->adaptiveRadio->isChecked();
-    const int limit = m_ui->fixedLimitSpin->value();
-    QString message;
-    std::optional<Error> error;
-    if (adaptive) {
-        Result<ModeChange> r = m_keys.setMode(m_keyId, true, std::nullopt, guiActor);
-        if (r) {
-            message =
-                r.value().effectiveLimit
-                    ? tr("Switched to adaptive mode; the learned limit %1 applies.").arg(*r.value().effectiveLimit)
-                    : tr("Switched to adaptive mode; nothing learned yet.");
-        } else {
-            error = r.error();
-        }
-    } else if (m_stats->adaptiveMode) {
-        Result<ModeChange> r = m_keys.setMode(m_keyId, false, limit, guiActor);
-        if (r)
-            message = tr("Switched to fixed mode with a limit of %1.").arg(r.value().maxConcurrent.value_or(limit));
-        else
-            error = r.error();
-    } else {
-        Result<LimitChange> r = m_keys.setFixedLimit(m_keyId, limit, guiActor);
-        if (r)
-            message = tr("Fixed limit set to %1.").arg(r.value().maxConcurrent);
-        else
-            error = r.error();
-    }
-    if (error) {
-        showMessage(describeError(*error), true); // the form stays as the user left it
-        emit failed(*error);
-        return;
-    }
-    const QString keyId = m_keyId;
-    showKey(m_keyId, m_keyName);
-    showMessage(message, false);
-    emit keyChanged(keyId, message);
+    const ChangeReport report = m_ui->adaptiveRadio->isChecked()
+                                    ? switchToAdaptive(m_keys, m_keyId)
+                                    : fixLimit(m_keys, m_keyId, m_stats->adaptiveMode, m_ui->fixedLimitSpin->value());
+    showReport(report);
 }
 
 void KeyDetailWidget::resetLearning()
@@ -237,17 +211,8 @@ void KeyDetailWidget::resetLearning()
     box.exec();
     if (box.clickedButton() != reset)
         return;
-    Result<LearningReset> r = m_keys.resetLearning(m_keyId, guiActor);
-    if (!r) {
-        showMessage(describeError(r.error()), true);
-        emit failed(r.error());
-        return;
-    }
-    const QString keyId = m_keyId;
-    const QString message = tr("Learning state reset; the mode is unchanged.");
-    showKey(m_keyId, m_keyName);
-    showMessage(message, false);
-    emit keyChanged(keyId, message);
+    const ChangeReport report = gui::resetLearning(m_keys, m_keyId);
+    showReport(report);
 }
 
 } // namespace aether::gui

@@ -14,6 +14,7 @@ class KeyDetailWidget;
 namespace aether::gui {
 
 class HistoryChartView;
+struct ChangeReport;
 
 // The detail pane of one key: the seed's stats, the concurrency-control form (Adaptive / Fixed with a limit of
 // 1–100, applied through the core's toggle-mode or set-limit operation), Reset learning… with a confirmation, and the
@@ -46,6 +47,8 @@ private:
     void showStats(const KeyStats &stats);
     void updateControls();
     void showMessage(const QString &text, bool error);
+    // The outcome of a change: its error next to the form, or the key read back and the message.
+    void showReport(const ChangeReport &report);
 
     std::unique_ptr<Ui::KeyDetailWidget> m_ui;
     KeyService &m_keys;

@@ -5,6 +5,7 @@
 #include "charts/historychart.h"
 #include "charts/rate429chart.h"
 #include "guiformat.h"
+#include "keychange.h"
 #include "keydetailwidget.h"
 #include "keytablemodel.h"
 #include "settingsdialog.h"
@@ -31,8 +32,6 @@
 namespace aether::gui {
 
 namespace {
-
-const Actor guiActor{QStringLiteral("gui")};
 
 enum NavigationRole { NodeKindRole = Qt::UserRole, NodeIdRole };
 enum NodeKind { AllNode, ProviderNodeKind, EndpointNodeKind };
@@ -503,12 +502,12 @@ void MainWindow::switchMode()
         setLimit();
         return;
     }
-    Result<ModeChange> r = m_services.keys.setMode(keyId, true, std::nullopt, guiActor);
-    if (!r) {
-        reportFailure(tr("Switch mode"), r.error());
+    const ChangeReport report = switchToAdaptive(m_services.keys, keyId);
+    if (report.error) {
+        reportFailure(tr("Switch mode"), *report.error);
         return;
     }
-    onKeyChanged(keyId, tr("Switched to adaptive mode."));
+    onKeyChanged(keyId, report.message);
     onSelectionChanged();
 }
 
@@ -530,23 +529,12 @@ void MainWindow::setLimit()
                                            suggested, minFixedLimit, maxFixedLimit, 1, &ok);
     if (!ok)
         return;
-    QString message;
-    if (stats.value().adaptiveMode) {
-        Result<ModeChange> r = m_services.keys.setMode(keyId, false, limit, guiActor);
-        if (!r) {
-            reportFailure(tr("Set fixed limit"), r.error());
-            return;
-        }
-        message = tr("Switched to fixed mode with a limit of %1.").arg(limit);
-    } else {
-        Result<LimitChange> r = m_services.keys.setFixedLimit(keyId, limit, guiActor);
-        if (!r) {
-            reportFailure(tr("Set fixed limit"), r.error());
-            return;
-        }
-        message = tr("Fixed limit set to %1.").arg(limit);
+    const ChangeReport report = fixLimit(m_services.keys, keyId, stats.value().adaptiveMode, limit);
+    if (report.error) {
+        reportFailure(tr("Set fixed limit"), *report.error);
+        return;
     }
-    onKeyChanged(keyId, message);
+    onKeyChanged(keyId, report.message);
     onSelectionChanged();
 }
 

@@ -44,21 +44,9 @@ void SummaryPage::retranslate()
 {
     m_ui->retranslateUi(this);
     m_chart->retranslate();
-    m_ui->scopeLabel->setText(m_scopeName.isEmpty() ? tr("Totals over the adaptive keys of all endpoints")
-                                                    : tr("Totals over the adaptive keys of all endpoints; the chart "
-                                                         "shows %1")
-                                                          .arg(m_scopeName));
-    if (m_summary) {
-        const Summary s = *m_summary;
-        m_summary.reset();
-        // Re-render the figures with the new locale and labels.
-        const QLocale locale;
-        m_ui->adaptiveKeysValue->setText(locale.toString(s.totalAdaptiveKeys));
-        m_ui->concurrent429Value->setText(locale.toString(s.totalConcurrent429Errors));
-        m_ui->rpm429Value->setText(locale.toString(s.totalRpm429Errors));
-        m_ui->adjustmentsValue->setText(locale.toString(s.totalAdjustments));
-        m_summary = s;
-    }
+    showScope();
+    if (m_summary)
+        showSummary(*m_summary); // the numbers and reasons in the new language (retranslateUi reset the tiles)
 }
 
 void SummaryPage::setScope(const KeyFilter &filter, const QString &scopeName)
@@ -69,15 +57,16 @@ void SummaryPage::setScope(const KeyFilter &filter, const QString &scopeName)
     m_scopeName = scopeName;
 }
 
-bool SummaryPage::reload()
+void SummaryPage::showScope()
 {
-    Result<Summary> summary = m_keys.summary();
-    if (!summary) {
-        emit failed(summary.error());
-        return false;
-    }
-    const Summary &s = summary.value();
-    m_summary = s;
+    m_ui->scopeLabel->setText(m_scopeName.isEmpty() ? tr("Totals over the adaptive keys of all endpoints")
+                                                    : tr("Totals over the adaptive keys of all endpoints; the chart "
+                                                         "shows %1")
+                                                          .arg(m_scopeName));
+}
+
+void SummaryPage::showSummary(const Summary &s)
+{
     const QLocale locale;
     m_ui->adaptiveKeysValue->setText(locale.toString(s.totalAdaptiveKeys));
     m_ui->concurrent429Value->setText(locale.toString(s.totalConcurrent429Errors));
@@ -87,19 +76,13 @@ bool SummaryPage::reload()
     m_ui->recentTable->setRowCount(int(s.recentAdjustments.size()));
     for (int row = 0; row < s.recentAdjustments.size(); ++row) {
         const RecentAdjustment &a = s.recentAdjustments.at(row);
-        const auto limit = [](const QJsonValue &v) {
-            return v.isDouble() ? QLocale().toString(v.toInt()) : QStringLiteral("—");
-        };
         auto *name = new QTableWidgetItem(a.keyName.value_or(a.keyId));
         name->setData(Qt::UserRole, a.keyId);
         name->setToolTip(a.keyId);
         m_ui->recentTable->setItem(row, 0, name);
         m_ui->recentTable->setItem(
             row, 1, new QTableWidgetItem(formatTimestamp(a.record.value(QStringLiteral("timestamp")).toString())));
-        m_ui->recentTable->setItem(
-            row, 2,
-            new QTableWidgetItem(tr("%1 → %2").arg(limit(a.record.value(QStringLiteral("old_limit"))),
-                                                   limit(a.record.value(QStringLiteral("new_limit"))))));
+        m_ui->recentTable->setItem(row, 2, new QTableWidgetItem(formatRecordChange(a.record)));
         const QString reason = a.record.value(QStringLiteral("reason")).toString();
         auto *reasonItem = new QTableWidgetItem(reasonLabel(reason));
         reasonItem->setForeground(reasonColor(reason));
@@ -107,14 +90,25 @@ bool SummaryPage::reload()
     }
     for (int column = 0; column < 3; ++column)
         m_ui->recentTable->resizeColumnToContents(column);
+}
+
+bool SummaryPage::reload()
+{
+    Result<Summary> summary = m_keys.summary();
+    if (!summary) {
+        emit failed(summary.error());
+        return false;
+    }
+    m_summary = summary.value();
+    showSummary(*m_summary);
 
     Result<QList<Key429Count>> top = m_table.top429(m_scope, 20);
     if (!top) {
         emit failed(top.error());
         return false;
     }
-    m_chart->setKeys(top.value(), m_scopeName);
-    retranslate();
+    m_chart->setKeys(top.value(), m_scopeName); // titles itself
+    showScope();
     return true;
 }
 

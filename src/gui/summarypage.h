@@ -34,6 +34,9 @@ signals:
     void failed(const aether::Error &error);
 
 private:
+    void showSummary(const Summary &summary);
+    void showScope();
+
     std::unique_ptr<Ui::SummaryPage> m_ui;
     KeyService &m_keys;
     KeyTable &m_table;

@@ -104,11 +104,8 @@ TestDatabase::TestDatabase(const QByteArray &backend)
 
 TestDatabase::~TestDatabase()
 {
-    if (!m_pgName.isEmpty()) {
-        const Result<DatabaseLocation> admin = DatabaseLocation::parse(m_adminUrl);
-        if (admin)
-            runOn(admin.value(), QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(m_pgName), nullptr);
-    }
+    if (!m_pgName.isEmpty())
+        drop();
 }
 
 bool TestDatabase::drop(QString *error)

@@ -146,9 +146,7 @@ void HistoryChartView::showRecordTip(const QPointF &point, bool state)
     }
     for (const AdjustmentPoint &p : std::as_const(m_points)) {
         if (qAbs(msecs(*p.at) - point.x()) < 1 && *p.newLimit == int(point.y())) {
-            QStringList lines{formatTimestamp(*p.at),
-                              tr("%1 → %2").arg(formatLimit(p.oldLimit), formatLimit(p.newLimit)),
-                              reasonLabel(p.reason)};
+            QStringList lines{formatTimestamp(*p.at), formatChange(p.oldLimit, p.newLimit), reasonLabel(p.reason)};
             // The record's other fields as stored (current_concurrent, avg_utilization, …).
             for (auto it = p.record.constBegin(); it != p.record.constEnd(); ++it) {
                 if (it.key() == u"timestamp" || it.key() == u"old_limit" || it.key() == u"new_limit" ||
