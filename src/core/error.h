@@ -26,6 +26,17 @@ inline const QString greaterThanEqual = QStringLiteral("greater_than_equal");
 inline const QString lessThanEqual = QStringLiteral("less_than_equal");
 inline const QString requiredWhenFixed = QStringLiteral("required_when_fixed");
 inline const QString invalidValue = QStringLiteral("invalid_value");
+inline const QString greaterThan = QStringLiteral("greater_than");
+inline const QString lessThan = QStringLiteral("less_than");
+inline const QString intType = QStringLiteral("int_type");
+inline const QString intFromFloat = QStringLiteral("int_from_float");
+inline const QString floatType = QStringLiteral("float_type");
+inline const QString stringType = QStringLiteral("string_type");
+inline const QString dictType = QStringLiteral("dict_type");
+inline const QString listType = QStringLiteral("list_type");
+inline const QString tooLong = QStringLiteral("too_long"); // bound: the maximum number of items
+inline const QString extraForbidden = QStringLiteral("extra_forbidden");
+inline const QString literalError = QStringLiteral("literal_error"); // bound: the allowed values, as text
 } // namespace reason
 
 struct Error {

@@ -2,6 +2,8 @@
 
 #include "timestamp.h"
 
+#include <algorithm>
+
 namespace aether {
 
 namespace {
@@ -33,6 +35,7 @@ QString detail(const char *oldField, std::optional<int> oldValue, const char *ne
 
 KeyChangeBatch::KeyChangeBatch(Database &db)
     : m_db(db)
+    , m_learning(db)
     , m_setMaxSql(QStringLiteral("UPDATE provider_api_keys SET max_concurrent = ?, updated_at = %1 WHERE %2 = ?")
                       .arg(db.dialect().timestampParam(), rowKeyColumn()))
     , m_resetSql(QStringLiteral("UPDATE provider_api_keys SET learned_max_concurrent = NULL, concurrent_429_count = 0, "
@@ -49,6 +52,28 @@ QString KeyChangeBatch::rowKeyColumn() const
 }
 
 Result<QList<Result<KeyChangeOutcome>>> KeyChangeBatch::apply(const QList<KeyChange> &changes)
+{
+    const auto isEvent = [](const KeyChange &change) { return change.kind == KeyChange::Kind::LearningEvent; };
+    if (std::none_of(changes.begin(), changes.end(), isEvent))
+        return applyAdminChanges(changes);
+    QList<Result<KeyChangeOutcome>> outcomes;
+    outcomes.reserve(changes.size());
+    for (qsizetype start = 0; start < changes.size();) {
+        const bool events = isEvent(changes.at(start));
+        qsizetype end = start + 1;
+        while (end < changes.size() && isEvent(changes.at(end)) == events)
+            ++end;
+        const QList<KeyChange> run = changes.mid(start, end - start);
+        Result<QList<Result<KeyChangeOutcome>>> applied = events ? m_learning.apply(run) : applyAdminChanges(run);
+        if (!applied)
+            return applied.error();
+        outcomes += applied.value();
+        start = end;
+    }
+    return outcomes;
+}
+
+Result<QList<Result<KeyChangeOutcome>>> KeyChangeBatch::applyAdminChanges(const QList<KeyChange> &changes)
 {
     QStringList ids;
     for (const KeyChange &change : changes) {
@@ -142,6 +167,8 @@ Result<KeyChangeOutcome> KeyChangeBatch::applyOne(const KeyChange &change, KeySt
         state->learned.reset();
         state->learningReset = true;
         return KeyChangeOutcome(LearningReset{change.keyId});
+    case KeyChange::Kind::LearningEvent:
+        break; // LearningBatch's
     }
     return Error::failure(QStringLiteral("unknown change"));
 }

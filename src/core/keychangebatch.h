@@ -3,6 +3,7 @@
 #include "database.h"
 #include "error.h"
 #include "keytypes.h"
+#include "learningbatch.h"
 
 #include <QHash>
 #include <QList>
@@ -17,10 +18,13 @@ class KeyChangeBatch {
 public:
     explicit KeyChangeBatch(Database &db);
 
-    // An error only for storage failures; then nothing may be committed.
+    // An error only for storage failures; then nothing may be committed. Learning events are handed to a
+    // LearningBatch, runs of other changes are applied here, each run in order.
     Result<QList<Result<KeyChangeOutcome>>> apply(const QList<KeyChange> &changes);
 
 private:
+    Result<QList<Result<KeyChangeOutcome>>> applyAdminChanges(const QList<KeyChange> &changes);
+
     struct KeyState {
         QVariant rowKey; // what the UPDATEs find the row by (see rowKeyColumn())
         std::optional<int> maxConcurrent;
@@ -45,6 +49,7 @@ private:
     QString rowKeyColumn() const;
 
     Database &m_db;
+    LearningBatch m_learning;
     const QString m_setMaxSql;
     const QString m_resetSql;
 };

@@ -15,6 +15,7 @@ KeyService::KeyService(Database &db)
     , m_summary(db, m_versions,
                 [this](const QString &keyId) { warnMalformedHistory(keyId, QStringLiteral("adjustment_history")); })
     , m_changes(db)
+    , m_policies(db)
 {
 }
 
@@ -157,19 +158,19 @@ KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, co
 Result<ModeChange> KeyService::setMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit,
                                        const Actor &actor)
 {
-    KeyChange change{KeyChange::Kind::SetMode, keyId, adaptive, fixedLimit, actor};
+    KeyChange change{KeyChange::Kind::SetMode, keyId, adaptive, fixedLimit, actor, {}};
     return applyOne<ModeChange>(std::move(change));
 }
 
 Result<LearningReset> KeyService::resetLearning(const QString &keyId, const Actor &actor)
 {
-    KeyChange change{KeyChange::Kind::ResetLearning, keyId, true, std::nullopt, actor};
+    KeyChange change{KeyChange::Kind::ResetLearning, keyId, true, std::nullopt, actor, {}};
     return applyOne<LearningReset>(std::move(change));
 }
 
 Result<LimitChange> KeyService::setFixedLimit(const QString &keyId, int limit, const Actor &actor)
 {
-    KeyChange change{KeyChange::Kind::SetLimit, keyId, false, limit, actor};
+    KeyChange change{KeyChange::Kind::SetLimit, keyId, false, limit, actor, {}};
     return applyOne<LimitChange>(std::move(change));
 }
 
@@ -179,6 +180,45 @@ template <typename T> Result<T> KeyService::applyOne(KeyChange change)
     if (!outcome)
         return outcome.error();
     return std::get<T>(outcome.takeValue());
+}
+
+Result<EventOutcome> KeyService::applyEvent(LearningEvent event)
+{
+    return applyOne<EventOutcome>(KeyChange::learningEvent(std::move(event)));
+}
+
+Result<EnforcedLimit> KeyService::enforcedLimit(const QString &keyId)
+{
+    return m_db.run<EnforcedLimit>([&]() -> Result<EnforcedLimit> {
+        Result<SqlStatement> st = m_db.exec(
+            QStringLiteral("SELECT max_concurrent, learned_max_concurrent FROM provider_api_keys WHERE id = ?"),
+            {keyId});
+        if (!st)
+            return st.error();
+        if (!st.value().next())
+            return Error::notFound(keyId);
+        EnforcedLimit limit;
+        limit.keyId = keyId;
+        const std::optional<int> max = st.value().optionalInt(0);
+        limit.adaptive = !max.has_value();
+        limit.limit = max ? max : st.value().optionalInt(1);
+        return limit;
+    });
+}
+
+Result<LearningPolicy> KeyService::learningPolicy()
+{
+    return m_db.run<LearningPolicy>([this]() { return m_policies.read(); });
+}
+
+Result<LearningPolicy> KeyService::updateLearningPolicy(const QJsonObject &patch, const Actor &actor)
+{
+    return m_policies.update(patch, actor.name);
+}
+
+Result<LearningPolicy> KeyService::resetLearningPolicy(const Actor &actor)
+{
+    return m_policies.reset(actor.name);
 }
 
 QList<Result<KeyChangeOutcome>> KeyService::applyChanges(const QList<KeyChange> &changes)

@@ -4,6 +4,8 @@
 #include "error.h"
 #include "keychangebatch.h"
 #include "keytypes.h"
+#include "learningpolicy.h"
+#include "policystore.h"
 #include "rowversion.h"
 #include "summarybuilder.h"
 
@@ -44,6 +46,17 @@ public:
     Result<LimitChange> setFixedLimit(const QString &keyId, int limit, const Actor &actor);
     Result<Summary> summary();
 
+    // The limit a gateway must enforce for the key now.
+    Result<EnforcedLimit> enforcedLimit(const QString &keyId);
+    // One learning event in a transaction of its own (ChangeWriter groups events of many requests instead).
+    Result<EventOutcome> applyEvent(LearningEvent event);
+
+    // The learning policy stored in the database (the seed's defaults while none is stored).
+    Result<LearningPolicy> learningPolicy();
+    // A partial update (LearningPolicy::patched) and the return to the defaults; both audited.
+    Result<LearningPolicy> updateLearningPolicy(const QJsonObject &patch, const Actor &actor);
+    Result<LearningPolicy> resetLearningPolicy(const Actor &actor);
+
     // Several changes in one write transaction, so that they share one commit. Each one succeeds or fails on its
     // own (not found, invalid input: nothing of it is written); a storage error fails them all and writes nothing.
     QList<Result<KeyChangeOutcome>> applyChanges(const QList<KeyChange> &changes);
@@ -68,6 +81,7 @@ private:
     RowVersion m_versions;
     SummaryBuilder m_summary;
     KeyChangeBatch m_changes;
+    PolicyStore m_policies;
     QCache<QString, HistoryTail> m_tails{cachedTails};
     const QString m_setMaxSql;     // UPDATE of max_concurrent, built once for the dialect
     QString m_statsSql;            // built once: the row without its history

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "learningevent.h"
 #include "timestamp.h"
 
 #include <QJsonArray>
@@ -7,6 +8,7 @@
 #include <QList>
 #include <QString>
 
+#include <memory>
 #include <optional>
 #include <variant>
 
@@ -85,14 +87,24 @@ struct Actor {
 
 // One change of a key for KeyService::applyChanges.
 struct KeyChange {
-    enum class Kind { SetMode, SetLimit, ResetLearning };
+    enum class Kind { SetMode, SetLimit, ResetLearning, LearningEvent };
     Kind kind = Kind::SetMode;
     QString keyId;
     bool adaptive = true;     // SetMode
     std::optional<int> limit; // SetMode: the fixed limit; SetLimit: the limit
     Actor actor;
+    std::shared_ptr<const aether::LearningEvent> event; // LearningEvent (keyId is the event's)
+
+    static KeyChange learningEvent(LearningEvent event)
+    {
+        KeyChange change;
+        change.kind = Kind::LearningEvent;
+        change.keyId = event.keyId;
+        change.event = std::make_shared<const aether::LearningEvent>(std::move(event));
+        return change;
+    }
 };
 
-using KeyChangeOutcome = std::variant<ModeChange, LimitChange, LearningReset>;
+using KeyChangeOutcome = std::variant<ModeChange, LimitChange, LearningReset, EventOutcome>;
 
 } // namespace aether

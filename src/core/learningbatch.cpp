@@ -1,0 +1,269 @@
+#include "learningbatch.h"
+
+#include "jsoncolumn.h"
+
+#include <QJsonDocument>
+#include <QLoggingCategory>
+
+#include <cmath>
+
+Q_LOGGING_CATEGORY(lcLearning, "aether.learning")
+
+namespace aether {
+
+namespace {
+
+constexpr qsizetype idsPerStatement = 200;
+
+QVariant nullableText(const std::optional<QString> &value)
+{
+    return value ? QVariant(*value) : QVariant(QMetaType::fromType<QString>());
+}
+
+QVariant nullableTime(const std::optional<Timestamp> &value)
+{
+    return value ? QVariant(value->toIsoString()) : QVariant(QMetaType::fromType<QString>());
+}
+
+std::optional<Timestamp> timeColumn(const SqlStatement &st, int column)
+{
+    if (st.isNull(column))
+        return std::nullopt;
+    return Timestamp::parse(st.value(column).toString());
+}
+
+QString shortened(const QString &text)
+{
+    return text.size() > 200 ? text.left(200) + QStringLiteral("…") : text;
+}
+
+} // namespace
+
+QByteArray samplesToJson(const std::vector<UtilizationSample> &samples)
+{
+    QByteArray out;
+    out.reserve(qsizetype(samples.size()) * 36 + 2);
+    out += '[';
+    for (const UtilizationSample &s : samples) {
+        if (out.size() > 1)
+            out += ',';
+        if (!s.stored.isEmpty()) {
+            out += QJsonDocument(s.stored).toJson(QJsonDocument::Compact);
+            continue;
+        }
+        out += "{\"ts\":";
+        out += QByteArray::number(s.ts, 'g', QLocale::FloatingPointShortest);
+        out += ",\"util\":";
+        out += QByteArray::number(s.util, 'g', QLocale::FloatingPointShortest);
+        out += '}';
+    }
+    out += ']';
+    return out;
+}
+
+std::optional<std::vector<UtilizationSample>> samplesFromJson(const QString &text, bool *dropped)
+{
+    *dropped = false;
+    JsonArrayState state;
+    const QJsonArray array = readJsonArray(text, &state);
+    if (state == JsonArrayState::Malformed)
+        return std::nullopt;
+    std::vector<UtilizationSample> samples;
+    samples.reserve(size_t(array.size()) + 1);
+    for (const QJsonValue &value : array) {
+        const QJsonObject object = value.toObject();
+        const QJsonValue ts = object.value(QLatin1StringView("ts"));
+        const QJsonValue util = object.value(QLatin1StringView("util"));
+        if (!ts.isDouble() || !util.isDouble() || !std::isfinite(ts.toDouble())) {
+            *dropped = true;
+            continue;
+        }
+        UtilizationSample sample;
+        sample.ts = ts.toDouble();
+        sample.us = std::llround(sample.ts * 1e6);
+        sample.util = util.toDouble();
+        if (object.size() > 2)
+            sample.stored = object;
+        samples.push_back(std::move(sample));
+    }
+    return samples;
+}
+
+LearningBatch::LearningBatch(Database &db)
+    : m_db(db)
+    , m_policies(db)
+    , m_updateSql(QStringLiteral("UPDATE provider_api_keys SET learned_max_concurrent = ?, concurrent_429_count = ?, "
+                                 "rpm_429_count = ?, last_429_at = %1, last_429_type = ?, last_concurrent_peak = ?, "
+                                 "utilization_samples = %2, last_probe_increase_at = %1, updated_at = %1 WHERE %3 = ?")
+                      .arg(db.dialect().timestampParam(), db.dialect().jsonParam(),
+                           db.dialect().isPostgres() ? QStringLiteral("id") : QStringLiteral("rowid")))
+    , m_updateWithHistorySql(
+          QString(m_updateSql)
+              .replace(QStringLiteral("updated_at ="),
+                       QStringLiteral("adjustment_history = %1, updated_at =").arg(db.dialect().jsonParam())))
+{
+    const SqlDialect &d = db.dialect();
+    m_lockSql = QStringLiteral("SELECT k.id, k.max_concurrent, k.learned_max_concurrent, k.concurrent_429_count, "
+                               "k.rpm_429_count, %1, k.last_429_type, k.last_concurrent_peak, %2, %3, %4, %5, p.name "
+                               "FROM provider_api_keys k "
+                               "LEFT JOIN provider_endpoints e ON e.id = k.endpoint_id "
+                               "LEFT JOIN providers p ON p.id = e.provider_id WHERE k.id IN (%6)")
+                    .arg(d.asText(QStringLiteral("k.last_429_at")), d.asText(QStringLiteral("k.adjustment_history")),
+                         d.asText(QStringLiteral("k.utilization_samples")),
+                         d.asText(QStringLiteral("k.last_probe_increase_at")),
+                         d.isPostgres() ? QStringLiteral("k.id") : QStringLiteral("k.rowid"));
+    // In id order, so that writers in several processes lock rows in the same order (no deadlock on PostgreSQL);
+    // SQLite holds the database write lock already.
+    if (d.isPostgres())
+        m_lockSql += QStringLiteral(" ORDER BY k.id FOR UPDATE OF k");
+}
+
+Result<QList<Result<KeyChangeOutcome>>> LearningBatch::apply(const QList<KeyChange> &events)
+{
+    Result<LearningPolicy> policy = m_policies.read();
+    if (!policy)
+        return policy.error();
+    const Learner learner(policy.value());
+
+    QStringList ids;
+    for (const KeyChange &change : events) {
+        if (!ids.contains(change.keyId))
+            ids << change.keyId;
+    }
+    QHash<QString, KeyRow> rows;
+    if (const Status locked = lockKeys(ids, &rows); !locked)
+        return locked.error();
+
+    QList<Result<KeyChangeOutcome>> outcomes;
+    outcomes.reserve(events.size());
+    for (const KeyChange &change : events) {
+        const auto row = rows.find(change.keyId);
+        if (row == rows.end() || !change.event)
+            outcomes.append(Error::notFound(change.keyId));
+        else
+            outcomes.append(KeyChangeOutcome(applyOne(*change.event, learner, &row.value())));
+    }
+    const QString now = Timestamp::now().toIsoString();
+    for (const QString &id : std::as_const(ids)) {
+        const auto row = rows.find(id);
+        if (row == rows.end() || !row->changed)
+            continue;
+        if (const Status written = writeRow(id, row.value(), now); !written)
+            return written.error();
+    }
+    return outcomes;
+}
+
+Status LearningBatch::lockKeys(const QStringList &ids, QHash<QString, KeyRow> *rows)
+{
+    for (qsizetype start = 0; start < ids.size(); start += idsPerStatement) {
+        const QStringList chunk = ids.mid(start, idsPerStatement);
+        QVariantList binds;
+        for (const QString &id : chunk)
+            binds << id;
+        Result<SqlStatement> st = m_db.exec(m_lockSql.arg(sqlPlaceholders(chunk.size())), binds);
+        if (!st)
+            return st.error();
+        while (st.value().next()) {
+            const QString id = st.value().value(0).toString();
+            rows->insert(id, readRow(st.value(), id));
+        }
+    }
+    return Done{};
+}
+
+LearningBatch::KeyRow LearningBatch::readRow(const SqlStatement &st, const QString &keyId)
+{
+    KeyRow row;
+    LearningState &s = row.state;
+    s.maxConcurrent = st.optionalInt(1);
+    s.learned = st.optionalInt(2);
+    s.concurrent429Count = st.value(3).toLongLong();
+    s.rpm429Count = st.value(4).toLongLong();
+    s.last429At = timeColumn(st, 5);
+    s.last429Type = st.optionalString(6);
+    s.lastConcurrentPeak = st.optionalInt(7);
+    if (!st.isNull(8)) {
+        const QString text = st.value(8).toString();
+        JsonArrayState state;
+        s.history = readJsonArray(text, &state);
+        if (state == JsonArrayState::Malformed)
+            row.malformedHistory = text;
+    }
+    if (!st.isNull(9)) {
+        const QString text = st.value(9).toString();
+        bool dropped = false;
+        std::optional<std::vector<UtilizationSample>> samples = samplesFromJson(text, &dropped);
+        if (!samples || dropped)
+            row.malformedSamples = text;
+        if (samples)
+            s.samples = std::move(*samples);
+    }
+    s.lastProbeAt = timeColumn(st, 10);
+    row.rowKey = st.value(11);
+    row.providerName = st.value(12).toString();
+    Q_UNUSED(keyId);
+    return row;
+}
+
+EventOutcome LearningBatch::applyOne(const LearningEvent &event, const Learner &learner, KeyRow *row)
+{
+    EventOutcome outcome;
+    outcome.keyId = event.keyId;
+    LearningDecision decision;
+    if (event.success) {
+        decision = learner.handleSuccess(row->state, event.currentConcurrent.value_or(0), event.at);
+    } else {
+        RateLimitKind kind;
+        if (event.kind) {
+            kind = *event.kind;
+        } else {
+            const QString provider = event.provider.value_or(row->providerName);
+            kind = classifyRateLimit(event.headers.value_or(HeaderList()), provider, event.currentConcurrent, event.at)
+                       .kind;
+        }
+        outcome.classification = kind;
+        decision = learner.handle429(row->state, kind, event.currentConcurrent, event.at);
+    }
+    row->changed = row->changed || decision.changed;
+    row->historyChanged = row->historyChanged || decision.historyChanged;
+    outcome.learned = row->state.learned;
+    outcome.effectiveLimit = row->state.enforcedLimit();
+    outcome.adjusted = decision.adjusted;
+    outcome.adjustment = decision.record;
+    return outcome;
+}
+
+Status LearningBatch::writeRow(const QString &keyId, KeyRow &row, const QString &now)
+{
+    const LearningState &s = row.state;
+    // A column that held something other than an array is replaced by a valid one; say what was replaced.
+    if (row.malformedHistory)
+        qCWarning(lcLearning, "key %s: adjustment_history was not a JSON array; replaced (old value: %s)",
+                  qUtf8Printable(keyId), qUtf8Printable(shortened(*row.malformedHistory)));
+    if (row.malformedSamples)
+        qCWarning(lcLearning, "key %s: utilization_samples held invalid entries; replaced (old value: %s)",
+                  qUtf8Printable(keyId), qUtf8Printable(shortened(*row.malformedSamples)));
+    const bool withHistory = row.historyChanged || row.malformedHistory;
+    QVariantList binds{sqlNullableInt(s.learned),
+                       s.concurrent429Count,
+                       s.rpm429Count,
+                       nullableTime(s.last429At),
+                       nullableText(s.last429Type),
+                       sqlNullableInt(s.lastConcurrentPeak),
+                       QString::fromUtf8(samplesToJson(s.samples)),
+                       nullableTime(s.lastProbeAt)};
+    if (withHistory)
+        binds << QString::fromUtf8(QJsonDocument(s.history).toJson(QJsonDocument::Compact));
+    binds << now << row.rowKey;
+    Result<SqlStatement> st = m_db.exec(withHistory ? m_updateWithHistorySql : m_updateSql, binds);
+    if (!st)
+        return st.error();
+    row.malformedHistory.reset();
+    row.malformedSamples.reset();
+    row.changed = false;
+    row.historyChanged = false;
+    return Done{};
+}
+
+} // namespace aether

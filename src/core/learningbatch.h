@@ -1,0 +1,52 @@
+#pragma once
+
+#include "database.h"
+#include "keytypes.h"
+#include "learner.h"
+#include "policystore.h"
+
+#include <QHash>
+
+namespace aether {
+
+// Applies learning events (KeyChange::Kind::LearningEvent) inside a write transaction that the caller opened: reads and
+// locks every key involved with one statement, runs the learner on each event in order against that state (events of
+// one key see each other), then writes each changed key once. The policy is read in the same transaction, so every
+// process applies the values stored at that moment.
+class LearningBatch {
+public:
+    explicit LearningBatch(Database &db);
+
+    // An error only for storage failures; then nothing may be committed.
+    Result<QList<Result<KeyChangeOutcome>>> apply(const QList<KeyChange> &events);
+
+private:
+    struct KeyRow {
+        QVariant rowKey;
+        QString providerName;
+        LearningState state;
+        bool changed = false;
+        bool historyChanged = false;
+        std::optional<QString> malformedHistory; // the stored text, when it was not a JSON array
+        std::optional<QString> malformedSamples; // the same, or when entries were not samples
+    };
+
+    Status lockKeys(const QStringList &ids, QHash<QString, KeyRow> *rows);
+    KeyRow readRow(const SqlStatement &st, const QString &keyId);
+    EventOutcome applyOne(const LearningEvent &event, const Learner &learner, KeyRow *row);
+    Status writeRow(const QString &keyId, KeyRow &row, const QString &now);
+
+    Database &m_db;
+    PolicyStore m_policies;
+    QString m_lockSql;
+    const QString m_updateSql;
+    const QString m_updateWithHistorySql;
+};
+
+// The JSON text of utilisation samples as the learner keeps them ({"ts", "util"}, plus what others stored).
+QByteArray samplesToJson(const std::vector<UtilizationSample> &samples);
+// Reads them back; entries that are not samples are dropped (*dropped is set). std::nullopt when the text is not an
+// array at all.
+std::optional<std::vector<UtilizationSample>> samplesFromJson(const QString &text, bool *dropped);
+
+} // namespace aether
