@@ -8,6 +8,7 @@
 #include "database.h"
 #include "demodata.h"
 #include "keyservice.h"
+#include "learnerpeer.h"
 #include "migrations.h"
 #include "signalwatcher.h"
 #include "tokenstore.h"
@@ -22,6 +23,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <iostream>
+#include <string>
 
 #include <memory>
 #include <optional>
@@ -84,6 +87,7 @@ bool wantsHeadless(int argc, char *argv[])
                                                   "--list-tokens",
                                                   "--revoke-token",
                                                   "--prepare",
+                                                  "--learner-peer",
                                                   "--help",
                                                   "-h",
                                                   "--help-all",
@@ -110,6 +114,27 @@ int runWindowProgram(char *argv[])
     std::fprintf(stderr, "aether-console: cannot start the window program %s: %s\n", window.constData(),
                  std::strerror(errno));
     return 1;
+}
+
+// The simulator's external-learner protocol on stdin/stdout (sim/README.md): a JSON line in, a JSON line out.
+int runLearnerPeer(const QString &strategy)
+{
+    if (!LearningPolicy::strategies().contains(strategy))
+        return fail(QCoreApplication::translate("Cli", "unknown strategy \"%1\": use one of %2")
+                        .arg(strategy, LearningPolicy::strategies().join(QStringLiteral(", "))));
+    LearnerPeer peer(strategy);
+    if (const Status opened = peer.open(); !opened)
+        return fail(opened.error().detail);
+    std::string line;
+    while (std::getline(std::cin, line)) {
+        if (line.empty())
+            continue;
+        const QByteArray reply = peer.handleLine(QByteArray::fromStdString(line));
+        std::fwrite(reply.constData(), 1, size_t(reply.size()), stdout);
+        std::fputc('\n', stdout);
+        std::fflush(stdout);
+    }
+    return 0;
 }
 
 Status prepareDatabase(Database &db)
@@ -183,8 +208,20 @@ int main(int argc, char *argv[])
         QStringLiteral("prepare"),
         QCoreApplication::translate("Cli", "Create or update the database (with --demo: fill it), then exit "
                                            "without opening the window."));
-    parser.addOptions({serve, listen, createToken, role, listTokensOption, revokeToken, prepare});
+    const QCommandLineOption learnerPeer(
+        QStringLiteral("learner-peer"),
+        QCoreApplication::translate("Cli", "Serve the learning to the simulator's external-learner protocol on "
+                                           "standard input and output (sim/README.md), then exit."));
+    const QCommandLineOption strategy(
+        QStringLiteral("strategy"),
+        QCoreApplication::translate("Cli", "Learning strategy of --learner-peer: %1 (default %2).")
+            .arg(LearningPolicy::strategies().join(QStringLiteral(", ")), LearningPolicy::defaultStrategy()),
+        QStringLiteral("name"), LearningPolicy::defaultStrategy());
+    parser.addOptions(
+        {serve, listen, createToken, role, listTokensOption, revokeToken, prepare, learnerPeer, strategy});
     parser.process(app);
+    if (parser.isSet(learnerPeer))
+        return runLearnerPeer(parser.value(strategy));
 
     const QString url = common.databaseUrl(parser);
     Result<DatabaseLocation> location =

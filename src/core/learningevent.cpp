@@ -33,7 +33,7 @@ Result<std::optional<HeaderList>> readHeaders(const QJsonValue &value)
     if (value.isUndefined() || value.isNull())
         return std::optional<HeaderList>();
     if (!value.isObject())
-        return Error::invalid(QStringLiteral("headers"), reason::dictType);
+        return Error::invalid(QStringLiteral("headers"), reason::dictType, QStringLiteral(""));
     const QJsonObject object = value.toObject();
     HeaderList headers;
     headers.reserve(object.size());

@@ -3,6 +3,8 @@
 #include <QDate>
 #include <QDateTime>
 
+#include <chrono>
+
 namespace aether {
 
 namespace {
@@ -30,7 +32,10 @@ bool readDigits(QStringView text, qsizetype &pos, int count, int &out)
 
 Timestamp Timestamp::now()
 {
-    return Timestamp(QDateTime::currentMSecsSinceEpoch() * 1000);
+    // The system clock to the microsecond, as the seed's datetime.now(timezone.utc) gives it.
+    return Timestamp(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
 }
 
 QString Timestamp::toIsoString() const

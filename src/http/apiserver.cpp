@@ -5,6 +5,7 @@
 #include "jsonwriter.h"
 #include "keyservice.h"
 #include "modebody.h"
+#include "responses.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -20,88 +21,7 @@
 
 namespace aether::http {
 
-namespace {
-
 using StatusCode = QHttpServerResponder::StatusCode;
-
-const QByteArray jsonMime = QByteArrayLiteral("application/json");
-
-QHttpServerResponse json(const QJsonObject &object, StatusCode status = StatusCode::Ok)
-{
-    return QHttpServerResponse(jsonMime, QJsonDocument(object).toJson(QJsonDocument::Compact), status);
-}
-
-// Body shapes A (http_error), B (invalid_request) and E (system_error).
-QHttpServerResponse errorBody(const char *type, const QString &message, StatusCode status)
-{
-    return json(QJsonObject{{QStringLiteral("error"), QJsonObject{{QStringLiteral("type"), QString::fromLatin1(type)},
-                                                                  {QStringLiteral("message"), message}}}},
-                status);
-}
-
-QHttpServerResponse detail(const char *text, StatusCode status)
-{
-    return json(QJsonObject{{QStringLiteral("detail"), QString::fromLatin1(text)}}, status);
-}
-
-QJsonValue optionalJson(const std::optional<QString> &value)
-{
-    return value ? QJsonValue(*value) : QJsonValue(QJsonValue::Null);
-}
-
-QByteArray headerValue(const QHttpServerRequest &request, const QByteArray &name)
-{
-    for (const auto &[key, value] : request.headers()) {
-        if (key.compare(name, Qt::CaseInsensitive) == 0)
-            return value;
-    }
-    return {};
-}
-
-Language languageOf(const QHttpServerRequest &request)
-{
-    return languageFromAcceptLanguage(headerValue(request, QByteArrayLiteral("Accept-Language")));
-}
-
-QByteArray methodName(QHttpServerRequest::Method method)
-{
-    switch (method) {
-    case QHttpServerRequest::Method::Get:
-        return QByteArrayLiteral("GET");
-    case QHttpServerRequest::Method::Patch:
-        return QByteArrayLiteral("PATCH");
-    case QHttpServerRequest::Method::Delete:
-        return QByteArrayLiteral("DELETE");
-    case QHttpServerRequest::Method::Post:
-        return QByteArrayLiteral("POST");
-    case QHttpServerRequest::Method::Put:
-        return QByteArrayLiteral("PUT");
-    default:
-        return {};
-    }
-}
-
-QHttpServerResponse methodNotAllowed(QHttpServerRequest::Method allowed)
-{
-    QHttpServerResponse response = detail("Method Not Allowed", StatusCode::MethodNotAllowed);
-    response.setHeader(QByteArrayLiteral("Allow"), methodName(allowed));
-    return response;
-}
-
-// 422 body of FastAPI's query validation (shape D).
-QHttpServerResponse queryError(const char *type, const char *message, const QJsonValue &input,
-                               const QJsonObject &context = {})
-{
-    QJsonObject item{{QStringLiteral("type"), QString::fromLatin1(type)},
-                     {QStringLiteral("loc"), QJsonArray{QStringLiteral("query"), QStringLiteral("limit")}},
-                     {QStringLiteral("msg"), QString::fromLatin1(message)},
-                     {QStringLiteral("input"), input}};
-    if (!context.isEmpty())
-        item.insert(QStringLiteral("ctx"), context);
-    return json(QJsonObject{{QStringLiteral("detail"), QJsonArray{item}}}, StatusCode::UnprocessableEntity);
-}
-
-} // namespace
 
 ApiServer::ApiServer(Database &db, KeyService &keys, TokenStore &tokens, ChangeWriter &writer, QObject *parent)
     : QObject(parent)
@@ -127,7 +47,21 @@ void ApiServer::addRoutes()
     m_server.route(base + u"/keys/<arg>/stats",
                    [this](const QString &id, const QHttpServerRequest &r) { return stats(id, r); });
     m_server.route(base + u"/keys/<arg>/learning", deferred(&ApiServer::prepareReset));
-    m_server.route(base + u"/keys/<arg>/limit", deferred(&ApiServer::prepareSetLimit));
+    m_server.route(base + u"/keys/<arg>/limit",
+                   [this](const QString &id, const QHttpServerRequest &r, QHttpServerResponder &&responder) {
+                       if (r.method() == Method::Get)
+                           enforcedLimit(id, r).write(std::move(responder));
+                       else
+                           submit(prepareSetLimit(id, r), r, std::move(responder));
+                   });
+    m_server.route(base + u"/keys/<arg>/events",
+                   [this](const QString &id, const QHttpServerRequest &r, QHttpServerResponder &&responder) {
+                       postEvent(id, r, std::move(responder));
+                   });
+    m_server.route(base + u"/events", [this](const QHttpServerRequest &r, QHttpServerResponder &&responder) {
+        postEvents(r, std::move(responder));
+    });
+    m_server.route(base + u"/policy", [this](const QHttpServerRequest &r) { return policy(r); });
     m_server.route(base + u"/summary", [this](const QHttpServerRequest &r) { return summary(r); });
     m_server.route(QStringLiteral("/healthz"), [this](const QHttpServerRequest &r) { return health(r); });
     m_server.route(QStringLiteral("/version"), [](const QHttpServerRequest &r) { return version(r); });
@@ -159,12 +93,13 @@ void ApiServer::stopListening()
         server->close();
 }
 
-std::optional<QHttpServerResponse> ApiServer::admit(const QHttpServerRequest &request, Method allowed, Access access,
-                                                    std::optional<Caller> *caller)
+std::optional<QHttpServerResponse> ApiServer::admit(const QHttpServerRequest &request, Method expected, Access access,
+                                                    std::optional<Caller> *caller, const QList<Method> &pathMethods,
+                                                    qsizetype maxBody)
 {
     const auto language = [&request] { return languageOf(request); }; // only errors need it
-    if (request.method() != allowed)
-        return methodNotAllowed(allowed);
+    if (request.method() != expected)
+        return methodNotAllowed(pathMethods.isEmpty() ? QList<Method>{expected} : pathMethods);
     const QByteArray authorization = headerValue(request, QByteArrayLiteral("Authorization")).trimmed();
     const qsizetype space = authorization.indexOf(' ');
     if (space <= 0 || authorization.left(space).compare("bearer", Qt::CaseInsensitive) != 0 ||
@@ -177,10 +112,23 @@ std::optional<QHttpServerResponse> ApiServer::admit(const QHttpServerRequest &re
     if (!found.value())
         return errorBody("http_error", text(Message::InvalidToken, language()), StatusCode::Unauthorized);
     const Role role = found.value()->role;
-    const bool permitted = access == Access::Read ? role != Role::Gateway : role == Role::Admin;
+    bool permitted = role == Role::Admin;
+    switch (access) {
+    case Access::Read:
+        permitted = role != Role::Gateway;
+        break;
+    case Access::Write:
+        break;
+    case Access::Report:
+        permitted = permitted || role == Role::Gateway;
+        break;
+    case Access::Enforce:
+        permitted = true;
+        break;
+    }
     if (!permitted)
         return errorBody("http_error", text(Message::AdminRequired, language()), StatusCode::Forbidden);
-    if (request.body().size() > maxBodyBytes)
+    if (request.body().size() > maxBody)
         return errorBody("http_error", text(Message::BodyTooLarge, language()), StatusCode::PayloadTooLarge);
     *caller = found.value();
     return std::nullopt;
@@ -189,31 +137,55 @@ std::optional<QHttpServerResponse> ApiServer::admit(const QHttpServerRequest &re
 std::optional<QHttpServerResponse> ApiServer::admitOpen(const QHttpServerRequest &request)
 {
     if (request.method() != Method::Get)
-        return methodNotAllowed(Method::Get);
+        return methodNotAllowed({Method::Get});
     if (request.body().size() > maxBodyBytes)
         return errorBody("http_error", text(Message::BodyTooLarge, languageOf(request)), StatusCode::PayloadTooLarge);
     return std::nullopt;
 }
 
-QHttpServerResponse ApiServer::errorResponse(const Error &error, Language language) const
+std::pair<StatusCode, QJsonObject> ApiServer::errorParts(const Error &error, Language language) const
 {
+    const auto body = [](const char *type, const QString &message) {
+        return QJsonObject{{QStringLiteral("type"), QLatin1StringView(type)}, {QStringLiteral("message"), message}};
+    };
     switch (error.code) {
     case ErrorCode::NotFound:
-        return errorBody("http_error", text(Message::KeyNotFound, language), StatusCode::NotFound);
-    case ErrorCode::InvalidInput:
+        return {StatusCode::NotFound, body("http_error", text(Message::KeyNotFound, language))};
+    case ErrorCode::InvalidInput: {
+        if (error.reason == reason::emptyBody)
+            return {StatusCode::BadRequest, body("http_error", text(Message::EmptyBody, language))};
+        if (error.reason == reason::invalidJson)
+            return {StatusCode::BadRequest, body("http_error", text(Message::InvalidJson, language))};
         if (error.reason == reason::requiredWhenFixed)
-            return errorBody("http_error", text(Message::FixedLimitRequired, language), StatusCode::BadRequest);
-        return errorBody("invalid_request",
-                         fieldLabel(error.field, language) + QStringLiteral(": ") +
-                             validationReason(error.reason, error.bound, language),
-                         StatusCode::BadRequest);
+            return {StatusCode::BadRequest, body("http_error", text(Message::FixedLimitRequired, language))};
+        const QString why = validationReason(error.reason, error.bound, language);
+        return {StatusCode::BadRequest,
+                body("invalid_request", error.field.isEmpty() ? why : fieldLabel(error.field, language) + u": " + why)};
+    }
     case ErrorCode::StorageUnavailable:
     case ErrorCode::StorageFailure:
     case ErrorCode::Conflict:
-        qWarning("storage error: %s", qUtf8Printable(error.detail));
-        return errorBody("system_error", text(Message::DatabaseError, language), StatusCode::ServiceUnavailable);
+        break;
     }
-    return errorBody("system_error", text(Message::DatabaseError, language), StatusCode::ServiceUnavailable);
+    qWarning("storage error: %s", qUtf8Printable(error.detail));
+    return {StatusCode::ServiceUnavailable, body("system_error", text(Message::DatabaseError, language))};
+}
+
+QHttpServerResponse ApiServer::rejectBody(const QString &keyId, const Error &problem, Language language)
+{
+    // The seed looks the key up before it reads the body: a missing key wins over a bad body.
+    Result<bool> exists = m_keys.keyExists(keyId);
+    if (!exists)
+        return errorResponse(exists.error(), language);
+    if (!exists.value())
+        return errorResponse(Error::notFound(keyId), language);
+    return errorResponse(problem, language);
+}
+
+QHttpServerResponse ApiServer::errorResponse(const Error &error, Language language) const
+{
+    const auto [status, body] = errorParts(error, language);
+    return json(QJsonObject{{QStringLiteral("error"), body}}, status);
 }
 
 QHttpServerResponse ApiServer::listKeys(const QHttpServerRequest &request)
@@ -257,24 +229,13 @@ ApiServer::Prepared ApiServer::prepareSetMode(const QString &keyId, const QHttpS
         return std::move(*refused);
     const auto parsed = parseModeBody(request.body());
     if (const auto *problem = std::get_if<BodyProblem>(&parsed)) {
-        const Language language = languageOf(request);
-        // The seed looks the key up before it reads the body: a missing key wins over a bad body.
-        Result<bool> exists = m_keys.keyExists(keyId);
-        if (!exists)
-            return errorResponse(exists.error(), language);
-        if (!exists.value())
-            return errorResponse(Error::notFound(keyId), language);
         switch (problem->kind) {
         case BodyProblem::Kind::Empty:
-            return errorBody("http_error", text(Message::EmptyBody, language), StatusCode::BadRequest);
+            return rejectBody(keyId, Error::invalid({}, reason::emptyBody), languageOf(request));
         case BodyProblem::Kind::InvalidJson:
-            return errorBody("http_error", text(Message::InvalidJson, language), StatusCode::BadRequest);
+            return rejectBody(keyId, Error::invalid({}, reason::invalidJson), languageOf(request));
         case BodyProblem::Kind::Field:
-            const QString reasonText = validationReason(problem->reason, {}, language);
-            return errorBody("invalid_request",
-                             problem->field.isEmpty() ? reasonText
-                                                      : fieldLabel(problem->field, language) + u": " + reasonText,
-                             StatusCode::BadRequest);
+            return rejectBody(keyId, Error::invalid(problem->field, problem->reason), languageOf(request));
         }
     }
     const ModeRequest &body = std::get<ModeRequest>(parsed);
@@ -337,7 +298,7 @@ ApiServer::Prepared ApiServer::prepareReset(const QString &keyId, const QHttpSer
 ApiServer::Prepared ApiServer::prepareSetLimit(const QString &keyId, const QHttpServerRequest &request)
 {
     std::optional<Caller> caller;
-    if (auto refused = admit(request, Method::Patch, Access::Write, &caller))
+    if (auto refused = admit(request, Method::Patch, Access::Write, &caller, {Method::Get, Method::Patch}))
         return std::move(*refused);
     // FastAPI validates the query before the handler runs: 422 comes before the key lookup.
     const QUrlQuery query = request.query();
@@ -368,11 +329,20 @@ void ApiServer::submit(Prepared prepared, const QHttpServerRequest &request, QHt
         response->write(std::move(responder));
         return;
     }
+    const Language language = languageOf(request);
+    submitChanges(
+        {std::get<KeyChange>(std::move(prepared))},
+        [this, language](const Outcomes &outcomes) { return renderChange(outcomes.constFirst(), language); },
+        std::move(responder));
+}
+
+void ApiServer::submitChanges(QList<KeyChange> changes, Render render, QHttpServerResponder &&responder)
+{
     // The changes of one pass of the event loop go to the writer as one group; the writer commits every group waiting
-    // for it in one transaction (group commit), and each change is answered once that commit is done. A socket that
+    // for it in one transaction (group commit), and each request is answered once that commit is done. A socket that
     // went away meanwhile gets no answer.
     QPointer<QTcpSocket> socket(responder.socket());
-    m_pending.push_back({std::get<KeyChange>(std::move(prepared)), languageOf(request), socket, std::move(responder)});
+    m_pending.push_back({std::move(changes), std::move(render), socket, std::move(responder)});
     if (!m_flushScheduled) {
         m_flushScheduled = true;
         QTimer::singleShot(0, this, &ApiServer::flushChanges);
@@ -387,12 +357,14 @@ void ApiServer::flushChanges()
     QList<KeyChange> changes;
     changes.reserve(qsizetype(group->size()));
     for (const PendingChange &p : *group)
-        changes.append(p.change);
-    m_writer.apply(std::move(changes), [this, group](const QList<Result<KeyChangeOutcome>> &outcomes) {
-        for (size_t i = 0; i < group->size(); ++i) {
-            PendingChange &p = (*group)[i];
+        changes += p.changes;
+    m_writer.apply(std::move(changes), [group](const Outcomes &outcomes) {
+        qsizetype offset = 0;
+        for (PendingChange &p : *group) {
+            const qsizetype count = p.changes.size();
             if (p.socket && p.socket->isOpen())
-                renderChange(outcomes.at(qsizetype(i)), p.language).write(std::move(p.responder));
+                p.render(outcomes.mid(offset, count)).write(std::move(p.responder));
+            offset += count;
         }
     });
 }
@@ -416,9 +388,11 @@ QHttpServerResponse ApiServer::renderChange(const Result<KeyChangeOutcome> &outc
         out.key("is_adaptive"), out.boolean(false);
         out.key("max_concurrent"), out.number(c->maxConcurrent);
         out.key("previous_mode"), out.string(c->wasAdaptive ? u"adaptive" : u"fixed");
-    } else {
+    } else if (const auto *c = std::get_if<LearningReset>(&outcome.value())) {
         out.key("message"), out.string(text(Message::LearningReset, language));
-        out.key("key_id"), out.string(std::get<LearningReset>(outcome.value()).keyId);
+        out.key("key_id"), out.string(c->keyId);
+    } else {
+        return json(eventAnswer(std::get<EventOutcome>(outcome.value())));
     }
     out.endObject();
     return QHttpServerResponse(jsonMime, out.take());

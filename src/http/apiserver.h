@@ -14,6 +14,7 @@
 #include <QPointer>
 #include <QTcpSocket>
 
+#include <functional>
 #include <optional>
 #include <variant>
 #include <vector>
@@ -33,9 +34,15 @@ class ApiServer : public QObject {
     Q_OBJECT
 public:
     static constexpr qsizetype maxBodyBytes = 64 * 1024;
+    static constexpr qsizetype maxBatchBodyBytes = 1024 * 1024; // POST /events
+    static constexpr qsizetype maxBatchEvents = 1000;
+    using Clock = std::function<Timestamp()>;
 
     // Reads go through `keys` on `db`; changes are written by `writer`.
     ApiServer(Database &db, KeyService &keys, TokenStore &tokens, ChangeWriter &writer, QObject *parent = nullptr);
+
+    // Where the arrival time of learning events comes from (Timestamp::now by default); tests use a virtual clock.
+    void setClock(Clock clock) { m_clock = std::move(clock); }
 
     // Starts listening; returns the bound port. Refuses a non-loopback address while no token exists.
     Result<quint16> listen(const QHostAddress &address, quint16 port);
@@ -43,13 +50,19 @@ public:
     void stopListening();
 
 private:
-    enum class Access { Read, Write };
+    // Who may call a route: Read (admin, viewer), Write (admin), Report (admin, gateway: posting learning events),
+    // Enforce (every role: reading the limit a gateway enforces).
+    enum class Access { Read, Write, Report, Enforce };
     using Method = QHttpServerRequest::Method;
+    using Outcomes = QList<Result<KeyChangeOutcome>>;
+    using Render = std::function<QHttpServerResponse(const Outcomes &)>;
 
     void addRoutes();
-    // The checks every route makes before its own work: method (405), authentication (401/403), body size (413).
-    std::optional<QHttpServerResponse> admit(const QHttpServerRequest &request, Method allowed, Access access,
-                                             std::optional<Caller> *caller);
+    // The checks every route makes before its own work: method (405, listing `pathMethods` or else `expected` in
+    // Allow), authentication (401/403), body size (413).
+    std::optional<QHttpServerResponse> admit(const QHttpServerRequest &request, Method expected, Access access,
+                                             std::optional<Caller> *caller, const QList<Method> &pathMethods = {},
+                                             qsizetype maxBody = maxBodyBytes);
     // The same for the GET routes that need no token (/healthz, /version): method (405) and body size (413).
     static std::optional<QHttpServerResponse> admitOpen(const QHttpServerRequest &request);
 
@@ -60,6 +73,18 @@ private:
     Prepared prepareReset(const QString &keyId, const QHttpServerRequest &request);
     Prepared prepareSetLimit(const QString &keyId, const QHttpServerRequest &request);
     void submit(Prepared prepared, const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    // Queues changes for the writer; `render` turns their outcomes into the answer once they are committed.
+    void submitChanges(QList<KeyChange> changes, Render render, QHttpServerResponder &&responder);
+    // The answer of a body or key problem, checked in the seed's order: an unknown key (404) before the body (400).
+    QHttpServerResponse rejectBody(const QString &keyId, const Error &problem, Language language);
+
+    // Learning routes (learningroutes.cpp).
+    void postEvent(const QString &keyId, const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    void postEvents(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    QHttpServerResponse enforcedLimit(const QString &keyId, const QHttpServerRequest &request);
+    QHttpServerResponse policy(const QHttpServerRequest &request);
+    static QJsonObject eventAnswer(const EventOutcome &outcome);
+    QJsonObject errorEntry(const Error &error, Language language) const;
     void flushChanges();
     QHttpServerResponse renderChange(const Result<KeyChangeOutcome> &outcome, Language language) const;
 
@@ -69,6 +94,8 @@ private:
     static QHttpServerResponse version(const QHttpServerRequest &request);
 
     QHttpServerResponse errorResponse(const Error &error, Language language) const;
+    // The status and body object of an error (what errorResponse sends).
+    std::pair<QHttpServerResponder::StatusCode, QJsonObject> errorParts(const Error &error, Language language) const;
 
     Database &m_db;
     KeyService &m_keys;
@@ -76,9 +103,10 @@ private:
     ChangeWriter &m_writer;
     QHttpServer m_server;
 
+    Clock m_clock = &Timestamp::now;
     struct PendingChange {
-        KeyChange change;
-        Language language;
+        QList<KeyChange> changes;
+        Render render;
         QPointer<QTcpSocket> socket;
         QHttpServerResponder responder;
     };

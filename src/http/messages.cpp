@@ -125,10 +125,36 @@ QString validationReason(const QString &reason, const QVariant &bound, Language 
     if (reason == u"less_than_equal")
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be less than or equal to %1"))
             .arg(bound.toString());
-    if (reason == u"dict_type")
+    if (reason == u"dict_type") {
+        if (!bound.isValid()) // the body of PATCH …/mode, the seed's own text
+            return translated(language,
+                              QT_TRANSLATE_NOOP("HttpMessage", "Input should be a valid dictionary or instance of "
+                                                               "EnableAdaptiveRequest"));
+        if (bound.toString().isEmpty())
+            return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be a valid dictionary"));
         return translated(language,
-                          QT_TRANSLATE_NOOP("HttpMessage", "Input should be a valid dictionary or instance of "
-                                                           "EnableAdaptiveRequest"));
+                          QT_TRANSLATE_NOOP("HttpMessage", "Input should be a valid dictionary or instance of %1"))
+            .arg(bound.toString());
+    }
+    if (reason == u"greater_than")
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be greater than %1"))
+            .arg(bound.toString());
+    if (reason == u"less_than")
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be less than %1"))
+            .arg(bound.toString());
+    if (reason == u"float_type")
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be a valid number"));
+    if (reason == u"string_type")
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be a valid string"));
+    if (reason == u"list_type")
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be a valid list"));
+    if (reason == u"too_long")
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "List should have at most %1 items"))
+            .arg(bound.toString());
+    if (reason == u"extra_forbidden")
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Extra inputs are not permitted"));
+    if (reason == u"literal_error")
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be %1")).arg(bound.toString());
     return reason;
 }
 

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "messages.h"
+
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
+#include <QHttpServerResponse>
+#include <QJsonObject>
+#include <QList>
+
+#include <optional>
+
+namespace aether::http {
+
+// The building blocks of the endpoint's answers (spec/api.md): JSON bodies, the error body shapes, request helpers.
+using StatusCode = QHttpServerResponder::StatusCode;
+
+extern const QByteArray jsonMime;
+
+QHttpServerResponse json(const QJsonObject &object, StatusCode status = StatusCode::Ok);
+// Body shapes A (http_error), B (invalid_request) and E (system_error).
+QHttpServerResponse errorBody(const char *type, const QString &message, StatusCode status);
+// Shape C (routing).
+QHttpServerResponse detail(const char *text, StatusCode status);
+// 405 with the path's methods in Allow.
+QHttpServerResponse methodNotAllowed(const QList<QHttpServerRequest::Method> &allowed);
+// 422 body of FastAPI's query validation (shape D).
+QHttpServerResponse queryError(const char *type, const char *message, const QJsonValue &input,
+                               const QJsonObject &context = {});
+
+QJsonValue optionalJson(const std::optional<QString> &value);
+QByteArray headerValue(const QHttpServerRequest &request, const QByteArray &name);
+Language languageOf(const QHttpServerRequest &request);
+QByteArray methodName(QHttpServerRequest::Method method);
+
+} // namespace aether::http
