@@ -8,7 +8,7 @@ packages=(g++ cmake ninja-build qt6-base-dev qt6-httpserver-dev qt6-websockets-d
           qt6-tools-dev qt6-l10n-tools qt6-translations-l10n
           libqt6sql6-sqlite libqt6sql6-psql qt6-qpa-plugins fonts-dejavu-core)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(postgresql)
+  packages+=(postgresql python3)
 fi
 missing=()
 for p in "${packages[@]}"; do

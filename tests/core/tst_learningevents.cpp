@@ -1,0 +1,346 @@
+// Learning events and the policy on both backends, through KeyService (the endpoint's path): what is written to the key
+// row, what is left alone, corrupt JSON columns, the policy shared by connections, events of one batch in order.
+
+#include "database.h"
+#include "keyfixture.h"
+#include "keyservice.h"
+#include "migrations.h"
+#include "sqlprobe.h"
+#include "testdatabase.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using aether::KeyChange;
+using aether::KeyService;
+using aether::LearningEvent;
+using aether::RateLimitKind;
+using aether::Timestamp;
+using namespace aether::test;
+
+namespace {
+
+const aether::Actor actor{u"token:ops"_s};
+const Timestamp t0 = Timestamp::fromMicroseconds(1795694400LL * 1000000); // 2026-11-26T12:00:00Z
+
+LearningEvent success(const QString &key, int cc, qint64 offsetUs = 0)
+{
+    LearningEvent e;
+    e.keyId = key;
+    e.success = true;
+    e.currentConcurrent = cc;
+    e.at = Timestamp::fromMicroseconds(t0.microseconds() + offsetUs);
+    return e;
+}
+
+LearningEvent limited(const QString &key, std::optional<int> cc, std::optional<RateLimitKind> kind = std::nullopt,
+                      aether::HeaderList headers = {}, std::optional<QString> provider = std::nullopt)
+{
+    LearningEvent e;
+    e.keyId = key;
+    e.success = false;
+    e.currentConcurrent = cc;
+    e.kind = kind;
+    if (!headers.isEmpty())
+        e.headers = headers;
+    e.provider = provider;
+    e.at = t0;
+    return e;
+}
+
+QJsonArray jsonArray(const QString &text)
+{
+    return QJsonDocument::fromJson(text.toUtf8()).array();
+}
+
+} // namespace
+
+#define AETHER_EVENT_DATABASE(tdb, db, keys)                                                                           \
+    AETHER_TEST_DATABASE(tdb);                                                                                         \
+    aether::Database db(tdb.location());                                                                               \
+    QVERIFY(db.open().ok());                                                                                           \
+    QVERIFY(aether::Migrations(db).run().ok());                                                                        \
+    insertFixture(tdb, keys);                                                                                          \
+    if (QTest::currentTestFailed())                                                                                    \
+        return;
+
+class TestLearningEvents : public QObject {
+    Q_OBJECT
+
+    void insertFixture(const TestDatabase &tdb, const QList<KeyFixture> &keys)
+    {
+        QStringList statements{
+            u"INSERT INTO providers (id, name, display_name, is_active, created_at, updated_at) VALUES "
+            u"('p1', 'openai', 'OpenAI', true, '%1', '%1')"_s.arg(fixtureTime),
+            u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, created_at, "
+            u"updated_at) VALUES ('e1', 'p1', 'OPENAI', 'https://api.openai.com', true, '%1', '%1')"_s.arg(fixtureTime),
+        };
+        for (const KeyFixture &k : keys)
+            statements << insertSql(k);
+        QString error;
+        QVERIFY2(executeAll(tdb, statements, &error), qPrintable(error));
+    }
+
+    // PostgreSQL's json columns only hold JSON: there the corrupt key holds JSON that is not an array.
+    static QList<KeyFixture> keys(bool postgres = false)
+    {
+        KeyFixture a = key(u"k-a"_s, u"adaptive"_s);
+        a.learned = 20;
+        a.history = u"[{\"timestamp\":\"2025-01-01T00:00:00+00:00\",\"old_limit\":22,\"new_limit\":20,"
+                    u"\"reason\":\"manual\",\"by\":\"gateway\"}]"_s;
+        a.samples = u"[]"_s;
+        a.note = u"keep me"_s;
+        KeyFixture fresh = key(u"k-new"_s, u"fresh"_s);
+        KeyFixture fixed = key(u"k-f"_s, u"fixed"_s);
+        fixed.maxConcurrent = 8;
+        fixed.learned = 30;
+        fixed.history = u"[]"_s;
+        KeyFixture corrupt = key(u"k-bad"_s, u"corrupt"_s);
+        corrupt.learned = 10;
+        corrupt.history = u"{\"not\": \"an array\"}"_s;
+        corrupt.samples = postgres ? u"{\"samples\": 1}"_s : u"not json at all"_s;
+        return {a, fresh, fixed, corrupt};
+    }
+
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void concurrent429Written_data() { TestDatabase::addBackendRows(); }
+    void concurrent429Written()
+    {
+        AETHER_EVENT_DATABASE(tdb, db, keys(backend == "postgres"));
+        KeyService service(db);
+        const aether::Result<aether::EventOutcome> outcome = service.applyEvent(limited(u"k-a"_s, 12));
+        QVERIFY(outcome.ok());
+        QCOMPARE(outcome.value().classification, RateLimitKind::Concurrent); // cc ≥ 2, no headers
+        QCOMPARE(outcome.value().learned, 10);
+        QCOMPARE(outcome.value().effectiveLimit, 10);
+        QVERIFY(outcome.value().adjusted);
+
+        SqlProbe probe(tdb.location());
+        const QMap<QString, QString> row = keyRow(probe, u"k-a"_s);
+        QCOMPARE(row[u"learned_max_concurrent"_s], u"10"_s);
+        QCOMPARE(row[u"concurrent_429_count"_s], u"1"_s);
+        QCOMPARE(row[u"last_429_type"_s], u"concurrent"_s);
+        QCOMPARE(row[u"last_concurrent_peak"_s], u"12"_s);
+        QCOMPARE(Timestamp::parse(row[u"last_429_at"_s]), t0);
+        const QJsonArray history = jsonArray(row[u"adjustment_history"_s]);
+        QCOMPARE(history.size(), 2);
+        QCOMPARE(history.at(0).toObject().value(u"by"_s).toString(), u"gateway"_s); // others' fields kept
+        QCOMPARE(history.at(1).toObject(), outcome.value().adjustment);
+        QCOMPARE(jsonArray(row[u"utilization_samples"_s]).size(), 0);
+        QCOMPARE(row[u"note"_s], u"keep me"_s); // untouched columns stay
+        QCOMPARE(row[u"name"_s], u"adaptive"_s);
+
+        // Stats and the summary see it.
+        const aether::Result<aether::KeyStats> stats = service.stats(u"k-a"_s);
+        QVERIFY(stats.ok());
+        QCOMPARE(stats.value().adjustmentCount, 2);
+        QCOMPARE(stats.value().concurrent429Count, 1);
+    }
+
+    void classificationUsesTheKeysProvider_data() { TestDatabase::addBackendRows(); }
+    void classificationUsesTheKeysProvider()
+    {
+        AETHER_EVENT_DATABASE(tdb, db, keys(backend == "postgres"));
+        KeyService service(db);
+        // The key's provider is "openai": its header family decides.
+        const aether::HeaderList openaiZero{{u"X-RateLimit-Remaining-Requests"_s, u"0"_s}};
+        aether::Result<aether::EventOutcome> outcome = service.applyEvent(limited(u"k-a"_s, 5, {}, openaiZero));
+        QVERIFY(outcome.ok());
+        QCOMPARE(outcome.value().classification, RateLimitKind::Rpm);
+        QVERIFY(!outcome.value().adjusted);
+        QCOMPARE(outcome.value().learned, 20);
+        // A provider given with the event picks another family; then the OpenAI header means nothing.
+        outcome = service.applyEvent(limited(u"k-a"_s, 5, {}, openaiZero, u"anthropic"_s));
+        QCOMPARE(outcome.value().classification, RateLimitKind::Concurrent);
+        // An explicit kind wins over both.
+        outcome = service.applyEvent(limited(u"k-a"_s, 5, RateLimitKind::Unknown, openaiZero));
+        QCOMPARE(outcome.value().classification, RateLimitKind::Unknown);
+        SqlProbe probe(tdb.location());
+        const QMap<QString, QString> row = keyRow(probe, u"k-a"_s);
+        QCOMPARE(row[u"rpm_429_count"_s], u"1"_s);
+        QCOMPARE(row[u"concurrent_429_count"_s], u"1"_s);
+        QCOMPARE(row[u"last_429_type"_s], u"unknown"_s);
+    }
+
+    void successWritesSamples_data() { TestDatabase::addBackendRows(); }
+    void successWritesSamples()
+    {
+        AETHER_EVENT_DATABASE(tdb, db, keys(backend == "postgres"));
+        KeyService service(db);
+        const aether::Result<aether::EventOutcome> outcome = service.applyEvent(success(u"k-new"_s, 1, 500000));
+        QVERIFY(outcome.ok());
+        QCOMPARE(outcome.value().classification, std::nullopt);
+        QCOMPARE(outcome.value().learned, std::nullopt);
+        QCOMPARE(outcome.value().effectiveLimit, std::nullopt); // nothing learned: no key-level limit
+        QVERIFY(!outcome.value().adjusted);
+        SqlProbe probe(tdb.location());
+        const QJsonArray samples = jsonArray(keyRow(probe, u"k-new"_s)[u"utilization_samples"_s]);
+        QCOMPARE(samples.size(), 1);
+        QCOMPARE(samples.at(0).toObject().value(u"util"_s).toDouble(), 0.02);
+        QCOMPARE(samples.at(0).toObject().value(u"ts"_s).toDouble(), 1795694400.5);
+        const aether::Result<aether::EnforcedLimit> limit = service.enforcedLimit(u"k-new"_s);
+        QVERIFY(limit.ok() && limit.value().adaptive && !limit.value().limit);
+    }
+
+    void fixedKeyIsLeftAlone_data() { TestDatabase::addBackendRows(); }
+    void fixedKeyIsLeftAlone()
+    {
+        AETHER_EVENT_DATABASE(tdb, db, keys(backend == "postgres"));
+        SqlProbe probe(tdb.location());
+        const QMap<QString, QString> before = keyRow(probe, u"k-f"_s);
+        KeyService service(db);
+        aether::Result<aether::EventOutcome> outcome = service.applyEvent(limited(u"k-f"_s, 9));
+        QVERIFY(outcome.ok());
+        QCOMPARE(outcome.value().classification, RateLimitKind::Concurrent);
+        QVERIFY(!outcome.value().adjusted);
+        QCOMPARE(outcome.value().effectiveLimit, 8);
+        QCOMPARE(outcome.value().learned, 30);
+        QVERIFY(service.applyEvent(success(u"k-f"_s, 3)).ok());
+        QCOMPARE(keyRow(probe, u"k-f"_s), before); // not even updated_at
+        const aether::Result<aether::EnforcedLimit> limit = service.enforcedLimit(u"k-f"_s);
+        QVERIFY(limit.ok() && !limit.value().adaptive);
+        QCOMPARE(limit.value().limit, 8);
+    }
+
+    void unknownKeyWritesNothing_data() { TestDatabase::addBackendRows(); }
+    void unknownKeyWritesNothing()
+    {
+        AETHER_EVENT_DATABASE(tdb, db, keys(backend == "postgres"));
+        KeyService service(db);
+        const QList<aether::Result<aether::KeyChangeOutcome>> outcomes = service.applyChanges(
+            {KeyChange::learningEvent(limited(u"k-zz"_s, 4)), KeyChange::learningEvent(limited(u"K-A"_s, 4)),
+             KeyChange::learningEvent(limited(u"k-a"_s, 40))});
+        QCOMPARE(outcomes.size(), 3);
+        QCOMPARE(outcomes.at(0).error().code, aether::ErrorCode::NotFound);
+        QCOMPARE(outcomes.at(1).error().code, aether::ErrorCode::NotFound); // ids are exact
+        QVERIFY(outcomes.at(2).ok());
+        QCOMPARE(service.enforcedLimit(u"k-zz"_s).error().code, aether::ErrorCode::NotFound);
+    }
+
+    void eventsOfOneBatchInOrder_data() { TestDatabase::addBackendRows(); }
+    void eventsOfOneBatchInOrder()
+    {
+        AETHER_EVENT_DATABASE(tdb, db, keys(backend == "postgres"));
+        KeyService service(db);
+        // 20 → trunc(20·0.9)=18 → 16 → 14; a reset in between starts from nothing.
+        QList<KeyChange> changes;
+        for (int i = 0; i < 3; ++i)
+            changes << KeyChange::learningEvent(limited(u"k-a"_s, 1, RateLimitKind::Unknown));
+        KeyChange reset;
+        reset.kind = KeyChange::Kind::ResetLearning;
+        reset.keyId = u"k-a"_s;
+        reset.actor = actor;
+        changes << reset << KeyChange::learningEvent(limited(u"k-a"_s, 1, RateLimitKind::Unknown));
+        const QList<aether::Result<aether::KeyChangeOutcome>> outcomes = service.applyChanges(changes);
+        QList<int> learned;
+        for (const auto &outcome : outcomes) {
+            if (const auto *e = std::get_if<aether::EventOutcome>(&outcome.value()))
+                learned << e->learned.value_or(-1);
+        }
+        QCOMPARE(learned, (QList<int>{18, 16, 14, 45}));
+        SqlProbe probe(tdb.location());
+        const QMap<QString, QString> row = keyRow(probe, u"k-a"_s);
+        QCOMPARE(row[u"learned_max_concurrent"_s], u"45"_s);
+        QCOMPARE(jsonArray(row[u"adjustment_history"_s]).size(), 1);
+    }
+
+    void corruptColumnsAreReplaced_data() { TestDatabase::addBackendRows(); }
+    void corruptColumnsAreReplaced()
+    {
+        AETHER_EVENT_DATABASE(tdb, db, keys(backend == "postgres"));
+        KeyService service(db);
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(u"k-bad: adjustment_history .*replaced.*not\\\": \\\"an array"_s));
+        QTest::ignoreMessage(
+            QtWarningMsg,
+            QRegularExpression(u"k-bad: utilization_samples .*replaced \\(old value: (not json at all|\\{)"_s));
+        const aether::Result<aether::EventOutcome> outcome = service.applyEvent(success(u"k-bad"_s, 2));
+        QVERIFY(outcome.ok());
+        SqlProbe probe(tdb.location());
+        const QMap<QString, QString> row = keyRow(probe, u"k-bad"_s);
+        QCOMPARE(row[u"adjustment_history"_s], u"[]"_s);
+        QCOMPARE(jsonArray(row[u"utilization_samples"_s]).size(), 1);
+        QCOMPARE(row[u"learned_max_concurrent"_s], u"10"_s);
+    }
+
+    void corruptJsonArrayOnPostgres_data() { TestDatabase::addBackendRows(); }
+    void corruptJsonArrayOnPostgres()
+    {
+        // Valid JSON that is not an array (what PostgreSQL's json column can hold) is replaced on both backends.
+        AETHER_EVENT_DATABASE(tdb, db, keys(backend == "postgres"));
+        QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = '{\"a\": 1}', "
+                            u"utilization_samples = '[1, {\"ts\": \"x\"}, {\"ts\": 1795694399, \"util\": 0.5}]' "
+                            u"WHERE id = 'k-a'"_s));
+        KeyService service(db);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"k-a: adjustment_history .*replaced"_s));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"k-a: utilization_samples .*replaced"_s));
+        QVERIFY(service.applyEvent(limited(u"k-a"_s, 10)).ok());
+        SqlProbe probe(tdb.location());
+        const QMap<QString, QString> row = keyRow(probe, u"k-a"_s);
+        QCOMPARE(jsonArray(row[u"adjustment_history"_s]).size(), 1);
+        QCOMPARE(row[u"utilization_samples"_s].remove(u' '), u"[]"_s);
+    }
+
+    void policyIsShared_data() { TestDatabase::addBackendRows(); }
+    void policyIsShared()
+    {
+        AETHER_EVENT_DATABASE(tdb, db, keys(backend == "postgres"));
+        KeyService service(db);
+        QCOMPARE(service.learningPolicy().value(), aether::LearningPolicy{});
+        const aether::Result<aether::LearningPolicy> updated = service.updateLearningPolicy(
+            {{u"decrease_multiplier"_s, 0.5}, {u"min_limit"_s, 5}, {u"initial_limit"_s, 40}}, actor);
+        QVERIFY(updated.ok());
+        QCOMPARE(updated.value().decreaseMultiplier, 0.5);
+        QCOMPARE(updated.value().maxLimit, 200); // the rest unchanged
+
+        // Another connection (another process) applies the stored values; learned values were not rewritten.
+        aether::Database other(tdb.location());
+        QVERIFY(other.open().ok());
+        KeyService otherService(other);
+        QCOMPARE(otherService.enforcedLimit(u"k-a"_s).value().limit, 20);
+        QCOMPARE(otherService.applyEvent(limited(u"k-a"_s, 12)).value().learned, 6); // trunc(12 × 0.5)
+        const aether::Result<aether::EventOutcome> fresh =
+            otherService.applyEvent(limited(u"k-new"_s, 0, RateLimitKind::Concurrent));
+        QVERIFY2(fresh.ok(), qPrintable(fresh.ok() ? QString() : fresh.error().detail));
+        QCOMPARE(fresh.value().learned, 20); // cc 0: the initial 40 × 0.5
+
+        // Invalid updates change nothing.
+        const aether::Result<aether::LearningPolicy> refused =
+            otherService.updateLearningPolicy({{u"min_limit"_s, 50}}, actor);
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().field, u"initial_limit"_s);
+        QCOMPARE(service.learningPolicy().value().minLimit, 5);
+
+        QCOMPARE(otherService.resetLearningPolicy(actor).value(), aether::LearningPolicy{});
+        QCOMPARE(service.learningPolicy().value(), aether::LearningPolicy{});
+        SqlProbe probe(tdb.location());
+        const auto audit = probe.rows(u"SELECT action, actor FROM console_audit_log ORDER BY id"_s);
+        QVERIFY(audit);
+        QCOMPARE(audit->size(), 2);
+        QCOMPARE(audit->at(0).at(0).toString(), u"update_policy"_s);
+        QCOMPARE(audit->at(1).at(0).toString(), u"reset_policy"_s);
+    }
+
+    void invalidStoredPolicyMeansDefaults_data() { TestDatabase::addBackendRows(); }
+    void invalidStoredPolicyMeansDefaults()
+    {
+        AETHER_EVENT_DATABASE(tdb, db, keys(backend == "postgres"));
+        QVERIFY(
+            tdb.execute(u"INSERT INTO console_meta (name, value) VALUES ('learning_policy', '{\"min_limit\": -4}')"_s));
+        KeyService service(db);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"stored learning policy is not valid"_s));
+        QCOMPARE(service.learningPolicy().value(), aether::LearningPolicy{});
+        QVERIFY(service.updateLearningPolicy({{u"max_limit"_s, 100}}, actor).ok());
+        QCOMPARE(service.learningPolicy().value().maxLimit, 100);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLearningEvents)
+#include "tst_learningevents.moc"
