@@ -115,6 +115,18 @@
         <source>--demo-keys takes a positive number</source>
         <translation>--demo-keys takes a positive number</translation>
     </message>
+    <message>
+        <source>unknown strategy &quot;%1&quot;: use one of %2</source>
+        <translation>unknown strategy &quot;%1&quot;: use one of %2</translation>
+    </message>
+    <message>
+        <source>Serve the learning to the simulator&apos;s external-learner protocol on standard input and output (sim/README.md), then exit.</source>
+        <translation>Serve the learning to the simulator&apos;s external-learner protocol on standard input and output (sim/README.md), then exit.</translation>
+    </message>
+    <message>
+        <source>Learning strategy of --learner-peer: %1 (default %2).</source>
+        <translation>Learning strategy of --learner-peer: %1 (default %2).</translation>
+    </message>
 </context>
 <context>
     <name>Error</name>
@@ -236,6 +248,46 @@
     <message>
         <source>Input should be a valid dictionary or instance of EnableAdaptiveRequest</source>
         <translation>Input should be a valid dictionary or instance of EnableAdaptiveRequest</translation>
+    </message>
+    <message>
+        <source>Input should be a valid dictionary</source>
+        <translation>Input should be a valid dictionary</translation>
+    </message>
+    <message>
+        <source>Input should be a valid dictionary or instance of %1</source>
+        <translation>Input should be a valid dictionary or instance of %1</translation>
+    </message>
+    <message>
+        <source>Input should be greater than %1</source>
+        <translation>Input should be greater than %1</translation>
+    </message>
+    <message>
+        <source>Input should be less than %1</source>
+        <translation>Input should be less than %1</translation>
+    </message>
+    <message>
+        <source>Input should be a valid number</source>
+        <translation>Input should be a valid number</translation>
+    </message>
+    <message>
+        <source>Input should be a valid string</source>
+        <translation>Input should be a valid string</translation>
+    </message>
+    <message>
+        <source>Input should be a valid list</source>
+        <translation>Input should be a valid list</translation>
+    </message>
+    <message>
+        <source>List should have at most %1 items</source>
+        <translation>List should have at most %1 items</translation>
+    </message>
+    <message>
+        <source>Extra inputs are not permitted</source>
+        <translation>Extra inputs are not permitted</translation>
+    </message>
+    <message>
+        <source>Input should be %1</source>
+        <translation>Input should be %1</translation>
     </message>
 </context>
 <context>

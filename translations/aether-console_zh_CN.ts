@@ -115,6 +115,18 @@
         <source>--demo-keys takes a positive number</source>
         <translation>--demo-keys 需要一个正整数</translation>
     </message>
+    <message>
+        <source>unknown strategy &quot;%1&quot;: use one of %2</source>
+        <translation>未知的策略“%1”：请使用以下之一：%2</translation>
+    </message>
+    <message>
+        <source>Serve the learning to the simulator&apos;s external-learner protocol on standard input and output (sim/README.md), then exit.</source>
+        <translation>通过标准输入输出以模拟器的外部学习器协议提供学习功能（见 sim/README.md），结束后退出。</translation>
+    </message>
+    <message>
+        <source>Learning strategy of --learner-peer: %1 (default %2).</source>
+        <translation>--learner-peer 使用的学习策略：%1（默认 %2）。</translation>
+    </message>
 </context>
 <context>
     <name>Error</name>
@@ -236,6 +248,46 @@
     <message>
         <source>Input should be a valid dictionary or instance of EnableAdaptiveRequest</source>
         <translation>输入应为有效的字典 or instance of EnableAdaptiveRequest</translation>
+    </message>
+    <message>
+        <source>Input should be a valid dictionary</source>
+        <translation>输入应为有效的字典</translation>
+    </message>
+    <message>
+        <source>Input should be a valid dictionary or instance of %1</source>
+        <translation>输入应为有效的字典或 %1 的实例</translation>
+    </message>
+    <message>
+        <source>Input should be greater than %1</source>
+        <translation>数值应大于 %1</translation>
+    </message>
+    <message>
+        <source>Input should be less than %1</source>
+        <translation>数值应小于 %1</translation>
+    </message>
+    <message>
+        <source>Input should be a valid number</source>
+        <translation>输入应为有效的数字</translation>
+    </message>
+    <message>
+        <source>Input should be a valid string</source>
+        <translation>输入应为有效的字符串</translation>
+    </message>
+    <message>
+        <source>Input should be a valid list</source>
+        <translation>输入应为有效的列表</translation>
+    </message>
+    <message>
+        <source>List should have at most %1 items</source>
+        <translation>列表最多只能包含 %1 项</translation>
+    </message>
+    <message>
+        <source>Extra inputs are not permitted</source>
+        <translation>不允许额外的字段</translation>
+    </message>
+    <message>
+        <source>Input should be %1</source>
+        <translation>输入应为 %1</translation>
     </message>
 </context>
 <context>

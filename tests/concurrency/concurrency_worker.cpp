@@ -98,6 +98,44 @@ Outcome viaHttp(QNetworkAccessManager &nam, const QString &base, const QByteArra
     return out;
 }
 
+// Event i of a worker's fixed sequence: a concurrency 429, an RPM 429, a success and an unknown 429, in turn.
+QByteArray eventBody(int i)
+{
+    switch (i % 4) {
+    case 0:
+        return R"({"outcome":"rate_limited","kind":"concurrent","current_concurrent":)" +
+               QByteArray::number(5 + i % 7) + '}';
+    case 1:
+        return R"({"outcome":"rate_limited","kind":"rpm","current_concurrent":4})";
+    case 2:
+        return R"({"outcome":"success","current_concurrent":3})";
+    default:
+        return R"({"outcome":"rate_limited","kind":"unknown","current_concurrent":1})";
+    }
+}
+
+Outcome postEvent(QNetworkAccessManager &nam, const QString &base, const QByteArray &token, const QString &key, int i,
+                  QJsonObject *answer)
+{
+    QNetworkRequest request{QUrl(base + QStringLiteral("/api/admin/adaptive/keys/") + key + QStringLiteral("/events"))};
+    request.setRawHeader("Authorization", "Bearer " + token);
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    QNetworkReply *reply = nam.post(request, eventBody(i));
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(30000, &loop, &QEventLoop::quit);
+    loop.exec();
+    Outcome out;
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QByteArray body = reply->readAll();
+    out.ok = reply->isFinished() && status == 200;
+    if (!out.ok)
+        out.error = QStringLiteral("HTTP %1: %2").arg(status).arg(QString::fromUtf8(body));
+    *answer = QJsonDocument::fromJson(body).object();
+    reply->deleteLater();
+    return out;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -110,8 +148,28 @@ int main(int argc, char *argv[])
     const QCommandLineOption keysOption(QStringLiteral("keys"), QString(), QStringLiteral("id,id,..."));
     const QCommandLineOption ops(QStringLiteral("ops"), QString(), QStringLiteral("n"), QStringLiteral("250"));
     const QCommandLineOption seed(QStringLiteral("seed"), QString(), QStringLiteral("n"), QStringLiteral("1"));
-    parser.addOptions({database, http, token, keysOption, ops, seed});
+    const QCommandLineOption events(QStringLiteral("events"), QString(), QStringLiteral("n"));
+    parser.addOptions({database, http, token, keysOption, ops, seed, events});
     parser.process(app);
+
+    // --events N: N learning events on the first key through the endpoint; one line per answer.
+    if (parser.isSet(events)) {
+        QNetworkAccessManager nam;
+        const QString key = parser.value(keysOption).split(u',').constFirst();
+        int failures = 0;
+        for (int i = 0; i < parser.value(events).toInt(); ++i) {
+            QJsonObject answer;
+            const Outcome out = postEvent(nam, parser.value(http), parser.value(token).toUtf8(), key, i, &answer);
+            failures += out.ok ? 0 : 1;
+            answer.insert(QStringLiteral("ok"), out.ok);
+            answer.insert(QStringLiteral("error"), out.error);
+            answer.insert(QStringLiteral("index"), i);
+            std::fputs(QJsonDocument(answer).toJson(QJsonDocument::Compact).constData(), stdout);
+            std::fputc('\n', stdout);
+        }
+        std::fflush(stdout);
+        return failures == 0 ? 0 : 1;
+    }
 
     const QStringList keyIds = parser.value(keysOption).split(u',', Qt::SkipEmptyParts);
     QRandomGenerator rng(parser.value(seed).toUInt());

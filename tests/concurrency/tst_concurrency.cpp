@@ -5,6 +5,7 @@
 #include "database.h"
 #include "testdatabase.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -55,6 +56,8 @@ private slots:
     void mixedWriters();
     void groupedChangesAnswerEachOnItsOwn_data() { test::TestDatabase::addBackendRows(); }
     void groupedChangesAnswerEachOnItsOwn();
+    void sameKeyEvents_data() { test::TestDatabase::addBackendRows(); }
+    void sameKeyEvents();
 };
 
 void TestConcurrency::mixedWriters()
@@ -259,3 +262,107 @@ void TestConcurrency::groupedChangesAnswerEachOnItsOwn()
 
 QTEST_GUILESS_MAIN(TestConcurrency)
 #include "tst_concurrency.moc"
+
+// Four processes report 500 learning events each on the same key, through two server processes on one database. Applied
+// one by one, the 2,000 events give exactly 500 concurrency and 500 RPM 429s and 1,000 history records (the policy
+// keeps 1,000): anything less is a lost update.
+void TestConcurrency::sameKeyEvents()
+{
+    AETHER_TEST_DATABASE(tdb);
+    runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--prepare"), QStringLiteral("--demo")});
+    const QByteArray admin =
+        runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--create-token"), QStringLiteral("ops")})
+            .trimmed()
+            .split('\n')
+            .last();
+    const QByteArray gateway = runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--create-token"),
+                                           QStringLiteral("gw"), QStringLiteral("--role"), QStringLiteral("gateway")})
+                                   .trimmed()
+                                   .split('\n')
+                                   .last();
+    QVERIFY(!admin.isEmpty() && !gateway.isEmpty());
+    Database db(tdb.location());
+    QVERIFY(db.open().ok());
+    QString key;
+    {
+        auto st = db.exec(QStringLiteral("SELECT id FROM provider_api_keys WHERE max_concurrent IS NULL ORDER BY id"));
+        QVERIFY(st.ok() && st.value().next());
+        key = st.value().value(0).toString();
+    }
+    QVERIFY(
+        db.exec(QStringLiteral("UPDATE provider_api_keys SET learned_max_concurrent = 40, concurrent_429_count = 0, "
+                               "rpm_429_count = 0, adjustment_history = %1, utilization_samples = NULL "
+                               "WHERE id = ?")
+                    .arg(tdb.isPostgres() ? QStringLiteral("CAST('[]' AS json)") : QStringLiteral("'[]'")),
+                {key})
+            .ok());
+
+    std::vector<std::unique_ptr<QProcess>> servers;
+    QStringList bases;
+    for (int i = 0; i < 2; ++i) {
+        auto server = std::make_unique<QProcess>();
+        server->start(binary(), {QStringLiteral("--database"), tdb.url(), QStringLiteral("--serve"),
+                                 QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+        QVERIFY(server->waitForReadyRead(15000));
+        const QByteArray line = server->readLine().trimmed();
+        QVERIFY2(line.startsWith("Listening on http://"), line.constData());
+        bases << QString::fromLatin1(line.mid(int(qstrlen("Listening on "))));
+        servers.push_back(std::move(server));
+    }
+    {
+        QNetworkAccessManager nam;
+        QNetworkRequest request{QUrl(bases.first() + QStringLiteral("/api/admin/adaptive/policy"))};
+        request.setRawHeader("Authorization", "Bearer " + admin);
+        QNetworkReply *reply = nam.put(request, QByteArrayLiteral(R"({"max_history_records":1000})"));
+        QSignalSpy finished(reply, &QNetworkReply::finished);
+        QVERIFY(finished.wait(15000));
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        reply->deleteLater();
+    }
+
+    constexpr int workersCount = 4;
+    constexpr int eventsPerWorker = 500;
+    std::vector<std::unique_ptr<QProcess>> workers;
+    for (int i = 0; i < workersCount; ++i) {
+        auto worker = std::make_unique<QProcess>();
+        worker->start(workerBinary(), {QStringLiteral("--keys"), key, QStringLiteral("--events"),
+                                       QString::number(eventsPerWorker), QStringLiteral("--http"), bases.at(i % 2),
+                                       QStringLiteral("--token"), QString::fromLatin1(gateway)});
+        workers.push_back(std::move(worker));
+    }
+    int answers = 0;
+    int adjusted = 0;
+    for (auto &worker : workers) {
+        QVERIFY2(worker->waitForFinished(240000), "a writer did not finish: deadlock?");
+        for (const QByteArray &l : worker->readAllStandardOutput().trimmed().split('\n')) {
+            const QJsonObject answer = QJsonDocument::fromJson(l).object();
+            QVERIFY2(answer.value(QStringLiteral("ok")).toBool(), l.constData());
+            adjusted += answer.value(QStringLiteral("adjusted")).toBool() ? 1 : 0;
+            ++answers;
+        }
+        QCOMPARE(worker->exitCode(), 0);
+    }
+    QCOMPARE(answers, workersCount * eventsPerWorker);
+    QCOMPARE(adjusted, workersCount * eventsPerWorker / 2); // every concurrency and unknown 429 writes a record
+    for (auto &server : servers) {
+        server->terminate();
+        QVERIFY(server->waitForFinished(5000));
+        QCOMPARE(server->exitCode(), 0);
+    }
+
+    auto row = db.exec(QStringLiteral("SELECT concurrent_429_count, rpm_429_count, %1, learned_max_concurrent "
+                                      "FROM provider_api_keys WHERE id = ?")
+                           .arg(db.dialect().asText(QStringLiteral("adjustment_history"))),
+                       {key});
+    QVERIFY(row.ok() && row.value().next());
+    QCOMPARE(row.value().value(0).toInt(), workersCount * eventsPerWorker / 4);
+    QCOMPARE(row.value().value(1).toInt(), workersCount * eventsPerWorker / 4);
+    const QJsonArray history = QJsonDocument::fromJson(row.value().value(2).toString().toUtf8()).array();
+    QCOMPARE(history.size(), workersCount * eventsPerWorker / 2);
+    // Each record starts where the one before it ended: the events were applied one after another.
+    for (qsizetype i = 1; i < history.size(); ++i)
+        QCOMPARE(history.at(i).toObject().value(QStringLiteral("old_limit")).toInt(),
+                 history.at(i - 1).toObject().value(QStringLiteral("new_limit")).toInt());
+    QCOMPARE(history.first().toObject().value(QStringLiteral("old_limit")).toInt(), 40);
+    QCOMPARE(row.value().value(3).toInt(), history.last().toObject().value(QStringLiteral("new_limit")).toInt());
+}
