@@ -37,8 +37,8 @@ inline const QString listType = QStringLiteral("list_type");
 inline const QString tooLong = QStringLiteral("too_long"); // bound: the maximum number of items
 inline const QString extraForbidden = QStringLiteral("extra_forbidden");
 inline const QString literalError = QStringLiteral("literal_error"); // bound: the allowed values, as text
-inline const QString emptyBody = QStringLiteral("empty_body");      // the request had no body
-inline const QString invalidJson = QStringLiteral("invalid_json");  // the body is not JSON
+inline const QString emptyBody = QStringLiteral("empty_body");       // the request had no body
+inline const QString invalidJson = QStringLiteral("invalid_json");   // the body is not JSON
 } // namespace reason
 
 struct Error {

@@ -4,6 +4,7 @@
 
 #include <QJsonDocument>
 #include <QLoggingCategory>
+#include <QSet>
 
 #include <cmath>
 
@@ -92,26 +93,23 @@ std::optional<std::vector<UtilizationSample>> samplesFromJson(const QString &tex
 LearningBatch::LearningBatch(Database &db)
     : m_db(db)
     , m_policies(db)
-    , m_updateSql(QStringLiteral("UPDATE provider_api_keys SET learned_max_concurrent = ?, concurrent_429_count = ?, "
-                                 "rpm_429_count = ?, last_429_at = %1, last_429_type = ?, last_concurrent_peak = ?, "
-                                 "utilization_samples = %2, last_probe_increase_at = %1, updated_at = %1 WHERE %3 = ?")
-                      .arg(db.dialect().timestampParam(), db.dialect().jsonParam(),
-                           db.dialect().isPostgres() ? QStringLiteral("id") : QStringLiteral("rowid")))
-    , m_updateWithHistorySql(
-          QString(m_updateSql)
-              .replace(QStringLiteral("updated_at ="),
-                       QStringLiteral("adjustment_history = %1, updated_at =").arg(db.dialect().jsonParam())))
 {
     const SqlDialect &d = db.dialect();
+    // Whether the history is an array (or NULL / JSON null) is decided by the database, which checks it far faster
+    // than parsing it here; the text itself is parsed only when a record is added.
+    const QString historyIsArray =
+        d.isPostgres() ? QStringLiteral("COALESCE(json_typeof(k.adjustment_history) IN ('array', 'null'), true)")
+                       : QStringLiteral("(k.adjustment_history IS NULL OR (json_valid(k.adjustment_history) AND "
+                                        "json_type(k.adjustment_history) IN ('array', 'null')))");
     m_lockSql = QStringLiteral("SELECT k.id, k.max_concurrent, k.learned_max_concurrent, k.concurrent_429_count, "
-                               "k.rpm_429_count, %1, k.last_429_type, k.last_concurrent_peak, %2, %3, %4, %5, p.name "
-                               "FROM provider_api_keys k "
+                               "k.rpm_429_count, %1, k.last_429_type, k.last_concurrent_peak, %2, %3, %4, %5, p.name, "
+                               "%6 FROM provider_api_keys k "
                                "LEFT JOIN provider_endpoints e ON e.id = k.endpoint_id "
-                               "LEFT JOIN providers p ON p.id = e.provider_id WHERE k.id IN (%6)")
+                               "LEFT JOIN providers p ON p.id = e.provider_id WHERE k.id IN (%7)")
                     .arg(d.asText(QStringLiteral("k.last_429_at")), d.asText(QStringLiteral("k.adjustment_history")),
                          d.asText(QStringLiteral("k.utilization_samples")),
                          d.asText(QStringLiteral("k.last_probe_increase_at")),
-                         d.isPostgres() ? QStringLiteral("k.id") : QStringLiteral("k.rowid"));
+                         d.isPostgres() ? QStringLiteral("k.id") : QStringLiteral("k.rowid"), historyIsArray);
     // In id order, so that writers in several processes lock rows in the same order (no deadlock on PostgreSQL);
     // SQLite holds the database write lock already.
     if (d.isPostgres())
@@ -126,11 +124,15 @@ Result<QList<Result<KeyChangeOutcome>>> LearningBatch::apply(const QList<KeyChan
     const Learner learner(policy.value());
 
     QStringList ids;
+    QSet<QString> seen;
     for (const KeyChange &change : events) {
-        if (!ids.contains(change.keyId))
+        if (!seen.contains(change.keyId)) {
+            seen.insert(change.keyId);
             ids << change.keyId;
+        }
     }
     QHash<QString, KeyRow> rows;
+    rows.reserve(ids.size());
     if (const Status locked = lockKeys(ids, &rows); !locked)
         return locked.error();
 
@@ -142,6 +144,8 @@ Result<QList<Result<KeyChangeOutcome>>> LearningBatch::apply(const QList<KeyChan
             outcomes.append(Error::notFound(change.keyId));
         else
             outcomes.append(KeyChangeOutcome(applyOne(*change.event, learner, &row.value())));
+        if (row != rows.end() && row->historyChanged && !row->historyLoaded)
+            loadHistory(change.keyId, &row.value(), learner.policy().maxHistoryRecords);
     }
     const QString now = Timestamp::now().toIsoString();
     for (const QString &id : std::as_const(ids)) {
@@ -184,26 +188,48 @@ LearningBatch::KeyRow LearningBatch::readRow(const SqlStatement &st, const QStri
     s.last429Type = st.optionalString(6);
     s.lastConcurrentPeak = st.optionalInt(7);
     if (!st.isNull(8)) {
-        const QString text = st.value(8).toString();
-        JsonArrayState state;
-        s.history = readJsonArray(text, &state);
-        if (state == JsonArrayState::Malformed)
-            row.malformedHistory = text;
+        row.storedHistory = st.value(8).toString();
+        if (!st.value(13).toBool())
+            row.malformedHistory = row.storedHistory;
     }
+    row.historyLoaded = st.isNull(8) || row.malformedHistory;
     if (!st.isNull(9)) {
         const QString text = st.value(9).toString();
-        bool dropped = false;
-        std::optional<std::vector<UtilizationSample>> samples = samplesFromJson(text, &dropped);
-        if (!samples || dropped)
-            row.malformedSamples = text;
-        if (samples)
-            s.samples = std::move(*samples);
+        if (const ParsedSamples *cached = m_samples.object(keyId); cached && cached->text == text) {
+            s.samples = cached->samples; // what this connection wrote last
+        } else {
+            bool dropped = false;
+            std::optional<std::vector<UtilizationSample>> samples = samplesFromJson(text, &dropped);
+            if (!samples || dropped)
+                row.malformedSamples = text;
+            if (samples)
+                s.samples = std::move(*samples);
+        }
     }
     s.lastProbeAt = timeColumn(st, 10);
     row.rowKey = st.value(11);
     row.providerName = st.value(12).toString();
-    Q_UNUSED(keyId);
+    row.stored = s;
+    row.stored.samples.clear();
     return row;
+}
+
+void LearningBatch::loadHistory(const QString &keyId, KeyRow *row, int maxRecords)
+{
+    // The stored records, then the ones this batch added (the learner kept the last N of those), the last N of all.
+    JsonArrayState state;
+    QJsonArray history = readJsonArray(row->storedHistory, &state);
+    if (state == JsonArrayState::Malformed && !row->malformedHistory)
+        row->malformedHistory = row->storedHistory; // the database's check and ours disagree: ours decides
+    if (state == JsonArrayState::Malformed)
+        history = QJsonArray();
+    for (const QJsonValue &record : std::as_const(row->state.history))
+        history.append(record);
+    while (history.size() > maxRecords)
+        history.removeFirst();
+    row->state.history = history;
+    row->historyLoaded = true;
+    Q_UNUSED(keyId);
 }
 
 EventOutcome LearningBatch::applyOne(const LearningEvent &event, const Learner &learner, KeyRow *row)
@@ -237,6 +263,7 @@ EventOutcome LearningBatch::applyOne(const LearningEvent &event, const Learner &
 Status LearningBatch::writeRow(const QString &keyId, KeyRow &row, const QString &now)
 {
     const LearningState &s = row.state;
+    const LearningState &old = row.stored;
     // A column that held something other than an array is replaced by a valid one; say what was replaced.
     if (row.malformedHistory)
         qCWarning(lcLearning, "key %s: adjustment_history was not a JSON array; replaced (old value: %s)",
@@ -244,25 +271,49 @@ Status LearningBatch::writeRow(const QString &keyId, KeyRow &row, const QString 
     if (row.malformedSamples)
         qCWarning(lcLearning, "key %s: utilization_samples held invalid entries; replaced (old value: %s)",
                   qUtf8Printable(keyId), qUtf8Printable(shortened(*row.malformedSamples)));
-    const bool withHistory = row.historyChanged || row.malformedHistory;
-    QVariantList binds{sqlNullableInt(s.learned),
-                       s.concurrent429Count,
-                       s.rpm429Count,
-                       nullableTime(s.last429At),
-                       nullableText(s.last429Type),
-                       sqlNullableInt(s.lastConcurrentPeak),
-                       QString::fromUtf8(samplesToJson(s.samples)),
-                       nullableTime(s.lastProbeAt)};
-    if (withHistory)
-        binds << QString::fromUtf8(QJsonDocument(s.history).toJson(QJsonDocument::Compact));
-    binds << now << row.rowKey;
-    Result<SqlStatement> st = m_db.exec(withHistory ? m_updateWithHistorySql : m_updateSql, binds);
+    // Only the columns that changed: a success changes the samples alone, and leaving the counters and times out of
+    // the statement spares SQLite the upkeep of the indexes that cover them.
+    const SqlDialect &d = m_db.dialect();
+    QStringList sets;
+    QVariantList binds;
+    const auto set = [&](const char *column, const QString &param, const QVariant &value) {
+        sets << QLatin1StringView(column) + QStringLiteral(" = ") + param;
+        binds << value;
+    };
+    if (s.learned != old.learned)
+        set("learned_max_concurrent", QStringLiteral("?"), sqlNullableInt(s.learned));
+    if (s.concurrent429Count != old.concurrent429Count)
+        set("concurrent_429_count", QStringLiteral("?"), s.concurrent429Count);
+    if (s.rpm429Count != old.rpm429Count)
+        set("rpm_429_count", QStringLiteral("?"), s.rpm429Count);
+    if (s.last429At != old.last429At)
+        set("last_429_at", d.timestampParam(), nullableTime(s.last429At));
+    if (s.last429Type != old.last429Type)
+        set("last_429_type", QStringLiteral("?"), nullableText(s.last429Type));
+    if (s.lastConcurrentPeak != old.lastConcurrentPeak)
+        set("last_concurrent_peak", QStringLiteral("?"), sqlNullableInt(s.lastConcurrentPeak));
+    if (s.lastProbeAt != old.lastProbeAt)
+        set("last_probe_increase_at", d.timestampParam(), nullableTime(s.lastProbeAt));
+    const QString samplesText = QString::fromUtf8(samplesToJson(s.samples));
+    set("utilization_samples", d.jsonParam(), samplesText);
+    if (row.historyChanged || row.malformedHistory)
+        set("adjustment_history", d.jsonParam(),
+            QString::fromUtf8(QJsonDocument(s.history).toJson(QJsonDocument::Compact)));
+    set("updated_at", d.timestampParam(), now);
+    binds << row.rowKey;
+    Result<SqlStatement> st = m_db.exec(
+        QStringLiteral("UPDATE provider_api_keys SET %1 WHERE %2 = ?")
+            .arg(sets.join(QStringLiteral(", ")), d.isPostgres() ? QStringLiteral("id") : QStringLiteral("rowid")),
+        binds);
     if (!st)
         return st.error();
+    m_samples.insert(keyId, new ParsedSamples{samplesText, s.samples}, 1);
     row.malformedHistory.reset();
     row.malformedSamples.reset();
     row.changed = false;
     row.historyChanged = false;
+    row.stored = s;
+    row.stored.samples.clear();
     return Done{};
 }
 

@@ -5,6 +5,7 @@
 #include "learner.h"
 #include "policystore.h"
 
+#include <QCache>
 #include <QHash>
 
 namespace aether {
@@ -25,6 +26,11 @@ private:
         QVariant rowKey;
         QString providerName;
         LearningState state;
+        LearningState stored; // as read, without samples and history: which columns changed
+        // The history is parsed only when a record is added (most events add none); until then state.history holds
+        // only the records this batch added.
+        QString storedHistory;
+        bool historyLoaded = false;
         bool changed = false;
         bool historyChanged = false;
         std::optional<QString> malformedHistory; // the stored text, when it was not a JSON array
@@ -34,13 +40,19 @@ private:
     Status lockKeys(const QStringList &ids, QHash<QString, KeyRow> *rows);
     KeyRow readRow(const SqlStatement &st, const QString &keyId);
     EventOutcome applyOne(const LearningEvent &event, const Learner &learner, KeyRow *row);
+    void loadHistory(const QString &keyId, KeyRow *row, int maxRecords);
     Status writeRow(const QString &keyId, KeyRow &row, const QString &now);
 
     Database &m_db;
     PolicyStore m_policies;
     QString m_lockSql;
-    const QString m_updateSql;
-    const QString m_updateWithHistorySql;
+    // The samples this connection last wrote per key, parsed: the next event of the key reads the same text back
+    // and skips parsing it again (a key written by another process meanwhile has other text, and is parsed).
+    struct ParsedSamples {
+        QString text;
+        std::vector<UtilizationSample> samples;
+    };
+    QCache<QString, ParsedSamples> m_samples{4096};
 };
 
 // The JSON text of utilisation samples as the learner keeps them ({"ts", "util"}, plus what others stored).

@@ -16,6 +16,7 @@
 #include <QStringList>
 #include <QVariant>
 
+#include <chrono>
 #include <optional>
 
 namespace aether::test {
@@ -94,9 +95,11 @@ inline QString errorText(const aether::Error &e)
     return u"code %1, field '%2', reason '%3', detail '%4'"_s.arg(int(e.code)).arg(e.field, e.reason, e.detail);
 }
 
+// The system clock to the microsecond, as Timestamp::now() reads it.
 inline qint64 nowMicros()
 {
-    return QDateTime::currentMSecsSinceEpoch() * 1000;
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 // One console_audit_log row.

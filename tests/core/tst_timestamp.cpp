@@ -147,9 +147,9 @@ private slots:
     {
         const qint64 before = QDateTime::currentMSecsSinceEpoch() * 1000;
         const Timestamp now = Timestamp::now();
-        const qint64 after = QDateTime::currentMSecsSinceEpoch() * 1000;
+        const qint64 after = (QDateTime::currentMSecsSinceEpoch() + 1) * 1000;
         QVERIFY(now.microseconds() >= before);
-        QVERIFY(now.microseconds() <= after);
+        QVERIFY(now.microseconds() < after); // to the microsecond, not only the millisecond
     }
 
     void epochSecondsAndOrdering()

@@ -88,7 +88,7 @@ private slots:
         TokenStore store(db);
         const qint64 t0 = QDateTime::currentMSecsSinceEpoch() * 1000;
         const aether::Result<aether::NewToken> created = store.create(u"ops"_s, Role::Viewer);
-        const qint64 t1 = QDateTime::currentMSecsSinceEpoch() * 1000;
+        const qint64 t1 = (QDateTime::currentMSecsSinceEpoch() + 1) * 1000;
         QVERIFY2(created.ok(), qPrintable(created.ok() ? QString() : errorText(created.error())));
         const QString secret = created.value().secret;
         QVERIFY(secret.size() >= 32);
@@ -182,7 +182,7 @@ private slots:
         // A successful authentication records when the token was last used.
         const qint64 t0 = QDateTime::currentMSecsSinceEpoch() * 1000;
         QVERIFY(store.authenticate(viewer.secret).value().has_value());
-        const qint64 t1 = QDateTime::currentMSecsSinceEpoch() * 1000;
+        const qint64 t1 = (QDateTime::currentMSecsSinceEpoch() + 1) * 1000;
         const QList<aether::TokenInfo> afterUse = store.list().value();
         QCOMPARE(afterUse.size(), 3);
         for (const aether::TokenInfo &info : afterUse) {
