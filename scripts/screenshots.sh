@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Renders the main window, a key's detail and the Summary page under Xvfb into docs/screenshots/*.png (after a
+# Renders the main window, a key's detail, the Summary and Learning policy pages and the dialogs under Xvfb into docs/screenshots/*.png (after a
 # build; installs Xvfb, ImageMagick and the CJK fonts when missing).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

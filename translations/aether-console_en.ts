@@ -514,6 +514,121 @@
         <source>&amp;About Aether Console</source>
         <translation>&amp;About Aether Console</translation>
     </message>
+    <message>
+        <source>Learning policy</source>
+        <translation>Learning policy</translation>
+    </message>
+    <message>
+        <source>Learning &amp;policy</source>
+        <translation>Learning &amp;policy</translation>
+    </message>
+</context>
+<context>
+    <name>PolicyPage</name>
+    <message>
+        <source>How every console and gateway on this database learns the limits of adaptive keys. Changes apply to the next event of each key; limits already learned are kept.</source>
+        <translation>How every console and gateway on this database learns the limits of adaptive keys. Changes apply to the next event of each key; limits already learned are kept.</translation>
+    </message>
+    <message>
+        <source>Limits and decreases</source>
+        <translation>Limits and decreases</translation>
+    </message>
+    <message>
+        <source>Initial limit</source>
+        <translation>Initial limit</translation>
+    </message>
+    <message>
+        <source>Minimum limit</source>
+        <translation>Minimum limit</translation>
+    </message>
+    <message>
+        <source>Maximum limit</source>
+        <translation>Maximum limit</translation>
+    </message>
+    <message>
+        <source>Increase step</source>
+        <translation>Increase step</translation>
+    </message>
+    <message>
+        <source>Decrease factor after a concurrency 429</source>
+        <translation>Decrease factor after a concurrency 429</translation>
+    </message>
+    <message>
+        <source>Decrease factor after an unknown 429</source>
+        <translation>Decrease factor after an unknown 429</translation>
+    </message>
+    <message>
+        <source>Increases</source>
+        <translation>Increases</translation>
+    </message>
+    <message>
+        <source>Cooldown after a 429</source>
+        <translation>Cooldown after a 429</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <source>Utilisation window: samples</source>
+        <translation>Utilisation window: samples</translation>
+    </message>
+    <message>
+        <source>Utilisation window: seconds</source>
+        <translation>Utilisation window: seconds</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> s</translation>
+    </message>
+    <message>
+        <source>High utilisation threshold</source>
+        <translation>High utilisation threshold</translation>
+    </message>
+    <message>
+        <source>Share of high samples for an increase</source>
+        <translation>Share of high samples for an increase</translation>
+    </message>
+    <message>
+        <source>Samples needed for a decision</source>
+        <translation>Samples needed for a decision</translation>
+    </message>
+    <message>
+        <source>Probing and history</source>
+        <translation>Probing and history</translation>
+    </message>
+    <message>
+        <source>Probe interval</source>
+        <translation>Probe interval</translation>
+    </message>
+    <message>
+        <source>Samples needed for a probe</source>
+        <translation>Samples needed for a probe</translation>
+    </message>
+    <message>
+        <source>Mean utilisation needed for a probe</source>
+        <translation>Mean utilisation needed for a probe</translation>
+    </message>
+    <message>
+        <source>Adjustment records kept</source>
+        <translation>Adjustment records kept</translation>
+    </message>
+    <message>
+        <source>Strategy</source>
+        <translation>Strategy</translation>
+    </message>
+    <message>
+        <source>Reset to defaults…</source>
+        <translation>Reset to defaults…</translation>
+    </message>
+    <message>
+        <source>Revert</source>
+        <translation>Revert</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>Apply</translation>
+    </message>
 </context>
 <context>
     <name>QObject</name>
@@ -1012,6 +1127,65 @@ The mode (%1) and the fixed limit stay as they are.</translation>
     <message>
         <source>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key&apos;s state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key&apos;s state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>aether::gui::PolicyPage</name>
+    <message>
+        <source>The seed&apos;s algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</source>
+        <translation>The seed&apos;s algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</translation>
+    </message>
+    <message>
+        <source>The same, but a 429 never raises the limit.</source>
+        <translation>The same, but a 429 never raises the limit.</translation>
+    </message>
+    <message>
+        <source>default: %1</source>
+        <translation>default: %1</translation>
+    </message>
+    <message>
+        <source>Policy saved. Limits already learned are kept; the next event of each key uses it.</source>
+        <translation>Policy saved. Limits already learned are kept; the next event of each key uses it.</translation>
+    </message>
+    <message>
+        <source>Reset the learning policy</source>
+        <translation>Reset the learning policy</translation>
+    </message>
+    <message>
+        <source>Restore the default value of every parameter? This applies to every console and gateway that uses this database. Limits already learned are kept.</source>
+        <translation>Restore the default value of every parameter? This applies to every console and gateway that uses this database. Limits already learned are kept.</translation>
+    </message>
+    <message>
+        <source>Reset to defaults</source>
+        <translation>Reset to defaults</translation>
+    </message>
+    <message>
+        <source>Default values restored.</source>
+        <translation>Default values restored.</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>%1 must be at least %2.</source>
+        <translation>%1 must be at least %2.</translation>
+    </message>
+    <message>
+        <source>%1 must be at most %2.</source>
+        <translation>%1 must be at most %2.</translation>
+    </message>
+    <message>
+        <source>%1 must be greater than %2.</source>
+        <translation>%1 must be greater than %2.</translation>
+    </message>
+    <message>
+        <source>%1 must be less than %2.</source>
+        <translation>%1 must be less than %2.</translation>
+    </message>
+    <message>
+        <source>%1 is not valid.</source>
+        <translation>%1 is not valid.</translation>
     </message>
 </context>
 <context>

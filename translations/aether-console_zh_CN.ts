@@ -514,6 +514,121 @@
         <source>&amp;About Aether Console</source>
         <translation>关于 Aether 控制台(&amp;A)</translation>
     </message>
+    <message>
+        <source>Learning policy</source>
+        <translation>学习策略</translation>
+    </message>
+    <message>
+        <source>Learning &amp;policy</source>
+        <translation>学习策略(&amp;P)</translation>
+    </message>
+</context>
+<context>
+    <name>PolicyPage</name>
+    <message>
+        <source>How every console and gateway on this database learns the limits of adaptive keys. Changes apply to the next event of each key; limits already learned are kept.</source>
+        <translation>使用此数据库的所有控制台和网关如何学习自适应密钥的并发限制。修改从每个密钥的下一个事件起生效；已学习到的限制保持不变。</translation>
+    </message>
+    <message>
+        <source>Limits and decreases</source>
+        <translation>限制与降低</translation>
+    </message>
+    <message>
+        <source>Initial limit</source>
+        <translation>初始限制</translation>
+    </message>
+    <message>
+        <source>Minimum limit</source>
+        <translation>最小限制</translation>
+    </message>
+    <message>
+        <source>Maximum limit</source>
+        <translation>最大限制</translation>
+    </message>
+    <message>
+        <source>Increase step</source>
+        <translation>扩容步长</translation>
+    </message>
+    <message>
+        <source>Decrease factor after a concurrency 429</source>
+        <translation>并发 429 后的降低系数</translation>
+    </message>
+    <message>
+        <source>Decrease factor after an unknown 429</source>
+        <translation>未知 429 后的降低系数</translation>
+    </message>
+    <message>
+        <source>Increases</source>
+        <translation>扩容</translation>
+    </message>
+    <message>
+        <source>Cooldown after a 429</source>
+        <translation>429 后的冷却时间</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <source>Utilisation window: samples</source>
+        <translation>利用率窗口：样本数</translation>
+    </message>
+    <message>
+        <source>Utilisation window: seconds</source>
+        <translation>利用率窗口：秒数</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <source>High utilisation threshold</source>
+        <translation>高利用率阈值</translation>
+    </message>
+    <message>
+        <source>Share of high samples for an increase</source>
+        <translation>扩容所需的高利用率样本占比</translation>
+    </message>
+    <message>
+        <source>Samples needed for a decision</source>
+        <translation>决策所需的最少样本数</translation>
+    </message>
+    <message>
+        <source>Probing and history</source>
+        <translation>探测与历史记录</translation>
+    </message>
+    <message>
+        <source>Probe interval</source>
+        <translation>探测间隔</translation>
+    </message>
+    <message>
+        <source>Samples needed for a probe</source>
+        <translation>探测所需的最少样本数</translation>
+    </message>
+    <message>
+        <source>Mean utilisation needed for a probe</source>
+        <translation>探测所需的最低平均利用率</translation>
+    </message>
+    <message>
+        <source>Adjustment records kept</source>
+        <translation>保留的调整记录数</translation>
+    </message>
+    <message>
+        <source>Strategy</source>
+        <translation>策略</translation>
+    </message>
+    <message>
+        <source>Reset to defaults…</source>
+        <translation>恢复默认值…</translation>
+    </message>
+    <message>
+        <source>Revert</source>
+        <translation>撤销修改</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>应用</translation>
+    </message>
 </context>
 <context>
     <name>QObject</name>
@@ -1010,6 +1125,65 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key&apos;s state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Aether 控制台 %1&lt;/h3&gt;&lt;p&gt;管理 LLM API 网关中每个密钥的自适应并发：查看每个密钥的状态、切换模式、设置限制、重置学习状态，并了解限制变化的原因。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>aether::gui::PolicyPage</name>
+    <message>
+        <source>The seed&apos;s algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</source>
+        <translation>原始算法：并发 429 按当时的并发数重新设定限制，可能因此调高限制。</translation>
+    </message>
+    <message>
+        <source>The same, but a 429 never raises the limit.</source>
+        <translation>同上，但 429 永远不会调高限制。</translation>
+    </message>
+    <message>
+        <source>default: %1</source>
+        <translation>默认：%1</translation>
+    </message>
+    <message>
+        <source>Policy saved. Limits already learned are kept; the next event of each key uses it.</source>
+        <translation>策略已保存。已学习到的限制保持不变；每个密钥的下一个事件起按新策略学习。</translation>
+    </message>
+    <message>
+        <source>Reset the learning policy</source>
+        <translation>重置学习策略</translation>
+    </message>
+    <message>
+        <source>Restore the default value of every parameter? This applies to every console and gateway that uses this database. Limits already learned are kept.</source>
+        <translation>将所有参数恢复为默认值？这会影响使用此数据库的所有控制台和网关。已学习到的限制保持不变。</translation>
+    </message>
+    <message>
+        <source>Reset to defaults</source>
+        <translation>恢复默认值</translation>
+    </message>
+    <message>
+        <source>Default values restored.</source>
+        <translation>已恢复默认值。</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
+    <message>
+        <source>%1 must be at least %2.</source>
+        <translation>%1 不能小于 %2。</translation>
+    </message>
+    <message>
+        <source>%1 must be at most %2.</source>
+        <translation>%1 不能大于 %2。</translation>
+    </message>
+    <message>
+        <source>%1 must be greater than %2.</source>
+        <translation>%1 必须大于 %2。</translation>
+    </message>
+    <message>
+        <source>%1 must be less than %2.</source>
+        <translation>%1 必须小于 %2。</translation>
+    </message>
+    <message>
+        <source>%1 is not valid.</source>
+        <translation>%1 无效。</translation>
     </message>
 </context>
 <context>

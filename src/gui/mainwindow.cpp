@@ -8,6 +8,7 @@
 #include "keychange.h"
 #include "keydetailwidget.h"
 #include "keytablemodel.h"
+#include "policypage.h"
 #include "settingsdialog.h"
 #include "summarypage.h"
 #include "tokendialog.h"
@@ -68,6 +69,9 @@ MainWindow::MainWindow(ConsoleServices services, ConsoleSettings &settings, QWid
     m_summary = new SummaryPage(services.keys, services.table, this);
     m_summary->setObjectName(QStringLiteral("summaryPage"));
     m_ui->summaryTabLayout->addWidget(m_summary);
+    m_policy = new PolicyPage(services.keys, this);
+    m_policy->setObjectName(QStringLiteral("policyPage"));
+    m_ui->policyTabLayout->addWidget(m_policy);
 
     m_ui->modeFilterCombo->addItem(QString(), int(KeyFilter::Mode::All));
     m_ui->modeFilterCombo->addItem(QString(), int(KeyFilter::Mode::Adaptive));
@@ -92,6 +96,7 @@ MainWindow::MainWindow(ConsoleServices services, ConsoleSettings &settings, QWid
     connect(m_detail, &KeyDetailWidget::keyChanged, this, &MainWindow::onKeyChanged);
     connect(m_detail, &KeyDetailWidget::failed, this, &MainWindow::showFailure);
     connect(m_summary, &SummaryPage::failed, this, &MainWindow::showFailure);
+    connect(m_policy, &PolicyPage::failed, this, &MainWindow::showFailure);
     connect(m_summary, &SummaryPage::keyActivated, this, [this](const QString &keyId) {
         m_ui->pages->setCurrentWidget(m_ui->keysPage);
         if (!selectKey(keyId)) {
@@ -106,6 +111,9 @@ MainWindow::MainWindow(ConsoleServices services, ConsoleSettings &settings, QWid
     connect(m_ui->pages, &QTabWidget::currentChanged, this, [this] {
         if (m_ui->pages->currentWidget() == m_ui->summaryTab)
             m_summary->reload();
+        // The stored policy, unless the form holds edits not applied yet.
+        if (m_ui->pages->currentWidget() == m_ui->policyTab && m_policy->editedFields().isEmpty())
+            m_policy->reload();
         updateKeyActions();
     });
     connect(&m_autoRefresh, &QTimer::timeout, this, [this] {
@@ -126,6 +134,8 @@ MainWindow::MainWindow(ConsoleServices services, ConsoleSettings &settings, QWid
     applyFilter();
     if (m_ui->pages->currentWidget() == m_ui->summaryTab)
         m_summary->reload();
+    if (m_ui->pages->currentWidget() == m_ui->policyTab)
+        m_policy->reload();
     m_lastRevision = m_services.keys.dataRevision();
     if (m_settings.httpAutostart())
         startHttp();
@@ -188,6 +198,7 @@ void MainWindow::setupActions()
     m_ui->exportCsvAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     m_ui->showKeysAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
     m_ui->showSummaryAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+    m_ui->showPolicyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
     auto *find = new QAction(this);
     find->setShortcut(QKeySequence::Find);
     connect(find, &QAction::triggered, this, [this] {
@@ -222,6 +233,8 @@ void MainWindow::setupActions()
     connect(m_ui->showKeysAction, &QAction::triggered, this, [this] { m_ui->pages->setCurrentWidget(m_ui->keysPage); });
     connect(m_ui->showSummaryAction, &QAction::triggered, this,
             [this] { m_ui->pages->setCurrentWidget(m_ui->summaryTab); });
+    connect(m_ui->showPolicyAction, &QAction::triggered, this,
+            [this] { m_ui->pages->setCurrentWidget(m_ui->policyTab); });
     connect(m_ui->switchModeAction, &QAction::triggered, this, &MainWindow::switchMode);
     connect(m_ui->setLimitAction, &QAction::triggered, this, &MainWindow::setLimit);
     connect(m_ui->resetLearningAction, &QAction::triggered, m_detail, &KeyDetailWidget::resetLearning);
@@ -251,6 +264,7 @@ void MainWindow::retranslate()
     m_model->retranslate();
     m_detail->retranslate();
     m_summary->retranslate();
+    m_policy->retranslate();
     updateCount();
     updateStatus();
 }

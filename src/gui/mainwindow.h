@@ -29,6 +29,7 @@ namespace aether::gui {
 
 class KeyDetailWidget;
 class KeyTableModel;
+class PolicyPage;
 class SummaryPage;
 
 // What the window works on; owned by whoever opens the window.
@@ -63,6 +64,7 @@ public:
     KeyTableModel *keyModel() const { return m_model; }
     KeyDetailWidget *detail() const { return m_detail; }
     SummaryPage *summaryPage() const { return m_summary; }
+    PolicyPage *policyPage() const { return m_policy; }
     bool isBannerVisible() const;
 
 signals:
@@ -112,6 +114,7 @@ private:
     KeyTableModel *m_model = nullptr;
     KeyDetailWidget *m_detail = nullptr;
     SummaryPage *m_summary = nullptr;
+    PolicyPage *m_policy = nullptr;
     QLabel *m_databaseStatus = nullptr;
     QLabel *m_httpStatus = nullptr;
     QTimer m_autoRefresh;

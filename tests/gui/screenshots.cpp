@@ -20,6 +20,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QSettings>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -83,6 +84,11 @@ int main(int argc, char *argv[])
     ok = save(&window, out + QStringLiteral("/key-detail%1.png").arg(suffix)) && ok;
     window.findChild<QTabWidget *>(QStringLiteral("pages"))->setCurrentIndex(1);
     ok = save(&window, out + QStringLiteral("/summary%1.png").arg(suffix)) && ok;
+    // The learning policy with one value edited and not applied yet.
+    window.findChild<QTabWidget *>(QStringLiteral("pages"))->setCurrentIndex(2);
+    if (auto *step = window.findChild<QSpinBox *>(QStringLiteral("increaseStepEdit")))
+        step->setValue(3);
+    ok = save(&window, out + QStringLiteral("/policy%1.png").arg(suffix)) && ok;
     // The dialogs, to check their layouts in both languages.
     gui::SettingsDialog settingsDialog(settings, location, &window);
     settingsDialog.show();

@@ -14,12 +14,14 @@
 #include "keytablemodel.h"
 #include "mainwindow.h"
 #include "migrations.h"
+#include "policypage.h"
 #include "summarypage.h"
 #include "testdatabase.h"
 #include "tokenstore.h"
 
 #include <QApplication>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -38,6 +40,7 @@
 #include <QSqlQuery>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -471,6 +474,66 @@ private slots:
     }
 
     void bannerWhenTheDatabaseGoesAway_data() { TestDatabase::addBackendRows(); }
+    void learningPolicyPage_data() { TestDatabase::addBackendRows(); }
+    void learningPolicyPage()
+    {
+        AETHER_CONSOLE(c);
+        c.window->findChild<QAction *>(u"showPolicyAction"_s)->trigger();
+        auto *page = c.child<gui::PolicyPage>("policyPage");
+        QVERIFY(page && page->isVisible());
+        auto *step = page->findChild<QSpinBox *>(u"increaseStepEdit"_s);
+        auto *minimum = page->findChild<QSpinBox *>(u"minLimitEdit"_s);
+        auto *apply = page->findChild<QPushButton *>(u"policyApplyButton"_s);
+        auto *message = page->findChild<QLabel *>(u"policyMessageLabel"_s);
+        QCOMPARE(step->value(), 2); // the defaults, with the default beside each
+        QCOMPARE(page->findChild<QLabel *>(u"increaseStepDefault"_s)->text(), u"default: 2"_s);
+        QCOMPARE(page->findChild<QLabel *>(u"cooldownMinutesDefault"_s)->text(), u"default: 5 min"_s);
+        QVERIFY(!apply->isEnabled());
+
+        // An edit is applied as a partial update and stored for every process.
+        step->setValue(4);
+        page->findChild<QDoubleSpinBox *>(u"decreaseMultiplierEdit"_s)->setValue(0.5);
+        QCOMPARE(page->editedFields(), (QStringList{u"decrease_multiplier"_s, u"increase_step"_s}));
+        QVERIFY(apply->isEnabled());
+        apply->click();
+        QVERIFY2(message->text().contains(u"saved"_s), qPrintable(message->text()));
+        QCOMPARE(c.keys.learningPolicy().value().increaseStep, 4);
+        QCOMPARE(c.keys.learningPolicy().value().decreaseMultiplier, 0.5);
+        QVERIFY(!apply->isEnabled());
+
+        // A combination the core refuses: the message names the fields, the form keeps the edit, nothing is stored.
+        minimum->setValue(60); // above the initial limit of 50
+        apply->click();
+        QCOMPARE(message->text(), u"Initial limit must be at least Minimum limit (60)."_s);
+        QCOMPARE(minimum->value(), 60);
+        QCOMPARE(c.keys.learningPolicy().value().minLimit, 3);
+        page->findChild<QPushButton *>(u"policyRevertButton"_s)->click();
+        QCOMPARE(minimum->value(), 3);
+
+        // Reset to defaults asks first; Cancel keeps the policy, confirming restores the defaults.
+        clickInNextDialog(u"cancelResetPolicyButton"_s);
+        page->findChild<QPushButton *>(u"policyResetButton"_s)->click();
+        QCOMPARE(c.keys.learningPolicy().value().increaseStep, 4);
+        clickInNextDialog(u"confirmResetPolicyButton"_s);
+        page->findChild<QPushButton *>(u"policyResetButton"_s)->click();
+        QCOMPARE(c.keys.learningPolicy().value(), LearningPolicy{});
+        QCOMPARE(step->value(), 2);
+
+        // A change made elsewhere (another console, the HTTP endpoint) shows when the page is opened again.
+        QVERIFY(c.keys.updateLearningPolicy({{u"probe_min_samples"_s, 12}}, Actor{u"test"_s}).ok());
+        c.window->findChild<QAction *>(u"showKeysAction"_s)->trigger();
+        c.window->findChild<QAction *>(u"showPolicyAction"_s)->trigger();
+        QCOMPARE(page->findChild<QSpinBox *>(u"probeMinSamplesEdit"_s)->value(), 12);
+
+        // Both languages (the program installs the catalogue the window asks for).
+        c.window->findChild<QAction *>(u"languageChineseAction"_s)->trigger();
+        Catalogue::install(Catalogue::Language::Chinese);
+        QCoreApplication::processEvents();
+        QCOMPARE(page->findChild<QLabel *>(u"increaseStepLabel"_s)->text(), u"扩容步长"_s);
+        QCOMPARE(page->findChild<QLabel *>(u"increaseStepDefault"_s)->text(), u"默认：2"_s);
+        QCOMPARE(c.child<QTabWidget>("pages")->tabText(2), u"学习策略"_s);
+    }
+
     void bannerWhenTheDatabaseGoesAway()
     {
         AETHER_CONSOLE(c);

@@ -1,0 +1,273 @@
+#include "policypage.h"
+
+#include "guiformat.h"
+#include "ui_policypage.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QGridLayout>
+#include <QJsonValue>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSpinBox>
+
+namespace aether::gui {
+
+namespace {
+
+const char *const fieldProperty = "policyField";
+const Actor guiActor{QStringLiteral("gui")};
+
+QString fieldOf(const QWidget *editor)
+{
+    return editor->property(fieldProperty).toString();
+}
+
+QJsonValue valueOf(const QWidget *editor)
+{
+    if (const auto *spin = qobject_cast<const QSpinBox *>(editor))
+        return spin->value();
+    if (const auto *spin = qobject_cast<const QDoubleSpinBox *>(editor))
+        return spin->value();
+    if (const auto *combo = qobject_cast<const QComboBox *>(editor))
+        return combo->currentData().toString();
+    return {};
+}
+
+void setValue(QWidget *editor, const QJsonValue &value)
+{
+    if (auto *spin = qobject_cast<QSpinBox *>(editor))
+        spin->setValue(value.toInt());
+    else if (auto *spin = qobject_cast<QDoubleSpinBox *>(editor))
+        spin->setValue(value.toDouble());
+    else if (auto *combo = qobject_cast<QComboBox *>(editor))
+        combo->setCurrentIndex(qMax(0, combo->findData(value.toString())));
+}
+
+} // namespace
+
+PolicyPage::PolicyPage(KeyService &keys, QWidget *parent)
+    : QWidget(parent)
+    , m_ui(std::make_unique<Ui::PolicyPage>())
+    , m_keys(keys)
+{
+    m_ui->setupUi(this);
+    for (QWidget *editor : findChildren<QWidget *>()) {
+        if (!fieldOf(editor).isEmpty())
+            m_editors << editor;
+    }
+    for (const QString &strategy : LearningPolicy::strategies())
+        m_ui->strategyEdit->addItem(strategy, strategy);
+    describeStrategies();
+    for (QWidget *editor : std::as_const(m_editors)) {
+        if (auto *spin = qobject_cast<QSpinBox *>(editor))
+            connect(spin, &QSpinBox::valueChanged, this, &PolicyPage::updateButtons);
+        else if (auto *spin = qobject_cast<QDoubleSpinBox *>(editor))
+            connect(spin, &QDoubleSpinBox::valueChanged, this, &PolicyPage::updateButtons);
+        else if (auto *combo = qobject_cast<QComboBox *>(editor))
+            connect(combo, &QComboBox::currentIndexChanged, this, &PolicyPage::updateButtons);
+    }
+    connect(m_ui->policyApplyButton, &QPushButton::clicked, this, &PolicyPage::apply);
+    connect(m_ui->policyRevertButton, &QPushButton::clicked, this, [this] {
+        show(m_stored);
+        showMessage({}, false);
+    });
+    connect(m_ui->policyResetButton, &QPushButton::clicked, this, &PolicyPage::resetToDefaults);
+    showDefaults();
+    show(m_stored); // the defaults until reload() reads the stored policy
+}
+
+PolicyPage::~PolicyPage() = default;
+
+bool PolicyPage::reload()
+{
+    Result<LearningPolicy> policy = m_keys.learningPolicy();
+    if (!policy) {
+        emit failed(policy.error());
+        return false;
+    }
+    m_stored = policy.value();
+    show(m_stored);
+    return true;
+}
+
+void PolicyPage::describeStrategies()
+{
+    m_ui->strategyEdit->setItemData(0,
+                                    tr("The seed's algorithm: a concurrency 429 sets the limit from the in-flight "
+                                       "count, which can raise it."),
+                                    Qt::ToolTipRole);
+    m_ui->strategyEdit->setItemData(1, tr("The same, but a 429 never raises the limit."), Qt::ToolTipRole);
+}
+
+void PolicyPage::retranslate()
+{
+    m_ui->retranslateUi(this);
+    describeStrategies();
+    showDefaults();
+    alignColumns();
+    showMessage({}, false);
+}
+
+void PolicyPage::show(const LearningPolicy &policy)
+{
+    const QJsonObject values = policy.toJson();
+    for (QWidget *editor : std::as_const(m_editors)) {
+        const QSignalBlocker blocker(editor);
+        setValue(editor, values.value(fieldOf(editor)));
+    }
+    updateButtons();
+}
+
+void PolicyPage::showEvent(QShowEvent *event)
+{
+    alignColumns(); // size hints are right once the widgets are polished
+    QWidget::showEvent(event);
+}
+
+void PolicyPage::alignColumns()
+{
+    // The three groups line up their labels and editors in the same columns, as wide as the widest of each.
+    int labelWidth = 0;
+    for (const QLabel *label : findChildren<QLabel *>()) {
+        if (label->objectName().endsWith(QLatin1StringView("Label")) && label->buddy())
+            labelWidth = qMax(labelWidth, label->sizeHint().width());
+    }
+    int editorWidth = 0;
+    for (const QWidget *editor : std::as_const(m_editors))
+        editorWidth = qMax(editorWidth, editor->sizeHint().width());
+    for (QWidget *editor : std::as_const(m_editors))
+        editor->setMinimumWidth(editorWidth);
+    for (QGridLayout *grid : {m_ui->limitsGrid, m_ui->increasesGrid, m_ui->probingGrid})
+        grid->setColumnMinimumWidth(0, labelWidth);
+}
+
+void PolicyPage::showDefaults()
+{
+    const QJsonObject defaults = LearningPolicy{}.toJson();
+    for (QWidget *editor : std::as_const(m_editors)) {
+        auto *label =
+            findChild<QLabel *>(editor->objectName().replace(QStringLiteral("Edit"), QStringLiteral("Default")));
+        if (!label)
+            continue;
+        const QJsonValue value = defaults.value(fieldOf(editor));
+        QString shown = value.isString() ? value.toString() : QLocale().toString(value.toDouble(), 'g', 6);
+        if (const auto *spin = qobject_cast<const QSpinBox *>(editor))
+            shown += spin->suffix();
+        label->setText(tr("default: %1").arg(shown));
+    }
+}
+
+QStringList PolicyPage::editedFields() const
+{
+    return editedValues().keys();
+}
+
+QJsonObject PolicyPage::editedValues() const
+{
+    const QJsonObject stored = m_stored.toJson();
+    QJsonObject edited;
+    for (const QWidget *editor : m_editors) {
+        const QString field = fieldOf(editor);
+        const QJsonValue value = valueOf(editor);
+        if (value != stored.value(field))
+            edited.insert(field, value);
+    }
+    return edited;
+}
+
+void PolicyPage::updateButtons()
+{
+    const bool edited = !editedValues().isEmpty();
+    m_ui->policyApplyButton->setEnabled(edited);
+    m_ui->policyRevertButton->setEnabled(edited);
+    m_ui->policyResetButton->setEnabled(m_stored != LearningPolicy{} || edited);
+}
+
+void PolicyPage::showMessage(const QString &text, bool error)
+{
+    m_ui->policyMessageLabel->setText(text);
+    m_ui->policyMessageLabel->setStyleSheet(error ? QStringLiteral("color: #b3261e;") : QString());
+}
+
+void PolicyPage::apply()
+{
+    const QJsonObject edited = editedValues();
+    if (edited.isEmpty())
+        return;
+    Result<LearningPolicy> policy = m_keys.updateLearningPolicy(edited, guiActor);
+    if (!policy) {
+        if (policy.error().code == ErrorCode::InvalidInput) {
+            showMessage(describe(policy.error()), true); // the edits stay for the user to correct
+            return;
+        }
+        emit failed(policy.error());
+        showMessage(describeError(policy.error()), true);
+        return;
+    }
+    m_stored = policy.value();
+    show(m_stored);
+    showMessage(tr("Policy saved. Limits already learned are kept; the next event of each key uses it."), false);
+    emit policyChanged();
+}
+
+void PolicyPage::resetToDefaults()
+{
+    QMessageBox box(QMessageBox::Question, tr("Reset the learning policy"),
+                    tr("Restore the default value of every parameter? This applies to every console and gateway "
+                       "that uses this database. Limits already learned are kept."),
+                    QMessageBox::NoButton, this);
+    box.setObjectName(QStringLiteral("resetPolicyBox"));
+    QPushButton *reset = box.addButton(tr("Reset to defaults"), QMessageBox::DestructiveRole);
+    reset->setObjectName(QStringLiteral("confirmResetPolicyButton"));
+    box.addButton(QMessageBox::Cancel)->setObjectName(QStringLiteral("cancelResetPolicyButton"));
+    box.exec();
+    if (box.clickedButton() != reset)
+        return;
+    Result<LearningPolicy> policy = m_keys.resetLearningPolicy(guiActor);
+    if (!policy) {
+        emit failed(policy.error());
+        showMessage(describeError(policy.error()), true);
+        return;
+    }
+    m_stored = policy.value();
+    show(m_stored);
+    showMessage(tr("Default values restored."), false);
+    emit policyChanged();
+}
+
+QString PolicyPage::fieldLabel(const QString &field) const
+{
+    for (const QWidget *editor : m_editors) {
+        if (fieldOf(editor) != field)
+            continue;
+        const QString labelName =
+            QString(editor->objectName()).replace(QStringLiteral("Edit"), QStringLiteral("Label"));
+        if (const auto *label = findChild<QLabel *>(labelName))
+            return label->text().remove(u'&');
+    }
+    return field;
+}
+
+QString PolicyPage::describe(const Error &error) const
+{
+    // A bound that names another field ("min_limit (3)") is shown with that field's label.
+    QString bound = error.bound.toString();
+    static const QRegularExpression named(QStringLiteral("^([a-z_]+) \\((.*)\\)$"));
+    if (const QRegularExpressionMatch m = named.match(bound); m.hasMatch())
+        bound = tr("%1 (%2)").arg(fieldLabel(m.captured(1)), m.captured(2));
+    const QString field = fieldLabel(error.field);
+    if (error.reason == reason::greaterThanEqual)
+        return tr("%1 must be at least %2.").arg(field, bound);
+    if (error.reason == reason::lessThanEqual)
+        return tr("%1 must be at most %2.").arg(field, bound);
+    if (error.reason == reason::greaterThan)
+        return tr("%1 must be greater than %2.").arg(field, bound);
+    if (error.reason == reason::lessThan)
+        return tr("%1 must be less than %2.").arg(field, bound);
+    return tr("%1 is not valid.").arg(field);
+}
+
+} // namespace aether::gui

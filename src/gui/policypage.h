@@ -1,0 +1,58 @@
+#pragma once
+
+#include "keyservice.h"
+
+#include <QWidget>
+
+#include <memory>
+
+class QAbstractSpinBox;
+
+namespace Ui {
+class PolicyPage;
+}
+
+namespace aether::gui {
+
+// The learning policy as a page: every parameter of the learning with the seed's default beside it, Apply (a partial
+// update of what was changed), Revert, and Reset to defaults after a confirmation. The policy lives in the database, so
+// every console and gateway on it uses the values shown here.
+class PolicyPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit PolicyPage(KeyService &keys, QWidget *parent = nullptr);
+    ~PolicyPage() override;
+
+    // Reads the stored policy into the form (discarding edits); false (and failed()) when the database failed.
+    bool reload();
+    void retranslate();
+    // The field names whose editors differ from the stored policy.
+    QStringList editedFields() const;
+
+signals:
+    void failed(const aether::Error &error);
+    void policyChanged();
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
+private:
+    void alignColumns();
+    void apply();
+    void resetToDefaults();
+    void show(const LearningPolicy &policy);
+    void showDefaults();
+    void describeStrategies();
+    void showMessage(const QString &text, bool error);
+    QJsonObject editedValues() const;
+    QString describe(const Error &error) const;
+    QString fieldLabel(const QString &field) const;
+    void updateButtons();
+
+    std::unique_ptr<Ui::PolicyPage> m_ui;
+    KeyService &m_keys;
+    LearningPolicy m_stored;
+    QList<QWidget *> m_editors; // each carries its JSON field name in the "policyField" property
+};
+
+} // namespace aether::gui
