@@ -20,6 +20,7 @@ struct UtilizationSample {
     double ts = 0;
     double util = 0;
     QJsonObject stored; // the sample as read from the database; empty for the learner's own
+    QByteArray json;    // its JSON text once written (a sample is written with every event of its window)
 };
 
 // The learning columns of one key row (schema.md), as the learner reads and writes them.

@@ -40,23 +40,23 @@ QString shortened(const QString &text)
 
 } // namespace
 
-QByteArray samplesToJson(const std::vector<UtilizationSample> &samples)
+QByteArray samplesToJson(std::vector<UtilizationSample> &samples)
 {
     QByteArray out;
     out.reserve(qsizetype(samples.size()) * 36 + 2);
     out += '[';
-    for (const UtilizationSample &s : samples) {
+    for (UtilizationSample &s : samples) {
+        if (s.json.isEmpty()) {
+            if (!s.stored.isEmpty()) {
+                s.json = QJsonDocument(s.stored).toJson(QJsonDocument::Compact);
+            } else {
+                s.json = "{\"ts\":" + QByteArray::number(s.ts, 'g', QLocale::FloatingPointShortest) +
+                         ",\"util\":" + QByteArray::number(s.util, 'g', QLocale::FloatingPointShortest) + '}';
+            }
+        }
         if (out.size() > 1)
             out += ',';
-        if (!s.stored.isEmpty()) {
-            out += QJsonDocument(s.stored).toJson(QJsonDocument::Compact);
-            continue;
-        }
-        out += "{\"ts\":";
-        out += QByteArray::number(s.ts, 'g', QLocale::FloatingPointShortest);
-        out += ",\"util\":";
-        out += QByteArray::number(s.util, 'g', QLocale::FloatingPointShortest);
-        out += '}';
+        out += s.json;
     }
     out += ']';
     return out;
@@ -101,12 +101,13 @@ LearningBatch::LearningBatch(Database &db)
         d.isPostgres() ? QStringLiteral("COALESCE(json_typeof(k.adjustment_history) IN ('array', 'null'), true)")
                        : QStringLiteral("(k.adjustment_history IS NULL OR (json_valid(k.adjustment_history) AND "
                                         "json_type(k.adjustment_history) IN ('array', 'null')))");
+    // The history itself (~2 KB a key) is read only for the keys that get a record.
     m_lockSql = QStringLiteral("SELECT k.id, k.max_concurrent, k.learned_max_concurrent, k.concurrent_429_count, "
                                "k.rpm_429_count, %1, k.last_429_type, k.last_concurrent_peak, %2, %3, %4, %5, p.name, "
                                "%6 FROM provider_api_keys k "
                                "LEFT JOIN provider_endpoints e ON e.id = k.endpoint_id "
                                "LEFT JOIN providers p ON p.id = e.provider_id WHERE k.id IN (%7)")
-                    .arg(d.asText(QStringLiteral("k.last_429_at")), d.asText(QStringLiteral("k.adjustment_history")),
+                    .arg(d.asText(QStringLiteral("k.last_429_at")), QStringLiteral("k.adjustment_history IS NULL"),
                          d.asText(QStringLiteral("k.utilization_samples")),
                          d.asText(QStringLiteral("k.last_probe_increase_at")),
                          d.isPostgres() ? QStringLiteral("k.id") : QStringLiteral("k.rowid"), historyIsArray);
@@ -144,8 +145,11 @@ Result<QList<Result<KeyChangeOutcome>>> LearningBatch::apply(const QList<KeyChan
             outcomes.append(Error::notFound(change.keyId));
         else
             outcomes.append(KeyChangeOutcome(applyOne(*change.event, learner, &row.value())));
-        if (row != rows.end() && row->historyChanged && !row->historyLoaded)
-            loadHistory(change.keyId, &row.value(), learner.policy().maxHistoryRecords);
+        if (row != rows.end() && row->historyChanged && !row->historyLoaded) {
+            if (const Status loaded = loadHistory(change.keyId, &row.value(), learner.policy().maxHistoryRecords);
+                !loaded)
+                return loaded.error();
+        }
     }
     const QString now = Timestamp::now().toIsoString();
     for (const QString &id : std::as_const(ids)) {
@@ -187,12 +191,9 @@ LearningBatch::KeyRow LearningBatch::readRow(const SqlStatement &st, const QStri
     s.last429At = timeColumn(st, 5);
     s.last429Type = st.optionalString(6);
     s.lastConcurrentPeak = st.optionalInt(7);
-    if (!st.isNull(8)) {
-        row.storedHistory = st.value(8).toString();
-        if (!st.value(13).toBool())
-            row.malformedHistory = row.storedHistory;
-    }
-    row.historyLoaded = st.isNull(8) || row.malformedHistory;
+    const bool historyNull = st.value(8).toBool();
+    row.historyMalformed = !historyNull && !st.value(13).toBool();
+    row.historyLoaded = historyNull || row.historyMalformed; // nothing to keep: the history starts empty
     if (!st.isNull(9)) {
         const QString text = st.value(9).toString();
         if (const ParsedSamples *cached = m_samples.object(keyId); cached && cached->text == text) {
@@ -214,15 +215,33 @@ LearningBatch::KeyRow LearningBatch::readRow(const SqlStatement &st, const QStri
     return row;
 }
 
-void LearningBatch::loadHistory(const QString &keyId, KeyRow *row, int maxRecords)
+Result<std::optional<QString>> LearningBatch::storedHistory(const QVariant &rowKey)
+{
+    Result<SqlStatement> st =
+        m_db.exec(QStringLiteral("SELECT %1 FROM provider_api_keys WHERE %2 = ?")
+                      .arg(m_db.dialect().asText(QStringLiteral("adjustment_history")),
+                           m_db.dialect().isPostgres() ? QStringLiteral("id") : QStringLiteral("rowid")),
+                  {rowKey});
+    if (!st)
+        return st.error();
+    if (!st.value().next() || st.value().isNull(0))
+        return std::optional<QString>();
+    return std::optional<QString>(st.value().value(0).toString());
+}
+
+Status LearningBatch::loadHistory(const QString &keyId, KeyRow *row, int maxRecords)
 {
     // The stored records, then the ones this batch added (the learner kept the last N of those), the last N of all.
-    JsonArrayState state;
-    QJsonArray history = readJsonArray(row->storedHistory, &state);
-    if (state == JsonArrayState::Malformed && !row->malformedHistory)
-        row->malformedHistory = row->storedHistory; // the database's check and ours disagree: ours decides
-    if (state == JsonArrayState::Malformed)
-        history = QJsonArray();
+    JsonArrayState state = JsonArrayState::Null;
+    QJsonArray history;
+    Result<std::optional<QString>> stored = storedHistory(row->rowKey);
+    if (!stored)
+        return stored.error(); // never replace a history that could not be read
+    if (stored.value()) {
+        history = readJsonArray(*stored.value(), &state);
+        if (state == JsonArrayState::Malformed)
+            row->historyMalformed = true; // the database's check and ours disagree: ours decides
+    }
     for (const QJsonValue &record : std::as_const(row->state.history))
         history.append(record);
     while (history.size() > maxRecords)
@@ -230,6 +249,7 @@ void LearningBatch::loadHistory(const QString &keyId, KeyRow *row, int maxRecord
     row->state.history = history;
     row->historyLoaded = true;
     Q_UNUSED(keyId);
+    return Done{};
 }
 
 EventOutcome LearningBatch::applyOne(const LearningEvent &event, const Learner &learner, KeyRow *row)
@@ -262,12 +282,16 @@ EventOutcome LearningBatch::applyOne(const LearningEvent &event, const Learner &
 
 Status LearningBatch::writeRow(const QString &keyId, KeyRow &row, const QString &now)
 {
-    const LearningState &s = row.state;
+    LearningState &s = row.state; // the samples keep their text
     const LearningState &old = row.stored;
     // A column that held something other than an array is replaced by a valid one; say what was replaced.
-    if (row.malformedHistory)
+    if (row.historyMalformed) {
+        Result<std::optional<QString>> old = storedHistory(row.rowKey);
+        if (!old)
+            return old.error();
         qCWarning(lcLearning, "key %s: adjustment_history was not a JSON array; replaced (old value: %s)",
-                  qUtf8Printable(keyId), qUtf8Printable(shortened(*row.malformedHistory)));
+                  qUtf8Printable(keyId), qUtf8Printable(shortened(old.value().value_or(QString()))));
+    }
     if (row.malformedSamples)
         qCWarning(lcLearning, "key %s: utilization_samples held invalid entries; replaced (old value: %s)",
                   qUtf8Printable(keyId), qUtf8Printable(shortened(*row.malformedSamples)));
@@ -296,7 +320,7 @@ Status LearningBatch::writeRow(const QString &keyId, KeyRow &row, const QString 
         set("last_probe_increase_at", d.timestampParam(), nullableTime(s.lastProbeAt));
     const QString samplesText = QString::fromUtf8(samplesToJson(s.samples));
     set("utilization_samples", d.jsonParam(), samplesText);
-    if (row.historyChanged || row.malformedHistory)
+    if (row.historyChanged || row.historyMalformed)
         set("adjustment_history", d.jsonParam(),
             QString::fromUtf8(QJsonDocument(s.history).toJson(QJsonDocument::Compact)));
     set("updated_at", d.timestampParam(), now);
@@ -308,7 +332,7 @@ Status LearningBatch::writeRow(const QString &keyId, KeyRow &row, const QString 
     if (!st)
         return st.error();
     m_samples.insert(keyId, new ParsedSamples{samplesText, s.samples}, 1);
-    row.malformedHistory.reset();
+    row.historyMalformed = false;
     row.malformedSamples.reset();
     row.changed = false;
     row.historyChanged = false;

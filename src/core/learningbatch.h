@@ -29,18 +29,19 @@ private:
         LearningState stored; // as read, without samples and history: which columns changed
         // The history is parsed only when a record is added (most events add none); until then state.history holds
         // only the records this batch added.
-        QString storedHistory;
         bool historyLoaded = false;
+        bool historyMalformed = false; // stored, but not a JSON array (nor NULL)
         bool changed = false;
         bool historyChanged = false;
-        std::optional<QString> malformedHistory; // the stored text, when it was not a JSON array
         std::optional<QString> malformedSamples; // the same, or when entries were not samples
     };
 
     Status lockKeys(const QStringList &ids, QHash<QString, KeyRow> *rows);
     KeyRow readRow(const SqlStatement &st, const QString &keyId);
     EventOutcome applyOne(const LearningEvent &event, const Learner &learner, KeyRow *row);
-    void loadHistory(const QString &keyId, KeyRow *row, int maxRecords);
+    Status loadHistory(const QString &keyId, KeyRow *row, int maxRecords);
+    // The stored history's text (read in the batch's transaction); std::nullopt for NULL.
+    Result<std::optional<QString>> storedHistory(const QVariant &rowKey);
     Status writeRow(const QString &keyId, KeyRow &row, const QString &now);
 
     Database &m_db;
@@ -56,7 +57,8 @@ private:
 };
 
 // The JSON text of utilisation samples as the learner keeps them ({"ts", "util"}, plus what others stored).
-QByteArray samplesToJson(const std::vector<UtilizationSample> &samples);
+// Each sample's text is kept in it, so that it is formatted once, not once per event of its window.
+QByteArray samplesToJson(std::vector<UtilizationSample> &samples);
 // Reads them back; entries that are not samples are dropped (*dropped is set). std::nullopt when the text is not an
 // array at all.
 std::optional<std::vector<UtilizationSample>> samplesFromJson(const QString &text, bool *dropped);

@@ -128,8 +128,16 @@ void ApiServer::postEvents(const QHttpServerRequest &request, QHttpServerRespond
             Error problem = event.error();
             if (problem.reason == reason::dictType && problem.field.isEmpty())
                 problem.bound = QStringLiteral("LearningEvent");
-            QJsonObject entry = errorEntry(problem, language);
+            // As on the single-event route, an unknown key is reported before a bad body.
             const QJsonValue id = value.toObject().value(QLatin1StringView("key_id"));
+            if (id.isString()) {
+                Result<bool> exists = m_keys.keyExists(id.toString());
+                if (!exists)
+                    return reject(exists.error());
+                if (!exists.value())
+                    problem = Error::notFound(id.toString());
+            }
+            QJsonObject entry = errorEntry(problem, language);
             entry.insert(QStringLiteral("key_id"), id.isString() ? id : QJsonValue(QJsonValue::Null));
             entries.emplace_back(std::move(entry));
             continue;

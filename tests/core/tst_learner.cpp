@@ -415,7 +415,7 @@ void TestLearner::historyKeepsTheLast()
 void TestLearner::otherFieldsOfSamplesAreKept()
 {
     bool dropped = false;
-    const auto samples = aether::samplesFromJson(
+    auto samples = aether::samplesFromJson(
         u"[{\"ts\":1.5,\"util\":0.2,\"src\":\"gw\"},{\"ts\":\"x\"},3,{\"ts\":2,\"util\":0.4}]"_s, &dropped);
     QVERIFY(samples);
     QVERIFY(dropped);

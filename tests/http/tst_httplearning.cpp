@@ -332,11 +332,12 @@ void TestHttpLearning::batch()
         {"outcome":"success","current_concurrent":1},
         7,
         {"key_id":"k-fix","outcome":"success","current_concurrent":2},
-        {"key_id":"k-other","outcome":"rate_limited","kind":"unknown"}]})";
+        {"key_id":"k-other","outcome":"rate_limited","kind":"unknown"},
+        {"key_id":"nope","outcome":"maybe"}]})";
     const Reply reply = s.client->send("POST", base + "/events", s.gateway, body, english);
     QCOMPARE(reply.status, 200);
     const QJsonArray results = reply.json().toObject().value(u"results"_s).toArray();
-    QCOMPARE(results.size(), 7);
+    QCOMPARE(results.size(), 8);
     // Events of one key in order: 10 → 9 → 8.
     QCOMPARE(results.at(0).toObject().value(u"learned_max_concurrent"_s).toInt(), 9);
     QCOMPARE(results.at(6).toObject().value(u"learned_max_concurrent"_s).toInt(), 8);
@@ -353,6 +354,10 @@ void TestHttpLearning::batch()
              QString());
     QCOMPARE(results.at(4).toObject().value(u"status"_s).toInt(), 400);
     QCOMPARE(results.at(5).toObject().value(u"effective_limit"_s).toInt(), 8);
+    // An unknown key with a bad event: 404, as on the single-event route.
+    QCOMPARE(compareJson(results.at(7), parseJson(R"({"key_id":"nope","status":404,
+        "error":{"type":"http_error","message":"Key not found"}})")),
+             QString());
     EXPECT_ROW(s, u"k-other"_s, u"learned_max_concurrent"_s, u"8"_s);
 
     EXPECT_REPLY(s.client->send("POST", base + "/events", s.admin, R"({"events":[]})"), 200,
