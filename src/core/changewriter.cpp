@@ -22,7 +22,6 @@ public:
         if (!m_keys) {
             m_db = std::make_unique<Database>(m_location);
             m_db->setAutoCheckpointPages(m_autoCheckpointPages);
-            m_db->setCacheKibibytes(8 * 1024); // the rows a burst of changes touches stay in memory
             m_keys = std::make_unique<KeyService>(*m_db);
         }
         return m_keys->applyChanges(changes); // opens (and reopens) the connection itself
