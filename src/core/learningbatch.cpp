@@ -15,6 +15,7 @@ namespace aether {
 namespace {
 
 constexpr qsizetype idsPerStatement = 200;
+constexpr qsizetype rowsPerUpdate = 100; // PostgreSQL: keys per multi-row UPDATE (10 parameters each)
 
 QVariant nullableText(const std::optional<QString> &value)
 {
@@ -152,11 +153,19 @@ Result<QList<Result<KeyChangeOutcome>>> LearningBatch::apply(const QList<KeyChan
         }
     }
     const QString now = Timestamp::now().toIsoString();
+    QStringList changed;
     for (const QString &id : std::as_const(ids)) {
         const auto row = rows.find(id);
-        if (row == rows.end() || !row->changed)
-            continue;
-        if (const Status written = writeRow(id, row.value(), now); !written)
+        if (row != rows.end() && row->changed)
+            changed << id;
+    }
+    if (m_db.dialect().isPostgres() && changed.size() > 1) {
+        if (const Status written = writeRowsPostgres(changed, rows, now); !written)
+            return written.error();
+        return outcomes;
+    }
+    for (const QString &id : std::as_const(changed)) {
+        if (const Status written = writeRow(id, rows[id], now); !written)
             return written.error();
     }
     return outcomes;
@@ -280,10 +289,8 @@ EventOutcome LearningBatch::applyOne(const LearningEvent &event, const Learner &
     return outcome;
 }
 
-Status LearningBatch::writeRow(const QString &keyId, KeyRow &row, const QString &now)
+Status LearningBatch::logReplacedColumns(const QString &keyId, const KeyRow &row)
 {
-    LearningState &s = row.state; // the samples keep their text
-    const LearningState &old = row.stored;
     // A column that held something other than an array is replaced by a valid one; say what was replaced.
     if (row.historyMalformed) {
         Result<std::optional<QString>> old = storedHistory(row.rowKey);
@@ -295,6 +302,33 @@ Status LearningBatch::writeRow(const QString &keyId, KeyRow &row, const QString 
     if (row.malformedSamples)
         qCWarning(lcLearning, "key %s: utilization_samples held invalid entries; replaced (old value: %s)",
                   qUtf8Printable(keyId), qUtf8Printable(shortened(*row.malformedSamples)));
+    return Done{};
+}
+
+std::optional<QString> LearningBatch::historyToWrite(const KeyRow &row)
+{
+    if (!row.historyChanged && !row.historyMalformed)
+        return std::nullopt;
+    return QString::fromUtf8(QJsonDocument(row.state.history).toJson(QJsonDocument::Compact));
+}
+
+void LearningBatch::markWritten(const QString &keyId, KeyRow &row, const QString &samplesText)
+{
+    m_samples.insert(keyId, new ParsedSamples{samplesText, row.state.samples}, 1);
+    row.historyMalformed = false;
+    row.malformedSamples.reset();
+    row.changed = false;
+    row.historyChanged = false;
+    row.stored = row.state;
+    row.stored.samples.clear();
+}
+
+Status LearningBatch::writeRow(const QString &keyId, KeyRow &row, const QString &now)
+{
+    if (const Status logged = logReplacedColumns(keyId, row); !logged)
+        return logged;
+    LearningState &s = row.state; // the samples keep their text
+    const LearningState &old = row.stored;
     // Only the columns that changed: a success changes the samples alone, and leaving the counters and times out of
     // the statement spares SQLite the upkeep of the indexes that cover them.
     const SqlDialect &d = m_db.dialect();
@@ -320,9 +354,8 @@ Status LearningBatch::writeRow(const QString &keyId, KeyRow &row, const QString 
         set("last_probe_increase_at", d.timestampParam(), nullableTime(s.lastProbeAt));
     const QString samplesText = QString::fromUtf8(samplesToJson(s.samples));
     set("utilization_samples", d.jsonParam(), samplesText);
-    if (row.historyChanged || row.historyMalformed)
-        set("adjustment_history", d.jsonParam(),
-            QString::fromUtf8(QJsonDocument(s.history).toJson(QJsonDocument::Compact)));
+    if (const std::optional<QString> history = historyToWrite(row))
+        set("adjustment_history", d.jsonParam(), *history);
     set("updated_at", d.timestampParam(), now);
     binds << row.rowKey;
     Result<SqlStatement> st = m_db.exec(
@@ -331,13 +364,48 @@ Status LearningBatch::writeRow(const QString &keyId, KeyRow &row, const QString 
         binds);
     if (!st)
         return st.error();
-    m_samples.insert(keyId, new ParsedSamples{samplesText, s.samples}, 1);
-    row.historyMalformed = false;
-    row.malformedSamples.reset();
-    row.changed = false;
-    row.historyChanged = false;
-    row.stored = s;
-    row.stored.samples.clear();
+    markWritten(keyId, row, samplesText);
+    return Done{};
+}
+
+Status LearningBatch::writeRowsPostgres(const QStringList &ids, QHash<QString, KeyRow> &rows, const QString &now)
+{
+    // One statement for many keys: on PostgreSQL every statement is a round trip, which costs more than the update.
+    // Every learning column is written (unchanged values as they were); the history only where it changed.
+    static const QString one = QStringLiteral(
+        "(CAST(? AS varchar), CAST(? AS integer), CAST(? AS integer), CAST(? AS integer), CAST(? AS timestamptz), "
+        "CAST(? AS varchar), CAST(? AS integer), CAST(? AS timestamptz), CAST(? AS json), CAST(? AS json))");
+    for (qsizetype start = 0; start < ids.size(); start += rowsPerUpdate) {
+        const QStringList chunk = ids.mid(start, rowsPerUpdate);
+        QVariantList binds{now}; // updated_at's placeholder comes first in the statement
+        QStringList samplesTexts;
+        for (const QString &id : chunk) {
+            KeyRow &row = rows[id];
+            if (const Status logged = logReplacedColumns(id, row); !logged)
+                return logged;
+            LearningState &s = row.state;
+            samplesTexts << QString::fromUtf8(samplesToJson(s.samples));
+            const std::optional<QString> history = historyToWrite(row);
+            binds << id << sqlNullableInt(s.learned) << s.concurrent429Count << s.rpm429Count
+                  << nullableTime(s.last429At) << nullableText(s.last429Type) << sqlNullableInt(s.lastConcurrentPeak)
+                  << nullableTime(s.lastProbeAt) << samplesTexts.last() << nullableText(history);
+        }
+        Result<SqlStatement> st = m_db.exec(
+            QStringLiteral("UPDATE provider_api_keys AS k SET learned_max_concurrent = v.learned, "
+                           "concurrent_429_count = v.c429, rpm_429_count = v.rpm429, last_429_at = v.last429, "
+                           "last_429_type = v.type, last_concurrent_peak = v.peak, last_probe_increase_at = v.probe, "
+                           "utilization_samples = v.samples, "
+                           "adjustment_history = COALESCE(v.history, k.adjustment_history), "
+                           "updated_at = CAST(? AS timestamptz) "
+                           "FROM (VALUES %1) AS v(id, learned, c429, rpm429, last429, type, peak, probe, samples, "
+                           "history) WHERE k.id = v.id")
+                .arg(sqlPlaceholders(chunk.size(), one)),
+            binds);
+        if (!st)
+            return st.error();
+        for (qsizetype i = 0; i < chunk.size(); ++i)
+            markWritten(chunk.at(i), rows[chunk.at(i)], samplesTexts.at(i));
+    }
     return Done{};
 }
 

@@ -43,6 +43,10 @@ private:
     // The stored history's text (read in the batch's transaction); std::nullopt for NULL.
     Result<std::optional<QString>> storedHistory(const QVariant &rowKey);
     Status writeRow(const QString &keyId, KeyRow &row, const QString &now);
+    Status writeRowsPostgres(const QStringList &ids, QHash<QString, KeyRow> &rows, const QString &now);
+    Status logReplacedColumns(const QString &keyId, const KeyRow &row);
+    static std::optional<QString> historyToWrite(const KeyRow &row);
+    void markWritten(const QString &keyId, KeyRow &row, const QString &samplesText);
 
     Database &m_db;
     PolicyStore m_policies;

@@ -251,6 +251,43 @@ private slots:
         QCOMPARE(jsonArray(row[u"adjustment_history"_s]).size(), 1);
     }
 
+    void batchOfSeveralKeys_data() { TestDatabase::addBackendRows(); }
+    void batchOfSeveralKeys()
+    {
+        // Several keys changed by one batch (PostgreSQL writes them with one statement): each row gets its own
+        // values, a history only where a record was added, and the corrupt key its replacement.
+        AETHER_EVENT_DATABASE(tdb, db, keys(backend == "postgres"));
+        SqlProbe probe(tdb.location());
+        const QString historyBefore = keyRow(probe, u"k-a"_s)[u"adjustment_history"_s];
+        KeyService service(db);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"k-bad: adjustment_history .*replaced"_s));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"k-bad: utilization_samples .*replaced"_s));
+        const QList<aether::Result<aether::KeyChangeOutcome>> outcomes = service.applyChanges({
+            KeyChange::learningEvent(success(u"k-a"_s, 4)),
+            KeyChange::learningEvent(limited(u"k-new"_s, 10, RateLimitKind::Concurrent)),
+            KeyChange::learningEvent(limited(u"k-bad"_s, 4, RateLimitKind::Rpm)),
+            KeyChange::learningEvent(success(u"k-a"_s, 6, 1000)),
+            KeyChange::learningEvent(limited(u"k-f"_s, 4, RateLimitKind::Concurrent)),
+        });
+        for (const auto &outcome : outcomes)
+            QVERIFY2(outcome.ok(), qPrintable(outcome.ok() ? QString() : outcome.error().detail));
+        const QMap<QString, QString> a = keyRow(probe, u"k-a"_s);
+        QCOMPARE(a[u"adjustment_history"_s], historyBefore); // no record: the history is left as it was
+        QCOMPARE(jsonArray(a[u"utilization_samples"_s]).size(), 2);
+        QCOMPARE(a[u"learned_max_concurrent"_s], u"20"_s);
+        const QMap<QString, QString> fresh = keyRow(probe, u"k-new"_s);
+        QCOMPARE(fresh[u"learned_max_concurrent"_s], u"8"_s);
+        QCOMPARE(fresh[u"concurrent_429_count"_s], u"1"_s);
+        QCOMPARE(fresh[u"last_429_type"_s], u"concurrent"_s);
+        QCOMPARE(jsonArray(fresh[u"adjustment_history"_s]).size(), 1);
+        const QMap<QString, QString> bad = keyRow(probe, u"k-bad"_s);
+        QCOMPARE(bad[u"rpm_429_count"_s], u"1"_s);
+        QCOMPARE(bad[u"adjustment_history"_s].remove(u' '), u"[]"_s);
+        QCOMPARE(bad[u"utilization_samples"_s].remove(u' '), u"[]"_s);
+        QCOMPARE(bad[u"learned_max_concurrent"_s], u"10"_s);
+        QCOMPARE(keyRow(probe, u"k-f"_s)[u"concurrent_429_count"_s], u"0"_s); // fixed: untouched
+    }
+
     void corruptColumnsAreReplaced_data() { TestDatabase::addBackendRows(); }
     void corruptColumnsAreReplaced()
     {
