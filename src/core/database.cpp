@@ -95,7 +95,8 @@ Status Database::open()
     m_lost = false;
 
     const QStringList setup =
-        postgres ? QStringList{QStringLiteral("SET TIME ZONE 'UTC'")}
+        // Timestamps are read as text: UTC and ISO 8601 whatever the server's defaults are.
+        postgres ? QStringList{QStringLiteral("SET TIME ZONE 'UTC'"), QStringLiteral("SET DateStyle TO ISO, YMD")}
                  : QStringList{QStringLiteral("PRAGMA journal_mode=WAL"),
                                QStringLiteral("PRAGMA synchronous=NORMAL"),
                                QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(m_autoCheckpointPages),

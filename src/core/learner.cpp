@@ -1,5 +1,6 @@
 #include "learner.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -41,6 +42,12 @@ double Learner::pythonRound(double value, int digits)
     return std::strtod(text, nullptr);
 }
 
+int Learner::current(const LearningState &state) const
+{
+    // "learned or initial", as the seed writes it: a stored 0 counts as nothing learned.
+    return state.learned && *state.learned != 0 ? *state.learned : m_policy.initialLimit;
+}
+
 void Learner::appendRecord(LearningState &state, QJsonObject record) const
 {
     state.history.append(record);
@@ -62,7 +69,7 @@ LearningDecision Learner::handle429(LearningState &state, RateLimitKind kind, st
     state.lastConcurrentPeak = currentConcurrent;
     state.samples.clear();
 
-    const int old = state.learned.value_or(m_policy.initialLimit);
+    const int old = current(state);
     std::optional<int> newLimit;
     QString reasonName;
     switch (kind) {
@@ -97,7 +104,7 @@ LearningDecision Learner::handle429(LearningState &state, RateLimitKind kind, st
         decision.adjusted = true;
         decision.historyChanged = true;
     }
-    decision.limit = state.learned.value_or(m_policy.initialLimit);
+    decision.limit = current(state);
     return decision;
 }
 
@@ -107,23 +114,23 @@ LearningDecision Learner::handleSuccess(LearningState &state, int currentConcurr
     if (!state.isAdaptive())
         return decision;
     decision.changed = true;
-    const int limit = state.learned.value_or(m_policy.initialLimit);
+    const int limit = current(state);
     const qint64 nowUs = now.microseconds();
     UtilizationSample sample;
     sample.us = nowUs;
     sample.ts = double(nowUs) / 1e6;
-    sample.util = pythonRound(double(currentConcurrent) / double(limit), 3);
+    // A stored limit of 0 or less (written by hand) gives utilisation 0, as in the reference model.
+    sample.util = limit > 0 ? pythonRound(double(currentConcurrent) / double(limit), 3) : 0.0;
     auto &samples = state.samples;
     samples.push_back(std::move(sample));
-    // Keep the samples of the window (newer than now − window), then the last N of them.
+    // Keep the samples of the window (newer than now − window: all of them are checked, since samples stored by
+    // another writer or before a clock step need not be in order), then the last N of them.
     const qint64 cutoff = nowUs - m_windowUs;
-    size_t first = 0;
-    while (first < samples.size() && samples[first].us <= cutoff)
-        ++first;
-    if (samples.size() - first > size_t(m_policy.utilizationWindowSize))
-        first = samples.size() - size_t(m_policy.utilizationWindowSize);
-    if (first > 0)
-        samples.erase(samples.begin(), samples.begin() + qsizetype(first));
+    samples.erase(
+        std::remove_if(samples.begin(), samples.end(), [cutoff](const UtilizationSample &s) { return s.us <= cutoff; }),
+        samples.end());
+    if (samples.size() > size_t(m_policy.utilizationWindowSize))
+        samples.erase(samples.begin(), samples.end() - m_policy.utilizationWindowSize);
 
     const qsizetype n = qsizetype(samples.size());
     qsizetype high = 0;

@@ -68,6 +68,7 @@ public:
 
 private:
     void appendRecord(LearningState &state, QJsonObject record) const;
+    int current(const LearningState &state) const;
 
     LearningPolicy m_policy;
     bool m_clamped = false;

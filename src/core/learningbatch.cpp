@@ -371,10 +371,15 @@ Status LearningBatch::writeRow(const QString &keyId, KeyRow &row, const QString 
 Status LearningBatch::writeRowsPostgres(const QStringList &ids, QHash<QString, KeyRow> &rows, const QString &now)
 {
     // One statement for many keys: on PostgreSQL every statement is a round trip, which costs more than the update.
-    // Every learning column is written (unchanged values as they were); the history only where it changed.
+    // A column that did not change is passed as NULL and keeps its stored value (which may be one this process could
+    // not read, say a timestamp 'infinity'); last_concurrent_peak may become NULL, so it has a flag of its own.
     static const QString one = QStringLiteral(
         "(CAST(? AS varchar), CAST(? AS integer), CAST(? AS integer), CAST(? AS integer), CAST(? AS timestamptz), "
-        "CAST(? AS varchar), CAST(? AS integer), CAST(? AS timestamptz), CAST(? AS json), CAST(? AS json))");
+        "CAST(? AS varchar), CAST(? AS boolean), CAST(? AS integer), CAST(? AS timestamptz), CAST(? AS json), "
+        "CAST(? AS json))");
+    const auto ifChanged = [](bool changed, const QVariant &value) {
+        return changed ? value : QVariant(value.metaType());
+    };
     for (qsizetype start = 0; start < ids.size(); start += rowsPerUpdate) {
         const QStringList chunk = ids.mid(start, rowsPerUpdate);
         QVariantList binds{now}; // updated_at's placeholder comes first in the statement
@@ -384,21 +389,32 @@ Status LearningBatch::writeRowsPostgres(const QStringList &ids, QHash<QString, K
             if (const Status logged = logReplacedColumns(id, row); !logged)
                 return logged;
             LearningState &s = row.state;
+            const LearningState &old = row.stored;
             samplesTexts << QString::fromUtf8(samplesToJson(s.samples));
-            const std::optional<QString> history = historyToWrite(row);
-            binds << id << sqlNullableInt(s.learned) << s.concurrent429Count << s.rpm429Count
-                  << nullableTime(s.last429At) << nullableText(s.last429Type) << sqlNullableInt(s.lastConcurrentPeak)
-                  << nullableTime(s.lastProbeAt) << samplesTexts.last() << nullableText(history);
+            const bool peakChanged = s.lastConcurrentPeak != old.lastConcurrentPeak;
+            binds << id << ifChanged(s.learned != old.learned, sqlNullableInt(s.learned))
+                  << ifChanged(s.concurrent429Count != old.concurrent429Count, s.concurrent429Count)
+                  << ifChanged(s.rpm429Count != old.rpm429Count, s.rpm429Count)
+                  << ifChanged(s.last429At != old.last429At, nullableTime(s.last429At))
+                  << ifChanged(s.last429Type != old.last429Type, nullableText(s.last429Type)) << peakChanged
+                  << sqlNullableInt(s.lastConcurrentPeak)
+                  << ifChanged(s.lastProbeAt != old.lastProbeAt, nullableTime(s.lastProbeAt)) << samplesTexts.last()
+                  << nullableText(historyToWrite(row));
         }
         Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("UPDATE provider_api_keys AS k SET learned_max_concurrent = v.learned, "
-                           "concurrent_429_count = v.c429, rpm_429_count = v.rpm429, last_429_at = v.last429, "
-                           "last_429_type = v.type, last_concurrent_peak = v.peak, last_probe_increase_at = v.probe, "
+            QStringLiteral("UPDATE provider_api_keys AS k SET "
+                           "learned_max_concurrent = COALESCE(v.learned, k.learned_max_concurrent), "
+                           "concurrent_429_count = COALESCE(v.c429, k.concurrent_429_count), "
+                           "rpm_429_count = COALESCE(v.rpm429, k.rpm_429_count), "
+                           "last_429_at = COALESCE(v.last429, k.last_429_at), "
+                           "last_429_type = COALESCE(v.type, k.last_429_type), "
+                           "last_concurrent_peak = CASE WHEN v.peak_set THEN v.peak ELSE k.last_concurrent_peak END, "
+                           "last_probe_increase_at = COALESCE(v.probe, k.last_probe_increase_at), "
                            "utilization_samples = v.samples, "
                            "adjustment_history = COALESCE(v.history, k.adjustment_history), "
                            "updated_at = CAST(? AS timestamptz) "
-                           "FROM (VALUES %1) AS v(id, learned, c429, rpm429, last429, type, peak, probe, samples, "
-                           "history) WHERE k.id = v.id")
+                           "FROM (VALUES %1) AS v(id, learned, c429, rpm429, last429, type, peak_set, peak, probe, "
+                           "samples, history) WHERE k.id = v.id")
                 .arg(sqlPlaceholders(chunk.size(), one)),
             binds);
         if (!st)

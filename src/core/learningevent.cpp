@@ -2,6 +2,8 @@
 
 #include <QJsonArray>
 
+#include <cstring>
+
 #include <cmath>
 #include <limits>
 
@@ -105,35 +107,143 @@ Result<LearningEvent> parseLearningEvent(const QJsonValue &value, const std::opt
     return event;
 }
 
-QList<bool> numberLiteralsWithFraction(const QByteArray &json, QLatin1StringView field)
-{
-    QList<bool> found;
-    const QByteArray needle = '"' + QByteArray(field.data(), field.size()) + '"';
-    const auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-    for (qsizetype at = json.indexOf(needle); at >= 0; at = json.indexOf(needle, at + 1)) {
-        if (at > 0 && json.at(at - 1) == '\\')
-            continue; // inside a string
-        qsizetype pos = at + needle.size();
-        while (pos < json.size() && isSpace(json.at(pos)))
-            ++pos;
-        if (pos >= json.size() || json.at(pos) != ':')
-            continue;
-        ++pos;
-        while (pos < json.size() && isSpace(json.at(pos)))
-            ++pos;
-        if (pos >= json.size() || !(json.at(pos) == '-' || (json.at(pos) >= '0' && json.at(pos) <= '9')))
-            continue;
+namespace {
+
+// A walk over valid JSON text that finds the number literals of one member in the objects that carry events.
+class JsonWalk {
+public:
+    JsonWalk(const QByteArray &json, QLatin1StringView list, QLatin1StringView field)
+        : m_json(json)
+        , m_list(list.data(), list.size())
+        , m_field(field.data(), field.size())
+    {
+    }
+
+    QHash<qsizetype, bool> run()
+    {
+        skipSpace();
+        if (peek() == '{')
+            object(Role::Root, 0);
+        return m_found;
+    }
+
+private:
+    enum class Role { Other, Root, Event };
+
+    char peek() const { return m_pos < m_json.size() ? m_json[m_pos] : '\0'; }
+
+    void skipSpace()
+    {
+        while (m_pos < m_json.size() && std::strchr(" \t\r\n", m_json[m_pos]) && m_json[m_pos] != '\0')
+            ++m_pos;
+    }
+
+    // A string token; escapes are kept as written (the names compared here have none).
+    QByteArrayView string()
+    {
+        const qsizetype start = ++m_pos;
+        while (m_pos < m_json.size() && m_json[m_pos] != '"')
+            m_pos += m_json[m_pos] == '\\' ? 2 : 1;
+        const QByteArrayView text(m_json.constData() + start, m_pos - start);
+        ++m_pos;
+        return text;
+    }
+
+    // Steps over ',' or the container's end after an element.
+    void next()
+    {
+        skipSpace();
+        if (peek() == ',') {
+            ++m_pos;
+            skipSpace();
+        }
+    }
+
+    void object(Role role, qsizetype index)
+    {
+        ++m_pos; // '{'
+        skipSpace();
+        while (m_pos < m_json.size() && peek() != '}') {
+            const QByteArrayView key = string();
+            skipSpace();
+            ++m_pos; // ':'
+            skipSpace();
+            const bool carriesEvent = role == Role::Event || (role == Role::Root && m_list.isEmpty());
+            if (carriesEvent && key == m_field) {
+                m_found.remove(index); // a member given twice: the last one counts, as in the parser
+                if (peek() == '-' || (peek() >= '0' && peek() <= '9'))
+                    m_found.insert(index, number());
+                else
+                    skipValue();
+            } else if (role == Role::Root && !m_list.isEmpty() && key == m_list && peek() == '[') {
+                array(true);
+            } else {
+                skipValue();
+            }
+            next();
+        }
+        ++m_pos; // '}'
+    }
+
+    void array(bool events)
+    {
+        ++m_pos; // '['
+        skipSpace();
+        for (qsizetype i = 0; m_pos < m_json.size() && peek() != ']'; ++i) {
+            if (events && peek() == '{')
+                object(Role::Event, i);
+            else
+                skipValue();
+            next();
+        }
+        ++m_pos; // ']'
+    }
+
+    void skipValue()
+    {
+        switch (peek()) {
+        case '{':
+            object(Role::Other, -1);
+            break;
+        case '[':
+            array(false);
+            break;
+        case '"':
+            string();
+            break;
+        default:
+            while (m_pos < m_json.size() && !std::strchr(",}] \t\r\n", m_json[m_pos]))
+                ++m_pos;
+        }
+    }
+
+    // A number token; true when it has a fraction or an exponent.
+    bool number()
+    {
         bool fraction = false;
-        for (; pos < json.size(); ++pos) {
-            const char c = json.at(pos);
+        for (; m_pos < m_json.size(); ++m_pos) {
+            const char c = m_json[m_pos];
             if (c == '.' || c == 'e' || c == 'E')
                 fraction = true;
             else if (!(c == '-' || c == '+' || (c >= '0' && c <= '9')))
                 break;
         }
-        found.append(fraction);
+        return fraction;
     }
-    return found;
+
+    const QByteArray &m_json;
+    qsizetype m_pos = 0;
+    QByteArrayView m_list;
+    QByteArrayView m_field;
+    QHash<qsizetype, bool> m_found;
+};
+
+} // namespace
+
+QHash<qsizetype, bool> numbersWrittenWithFraction(const QByteArray &json, QLatin1StringView list,
+                                                  QLatin1StringView field)
+{
+    return JsonWalk(json, list, field).run();
 }
 
 } // namespace aether

@@ -5,6 +5,7 @@
 #include "timestamp.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 
@@ -49,8 +50,11 @@ struct EnforcedLimit {
 Result<LearningEvent> parseLearningEvent(const QJsonValue &value, const std::optional<QString> &keyId, Timestamp at,
                                          bool currentConcurrentWrittenAsFloat = false);
 
-// For each number written as the value of `"field":` in a JSON text, in document order: whether it was written with a
-// fraction or an exponent.
-QList<bool> numberLiteralsWithFraction(const QByteArray &json, QLatin1StringView field);
+// JSON parsers read 7.0 as 7; the contract refuses it. For the objects a request carries events in, whether their
+// member `field` is a number written with a fraction or an exponent (for a member given twice, the last one, as the
+// parser keeps it). The objects are the root object when `list` is empty (key 0), else the elements of the root
+// object's array member `list` (key = index in it). `json` must be valid JSON.
+QHash<qsizetype, bool> numbersWrittenWithFraction(const QByteArray &json, QLatin1StringView list,
+                                                  QLatin1StringView field);
 
 } // namespace aether

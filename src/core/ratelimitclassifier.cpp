@@ -5,6 +5,8 @@
 #include <QRegularExpression>
 #include <QTime>
 
+#include <limits>
+
 namespace aether {
 
 namespace {
@@ -31,12 +33,26 @@ HeaderFamily familyOf(QStringView providerName)
     return {QLatin1StringView("x-ratelimit-limit"), QLatin1StringView("x-ratelimit-remaining"), {}};
 }
 
+// HTTP header names: ASCII, compared without regard to ASCII case only (no Unicode folding, no trimming).
+bool sameHeaderName(QStringView key, QLatin1StringView name)
+{
+    if (key.size() != name.size())
+        return false;
+    for (qsizetype i = 0; i < key.size(); ++i) {
+        const char16_t c = key[i].unicode();
+        const char16_t lower = c >= u'A' && c <= u'Z' ? char16_t(c + 32) : c;
+        if (lower != char16_t(name[i].unicode()))
+            return false;
+    }
+    return true;
+}
+
 std::optional<QString> header(const HeaderList &headers, QLatin1StringView name)
 {
     if (name.isEmpty())
         return std::nullopt;
     for (const auto &[key, value] : headers) {
-        if (key.trimmed().compare(name, Qt::CaseInsensitive) == 0)
+        if (sameHeaderName(key, name))
             return value.trimmed();
     }
     return std::nullopt;
@@ -124,14 +140,17 @@ std::optional<qint64> parseHeaderInteger(QStringView value)
     bool negative = false;
     if (pos < value.size() && (value[pos] == u'+' || value[pos] == u'-'))
         negative = value[pos++] == u'-';
-    if (pos == value.size() || value.size() - pos > 18)
+    if (pos == value.size())
         return std::nullopt;
+    // Python's int() has no size limit: a longer number saturates here, which keeps every comparison the same.
+    constexpr qint64 limit = std::numeric_limits<qint64>::max();
     qint64 number = 0;
     for (; pos < value.size(); ++pos) {
         const char16_t c = value[pos].unicode();
         if (c < u'0' || c > u'9')
             return std::nullopt;
-        number = number * 10 + (c - u'0');
+        const int digit = c - u'0';
+        number = number > (limit - digit) / 10 ? limit : number * 10 + digit;
     }
     return negative ? -number : number;
 }

@@ -114,9 +114,13 @@ void PolicyPage::retranslate()
 void PolicyPage::show(const LearningPolicy &policy)
 {
     const QJsonObject values = policy.toJson();
+    m_shown = QJsonObject();
     for (QWidget *editor : std::as_const(m_editors)) {
         const QSignalBlocker blocker(editor);
         setValue(editor, values.value(fieldOf(editor)));
+        // What the editor shows (a stored value beyond its range or precision is shown rounded): only what the user
+        // changes from this is sent, so a value the form cannot show exactly is never rewritten by accident.
+        m_shown.insert(fieldOf(editor), valueOf(editor));
     }
     updateButtons();
 }
@@ -167,12 +171,11 @@ QStringList PolicyPage::editedFields() const
 
 QJsonObject PolicyPage::editedValues() const
 {
-    const QJsonObject stored = m_stored.toJson();
     QJsonObject edited;
     for (const QWidget *editor : m_editors) {
         const QString field = fieldOf(editor);
         const QJsonValue value = valueOf(editor);
-        if (value != stored.value(field))
+        if (value != m_shown.value(field))
             edited.insert(field, value);
     }
     return edited;

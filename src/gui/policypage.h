@@ -52,6 +52,7 @@ private:
     std::unique_ptr<Ui::PolicyPage> m_ui;
     KeyService &m_keys;
     LearningPolicy m_stored;
+    QJsonObject m_shown;        // what the editors showed after the last show()
     QList<QWidget *> m_editors; // each carries its JSON field name in the "policyField" property
 };
 

@@ -4,6 +4,7 @@
 
 #include "changewriter.h"
 #include "keyservice.h"
+#include "modebody.h"
 #include "responses.h"
 
 #include <QJsonArray>
@@ -13,16 +14,17 @@ namespace aether::http {
 
 namespace {
 
-// The body as a JSON document, or why it is not one (shape A problems).
-Result<QJsonDocument> readJsonBody(const QByteArray &body)
+// The body as a JSON value, or why it is not one (shape A problems), with the same checks as the other routes.
+Result<QJsonValue> readJsonBody(const QByteArray &body)
 {
-    if (body.trimmed().isEmpty())
+    if (body.isEmpty())
         return Error::invalid({}, reason::emptyBody);
-    QJsonParseError error;
-    QJsonDocument doc = QJsonDocument::fromJson(body, &error);
-    if (error.error != QJsonParseError::NoError)
+    if (body.startsWith("\xEF\xBB\xBF") || !isValidUtf8(body))
         return Error::invalid({}, reason::invalidJson);
-    return doc;
+    std::optional<QJsonValue> value = parseJsonValue(body);
+    if (!value)
+        return Error::invalid({}, reason::invalidJson);
+    return *value;
 }
 
 QJsonValue optionalInt(std::optional<int> value)
@@ -62,15 +64,14 @@ void ApiServer::postEvent(const QString &keyId, const QHttpServerRequest &reques
         return;
     }
     const Language language = languageOf(request);
-    Result<QJsonDocument> doc = readJsonBody(request.body());
-    if (!doc) {
-        rejectBody(keyId, doc.error(), language).write(std::move(responder));
+    Result<QJsonValue> value = readJsonBody(request.body());
+    if (!value) {
+        rejectBody(keyId, value.error(), language).write(std::move(responder));
         return;
     }
-    const QList<bool> floats = numberLiteralsWithFraction(request.body(), QLatin1StringView("current_concurrent"));
-    const QJsonValue value =
-        doc.value().isObject() ? QJsonValue(doc.value().object()) : QJsonValue(doc.value().array());
-    Result<LearningEvent> event = parseLearningEvent(value, keyId, arrival, floats.value(0, false));
+    const QHash<qsizetype, bool> floats =
+        numbersWrittenWithFraction(request.body(), {}, QLatin1StringView("current_concurrent"));
+    Result<LearningEvent> event = parseLearningEvent(value.value(), keyId, arrival, floats.value(0, false));
     if (!event) {
         Error problem = event.error();
         if (problem.reason == reason::dictType && problem.field.isEmpty())
@@ -99,12 +100,12 @@ void ApiServer::postEvents(const QHttpServerRequest &request, QHttpServerRespond
     }
     const Language language = languageOf(request);
     const auto reject = [&](const Error &error) { errorResponse(error, language).write(std::move(responder)); };
-    Result<QJsonDocument> doc = readJsonBody(request.body());
-    if (!doc)
-        return reject(doc.error());
-    if (!doc.value().isObject())
+    Result<QJsonValue> body = readJsonBody(request.body());
+    if (!body)
+        return reject(body.error());
+    if (!body.value().isObject())
         return reject(Error::invalid({}, reason::dictType, QStringLiteral("EventBatch")));
-    const QJsonValue list = doc.value().object().value(QLatin1StringView("events"));
+    const QJsonValue list = body.value().toObject().value(QLatin1StringView("events"));
     if (list.isUndefined() || list.isNull())
         return reject(Error::invalid(QStringLiteral("events"), reason::missing));
     if (!list.isArray())
@@ -113,16 +114,15 @@ void ApiServer::postEvents(const QHttpServerRequest &request, QHttpServerRespond
     if (events.size() > maxBatchEvents)
         return reject(Error::invalid(QStringLiteral("events"), reason::tooLong, maxBatchEvents));
 
-    // Number literals of current_concurrent in document order belong to the events that have a number there, in order.
-    const QList<bool> floats = numberLiteralsWithFraction(request.body(), QLatin1StringView("current_concurrent"));
-    qsizetype numbersSeen = 0;
+    const QHash<qsizetype, bool> floats = numbersWrittenWithFraction(request.body(), QLatin1StringView("events"),
+                                                                     QLatin1StringView("current_concurrent"));
+    qsizetype index = 0;
     QList<KeyChange> changes;
     // Per event: the index of its change, or its error entry.
     std::vector<std::variant<qsizetype, QJsonObject>> entries;
     entries.reserve(size_t(events.size()));
     for (const QJsonValue &value : events) {
-        const QJsonValue count = value.toObject().value(QLatin1StringView("current_concurrent"));
-        const bool writtenAsFloat = count.isDouble() && floats.value(numbersSeen++, false);
+        const bool writtenAsFloat = floats.value(index++, false);
         Result<LearningEvent> event = parseLearningEvent(value, std::nullopt, arrival, writtenAsFloat);
         if (!event) {
             Error problem = event.error();
@@ -203,12 +203,12 @@ QHttpServerResponse ApiServer::policy(const QHttpServerRequest &request)
     } else if (method == Method::Delete) {
         result = m_keys.resetLearningPolicy(actor);
     } else {
-        Result<QJsonDocument> doc = readJsonBody(request.body());
-        if (!doc)
-            return errorResponse(doc.error(), language);
-        if (!doc.value().isObject())
+        Result<QJsonValue> body = readJsonBody(request.body());
+        if (!body)
+            return errorResponse(body.error(), language);
+        if (!body.value().isObject())
             return errorResponse(Error::invalid({}, reason::dictType, QStringLiteral("LearningPolicy")), language);
-        result = m_keys.updateLearningPolicy(doc.value().object(), actor);
+        result = m_keys.updateLearningPolicy(body.value().toObject(), actor);
     }
     if (!result)
         return errorResponse(result.error(), language);

@@ -17,6 +17,8 @@ BodyProblem fieldProblem(const char *field, const char *reason)
     return {BodyProblem::Kind::Field, QString::fromLatin1(field), QString::fromLatin1(reason)};
 }
 
+} // namespace
+
 bool isValidUtf8(const QByteArray &body)
 {
     QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
@@ -25,7 +27,6 @@ bool isValidUtf8(const QByteArray &body)
     return !decoder.hasError();
 }
 
-// Parses any JSON value, including the scalars that QJsonDocument does not take at the top level.
 std::optional<QJsonValue> parseJsonValue(const QByteArray &body)
 {
     QJsonParseError error;
@@ -37,6 +38,8 @@ std::optional<QJsonValue> parseJsonValue(const QByteArray &body)
         return wrapped.array().first();
     return std::nullopt;
 }
+
+namespace {
 
 // pydantic's lax bool: true/false, 0/1, and a few words.
 std::variant<bool, const char *> readBool(const QJsonValue &value)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QJsonValue>
 #include <QString>
 #include <QVariant>
 
@@ -25,6 +26,11 @@ struct BodyProblem {
 };
 
 std::variant<ModeRequest, BodyProblem> parseModeBody(const QByteArray &body);
+
+// The checks every JSON body gets: valid UTF-8 without a byte-order mark, then any JSON value (scalars included, which
+// QJsonDocument alone does not take at the top level).
+bool isValidUtf8(const QByteArray &body);
+std::optional<QJsonValue> parseJsonValue(const QByteArray &body);
 
 // A query or body integer as pydantic reads it from a string: surrounding white space, an optional sign, digits, and
 // an optional fraction of zeros. std::nullopt when it is not such a string.

@@ -11,6 +11,8 @@
 #include <QJsonDocument>
 #include <QTest>
 
+#include <cmath>
+
 using namespace Qt::StringLiterals;
 using aether::HeaderList;
 using aether::Learner;
@@ -18,6 +20,7 @@ using aether::LearningPolicy;
 using aether::LearningState;
 using aether::RateLimitKind;
 using aether::Timestamp;
+using aether::UtilizationSample;
 
 Q_DECLARE_METATYPE(aether::RateLimitKind)
 
@@ -54,6 +57,8 @@ private slots:
     void fixedKeyLearnsNothing();
     void successSamples();
     void windowDropsOldSamples();
+    void storedLimitOfZero();
+    void samplesOutOfOrder();
     void highUtilizationIncrease();
     void cooldownBlocksIncrease();
     void probeIncrease();
@@ -130,6 +135,13 @@ void TestLearner::classify_data()
         << u"gemini"_s << h({{u"retry-after"_s, u"Thu, 26 Nov 2026 12:02:00 GMT"_s}}) << 5 << U;
     QTest::newRow("retry-after date passed")
         << u"gemini"_s << h({{u"retry-after"_s, u"Thu, 26 Nov 2026 11:00:00 GMT"_s}}) << 5 << C;
+    QTest::newRow("huge retry-after") << u"gemini"_s << h({{u"retry-after"_s, u"9999999999999999999999"_s}}) << 5 << U;
+    QTest::newRow("long zero remaining") << u"gemini"_s
+                                         << h({{u"x-ratelimit-remaining"_s, u"0000000000000000000000"_s}}) << 5 << R;
+    QTest::newRow("name with spaces is another header")
+        << u"gemini"_s << h({{u" x-ratelimit-remaining "_s, u"0"_s}}) << 5 << C;
+    QTest::newRow("no Unicode case folding")
+        << u"anthropic"_s << h({{u"anthropic-ratelimit-requeſts-remaining"_s, u"0"_s}}) << 5 << C;
     QTest::newRow("rpm with long retry-after")
         << u"openai"_s << h({{u"x-ratelimit-remaining-requests"_s, u"0"_s}, {u"retry-after"_s, u"60"_s}}) << 5 << R;
 }
@@ -316,6 +328,35 @@ void TestLearner::windowDropsOldSamples()
         learner.handleSuccess(state, 10, at(120 * second + i));
     QCOMPARE(state.samples.size(), size_t(20)); // the last 20
     QCOMPARE(state.samples.back().us, 120 * second + 25);
+}
+
+void TestLearner::storedLimitOfZero()
+{
+    // "learned or initial": a stored 0 counts as nothing learned; utilisation never divides by it.
+    LearningState state;
+    state.learned = 0;
+    Learner learner;
+    learner.handleSuccess(state, 10, at(0));
+    QCOMPARE(state.samples.back().util, 0.2); // against the initial 50
+    state.learned = -4;
+    learner.handleSuccess(state, 10, at(1));
+    QCOMPARE(state.samples.back().util, 0.0);
+    QVERIFY(std::isfinite(state.samples.back().util));
+}
+
+void TestLearner::samplesOutOfOrder()
+{
+    // Samples stored by another writer need not be in order: every one older than the window goes.
+    LearningState state;
+    state.learned = 100;
+    UtilizationSample recent;
+    recent.us = 100 * second;
+    UtilizationSample old;
+    old.us = 1 * second;
+    state.samples = {recent, old};
+    Learner().handleSuccess(state, 10, at(125 * second));
+    QCOMPARE(state.samples.size(), size_t(2));
+    QCOMPARE(state.samples.front().us, 100 * second);
 }
 
 void TestLearner::highUtilizationIncrease()
@@ -612,11 +653,25 @@ void TestLearner::eventParsing()
 
 void TestLearner::fractionLiterals()
 {
-    const QByteArray json =
-        R"({"events":[{"current_concurrent":7},{"current_concurrent" : 7.0},)"
-        R"({"current_concurrent":"8"},{"x":"\"current_concurrent\":1.5"},{"current_concurrent":1e1}]})";
-    QCOMPARE(aether::numberLiteralsWithFraction(json, QLatin1StringView("current_concurrent")),
-             (QList<bool>{false, true, true}));
+    const QLatin1StringView cc("current_concurrent");
+    const QLatin1StringView events("events");
+    // One event at the root: only its own member counts, the last one when it is given twice.
+    QCOMPARE(aether::numbersWrittenWithFraction(R"({"outcome":"success","current_concurrent":7.0})", {}, cc),
+             (QHash<qsizetype, bool>{{0, true}}));
+    QCOMPARE(
+        aether::numbersWrittenWithFraction(R"({"meta":{"current_concurrent":1.5},"current_concurrent":7})", {}, cc),
+        (QHash<qsizetype, bool>{{0, false}}));
+    QCOMPARE(aether::numbersWrittenWithFraction(R"({"current_concurrent":7,"current_concurrent":7e0})", {}, cc),
+             (QHash<qsizetype, bool>{{0, true}}));
+    QCOMPARE(aether::numbersWrittenWithFraction(
+                 "{\"current_concurrent\":\"7.5\",\"x\":\"\\\"current_concurrent\\\":1.5\"}", {}, cc),
+             (QHash<qsizetype, bool>()));
+    // A batch: by index in the event list, nested members and other lists ignored.
+    const QByteArray batch = R"({"other":[{"current_concurrent":1.5}],"events":[{"current_concurrent":7},)"
+                             R"( 7, {"meta":{"current_concurrent":2.5},"current_concurrent" : 7.0},)"
+                             R"({"current_concurrent":null},{"current_concurrent":-1E2}]})";
+    QCOMPARE(aether::numbersWrittenWithFraction(batch, events, cc),
+             (QHash<qsizetype, bool>{{0, false}, {2, true}, {4, true}}));
 }
 
 QTEST_GUILESS_MAIN(TestLearner)

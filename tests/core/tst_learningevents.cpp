@@ -288,6 +288,24 @@ private slots:
         QCOMPARE(keyRow(probe, u"k-f"_s)[u"concurrent_429_count"_s], u"0"_s); // fixed: untouched
     }
 
+    void unreadableTimestampsAreKept_data() { TestDatabase::addBackendRows(); }
+    void unreadableTimestampsAreKept()
+    {
+        // A value the console cannot read is not its to overwrite: a batch that changes other columns keeps it.
+        AETHER_EVENT_DATABASE(tdb, db, keys(backend == "postgres"));
+        const QString odd = tdb.isPostgres() ? u"infinity"_s : u"not a time"_s;
+        QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET last_probe_increase_at = '%1' WHERE id = 'k-a'"_s.arg(odd)));
+        SqlProbe probe(tdb.location());
+        const QString before = keyRow(probe, u"k-a"_s)[u"last_probe_increase_at"_s];
+        KeyService service(db);
+        const auto outcomes = service.applyChanges(
+            {KeyChange::learningEvent(success(u"k-a"_s, 3)), KeyChange::learningEvent(success(u"k-new"_s, 3))});
+        QVERIFY(outcomes.at(0).ok() && outcomes.at(1).ok());
+        const QMap<QString, QString> row = keyRow(probe, u"k-a"_s);
+        QCOMPARE(row[u"last_probe_increase_at"_s], before);
+        QCOMPARE(jsonArray(row[u"utilization_samples"_s]).size(), 1);
+    }
+
     void corruptColumnsAreReplaced_data() { TestDatabase::addBackendRows(); }
     void corruptColumnsAreReplaced()
     {

@@ -519,6 +519,16 @@ private slots:
         QCOMPARE(c.keys.learningPolicy().value(), LearningPolicy{});
         QCOMPARE(step->value(), 2);
 
+        // A stored value the form cannot show exactly is not rewritten when another field is applied.
+        QVERIFY(c.keys.updateLearningPolicy({{u"decrease_multiplier"_s, 0.123456}}, Actor{u"test"_s}).ok());
+        c.window->findChild<QAction *>(u"showKeysAction"_s)->trigger();
+        c.window->findChild<QAction *>(u"showPolicyAction"_s)->trigger();
+        QVERIFY(page->editedFields().isEmpty());
+        step->setValue(5);
+        apply->click();
+        QCOMPARE(c.keys.learningPolicy().value().increaseStep, 5);
+        QCOMPARE(c.keys.learningPolicy().value().decreaseMultiplier, 0.123456);
+
         // A change made elsewhere (another console, the HTTP endpoint) shows when the page is opened again.
         QVERIFY(c.keys.updateLearningPolicy({{u"probe_min_samples"_s, 12}}, Actor{u"test"_s}).ok());
         c.window->findChild<QAction *>(u"showKeysAction"_s)->trigger();

@@ -169,6 +169,11 @@ void TestHttpLearning::eventAnswers()
     EXPECT_ROW(s, u"k-learn"_s, u"concurrent_429_count, rpm_429_count, last_429_type"_s, u"2"_s, u"1"_s,
                u"concurrent"_s);
 
+    // A member of the same name inside another field is not the event's.
+    reply = s.client->send("POST", eventsPath("k-new"), s.gateway,
+                           R"({"meta":{"current_concurrent":1.5},"outcome":"success","current_concurrent":7})");
+    QCOMPARE(reply.status, 200);
+
     // A fixed key: classified, nothing written.
     const QString before = learningColumns(s, u"k-fix"_s);
     reply =
@@ -240,6 +245,18 @@ void TestHttpLearning::eventErrors_data()
          u"kind: Input should be 'concurrent', 'rpm' or 'unknown'"_s, true},
         {"provider number", "k-learn", R"({"outcome":"rate_limited","provider":1})", 400,
          u"provider: 输入应为有效的字符串"_s, u"provider: Input should be a valid string"_s, true},
+        {"byte-order mark", "k-learn", "\xEF\xBB\xBF{\"outcome\":\"success\",\"current_concurrent\":1}", 400,
+         u"请求体必须是合法的JSON"_s, u"Request body must be valid JSON"_s, false},
+        {"white space only", "k-learn", "  ", 400, u"请求体必须是合法的JSON"_s, u"Request body must be valid JSON"_s,
+         false},
+        {"number body", "k-learn", "5", 400, u"输入应为有效的字典或 LearningEvent 的实例"_s,
+         u"Input should be a valid dictionary or instance of LearningEvent"_s, true},
+        {"float cc given twice", "k-learn", R"({"outcome":"success","current_concurrent":7,"current_concurrent":7.0})",
+         400, u"current_concurrent: 输入应为有效的整数"_s, u"current_concurrent: Input should be a valid integer"_s,
+         true},
+        {"float cc after a nested one", "k-learn",
+         R"({"meta":{"current_concurrent":1},"outcome":"success","current_concurrent":7.0})", 400,
+         u"current_concurrent: 输入应为有效的整数"_s, u"current_concurrent: Input should be a valid integer"_s, true},
         {"unknown key", "nope", R"({"outcome":"success","current_concurrent":1})", 404, u"Key not found"_s,
          u"Key not found"_s, false},
         {"unknown key before bad body", "nope", R"({"outcome":"x"})", 404, u"Key not found"_s, u"Key not found"_s,
