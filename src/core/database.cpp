@@ -1,5 +1,7 @@
 #include "database.h"
 
+#include <algorithm>
+
 #include <QAtomicInteger>
 #include <QDir>
 #include <QFileInfo>
@@ -202,6 +204,25 @@ Result<QSqlQuery> Database::query(const QString &sql, const QVariantList &binds)
             return classify(query.lastError());
         return query;
     });
+}
+
+Status Database::selectByIds(const QString &sql, QStringList ids, const std::function<void(const SqlStatement &)> &row,
+                             qsizetype chunk)
+{
+    std::sort(ids.begin(), ids.end());
+    for (qsizetype start = 0; start < ids.size(); start += chunk) {
+        const qsizetype count = qMin(chunk, ids.size() - start);
+        QVariantList binds;
+        binds.reserve(count);
+        for (qsizetype i = start; i < start + count; ++i)
+            binds << ids.at(i);
+        Result<SqlStatement> st = exec(sql.arg(sqlPlaceholders(count)), binds);
+        if (!st)
+            return st.error();
+        while (st.value().next())
+            row(st.value());
+    }
+    return Done{};
 }
 
 Status Database::execRaw(const QString &sql)

@@ -84,6 +84,11 @@ public:
     // A query of its own (not from the statement cache), executed and scrollable, for a QSqlQueryModel to fetch
     // from. Reconnects and retries once like run().
     Result<QSqlQuery> query(const QString &sql, const QVariantList &binds = {});
+    // Runs `sql`, which has "%1" where the placeholders of an IN list go, over `ids` in sorted chunks of at most
+    // `chunk` (so that writers in several processes lock rows in the same order and cannot deadlock), and hands each
+    // result row to `row`.
+    Status selectByIds(const QString &sql, QStringList ids, const std::function<void(const SqlStatement &)> &row,
+                       qsizetype chunk = 200);
     // Runs DDL or other unprepared SQL.
     Status execRaw(const QString &sql);
 

@@ -2,13 +2,14 @@
 
 #include "timestamp.h"
 
+#include <QSet>
+
 #include <algorithm>
 
 namespace aether {
 
 namespace {
 
-constexpr qsizetype idsPerStatement = 200;
 constexpr qsizetype auditRowsPerStatement = 50;
 
 Status checkLimit(const QString &field, int limit)
@@ -32,6 +33,19 @@ QString detail(const char *oldField, std::optional<int> oldValue, const char *ne
 }
 
 } // namespace
+
+QStringList distinctKeyIds(const QList<KeyChange> &changes)
+{
+    QStringList ids;
+    QSet<QString> seen;
+    for (const KeyChange &change : changes) {
+        if (!seen.contains(change.keyId)) {
+            seen.insert(change.keyId);
+            ids << change.keyId;
+        }
+    }
+    return ids;
+}
 
 KeyChangeBatch::KeyChangeBatch(Database &db)
     : m_db(db)
@@ -75,11 +89,7 @@ Result<QList<Result<KeyChangeOutcome>>> KeyChangeBatch::apply(const QList<KeyCha
 
 Result<QList<Result<KeyChangeOutcome>>> KeyChangeBatch::applyAdminChanges(const QList<KeyChange> &changes)
 {
-    QStringList ids;
-    for (const KeyChange &change : changes) {
-        if (!ids.contains(change.keyId))
-            ids << change.keyId;
-    }
+    const QStringList ids = distinctKeyIds(changes);
     QHash<QString, KeyState> states;
     if (const Status locked = lockKeys(ids, &states); !locked)
         return locked.error();
@@ -101,30 +111,19 @@ Result<QList<Result<KeyChangeOutcome>>> KeyChangeBatch::applyAdminChanges(const 
 
 Status KeyChangeBatch::lockKeys(const QStringList &ids, QHash<QString, KeyState> *states)
 {
-    // In id order, so that writers in several processes lock rows in the same order (no deadlock on PostgreSQL).
-    for (qsizetype start = 0; start < ids.size(); start += idsPerStatement) {
-        const QStringList chunk = ids.mid(start, idsPerStatement);
-        QVariantList binds;
-        for (const QString &id : chunk)
-            binds << id;
-        Result<SqlStatement> st =
-            m_db.exec(QStringLiteral("SELECT id, max_concurrent, learned_max_concurrent, %1 FROM provider_api_keys "
-                                     "WHERE id IN (%2)%3")
-                          .arg(rowKeyColumn(), sqlPlaceholders(chunk.size()),
-                               // SQLite holds the database write lock already; only PostgreSQL locks rows.
-                               m_db.dialect().isPostgres() ? QStringLiteral(" ORDER BY id FOR UPDATE") : QString()),
-                      binds);
-        if (!st)
-            return st.error();
-        while (st.value().next()) {
-            KeyState state;
-            state.maxConcurrent = st.value().optionalInt(1);
-            state.learned = st.value().optionalInt(2);
-            state.rowKey = st.value().value(3);
-            states->insert(st.value().value(0).toString(), state);
-        }
-    }
-    return Done{};
+    // SQLite holds the database write lock already; only PostgreSQL locks rows (in id order).
+    const QString sql =
+        QStringLiteral("SELECT id, max_concurrent, learned_max_concurrent, %1 FROM provider_api_keys "
+                       "WHERE id IN (%3)%2")
+            .arg(rowKeyColumn(), m_db.dialect().isPostgres() ? QStringLiteral(" ORDER BY id FOR UPDATE") : QString());
+    return m_db.selectByIds(sql, ids, // %3: the ids
+                            [states](const SqlStatement &st) {
+                                KeyState state;
+                                state.maxConcurrent = st.optionalInt(1);
+                                state.learned = st.optionalInt(2);
+                                state.rowKey = st.value(3);
+                                states->insert(st.value(0).toString(), state);
+                            });
 }
 
 Result<KeyChangeOutcome> KeyChangeBatch::applyOne(const KeyChange &change, KeyState *state, QList<AuditRow> *audit)

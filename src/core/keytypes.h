@@ -107,4 +107,7 @@ struct KeyChange {
 
 using KeyChangeOutcome = std::variant<ModeChange, LimitChange, LearningReset, EventOutcome>;
 
+// The keys that changes touch, each once, in the order they first appear.
+QStringList distinctKeyIds(const QList<KeyChange> &changes);
+
 } // namespace aether

@@ -14,7 +14,6 @@ namespace aether {
 
 namespace {
 
-constexpr qsizetype idsPerStatement = 200;
 constexpr qsizetype rowsPerUpdate = 100; // PostgreSQL: keys per multi-row UPDATE (10 parameters each)
 
 QVariant nullableText(const std::optional<QString> &value)
@@ -125,14 +124,7 @@ Result<QList<Result<KeyChangeOutcome>>> LearningBatch::apply(const QList<KeyChan
         return policy.error();
     const Learner learner(policy.value());
 
-    QStringList ids;
-    QSet<QString> seen;
-    for (const KeyChange &change : events) {
-        if (!seen.contains(change.keyId)) {
-            seen.insert(change.keyId);
-            ids << change.keyId;
-        }
-    }
+    const QStringList ids = distinctKeyIds(events);
     QHash<QString, KeyRow> rows;
     rows.reserve(ids.size());
     if (const Status locked = lockKeys(ids, &rows); !locked)
@@ -173,20 +165,10 @@ Result<QList<Result<KeyChangeOutcome>>> LearningBatch::apply(const QList<KeyChan
 
 Status LearningBatch::lockKeys(const QStringList &ids, QHash<QString, KeyRow> *rows)
 {
-    for (qsizetype start = 0; start < ids.size(); start += idsPerStatement) {
-        const QStringList chunk = ids.mid(start, idsPerStatement);
-        QVariantList binds;
-        for (const QString &id : chunk)
-            binds << id;
-        Result<SqlStatement> st = m_db.exec(m_lockSql.arg(sqlPlaceholders(chunk.size())), binds);
-        if (!st)
-            return st.error();
-        while (st.value().next()) {
-            const QString id = st.value().value(0).toString();
-            rows->insert(id, readRow(st.value(), id));
-        }
-    }
-    return Done{};
+    return m_db.selectByIds(m_lockSql, ids, [this, rows](const SqlStatement &st) {
+        const QString id = st.value(0).toString();
+        rows->insert(id, readRow(st, id));
+    });
 }
 
 LearningBatch::KeyRow LearningBatch::readRow(const SqlStatement &st, const QString &keyId)

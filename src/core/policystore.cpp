@@ -74,22 +74,15 @@ Status PolicyStore::store(const LearningPolicy *policy, const LearningPolicy &ol
 
 Result<LearningPolicy> PolicyStore::update(const QJsonObject &patch, const QString &actor)
 {
-    return m_db.transaction<LearningPolicy>(Database::Mode::Write, [&]() -> Result<LearningPolicy> {
-        if (const Status locked = lockForWrite(); !locked)
-            return locked.error();
-        Result<LearningPolicy> old = read();
-        if (!old)
-            return old.error();
-        Result<LearningPolicy> policy = LearningPolicy::patched(old.value(), patch);
-        if (!policy)
-            return policy.error();
-        if (const Status stored = store(&policy.value(), old.value(), actor); !stored)
-            return stored.error();
-        return policy;
-    });
+    return write(&patch, actor);
 }
 
 Result<LearningPolicy> PolicyStore::reset(const QString &actor)
+{
+    return write(nullptr, actor);
+}
+
+Result<LearningPolicy> PolicyStore::write(const QJsonObject *patch, const QString &actor)
 {
     return m_db.transaction<LearningPolicy>(Database::Mode::Write, [&]() -> Result<LearningPolicy> {
         if (const Status locked = lockForWrite(); !locked)
@@ -97,9 +90,12 @@ Result<LearningPolicy> PolicyStore::reset(const QString &actor)
         Result<LearningPolicy> old = read();
         if (!old)
             return old.error();
-        if (const Status stored = store(nullptr, old.value(), actor); !stored)
+        Result<LearningPolicy> policy = patch ? LearningPolicy::patched(old.value(), *patch) : LearningPolicy{};
+        if (!policy)
+            return policy.error();
+        if (const Status stored = store(patch ? &policy.value() : nullptr, old.value(), actor); !stored)
             return stored.error();
-        return LearningPolicy{};
+        return policy;
     });
 }
 

@@ -22,6 +22,8 @@ public:
     Result<LearningPolicy> reset(const QString &actor);
 
 private:
+    // A partial update (patch) or the return to the defaults (nullptr), in a write transaction of its own.
+    Result<LearningPolicy> write(const QJsonObject *patch, const QString &actor);
     Status lockForWrite();
     Status store(const LearningPolicy *policy, const LearningPolicy &old, const QString &actor);
 

@@ -61,6 +61,29 @@ Outcome viaCore(KeyService &keys, const Op &op)
     return out;
 }
 
+// One request to the endpoint, waited for; the answer's JSON object in *answer.
+Outcome send(QNetworkAccessManager &nam, const QString &url, const QByteArray &token, const QByteArray &verb,
+             const QByteArray &body, QJsonObject *answer)
+{
+    QNetworkRequest request{QUrl(url)};
+    request.setRawHeader("Authorization", "Bearer " + token);
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    QNetworkReply *reply = nam.sendCustomRequest(request, verb, body);
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(30000, &loop, &QEventLoop::quit);
+    loop.exec();
+    Outcome out;
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QByteArray text = reply->readAll();
+    out.ok = reply->isFinished() && status == 200;
+    if (!out.ok)
+        out.error = QStringLiteral("HTTP %1: %2").arg(status).arg(QString::fromUtf8(text));
+    *answer = QJsonDocument::fromJson(text).object();
+    reply->deleteLater();
+    return out;
+}
+
 Outcome viaHttp(QNetworkAccessManager &nam, const QString &base, const QByteArray &token, const Op &op)
 {
     QString path = base + QStringLiteral("/api/admin/adaptive/keys/") + op.key;
@@ -78,23 +101,9 @@ Outcome viaHttp(QNetworkAccessManager &nam, const QString &base, const QByteArra
         path += QStringLiteral("/learning");
         verb = "DELETE";
     }
-    QNetworkRequest request{QUrl(path)};
-    request.setRawHeader("Authorization", "Bearer " + token);
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    QNetworkReply *reply = nam.sendCustomRequest(request, verb, body);
-    QEventLoop loop;
-    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    QTimer::singleShot(30000, &loop, &QEventLoop::quit);
-    loop.exec();
-    Outcome out;
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QByteArray answer = reply->readAll();
-    out.ok = reply->isFinished() && status == 200;
-    if (!out.ok)
-        out.error = QStringLiteral("HTTP %1: %2").arg(status).arg(QString::fromUtf8(answer));
-    const QJsonObject json = QJsonDocument::fromJson(answer).object();
-    out.maxConcurrent = json.value(QStringLiteral("max_concurrent"));
-    reply->deleteLater();
+    QJsonObject answer;
+    Outcome out = send(nam, path, token, verb, body, &answer);
+    out.maxConcurrent = answer.value(QStringLiteral("max_concurrent"));
     return out;
 }
 
@@ -117,23 +126,8 @@ QByteArray eventBody(int i)
 Outcome postEvent(QNetworkAccessManager &nam, const QString &base, const QByteArray &token, const QString &key, int i,
                   QJsonObject *answer)
 {
-    QNetworkRequest request{QUrl(base + QStringLiteral("/api/admin/adaptive/keys/") + key + QStringLiteral("/events"))};
-    request.setRawHeader("Authorization", "Bearer " + token);
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    QNetworkReply *reply = nam.post(request, eventBody(i));
-    QEventLoop loop;
-    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    QTimer::singleShot(30000, &loop, &QEventLoop::quit);
-    loop.exec();
-    Outcome out;
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QByteArray body = reply->readAll();
-    out.ok = reply->isFinished() && status == 200;
-    if (!out.ok)
-        out.error = QStringLiteral("HTTP %1: %2").arg(status).arg(QString::fromUtf8(body));
-    *answer = QJsonDocument::fromJson(body).object();
-    reply->deleteLater();
-    return out;
+    return send(nam, base + QStringLiteral("/api/admin/adaptive/keys/") + key + QStringLiteral("/events"), token,
+                "POST", eventBody(i), answer);
 }
 
 } // namespace

@@ -3,8 +3,10 @@
 // Helpers for tests that write provider_api_keys rows behind the core's back and read them back: a row
 // description that becomes an INSERT, adjustment records, a key row as text, the audit log.
 
+#include "database.h"
 #include "keyrow.h"
 #include "keytypes.h"
+#include "migrations.h"
 #include "sqlprobe.h"
 
 #include <QDateTime>
@@ -48,6 +50,26 @@ inline QString compact(const QJsonArray &array)
 {
     return QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Compact));
 }
+
+// The owner rows (providers, endpoints) and the keys, written behind the core's back; false (and *error) on failure.
+inline bool insertFixtureRows(const TestDatabase &tdb, QStringList statements, const QList<KeyFixture> &keys,
+                              QString *error)
+{
+    for (const KeyFixture &k : keys)
+        statements << insertSql(k);
+    return executeAll(tdb, statements, error);
+}
+
+// A fresh database for the row's backend, migrated, opened as `db`, with the owner rows and keys inserted.
+#define AETHER_FIXTURE_DATABASE(tdb, db, owners, keys)                                                                 \
+    AETHER_TEST_DATABASE(tdb);                                                                                         \
+    aether::Database db(tdb.location());                                                                               \
+    QVERIFY(db.open().ok());                                                                                           \
+    QVERIFY(aether::Migrations(db).run().ok());                                                                        \
+    {                                                                                                                  \
+        QString fixtureError_;                                                                                         \
+        QVERIFY2(aether::test::insertFixtureRows(tdb, owners, keys, &fixtureError_), qPrintable(fixtureError_));       \
+    }
 
 // The columns of a key row as text, for before/after comparisons.
 inline const QStringList keyColumns{u"id"_s,

@@ -129,21 +129,14 @@ QString describe(const QList<aether::RecentAdjustment> &list)
 } // namespace
 
 // Fresh database, migrated, with the standard providers and endpoints (and optionally keys).
-#define AETHER_KEY_DATABASE(tdb, db, keys)                                                                             \
-    AETHER_TEST_DATABASE(tdb);                                                                                         \
-    aether::Database db(tdb.location());                                                                               \
-    QVERIFY(db.open().ok());                                                                                           \
-    QVERIFY(aether::Migrations(db).run().ok());                                                                        \
-    insertFixture(tdb, keys);                                                                                          \
-    if (QTest::currentTestFailed())                                                                                    \
-        return;
+#define AETHER_KEY_DATABASE(tdb, db, keys) AETHER_FIXTURE_DATABASE(tdb, db, ownerRows(), keys)
 
 class TestKeyService : public QObject {
     Q_OBJECT
 
-    void insertFixture(const TestDatabase &tdb, const QList<KeyFixture> &keys)
+    static QStringList ownerRows()
     {
-        QStringList statements{
+        return {
             u"INSERT INTO providers (id, name, display_name, is_active, created_at, updated_at) VALUES "
             u"('p1', 'anthropic', 'Anthropic', true, '%1', '%1')"_s.arg(fixtureTime),
             u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, created_at, "
@@ -152,12 +145,6 @@ class TestKeyService : public QObject {
             u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, created_at, "
             u"updated_at) VALUES ('e2', 'p1', 'OPENAI', 'https://api.openai.com', true, '%1', '%1')"_s.arg(fixtureTime),
         };
-        for (const KeyFixture &k : keys)
-            statements << insertSql(k);
-        for (const QString &sql : statements) {
-            QString error;
-            QVERIFY2(tdb.execute(sql, &error), qPrintable(error + u" in: "_s + sql));
-        }
     }
 
     // Only for data functions with more columns than the backend.

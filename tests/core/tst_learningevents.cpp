@@ -60,30 +60,19 @@ QJsonArray jsonArray(const QString &text)
 
 } // namespace
 
-#define AETHER_EVENT_DATABASE(tdb, db, keys)                                                                           \
-    AETHER_TEST_DATABASE(tdb);                                                                                         \
-    aether::Database db(tdb.location());                                                                               \
-    QVERIFY(db.open().ok());                                                                                           \
-    QVERIFY(aether::Migrations(db).run().ok());                                                                        \
-    insertFixture(tdb, keys);                                                                                          \
-    if (QTest::currentTestFailed())                                                                                    \
-        return;
+#define AETHER_EVENT_DATABASE(tdb, db, keys) AETHER_FIXTURE_DATABASE(tdb, db, ownerRows(), keys)
 
 class TestLearningEvents : public QObject {
     Q_OBJECT
 
-    void insertFixture(const TestDatabase &tdb, const QList<KeyFixture> &keys)
+    static QStringList ownerRows()
     {
-        QStringList statements{
+        return {
             u"INSERT INTO providers (id, name, display_name, is_active, created_at, updated_at) VALUES "
             u"('p1', 'openai', 'OpenAI', true, '%1', '%1')"_s.arg(fixtureTime),
             u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, created_at, "
             u"updated_at) VALUES ('e1', 'p1', 'OPENAI', 'https://api.openai.com', true, '%1', '%1')"_s.arg(fixtureTime),
         };
-        for (const KeyFixture &k : keys)
-            statements << insertSql(k);
-        QString error;
-        QVERIFY2(executeAll(tdb, statements, &error), qPrintable(error));
     }
 
     // PostgreSQL's json columns only hold JSON: there the corrupt key holds JSON that is not an array.
