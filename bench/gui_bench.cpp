@@ -93,19 +93,17 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "cannot open the database\n");
         return 1;
     }
-    KeyService keys(db);
-    KeyTable table(db);
-    TokenStore tokens(db);
+    gui::ConsoleCore core(db);
     gui::ConsoleSettings settings;
     settings.setAutoRefresh(false);
-    gui::MainWindow window({db, keys, table, tokens}, settings);
+    gui::MainWindow window(core.services(), settings);
     window.resize(1500, 920);
     window.show();
     auto *view = window.findChild<QTableView *>(QStringLiteral("keyTable"));
     waitForPaint(view->viewport());
     std::printf("first painted table: %.0f ms after main(), at %lld ms since the epoch (%d rows fetched of %lld)\n",
                 ms(sinceStart), QDateTime::currentMSecsSinceEpoch(), window.keyModel()->rowCount(),
-                table.count({}).ok() ? table.count({}).value() : -1LL);
+                core.table.count({}).ok() ? core.table.count({}).value() : -1LL);
 
     for (const auto &[column, name] :
          {std::pair{KeyColumn::Learned, "learned limit"}, std::pair{KeyColumn::Name, "name"},

@@ -46,9 +46,7 @@ int runConsoleWindow(QApplication &app, const WindowOptions &options)
         Status ready = db.open();
         if (ready)
             ready = Migrations(db).run();
-        KeyService keys(db);
-        KeyTable table(db);
-        TokenStore tokens(db, qEnvironmentVariable("AETHER_CONSOLE_TOKEN"));
+        ConsoleCore core(db, qEnvironmentVariable("AETHER_CONSOLE_TOKEN"));
 
         if (ready && (options.demo || (firstRun && offerDemo))) {
             const bool fill =
@@ -67,7 +65,7 @@ int runConsoleWindow(QApplication &app, const WindowOptions &options)
         }
         offerDemo = false;
 
-        MainWindow window({db, keys, table, tokens}, settings);
+        MainWindow window(core.services(), settings);
         if (!ready)
             window.refresh(); // shows the banner with the reason; Retry and auto-refresh try again
         QObject::connect(&window, &MainWindow::languageChosen, &window,

@@ -40,6 +40,23 @@ struct ConsoleServices {
     TokenStore &tokens;
 };
 
+// The services a window works with, built over one open database and owned together (the window's composition).
+struct ConsoleCore {
+    explicit ConsoleCore(Database &database, const QString &environmentToken = {})
+        : db(database)
+        , keys(database)
+        , table(database)
+        , tokens(database, environmentToken)
+    {
+    }
+    ConsoleServices services() { return {db, keys, table, tokens}; }
+
+    Database &db;
+    KeyService keys;
+    KeyTable table;
+    TokenStore tokens;
+};
+
 // The console's main window: the provider/endpoint tree, the key table (sorted and filtered in SQL), the detail pane
 // of the selected key, the Summary page, the HTTP endpoint's Start/Stop, refresh and auto-refresh, settings and
 // tokens. The status bar shows the database and the endpoint's state; a banner reports a database that cannot be

@@ -65,12 +65,10 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "cannot prepare the demo database\n");
         return 1;
     }
-    KeyService keys(db);
-    KeyTable table(db);
-    TokenStore tokens(db);
+    gui::ConsoleCore core(db);
     gui::ConsoleSettings settings;
     settings.setAutoRefresh(false);
-    gui::MainWindow window({db, keys, table, tokens}, settings);
+    gui::MainWindow window(core.services(), settings);
     window.resize(1500, 920);
     window.move(0, 0);
     window.show();
@@ -94,7 +92,7 @@ int main(int argc, char *argv[])
     settingsDialog.show();
     ok = save(&settingsDialog, out + QStringLiteral("/settings%1.png").arg(suffix)) && ok;
     settingsDialog.close();
-    gui::TokenDialog tokenDialog(tokens, &window);
+    gui::TokenDialog tokenDialog(core.tokens, &window);
     tokenDialog.show();
     ok = save(&tokenDialog, out + QStringLiteral("/tokens%1.png").arg(suffix)) && ok;
     return ok ? 0 : 1;
