@@ -1,1305 +1,1381 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
-<context>
-    <name>Cli</name>
-    <message>
-        <source>NAME</source>
-        <translation>NAME</translation>
-    </message>
-    <message>
-        <source>ROLE</source>
-        <translation>ROLE</translation>
-    </message>
-    <message>
-        <source>CREATED</source>
-        <translation>CREATED</translation>
-    </message>
-    <message>
-        <source>LAST USED</source>
-        <translation>LAST USED</translation>
-    </message>
-    <message>
-        <source>never</source>
-        <translation>never</translation>
-    </message>
-    <message>
-        <source>Aether Console: administration of per-key adaptive concurrency for an LLM API gateway.</source>
-        <translation>Aether Console: administration of per-key adaptive concurrency for an LLM API gateway.</translation>
-    </message>
-    <message>
-        <source>Run the HTTP endpoint without a window.</source>
-        <translation>Run the HTTP endpoint without a window.</translation>
-    </message>
-    <message>
-        <source>Database: a file path, sqlite:///abs/path or postgresql://user:password@host:port/dbname (default: $AETHER_CONSOLE_DATABASE, else the embedded SQLite file).</source>
-        <translation>Database: a file path, sqlite:///abs/path or postgresql://user:password@host:port/dbname (default: $AETHER_CONSOLE_DATABASE, else the embedded SQLite file).</translation>
-    </message>
-    <message>
-        <source>Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any).</source>
-        <translation>Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any).</translation>
-    </message>
-    <message>
-        <source>Create an API token and print it once.</source>
-        <translation>Create an API token and print it once.</translation>
-    </message>
-    <message>
-        <source>Role of a new token: admin, viewer or gateway (default admin).</source>
-        <translation>Role of a new token: admin, viewer or gateway (default admin).</translation>
-    </message>
-    <message>
-        <source>List the API tokens.</source>
-        <translation>List the API tokens.</translation>
-    </message>
-    <message>
-        <source>Revoke an API token.</source>
-        <translation>Revoke an API token.</translation>
-    </message>
-    <message>
-        <source>Fill an empty database with demo providers, endpoints and keys.</source>
-        <translation>Fill an empty database with demo providers, endpoints and keys.</translation>
-    </message>
-    <message>
-        <source>Number of keys --demo creates (default 40).</source>
-        <translation>Number of keys --demo creates (default 40).</translation>
-    </message>
-    <message>
-        <source>Create or update the database (with --demo: fill it), then exit without opening the window.</source>
-        <translation>Create or update the database (with --demo: fill it), then exit without opening the window.</translation>
-    </message>
-    <message>
-        <source>invalid --database: %1</source>
-        <translation>invalid --database: %1</translation>
-    </message>
-    <message>
-        <source>cannot open the database %1: %2</source>
-        <translation>cannot open the database %1: %2</translation>
-    </message>
-    <message>
-        <source>aether-console: the database %1 is unavailable (%2); answering 503 until it is back</source>
-        <translation>aether-console: the database %1 is unavailable (%2); answering 503 until it is back</translation>
-    </message>
-    <message>
-        <source>unknown role &quot;%1&quot;: use admin, viewer or gateway</source>
-        <translation>unknown role &quot;%1&quot;: use admin, viewer or gateway</translation>
-    </message>
-    <message>
-        <source>Created %1 token &quot;%2&quot;. It is shown only once:</source>
-        <translation>Created %1 token &quot;%2&quot;. It is shown only once:</translation>
-    </message>
-    <message>
-        <source>Revoked token &quot;%1&quot;.</source>
-        <translation>Revoked token &quot;%1&quot;.</translation>
-    </message>
-    <message>
-        <source>Demo data: %1 providers, %2 endpoints, %3 keys.</source>
-        <translation>Demo data: %1 providers, %2 endpoints, %3 keys.</translation>
-    </message>
-    <message>
-        <source>Demo data not added: %1.</source>
-        <translation>Demo data not added: %1.</translation>
-    </message>
-    <message>
-        <source>Database ready: %1. Start the HTTP endpoint with --serve.</source>
-        <translation>Database ready: %1. Start the HTTP endpoint with --serve.</translation>
-    </message>
-    <message>
-        <source>invalid --listen &quot;%1&quot;: use HOST:PORT</source>
-        <translation>invalid --listen &quot;%1&quot;: use HOST:PORT</translation>
-    </message>
-    <message>
-        <source>aether-console: the database is available again</source>
-        <translation>aether-console: the database is available again</translation>
-    </message>
-    <message>
-        <source>--demo-keys takes a positive number</source>
-        <translation>--demo-keys takes a positive number</translation>
-    </message>
-    <message>
-        <source>unknown strategy &quot;%1&quot;: use one of %2</source>
-        <translation>unknown strategy &quot;%1&quot;: use one of %2</translation>
-    </message>
-    <message>
-        <source>Serve the learning to the simulator&apos;s external-learner protocol on standard input and output (sim/README.md), then exit.</source>
-        <translation>Serve the learning to the simulator&apos;s external-learner protocol on standard input and output (sim/README.md), then exit.</translation>
-    </message>
-    <message>
-        <source>Learning strategy of --learner-peer: %1 (default %2).</source>
-        <translation>Learning strategy of --learner-peer: %1 (default %2).</translation>
-    </message>
-</context>
-<context>
-    <name>Error</name>
-    <message>
-        <source>The key no longer exists (it was deleted meanwhile).</source>
-        <translation>The key no longer exists (it was deleted meanwhile).</translation>
-    </message>
-    <message>
-        <source>The limit must be between %1 and %2.</source>
-        <translation>The limit must be between %1 and %2.</translation>
-    </message>
-    <message>
-        <source>Invalid input (%1).</source>
-        <translation>Invalid input (%1).</translation>
-    </message>
-    <message>
-        <source>The database cannot be reached: %1</source>
-        <translation>The database cannot be reached: %1</translation>
-    </message>
-    <message>
-        <source>Conflict: %1</source>
-        <translation>Conflict: %1</translation>
-    </message>
-    <message>
-        <source>The database reported an error: %1</source>
-        <translation>The database reported an error: %1</translation>
-    </message>
-</context>
-<context>
-    <name>HttpMessage</name>
-    <message>
-        <source>Missing admin credentials</source>
-        <translation>Missing admin credentials</translation>
-    </message>
-    <message>
-        <source>Invalid token</source>
-        <translation>Invalid token</translation>
-    </message>
-    <message>
-        <source>Admin privileges required</source>
-        <translation>Admin privileges required</translation>
-    </message>
-    <message>
-        <source>Request body must not be empty</source>
-        <translation>Request body must not be empty</translation>
-    </message>
-    <message>
-        <source>Request body must be valid JSON</source>
-        <translation>Request body must be valid JSON</translation>
-    </message>
-    <message>
-        <source>Request body too large</source>
-        <translation>Request body too large</translation>
-    </message>
-    <message>
-        <source>fixed_limit is required when disabling adaptive mode</source>
-        <translation>fixed_limit is required when disabling adaptive mode</translation>
-    </message>
-    <message>
-        <source>Database connection error, retrying...</source>
-        <translation>Database connection error, retrying...</translation>
-    </message>
-    <message>
-        <source>Switched to adaptive mode; the concurrency limit will be learned and adjusted automatically</source>
-        <translation>Switched to adaptive mode; the concurrency limit will be learned and adjusted automatically</translation>
-    </message>
-    <message>
-        <source>Switched to fixed-limit mode; concurrency limit set to %1</source>
-        <translation>Switched to fixed-limit mode; concurrency limit set to %1</translation>
-    </message>
-    <message>
-        <source>Set to fixed-limit mode with a concurrency limit of %1</source>
-        <translation>Set to fixed-limit mode with a concurrency limit of %1</translation>
-    </message>
-    <message>
-        <source>Learning state reset</source>
-        <translation>Learning state reset</translation>
-    </message>
-    <message>
-        <source>enabled</source>
-        <translation>enabled</translation>
-    </message>
-    <message>
-        <source>fixed_limit</source>
-        <translation>fixed_limit</translation>
-    </message>
-    <message>
-        <source>Field required</source>
-        <translation>Field required</translation>
-    </message>
-    <message>
-        <source>Input should be a valid boolean</source>
-        <translation>Input should be a valid boolean</translation>
-    </message>
-    <message>
-        <source>Input should be a valid boolean, unable to interpret input</source>
-        <translation>Input should be a valid boolean, unable to interpret input</translation>
-    </message>
-    <message>
-        <source>Input should be a valid integer</source>
-        <translation>Input should be a valid integer</translation>
-    </message>
-    <message>
-        <source>Input should be a valid integer, unable to parse string as an integer</source>
-        <translation>Input should be a valid integer, unable to parse string as an integer</translation>
-    </message>
-    <message>
-        <source>Input should be a valid integer, got a number with a fractional part</source>
-        <translation>Input should be a valid integer, got a number with a fractional part</translation>
-    </message>
-    <message>
-        <source>Input should be greater than or equal to %1</source>
-        <translation>Input should be greater than or equal to %1</translation>
-    </message>
-    <message>
-        <source>Input should be less than or equal to %1</source>
-        <translation>Input should be less than or equal to %1</translation>
-    </message>
-    <message>
-        <source>Input should be a valid dictionary or instance of EnableAdaptiveRequest</source>
-        <translation>Input should be a valid dictionary or instance of EnableAdaptiveRequest</translation>
-    </message>
-    <message>
-        <source>Input should be a valid dictionary</source>
-        <translation>Input should be a valid dictionary</translation>
-    </message>
-    <message>
-        <source>Input should be a valid dictionary or instance of %1</source>
-        <translation>Input should be a valid dictionary or instance of %1</translation>
-    </message>
-    <message>
-        <source>Input should be greater than %1</source>
-        <translation>Input should be greater than %1</translation>
-    </message>
-    <message>
-        <source>Input should be less than %1</source>
-        <translation>Input should be less than %1</translation>
-    </message>
-    <message>
-        <source>Input should be a valid number</source>
-        <translation>Input should be a valid number</translation>
-    </message>
-    <message>
-        <source>Input should be a valid string</source>
-        <translation>Input should be a valid string</translation>
-    </message>
-    <message>
-        <source>Input should be a valid list</source>
-        <translation>Input should be a valid list</translation>
-    </message>
-    <message>
-        <source>List should have at most %1 items</source>
-        <translation>List should have at most %1 items</translation>
-    </message>
-    <message>
-        <source>Extra inputs are not permitted</source>
-        <translation>Extra inputs are not permitted</translation>
-    </message>
-    <message>
-        <source>Input should be %1</source>
-        <translation>Input should be %1</translation>
-    </message>
-</context>
-<context>
-    <name>KeyChange</name>
-    <message>
-        <source>Switched to adaptive mode; nothing learned yet.</source>
-        <translation>Switched to adaptive mode; nothing learned yet.</translation>
-    </message>
-    <message>
-        <source>Switched to adaptive mode; the learned limit %1 applies.</source>
-        <translation>Switched to adaptive mode; the learned limit %1 applies.</translation>
-    </message>
-    <message>
-        <source>Switched to fixed mode with a limit of %1.</source>
-        <translation>Switched to fixed mode with a limit of %1.</translation>
-    </message>
-    <message>
-        <source>Fixed limit set to %1.</source>
-        <translation>Fixed limit set to %1.</translation>
-    </message>
-    <message>
-        <source>Learning state reset; the mode is unchanged.</source>
-        <translation>Learning state reset; the mode is unchanged.</translation>
-    </message>
-</context>
-<context>
-    <name>KeyDetailWidget</name>
-    <message>
-        <source>No key selected</source>
-        <translation>No key selected</translation>
-    </message>
-    <message>
-        <source>Statistics</source>
-        <translation>Statistics</translation>
-    </message>
-    <message>
-        <source>Mode:</source>
-        <translation>Mode:</translation>
-    </message>
-    <message>
-        <source>Max concurrent:</source>
-        <translation>Max concurrent:</translation>
-    </message>
-    <message>
-        <source>Effective limit:</source>
-        <translation>Effective limit:</translation>
-    </message>
-    <message>
-        <source>Learned limit:</source>
-        <translation>Learned limit:</translation>
-    </message>
-    <message>
-        <source>Concurrency 429s:</source>
-        <translation>Concurrency 429s:</translation>
-    </message>
-    <message>
-        <source>RPM 429s:</source>
-        <translation>RPM 429s:</translation>
-    </message>
-    <message>
-        <source>Last 429:</source>
-        <translation>Last 429:</translation>
-    </message>
-    <message>
-        <source>Last 429 type:</source>
-        <translation>Last 429 type:</translation>
-    </message>
-    <message>
-        <source>Adjustments:</source>
-        <translation>Adjustments:</translation>
-    </message>
-    <message>
-        <source>Concurrency control</source>
-        <translation>Concurrency control</translation>
-    </message>
-    <message>
-        <source>&amp;Adaptive (learn the limit from 429 responses)</source>
-        <translation>&amp;Adaptive (learn the limit from 429 responses)</translation>
-    </message>
-    <message>
-        <source>&amp;Fixed limit:</source>
-        <translation>&amp;Fixed limit:</translation>
-    </message>
-    <message>
-        <source>&amp;Reset learning…</source>
-        <translation>&amp;Reset learning…</translation>
-    </message>
-    <message>
-        <source>A&amp;pply</source>
-        <translation>A&amp;pply</translation>
-    </message>
-    <message>
-        <source>Time</source>
-        <translation>Time</translation>
-    </message>
-    <message>
-        <source>Change</source>
-        <translation>Change</translation>
-    </message>
-    <message>
-        <source>Reason</source>
-        <translation>Reason</translation>
-    </message>
-</context>
-<context>
-    <name>MainWindow</name>
-    <message>
-        <source>Aether Console</source>
-        <translation>Aether Console</translation>
-    </message>
-    <message>
-        <source>&amp;Retry</source>
-        <translation>&amp;Retry</translation>
-    </message>
-    <message>
-        <source>Keys</source>
-        <translation>Keys</translation>
-    </message>
-    <message>
-        <source>Endpoint</source>
-        <translation>Endpoint</translation>
-    </message>
-    <message>
-        <source>Search name or key ID</source>
-        <translation>Search name or key ID</translation>
-    </message>
-    <message>
-        <source>Mode:</source>
-        <translation>Mode:</translation>
-    </message>
-    <message>
-        <source>Summary</source>
-        <translation>Summary</translation>
-    </message>
-    <message>
-        <source>&amp;File</source>
-        <translation>&amp;File</translation>
-    </message>
-    <message>
-        <source>&amp;View</source>
-        <translation>&amp;View</translation>
-    </message>
-    <message>
-        <source>&amp;Language</source>
-        <translation>&amp;Language</translation>
-    </message>
-    <message>
-        <source>&amp;Key</source>
-        <translation>&amp;Key</translation>
-    </message>
-    <message>
-        <source>&amp;Endpoint</source>
-        <translation>&amp;Endpoint</translation>
-    </message>
-    <message>
-        <source>&amp;Help</source>
-        <translation>&amp;Help</translation>
-    </message>
-    <message>
-        <source>Toolbar</source>
-        <translation>Toolbar</translation>
-    </message>
-    <message>
-        <source>&amp;Export table as CSV…</source>
-        <translation>&amp;Export table as CSV…</translation>
-    </message>
-    <message>
-        <source>Save &amp;chart as PNG…</source>
-        <translation>Save &amp;chart as PNG…</translation>
-    </message>
-    <message>
-        <source>&amp;Settings…</source>
-        <translation>&amp;Settings…</translation>
-    </message>
-    <message>
-        <source>Access &amp;tokens…</source>
-        <translation>Access &amp;tokens…</translation>
-    </message>
-    <message>
-        <source>&amp;Quit</source>
-        <translation>&amp;Quit</translation>
-    </message>
-    <message>
-        <source>&amp;Refresh</source>
-        <translation>&amp;Refresh</translation>
-    </message>
-    <message>
-        <source>&amp;Auto refresh</source>
-        <translation>&amp;Auto refresh</translation>
-    </message>
-    <message>
-        <source>&amp;Keys</source>
-        <translation>&amp;Keys</translation>
-    </message>
-    <message>
-        <source>&amp;Summary</source>
-        <translation>&amp;Summary</translation>
-    </message>
-    <message>
-        <source>&amp;System</source>
-        <translation>&amp;System</translation>
-    </message>
-    <message>
-        <source>Switch &amp;mode</source>
-        <translation>Switch &amp;mode</translation>
-    </message>
-    <message>
-        <source>Set fixed &amp;limit…</source>
-        <translation>Set fixed &amp;limit…</translation>
-    </message>
-    <message>
-        <source>&amp;Reset learning…</source>
-        <translation>&amp;Reset learning…</translation>
-    </message>
-    <message>
-        <source>&amp;Copy key ID</source>
-        <translation>&amp;Copy key ID</translation>
-    </message>
-    <message>
-        <source>HTTP &amp;endpoint</source>
-        <translation>HTTP &amp;endpoint</translation>
-    </message>
-    <message>
-        <source>&amp;About Aether Console</source>
-        <translation>&amp;About Aether Console</translation>
-    </message>
-    <message>
-        <source>Learning policy</source>
-        <translation>Learning policy</translation>
-    </message>
-    <message>
-        <source>Learning &amp;policy</source>
-        <translation>Learning &amp;policy</translation>
-    </message>
-</context>
-<context>
-    <name>PolicyPage</name>
-    <message>
-        <source>How every console and gateway on this database learns the limits of adaptive keys. Changes apply to the next event of each key; limits already learned are kept.</source>
-        <translation>How every console and gateway on this database learns the limits of adaptive keys. Changes apply to the next event of each key; limits already learned are kept.</translation>
-    </message>
-    <message>
-        <source>Limits and decreases</source>
-        <translation>Limits and decreases</translation>
-    </message>
-    <message>
-        <source>Initial limit</source>
-        <translation>Initial limit</translation>
-    </message>
-    <message>
-        <source>Minimum limit</source>
-        <translation>Minimum limit</translation>
-    </message>
-    <message>
-        <source>Maximum limit</source>
-        <translation>Maximum limit</translation>
-    </message>
-    <message>
-        <source>Increase step</source>
-        <translation>Increase step</translation>
-    </message>
-    <message>
-        <source>Decrease factor after a concurrency 429</source>
-        <translation>Decrease factor after a concurrency 429</translation>
-    </message>
-    <message>
-        <source>Decrease factor after an unknown 429</source>
-        <translation>Decrease factor after an unknown 429</translation>
-    </message>
-    <message>
-        <source>Increases</source>
-        <translation>Increases</translation>
-    </message>
-    <message>
-        <source>Cooldown after a 429</source>
-        <translation>Cooldown after a 429</translation>
-    </message>
-    <message>
-        <source> min</source>
-        <translation> min</translation>
-    </message>
-    <message>
-        <source>Utilisation window: samples</source>
-        <translation>Utilisation window: samples</translation>
-    </message>
-    <message>
-        <source>Utilisation window: seconds</source>
-        <translation>Utilisation window: seconds</translation>
-    </message>
-    <message>
-        <source> s</source>
-        <translation> s</translation>
-    </message>
-    <message>
-        <source>High utilisation threshold</source>
-        <translation>High utilisation threshold</translation>
-    </message>
-    <message>
-        <source>Share of high samples for an increase</source>
-        <translation>Share of high samples for an increase</translation>
-    </message>
-    <message>
-        <source>Samples needed for a decision</source>
-        <translation>Samples needed for a decision</translation>
-    </message>
-    <message>
-        <source>Probing and history</source>
-        <translation>Probing and history</translation>
-    </message>
-    <message>
-        <source>Probe interval</source>
-        <translation>Probe interval</translation>
-    </message>
-    <message>
-        <source>Samples needed for a probe</source>
-        <translation>Samples needed for a probe</translation>
-    </message>
-    <message>
-        <source>Mean utilisation needed for a probe</source>
-        <translation>Mean utilisation needed for a probe</translation>
-    </message>
-    <message>
-        <source>Adjustment records kept</source>
-        <translation>Adjustment records kept</translation>
-    </message>
-    <message>
-        <source>Strategy</source>
-        <translation>Strategy</translation>
-    </message>
-    <message>
-        <source>Reset to defaults…</source>
-        <translation>Reset to defaults…</translation>
-    </message>
-    <message>
-        <source>Revert</source>
-        <translation>Revert</translation>
-    </message>
-    <message>
-        <source>Apply</source>
-        <translation>Apply</translation>
-    </message>
-</context>
-<context>
-    <name>QObject</name>
-    <message>
-        <source>Aether Console</source>
-        <translation>Aether Console</translation>
-    </message>
-    <message>
-        <source>The database address is not valid: %1</source>
-        <translation>The database address is not valid: %1</translation>
-    </message>
-    <message>
-        <source>A new console database was created at %1.
+    <context>
+        <name>Cli</name>
+        <message>
+            <source>NAME</source>
+            <translation>NAME</translation>
+        </message>
+        <message>
+            <source>ROLE</source>
+            <translation>ROLE</translation>
+        </message>
+        <message>
+            <source>CREATED</source>
+            <translation>CREATED</translation>
+        </message>
+        <message>
+            <source>LAST USED</source>
+            <translation>LAST USED</translation>
+        </message>
+        <message>
+            <source>never</source>
+            <translation>never</translation>
+        </message>
+        <message>
+            <source>Aether Console: administration of per-key adaptive concurrency for an LLM API gateway.</source>
+            <translation>Aether Console: administration of per-key adaptive concurrency for an LLM API gateway.</translation>
+        </message>
+        <message>
+            <source>Run the HTTP endpoint without a window.</source>
+            <translation>Run the HTTP endpoint without a window.</translation>
+        </message>
+        <message>
+            <source>Database: a file path, sqlite:///abs/path or postgresql://user:password@host:port/dbname (default: $AETHER_CONSOLE_DATABASE, else the embedded SQLite file).</source>
+            <translation>Database: a file path, sqlite:///abs/path or postgresql://user:password@host:port/dbname (default: $AETHER_CONSOLE_DATABASE, else the embedded SQLite file).</translation>
+        </message>
+        <message>
+            <source>Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any).</source>
+            <translation>Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any).</translation>
+        </message>
+        <message>
+            <source>Create an API token and print it once.</source>
+            <translation>Create an API token and print it once.</translation>
+        </message>
+        <message>
+            <source>Role of a new token: admin, viewer or gateway (default admin).</source>
+            <translation>Role of a new token: admin, viewer or gateway (default admin).</translation>
+        </message>
+        <message>
+            <source>List the API tokens.</source>
+            <translation>List the API tokens.</translation>
+        </message>
+        <message>
+            <source>Revoke an API token.</source>
+            <translation>Revoke an API token.</translation>
+        </message>
+        <message>
+            <source>Fill an empty database with demo providers, endpoints and keys.</source>
+            <translation>Fill an empty database with demo providers, endpoints and keys.</translation>
+        </message>
+        <message>
+            <source>Number of keys --demo creates (default 40).</source>
+            <translation>Number of keys --demo creates (default 40).</translation>
+        </message>
+        <message>
+            <source>Create or update the database (with --demo: fill it), then exit without opening the window.</source>
+            <translation>Create or update the database (with --demo: fill it), then exit without opening the window.</translation>
+        </message>
+        <message>
+            <source>invalid --database: %1</source>
+            <translation>invalid --database: %1</translation>
+        </message>
+        <message>
+            <source>cannot open the database %1: %2</source>
+            <translation>cannot open the database %1: %2</translation>
+        </message>
+        <message>
+            <source>aether-console: the database %1 is unavailable (%2); answering 503 until it is back</source>
+            <translation>aether-console: the database %1 is unavailable (%2); answering 503 until it is back</translation>
+        </message>
+        <message>
+            <source>unknown role "%1": use admin, viewer or gateway</source>
+            <translation>unknown role "%1": use admin, viewer or gateway</translation>
+        </message>
+        <message>
+            <source>Created %1 token "%2". It is shown only once:</source>
+            <translation>Created %1 token "%2". It is shown only once:</translation>
+        </message>
+        <message>
+            <source>Revoked token "%1".</source>
+            <translation>Revoked token "%1".</translation>
+        </message>
+        <message>
+            <source>Demo data: %1 providers, %2 endpoints, %3 keys.</source>
+            <translation>Demo data: %1 providers, %2 endpoints, %3 keys.</translation>
+        </message>
+        <message>
+            <source>Demo data not added: %1.</source>
+            <translation>Demo data not added: %1.</translation>
+        </message>
+        <message>
+            <source>Database ready: %1. Start the HTTP endpoint with --serve.</source>
+            <translation>Database ready: %1. Start the HTTP endpoint with --serve.</translation>
+        </message>
+        <message>
+            <source>invalid --listen "%1": use HOST:PORT</source>
+            <translation>invalid --listen "%1": use HOST:PORT</translation>
+        </message>
+        <message>
+            <source>aether-console: the database is available again</source>
+            <translation>aether-console: the database is available again</translation>
+        </message>
+        <message>
+            <source>--demo-keys takes a positive number</source>
+            <translation>--demo-keys takes a positive number</translation>
+        </message>
+        <message>
+            <source>unknown strategy "%1": use one of %2</source>
+            <translation>unknown strategy "%1": use one of %2</translation>
+        </message>
+        <message>
+            <source>Serve the learning to the simulator's external-learner protocol on standard input and output (sim/README.md), then exit.</source>
+            <translation>Serve the learning to the simulator's external-learner protocol on standard input and output (sim/README.md), then exit.</translation>
+        </message>
+        <message>
+            <source>Learning strategy of --learner-peer: %1 (default %2).</source>
+            <translation>Learning strategy of --learner-peer: %1 (default %2).</translation>
+        </message>
+        <message>
+            <source>Most client connections at once (default %1).</source>
+            <translation>Most client connections at once (default %1).</translation>
+        </message>
+        <message>
+            <source>Most connections from one client address (default %1).</source>
+            <translation>Most connections from one client address (default %1).</translation>
+        </message>
+        <message>
+            <source>Seconds a client has to send a request head (default %1).</source>
+            <translation>Seconds a client has to send a request head (default %1).</translation>
+        </message>
+        <message>
+            <source>Seconds an idle kept-alive connection stays open, and a body or a client that stopped reading may stall (default %1).</source>
+            <translation>Seconds an idle kept-alive connection stays open, and a body or a client that stopped reading may stall (default %1).</translation>
+        </message>
+        <message>
+            <source>Largest request head in bytes (default %1; larger: 431).</source>
+            <translation>Largest request head in bytes (default %1; larger: 431).</translation>
+        </message>
+        <message>
+            <source>Most header lines in a request (default %1; more: 431).</source>
+            <translation>Most header lines in a request (default %1; more: 431).</translation>
+        </message>
+        <message>
+            <source>Wrong tokens a client address may send per minute before it gets 429 (default %1; 0 = no limit).</source>
+            <translation>Wrong tokens a client address may send per minute before it gets 429 (default %1; 0 = no limit).</translation>
+        </message>
+        <message>
+            <source>Serve HTTPS with this PEM certificate (chain).</source>
+            <translation>Serve HTTPS with this PEM certificate (chain).</translation>
+        </message>
+        <message>
+            <source>The PEM private key of --tls-cert.</source>
+            <translation>The PEM private key of --tls-cert.</translation>
+        </message>
+        <message>
+            <source>--%1 takes a whole number from %2 to %3</source>
+            <translation>--%1 takes a whole number from %2 to %3</translation>
+        </message>
+        <message>
+            <source>--tls-cert and --tls-key go together</source>
+            <translation>--tls-cert and --tls-key go together</translation>
+        </message>
+        <message>
+            <source>aether-console: warning: serving plain HTTP on %1: tokens and answers cross the network unencrypted and can be read or replayed by anyone on the path. Use --tls-cert/--tls-key or a TLS reverse proxy (docs/security.md).</source>
+            <translation>aether-console: warning: serving plain HTTP on %1: tokens and answers cross the network unencrypted and can be read or replayed by anyone on the path. Use --tls-cert/--tls-key or a TLS reverse proxy (docs/security.md).</translation>
+        </message>
+    </context>
+    <context>
+        <name>Error</name>
+        <message>
+            <source>The key no longer exists (it was deleted meanwhile).</source>
+            <translation>The key no longer exists (it was deleted meanwhile).</translation>
+        </message>
+        <message>
+            <source>The limit must be between %1 and %2.</source>
+            <translation>The limit must be between %1 and %2.</translation>
+        </message>
+        <message>
+            <source>Invalid input (%1).</source>
+            <translation>Invalid input (%1).</translation>
+        </message>
+        <message>
+            <source>The database cannot be reached: %1</source>
+            <translation>The database cannot be reached: %1</translation>
+        </message>
+        <message>
+            <source>Conflict: %1</source>
+            <translation>Conflict: %1</translation>
+        </message>
+        <message>
+            <source>The database reported an error: %1</source>
+            <translation>The database reported an error: %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>HttpMessage</name>
+        <message>
+            <source>Missing admin credentials</source>
+            <translation>Missing admin credentials</translation>
+        </message>
+        <message>
+            <source>Invalid token</source>
+            <translation>Invalid token</translation>
+        </message>
+        <message>
+            <source>Admin privileges required</source>
+            <translation>Admin privileges required</translation>
+        </message>
+        <message>
+            <source>Request body must not be empty</source>
+            <translation>Request body must not be empty</translation>
+        </message>
+        <message>
+            <source>Request body must be valid JSON</source>
+            <translation>Request body must be valid JSON</translation>
+        </message>
+        <message>
+            <source>Request body too large</source>
+            <translation>Request body too large</translation>
+        </message>
+        <message>
+            <source>fixed_limit is required when disabling adaptive mode</source>
+            <translation>fixed_limit is required when disabling adaptive mode</translation>
+        </message>
+        <message>
+            <source>Database connection error, retrying...</source>
+            <translation>Database connection error, retrying...</translation>
+        </message>
+        <message>
+            <source>Switched to adaptive mode; the concurrency limit will be learned and adjusted automatically</source>
+            <translation>Switched to adaptive mode; the concurrency limit will be learned and adjusted automatically</translation>
+        </message>
+        <message>
+            <source>Switched to fixed-limit mode; concurrency limit set to %1</source>
+            <translation>Switched to fixed-limit mode; concurrency limit set to %1</translation>
+        </message>
+        <message>
+            <source>Set to fixed-limit mode with a concurrency limit of %1</source>
+            <translation>Set to fixed-limit mode with a concurrency limit of %1</translation>
+        </message>
+        <message>
+            <source>Learning state reset</source>
+            <translation>Learning state reset</translation>
+        </message>
+        <message>
+            <source>enabled</source>
+            <translation>enabled</translation>
+        </message>
+        <message>
+            <source>fixed_limit</source>
+            <translation>fixed_limit</translation>
+        </message>
+        <message>
+            <source>Field required</source>
+            <translation>Field required</translation>
+        </message>
+        <message>
+            <source>Input should be a valid boolean</source>
+            <translation>Input should be a valid boolean</translation>
+        </message>
+        <message>
+            <source>Input should be a valid boolean, unable to interpret input</source>
+            <translation>Input should be a valid boolean, unable to interpret input</translation>
+        </message>
+        <message>
+            <source>Input should be a valid integer</source>
+            <translation>Input should be a valid integer</translation>
+        </message>
+        <message>
+            <source>Input should be a valid integer, unable to parse string as an integer</source>
+            <translation>Input should be a valid integer, unable to parse string as an integer</translation>
+        </message>
+        <message>
+            <source>Input should be a valid integer, got a number with a fractional part</source>
+            <translation>Input should be a valid integer, got a number with a fractional part</translation>
+        </message>
+        <message>
+            <source>Input should be greater than or equal to %1</source>
+            <translation>Input should be greater than or equal to %1</translation>
+        </message>
+        <message>
+            <source>Input should be less than or equal to %1</source>
+            <translation>Input should be less than or equal to %1</translation>
+        </message>
+        <message>
+            <source>Input should be a valid dictionary or instance of EnableAdaptiveRequest</source>
+            <translation>Input should be a valid dictionary or instance of EnableAdaptiveRequest</translation>
+        </message>
+        <message>
+            <source>Input should be a valid dictionary</source>
+            <translation>Input should be a valid dictionary</translation>
+        </message>
+        <message>
+            <source>Input should be a valid dictionary or instance of %1</source>
+            <translation>Input should be a valid dictionary or instance of %1</translation>
+        </message>
+        <message>
+            <source>Input should be greater than %1</source>
+            <translation>Input should be greater than %1</translation>
+        </message>
+        <message>
+            <source>Input should be less than %1</source>
+            <translation>Input should be less than %1</translation>
+        </message>
+        <message>
+            <source>Input should be a valid number</source>
+            <translation>Input should be a valid number</translation>
+        </message>
+        <message>
+            <source>Input should be a valid string</source>
+            <translation>Input should be a valid string</translation>
+        </message>
+        <message>
+            <source>Input should be a valid list</source>
+            <translation>Input should be a valid list</translation>
+        </message>
+        <message>
+            <source>List should have at most %1 items</source>
+            <translation>List should have at most %1 items</translation>
+        </message>
+        <message>
+            <source>Extra inputs are not permitted</source>
+            <translation>Extra inputs are not permitted</translation>
+        </message>
+        <message>
+            <source>Input should be %1</source>
+            <translation>Input should be %1</translation>
+        </message>
+        <message>
+            <source>Malformed HTTP request</source>
+            <translation>Malformed HTTP request</translation>
+        </message>
+        <message>
+            <source>The request was not received in time</source>
+            <translation>The request was not received in time</translation>
+        </message>
+        <message>
+            <source>Request header too large</source>
+            <translation>Request header too large</translation>
+        </message>
+        <message>
+            <source>Transfer encoding not supported</source>
+            <translation>Transfer encoding not supported</translation>
+        </message>
+        <message>
+            <source>Server busy, try again later</source>
+            <translation>Server busy, try again later</translation>
+        </message>
+        <message>
+            <source>Too many connections, try again later</source>
+            <translation>Too many connections, try again later</translation>
+        </message>
+        <message>
+            <source>Too many failed authentication attempts, try again later</source>
+            <translation>Too many failed authentication attempts, try again later</translation>
+        </message>
+    </context>
+    <context>
+        <name>KeyChange</name>
+        <message>
+            <source>Switched to adaptive mode; nothing learned yet.</source>
+            <translation>Switched to adaptive mode; nothing learned yet.</translation>
+        </message>
+        <message>
+            <source>Switched to adaptive mode; the learned limit %1 applies.</source>
+            <translation>Switched to adaptive mode; the learned limit %1 applies.</translation>
+        </message>
+        <message>
+            <source>Switched to fixed mode with a limit of %1.</source>
+            <translation>Switched to fixed mode with a limit of %1.</translation>
+        </message>
+        <message>
+            <source>Fixed limit set to %1.</source>
+            <translation>Fixed limit set to %1.</translation>
+        </message>
+        <message>
+            <source>Learning state reset; the mode is unchanged.</source>
+            <translation>Learning state reset; the mode is unchanged.</translation>
+        </message>
+    </context>
+    <context>
+        <name>KeyDetailWidget</name>
+        <message>
+            <source>No key selected</source>
+            <translation>No key selected</translation>
+        </message>
+        <message>
+            <source>Statistics</source>
+            <translation>Statistics</translation>
+        </message>
+        <message>
+            <source>Mode:</source>
+            <translation>Mode:</translation>
+        </message>
+        <message>
+            <source>Max concurrent:</source>
+            <translation>Max concurrent:</translation>
+        </message>
+        <message>
+            <source>Effective limit:</source>
+            <translation>Effective limit:</translation>
+        </message>
+        <message>
+            <source>Learned limit:</source>
+            <translation>Learned limit:</translation>
+        </message>
+        <message>
+            <source>Concurrency 429s:</source>
+            <translation>Concurrency 429s:</translation>
+        </message>
+        <message>
+            <source>RPM 429s:</source>
+            <translation>RPM 429s:</translation>
+        </message>
+        <message>
+            <source>Last 429:</source>
+            <translation>Last 429:</translation>
+        </message>
+        <message>
+            <source>Last 429 type:</source>
+            <translation>Last 429 type:</translation>
+        </message>
+        <message>
+            <source>Adjustments:</source>
+            <translation>Adjustments:</translation>
+        </message>
+        <message>
+            <source>Concurrency control</source>
+            <translation>Concurrency control</translation>
+        </message>
+        <message>
+            <source>&amp;Adaptive (learn the limit from 429 responses)</source>
+            <translation>&amp;Adaptive (learn the limit from 429 responses)</translation>
+        </message>
+        <message>
+            <source>&amp;Fixed limit:</source>
+            <translation>&amp;Fixed limit:</translation>
+        </message>
+        <message>
+            <source>&amp;Reset learning…</source>
+            <translation>&amp;Reset learning…</translation>
+        </message>
+        <message>
+            <source>A&amp;pply</source>
+            <translation>A&amp;pply</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Time</translation>
+        </message>
+        <message>
+            <source>Change</source>
+            <translation>Change</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Reason</translation>
+        </message>
+    </context>
+    <context>
+        <name>MainWindow</name>
+        <message>
+            <source>Aether Console</source>
+            <translation>Aether Console</translation>
+        </message>
+        <message>
+            <source>&amp;Retry</source>
+            <translation>&amp;Retry</translation>
+        </message>
+        <message>
+            <source>Keys</source>
+            <translation>Keys</translation>
+        </message>
+        <message>
+            <source>Endpoint</source>
+            <translation>Endpoint</translation>
+        </message>
+        <message>
+            <source>Search name or key ID</source>
+            <translation>Search name or key ID</translation>
+        </message>
+        <message>
+            <source>Mode:</source>
+            <translation>Mode:</translation>
+        </message>
+        <message>
+            <source>Summary</source>
+            <translation>Summary</translation>
+        </message>
+        <message>
+            <source>&amp;File</source>
+            <translation>&amp;File</translation>
+        </message>
+        <message>
+            <source>&amp;View</source>
+            <translation>&amp;View</translation>
+        </message>
+        <message>
+            <source>&amp;Language</source>
+            <translation>&amp;Language</translation>
+        </message>
+        <message>
+            <source>&amp;Key</source>
+            <translation>&amp;Key</translation>
+        </message>
+        <message>
+            <source>&amp;Endpoint</source>
+            <translation>&amp;Endpoint</translation>
+        </message>
+        <message>
+            <source>&amp;Help</source>
+            <translation>&amp;Help</translation>
+        </message>
+        <message>
+            <source>Toolbar</source>
+            <translation>Toolbar</translation>
+        </message>
+        <message>
+            <source>&amp;Export table as CSV…</source>
+            <translation>&amp;Export table as CSV…</translation>
+        </message>
+        <message>
+            <source>Save &amp;chart as PNG…</source>
+            <translation>Save &amp;chart as PNG…</translation>
+        </message>
+        <message>
+            <source>&amp;Settings…</source>
+            <translation>&amp;Settings…</translation>
+        </message>
+        <message>
+            <source>Access &amp;tokens…</source>
+            <translation>Access &amp;tokens…</translation>
+        </message>
+        <message>
+            <source>&amp;Quit</source>
+            <translation>&amp;Quit</translation>
+        </message>
+        <message>
+            <source>&amp;Refresh</source>
+            <translation>&amp;Refresh</translation>
+        </message>
+        <message>
+            <source>&amp;Auto refresh</source>
+            <translation>&amp;Auto refresh</translation>
+        </message>
+        <message>
+            <source>&amp;Keys</source>
+            <translation>&amp;Keys</translation>
+        </message>
+        <message>
+            <source>&amp;Summary</source>
+            <translation>&amp;Summary</translation>
+        </message>
+        <message>
+            <source>&amp;System</source>
+            <translation>&amp;System</translation>
+        </message>
+        <message>
+            <source>Switch &amp;mode</source>
+            <translation>Switch &amp;mode</translation>
+        </message>
+        <message>
+            <source>Set fixed &amp;limit…</source>
+            <translation>Set fixed &amp;limit…</translation>
+        </message>
+        <message>
+            <source>&amp;Reset learning…</source>
+            <translation>&amp;Reset learning…</translation>
+        </message>
+        <message>
+            <source>&amp;Copy key ID</source>
+            <translation>&amp;Copy key ID</translation>
+        </message>
+        <message>
+            <source>HTTP &amp;endpoint</source>
+            <translation>HTTP &amp;endpoint</translation>
+        </message>
+        <message>
+            <source>&amp;About Aether Console</source>
+            <translation>&amp;About Aether Console</translation>
+        </message>
+        <message>
+            <source>Learning policy</source>
+            <translation>Learning policy</translation>
+        </message>
+        <message>
+            <source>Learning &amp;policy</source>
+            <translation>Learning &amp;policy</translation>
+        </message>
+    </context>
+    <context>
+        <name>PolicyPage</name>
+        <message>
+            <source>How every console and gateway on this database learns the limits of adaptive keys. Changes apply to the next event of each key; limits already learned are kept.</source>
+            <translation>How every console and gateway on this database learns the limits of adaptive keys. Changes apply to the next event of each key; limits already learned are kept.</translation>
+        </message>
+        <message>
+            <source>Limits and decreases</source>
+            <translation>Limits and decreases</translation>
+        </message>
+        <message>
+            <source>Initial limit</source>
+            <translation>Initial limit</translation>
+        </message>
+        <message>
+            <source>Minimum limit</source>
+            <translation>Minimum limit</translation>
+        </message>
+        <message>
+            <source>Maximum limit</source>
+            <translation>Maximum limit</translation>
+        </message>
+        <message>
+            <source>Increase step</source>
+            <translation>Increase step</translation>
+        </message>
+        <message>
+            <source>Decrease factor after a concurrency 429</source>
+            <translation>Decrease factor after a concurrency 429</translation>
+        </message>
+        <message>
+            <source>Decrease factor after an unknown 429</source>
+            <translation>Decrease factor after an unknown 429</translation>
+        </message>
+        <message>
+            <source>Increases</source>
+            <translation>Increases</translation>
+        </message>
+        <message>
+            <source>Cooldown after a 429</source>
+            <translation>Cooldown after a 429</translation>
+        </message>
+        <message>
+            <source> min</source>
+            <translation> min</translation>
+        </message>
+        <message>
+            <source>Utilisation window: samples</source>
+            <translation>Utilisation window: samples</translation>
+        </message>
+        <message>
+            <source>Utilisation window: seconds</source>
+            <translation>Utilisation window: seconds</translation>
+        </message>
+        <message>
+            <source> s</source>
+            <translation> s</translation>
+        </message>
+        <message>
+            <source>High utilisation threshold</source>
+            <translation>High utilisation threshold</translation>
+        </message>
+        <message>
+            <source>Share of high samples for an increase</source>
+            <translation>Share of high samples for an increase</translation>
+        </message>
+        <message>
+            <source>Samples needed for a decision</source>
+            <translation>Samples needed for a decision</translation>
+        </message>
+        <message>
+            <source>Probing and history</source>
+            <translation>Probing and history</translation>
+        </message>
+        <message>
+            <source>Probe interval</source>
+            <translation>Probe interval</translation>
+        </message>
+        <message>
+            <source>Samples needed for a probe</source>
+            <translation>Samples needed for a probe</translation>
+        </message>
+        <message>
+            <source>Mean utilisation needed for a probe</source>
+            <translation>Mean utilisation needed for a probe</translation>
+        </message>
+        <message>
+            <source>Adjustment records kept</source>
+            <translation>Adjustment records kept</translation>
+        </message>
+        <message>
+            <source>Strategy</source>
+            <translation>Strategy</translation>
+        </message>
+        <message>
+            <source>Reset to defaults…</source>
+            <translation>Reset to defaults…</translation>
+        </message>
+        <message>
+            <source>Revert</source>
+            <translation>Revert</translation>
+        </message>
+        <message>
+            <source>Apply</source>
+            <translation>Apply</translation>
+        </message>
+    </context>
+    <context>
+        <name>QObject</name>
+        <message>
+            <source>Aether Console</source>
+            <translation>Aether Console</translation>
+        </message>
+        <message>
+            <source>The database address is not valid: %1</source>
+            <translation>The database address is not valid: %1</translation>
+        </message>
+        <message>
+            <source>A new console database was created at %1.
 
 Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to look around?</source>
-        <translation>A new console database was created at %1.
+            <translation>A new console database was created at %1.
 
 Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to look around?</translation>
-    </message>
-</context>
-<context>
-    <name>Reason</name>
-    <message>
-        <source>Concurrency 429</source>
-        <translation>Concurrency 429</translation>
-    </message>
-    <message>
-        <source>Unknown 429</source>
-        <translation>Unknown 429</translation>
-    </message>
-    <message>
-        <source>High utilisation</source>
-        <translation>High utilisation</translation>
-    </message>
-    <message>
-        <source>Probe increase</source>
-        <translation>Probe increase</translation>
-    </message>
-</context>
-<context>
-    <name>SettingsDialog</name>
-    <message>
-        <source>Settings</source>
-        <translation>Settings</translation>
-    </message>
-    <message>
-        <source>Database</source>
-        <translation>Database</translation>
-    </message>
-    <message>
-        <source>&amp;Embedded SQLite file</source>
-        <translation>&amp;Embedded SQLite file</translation>
-    </message>
-    <message>
-        <source>File:</source>
-        <translation>File:</translation>
-    </message>
-    <message>
-        <source>&amp;Browse…</source>
-        <translation>&amp;Browse…</translation>
-    </message>
-    <message>
-        <source>&amp;PostgreSQL server</source>
-        <translation>&amp;PostgreSQL server</translation>
-    </message>
-    <message>
-        <source>Host:</source>
-        <translation>Host:</translation>
-    </message>
-    <message>
-        <source>localhost or /run/postgresql</source>
-        <translation>localhost or /run/postgresql</translation>
-    </message>
-    <message>
-        <source>Port:</source>
-        <translation>Port:</translation>
-    </message>
-    <message>
-        <source>Database:</source>
-        <translation>Database:</translation>
-    </message>
-    <message>
-        <source>User:</source>
-        <translation>User:</translation>
-    </message>
-    <message>
-        <source>Password:</source>
-        <translation>Password:</translation>
-    </message>
-    <message>
-        <source>&amp;Test connection</source>
-        <translation>&amp;Test connection</translation>
-    </message>
-    <message>
-        <source>HTTP endpoint</source>
-        <translation>HTTP endpoint</translation>
-    </message>
-    <message>
-        <source>Address:</source>
-        <translation>Address:</translation>
-    </message>
-    <message>
-        <source>Start the endpoint when the console opens</source>
-        <translation>Start the endpoint when the console opens</translation>
-    </message>
-    <message>
-        <source>View</source>
-        <translation>View</translation>
-    </message>
-    <message>
-        <source>Refresh automatically</source>
-        <translation>Refresh automatically</translation>
-    </message>
-    <message>
-        <source>Refresh every:</source>
-        <translation>Refresh every:</translation>
-    </message>
-    <message>
-        <source> s</source>
-        <translation> s</translation>
-    </message>
-    <message>
-        <source>Language:</source>
-        <translation>Language:</translation>
-    </message>
-</context>
-<context>
-    <name>SummaryPage</name>
-    <message>
-        <source>Adaptive keys of all endpoints</source>
-        <translation>Adaptive keys of all endpoints</translation>
-    </message>
-    <message>
-        <source>Adaptive keys</source>
-        <translation>Adaptive keys</translation>
-    </message>
-    <message>
-        <source>Concurrency 429s</source>
-        <translation>Concurrency 429s</translation>
-    </message>
-    <message>
-        <source>RPM 429s</source>
-        <translation>RPM 429s</translation>
-    </message>
-    <message>
-        <source>Adjustments</source>
-        <translation>Adjustments</translation>
-    </message>
-    <message>
-        <source>Most recent adjustments</source>
-        <translation>Most recent adjustments</translation>
-    </message>
-    <message>
-        <source>Key</source>
-        <translation>Key</translation>
-    </message>
-    <message>
-        <source>Time</source>
-        <translation>Time</translation>
-    </message>
-    <message>
-        <source>Change</source>
-        <translation>Change</translation>
-    </message>
-    <message>
-        <source>Reason</source>
-        <translation>Reason</translation>
-    </message>
-</context>
-<context>
-    <name>TokenDialog</name>
-    <message>
-        <source>Access tokens</source>
-        <translation>Access tokens</translation>
-    </message>
-    <message>
-        <source>Scripts and gateways call the HTTP endpoint with one of these tokens (Authorization: Bearer …). Only a hash of each token is stored.</source>
-        <translation>Scripts and gateways call the HTTP endpoint with one of these tokens (Authorization: Bearer …). Only a hash of each token is stored.</translation>
-    </message>
-    <message>
-        <source>Name</source>
-        <translation>Name</translation>
-    </message>
-    <message>
-        <source>Role</source>
-        <translation>Role</translation>
-    </message>
-    <message>
-        <source>Created</source>
-        <translation>Created</translation>
-    </message>
-    <message>
-        <source>Last used</source>
-        <translation>Last used</translation>
-    </message>
-    <message>
-        <source>Name:</source>
-        <translation>Name:</translation>
-    </message>
-    <message>
-        <source>Role:</source>
-        <translation>Role:</translation>
-    </message>
-    <message>
-        <source>&amp;Create</source>
-        <translation>&amp;Create</translation>
-    </message>
-    <message>
-        <source>&amp;Revoke…</source>
-        <translation>&amp;Revoke…</translation>
-    </message>
-    <message>
-        <source>New token (shown only now)</source>
-        <translation>New token (shown only now)</translation>
-    </message>
-    <message>
-        <source>Co&amp;py</source>
-        <translation>Co&amp;py</translation>
-    </message>
-    <message>
-        <source>Admin</source>
-        <translation>Admin</translation>
-    </message>
-    <message>
-        <source>Viewer (read only)</source>
-        <translation>Viewer (read only)</translation>
-    </message>
-    <message>
-        <source>Gateway (events and limits)</source>
-        <translation>Gateway (events and limits)</translation>
-    </message>
-</context>
-<context>
-    <name>aether::gui::HistoryChartView</name>
-    <message>
-        <source>Limit</source>
-        <translation>Limit</translation>
-    </message>
-    <message>
-        <source>Time (local)</source>
-        <translation>Time (local)</translation>
-    </message>
-    <message>
-        <source>Adjustment history</source>
-        <translation>Adjustment history</translation>
-    </message>
-    <message>
-        <source>Adjustment history: none yet</source>
-        <translation>Adjustment history: none yet</translation>
-    </message>
-    <message>
-        <source>Adjustment history of %1</source>
-        <translation>Adjustment history of %1</translation>
-    </message>
-</context>
-<context>
-    <name>aether::gui::KeyDetailWidget</name>
-    <message>
-        <source>No key selected</source>
-        <translation>No key selected</translation>
-    </message>
-    <message>
-        <source> (initial, nothing learned yet)</source>
-        <translation> (initial, nothing learned yet)</translation>
-    </message>
-    <message>
-        <source>never</source>
-        <translation>never</translation>
-    </message>
-    <message>
-        <source>The gateway learns this key&apos;s limit from its 429 responses and how busy it is.</source>
-        <translation>The gateway learns this key&apos;s limit from its 429 responses and how busy it is.</translation>
-    </message>
-    <message>
-        <source>The gateway never sends more than this many requests at once with this key (%1–%2). What was learned is kept.</source>
-        <translation>The gateway never sends more than this many requests at once with this key (%1–%2). What was learned is kept.</translation>
-    </message>
-    <message>
-        <source>Reset learning</source>
-        <translation>Reset learning</translation>
-    </message>
-    <message>
-        <source>Reset what was learned for %1?</source>
-        <translation>Reset what was learned for %1?</translation>
-    </message>
-    <message>
-        <source>This clears the learned limit, both 429 counters, the time and type of the last 429, the adjustment history and the utilisation samples.
+        </message>
+    </context>
+    <context>
+        <name>Reason</name>
+        <message>
+            <source>Concurrency 429</source>
+            <translation>Concurrency 429</translation>
+        </message>
+        <message>
+            <source>Unknown 429</source>
+            <translation>Unknown 429</translation>
+        </message>
+        <message>
+            <source>High utilisation</source>
+            <translation>High utilisation</translation>
+        </message>
+        <message>
+            <source>Probe increase</source>
+            <translation>Probe increase</translation>
+        </message>
+    </context>
+    <context>
+        <name>SettingsDialog</name>
+        <message>
+            <source>Settings</source>
+            <translation>Settings</translation>
+        </message>
+        <message>
+            <source>Database</source>
+            <translation>Database</translation>
+        </message>
+        <message>
+            <source>&amp;Embedded SQLite file</source>
+            <translation>&amp;Embedded SQLite file</translation>
+        </message>
+        <message>
+            <source>File:</source>
+            <translation>File:</translation>
+        </message>
+        <message>
+            <source>&amp;Browse…</source>
+            <translation>&amp;Browse…</translation>
+        </message>
+        <message>
+            <source>&amp;PostgreSQL server</source>
+            <translation>&amp;PostgreSQL server</translation>
+        </message>
+        <message>
+            <source>Host:</source>
+            <translation>Host:</translation>
+        </message>
+        <message>
+            <source>localhost or /run/postgresql</source>
+            <translation>localhost or /run/postgresql</translation>
+        </message>
+        <message>
+            <source>Port:</source>
+            <translation>Port:</translation>
+        </message>
+        <message>
+            <source>Database:</source>
+            <translation>Database:</translation>
+        </message>
+        <message>
+            <source>User:</source>
+            <translation>User:</translation>
+        </message>
+        <message>
+            <source>Password:</source>
+            <translation>Password:</translation>
+        </message>
+        <message>
+            <source>&amp;Test connection</source>
+            <translation>&amp;Test connection</translation>
+        </message>
+        <message>
+            <source>HTTP endpoint</source>
+            <translation>HTTP endpoint</translation>
+        </message>
+        <message>
+            <source>Address:</source>
+            <translation>Address:</translation>
+        </message>
+        <message>
+            <source>Start the endpoint when the console opens</source>
+            <translation>Start the endpoint when the console opens</translation>
+        </message>
+        <message>
+            <source>View</source>
+            <translation>View</translation>
+        </message>
+        <message>
+            <source>Refresh automatically</source>
+            <translation>Refresh automatically</translation>
+        </message>
+        <message>
+            <source>Refresh every:</source>
+            <translation>Refresh every:</translation>
+        </message>
+        <message>
+            <source> s</source>
+            <translation> s</translation>
+        </message>
+        <message>
+            <source>Language:</source>
+            <translation>Language:</translation>
+        </message>
+    </context>
+    <context>
+        <name>SummaryPage</name>
+        <message>
+            <source>Adaptive keys of all endpoints</source>
+            <translation>Adaptive keys of all endpoints</translation>
+        </message>
+        <message>
+            <source>Adaptive keys</source>
+            <translation>Adaptive keys</translation>
+        </message>
+        <message>
+            <source>Concurrency 429s</source>
+            <translation>Concurrency 429s</translation>
+        </message>
+        <message>
+            <source>RPM 429s</source>
+            <translation>RPM 429s</translation>
+        </message>
+        <message>
+            <source>Adjustments</source>
+            <translation>Adjustments</translation>
+        </message>
+        <message>
+            <source>Most recent adjustments</source>
+            <translation>Most recent adjustments</translation>
+        </message>
+        <message>
+            <source>Key</source>
+            <translation>Key</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Time</translation>
+        </message>
+        <message>
+            <source>Change</source>
+            <translation>Change</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Reason</translation>
+        </message>
+    </context>
+    <context>
+        <name>TokenDialog</name>
+        <message>
+            <source>Access tokens</source>
+            <translation>Access tokens</translation>
+        </message>
+        <message>
+            <source>Scripts and gateways call the HTTP endpoint with one of these tokens (Authorization: Bearer …). Only a hash of each token is stored.</source>
+            <translation>Scripts and gateways call the HTTP endpoint with one of these tokens (Authorization: Bearer …). Only a hash of each token is stored.</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>Name</translation>
+        </message>
+        <message>
+            <source>Role</source>
+            <translation>Role</translation>
+        </message>
+        <message>
+            <source>Created</source>
+            <translation>Created</translation>
+        </message>
+        <message>
+            <source>Last used</source>
+            <translation>Last used</translation>
+        </message>
+        <message>
+            <source>Name:</source>
+            <translation>Name:</translation>
+        </message>
+        <message>
+            <source>Role:</source>
+            <translation>Role:</translation>
+        </message>
+        <message>
+            <source>&amp;Create</source>
+            <translation>&amp;Create</translation>
+        </message>
+        <message>
+            <source>&amp;Revoke…</source>
+            <translation>&amp;Revoke…</translation>
+        </message>
+        <message>
+            <source>New token (shown only now)</source>
+            <translation>New token (shown only now)</translation>
+        </message>
+        <message>
+            <source>Co&amp;py</source>
+            <translation>Co&amp;py</translation>
+        </message>
+        <message>
+            <source>Admin</source>
+            <translation>Admin</translation>
+        </message>
+        <message>
+            <source>Viewer (read only)</source>
+            <translation>Viewer (read only)</translation>
+        </message>
+        <message>
+            <source>Gateway (events and limits)</source>
+            <translation>Gateway (events and limits)</translation>
+        </message>
+    </context>
+    <context>
+        <name>aether::gui::HistoryChartView</name>
+        <message>
+            <source>Limit</source>
+            <translation>Limit</translation>
+        </message>
+        <message>
+            <source>Time (local)</source>
+            <translation>Time (local)</translation>
+        </message>
+        <message>
+            <source>Adjustment history</source>
+            <translation>Adjustment history</translation>
+        </message>
+        <message>
+            <source>Adjustment history: none yet</source>
+            <translation>Adjustment history: none yet</translation>
+        </message>
+        <message>
+            <source>Adjustment history of %1</source>
+            <translation>Adjustment history of %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>aether::gui::KeyDetailWidget</name>
+        <message>
+            <source>No key selected</source>
+            <translation>No key selected</translation>
+        </message>
+        <message>
+            <source> (initial, nothing learned yet)</source>
+            <translation> (initial, nothing learned yet)</translation>
+        </message>
+        <message>
+            <source>never</source>
+            <translation>never</translation>
+        </message>
+        <message>
+            <source>The gateway learns this key's limit from its 429 responses and how busy it is.</source>
+            <translation>The gateway learns this key's limit from its 429 responses and how busy it is.</translation>
+        </message>
+        <message>
+            <source>The gateway never sends more than this many requests at once with this key (%1–%2). What was learned is kept.</source>
+            <translation>The gateway never sends more than this many requests at once with this key (%1–%2). What was learned is kept.</translation>
+        </message>
+        <message>
+            <source>Reset learning</source>
+            <translation>Reset learning</translation>
+        </message>
+        <message>
+            <source>Reset what was learned for %1?</source>
+            <translation>Reset what was learned for %1?</translation>
+        </message>
+        <message>
+            <source>This clears the learned limit, both 429 counters, the time and type of the last 429, the adjustment history and the utilisation samples.
 
 The mode (%1) and the fixed limit stay as they are.</source>
-        <translation>This clears the learned limit, both 429 counters, the time and type of the last 429, the adjustment history and the utilisation samples.
+            <translation>This clears the learned limit, both 429 counters, the time and type of the last 429, the adjustment history and the utilisation samples.
 
 The mode (%1) and the fixed limit stay as they are.</translation>
-    </message>
-</context>
-<context>
-    <name>aether::gui::KeyTableModel</name>
-    <message>
-        <source>Name</source>
-        <translation>Name</translation>
-    </message>
-    <message>
-        <source>Provider</source>
-        <translation>Provider</translation>
-    </message>
-    <message>
-        <source>Endpoint</source>
-        <translation>Endpoint</translation>
-    </message>
-    <message>
-        <source>Mode</source>
-        <translation>Mode</translation>
-    </message>
-    <message>
-        <source>Max concurrent</source>
-        <translation>Max concurrent</translation>
-    </message>
-    <message>
-        <source>Learned limit</source>
-        <translation>Learned limit</translation>
-    </message>
-    <message>
-        <source>Effective limit</source>
-        <translation>Effective limit</translation>
-    </message>
-    <message>
-        <source>Concurrency 429s</source>
-        <translation>Concurrency 429s</translation>
-    </message>
-    <message>
-        <source>RPM 429s</source>
-        <translation>RPM 429s</translation>
-    </message>
-    <message>
-        <source>Last 429</source>
-        <translation>Last 429</translation>
-    </message>
-    <message>
-        <source>Last 429 type</source>
-        <translation>Last 429 type</translation>
-    </message>
-    <message>
-        <source>Adjustments</source>
-        <translation>Adjustments</translation>
-    </message>
-    <message>
-        <source>Key ID</source>
-        <translation>Key ID</translation>
-    </message>
-    <message>
-        <source>Endpoint ID</source>
-        <translation>Endpoint ID</translation>
-    </message>
-    <message>
-        <source>Adaptive</source>
-        <translation>Adaptive</translation>
-    </message>
-    <message>
-        <source>Fixed</source>
-        <translation>Fixed</translation>
-    </message>
-    <message>
-        <source>Concurrency</source>
-        <translation>Concurrency</translation>
-    </message>
-    <message>
-        <source>RPM</source>
-        <translation>RPM</translation>
-    </message>
-    <message>
-        <source>Unknown</source>
-        <translation>Unknown</translation>
-    </message>
-</context>
-<context>
-    <name>aether::gui::MainWindow</name>
-    <message>
-        <source>All</source>
-        <translation>All</translation>
-    </message>
-    <message>
-        <source>Adaptive</source>
-        <translation>Adaptive</translation>
-    </message>
-    <message>
-        <source>Fixed</source>
-        <translation>Fixed</translation>
-    </message>
-    <message>
-        <source>All endpoints</source>
-        <translation>All endpoints</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n key(s)</source>
-        <translation>
-            <numerusform>%n key</numerusform>
-            <numerusform>%n keys</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Database: %1</source>
-        <translation>Database: %1</translation>
-    </message>
-    <message>
-        <source>HTTP endpoint: http://%1:%2</source>
-        <translation>HTTP endpoint: http://%1:%2</translation>
-    </message>
-    <message>
-        <source>HTTP endpoint: off</source>
-        <translation>HTTP endpoint: off</translation>
-    </message>
-    <message>
-        <source>Stop HTTP &amp;endpoint</source>
-        <translation>Stop HTTP &amp;endpoint</translation>
-    </message>
-    <message>
-        <source>Start HTTP &amp;endpoint</source>
-        <translation>Start HTTP &amp;endpoint</translation>
-    </message>
-    <message>
-        <source>Refreshed at %1</source>
-        <translation>Refreshed at %1</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;The database cannot be used.&lt;/b&gt; %1 Nothing was changed. Retry when it is back; the console also retries with each refresh.</source>
-        <translation>&lt;b&gt;The database cannot be used.&lt;/b&gt; %1 Nothing was changed. Retry when it is back; the console also retries with each refresh.</translation>
-    </message>
-    <message>
-        <source>Switch mode</source>
-        <translation>Switch mode</translation>
-    </message>
-    <message>
-        <source>Set fixed limit</source>
-        <translation>Set fixed limit</translation>
-    </message>
-    <message>
-        <source>Fixed concurrency limit (%1–%2):</source>
-        <translation>Fixed concurrency limit (%1–%2):</translation>
-    </message>
-    <message>
-        <source>Copied key ID %1</source>
-        <translation>Copied key ID %1</translation>
-    </message>
-    <message>
-        <source>Export table as CSV</source>
-        <translation>Export table as CSV</translation>
-    </message>
-    <message>
-        <source>CSV files (*.csv)</source>
-        <translation>CSV files (*.csv)</translation>
-    </message>
-    <message>
-        <source>Exporting keys…</source>
-        <translation>Exporting keys…</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Cancel</translation>
-    </message>
-    <message numerus="yes">
-        <source>Exported %n key(s) to %1</source>
-        <translation>
-            <numerusform>Exported %n key to %1</numerusform>
-            <numerusform>Exported %n keys to %1</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Save chart as PNG</source>
-        <translation>Save chart as PNG</translation>
-    </message>
-    <message>
-        <source>PNG images (*.png)</source>
-        <translation>PNG images (*.png)</translation>
-    </message>
-    <message>
-        <source>The image could not be written to %1.</source>
-        <translation>The image could not be written to %1.</translation>
-    </message>
-    <message>
-        <source>Chart saved to %1</source>
-        <translation>Chart saved to %1</translation>
-    </message>
-    <message>
-        <source>HTTP endpoint</source>
-        <translation>HTTP endpoint</translation>
-    </message>
-    <message>
-        <source>The HTTP endpoint could not start on %1:%2.
+        </message>
+    </context>
+    <context>
+        <name>aether::gui::KeyTableModel</name>
+        <message>
+            <source>Name</source>
+            <translation>Name</translation>
+        </message>
+        <message>
+            <source>Provider</source>
+            <translation>Provider</translation>
+        </message>
+        <message>
+            <source>Endpoint</source>
+            <translation>Endpoint</translation>
+        </message>
+        <message>
+            <source>Mode</source>
+            <translation>Mode</translation>
+        </message>
+        <message>
+            <source>Max concurrent</source>
+            <translation>Max concurrent</translation>
+        </message>
+        <message>
+            <source>Learned limit</source>
+            <translation>Learned limit</translation>
+        </message>
+        <message>
+            <source>Effective limit</source>
+            <translation>Effective limit</translation>
+        </message>
+        <message>
+            <source>Concurrency 429s</source>
+            <translation>Concurrency 429s</translation>
+        </message>
+        <message>
+            <source>RPM 429s</source>
+            <translation>RPM 429s</translation>
+        </message>
+        <message>
+            <source>Last 429</source>
+            <translation>Last 429</translation>
+        </message>
+        <message>
+            <source>Last 429 type</source>
+            <translation>Last 429 type</translation>
+        </message>
+        <message>
+            <source>Adjustments</source>
+            <translation>Adjustments</translation>
+        </message>
+        <message>
+            <source>Key ID</source>
+            <translation>Key ID</translation>
+        </message>
+        <message>
+            <source>Endpoint ID</source>
+            <translation>Endpoint ID</translation>
+        </message>
+        <message>
+            <source>Adaptive</source>
+            <translation>Adaptive</translation>
+        </message>
+        <message>
+            <source>Fixed</source>
+            <translation>Fixed</translation>
+        </message>
+        <message>
+            <source>Concurrency</source>
+            <translation>Concurrency</translation>
+        </message>
+        <message>
+            <source>RPM</source>
+            <translation>RPM</translation>
+        </message>
+        <message>
+            <source>Unknown</source>
+            <translation>Unknown</translation>
+        </message>
+    </context>
+    <context>
+        <name>aether::gui::MainWindow</name>
+        <message>
+            <source>All</source>
+            <translation>All</translation>
+        </message>
+        <message>
+            <source>Adaptive</source>
+            <translation>Adaptive</translation>
+        </message>
+        <message>
+            <source>Fixed</source>
+            <translation>Fixed</translation>
+        </message>
+        <message>
+            <source>All endpoints</source>
+            <translation>All endpoints</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n key(s)</source>
+            <translation>
+                <numerusform>%n key</numerusform>
+                <numerusform>%n keys</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Database: %1</source>
+            <translation>Database: %1</translation>
+        </message>
+        <message>
+            <source>HTTP endpoint: http://%1:%2</source>
+            <translation>HTTP endpoint: http://%1:%2</translation>
+        </message>
+        <message>
+            <source>HTTP endpoint: off</source>
+            <translation>HTTP endpoint: off</translation>
+        </message>
+        <message>
+            <source>Stop HTTP &amp;endpoint</source>
+            <translation>Stop HTTP &amp;endpoint</translation>
+        </message>
+        <message>
+            <source>Start HTTP &amp;endpoint</source>
+            <translation>Start HTTP &amp;endpoint</translation>
+        </message>
+        <message>
+            <source>Refreshed at %1</source>
+            <translation>Refreshed at %1</translation>
+        </message>
+        <message>
+            <source>&lt;b&gt;The database cannot be used.&lt;/b&gt; %1 Nothing was changed. Retry when it is back; the console also retries with each refresh.</source>
+            <translation>&lt;b&gt;The database cannot be used.&lt;/b&gt; %1 Nothing was changed. Retry when it is back; the console also retries with each refresh.</translation>
+        </message>
+        <message>
+            <source>Switch mode</source>
+            <translation>Switch mode</translation>
+        </message>
+        <message>
+            <source>Set fixed limit</source>
+            <translation>Set fixed limit</translation>
+        </message>
+        <message>
+            <source>Fixed concurrency limit (%1–%2):</source>
+            <translation>Fixed concurrency limit (%1–%2):</translation>
+        </message>
+        <message>
+            <source>Copied key ID %1</source>
+            <translation>Copied key ID %1</translation>
+        </message>
+        <message>
+            <source>Export table as CSV</source>
+            <translation>Export table as CSV</translation>
+        </message>
+        <message>
+            <source>CSV files (*.csv)</source>
+            <translation>CSV files (*.csv)</translation>
+        </message>
+        <message>
+            <source>Exporting keys…</source>
+            <translation>Exporting keys…</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Cancel</translation>
+        </message>
+        <message numerus="yes">
+            <source>Exported %n key(s) to %1</source>
+            <translation>
+                <numerusform>Exported %n key to %1</numerusform>
+                <numerusform>Exported %n keys to %1</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Save chart as PNG</source>
+            <translation>Save chart as PNG</translation>
+        </message>
+        <message>
+            <source>PNG images (*.png)</source>
+            <translation>PNG images (*.png)</translation>
+        </message>
+        <message>
+            <source>The image could not be written to %1.</source>
+            <translation>The image could not be written to %1.</translation>
+        </message>
+        <message>
+            <source>Chart saved to %1</source>
+            <translation>Chart saved to %1</translation>
+        </message>
+        <message>
+            <source>HTTP endpoint</source>
+            <translation>HTTP endpoint</translation>
+        </message>
+        <message>
+            <source>The HTTP endpoint could not start on %1:%2.
 %3</source>
-        <translation>The HTTP endpoint could not start on %1:%2.
+            <translation>The HTTP endpoint could not start on %1:%2.
 %3</translation>
-    </message>
-    <message>
-        <source>About Aether Console</source>
-        <translation>About Aether Console</translation>
-    </message>
-    <message>
-        <source>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key&apos;s state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key&apos;s state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</translation>
-    </message>
-</context>
-<context>
-    <name>aether::gui::PolicyPage</name>
-    <message>
-        <source>The seed&apos;s algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</source>
-        <translation>The seed&apos;s algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</translation>
-    </message>
-    <message>
-        <source>The same, but a 429 never raises the limit.</source>
-        <translation>The same, but a 429 never raises the limit.</translation>
-    </message>
-    <message>
-        <source>default: %1</source>
-        <translation>default: %1</translation>
-    </message>
-    <message>
-        <source>Policy saved. Limits already learned are kept; the next event of each key uses it.</source>
-        <translation>Policy saved. Limits already learned are kept; the next event of each key uses it.</translation>
-    </message>
-    <message>
-        <source>Reset the learning policy</source>
-        <translation>Reset the learning policy</translation>
-    </message>
-    <message>
-        <source>Restore the default value of every parameter? This applies to every console and gateway that uses this database. Limits already learned are kept.</source>
-        <translation>Restore the default value of every parameter? This applies to every console and gateway that uses this database. Limits already learned are kept.</translation>
-    </message>
-    <message>
-        <source>Reset to defaults</source>
-        <translation>Reset to defaults</translation>
-    </message>
-    <message>
-        <source>Default values restored.</source>
-        <translation>Default values restored.</translation>
-    </message>
-    <message>
-        <source>%1 (%2)</source>
-        <translation>%1 (%2)</translation>
-    </message>
-    <message>
-        <source>%1 must be at least %2.</source>
-        <translation>%1 must be at least %2.</translation>
-    </message>
-    <message>
-        <source>%1 must be at most %2.</source>
-        <translation>%1 must be at most %2.</translation>
-    </message>
-    <message>
-        <source>%1 must be greater than %2.</source>
-        <translation>%1 must be greater than %2.</translation>
-    </message>
-    <message>
-        <source>%1 must be less than %2.</source>
-        <translation>%1 must be less than %2.</translation>
-    </message>
-    <message>
-        <source>%1 is not valid.</source>
-        <translation>%1 is not valid.</translation>
-    </message>
-</context>
-<context>
-    <name>aether::gui::Rate429ChartView</name>
-    <message>
-        <source>Concurrency 429s</source>
-        <translation>Concurrency 429s</translation>
-    </message>
-    <message>
-        <source>RPM 429s</source>
-        <translation>RPM 429s</translation>
-    </message>
-    <message>
-        <source>429 responses</source>
-        <translation>429 responses</translation>
-    </message>
-    <message>
-        <source>429s per key: none recorded</source>
-        <translation>429s per key: none recorded</translation>
-    </message>
-    <message numerus="yes">
-        <source>429s per key (top %n)</source>
-        <translation>
-            <numerusform>429s per key (top %n)</numerusform>
-            <numerusform>429s per key (top %n)</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>429s per key in %1 (top %n)</source>
-        <translation>
-            <numerusform>429s per key in %1 (top %n)</numerusform>
-            <numerusform>429s per key in %1 (top %n)</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
-    <name>aether::gui::SettingsDialog</name>
-    <message>
-        <source>System</source>
-        <translation>System</translation>
-    </message>
-    <message>
-        <source>SQLite database file</source>
-        <translation>SQLite database file</translation>
-    </message>
-    <message>
-        <source>SQLite databases (*.sqlite *.db);;All files (*)</source>
-        <translation>SQLite databases (*.sqlite *.db);;All files (*)</translation>
-    </message>
-    <message>
-        <source>Choose an SQLite file.</source>
-        <translation>Choose an SQLite file.</translation>
-    </message>
-    <message>
-        <source>Host, database and user are needed for PostgreSQL.</source>
-        <translation>Host, database and user are needed for PostgreSQL.</translation>
-    </message>
-    <message>
-        <source>Connecting…</source>
-        <translation>Connecting…</translation>
-    </message>
-    <message>
-        <source>Connected to %1.</source>
-        <translation>Connected to %1.</translation>
-    </message>
-    <message>
-        <source>The HTTP address must be an IP address such as 127.0.0.1.</source>
-        <translation>The HTTP address must be an IP address such as 127.0.0.1.</translation>
-    </message>
-</context>
-<context>
-    <name>aether::gui::SummaryPage</name>
-    <message>
-        <source>Totals over the adaptive keys of all endpoints</source>
-        <translation>Totals over the adaptive keys of all endpoints</translation>
-    </message>
-    <message>
-        <source>Totals over the adaptive keys of all endpoints; the chart shows %1</source>
-        <translation>Totals over the adaptive keys of all endpoints; the chart shows %1</translation>
-    </message>
-</context>
-<context>
-    <name>aether::gui::TokenDialog</name>
-    <message>
-        <source>The token is on the clipboard.</source>
-        <translation>The token is on the clipboard.</translation>
-    </message>
-    <message>
-        <source>never</source>
-        <translation>never</translation>
-    </message>
-    <message>
-        <source>Give the token a name, e.g. the script or gateway that will use it.</source>
-        <translation>Give the token a name, e.g. the script or gateway that will use it.</translation>
-    </message>
-    <message>
-        <source>A token named %1 exists already.</source>
-        <translation>A token named %1 exists already.</translation>
-    </message>
-    <message>
-        <source>Token %1 created. Copy it now: it cannot be shown again.</source>
-        <translation>Token %1 created. Copy it now: it cannot be shown again.</translation>
-    </message>
-    <message>
-        <source>Revoke token</source>
-        <translation>Revoke token</translation>
-    </message>
-    <message>
-        <source>Revoke the token %1? Whoever uses it can no longer call the endpoint.</source>
-        <translation>Revoke the token %1? Whoever uses it can no longer call the endpoint.</translation>
-    </message>
-    <message>
-        <source>Token %1 revoked.</source>
-        <translation>Token %1 revoked.</translation>
-    </message>
-</context>
+        </message>
+        <message>
+            <source>About Aether Console</source>
+            <translation>About Aether Console</translation>
+        </message>
+        <message>
+            <source>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key's state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</source>
+            <translation>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key's state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</translation>
+        </message>
+    </context>
+    <context>
+        <name>aether::gui::PolicyPage</name>
+        <message>
+            <source>The seed's algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</source>
+            <translation>The seed's algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</translation>
+        </message>
+        <message>
+            <source>The same, but a 429 never raises the limit.</source>
+            <translation>The same, but a 429 never raises the limit.</translation>
+        </message>
+        <message>
+            <source>default: %1</source>
+            <translation>default: %1</translation>
+        </message>
+        <message>
+            <source>Policy saved. Limits already learned are kept; the next event of each key uses it.</source>
+            <translation>Policy saved. Limits already learned are kept; the next event of each key uses it.</translation>
+        </message>
+        <message>
+            <source>Reset the learning policy</source>
+            <translation>Reset the learning policy</translation>
+        </message>
+        <message>
+            <source>Restore the default value of every parameter? This applies to every console and gateway that uses this database. Limits already learned are kept.</source>
+            <translation>Restore the default value of every parameter? This applies to every console and gateway that uses this database. Limits already learned are kept.</translation>
+        </message>
+        <message>
+            <source>Reset to defaults</source>
+            <translation>Reset to defaults</translation>
+        </message>
+        <message>
+            <source>Default values restored.</source>
+            <translation>Default values restored.</translation>
+        </message>
+        <message>
+            <source>%1 (%2)</source>
+            <translation>%1 (%2)</translation>
+        </message>
+        <message>
+            <source>%1 must be at least %2.</source>
+            <translation>%1 must be at least %2.</translation>
+        </message>
+        <message>
+            <source>%1 must be at most %2.</source>
+            <translation>%1 must be at most %2.</translation>
+        </message>
+        <message>
+            <source>%1 must be greater than %2.</source>
+            <translation>%1 must be greater than %2.</translation>
+        </message>
+        <message>
+            <source>%1 must be less than %2.</source>
+            <translation>%1 must be less than %2.</translation>
+        </message>
+        <message>
+            <source>%1 is not valid.</source>
+            <translation>%1 is not valid.</translation>
+        </message>
+    </context>
+    <context>
+        <name>aether::gui::Rate429ChartView</name>
+        <message>
+            <source>Concurrency 429s</source>
+            <translation>Concurrency 429s</translation>
+        </message>
+        <message>
+            <source>RPM 429s</source>
+            <translation>RPM 429s</translation>
+        </message>
+        <message>
+            <source>429 responses</source>
+            <translation>429 responses</translation>
+        </message>
+        <message>
+            <source>429s per key: none recorded</source>
+            <translation>429s per key: none recorded</translation>
+        </message>
+        <message numerus="yes">
+            <source>429s per key (top %n)</source>
+            <translation>
+                <numerusform>429s per key (top %n)</numerusform>
+                <numerusform>429s per key (top %n)</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>429s per key in %1 (top %n)</source>
+            <translation>
+                <numerusform>429s per key in %1 (top %n)</numerusform>
+                <numerusform>429s per key in %1 (top %n)</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>aether::gui::SettingsDialog</name>
+        <message>
+            <source>System</source>
+            <translation>System</translation>
+        </message>
+        <message>
+            <source>SQLite database file</source>
+            <translation>SQLite database file</translation>
+        </message>
+        <message>
+            <source>SQLite databases (*.sqlite *.db);;All files (*)</source>
+            <translation>SQLite databases (*.sqlite *.db);;All files (*)</translation>
+        </message>
+        <message>
+            <source>Choose an SQLite file.</source>
+            <translation>Choose an SQLite file.</translation>
+        </message>
+        <message>
+            <source>Host, database and user are needed for PostgreSQL.</source>
+            <translation>Host, database and user are needed for PostgreSQL.</translation>
+        </message>
+        <message>
+            <source>Connecting…</source>
+            <translation>Connecting…</translation>
+        </message>
+        <message>
+            <source>Connected to %1.</source>
+            <translation>Connected to %1.</translation>
+        </message>
+        <message>
+            <source>The HTTP address must be an IP address such as 127.0.0.1.</source>
+            <translation>The HTTP address must be an IP address such as 127.0.0.1.</translation>
+        </message>
+    </context>
+    <context>
+        <name>aether::gui::SummaryPage</name>
+        <message>
+            <source>Totals over the adaptive keys of all endpoints</source>
+            <translation>Totals over the adaptive keys of all endpoints</translation>
+        </message>
+        <message>
+            <source>Totals over the adaptive keys of all endpoints; the chart shows %1</source>
+            <translation>Totals over the adaptive keys of all endpoints; the chart shows %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>aether::gui::TokenDialog</name>
+        <message>
+            <source>The token is on the clipboard.</source>
+            <translation>The token is on the clipboard.</translation>
+        </message>
+        <message>
+            <source>never</source>
+            <translation>never</translation>
+        </message>
+        <message>
+            <source>Give the token a name, e.g. the script or gateway that will use it.</source>
+            <translation>Give the token a name, e.g. the script or gateway that will use it.</translation>
+        </message>
+        <message>
+            <source>A token named %1 exists already.</source>
+            <translation>A token named %1 exists already.</translation>
+        </message>
+        <message>
+            <source>Token %1 created. Copy it now: it cannot be shown again.</source>
+            <translation>Token %1 created. Copy it now: it cannot be shown again.</translation>
+        </message>
+        <message>
+            <source>Revoke token</source>
+            <translation>Revoke token</translation>
+        </message>
+        <message>
+            <source>Revoke the token %1? Whoever uses it can no longer call the endpoint.</source>
+            <translation>Revoke the token %1? Whoever uses it can no longer call the endpoint.</translation>
+        </message>
+        <message>
+            <source>Token %1 revoked.</source>
+            <translation>Token %1 revoked.</translation>
+        </message>
+    </context>
 </TS>

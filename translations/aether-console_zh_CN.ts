@@ -127,6 +127,54 @@
         <source>Learning strategy of --learner-peer: %1 (default %2).</source>
         <translation>--learner-peer 使用的学习策略：%1（默认 %2）。</translation>
     </message>
+    <message>
+        <source>Most client connections at once (default %1).</source>
+        <translation>同时允许的客户端连接数上限（默认 %1）。</translation>
+    </message>
+    <message>
+        <source>Most connections from one client address (default %1).</source>
+        <translation>单个客户端地址的连接数上限（默认 %1）。</translation>
+    </message>
+    <message>
+        <source>Seconds a client has to send a request head (default %1).</source>
+        <translation>客户端发送请求头的时限，单位为秒（默认 %1）。</translation>
+    </message>
+    <message>
+        <source>Seconds an idle kept-alive connection stays open, and a body or a client that stopped reading may stall (default %1).</source>
+        <translation>保持连接在空闲时保留的秒数，也是请求体停止发送或客户端停止读取时允许停顿的秒数（默认 %1）。</translation>
+    </message>
+    <message>
+        <source>Largest request head in bytes (default %1; larger: 431).</source>
+        <translation>请求头的最大字节数（默认 %1；超出则返回 431）。</translation>
+    </message>
+    <message>
+        <source>Most header lines in a request (default %1; more: 431).</source>
+        <translation>单个请求的请求头行数上限（默认 %1；超出则返回 431）。</translation>
+    </message>
+    <message>
+        <source>Wrong tokens a client address may send per minute before it gets 429 (default %1; 0 = no limit).</source>
+        <translation>单个客户端地址每分钟可发送的错误令牌数，超出后返回 429（默认 %1；0 表示不限制）。</translation>
+    </message>
+    <message>
+        <source>Serve HTTPS with this PEM certificate (chain).</source>
+        <translation>使用此 PEM 证书（证书链）提供 HTTPS 服务。</translation>
+    </message>
+    <message>
+        <source>The PEM private key of --tls-cert.</source>
+        <translation>--tls-cert 对应的 PEM 私钥。</translation>
+    </message>
+    <message>
+        <source>--%1 takes a whole number from %2 to %3</source>
+        <translation>--%1 需要 %2 到 %3 之间的整数</translation>
+    </message>
+    <message>
+        <source>--tls-cert and --tls-key go together</source>
+        <translation>--tls-cert 与 --tls-key 必须同时指定</translation>
+    </message>
+    <message>
+        <source>aether-console: warning: serving plain HTTP on %1: tokens and answers cross the network unencrypted and can be read or replayed by anyone on the path. Use --tls-cert/--tls-key or a TLS reverse proxy (docs/security.md).</source>
+        <translation>aether-console：警告：正在 %1 上提供未加密的 HTTP 服务：令牌和响应以明文经过网络，路径上的任何人都可以读取或重放。请使用 --tls-cert/--tls-key 或 TLS 反向代理（docs/security.md）。</translation>
+    </message>
 </context>
 <context>
     <name>Error</name>
@@ -288,6 +336,34 @@
     <message>
         <source>Input should be %1</source>
         <translation>输入应为 %1</translation>
+    </message>
+    <message>
+        <source>Malformed HTTP request</source>
+        <translation>HTTP 请求格式错误</translation>
+    </message>
+    <message>
+        <source>The request was not received in time</source>
+        <translation>未能在时限内收到完整请求</translation>
+    </message>
+    <message>
+        <source>Request header too large</source>
+        <translation>请求头过大</translation>
+    </message>
+    <message>
+        <source>Transfer encoding not supported</source>
+        <translation>不支持该传输编码</translation>
+    </message>
+    <message>
+        <source>Server busy, try again later</source>
+        <translation>服务器繁忙，请稍后重试</translation>
+    </message>
+    <message>
+        <source>Too many connections, try again later</source>
+        <translation>连接数过多，请稍后重试</translation>
+    </message>
+    <message>
+        <source>Too many failed authentication attempts, try again later</source>
+        <translation>认证失败次数过多，请稍后重试</translation>
     </message>
 </context>
 <context>

@@ -7,6 +7,7 @@
 #include "commonoptions.h"
 #include "database.h"
 #include "demodata.h"
+#include "endpointoptions.h"
 #include "keyservice.h"
 #include "learnerpeer.h"
 #include "migrations.h"
@@ -186,6 +187,7 @@ int main(int argc, char *argv[])
     QCommandLineParser parser;
     const app::CommonOptions common;
     common.addTo(parser);
+    const app::EndpointOptions endpoint;
     const QCommandLineOption serve(QStringLiteral("serve"),
                                    QCoreApplication::translate("Cli", "Run the HTTP endpoint without a window."));
     const QCommandLineOption listen(
@@ -219,6 +221,7 @@ int main(int argc, char *argv[])
         QStringLiteral("name"), LearningPolicy::defaultStrategy());
     parser.addOptions(
         {serve, listen, createToken, role, listTokensOption, revokeToken, prepare, learnerPeer, strategy});
+    endpoint.addTo(parser);
     parser.process(app);
     if (parser.isSet(learnerPeer))
         return runLearnerPeer(parser.value(strategy));
@@ -309,6 +312,8 @@ int main(int argc, char *argv[])
         inMemory ? std::make_unique<ChangeWriter>(keys) : std::make_unique<ChangeWriter>(location.value(), 20000);
 
     http::ApiServer server(db, keys, tokens, *writer);
+    if (const std::optional<QString> refused = endpoint.applyTo(parser, server))
+        return fail(*refused);
     Result<quint16> port = server.listen(address->address, address->port);
     if (!port)
         return fail(port.error().detail);
@@ -331,6 +336,15 @@ int main(int argc, char *argv[])
         server.stopListening();
         QTimer::singleShot(200, &app, &QCoreApplication::quit);
     });
-    printLine(stdout, QStringLiteral("Listening on http://%1:%2").arg(urlHost(address->address)).arg(port.value()));
+    const bool tls = parser.isSet(endpoint.tlsCert);
+    if (!address->address.isLoopback() && !tls)
+        printLine(stderr, QCoreApplication::translate(
+                              "Cli", "aether-console: warning: serving plain HTTP on %1: tokens and answers cross the "
+                                     "network unencrypted and can be read or replayed by anyone on the path. Use "
+                                     "--tls-cert/--tls-key or a TLS reverse proxy (docs/security.md).")
+                              .arg(urlHost(address->address)));
+    printLine(stdout, QStringLiteral("Listening on %1://%2:%3")
+                          .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), urlHost(address->address))
+                          .arg(port.value()));
     return app.exec();
 }

@@ -49,8 +49,10 @@ QString roleToString(Role role)
 TokenStore::TokenStore(Database &db, QString environmentToken)
     : m_db(db)
 {
-    if (!environmentToken.trimmed().isEmpty())
+    if (!environmentToken.trimmed().isEmpty()) {
         m_environmentHash = hash(environmentToken.trimmed());
+        m_environmentLength = environmentToken.trimmed().size();
+    }
 }
 
 QByteArray TokenStore::hash(QStringView secret)

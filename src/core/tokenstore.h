@@ -48,6 +48,9 @@ public:
     // The caller owning this secret, std::nullopt for an unknown one. Hashes are compared in constant time.
     Result<std::optional<Caller>> authenticate(QStringView secret);
     Result<bool> hasAnyToken();
+    // The length of the AETHER_CONSOLE_TOKEN secret (0 without one): a short one is refused beyond loopback.
+    qsizetype environmentTokenLength() const { return m_environmentLength; }
+    static constexpr qsizetype minRemoteTokenLength = 32;
 
     static QByteArray hash(QStringView secret);
 
@@ -56,6 +59,7 @@ private:
 
     Database &m_db;
     QByteArray m_environmentHash;
+    qsizetype m_environmentLength = 0;
     QHash<QByteArray, QElapsedTimer> m_lastTouched;
 };
 

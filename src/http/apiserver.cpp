@@ -73,6 +73,13 @@ void ApiServer::addRoutes()
 Result<quint16> ApiServer::listen(const QHostAddress &address, quint16 port)
 {
     if (!address.isLoopback()) {
+        const qsizetype envLength = m_tokens.environmentTokenLength();
+        if (envLength > 0 && envLength < TokenStore::minRemoteTokenLength)
+            return Error::conflict(QStringLiteral("refusing to listen on %1: AETHER_CONSOLE_TOKEN has %2 characters, "
+                                                  "at least %3 are needed beyond loopback")
+                                       .arg(address.toString())
+                                       .arg(envLength)
+                                       .arg(TokenStore::minRemoteTokenLength));
         Result<bool> anyToken = m_tokens.hasAnyToken();
         if (!anyToken)
             return anyToken.error();
@@ -81,10 +88,23 @@ Result<quint16> ApiServer::listen(const QHostAddress &address, quint16 port)
                                                   "--create-token NAME or set AETHER_CONSOLE_TOKEN")
                                        .arg(address.toString()));
     }
-    const quint16 bound = m_server.listen(address, port);
-    if (bound == 0)
-        return Error::unavailable(QStringLiteral("cannot listen on %1:%2").arg(address.toString()).arg(port));
-    return bound;
+    auto *guard = new ConnectionGuard(m_guardLimits, &ApiServer::bodyLimitFor);
+    if (m_tls)
+        guard->setTlsConfiguration(*m_tls);
+    if (!guard->listen(address, port)) {
+        const QString why = guard->errorString();
+        delete guard;
+        return Error::unavailable(QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(why));
+    }
+    m_server.bind(guard);
+    return guard->serverPort();
+}
+
+qsizetype ApiServer::bodyLimitFor(const RequestHead &head)
+{
+    if (head.method == "POST" && head.path() == "/api/admin/adaptive/events")
+        return maxBatchBodyBytes;
+    return maxBodyBytes;
 }
 
 void ApiServer::stopListening()
@@ -92,6 +112,16 @@ void ApiServer::stopListening()
     for (QTcpServer *server : m_server.servers())
         server->close();
 }
+
+namespace {
+
+// The guard sets this header on a request whose body was over the route's limit and was not read.
+bool bodyOverLimit(const QHttpServerRequest &request, qsizetype maxBody)
+{
+    return request.body().size() > maxBody || !request.value(ConnectionGuard::bodyOverLimitHeader).isEmpty();
+}
+
+} // namespace
 
 std::optional<QHttpServerResponse> ApiServer::admit(const QHttpServerRequest &request, Method expected, Access access,
                                                     std::optional<Caller> *caller, const QList<Method> &pathMethods,
@@ -105,12 +135,20 @@ std::optional<QHttpServerResponse> ApiServer::admit(const QHttpServerRequest &re
     if (space <= 0 || authorization.left(space).compare("bearer", Qt::CaseInsensitive) != 0 ||
         authorization.mid(space + 1).trimmed().isEmpty())
         return errorBody("http_error", text(Message::MissingCredentials, language()), StatusCode::Unauthorized);
+    if (const std::optional<int> wait = m_throttle.blockedFor(request.remoteAddress())) {
+        QHttpServerResponse refused =
+            errorBody("http_error", text(Message::TooManyAuthFailures, language()), StatusCode::TooManyRequests);
+        refused.setHeader(QByteArrayLiteral("Retry-After"), QByteArray::number(*wait));
+        return refused;
+    }
     const QString secret = QString::fromUtf8(authorization.mid(space + 1).trimmed());
     Result<std::optional<Caller>> found = m_tokens.authenticate(secret);
     if (!found)
         return errorResponse(found.error(), language());
-    if (!found.value())
+    if (!found.value()) {
+        m_throttle.recordFailure(request.remoteAddress());
         return errorBody("http_error", text(Message::InvalidToken, language()), StatusCode::Unauthorized);
+    }
     const Role role = found.value()->role;
     bool permitted = role == Role::Admin;
     switch (access) {
@@ -128,7 +166,7 @@ std::optional<QHttpServerResponse> ApiServer::admit(const QHttpServerRequest &re
     }
     if (!permitted)
         return errorBody("http_error", text(Message::AdminRequired, language()), StatusCode::Forbidden);
-    if (request.body().size() > maxBody)
+    if (bodyOverLimit(request, maxBody))
         return errorBody("http_error", text(Message::BodyTooLarge, language()), StatusCode::PayloadTooLarge);
     *caller = found.value();
     return std::nullopt;
@@ -138,7 +176,7 @@ std::optional<QHttpServerResponse> ApiServer::admitOpen(const QHttpServerRequest
 {
     if (request.method() != Method::Get)
         return methodNotAllowed({Method::Get});
-    if (request.body().size() > maxBodyBytes)
+    if (bodyOverLimit(request, maxBodyBytes))
         return errorBody("http_error", text(Message::BodyTooLarge, languageOf(request)), StatusCode::PayloadTooLarge);
     return std::nullopt;
 }

@@ -1,8 +1,11 @@
 #pragma once
 
+#include "auththrottle.h"
+#include "connectionguard.h"
 #include "error.h"
 #include "keytypes.h"
 #include "messages.h"
+#include "tlsconfig.h"
 #include "tokenstore.h"
 
 #include <QCache>
@@ -43,6 +46,15 @@ public:
 
     // Where the arrival time of learning events comes from (Timestamp::now by default); tests use a virtual clock.
     void setClock(Clock clock) { m_clock = std::move(clock); }
+
+    // The limits of the connection guard in front of the routes, and the number of wrong tokens a client address may
+    // send per minute (0: no throttling). Take effect at the next listen().
+    void setGuardLimits(const GuardLimits &limits) { m_guardLimits = limits; }
+    void setAuthFailuresPerMinute(int failures) { m_throttle.setMaxFailures(failures); }
+    // Serve HTTPS with this configuration (certificate and key) from the next listen() on.
+    void setTlsConfiguration(const QSslConfiguration &configuration) { m_tls = configuration; }
+    // The largest body a request may carry: 1 MiB for POST …/events, 64 KiB otherwise.
+    static qsizetype bodyLimitFor(const RequestHead &head);
 
     // Starts listening; returns the bound port. Refuses a non-loopback address while no token exists.
     Result<quint16> listen(const QHostAddress &address, quint16 port);
@@ -102,6 +114,9 @@ private:
     TokenStore &m_tokens;
     ChangeWriter &m_writer;
     QHttpServer m_server;
+    GuardLimits m_guardLimits;
+    std::optional<QSslConfiguration> m_tls;
+    AuthThrottle m_throttle;
 
     Clock m_clock = &Timestamp::now;
     struct PendingChange {

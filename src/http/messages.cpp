@@ -84,6 +84,21 @@ QString text(Message message, Language language)
                           QT_TRANSLATE_NOOP("HttpMessage", "Set to fixed-limit mode with a concurrency limit of %1"));
     case Message::LearningReset:
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Learning state reset"));
+    case Message::MalformedRequest:
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Malformed HTTP request"));
+    case Message::RequestTimeout:
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "The request was not received in time"));
+    case Message::HeadTooLarge:
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Request header too large"));
+    case Message::UnsupportedTransferEncoding:
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Transfer encoding not supported"));
+    case Message::ServerBusy:
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Server busy, try again later"));
+    case Message::TooManyConnections:
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Too many connections, try again later"));
+    case Message::TooManyAuthFailures:
+        return translated(language, QT_TRANSLATE_NOOP("HttpMessage",
+                                                      "Too many failed authentication attempts, try again later"));
     }
     return {};
 }

@@ -26,6 +26,14 @@ enum class Message {
     SwitchedToFixed, // %1 = limit
     SetFixedLimit,   // %1 = limit
     LearningReset,
+    // Answers of the connection guard and the authentication throttle.
+    MalformedRequest,
+    RequestTimeout,
+    HeadTooLarge,
+    UnsupportedTransferEncoding,
+    ServerBusy,
+    TooManyConnections,
+    TooManyAuthFailures,
 };
 
 QString text(Message message, Language language);

@@ -79,13 +79,18 @@ ConsoleServer::~ConsoleServer()
     }
 }
 
+qint64 ConsoleServer::processId() const
+{
+    return m_process ? m_process->processId() : 0;
+}
+
 bool ConsoleServer::start(const QString &databaseUrl, QString *error, const QProcessEnvironment &env,
-                          const QString &listen)
+                          const QString &listen, const QStringList &extraArguments)
 {
     m_process = std::make_unique<QProcess>();
     m_process->setProcessEnvironment(env);
     m_process->start(QStringLiteral(AETHER_CONSOLE_BINARY),
-                     {u"--database"_s, databaseUrl, u"--serve"_s, u"--listen"_s, listen});
+                     QStringList{u"--database"_s, databaseUrl, u"--serve"_s, u"--listen"_s, listen} + extraArguments);
     QElapsedTimer timer;
     timer.start();
     QByteArray out;
@@ -96,7 +101,7 @@ bool ConsoleServer::start(const QString &databaseUrl, QString *error, const QPro
         out += m_process->readAllStandardOutput();
     }
     const qsizetype newline = out.indexOf('\n');
-    static const QRegularExpression pattern(u"^Listening on http://([^/]+):(\\d+)$"_s);
+    static const QRegularExpression pattern(u"^Listening on https?://([^/]+):(\\d+)$"_s);
     const QRegularExpressionMatch match =
         newline < 0 ? QRegularExpressionMatch() : pattern.match(QString::fromUtf8(out.left(newline)));
     if (!match.hasMatch() || match.captured(2).toUInt() == 0 || newline != out.size() - 1) {

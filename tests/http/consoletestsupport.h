@@ -54,9 +54,13 @@ public:
     ConsoleServer(const ConsoleServer &) = delete;
     ConsoleServer &operator=(const ConsoleServer &) = delete;
 
-    // Starts it and waits for its one "Listening on http://HOST:PORT" line.
+    // Starts it and waits for its one "Listening on http(s)://HOST:PORT" line. The contract suites send many wrong
+    // tokens on purpose, so the wrong-token throttle is off unless `extraArguments` say otherwise.
     bool start(const QString &databaseUrl, QString *error, const QProcessEnvironment &env = consoleEnvironment(),
-               const QString &listen = QStringLiteral("127.0.0.1:0"));
+               const QString &listen = QStringLiteral("127.0.0.1:0"),
+               const QStringList &extraArguments = {QStringLiteral("--auth-failures-per-minute"),
+                                                    QStringLiteral("0")});
+    qint64 processId() const;
     quint16 port() const { return m_port; }
     bool isRunning() const;
     // Sends SIGTERM (or `signalNumber`); true when the program exited 0 within 5 s having printed exactly the one

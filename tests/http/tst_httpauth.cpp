@@ -664,10 +664,16 @@ private slots:
         QVERIFY2(!refused.err.trimmed().isEmpty(), qPrintable(refused.describe()));
         QVERIFY2(!refused.out.contains("Listening"), qPrintable(refused.describe()));
 
-        // The environment token is enough...
+        // A short environment token is not enough beyond loopback...
         QString error;
         QProcessEnvironment env = consoleEnvironment();
         env.insert(u"AETHER_CONSOLE_TOKEN"_s, u"secret"_s);
+        const ProcessResult shortToken = runConsole(serve, env, 15000);
+        QVERIFY2(shortToken.finished && shortToken.exitCode != 0, qPrintable(shortToken.describe()));
+        QVERIFY2(shortToken.err.contains("AETHER_CONSOLE_TOKEN has 6 characters"), qPrintable(shortToken.describe()));
+        QVERIFY2(!shortToken.out.contains("Listening"), qPrintable(shortToken.describe()));
+        // ...a long one is, and plain HTTP beyond loopback is served with a warning...
+        env.insert(u"AETHER_CONSOLE_TOKEN"_s, QString(32, u'k'));
         {
             ConsoleServer server;
             QVERIFY2(server.start(db.url(), &error, env, u"0.0.0.0:0"_s), qPrintable(error));

@@ -1,0 +1,774 @@
+#include "connectionguard.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPointer>
+#include <QSocketNotifier>
+#include <QSslSocket>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace aether::http {
+
+namespace {
+
+constexpr qint64 readChunk = 64 * 1024;
+constexpr int lingerMs = 2000;              // how long a closing connection's late input is read and dropped
+constexpr qint64 maxLingerBytes = 1 << 20;  // … and how much of it
+constexpr int acceptRetryMs = 100;          // after an accept error (e.g. out of file descriptors)
+constexpr int reservedDescriptors = 64;     // kept free for the database, logs and the window
+
+// The process may open as many files as its hard limit allows; the connection cap stays below that, so that the
+// server never runs out of descriptors (Qt pauses accepting for good when accept() fails with EMFILE).
+int descriptorBudget()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return GuardLimits::defaultMaxConnections;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+        getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    const rlim_t usable = limit.rlim_cur > rlim_t(reservedDescriptors) ? limit.rlim_cur - reservedDescriptors : 1;
+    return int(qMin<rlim_t>(usable, rlim_t(1) << 30));
+}
+
+QHostAddress peerOf(qintptr descriptor, quint16 *port)
+{
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    if (getpeername(int(descriptor), reinterpret_cast<sockaddr *>(&address), &length) != 0)
+        return {};
+    QHostAddress peer(reinterpret_cast<const sockaddr *>(&address));
+    if (address.ss_family == AF_INET)
+        *port = ntohs(reinterpret_cast<const sockaddr_in *>(&address)->sin_port);
+    else if (address.ss_family == AF_INET6)
+        *port = ntohs(reinterpret_cast<const sockaddr_in6 *>(&address)->sin6_port);
+    // An IPv4 client of a dual-stack listener counts as its IPv4 address.
+    bool isV4 = false;
+    const quint32 v4 = peer.toIPv4Address(&isV4);
+    return isV4 ? QHostAddress(v4) : peer;
+}
+
+} // namespace
+
+// The client's side of a connection: a plain TCP descriptor or a TLS socket, behind one small interface.
+class Transport : public QObject {
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    virtual qint64 read(QByteArray &into, qint64 max) = 0; // appends what is there now, at most max bytes
+    virtual void write(const QByteArray &data) = 0;
+    virtual qint64 pendingOutput() const = 0;
+    virtual void setReading(bool on) = 0;
+    virtual bool atEnd() const = 0; // the client sent all it will send (half-close or close)
+    virtual void closeAfterWriting() = 0;
+    virtual void abort() = 0;
+
+signals:
+    void readable();
+    void drained(); // some output was written
+    void closed();
+};
+
+// Plain TCP on the accepted descriptor, with Qt's socket notifiers: reading can really be paused (so a client that
+// does not read its answers is not read either), a half-close is seen as the end of input rather than as the end of
+// the connection, and closing shuts down the sending side first and drops late input for a moment, so that an
+// answer is not cut off by a reset.
+class PlainTransport : public Transport {
+    Q_OBJECT
+public:
+    PlainTransport(int fd, QObject *parent)
+        : Transport(parent)
+        , m_fd(fd)
+        , m_readNotifier(fd, QSocketNotifier::Read)
+        , m_writeNotifier(fd, QSocketNotifier::Write)
+    {
+        const int one = 1;
+        setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        m_writeNotifier.setEnabled(false);
+        connect(&m_readNotifier, &QSocketNotifier::activated, this, [this] {
+            if (m_closing)
+                discardInput();
+            else
+                emit readable();
+        });
+        connect(&m_writeNotifier, &QSocketNotifier::activated, this, &PlainTransport::flush);
+        m_linger.setSingleShot(true);
+        connect(&m_linger, &QTimer::timeout, this, &PlainTransport::closeDescriptor);
+    }
+    ~PlainTransport() override { closeDescriptor(); }
+
+    qint64 read(QByteArray &into, qint64 max) override
+    {
+        if (m_fd < 0 || m_eof)
+            return 0;
+        const qsizetype old = into.size();
+        into.resize(old + max);
+        const ssize_t n = ::recv(m_fd, into.data() + old, size_t(max), 0);
+        into.resize(old + qMax<ssize_t>(n, 0));
+        if (n == 0) {
+            m_eof = true;
+            m_readNotifier.setEnabled(false);
+        } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            abort();
+        }
+        return qMax<ssize_t>(n, 0);
+    }
+    void write(const QByteArray &data) override
+    {
+        if (m_fd < 0)
+            return;
+        if (m_out.isEmpty()) {
+            const ssize_t n = ::send(m_fd, data.constData(), size_t(data.size()), MSG_NOSIGNAL);
+            if (n == data.size())
+                return;
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                abort();
+                return;
+            }
+            m_out = data.sliced(qMax<ssize_t>(n, 0));
+        } else {
+            m_out.append(data);
+        }
+        m_writeNotifier.setEnabled(true);
+    }
+    qint64 pendingOutput() const override { return m_out.size(); }
+    void setReading(bool on) override
+    {
+        if (m_fd >= 0 && !m_closing)
+            m_readNotifier.setEnabled(on && !m_eof);
+    }
+    bool atEnd() const override { return m_eof; }
+    void closeAfterWriting() override
+    {
+        m_closing = true;
+        if (m_out.isEmpty())
+            shutdownSending();
+    }
+    void abort() override
+    {
+        m_out.clear();
+        closeDescriptor();
+    }
+
+private:
+    void flush()
+    {
+        while (m_fd >= 0 && !m_out.isEmpty()) {
+            const ssize_t n = ::send(m_fd, m_out.constData(), size_t(m_out.size()), MSG_NOSIGNAL);
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK)
+                    return;
+                if (errno == EINTR)
+                    continue;
+                abort();
+                return;
+            }
+            m_out.remove(0, n);
+        }
+        if (m_fd < 0)
+            return;
+        m_writeNotifier.setEnabled(false);
+        emit drained();
+        if (m_closing)
+            shutdownSending();
+    }
+    void shutdownSending()
+    {
+        if (m_fd < 0 || m_linger.isActive())
+            return;
+        ::shutdown(m_fd, SHUT_WR);
+        if (m_eof) {
+            closeDescriptor();
+            return;
+        }
+        m_readNotifier.setEnabled(true);
+        m_linger.start(lingerMs);
+    }
+    void discardInput()
+    {
+        char scratch[16 * 1024];
+        const ssize_t n = ::recv(m_fd, scratch, sizeof scratch, 0);
+        if (n > 0)
+            m_discarded += n;
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) || m_discarded > maxLingerBytes)
+            closeDescriptor();
+    }
+    void closeDescriptor()
+    {
+        if (m_fd < 0)
+            return;
+        m_readNotifier.setEnabled(false);
+        m_writeNotifier.setEnabled(false);
+        m_linger.stop();
+        ::close(m_fd);
+        m_fd = -1;
+        emit closed();
+    }
+
+    int m_fd;
+    QSocketNotifier m_readNotifier;
+    QSocketNotifier m_writeNotifier;
+    QTimer m_linger;
+    QByteArray m_out;
+    qint64 m_discarded = 0;
+    bool m_eof = false;
+    bool m_closing = false;
+};
+
+// TLS through QSslSocket. Reading is bounded by the socket's read buffer: data that is not taken stays there and the
+// socket stops reading from the network once it is full. Qt closes a TLS connection at the client's end of input.
+class TlsTransport : public Transport {
+    Q_OBJECT
+public:
+    TlsTransport(qintptr fd, const QSslConfiguration &configuration, QObject *parent)
+        : Transport(parent)
+        , m_socket(new QSslSocket(this))
+    {
+        m_socket->setReadBufferSize(readChunk);
+        connect(m_socket, &QSslSocket::readyRead, this, &Transport::readable);
+        connect(m_socket, &QSslSocket::encryptedBytesWritten, this, &Transport::drained);
+        connect(m_socket, &QSslSocket::disconnected, this, &TlsTransport::finish);
+        connect(m_socket, &QSslSocket::errorOccurred, this, [this] {
+            if (m_socket->state() == QAbstractSocket::UnconnectedState)
+                finish();
+        });
+        if (!m_socket->setSocketDescriptor(fd)) {
+            ::close(int(fd));
+            QMetaObject::invokeMethod(this, &TlsTransport::finish, Qt::QueuedConnection);
+            return;
+        }
+        m_socket->setSslConfiguration(configuration);
+        m_socket->startServerEncryption();
+    }
+
+    qint64 read(QByteArray &into, qint64 max) override
+    {
+        const QByteArray data = m_socket->read(max);
+        into.append(data);
+        return data.size();
+    }
+    void write(const QByteArray &data) override { m_socket->write(data); }
+    qint64 pendingOutput() const override { return m_socket->bytesToWrite() + m_socket->encryptedBytesToWrite(); }
+    void setReading(bool) override {}
+    bool atEnd() const override
+    {
+        return m_socket->state() != QAbstractSocket::ConnectedState && m_socket->bytesAvailable() == 0;
+    }
+    void closeAfterWriting() override { m_socket->disconnectFromHost(); }
+    void abort() override { m_socket->abort(); }
+
+private:
+    void finish()
+    {
+        if (m_finished)
+            return;
+        m_finished = true;
+        emit closed();
+    }
+
+    QSslSocket *m_socket;
+    bool m_finished = false;
+};
+
+// The socket QHttpServer reads a request from and writes its answer to. It is fed one complete, checked request at a
+// time by its connection and passes each complete answer back to it; it has no network descriptor of its own.
+class FeedSocket : public QTcpSocket {
+    Q_OBJECT
+public:
+    FeedSocket(GuardedConnection *owner, const QHostAddress &peer, quint16 port)
+        : m_owner(owner)
+    {
+        setPeerAddress(peer);
+        setPeerPort(port);
+        setSocketState(QAbstractSocket::ConnectedState);
+        QIODevice::open(QIODevice::ReadWrite);
+    }
+    ~FeedSocket() override { setSocketState(QAbstractSocket::UnconnectedState); }
+
+    void deliver(const QByteArray &request)
+    {
+        m_input.append(request);
+        emit readyRead();
+    }
+    // The connection is gone: QHttpServer drops this socket (and its pending answers) on disconnected().
+    void hangUp()
+    {
+        m_owner = nullptr;
+        if (state() == QAbstractSocket::UnconnectedState)
+            return;
+        setSocketState(QAbstractSocket::UnconnectedState);
+        QIODevice::close();
+        emit disconnected();
+    }
+
+    bool isSequential() const override { return true; }
+    qint64 bytesAvailable() const override { return QIODevice::bytesAvailable() + m_input.size(); }
+    qint64 bytesToWrite() const override { return 0; }
+    void disconnectFromHost() override;
+    void close() override { disconnectFromHost(); }
+
+protected:
+    qint64 readData(char *data, qint64 maxSize) override
+    {
+        const qint64 n = qMin<qint64>(maxSize, m_input.size());
+        memcpy(data, m_input.constData(), size_t(n));
+        m_input.remove(0, n);
+        return n;
+    }
+    qint64 readLineData(char *data, qint64 maxSize) override { return QIODevice::readLineData(data, maxSize); }
+    qint64 skipData(qint64 maxSize) override { return QIODevice::skipData(maxSize); }
+    qint64 writeData(const char *data, qint64 size) override;
+
+private:
+    QPointer<GuardedConnection> m_owner;
+    QByteArray m_input;
+    QByteArray m_answer;    // the answer being written
+    qsizetype m_answerEnd = -1; // its total size, once its head is complete
+};
+
+// One client connection: reads requests strictly, one at a time, and relays their answers.
+class GuardedConnection : public QObject {
+    Q_OBJECT
+public:
+    GuardedConnection(ConnectionGuard *guard, Transport *transport, const QHostAddress &peer, quint16 port)
+        : QObject(guard)
+        , m_guard(guard)
+        , m_transport(transport)
+        , m_peer(peer)
+        , m_port(port)
+    {
+        transport->setParent(this);
+        connect(transport, &Transport::readable, this, &GuardedConnection::onReadable);
+        connect(transport, &Transport::drained, this, &GuardedConnection::onDrained);
+        connect(transport, &Transport::closed, this, &GuardedConnection::onClosed);
+        m_timer.setSingleShot(true);
+        connect(&m_timer, &QTimer::timeout, this, &GuardedConnection::onTimeout);
+        m_timer.start(guard->limits().headerTimeoutMs); // a new connection must start its request soon
+    }
+    ~GuardedConnection() override
+    {
+        if (m_feed)
+            m_feed->hangUp();
+        m_guard->releaseBody(m_reserved);
+        m_guard->release(m_peer);
+    }
+
+    void answerReady(QByteArray answer);
+    void feedClosed() { QMetaObject::invokeMethod(this, &GuardedConnection::closeGracefully, Qt::QueuedConnection); }
+
+private:
+    enum class Phase { Idle, Head, Body, Handling, Closing };
+
+    void onReadable()
+    {
+        if (m_phase == Phase::Handling || m_phase == Phase::Closing || m_waitingForReader) {
+            m_transport->setReading(false);
+            return;
+        }
+        m_transport->read(m_in, readChunk);
+        process();
+    }
+    void onDrained()
+    {
+        if (m_waitingForReader && m_transport->pendingOutput() <= m_guard->limits().maxPendingOutput) {
+            m_waitingForReader = false;
+            process();
+        }
+    }
+    void onClosed()
+    {
+        m_phase = Phase::Closing;
+        deleteLater();
+    }
+    void onTimeout()
+    {
+        switch (m_phase) {
+        case Phase::Head:
+        case Phase::Body:
+            fail(408, Message::RequestTimeout, {});
+            break;
+        case Phase::Idle:
+            if (m_waitingForReader)
+                m_transport->abort(); // it does not read its answers
+            else
+                closeGracefully();
+            break;
+        case Phase::Handling:
+        case Phase::Closing:
+            break;
+        }
+    }
+
+    void process();
+    bool beginRequest(RequestHead head);
+    void dispatch();
+    void fail(int status, Message message, const QByteArray &extraHeaders)
+    {
+        m_transport->write(ConnectionGuard::errorAnswer(status, message, m_language, extraHeaders));
+        closeGracefully();
+    }
+    void closeGracefully()
+    {
+        if (m_phase == Phase::Closing)
+            return;
+        m_phase = Phase::Closing;
+        m_timer.stop();
+        m_transport->closeAfterWriting();
+    }
+
+    ConnectionGuard *m_guard;
+    Transport *m_transport;
+    QPointer<FeedSocket> m_feed;
+    QHostAddress m_peer;
+    quint16 m_port;
+    QTimer m_timer;
+    Phase m_phase = Phase::Idle;
+    QByteArray m_in;
+    RequestHead m_head;
+    QByteArray m_body;
+    std::optional<ChunkedDecoder> m_chunked;
+    qsizetype m_bodyLimit = 0;
+    qint64 m_reserved = 0;
+    bool m_overLimit = false;
+    bool m_waitingForReader = false;
+    Language m_language = Language::Chinese;
+};
+
+void FeedSocket::disconnectFromHost()
+{
+    // QHttpServer gives up on the connection (a request it cannot parse): close the client's connection too.
+    if (m_owner)
+        m_owner->feedClosed();
+    hangUp();
+}
+
+qint64 FeedSocket::writeData(const char *data, qint64 size)
+{
+    // QHttpServerResponder writes an answer in many small pieces (status line, each header, the body) and always
+    // with a Content-Length: collect one whole answer and pass it on in one write.
+    m_answer.append(data, size);
+    for (;;) {
+        if (m_answerEnd < 0) {
+            const qsizetype headEnd = m_answer.indexOf("\r\n\r\n");
+            if (headEnd < 0)
+                break;
+            qint64 length = 0;
+            for (const QByteArray &line : m_answer.first(headEnd).split('\n')) {
+                if (line.startsWith("Content-Length:") || line.startsWith("content-length:"))
+                    length = line.mid(15).trimmed().toLongLong();
+            }
+            m_answerEnd = headEnd + 4 + length;
+        }
+        if (m_answer.size() < m_answerEnd)
+            break;
+        QByteArray answer = m_answer.first(m_answerEnd);
+        m_answer.remove(0, m_answerEnd);
+        m_answerEnd = -1;
+        if (m_owner)
+            m_owner->answerReady(std::move(answer));
+    }
+    return size;
+}
+
+void GuardedConnection::process()
+{
+    const GuardLimits &limits = m_guard->limits();
+    for (;;) {
+        switch (m_phase) {
+        case Phase::Idle:
+        case Phase::Head: {
+            if (m_waitingForReader)
+                return;
+            if (m_in.isEmpty()) {
+                if (m_transport->atEnd()) {
+                    closeGracefully(); // the client half-closed and every request it sent is answered
+                    return;
+                }
+                if (m_phase == Phase::Head) { // only leading empty lines so far
+                    m_transport->setReading(true);
+                    return;
+                }
+                if (!m_timer.isActive())
+                    m_timer.start(limits.idleTimeoutMs);
+                m_transport->setReading(true);
+                return;
+            }
+            if (m_phase == Phase::Idle) {
+                m_phase = Phase::Head;
+                m_timer.start(limits.headerTimeoutMs);
+            }
+            HeadParse parsed = parseRequestHead(m_in, limits.head);
+            if (parsed.state == HeadParse::State::NeedMore) {
+                if (m_transport->atEnd())
+                    closeGracefully();
+                else
+                    m_transport->setReading(true);
+                return;
+            }
+            if (parsed.state == HeadParse::State::Invalid) {
+                switch (parsed.problem.kind) {
+                case HeadProblem::Kind::TooLarge:
+                    fail(431, Message::HeadTooLarge, {});
+                    break;
+                case HeadProblem::Kind::NotImplemented:
+                    fail(501, Message::UnsupportedTransferEncoding, {});
+                    break;
+                case HeadProblem::Kind::Malformed:
+                    fail(400, Message::MalformedRequest, {});
+                    break;
+                }
+                return;
+            }
+            m_in.remove(0, parsed.head.headBytes);
+            if (!beginRequest(std::move(parsed.head)))
+                return;
+            break;
+        }
+        case Phase::Body: {
+            if (m_chunked) {
+                const qsizetype used = m_chunked->feed(m_in, m_body, m_bodyLimit);
+                m_in.remove(0, used);
+                if (m_chunked->failed()) {
+                    fail(400, Message::MalformedRequest, {});
+                    return;
+                }
+                if (m_chunked->overflowed()) {
+                    m_overLimit = true;
+                    m_body.clear();
+                    dispatch();
+                    return;
+                }
+                if (!m_chunked->done()) {
+                    if (m_transport->atEnd())
+                        closeGracefully();
+                    else
+                        m_transport->setReading(true);
+                    return;
+                }
+            } else {
+                const qsizetype want = qsizetype(*m_head.contentLength) - m_body.size();
+                const qsizetype take = qMin(want, m_in.size());
+                m_body.append(m_in.constData(), take);
+                m_in.remove(0, take);
+                if (m_body.size() < *m_head.contentLength) {
+                    if (m_transport->atEnd())
+                        closeGracefully();
+                    else
+                        m_transport->setReading(true);
+                    return;
+                }
+            }
+            dispatch();
+            return;
+        }
+        case Phase::Handling:
+        case Phase::Closing:
+            return;
+        }
+    }
+}
+
+bool GuardedConnection::beginRequest(RequestHead head)
+{
+    m_head = std::move(head);
+    m_language = languageFromAcceptLanguage(m_head.value("Accept-Language"));
+    m_bodyLimit = m_guard->m_bodyLimit ? m_guard->m_bodyLimit(m_head) : 0;
+    m_body.clear();
+    m_chunked.reset();
+    m_overLimit = m_head.bodyTooLarge || (m_head.contentLength && *m_head.contentLength > m_bodyLimit);
+    if (m_overLimit) {
+        dispatch(); // without reading the body: the routes answer (413 unless an earlier check fails) and we close
+        return false;
+    }
+    const qint64 expected = m_head.chunked ? qint64(m_bodyLimit) : m_head.contentLength.value_or(0);
+    if (expected == 0 && !m_head.chunked) {
+        m_head.contentLength = 0;
+        dispatch();
+        return false;
+    }
+    if (!m_guard->reserveBody(expected)) {
+        fail(503, Message::ServerBusy, QByteArrayLiteral("Retry-After: 1\r\n"));
+        return false;
+    }
+    m_reserved = expected;
+    if (m_head.chunked)
+        m_chunked.emplace(m_guard->limits().head);
+    if (m_head.expectContinue)
+        m_transport->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
+    m_phase = Phase::Body;
+    m_timer.start(m_guard->limits().idleTimeoutMs);
+    return true;
+}
+
+void GuardedConnection::dispatch()
+{
+    m_phase = Phase::Handling;
+    m_timer.stop();
+    m_transport->setReading(false);
+    // QHttpServer gets a plain, canonical request: the checked head without its framing headers, then our own
+    // Content-Length (a chunked body arrives decoded) and, for a body over its limit, the marker instead of the body.
+    QByteArray request;
+    request.reserve(m_head.headBytes + m_body.size() + 64);
+    request += m_head.method + ' ' + m_head.target + (m_head.minorVersion == 0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
+    for (const auto &[name, value] : m_head.headers) {
+        const QByteArrayView n(name);
+        if (n.compare("Content-Length", Qt::CaseInsensitive) == 0 ||
+            n.compare("Transfer-Encoding", Qt::CaseInsensitive) == 0 || n.compare("Expect", Qt::CaseInsensitive) == 0 ||
+            n.compare(ConnectionGuard::bodyOverLimitHeader, Qt::CaseInsensitive) == 0)
+            continue;
+        request += name + ": " + value + "\r\n";
+    }
+    if (m_overLimit) {
+        request += ConnectionGuard::bodyOverLimitHeader;
+        request += ": 1\r\n";
+        m_body.clear();
+    }
+    request += "Content-Length: " + QByteArray::number(m_body.size()) + "\r\n\r\n";
+    request += m_body;
+    m_body.clear();
+    if (!m_feed) {
+        m_feed = new FeedSocket(this, m_peer, m_port);
+        m_guard->offerToHttpServer(m_feed);
+    }
+    emit m_guard->requestForwarded();
+    m_feed->deliver(request);
+}
+
+void GuardedConnection::answerReady(QByteArray answer)
+{
+    if (m_phase != Phase::Handling)
+        return;
+    const bool close = m_head.closeAfter || m_overLimit;
+    if (close) {
+        const qsizetype headEnd = answer.indexOf("\r\n\r\n");
+        if (headEnd >= 0)
+            answer.insert(headEnd + 2, "Connection: close\r\n");
+    }
+    m_transport->write(answer);
+    m_guard->releaseBody(m_reserved);
+    m_reserved = 0;
+    m_chunked.reset();
+    if (close) {
+        closeGracefully();
+        return;
+    }
+    m_phase = Phase::Idle;
+    m_overLimit = false;
+    if (m_transport->pendingOutput() > m_guard->limits().maxPendingOutput) {
+        m_waitingForReader = true; // no further request is read until the client takes its answers
+        m_timer.start(m_guard->limits().idleTimeoutMs);
+        return;
+    }
+    // Not from here: QHttpServer is still inside its handler for the request just answered.
+    QMetaObject::invokeMethod(this, &GuardedConnection::process, Qt::QueuedConnection);
+}
+
+ConnectionGuard::ConnectionGuard(GuardLimits limits, BodyLimit bodyLimit, QObject *parent)
+    : QTcpServer(parent)
+    , m_limits(limits)
+    , m_bodyLimit(std::move(bodyLimit))
+{
+    m_limits.maxConnections = qMin(m_limits.maxConnections, descriptorBudget());
+    connect(this, &QTcpServer::acceptError, this, [this] {
+        QTimer::singleShot(acceptRetryMs, this, [this] {
+            if (isListening())
+                resumeAccepting();
+        });
+    });
+}
+
+ConnectionGuard::~ConnectionGuard()
+{
+    // Connections are children; they must not call back into a half-destroyed guard.
+    const QList<GuardedConnection *> connections = findChildren<GuardedConnection *>(Qt::FindDirectChildrenOnly);
+    for (GuardedConnection *connection : connections)
+        delete connection;
+}
+
+void ConnectionGuard::incomingConnection(qintptr descriptor)
+{
+    quint16 port = 0;
+    const QHostAddress peer = peerOf(descriptor, &port);
+    int &fromPeer = m_perAddress[peer];
+    if (m_connections >= m_limits.maxConnections || fromPeer >= m_limits.maxConnectionsPerAddress) {
+        if (fromPeer == 0)
+            m_perAddress.remove(peer);
+        refuse(descriptor, Message::TooManyConnections);
+        return;
+    }
+    ++fromPeer;
+    ++m_connections;
+    Transport *transport = nullptr;
+    if (m_tls)
+        transport = new TlsTransport(descriptor, *m_tls, nullptr);
+    else
+        transport = new PlainTransport(int(descriptor), nullptr);
+    new GuardedConnection(this, transport, peer, port);
+}
+
+void ConnectionGuard::refuse(qintptr descriptor, Message message)
+{
+    if (!m_tls) { // best effort, never blocking: the descriptor is non-blocking
+        const QByteArray answer = errorAnswer(503, message, Language::Chinese, QByteArrayLiteral("Retry-After: 1\r\n"));
+        [[maybe_unused]] const ssize_t sent = ::send(int(descriptor), answer.constData(), size_t(answer.size()),
+                                                     MSG_NOSIGNAL);
+        ::shutdown(int(descriptor), SHUT_WR);
+    }
+    ::close(int(descriptor));
+}
+
+void ConnectionGuard::release(const QHostAddress &peer)
+{
+    --m_connections;
+    auto it = m_perAddress.find(peer);
+    if (it != m_perAddress.end() && --it.value() <= 0)
+        m_perAddress.erase(it);
+}
+
+bool ConnectionGuard::reserveBody(qint64 bytes)
+{
+    if (m_bufferedBodyBytes + bytes > m_limits.maxBufferedBodyBytes)
+        return false;
+    m_bufferedBodyBytes += bytes;
+    return true;
+}
+
+void ConnectionGuard::offerToHttpServer(QTcpSocket *feed)
+{
+    addPendingConnection(feed);
+    emit newConnection();
+}
+
+QByteArray ConnectionGuard::errorAnswer(int status, Message message, Language language,
+                                        const QByteArray &extraHeaders)
+{
+    static const QHash<int, QByteArray> reasons{{400, "Bad Request"},
+                                                {408, "Request Timeout"},
+                                                {413, "Payload Too Large"},
+                                                {429, "Too Many Requests"},
+                                                {431, "Request Header Fields Too Large"},
+                                                {501, "Not Implemented"},
+                                                {503, "Service Unavailable"}};
+    const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("error"),
+                                                       QJsonObject{{QStringLiteral("type"), QStringLiteral("http_error")},
+                                                                   {QStringLiteral("message"), text(message, language)}}}})
+                                .toJson(QJsonDocument::Compact);
+    return "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasons.value(status) +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) +
+           "\r\nConnection: close\r\n" + extraHeaders + "\r\n" + body;
+}
+
+} // namespace aether::http
+
+#include "connectionguard.moc"
