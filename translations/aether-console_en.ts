@@ -365,6 +365,10 @@
             <source>Too many failed authentication attempts, try again later</source>
             <translation>Too many failed authentication attempts, try again later</translation>
         </message>
+        <message>
+            <source>Database error (reference %1)</source>
+            <translation>Database error (reference %1)</translation>
+        </message>
     </context>
     <context>
         <name>KeyChange</name>

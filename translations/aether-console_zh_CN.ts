@@ -365,6 +365,10 @@
         <source>Too many failed authentication attempts, try again later</source>
         <translation>认证失败次数过多，请稍后重试</translation>
     </message>
+    <message>
+        <source>Database error (reference %1)</source>
+        <translation>数据库错误（参考编号 %1）</translation>
+    </message>
 </context>
 <context>
     <name>KeyChange</name>

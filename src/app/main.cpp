@@ -35,6 +35,8 @@ using namespace aether;
 
 namespace {
 
+constexpr int eventLoopLockWaitMs = 50;
+
 void printLine(FILE *stream, const QString &text)
 {
     std::fputs(qUtf8Printable(text), stream);
@@ -311,6 +313,9 @@ int main(int argc, char *argv[])
     std::unique_ptr<ChangeWriter> writer =
         inMemory ? std::make_unique<ChangeWriter>(keys) : std::make_unique<ChangeWriter>(location.value(), 20000);
 
+    // Requests are read on the event loop: a lock held by another program makes them answer 503 after a moment
+    // instead of stalling every other request (the writer thread keeps the longer default wait).
+    db.setLockWaitMs(eventLoopLockWaitMs);
     http::ApiServer server(db, keys, tokens, *writer);
     if (const std::optional<QString> refused = endpoint.applyTo(parser, server))
         return fail(*refused);

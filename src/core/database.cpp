@@ -87,7 +87,7 @@ Status Database::open()
                 return Error::unavailable(QStringLiteral("cannot create the folder %1").arg(file.absolutePath()));
         }
         db.setDatabaseName(m_location.path);
-        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(m_lockWaitMs));
     }
     if (!db.open()) {
         m_lost = true;
@@ -98,9 +98,13 @@ Status Database::open()
 
     const QStringList setup =
         // Timestamps are read as text: UTC and ISO 8601 whatever the server's defaults are.
-        postgres ? QStringList{QStringLiteral("SET TIME ZONE 'UTC'"), QStringLiteral("SET DateStyle TO ISO, YMD")}
+        // Lock waits and statements are bounded, so that a lock held elsewhere answers 503 instead of stalling.
+        postgres ? QStringList{QStringLiteral("SET TIME ZONE 'UTC'"), QStringLiteral("SET DateStyle TO ISO, YMD"),
+                               QStringLiteral("SET lock_timeout = %1").arg(m_lockWaitMs),
+                               QStringLiteral("SET statement_timeout = %1").arg(statementTimeoutMs)}
+                 // synchronous=FULL: a commit that was acknowledged survives a power loss, not only a crash.
                  : QStringList{QStringLiteral("PRAGMA journal_mode=WAL"),
-                               QStringLiteral("PRAGMA synchronous=NORMAL"),
+                               QStringLiteral("PRAGMA synchronous=FULL"),
                                QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(m_autoCheckpointPages),
                                QStringLiteral("PRAGMA foreign_keys=ON"),
                                QStringLiteral("PRAGMA cache_size=-%1").arg(m_cacheKibibytes),
@@ -120,6 +124,14 @@ Status Database::open()
     return Done{};
 }
 
+void Database::setLockWaitMs(int ms)
+{
+    m_lockWaitMs = ms;
+    if (m_open)
+        execRaw(m_dialect.isPostgres() ? QStringLiteral("SET lock_timeout = %1").arg(ms)
+                                       : QStringLiteral("PRAGMA busy_timeout = %1").arg(ms));
+}
+
 Status Database::ping()
 {
     return run<Done>([this]() -> Status {
@@ -136,6 +148,10 @@ Error Database::classify(const QSqlError &error)
     if (error.type() == QSqlError::ConnectionError)
         return Error::unavailable(text);
     if (m_dialect.isPostgres()) {
+        // A lock that was not granted in time (55P03) or a statement cancelled by its timeout (57014): try again.
+        const QString code = error.nativeErrorCode();
+        if (code == u"55P03" || code == u"57014")
+            return Error::unavailable(text);
         // A statement error may be a lost connection; run() checks with a fresh query once the transaction is over.
         return Error::failure(text);
     }
@@ -143,11 +159,20 @@ Error Database::classify(const QSqlError &error)
     static const QStringList unavailableCodes{QStringLiteral("5"), QStringLiteral("6"), QStringLiteral("10"),
                                               QStringLiteral("14")};
     const QString code = error.nativeErrorCode();
+    const auto is = [&code](const QString &candidate) { return code == candidate || code.startsWith(candidate + u' '); };
     for (const QString &candidate : unavailableCodes) {
-        if (code == candidate || code.startsWith(candidate + u' '))
+        if (is(candidate))
             return Error::unavailable(text);
     }
-    return Error::failure(text);
+    // What is broken, for /healthz and the log: SQLITE_FULL, SQLITE_CORRUPT / SQLITE_NOTADB, SQLITE_READONLY.
+    Error failure = Error::failure(text);
+    if (is(QStringLiteral("13")))
+        failure.reason = reason::diskFull;
+    else if (is(QStringLiteral("11")) || is(QStringLiteral("26")))
+        failure.reason = reason::corrupt;
+    else if (is(QStringLiteral("8")))
+        failure.reason = reason::readOnly;
+    return failure;
 }
 
 bool Database::shouldRetry(const Error &error)
@@ -209,6 +234,8 @@ Result<QSqlQuery> Database::query(const QString &sql, const QVariantList &binds)
 Status Database::selectByIds(const QString &sql, QStringList ids, const std::function<void(const SqlStatement &)> &row,
                              qsizetype chunk)
 {
+    // An id the database cannot hold matches no row (and PostgreSQL would fail the whole statement on it).
+    ids.removeIf([this](const QString &id) { return !canHold(id); });
     std::sort(ids.begin(), ids.end());
     for (qsizetype start = 0; start < ids.size(); start += chunk) {
         const qsizetype count = qMin(chunk, ids.size() - start);

@@ -78,6 +78,17 @@ public:
     bool isOpen() const { return m_open; }
     // Cheap check that the database answers; reconnects when the connection was lost.
     Status ping();
+    // False for text this database cannot hold, so that no stored value can equal it: PostgreSQL refuses NUL in
+    // text. A lookup by such an id finds nothing (and must not be sent, or it fails as an error).
+    bool canHold(QStringView text) const { return !(m_dialect.isPostgres() && text.contains(QChar(u'\0'))); }
+    // How long a statement on this connection waits for a lock held by another connection or process before it
+    // fails as StorageUnavailable (SQLite's busy timeout, PostgreSQL's lock_timeout), from now on and after every
+    // reconnection. The event loop's connection waits briefly, so that one locked row or table cannot stall every
+    // request.
+    void setLockWaitMs(int ms);
+    static constexpr int defaultLockWaitMs = 5000;
+    // PostgreSQL's statement_timeout for every statement of this connection.
+    static constexpr int statementTimeoutMs = 30000;
 
     // Prepares (once per SQL text) and executes a statement with positional bound values.
     Result<SqlStatement> exec(const QString &sql, const QVariantList &binds = {});
@@ -127,6 +138,7 @@ private:
     QElapsedTimer m_lastFailedConnect;
     QHash<QString, QSqlQuery *> m_statements;
     quint64 m_localWrites = 0;
+    int m_lockWaitMs = defaultLockWaitMs;
     int m_autoCheckpointPages = 1000;
     int m_cacheKibibytes = 2000;
 };

@@ -9,6 +9,49 @@ namespace aether {
 
 namespace {
 
+Error invalidUrl(const QString &detail)
+{
+    return Error::invalid(QStringLiteral("database"), reason::invalidValue, {}, detail);
+}
+
+bool hasControlCharacter(QStringView text)
+{
+    for (QChar c : text) {
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+// libpq's connection string is "name=value" pairs separated by spaces: a value is quoted, with backslash and quote
+// escaped, so that it cannot end early and add settings of its own (another dbname, host or password file).
+QString conninfoValue(const QString &value)
+{
+    QString quoted = value;
+    quoted.replace(u'\\', QStringLiteral("\\\\"));
+    quoted.replace(u'\'', QStringLiteral("\\'"));
+    return u'\'' + quoted + u'\'';
+}
+
+// The PostgreSQL URL parameters passed on to libpq, each with the values it accepts.
+std::optional<QString> checkedOption(const QString &name, const QString &value)
+{
+    static const QStringList sslModes{QStringLiteral("disable"), QStringLiteral("allow"), QStringLiteral("prefer"),
+                                      QStringLiteral("require"), QStringLiteral("verify-ca"),
+                                      QStringLiteral("verify-full")};
+    if (name == u"sslmode")
+        return sslModes.contains(value) ? std::optional<QString>(value) : std::nullopt;
+    if (name == u"connect_timeout") {
+        bool ok = false;
+        const int seconds = value.toInt(&ok);
+        return ok && seconds >= 1 && seconds <= 3600 ? std::optional<QString>(QString::number(seconds)) : std::nullopt;
+    }
+    if (name == u"application_name") // libpq keeps 63 bytes; ';' would be read by Qt as an option separator
+        return value.size() <= 63 && !value.contains(u';') ? std::optional<QString>(conninfoValue(value))
+                                                           : std::nullopt;
+    return std::nullopt;
+}
+
 Result<DatabaseLocation> parsePostgres(const QString &url)
 {
     const QUrl parsed(url, QUrl::StrictMode);
@@ -37,11 +80,18 @@ Result<DatabaseLocation> parsePostgres(const QString &url)
             loc.password = value;
         else if (name == u"dbname")
             loc.databaseName = value;
-        else if (name == u"sslmode" || name == u"connect_timeout" || name == u"application_name")
-            options << name + u'=' + value;
-        else
+        else if (name == u"sslmode" || name == u"connect_timeout" || name == u"application_name") {
+            const std::optional<QString> checked = checkedOption(name, value);
+            if (!checked || hasControlCharacter(value))
+                return invalidUrl(QStringLiteral("invalid value of the PostgreSQL URL parameter %1").arg(name));
+            options << name + u'=' + *checked;
+        } else
             return Error::invalid(QStringLiteral("database"), reason::invalidValue, {},
                                   QStringLiteral("unsupported PostgreSQL URL parameter: %1").arg(name));
+    }
+    for (const QString *part : {&loc.host, &loc.user, &loc.password, &loc.databaseName}) {
+        if (hasControlCharacter(*part))
+            return invalidUrl(QStringLiteral("the PostgreSQL URL holds a control character (such as %00)"));
     }
     if (loc.port <= 0 || loc.port > 65535)
         return Error::invalid(QStringLiteral("database"), reason::invalidValue, {},
@@ -67,6 +117,10 @@ Result<DatabaseLocation> DatabaseLocation::parse(const QString &url)
     if (text.startsWith(u"postgresql://", Qt::CaseInsensitive) || text.startsWith(u"postgres://", Qt::CaseInsensitive))
         return parsePostgres(text);
     DatabaseLocation loc;
+    if (text.compare(u"sqlite::memory:", Qt::CaseInsensitive) == 0 || text.compare(u"sqlite://:memory:", Qt::CaseInsensitive) == 0) {
+        loc.path = QStringLiteral(":memory:"); // an in-memory database, gone when the program ends
+        return loc;
+    }
     if (text.startsWith(u"sqlite://", Qt::CaseInsensitive)) {
         loc.path = QUrl::fromPercentEncoding(text.mid(9).toUtf8());
     } else if (text.contains(u"://")) {
@@ -79,6 +133,8 @@ Result<DatabaseLocation> DatabaseLocation::parse(const QString &url)
     if (loc.path.isEmpty())
         return Error::invalid(QStringLiteral("database"), reason::missing, {},
                               QStringLiteral("the SQLite URL names no file"));
+    if (hasControlCharacter(loc.path))
+        return invalidUrl(QStringLiteral("the SQLite path holds a control character (such as %00)"));
     if (loc.path != u":memory:")
         loc.path = QDir::cleanPath(QDir::current().absoluteFilePath(loc.path));
     return loc;

@@ -39,6 +39,10 @@ inline const QString extraForbidden = QStringLiteral("extra_forbidden");
 inline const QString literalError = QStringLiteral("literal_error"); // bound: the allowed values, as text
 inline const QString emptyBody = QStringLiteral("empty_body");       // the request had no body
 inline const QString invalidJson = QStringLiteral("invalid_json");   // the body is not JSON
+// Reasons of ErrorCode::StorageFailure: what is broken.
+inline const QString diskFull = QStringLiteral("disk full");
+inline const QString corrupt = QStringLiteral("database file corrupt");
+inline const QString readOnly = QStringLiteral("database read-only");
 } // namespace reason
 
 struct Error {

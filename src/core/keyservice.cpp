@@ -75,6 +75,8 @@ std::optional<QByteArray> KeyService::cheapDataRevision()
 
 Result<bool> KeyService::keyExists(const QString &keyId)
 {
+    if (!m_db.canHold(keyId))
+        return false;
     return m_db.run<bool>([&]() -> Result<bool> {
         Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT 1 FROM provider_api_keys WHERE id = ?"), {keyId});
         if (!st)
@@ -85,6 +87,8 @@ Result<bool> KeyService::keyExists(const QString &keyId)
 
 Result<KeyStats> KeyService::stats(const QString &keyId)
 {
+    if (!m_db.canHold(keyId))
+        return Error::notFound(keyId);
     const SqlDialect &sql = m_db.dialect();
     return m_db.run<KeyStats>([&]() -> Result<KeyStats> {
         Result<QString> versionExpr = m_versions.expression();
@@ -189,6 +193,8 @@ Result<EventOutcome> KeyService::applyEvent(LearningEvent event)
 
 Result<EnforcedLimit> KeyService::enforcedLimit(const QString &keyId)
 {
+    if (!m_db.canHold(keyId))
+        return Error::notFound(keyId);
     return m_db.run<EnforcedLimit>([&]() -> Result<EnforcedLimit> {
         Result<SqlStatement> st = m_db.exec(
             QStringLiteral("SELECT max_concurrent, learned_max_concurrent FROM provider_api_keys WHERE id = ?"),

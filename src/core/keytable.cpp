@@ -208,6 +208,8 @@ Result<QList<Key429Count>> KeyTable::top429(const KeyFilter &filter, int limit)
 
 Result<QList<AdjustmentPoint>> KeyTable::history(const QString &keyId)
 {
+    if (!m_db.canHold(keyId))
+        return Error::notFound(keyId);
     return m_db.run<QList<AdjustmentPoint>>([&]() -> Result<QList<AdjustmentPoint>> {
         Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT %1 FROM provider_api_keys WHERE id = ?")
                                                 .arg(m_db.dialect().asText(QStringLiteral("adjustment_history"))),

@@ -99,8 +99,9 @@ LearningBatch::LearningBatch(Database &db)
     // than parsing it here; the text itself is parsed only when a record is added.
     const QString historyIsArray =
         d.isPostgres() ? QStringLiteral("COALESCE(json_typeof(k.adjustment_history) IN ('array', 'null'), true)")
-                       : QStringLiteral("(k.adjustment_history IS NULL OR (json_valid(k.adjustment_history) AND "
-                                        "json_type(k.adjustment_history) IN ('array', 'null')))");
+                       // CASE, not AND: SQLite may evaluate json_type() on text that is not JSON, which fails.
+                       : QStringLiteral("(k.adjustment_history IS NULL OR CASE WHEN json_valid(k.adjustment_history) "
+                                        "THEN json_type(k.adjustment_history) IN ('array', 'null') ELSE 0 END)");
     // The history itself (~2 KB a key) is read only for the keys that get a record.
     m_lockSql = QStringLiteral("SELECT k.id, k.max_concurrent, k.learned_max_concurrent, k.concurrent_429_count, "
                                "k.rpm_429_count, %1, k.last_429_type, k.last_concurrent_peak, %2, %3, %4, %5, p.name, "

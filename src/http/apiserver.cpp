@@ -200,12 +200,19 @@ std::pair<StatusCode, QJsonObject> ApiServer::errorParts(const Error &error, Lan
         return {StatusCode::BadRequest,
                 body("invalid_request", error.field.isEmpty() ? why : fieldLabel(error.field, language) + u": " + why)};
     }
-    case ErrorCode::StorageUnavailable:
     case ErrorCode::StorageFailure:
+        if (!error.reason.isEmpty()) {
+            // The data or the disk is broken: retrying will not help. The log has the details under a reference.
+            const QString reference = m_storageLog.failed(error);
+            return {StatusCode::InternalServerError,
+                    body("system_error", text(Message::StorageBroken, language).arg(reference))};
+        }
+        break;
+    case ErrorCode::StorageUnavailable:
     case ErrorCode::Conflict:
         break;
     }
-    qWarning("storage error: %s", qUtf8Printable(error.detail));
+    m_storageLog.failed(error);
     return {StatusCode::ServiceUnavailable, body("system_error", text(Message::DatabaseError, language))};
 }
 
@@ -223,7 +230,10 @@ QHttpServerResponse ApiServer::rejectBody(const QString &keyId, const Error &pro
 QHttpServerResponse ApiServer::errorResponse(const Error &error, Language language) const
 {
     const auto [status, body] = errorParts(error, language);
-    return json(QJsonObject{{QStringLiteral("error"), body}}, status);
+    QHttpServerResponse response = json(QJsonObject{{QStringLiteral("error"), body}}, status);
+    if (status == StatusCode::ServiceUnavailable)
+        response.setHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1"));
+    return response;
 }
 
 QHttpServerResponse ApiServer::listKeys(const QHttpServerRequest &request)
@@ -477,12 +487,25 @@ QHttpServerResponse ApiServer::health(const QHttpServerRequest &request)
 {
     if (auto refused = admitOpen(request))
         return std::move(*refused);
-    if (m_db.ping())
-        return json(QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
-                                {QStringLiteral("database"), QStringLiteral("ok")}});
-    return json(QJsonObject{{QStringLiteral("status"), QStringLiteral("degraded")},
-                            {QStringLiteral("database"), QStringLiteral("unavailable")}},
-                StatusCode::ServiceUnavailable);
+    const Status ping = m_db.ping();
+    if (!ping) {
+        m_storageLog.failed(ping.error());
+        QHttpServerResponse response = json(QJsonObject{{QStringLiteral("status"), QStringLiteral("degraded")},
+                                                        {QStringLiteral("database"), QStringLiteral("unavailable")}},
+                                            StatusCode::ServiceUnavailable);
+        response.setHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1"));
+        return response;
+    }
+    // The database answers, but a recent change failed for a reason retrying will not cure (disk full, corrupt or
+    // read-only file): say so, with the reason.
+    if (const std::optional<QString> broken = m_storageLog.recentBreakage())
+        return json(QJsonObject{{QStringLiteral("status"), QStringLiteral("degraded")},
+                                {QStringLiteral("database"), QStringLiteral("degraded")},
+                                {QStringLiteral("reason"), *broken}},
+                    StatusCode::ServiceUnavailable);
+    m_storageLog.succeeded();
+    return json(QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
+                            {QStringLiteral("database"), QStringLiteral("ok")}});
 }
 
 } // namespace aether::http

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "keytypes.h"
 #include "messages.h"
+#include "storagelog.h"
 #include "tlsconfig.h"
 #include "tokenstore.h"
 
@@ -117,6 +118,7 @@ private:
     GuardLimits m_guardLimits;
     std::optional<QSslConfiguration> m_tls;
     AuthThrottle m_throttle;
+    mutable StorageLog m_storageLog;
 
     Clock m_clock = &Timestamp::now;
     struct PendingChange {

@@ -517,6 +517,7 @@ void GuardedConnection::process()
                 return;
             }
             if (parsed.state == HeadParse::State::Invalid) {
+                m_language = languageFromAcceptLanguage(parsed.head.value("Accept-Language"));
                 switch (parsed.problem.kind) {
                 case HeadProblem::Kind::TooLarge:
                     fail(431, Message::HeadTooLarge, {});

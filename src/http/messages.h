@@ -34,6 +34,7 @@ enum class Message {
     ServerBusy,
     TooManyConnections,
     TooManyAuthFailures,
+    StorageBroken, // %1 = the log reference
 };
 
 QString text(Message message, Language language);

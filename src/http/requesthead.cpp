@@ -264,6 +264,7 @@ HeadParse parseRequestHead(QByteArrayView input, const HeadLimits &limits)
         HeadParse result;
         result.state = HeadParse::State::Invalid;
         result.problem = *problem;
+        result.head = std::move(head); // complete but refused: its Accept-Language still chooses the answer's language
         return result;
     }
     head.headBytes = pos;

@@ -50,7 +50,7 @@ struct HeadParse {
     enum class State { NeedMore, Complete, Invalid };
     State state = State::NeedMore;
     RequestHead head;     // Complete
-    HeadProblem problem;  // Invalid
+    HeadProblem problem;  // Invalid (head then holds what was read of it, possibly nothing)
 };
 
 // Parses a request head from the start of `input` (which may hold more, e.g. the body or pipelined requests).

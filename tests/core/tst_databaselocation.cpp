@@ -43,6 +43,7 @@ private slots:
         QTest::newRow("sqlite://relative") << u"sqlite://rel/console.sqlite"_s << absolute(u"rel/console.sqlite"_s);
         QTest::newRow("percent-encoded path") << u"sqlite:///tmp/with%20space.sqlite"_s << u"/tmp/with space.sqlite"_s;
         QTest::newRow("in memory") << u"sqlite://:memory:"_s << u":memory:"_s;
+        QTest::newRow("sqlite::memory:") << u"sqlite::memory:"_s << u":memory:"_s;
     }
 
     void sqlite()
@@ -77,6 +78,14 @@ private slots:
             << u"gateway"_s << defaultPgOptions << u"postgresql://aether@localhost:5432/gateway"_s;
         QTest::newRow("scheme case-insensitive") << u"PostgreSQL://u@h/db"_s << u"h"_s << 5432 << u"u"_s << QString()
                                                  << u"db"_s << defaultPgOptions << u"postgresql://u@h:5432/db"_s;
+        // Values are quoted for libpq, so that they cannot add settings of their own (here: another database).
+        QTest::newRow("application_name with a space and a setting")
+            << u"postgresql://u@h/db?application_name=x%20dbname%3Dother"_s << u"h"_s << 5432 << u"u"_s << QString()
+            << u"db"_s << u"application_name='x dbname=other';connect_timeout=3"_s << u"postgresql://u@h:5432/db"_s;
+        QTest::newRow("application_name with quotes and backslashes")
+            << u"postgresql://u@h/db?application_name=x%27%20dbname%3D%27other%5C"_s << u"h"_s << 5432 << u"u"_s
+            << QString() << u"db"_s << u"application_name='x\\' dbname=\\'other\\\\';connect_timeout=3"_s
+            << u"postgresql://u@h:5432/db"_s;
         QTest::newRow("percent-encoded password")
             << u"postgresql://aether:p%40ss%3Aw%2Fo%25rd%20x@db:5432/gw"_s << u"db"_s << 5432 << u"aether"_s
             << u"p@ss:w/o%rd x"_s << u"gw"_s << defaultPgOptions << u"postgresql://aether@db:5432/gw"_s;
@@ -88,7 +97,7 @@ private slots:
             << u"w"_s << u"other"_s << defaultPgOptions << u"postgresql://v@h:6000/other"_s;
         QTest::newRow("libpq options kept")
             << u"postgresql://u@h/db?sslmode=require&connect_timeout=10&application_name=ops"_s << u"h"_s << 5432
-            << u"u"_s << QString() << u"db"_s << u"sslmode=require;connect_timeout=10;application_name=ops"_s
+            << u"u"_s << QString() << u"db"_s << u"sslmode=require;connect_timeout=10;application_name='ops'"_s
             << u"postgresql://u@h:5432/db"_s;
         QTest::newRow("sslmode added to the defaults")
             << u"postgresql://u@h/db?sslmode=disable"_s << u"h"_s << 5432 << u"u"_s << QString() << u"db"_s
@@ -147,6 +156,14 @@ private slots:
         QTest::newRow("port 0 in the query") << u"postgresql://u@h/db?port=0"_s << aether::reason::invalidValue;
         QTest::newRow("non-numeric port in the query")
             << u"postgresql://u@h/db?port=abc"_s << aether::reason::invalidValue;
+        // A value must not add libpq settings of its own (another host for the password, say).
+        QTest::newRow("sslmode not a mode") << u"postgresql://u@h/db?sslmode=require%20host%3Devil"_s
+                                            << aether::reason::invalidValue;
+        QTest::newRow("connect_timeout not a number") << u"postgresql://u@h/db?connect_timeout=3%20host%3Devil"_s
+                                                      << aether::reason::invalidValue;
+        QTest::newRow("NUL in the database name") << u"postgresql://u@h/db%00x"_s << aether::reason::invalidValue;
+        QTest::newRow("NUL in an SQLite path") << u"sqlite:///tmp/a%00b.db"_s << aether::reason::invalidValue;
+        QTest::newRow("newline in an SQLite path") << u"/tmp/a\nb.db"_s << aether::reason::invalidValue;
     }
 
     void errors()
