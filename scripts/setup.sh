@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs what building (and, with --test, testing) needs from Debian 12's packages, only what is missing, then
-# configures and builds into ./build. Sourced by run.sh and test.sh.
+# configures and builds into ./build (not with --no-build). Run by run.sh, test.sh and sanitize.sh.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 packages=(g++ cmake ninja-build qt6-base-dev qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev libqt6svg6
           qt6-tools-dev qt6-l10n-tools qt6-translations-l10n
           libqt6sql6-sqlite libqt6sql6-psql qt6-qpa-plugins libqt6opengl6-dev fonts-dejavu-core)
-if [ "${1:-}" = "--test" ]; then
-  packages+=(postgresql python3 openssl)
-fi
+build=1
+for arg in "$@"; do
+  case "$arg" in
+    --test) packages+=(postgresql python3 openssl) ;;
+    --no-build) build= ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,5 +25,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+[ -n "$build" ] || exit 0
 cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$root/build"

@@ -834,6 +834,26 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
             <source>Language:</source>
             <translation>Language:</translation>
         </message>
+        <message>
+            <source>TLS certificate:</source>
+            <translation>TLS certificate:</translation>
+        </message>
+        <message>
+            <source>PEM file; empty: plain HTTP</source>
+            <translation>PEM file; empty: plain HTTP</translation>
+        </message>
+        <message>
+            <source>Browse…</source>
+            <translation>Browse…</translation>
+        </message>
+        <message>
+            <source>TLS private key:</source>
+            <translation>TLS private key:</translation>
+        </message>
+        <message>
+            <source>PEM file of the certificate's key</source>
+            <translation>PEM file of the certificate's key</translation>
+        </message>
     </context>
     <context>
         <name>SummaryPage</name>
@@ -1112,10 +1132,6 @@ The mode (%1) and the fixed limit stay as they are.</translation>
             <translation>Database: %1</translation>
         </message>
         <message>
-            <source>HTTP endpoint: http://%1:%2</source>
-            <translation>HTTP endpoint: http://%1:%2</translation>
-        </message>
-        <message>
             <source>HTTP endpoint: off</source>
             <translation>HTTP endpoint: off</translation>
         </message>
@@ -1207,6 +1223,10 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <message>
             <source>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key's state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</source>
             <translation>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key's state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <source>HTTP endpoint: %1://%2:%3</source>
+            <translation>HTTP endpoint: %1://%2:%3</translation>
         </message>
     </context>
     <context>
@@ -1334,6 +1354,26 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <message>
             <source>The HTTP address must be an IP address such as 127.0.0.1.</source>
             <translation>The HTTP address must be an IP address such as 127.0.0.1.</translation>
+        </message>
+        <message>
+            <source>PEM files (*.pem *.crt *.key);;All files (*)</source>
+            <translation>PEM files (*.pem *.crt *.key);;All files (*)</translation>
+        </message>
+        <message>
+            <source>TLS certificate</source>
+            <translation>TLS certificate</translation>
+        </message>
+        <message>
+            <source>TLS private key</source>
+            <translation>TLS private key</translation>
+        </message>
+        <message>
+            <source>HTTPS needs both a certificate and its private key.</source>
+            <translation>HTTPS needs both a certificate and its private key.</translation>
+        </message>
+        <message>
+            <source>The TLS files cannot be used: %1</source>
+            <translation>The TLS files cannot be used: %1</translation>
         </message>
     </context>
     <context>

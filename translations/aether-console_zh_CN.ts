@@ -834,6 +834,26 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <source>Language:</source>
         <translation>语言：</translation>
     </message>
+    <message>
+        <source>TLS certificate:</source>
+        <translation>TLS 证书：</translation>
+    </message>
+    <message>
+        <source>PEM file; empty: plain HTTP</source>
+        <translation>PEM 文件；留空则使用未加密的 HTTP</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>TLS private key:</source>
+        <translation>TLS 私钥：</translation>
+    </message>
+    <message>
+        <source>PEM file of the certificate&apos;s key</source>
+        <translation>证书私钥的 PEM 文件</translation>
+    </message>
 </context>
 <context>
     <name>SummaryPage</name>
@@ -1111,10 +1131,6 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <translation>数据库：%1</translation>
     </message>
     <message>
-        <source>HTTP endpoint: http://%1:%2</source>
-        <translation>HTTP 端点：http://%1:%2</translation>
-    </message>
-    <message>
         <source>HTTP endpoint: off</source>
         <translation>HTTP 端点：已关闭</translation>
     </message>
@@ -1205,6 +1221,10 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key&apos;s state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Aether 控制台 %1&lt;/h3&gt;&lt;p&gt;管理 LLM API 网关中每个密钥的自适应并发：查看每个密钥的状态、切换模式、设置限制、重置学习状态，并了解限制变化的原因。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>HTTP endpoint: %1://%2:%3</source>
+        <translation>HTTP 接口：%1://%2:%3</translation>
     </message>
 </context>
 <context>
@@ -1330,6 +1350,26 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>The HTTP address must be an IP address such as 127.0.0.1.</source>
         <translation>HTTP 地址必须是 IP 地址，例如 127.0.0.1。</translation>
+    </message>
+    <message>
+        <source>PEM files (*.pem *.crt *.key);;All files (*)</source>
+        <translation>PEM 文件 (*.pem *.crt *.key);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>TLS certificate</source>
+        <translation>TLS 证书</translation>
+    </message>
+    <message>
+        <source>TLS private key</source>
+        <translation>TLS 私钥</translation>
+    </message>
+    <message>
+        <source>HTTPS needs both a certificate and its private key.</source>
+        <translation>HTTPS 需要同时提供证书及其私钥。</translation>
+    </message>
+    <message>
+        <source>The TLS files cannot be used: %1</source>
+        <translation>无法使用这些 TLS 文件：%1</translation>
     </message>
 </context>
 <context>

@@ -316,6 +316,9 @@ int main(int argc, char *argv[])
     // Requests are read on the event loop: a lock held by another program makes them answer 503 after a moment
     // instead of stalling every other request (the writer thread keeps the longer default wait).
     db.setLockWaitMs(eventLoopLockWaitMs);
+    tokens.setTouchWriter([&writer](const QByteArray &hashHex, const Timestamp &at) {
+        writer->run([hashHex, at](Database &connection) { TokenStore::writeLastUsed(connection, hashHex, at); });
+    });
     http::ApiServer server(db, keys, tokens, *writer);
     if (const std::optional<QString> refused = endpoint.applyTo(parser, server))
         return fail(*refused);

@@ -19,12 +19,17 @@ public:
 
     Outcomes apply(const QList<KeyChange> &changes)
     {
+        connection();
+        return m_keys->applyChanges(changes); // opens (and reopens) the connection itself
+    }
+    Database &connection()
+    {
         if (!m_keys) {
             m_db = std::make_unique<Database>(m_location);
             m_db->setAutoCheckpointPages(m_autoCheckpointPages);
             m_keys = std::make_unique<KeyService>(*m_db);
         }
-        return m_keys->applyChanges(changes); // opens (and reopens) the connection itself
+        return *m_db;
     }
 
     void closeConnection()
@@ -87,6 +92,17 @@ void ChangeWriter::apply(QList<KeyChange> changes, Done done)
         m_worker,
         [this, worker = m_worker] { drain([worker](const QList<KeyChange> &c) { return worker->apply(c); }); },
         Qt::QueuedConnection);
+}
+
+void ChangeWriter::run(std::function<void(Database &)> task)
+{
+    if (m_inline) {
+        QMetaObject::invokeMethod(
+            this, [this, task = std::move(task)] { task(m_inline->database()); }, Qt::QueuedConnection);
+        return;
+    }
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, task = std::move(task)] { task(worker->connection()); }, Qt::QueuedConnection);
 }
 
 void ChangeWriter::drain(const std::function<Outcomes(const QList<KeyChange> &)> &write)

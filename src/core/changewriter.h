@@ -13,6 +13,7 @@
 
 namespace aether {
 
+class Database;
 class KeyService;
 
 // Applies key changes off the caller's thread, with group commit: the writer thread takes every group that is waiting
@@ -38,6 +39,9 @@ public:
     // Queues `changes` (applied in order, after every group queued before); `done` runs in this object's thread with
     // one outcome per change, in order.
     void apply(QList<KeyChange> changes, Done done);
+    // Runs `task` on the writer's connection, in the writer's thread, after what is queued already: writes that must
+    // not wait for a lock on the caller's thread (a token's last use). Without a thread, later on this thread.
+    void run(std::function<void(Database &)> task);
 
 private:
     class Worker;

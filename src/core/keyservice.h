@@ -22,6 +22,7 @@ namespace aether {
 // validation and SQL happen here.
 class KeyService {
 public:
+    Database &database() { return m_db; }
     static constexpr int minFixedLimit = aether::minFixedLimit;
     static constexpr int maxFixedLimit = aether::maxFixedLimit;
     static constexpr int initialLimit = 50;      // the stats' effective limit while nothing is learned

@@ -166,14 +166,24 @@ void TokenStore::touch(const QByteArray &hashHex)
     if (timer.isValid() && timer.elapsed() < touchIntervalMs)
         return;
     timer.start();
-    m_db.transaction<Done>(Database::Mode::Write, [&]() -> Status {
+    if (m_touchWriter)
+        m_touchWriter(hashHex, Timestamp::now());
+    else
+        writeLastUsed(m_db, hashHex, Timestamp::now());
+}
+
+void TokenStore::writeLastUsed(Database &db, const QByteArray &hashHex, const Timestamp &at)
+{
+    const Status written = db.transaction<Done>(Database::Mode::Write, [&]() -> Status {
         Result<SqlStatement> st =
-            m_db.exec(QStringLiteral("UPDATE console_tokens SET last_used_at = ? WHERE token_hash = ?"),
-                      {Timestamp::now().toIsoString(), QString::fromLatin1(hashHex)});
+            db.exec(QStringLiteral("UPDATE console_tokens SET last_used_at = ? WHERE token_hash = ?"),
+                    {at.toIsoString(), QString::fromLatin1(hashHex)});
         if (!st)
             return st.error();
         return Done{};
     });
+    if (!written)
+        qWarning("token last use not recorded: %s", qUtf8Printable(written.error().detail));
 }
 
 } // namespace aether

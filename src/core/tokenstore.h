@@ -9,6 +9,7 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
 #include <optional>
 
 namespace aether {
@@ -53,6 +54,12 @@ public:
     static constexpr qsizetype minRemoteTokenLength = 32;
 
     static QByteArray hash(QStringView secret);
+    // Where a token's last use is written (at most once a minute per token). By default on this store's own
+    // connection; a server hands it to its writer thread, so that a lock held elsewhere never stalls a request.
+    using TouchWriter = std::function<void(const QByteArray &hashHex, const Timestamp &at)>;
+    void setTouchWriter(TouchWriter writer) { m_touchWriter = std::move(writer); }
+    // Writes a token's last use on `db` (best effort: a failure is logged).
+    static void writeLastUsed(Database &db, const QByteArray &hashHex, const Timestamp &at);
 
 private:
     void touch(const QByteArray &hashHex);
@@ -61,6 +68,7 @@ private:
     QByteArray m_environmentHash;
     qsizetype m_environmentLength = 0;
     QHash<QByteArray, QElapsedTimer> m_lastTouched;
+    TouchWriter m_touchWriter;
 };
 
 } // namespace aether

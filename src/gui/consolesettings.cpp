@@ -34,6 +34,22 @@ void ConsoleSettings::setHttpPort(int port)
     m_settings.setValue(QStringLiteral("http/port"), port);
 }
 
+QString ConsoleSettings::tlsCertificateFile() const
+{
+    return m_settings.value(QStringLiteral("http/tlsCertificate")).toString();
+}
+
+QString ConsoleSettings::tlsKeyFile() const
+{
+    return m_settings.value(QStringLiteral("http/tlsKey")).toString();
+}
+
+void ConsoleSettings::setTlsFiles(const QString &certificate, const QString &key)
+{
+    m_settings.setValue(QStringLiteral("http/tlsCertificate"), certificate);
+    m_settings.setValue(QStringLiteral("http/tlsKey"), key);
+}
+
 bool ConsoleSettings::httpAutostart() const
 {
     return m_settings.value(QStringLiteral("http/autostart"), false).toBool();

@@ -17,6 +17,10 @@ public:
     void setHttpAddress(const QString &address);
     int httpPort() const;
     void setHttpPort(int port);
+    // HTTPS for the endpoint: PEM certificate and key files (both empty: plain HTTP).
+    QString tlsCertificateFile() const;
+    QString tlsKeyFile() const;
+    void setTlsFiles(const QString &certificate, const QString &key);
     bool httpAutostart() const;
     void setHttpAutostart(bool on);
     bool autoRefresh() const;

@@ -369,7 +369,10 @@ void MainWindow::updateStatus()
 {
     m_databaseStatus->setText(tr("Database: %1").arg(m_services.db.location().displayName()));
     if (m_http)
-        m_httpStatus->setText(tr("HTTP endpoint: http://%1:%2").arg(m_settings.httpAddress()).arg(m_httpPort));
+        m_httpStatus->setText(tr("HTTP endpoint: %1://%2:%3")
+                                  .arg(m_http && m_http->isTls() ? QStringLiteral("https") : QStringLiteral("http"),
+                                       m_settings.httpAddress())
+                                  .arg(m_httpPort));
     else
         m_httpStatus->setText(tr("HTTP endpoint: off"));
     m_ui->httpAction->setChecked(m_http != nullptr);
@@ -647,7 +650,16 @@ bool MainWindow::startHttp()
     const bool inMemory = location.isSqlite() && location.path == u":memory:";
     m_writer = inMemory ? std::make_unique<ChangeWriter>(m_services.keys) : std::make_unique<ChangeWriter>(location);
     m_http = std::make_unique<http::ApiServer>(m_services.db, m_services.keys, m_services.tokens, *m_writer);
-    Result<quint16> port = m_http->listen(address, quint16(m_settings.httpPort()));
+    Result<quint16> port = Error::invalid({}, reason::invalidValue);
+    if (!m_settings.tlsCertificateFile().isEmpty()) {
+        Result<QSslConfiguration> tls = http::loadTlsConfiguration(m_settings.tlsCertificateFile(), m_settings.tlsKeyFile());
+        if (tls)
+            m_http->setTlsConfiguration(tls.value());
+        else
+            port = tls.error();
+    }
+    if (m_settings.tlsCertificateFile().isEmpty() || m_http->isTls())
+        port = m_http->listen(address, quint16(m_settings.httpPort()));
     if (!port) {
         m_http.reset();
         m_writer.reset();

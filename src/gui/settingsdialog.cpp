@@ -1,6 +1,7 @@
 #include "settingsdialog.h"
 
 #include "database.h"
+#include "tlsconfig.h"
 #include "guiformat.h"
 #include "ui_settingsdialog.h"
 
@@ -35,6 +36,8 @@ SettingsDialog::SettingsDialog(ConsoleSettings &settings, const DatabaseLocation
     }
     m_ui->addressEdit->setText(settings.httpAddress());
     m_ui->httpPortSpin->setValue(settings.httpPort());
+    m_ui->tlsCertEdit->setText(settings.tlsCertificateFile());
+    m_ui->tlsKeyEdit->setText(settings.tlsKeyFile());
     m_ui->autostartCheck->setChecked(settings.httpAutostart());
     m_ui->autoRefreshCheck->setChecked(settings.autoRefresh());
     m_ui->intervalSpin->setValue(settings.refreshSeconds());
@@ -50,6 +53,16 @@ SettingsDialog::SettingsDialog(ConsoleSettings &settings, const DatabaseLocation
         if (!file.isEmpty())
             m_ui->sqlitePathEdit->setText(file);
     });
+    const auto browsePem = [this](QLineEdit *edit, const QString &title) {
+        const QString file = QFileDialog::getOpenFileName(this, title, edit->text(),
+                                                          tr("PEM files (*.pem *.crt *.key);;All files (*)"));
+        if (!file.isEmpty())
+            edit->setText(file);
+    };
+    connect(m_ui->tlsCertBrowse, &QPushButton::clicked, this,
+            [this, browsePem] { browsePem(m_ui->tlsCertEdit, tr("TLS certificate")); });
+    connect(m_ui->tlsKeyBrowse, &QPushButton::clicked, this,
+            [this, browsePem] { browsePem(m_ui->tlsKeyEdit, tr("TLS private key")); });
     updateEnabled();
 }
 
@@ -123,11 +136,23 @@ void SettingsDialog::accept()
         QMessageBox::warning(this, windowTitle(), tr("The HTTP address must be an IP address such as 127.0.0.1."));
         return;
     }
+    const QString certificate = m_ui->tlsCertEdit->text().trimmed(), key = m_ui->tlsKeyEdit->text().trimmed();
+    if (certificate.isEmpty() != key.isEmpty()) {
+        QMessageBox::warning(this, windowTitle(), tr("HTTPS needs both a certificate and its private key."));
+        return;
+    }
+    if (!certificate.isEmpty()) {
+        if (const Result<QSslConfiguration> tls = http::loadTlsConfiguration(certificate, key); !tls) {
+            QMessageBox::warning(this, windowTitle(), tr("The TLS files cannot be used: %1").arg(tls.error().detail));
+            return;
+        }
+    }
     const DatabaseLocation defaults = DatabaseLocation::defaultLocation();
     m_settings.setDatabaseUrl(loc.value().isSqlite() && loc.value().path == defaults.path ? QString()
                                                                                           : loc.value().toUrl());
     m_settings.setHttpAddress(address.toString());
     m_settings.setHttpPort(m_ui->httpPortSpin->value());
+    m_settings.setTlsFiles(certificate, key);
     m_settings.setHttpAutostart(m_ui->autostartCheck->isChecked());
     m_settings.setAutoRefresh(m_ui->autoRefreshCheck->isChecked());
     m_settings.setRefreshSeconds(m_ui->intervalSpin->value());

@@ -54,6 +54,7 @@ public:
     void setAuthFailuresPerMinute(int failures) { m_throttle.setMaxFailures(failures); }
     // Serve HTTPS with this configuration (certificate and key) from the next listen() on.
     void setTlsConfiguration(const QSslConfiguration &configuration) { m_tls = configuration; }
+    bool isTls() const { return m_tls.has_value(); }
     // The largest body a request may carry: 1 MiB for POST …/events, 64 KiB otherwise.
     static qsizetype bodyLimitFor(const RequestHead &head);
 
