@@ -58,6 +58,17 @@ void Database::close()
     m_open = false;
 }
 
+namespace {
+
+QString sqliteSynchronous()
+{
+    return qEnvironmentVariable("AETHER_CONSOLE_SQLITE_SYNCHRONOUS").compare(u"NORMAL", Qt::CaseInsensitive) == 0
+               ? QStringLiteral("NORMAL")
+               : QStringLiteral("FULL");
+}
+
+} // namespace
+
 Status Database::open()
 {
     if (m_lastFailedConnect.isValid() && m_lastFailedConnect.elapsed() < reconnectBackoffMs)
@@ -103,8 +114,9 @@ Status Database::open()
                                QStringLiteral("SET lock_timeout = %1").arg(m_lockWaitMs),
                                QStringLiteral("SET statement_timeout = %1").arg(statementTimeoutMs)}
                  // synchronous=FULL: a commit that was acknowledged survives a power loss, not only a crash.
+                 // AETHER_CONSOLE_SQLITE_SYNCHRONOUS=NORMAL trades that for speed (a crash still loses nothing).
                  : QStringList{QStringLiteral("PRAGMA journal_mode=WAL"),
-                               QStringLiteral("PRAGMA synchronous=FULL"),
+                               QStringLiteral("PRAGMA synchronous=%1").arg(sqliteSynchronous()),
                                QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(m_autoCheckpointPages),
                                QStringLiteral("PRAGMA foreign_keys=ON"),
                                QStringLiteral("PRAGMA cache_size=-%1").arg(m_cacheKibibytes),
@@ -117,7 +129,9 @@ Status Database::open()
             m_lost = true;
             if (!postgres && query.lastError().nativeErrorCode() == u"26")
                 return Error::failure(QStringLiteral("%1 is not an SQLite database").arg(m_location.path));
-            return Error::unavailable(text);
+            // SQLite: a damaged file is broken, not unavailable (retrying would not help); PostgreSQL: any failure
+            // here is the connection's.
+            return postgres ? Error::unavailable(text) : classify(query.lastError());
         }
     }
     m_lastFailedConnect.invalidate();
@@ -145,9 +159,9 @@ Status Database::ping()
 Error Database::classify(const QSqlError &error)
 {
     const QString text = error.text();
-    if (error.type() == QSqlError::ConnectionError)
-        return Error::unavailable(text);
     if (m_dialect.isPostgres()) {
+        if (error.type() == QSqlError::ConnectionError)
+            return Error::unavailable(text);
         // A lock that was not granted in time (55P03) or a statement cancelled by its timeout (57014): try again.
         const QString code = error.nativeErrorCode();
         if (code == u"55P03" || code == u"57014")
@@ -155,23 +169,24 @@ Error Database::classify(const QSqlError &error)
         // A statement error may be a lost connection; run() checks with a fresh query once the transaction is over.
         return Error::failure(text);
     }
-    // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CANTOPEN: the file cannot be used right now.
-    static const QStringList unavailableCodes{QStringLiteral("5"), QStringLiteral("6"), QStringLiteral("10"),
-                                              QStringLiteral("14")};
+    // SQLite: the result code decides (Qt reports a failed step as a "connection error" whatever its cause).
     const QString code = error.nativeErrorCode();
-    const auto is = [&code](const QString &candidate) { return code == candidate || code.startsWith(candidate + u' '); };
-    for (const QString &candidate : unavailableCodes) {
-        if (is(candidate))
-            return Error::unavailable(text);
-    }
+    const auto is = [&code](const char *candidate) {
+        return code == QLatin1StringView(candidate) || code.startsWith(QLatin1StringView(candidate) + u' ');
+    };
     // What is broken, for /healthz and the log: SQLITE_FULL, SQLITE_CORRUPT / SQLITE_NOTADB, SQLITE_READONLY.
     Error failure = Error::failure(text);
-    if (is(QStringLiteral("13")))
+    if (is("13"))
         failure.reason = reason::diskFull;
-    else if (is(QStringLiteral("11")) || is(QStringLiteral("26")))
+    else if (is("11") || is("26"))
         failure.reason = reason::corrupt;
-    else if (is(QStringLiteral("8")))
+    else if (is("8"))
         failure.reason = reason::readOnly;
+    if (!failure.reason.isEmpty())
+        return failure;
+    // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CANTOPEN: the file cannot be used right now.
+    if (is("5") || is("6") || is("10") || is("14") || error.type() == QSqlError::ConnectionError)
+        return Error::unavailable(text);
     return failure;
 }
 

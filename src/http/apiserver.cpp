@@ -16,6 +16,7 @@
 #include <QTimer>
 #include <QUrlQuery>
 
+#include <algorithm>
 #include <limits>
 #include <memory>
 
@@ -406,7 +407,13 @@ void ApiServer::flushChanges()
     changes.reserve(qsizetype(group->size()));
     for (const PendingChange &p : *group)
         changes += p.changes;
-    m_writer.apply(std::move(changes), [group](const Outcomes &outcomes) {
+    m_writer.apply(std::move(changes), [this, group](const Outcomes &outcomes) {
+        const bool stored = std::any_of(outcomes.begin(), outcomes.end(), [](const Result<KeyChangeOutcome> &o) {
+            return o.ok() || (o.error().code != ErrorCode::StorageUnavailable &&
+                              o.error().code != ErrorCode::StorageFailure);
+        });
+        if (stored)
+            m_storageLog.succeeded();
         qsizetype offset = 0;
         for (PendingChange &p : *group) {
             const qsizetype count = p.changes.size();
@@ -503,7 +510,6 @@ QHttpServerResponse ApiServer::health(const QHttpServerRequest &request)
                                 {QStringLiteral("database"), QStringLiteral("degraded")},
                                 {QStringLiteral("reason"), *broken}},
                     StatusCode::ServiceUnavailable);
-    m_storageLog.succeeded();
     return json(QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
                             {QStringLiteral("database"), QStringLiteral("ok")}});
 }

@@ -25,6 +25,7 @@ constexpr int lingerMs = 2000;              // how long a closing connection's l
 constexpr qint64 maxLingerBytes = 1 << 20;  // … and how much of it
 constexpr int acceptRetryMs = 100;          // after an accept error (e.g. out of file descriptors)
 constexpr int reservedDescriptors = 64;     // kept free for the database, logs and the window
+constexpr int sweepIntervalMs = 200;        // how often deadlines are checked (the timeouts' granularity)
 
 // The process may open as many files as its hard limit allows; the connection cap stays below that, so that the
 // server never runs out of descriptors (Qt pauses accepting for good when accept() fails with EMFILE).
@@ -352,12 +353,12 @@ public:
         connect(transport, &Transport::readable, this, &GuardedConnection::onReadable);
         connect(transport, &Transport::drained, this, &GuardedConnection::onDrained);
         connect(transport, &Transport::closed, this, &GuardedConnection::onClosed);
-        m_timer.setSingleShot(true);
-        connect(&m_timer, &QTimer::timeout, this, &GuardedConnection::onTimeout);
-        m_timer.start(guard->limits().headerTimeoutMs); // a new connection must start its request soon
+        arm(guard->limits().headerTimeoutMs); // a new connection must start its request soon
+        guard->m_live.insert(this);
     }
     ~GuardedConnection() override
     {
+        m_guard->m_live.remove(this);
         if (m_feed)
             m_feed->hangUp();
         m_guard->releaseBody(m_reserved);
@@ -365,6 +366,14 @@ public:
     }
 
     void answerReady(QByteArray answer);
+    // Called by the guard's sweep: acts on a deadline that has passed.
+    void checkDeadline(qint64 nowMs)
+    {
+        if (m_deadline != 0 && nowMs >= m_deadline) {
+            m_deadline = 0;
+            onTimeout();
+        }
+    }
     void feedClosed() { QMetaObject::invokeMethod(this, &GuardedConnection::closeGracefully, Qt::QueuedConnection); }
 
 private:
@@ -423,7 +432,7 @@ private:
         if (m_phase == Phase::Closing)
             return;
         m_phase = Phase::Closing;
-        m_timer.stop();
+        m_deadline = 0;
         m_transport->closeAfterWriting();
     }
 
@@ -432,7 +441,10 @@ private:
     QPointer<FeedSocket> m_feed;
     QHostAddress m_peer;
     quint16 m_port;
-    QTimer m_timer;
+    // Timeouts are deadlines checked by one sweep of the guard, not a timer per connection: no timer work per
+    // request, and thousands of idle connections cost nothing but their deadline.
+    void arm(int ms) { m_deadline = m_guard->nowMs() + ms; }
+    qint64 m_deadline = 0; // 0: none
     Phase m_phase = Phase::Idle;
     QByteArray m_in;
     RequestHead m_head;
@@ -499,14 +511,14 @@ void GuardedConnection::process()
                     m_transport->setReading(true);
                     return;
                 }
-                if (!m_timer.isActive())
-                    m_timer.start(limits.idleTimeoutMs);
+                if (m_deadline == 0)
+                    arm(limits.idleTimeoutMs);
                 m_transport->setReading(true);
                 return;
             }
             if (m_phase == Phase::Idle) {
                 m_phase = Phase::Head;
-                m_timer.start(limits.headerTimeoutMs);
+                arm(limits.headerTimeoutMs);
             }
             HeadParse parsed = parseRequestHead(m_in, limits.head);
             if (parsed.state == HeadParse::State::NeedMore) {
@@ -608,15 +620,16 @@ bool GuardedConnection::beginRequest(RequestHead head)
     if (m_head.expectContinue)
         m_transport->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
     m_phase = Phase::Body;
-    m_timer.start(m_guard->limits().idleTimeoutMs);
+    arm(m_guard->limits().idleTimeoutMs);
     return true;
 }
 
 void GuardedConnection::dispatch()
 {
     m_phase = Phase::Handling;
-    m_timer.stop();
-    m_transport->setReading(false);
+    m_deadline = 0;
+    // Reading is paused only when the client sends more while this request is handled (see onReadable()): a client
+    // that waits for its answer costs no notifier change.
     // QHttpServer gets a plain, canonical request: the checked head without its framing headers, then our own
     // Content-Length (a chunked body arrives decoded) and, for a body over its limit, the marker instead of the body.
     QByteArray request;
@@ -668,10 +681,16 @@ void GuardedConnection::answerReady(QByteArray answer)
     m_overLimit = false;
     if (m_transport->pendingOutput() > m_guard->limits().maxPendingOutput) {
         m_waitingForReader = true; // no further request is read until the client takes its answers
-        m_timer.start(m_guard->limits().idleTimeoutMs);
+        arm(m_guard->limits().idleTimeoutMs);
+        m_transport->setReading(false);
         return;
     }
-    // Not from here: QHttpServer is still inside its handler for the request just answered.
+    if (m_in.isEmpty() && !m_transport->atEnd()) { // the usual case: wait for the next request
+        arm(m_guard->limits().idleTimeoutMs);
+        m_transport->setReading(true);
+        return;
+    }
+    // Pipelined input (or the end of it): not from here, QHttpServer is still inside its handler for this request.
     QMetaObject::invokeMethod(this, &GuardedConnection::process, Qt::QueuedConnection);
 }
 
@@ -681,6 +700,17 @@ ConnectionGuard::ConnectionGuard(GuardLimits limits, BodyLimit bodyLimit, QObjec
     , m_bodyLimit(std::move(bodyLimit))
 {
     m_limits.maxConnections = qMin(m_limits.maxConnections, descriptorBudget());
+    m_clock.start();
+    m_sweep.setInterval(sweepIntervalMs);
+    connect(&m_sweep, &QTimer::timeout, this, [this] {
+        const qint64 now = nowMs();
+        const QList<GuardedConnection *> live(m_live.begin(), m_live.end());
+        for (GuardedConnection *connection : live) {
+            if (m_live.contains(connection))
+                connection->checkDeadline(now);
+        }
+    });
+    m_sweep.start();
     connect(this, &QTcpServer::acceptError, this, [this] {
         QTimer::singleShot(acceptRetryMs, this, [this] {
             if (isListening())

@@ -3,10 +3,13 @@
 #include "messages.h"
 #include "requesthead.h"
 
+#include <QElapsedTimer>
 #include <QHash>
+#include <QSet>
 #include <QHostAddress>
 #include <QSslConfiguration>
 #include <QTcpServer>
+#include <QTimer>
 
 #include <functional>
 #include <optional>
@@ -77,6 +80,7 @@ private:
     bool reserveBody(qint64 bytes);
     void releaseBody(qint64 bytes) { m_bufferedBodyBytes -= bytes; }
     void offerToHttpServer(QTcpSocket *feed);
+    qint64 nowMs() const { return m_clock.elapsed(); }
 
     GuardLimits m_limits;
     BodyLimit m_bodyLimit;
@@ -84,6 +88,9 @@ private:
     int m_connections = 0;
     QHash<QHostAddress, int> m_perAddress;
     qint64 m_bufferedBodyBytes = 0;
+    QElapsedTimer m_clock;
+    QTimer m_sweep;
+    QSet<GuardedConnection *> m_live;
 };
 
 } // namespace aether::http

@@ -35,6 +35,7 @@ QString StorageLog::failed(const Error &error)
 
 void StorageLog::succeeded()
 {
+    m_breakage.clear();
     if (m_state.isEmpty())
         return;
     qWarning("storage: recovered from \"%s\" after %lld failed requests", qUtf8Printable(m_state), m_count);

@@ -19,9 +19,9 @@ public:
 
     // Records a failure; returns its reference (8 hex digits).
     QString failed(const Error &error);
-    // A request used the database without failing: ends the current failure state.
+    // A change was written (or the database answered): ends the current failure state and forgets a breakage.
     void succeeded();
-    // The reason of a breakage seen within breakageMemoryMs.
+    // The reason of a breakage seen within breakageMemoryMs and not followed by a successful write.
     std::optional<QString> recentBreakage() const;
 
 private:

@@ -2,7 +2,7 @@
 # Starts or stops the throw-away PostgreSQL server the test suite runs against: a fresh cluster in DIR, trust
 # authentication, listening only on a Unix socket in DIR. PostgreSQL refuses to run as root, so as root the server
 # runs as the 'postgres' user.
-#   pgserver.sh start DIR   |   pgserver.sh stop DIR
+#   pgserver.sh start DIR   |   pgserver.sh stop DIR   |   pgserver.sh resume DIR (start DIR's cluster again, as it is)
 set -euo pipefail
 action=${1:?start or stop}
 dir=${2:?directory}
@@ -29,13 +29,18 @@ case "$action" in
       || { cat "$dir/server.log" >&2; exit 1; }
     echo "PostgreSQL running: postgresql://postgres@/postgres?host=$dir"
     ;;
+  resume)
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c max_connections=200 -c fsync=off" start \
+      || { cat "$dir/server.log" >&2; exit 1; }
+    ;;
   stop)
     if [ -f "$dir/data/postmaster.pid" ]; then
       as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop
     fi
     ;;
   *)
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|stop|resume DIR" >&2
     exit 2
     ;;
 esac
