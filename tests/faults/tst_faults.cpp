@@ -203,7 +203,8 @@ private slots:
                                   {u"previous_mode"_s, u"adaptive"_s}}));
 
         QVERIFY(pg(u"stop"_s));
-        for (int i = 0; i < 5; ++i) {
+        const qsizetype logLinesBefore = server.standardError().count('\n');
+        for (int i = 0; i < 20; ++i) {
             const Reply down = client.send("PATCH", limitPath(id, 7), admin);
             QVERIFY2(down.elapsedMs < 6000, qPrintable(down.describe()));
             EXPECT_REPLY(down, 503, systemError(u"数据库连接异常，正在重试..."_s));
@@ -211,6 +212,11 @@ private slots:
         }
         EXPECT_REPLY(client.send("GET", "/healthz", {}), 503,
                      parseJson(R"({"status":"degraded","database":"unavailable"})"));
+        for (int i = 0; i < 20; ++i)
+            QCOMPARE(client.send("GET", apiBase + "/summary", admin).status, 503);
+        // The outage is logged when it starts (and when it ends), not once per failed request.
+        const QByteArray log = server.standardError();
+        QVERIFY2(log.count('\n') - logLinesBefore <= 6, log.constData());
 
         QVERIFY(pg(u"resume"_s));
         QElapsedTimer back;

@@ -242,7 +242,9 @@ private slots:
     {
         QTest::addColumn<QByteArray>("backend");
         QTest::addColumn<QByteArray>("id");
-        const QList<QByteArray> ids = {"nope", "K-MATRIX", "%20k-matrix", "k-matrix%20", "k-matri", "%E4%B8%AD"};
+        // %00: PostgreSQL cannot store a NUL, so no key can have it (a 404, not a database error).
+        const QList<QByteArray> ids = {"nope",    "K-MATRIX",   "%20k-matrix", "k-matrix%20",
+                                       "k-matri", "%E4%B8%AD", "k-matrix%00", "%00",          "k%01matrix"};
         for (const QByteArray &backend : TestDatabase::backends()) {
             for (const QByteArray &id : ids)
                 QTest::addRow("%s: %s", backend.constData(), id.constData()) << backend << id;
@@ -259,6 +261,7 @@ private slots:
             {"PATCH", "limit?limit=5", {}}, {"PATCH", "mode", R"({"enabled":false,"fixed_limit":3})"},
             {"PATCH", "mode", {}},          {"PATCH", "mode", "\xEF\xBB\xBF{"},
             {"PATCH", "mode", "{}"},        {"PATCH", "mode", R"({"enabled":false})"},
+            {"GET", "limit", {}},           {"POST", "events", R"({"outcome":"success","current_concurrent":1})"},
         };
         for (const auto &[method, tail, body] : requests) {
             for (const QByteArray &language : {chinese, english})
