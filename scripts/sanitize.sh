@@ -24,5 +24,6 @@ export LC_ALL=C.UTF-8
 # Reports fail the process that made them; the tests run the server as a child process, which inherits these.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export AETHER_SANITIZED=1 # tests skip their RSS bounds: ASan keeps freed memory in quarantine
 export LSAN_OPTIONS=suppressions=$root/tests/sanitizer/lsan.supp:print_suppressions=0
 ctest --output-on-failure --timeout 1200 "$@"

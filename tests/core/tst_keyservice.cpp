@@ -573,8 +573,8 @@ private slots:
                                                                  {"string", u"\"[1, 2]\""_s},
                                                                  {"number", u"42"_s},
                                                                  {"JSON null", u"null"_s}};
-        for (const auto &[name, value] : everywhere)
-            addCaseRows(name, [&](QTestData &r) { r << value; });
+        for (const auto &entry : everywhere)
+            addCaseRows(entry.first, [&](QTestData &r) { r << entry.second; });
         // Not JSON at all: only SQLite can hold that (PostgreSQL's json type refuses it).
         QTest::newRow("sqlite: not JSON") << "sqlite"_ba << u"not json"_s;
         QTest::newRow("sqlite: truncated array") << "sqlite"_ba << u"[{\"timestamp\": \"x\"}"_s;

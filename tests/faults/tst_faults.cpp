@@ -203,7 +203,7 @@ private slots:
                                   {u"previous_mode"_s, u"adaptive"_s}}));
 
         QVERIFY(pg(u"stop"_s));
-        const qsizetype logLinesBefore = server.standardError().count('\n');
+        const qsizetype logBytesBefore = server.standardError().size();
         for (int i = 0; i < 20; ++i) {
             const Reply down = client.send("PATCH", limitPath(id, 7), admin);
             QVERIFY2(down.elapsedMs < 6000, qPrintable(down.describe()));
@@ -214,9 +214,12 @@ private slots:
                      parseJson(R"({"status":"degraded","database":"unavailable"})"));
         for (int i = 0; i < 20; ++i)
             QCOMPARE(client.send("GET", apiBase + "/summary", admin).status, 503);
-        // The outage is logged when it starts (and when it ends), not once per failed request.
+        // The outage is logged when it starts (and when it ends), not once per failed request (41 here). Qt's driver
+        // adds a line per prepared statement it drops with the connection: bounded by the statements, not requests.
         const QByteArray log = server.standardError();
-        QVERIFY2(log.count('\n') - logLinesBefore <= 6, log.constData());
+        const QByteArray outage = log.mid(logBytesBefore);
+        QVERIFY2(outage.count("storage") <= 2, outage.constData());
+        QVERIFY2(outage.count('\n') < 41, outage.constData());
 
         QVERIFY(pg(u"resume"_s));
         QElapsedTimer back;

@@ -33,8 +33,11 @@
 #include <QNetworkReply>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QScopeGuard>
 #include <QSettings>
+#include <QProcess>
 #include <QSignalSpy>
+#include <QSslSocket>
 #include <QSpinBox>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -414,6 +417,41 @@ private slots:
         QCOMPARE(c.child<QLabel>("maxConcurrentValue")->text(), u"33"_s);
         c.window->stopHttp();
         QVERIFY(c.child<QLabel>("httpStatus")->text().contains(u"off"_s));
+    }
+
+    // With a certificate and key in the settings, the window's endpoint serves HTTPS.
+    void httpsEndpointFromTheSettings_data() { TestDatabase::addBackendRows(); }
+    void httpsEndpointFromTheSettings()
+    {
+        if (!QSslSocket::supportsSsl())
+            QSKIP("Qt has no TLS backend here");
+        QTemporaryDir dir;
+        const QString cert = dir.filePath(u"cert.pem"_s), key = dir.filePath(u"key.pem"_s);
+        QProcess openssl;
+        openssl.start(u"openssl"_s, {u"req"_s, u"-x509"_s, u"-newkey"_s, u"rsa:2048"_s, u"-nodes"_s, u"-subj"_s,
+                                     u"/CN=localhost"_s, u"-days"_s, u"2"_s, u"-keyout"_s, key, u"-out"_s, cert});
+        QVERIFY(openssl.waitForFinished(30000) && openssl.exitCode() == 0);
+        AETHER_CONSOLE(c);
+        gui::ConsoleSettings settings; // the window's settings: the same store
+        settings.setTlsFiles(cert, key);
+        const auto plainAgain = qScopeGuard([&] { settings.setTlsFiles({}, {}); });
+        QVERIFY(c.window->startHttp());
+        QVERIFY2(c.child<QLabel>("httpStatus")->text().contains(u"https://127.0.0.1:%1"_s.arg(c.window->httpPort())),
+                 qPrintable(c.child<QLabel>("httpStatus")->text()));
+        // The server runs on this thread's event loop: wait by spinning it, never by blocking.
+        QSslSocket client;
+        client.setPeerVerifyMode(QSslSocket::VerifyNone);
+        QSignalSpy encrypted(&client, &QSslSocket::encrypted);
+        client.connectToHostEncrypted(u"127.0.0.1"_s, c.window->httpPort());
+        QVERIFY2(encrypted.wait(10000), qPrintable(client.errorString()));
+        client.write("GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
+        QByteArray answer;
+        QVERIFY(QTest::qWaitFor([&] {
+            answer += client.readAll();
+            return answer.contains("\r\n\r\n{");
+        }, 10000));
+        QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
+        c.window->stopHttp();
     }
 
     // View → Language switches every open window at once and back (here through the catalogue the menu uses).
