@@ -270,6 +270,7 @@ private slots:
                 QCOMPARE(list.status, 503);
                 QCOMPARE(list.header("Retry-After"), "1"_ba);
                 QVERIFY2(list.elapsedMs < 2000, qPrintable(list.describe()));
+                qInfo("while locked: GET /keys answered 503 after %lld ms", list.elapsedMs);
             } else {
                 // SQLite in WAL mode: readers never wait; the write lock is what another program can hold.
                 QVERIFY2(q.exec(u"BEGIN EXCLUSIVE"_s), qPrintable(q.lastError().text()));
@@ -278,12 +279,14 @@ private slots:
             const Reply health = client.send("GET", "/healthz", {});
             QCOMPARE(health.status, 200);
             QVERIFY2(health.elapsedMs < 1000, qPrintable(health.describe()));
+            qInfo("while locked: /healthz answered in %lld ms", health.elapsedMs);
             QCOMPARE(client.send("GET", "/version", {}).status, 200);
             // A change waits for the lock for a bounded time, then answers 503.
             const Reply change = client.send("PATCH", limitPath(ids.at(0), 9), f.admin);
             QCOMPARE(change.status, 503);
             QCOMPARE(change.header("Retry-After"), "1"_ba);
             QVERIFY2(change.elapsedMs < 9000, qPrintable(change.describe()));
+            qInfo("while locked: a change answered 503 after %lld ms", change.elapsedMs);
             // A token used for the first time records its last use (on the writer) without making its request wait.
             const Reply first = client.send("GET", apiBase + "/policy", fresh);
             QCOMPARE(first.status, 200);
