@@ -17,10 +17,13 @@
 #include <QSqlQuery>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QTcpSocket>
 #include <QTest>
 #include <QTimer>
 
 #include <csignal>
+#include <memory>
+#include <vector>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -359,6 +362,80 @@ private slots:
         QCOMPARE(client.send("PATCH", limitPath(id, 77), admin).status, 200);
         EXPECT_REPLY(client.send("GET", "/healthz", {}), 200, parseJson(R"({"status":"ok","database":"ok"})"));
         QVERIFY2(server.stop(&error), qPrintable(error));
+    }
+
+    // A history column that is not JSON at all (SQLite can hold that): a learning event treats it as empty and writes
+    // a valid array in its place, as the contract says, instead of failing in the database's JSON functions.
+    void eventOnHistoryThatIsNotJson()
+    {
+        Fixture f("sqlite");
+        QString error;
+        QVERIFY2(f.prepare(&error), qPrintable(error));
+        const QString id = f.keyIds().constFirst();
+        QVERIFY(f.db.execute(u"UPDATE provider_api_keys SET max_concurrent = NULL, adjustment_history = 'not json at all' "
+                             u"WHERE id = '%1'"_s.arg(id), &error));
+        ConsoleServer server;
+        QVERIFY2(server.start(f.db.url(), &error), qPrintable(error));
+        HttpClient client(server.port());
+        const Reply event = client.send("POST", keyPath(id.toUtf8(), "events"), f.admin,
+                                        R"({"outcome":"rate_limited","current_concurrent":12,"headers":{"retry-after":"2"}})");
+        QCOMPARE(event.status, 200);
+        QCOMPARE(event.json().toObject().value(u"adjusted"_s).toBool(), true);
+        const std::optional<QVariantList> row =
+            selectRow(f.db, u"SELECT json_array_length(adjustment_history) FROM provider_api_keys WHERE id = '%1'"_s.arg(id),
+                      &error);
+        QVERIFY2(row && row->value(0).toInt() == 1, qPrintable(error));
+        QVERIFY2(server.stop(&error), qPrintable(error));
+    }
+
+    // At the process's file limit the server neither stops answering nor spins: connections beyond the cap (kept below
+    // the limit) get 503 at once, and the server idles while they are held.
+    void descriptorLimit()
+    {
+        Fixture f("sqlite");
+        QString error;
+        QVERIFY2(f.prepare(&error), qPrintable(error));
+        QProcess server;
+        server.start(u"prlimit"_s, {u"--nofile=160:160"_s, QStringLiteral(AETHER_CONSOLE_BINARY), u"--database"_s,
+                                    f.db.url(), u"--serve"_s, u"--listen"_s, u"127.0.0.1:0"_s,
+                                    u"--max-connections-per-client"_s, u"10000"_s});
+        QByteArray out;
+        QElapsedTimer timer;
+        timer.start();
+        while (!out.contains('\n') && timer.elapsed() < 15000 && server.state() != QProcess::NotRunning) {
+            server.waitForReadyRead(100);
+            out += server.readAllStandardOutput();
+        }
+        const quint16 port = quint16(out.trimmed().split(':').last().toUInt());
+        QVERIFY2(port != 0, out.constData());
+        std::vector<std::unique_ptr<QTcpSocket>> held;
+        int refused = 0;
+        for (int i = 0; i < 200; ++i) { // more than the descriptors the process has
+            auto socket = std::make_unique<QTcpSocket>();
+            socket->connectToHost(QHostAddress::LocalHost, port);
+            QVERIFY(socket->waitForConnected(5000));
+            if (socket->waitForReadyRead(30) && socket->readAll().startsWith("HTTP/1.1 503"))
+                ++refused;
+            else
+                held.push_back(std::move(socket));
+        }
+        QVERIFY2(refused >= 100, qPrintable(u"%1 refused"_s.arg(refused)));
+        const auto cpuTicks = [&server] {
+            QFile stat(u"/proc/%1/stat"_s.arg(server.processId()));
+            stat.open(QIODevice::ReadOnly);
+            const QList<QByteArray> fields = stat.readAll().split(' ');
+            return fields.value(13).toLongLong() + fields.value(14).toLongLong();
+        };
+        const qint64 before = cpuTicks();
+        QTest::qWait(2000);
+        const qint64 spent = cpuTicks() - before;
+        QVERIFY2(spent < 50, qPrintable(u"%1 ticks of CPU in 2 s while at the cap"_s.arg(spent))); // 100 ticks = 1 s
+        held.clear(); // room again: a normal request is answered
+        QTest::qWait(300);
+        HttpClient client(port);
+        QCOMPARE(client.send("GET", "/healthz", {}).status, 200);
+        server.terminate();
+        QVERIFY(server.waitForFinished(5000));
     }
 
     // A file that is not a database (overwritten or truncated): the program says so and exits, it does not retry.
