@@ -36,9 +36,9 @@ QString conninfoValue(const QString &value)
 // The PostgreSQL URL parameters passed on to libpq, each with the values it accepts.
 std::optional<QString> checkedOption(const QString &name, const QString &value)
 {
-    static const QStringList sslModes{QStringLiteral("disable"), QStringLiteral("allow"), QStringLiteral("prefer"),
-                                      QStringLiteral("require"), QStringLiteral("verify-ca"),
-                                      QStringLiteral("verify-full")};
+    static const QStringList sslModes{QStringLiteral("disable"),   QStringLiteral("allow"),
+                                      QStringLiteral("prefer"),    QStringLiteral("require"),
+                                      QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
     if (name == u"sslmode")
         return sslModes.contains(value) ? std::optional<QString>(value) : std::nullopt;
     if (name == u"connect_timeout") {
@@ -117,7 +117,8 @@ Result<DatabaseLocation> DatabaseLocation::parse(const QString &url)
     if (text.startsWith(u"postgresql://", Qt::CaseInsensitive) || text.startsWith(u"postgres://", Qt::CaseInsensitive))
         return parsePostgres(text);
     DatabaseLocation loc;
-    if (text.compare(u"sqlite::memory:", Qt::CaseInsensitive) == 0 || text.compare(u"sqlite://:memory:", Qt::CaseInsensitive) == 0) {
+    if (text.compare(u"sqlite::memory:", Qt::CaseInsensitive) == 0 ||
+        text.compare(u"sqlite://:memory:", Qt::CaseInsensitive) == 0) {
         loc.path = QStringLiteral(":memory:"); // an in-memory database, gone when the program ends
         return loc;
     }

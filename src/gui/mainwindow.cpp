@@ -652,7 +652,8 @@ bool MainWindow::startHttp()
     m_http = std::make_unique<http::ApiServer>(m_services.db, m_services.keys, m_services.tokens, *m_writer);
     Result<quint16> port = Error::invalid({}, reason::invalidValue);
     if (!m_settings.tlsCertificateFile().isEmpty()) {
-        Result<QSslConfiguration> tls = http::loadTlsConfiguration(m_settings.tlsCertificateFile(), m_settings.tlsKeyFile());
+        Result<QSslConfiguration> tls =
+            http::loadTlsConfiguration(m_settings.tlsCertificateFile(), m_settings.tlsKeyFile());
         if (tls)
             m_http->setTlsConfiguration(tls.value());
         else

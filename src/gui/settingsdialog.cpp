@@ -1,8 +1,8 @@
 #include "settingsdialog.h"
 
 #include "database.h"
-#include "tlsconfig.h"
 #include "guiformat.h"
+#include "tlsconfig.h"
 #include "ui_settingsdialog.h"
 
 #include <QFileDialog>
@@ -54,8 +54,8 @@ SettingsDialog::SettingsDialog(ConsoleSettings &settings, const DatabaseLocation
             m_ui->sqlitePathEdit->setText(file);
     });
     const auto browsePem = [this](QLineEdit *edit, const QString &title) {
-        const QString file = QFileDialog::getOpenFileName(this, title, edit->text(),
-                                                          tr("PEM files (*.pem *.crt *.key);;All files (*)"));
+        const QString file =
+            QFileDialog::getOpenFileName(this, title, edit->text(), tr("PEM files (*.pem *.crt *.key);;All files (*)"));
         if (!file.isEmpty())
             edit->setText(file);
     };

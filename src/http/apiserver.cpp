@@ -95,7 +95,8 @@ Result<quint16> ApiServer::listen(const QHostAddress &address, quint16 port)
     if (!guard->listen(address, port)) {
         const QString why = guard->errorString();
         delete guard;
-        return Error::unavailable(QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(why));
+        return Error::unavailable(
+            QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(why));
     }
     m_server.bind(guard);
     return guard->serverPort();
@@ -409,8 +410,8 @@ void ApiServer::flushChanges()
         changes += p.changes;
     m_writer.apply(std::move(changes), [this, group](const Outcomes &outcomes) {
         const bool stored = std::any_of(outcomes.begin(), outcomes.end(), [](const Result<KeyChangeOutcome> &o) {
-            return o.ok() || (o.error().code != ErrorCode::StorageUnavailable &&
-                              o.error().code != ErrorCode::StorageFailure);
+            return o.ok() ||
+                   (o.error().code != ErrorCode::StorageUnavailable && o.error().code != ErrorCode::StorageFailure);
         });
         if (stored)
             m_storageLog.succeeded();

@@ -21,11 +21,11 @@ namespace aether::http {
 namespace {
 
 constexpr qint64 readChunk = 64 * 1024;
-constexpr int lingerMs = 2000;              // how long a closing connection's late input is read and dropped
-constexpr qint64 maxLingerBytes = 1 << 20;  // … and how much of it
-constexpr int acceptRetryMs = 100;          // after an accept error (e.g. out of file descriptors)
-constexpr int reservedDescriptors = 64;     // kept free for the database, logs and the window
-constexpr int sweepIntervalMs = 200;        // how often deadlines are checked (the timeouts' granularity)
+constexpr int lingerMs = 2000;             // how long a closing connection's late input is read and dropped
+constexpr qint64 maxLingerBytes = 1 << 20; // … and how much of it
+constexpr int acceptRetryMs = 100;         // after an accept error (e.g. out of file descriptors)
+constexpr int reservedDescriptors = 64;    // kept free for the database, logs and the window
+constexpr int sweepIntervalMs = 200;       // how often deadlines are checked (the timeouts' granularity)
 
 // The process may open as many files as its hard limit allows; the connection cap stays below that, so that the
 // server never runs out of descriptors (Qt pauses accepting for good when accept() fails with EMFILE).
@@ -334,7 +334,7 @@ protected:
 private:
     QPointer<GuardedConnection> m_owner;
     QByteArray m_input;
-    QByteArray m_answer;    // the answer being written
+    QByteArray m_answer;        // the answer being written
     qsizetype m_answerEnd = -1; // its total size, once its head is complete
 };
 
@@ -752,8 +752,8 @@ void ConnectionGuard::refuse(qintptr descriptor, Message message)
 {
     if (!m_tls) { // best effort, never blocking: the descriptor is non-blocking
         const QByteArray answer = errorAnswer(503, message, Language::Chinese, QByteArrayLiteral("Retry-After: 1\r\n"));
-        [[maybe_unused]] const ssize_t sent = ::send(int(descriptor), answer.constData(), size_t(answer.size()),
-                                                     MSG_NOSIGNAL);
+        [[maybe_unused]] const ssize_t sent =
+            ::send(int(descriptor), answer.constData(), size_t(answer.size()), MSG_NOSIGNAL);
         ::shutdown(int(descriptor), SHUT_WR);
     }
     ::close(int(descriptor));
@@ -781,8 +781,7 @@ void ConnectionGuard::offerToHttpServer(QTcpSocket *feed)
     emit newConnection();
 }
 
-QByteArray ConnectionGuard::errorAnswer(int status, Message message, Language language,
-                                        const QByteArray &extraHeaders)
+QByteArray ConnectionGuard::errorAnswer(int status, Message message, Language language, const QByteArray &extraHeaders)
 {
     static const QHash<int, QByteArray> reasons{{400, "Bad Request"},
                                                 {408, "Request Timeout"},
@@ -791,10 +790,11 @@ QByteArray ConnectionGuard::errorAnswer(int status, Message message, Language la
                                                 {431, "Request Header Fields Too Large"},
                                                 {501, "Not Implemented"},
                                                 {503, "Service Unavailable"}};
-    const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("error"),
-                                                       QJsonObject{{QStringLiteral("type"), QStringLiteral("http_error")},
-                                                                   {QStringLiteral("message"), text(message, language)}}}})
-                                .toJson(QJsonDocument::Compact);
+    const QByteArray body =
+        QJsonDocument(
+            QJsonObject{{QStringLiteral("error"), QJsonObject{{QStringLiteral("type"), QStringLiteral("http_error")},
+                                                              {QStringLiteral("message"), text(message, language)}}}})
+            .toJson(QJsonDocument::Compact);
     return "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasons.value(status) +
            "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) +
            "\r\nConnection: close\r\n" + extraHeaders + "\r\n" + body;

@@ -5,8 +5,8 @@
 
 #include <QElapsedTimer>
 #include <QHash>
-#include <QSet>
 #include <QHostAddress>
+#include <QSet>
 #include <QSslConfiguration>
 #include <QTcpServer>
 #include <QTimer>
@@ -31,7 +31,7 @@ struct GuardLimits {
     int headerTimeoutMs = defaultHeaderTimeoutMs; // from a request's first byte to the end of its head
     int idleTimeoutMs = defaultIdleTimeoutMs;     // a kept-alive connection without a request; a stalled body or reader
     HeadLimits head;
-    qsizetype maxPendingOutput = 1024 * 1024;      // unsent answer bytes beyond which a connection is not read
+    qsizetype maxPendingOutput = 1024 * 1024;       // unsent answer bytes beyond which a connection is not read
     qint64 maxBufferedBodyBytes = 64 * 1024 * 1024; // request bodies held at once, over all connections
 };
 
@@ -63,8 +63,7 @@ public:
     int connectionCount() const { return m_connections; }
 
     // A complete guard answer (status line, headers, JSON error body, Connection: close).
-    static QByteArray errorAnswer(int status, Message message, Language language,
-                                  const QByteArray &extraHeaders = {});
+    static QByteArray errorAnswer(int status, Message message, Language language, const QByteArray &extraHeaders = {});
 
 signals:
     // A request was handed to QHttpServer (tests and benchmarks count them).

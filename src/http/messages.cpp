@@ -97,8 +97,8 @@ QString text(Message message, Language language)
     case Message::TooManyConnections:
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Too many connections, try again later"));
     case Message::TooManyAuthFailures:
-        return translated(language, QT_TRANSLATE_NOOP("HttpMessage",
-                                                      "Too many failed authentication attempts, try again later"));
+        return translated(language,
+                          QT_TRANSLATE_NOOP("HttpMessage", "Too many failed authentication attempts, try again later"));
     case Message::StorageBroken:
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Database error (reference %1)"));
     }

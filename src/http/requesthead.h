@@ -20,7 +20,7 @@ struct HeadLimits {
 // One parsed request head. Header lines are kept as they came (name and value trimmed of optional white space).
 struct RequestHead {
     QByteArray method;
-    QByteArray target; // origin-form, as sent: "/path?query"
+    QByteArray target;    // origin-form, as sent: "/path?query"
     int minorVersion = 1; // HTTP/1.minorVersion
     QList<std::pair<QByteArray, QByteArray>> headers;
     // The framing the head announces. A Content-Length too large for qint64 is kept as "too large" (bodyTooLarge).
@@ -31,7 +31,7 @@ struct RequestHead {
     bool expectContinue = false; // Expect: 100-continue
     qsizetype headBytes = 0;     // how many input bytes the head took, the empty line included
 
-    QByteArray path() const; // the target without its query
+    QByteArray path() const;                     // the target without its query
     QByteArray value(QByteArrayView name) const; // the first header of that name (ASCII case-insensitive)
 };
 
@@ -49,8 +49,8 @@ struct HeadProblem {
 struct HeadParse {
     enum class State { NeedMore, Complete, Invalid };
     State state = State::NeedMore;
-    RequestHead head;     // Complete
-    HeadProblem problem;  // Invalid (head then holds what was read of it, possibly nothing)
+    RequestHead head;    // Complete
+    HeadProblem problem; // Invalid (head then holds what was read of it, possibly nothing)
 };
 
 // Parses a request head from the start of `input` (which may hold more, e.g. the body or pipelined requests).

@@ -9,10 +9,10 @@ QString StorageLog::failed(const Error &error)
     if (m_nextReference == 0)
         m_nextReference = QRandomGenerator::global()->generate() | 1u;
     const QString reference = QString::number(m_nextReference++, 16).rightJustified(8, u'0');
-    const QString state = error.reason.isEmpty() ? (error.code == ErrorCode::StorageUnavailable
-                                                        ? QStringLiteral("unavailable")
-                                                        : QStringLiteral("failure"))
-                                                 : error.reason;
+    const QString state =
+        error.reason.isEmpty()
+            ? (error.code == ErrorCode::StorageUnavailable ? QStringLiteral("unavailable") : QStringLiteral("failure"))
+            : error.reason;
     if (!error.reason.isEmpty() && error.code == ErrorCode::StorageFailure) {
         m_breakage = error.reason;
         m_breakageSeen.start();

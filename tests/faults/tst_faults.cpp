@@ -16,16 +16,16 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStandardPaths>
-#include <QTemporaryDir>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 
 #include <csignal>
 #include <memory>
-#include <vector>
 #include <sys/mount.h>
 #include <unistd.h>
+#include <vector>
 
 using namespace aether;
 using namespace aether::test;
@@ -139,7 +139,8 @@ private slots:
             for (auto it = acknowledged.cbegin(); it != acknowledged.cend(); ++it)
                 QCOMPARE(storedLimit(f, it.key()), it.value());
             const qint64 pid = server.processId();
-            QTimer::singleShot(100 + int(QRandomGenerator::global()->bounded(300)), [pid] { ::kill(pid_t(pid), SIGKILL); });
+            QTimer::singleShot(100 + int(QRandomGenerator::global()->bounded(300)),
+                               [pid] { ::kill(pid_t(pid), SIGKILL); });
             QString inFlightKey;
             int inFlightValue = 0;
             for (int n = 0;; ++n) {
@@ -187,7 +188,8 @@ private slots:
             QSKIP("cannot start a PostgreSQL server here");
         }
         const QString url = u"postgresql://postgres@/postgres?host="_s + pgDir;
-        const ProcessResult filled = runConsole({u"--database"_s, url, u"--prepare"_s, u"--demo"_s, u"--demo-keys"_s, u"10"_s});
+        const ProcessResult filled =
+            runConsole({u"--database"_s, url, u"--prepare"_s, u"--demo"_s, u"--demo-keys"_s, u"10"_s});
         QVERIFY2(filled.finished && filled.exitCode == 0, qPrintable(filled.describe()));
         QString error;
         const QByteArray admin = createToken(url, u"ops"_s, u"admin"_s, &error).toUtf8();
@@ -268,7 +270,8 @@ private slots:
             QSqlQuery q(locker);
             if (f.db.isPostgres()) {
                 QVERIFY2(q.exec(u"BEGIN"_s), qPrintable(q.lastError().text()));
-                QVERIFY2(q.exec(u"LOCK TABLE provider_api_keys IN ACCESS EXCLUSIVE MODE"_s), qPrintable(q.lastError().text()));
+                QVERIFY2(q.exec(u"LOCK TABLE provider_api_keys IN ACCESS EXCLUSIVE MODE"_s),
+                         qPrintable(q.lastError().text()));
                 const Reply list = client.send("GET", apiBase + "/keys", f.admin);
                 QCOMPARE(list.status, 503);
                 QCOMPARE(list.header("Retry-After"), "1"_ba);
@@ -330,7 +333,8 @@ private slots:
         }
         const auto unmount = qScopeGuard([&] { ::umount2(mountPoint.constData(), MNT_DETACH); });
         const QString url = u"sqlite://"_s + dir.filePath(u"full.sqlite"_s);
-        const ProcessResult filled = runConsole({u"--database"_s, url, u"--prepare"_s, u"--demo"_s, u"--demo-keys"_s, u"10"_s});
+        const ProcessResult filled =
+            runConsole({u"--database"_s, url, u"--prepare"_s, u"--demo"_s, u"--demo-keys"_s, u"10"_s});
         QVERIFY2(filled.finished && filled.exitCode == 0, qPrintable(filled.describe()));
         QString error;
         const QByteArray admin = createToken(url, u"ops"_s, u"admin"_s, &error).toUtf8();
@@ -372,18 +376,21 @@ private slots:
         QString error;
         QVERIFY2(f.prepare(&error), qPrintable(error));
         const QString id = f.keyIds().constFirst();
-        QVERIFY(f.db.execute(u"UPDATE provider_api_keys SET max_concurrent = NULL, adjustment_history = 'not json at all' "
-                             u"WHERE id = '%1'"_s.arg(id), &error));
+        QVERIFY(
+            f.db.execute(u"UPDATE provider_api_keys SET max_concurrent = NULL, adjustment_history = 'not json at all' "
+                         u"WHERE id = '%1'"_s.arg(id),
+                         &error));
         ConsoleServer server;
         QVERIFY2(server.start(f.db.url(), &error), qPrintable(error));
         HttpClient client(server.port());
-        const Reply event = client.send("POST", keyPath(id.toUtf8(), "events"), f.admin,
-                                        R"({"outcome":"rate_limited","current_concurrent":12,"headers":{"retry-after":"2"}})");
+        const Reply event =
+            client.send("POST", keyPath(id.toUtf8(), "events"), f.admin,
+                        R"({"outcome":"rate_limited","current_concurrent":12,"headers":{"retry-after":"2"}})");
         QCOMPARE(event.status, 200);
         QCOMPARE(event.json().toObject().value(u"adjusted"_s).toBool(), true);
-        const std::optional<QVariantList> row =
-            selectRow(f.db, u"SELECT json_array_length(adjustment_history) FROM provider_api_keys WHERE id = '%1'"_s.arg(id),
-                      &error);
+        const std::optional<QVariantList> row = selectRow(
+            f.db, u"SELECT json_array_length(adjustment_history) FROM provider_api_keys WHERE id = '%1'"_s.arg(id),
+            &error);
         QVERIFY2(row && row->value(0).toInt() == 1, qPrintable(error));
         QVERIFY2(server.stop(&error), qPrintable(error));
     }
@@ -396,9 +403,9 @@ private slots:
         QString error;
         QVERIFY2(f.prepare(&error), qPrintable(error));
         QProcess server;
-        server.start(u"prlimit"_s, {u"--nofile=160:160"_s, QStringLiteral(AETHER_CONSOLE_BINARY), u"--database"_s,
-                                    f.db.url(), u"--serve"_s, u"--listen"_s, u"127.0.0.1:0"_s,
-                                    u"--max-connections-per-client"_s, u"10000"_s});
+        server.start(u"prlimit"_s,
+                     {u"--nofile=160:160"_s, QStringLiteral(AETHER_CONSOLE_BINARY), u"--database"_s, f.db.url(),
+                      u"--serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--max-connections-per-client"_s, u"10000"_s});
         QByteArray out;
         QElapsedTimer timer;
         timer.start();
@@ -463,8 +470,8 @@ private slots:
         QFile::remove(path + u"-shm"_s);
         QElapsedTimer timer;
         timer.start();
-        const ProcessResult run =
-            runConsole({u"--database"_s, f.db.url(), u"--serve"_s, u"--listen"_s, u"127.0.0.1:0"_s}, consoleEnvironment(), 20000);
+        const ProcessResult run = runConsole(
+            {u"--database"_s, f.db.url(), u"--serve"_s, u"--listen"_s, u"127.0.0.1:0"_s}, consoleEnvironment(), 20000);
         QVERIFY2(run.finished && run.exitCode != 0, qPrintable(run.describe()));
         QVERIFY2(run.err.contains("cannot open the database"), qPrintable(run.describe()));
         QVERIFY2(timer.elapsed() < 15000, qPrintable(run.describe()));

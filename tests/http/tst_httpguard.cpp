@@ -149,11 +149,13 @@ private slots:
         QTest::newRow("no token: 401") << "PATCH"_ba << apiBase + "/keys/k/mode" << false << 401
                                        << errorJson("缺少管理员凭证");
         QTest::newRow("admin: 413") << "PATCH"_ba << apiBase + "/keys/k/mode" << true << 413 << tooLarge;
-        QTest::newRow("unknown path: 404") << "POST"_ba << "/nope"_ba << false << 404 << R"({"detail":"Not Found"})"_ba;
-        QTest::newRow("wrong method: 405") << "PUT"_ba << apiBase + "/summary" << true << 405
-                                           << R"({"detail":"Method Not Allowed"})"_ba;
+        QTest::newRow("unknown path: 404") << "POST"_ba
+                                           << "/nope"_ba << false << 404 << R"({"detail":"Not Found"})"_ba;
+        QTest::newRow("wrong method: 405")
+            << "PUT"_ba << apiBase + "/summary" << true << 405 << R"({"detail":"Method Not Allowed"})"_ba;
         QTest::newRow("events over 1 MiB") << "POST"_ba << apiBase + "/events" << true << 413 << tooLarge;
-        QTest::newRow("healthz: 413") << "GET"_ba << "/healthz"_ba << false << 413 << tooLarge;
+        QTest::newRow("healthz: 413") << "GET"_ba
+                                      << "/healthz"_ba << false << 413 << tooLarge;
     }
 
     void oversizedBody()
@@ -210,7 +212,8 @@ private slots:
         QTest::newRow("Content-Length list differs") << start + "Content-Length: 1, 2\r\n\r\nab" << 400;
         QTest::newRow("negative Content-Length") << start + "Content-Length: -1\r\n\r\n" << 400;
         QTest::newRow("Content-Length and chunked")
-            << start + "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" << 400;
+            << start + "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+            << 400;
         QTest::newRow("gzip, chunked") << start + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" << 501;
         QTest::newRow("chunked, gzip") << start + "Transfer-Encoding: chunked, gzip\r\n\r\n" << 400;
         QTest::newRow("HTTP/2.0 line") << "GET /healthz HTTP/2.0\r\n\r\n"_ba << 400;
@@ -502,9 +505,8 @@ private slots:
         QVERIFY(!readAnswer(plain, buffer, 3000).complete);
         QVERIFY2(server.stop(&error), qPrintable(error));
         // Files that are not a certificate and a key are refused with their name.
-        const ProcessResult refused =
-            runConsole({u"--database"_s, m_db.url(), u"--serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--tls-cert"_s,
-                        key, u"--tls-key"_s, key});
+        const ProcessResult refused = runConsole({u"--database"_s, m_db.url(), u"--serve"_s, u"--listen"_s,
+                                                  u"127.0.0.1:0"_s, u"--tls-cert"_s, key, u"--tls-key"_s, key});
         QVERIFY2(refused.finished && refused.exitCode != 0 && refused.err.contains("holds no PEM certificate"),
                  qPrintable(refused.describe()));
     }
