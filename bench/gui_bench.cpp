@@ -5,14 +5,15 @@
 
 #include "charts/historychart.h"
 #include "consolesettings.h"
-#include "database.h"
+#include "storage/database.h"
 #include "keydetailwidget.h"
-#include "keyservice.h"
-#include "keytable.h"
+#include "keys/keyservice.h"
+#include "keys/keytable.h"
 #include "keytablemodel.h"
+#include "consolecore.h"
 #include "mainwindow.h"
-#include "migrations.h"
-#include "tokenstore.h"
+#include "storage/migrations.h"
+#include "auth/tokenstore.h"
 
 #include <QApplication>
 #include <QDateTime>
@@ -93,7 +94,7 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "cannot open the database\n");
         return 1;
     }
-    gui::ConsoleCore core(db);
+    app::ConsoleCore core(db);
     gui::ConsoleSettings settings;
     settings.setAutoRefresh(false);
     gui::MainWindow window(core.services(), settings);

@@ -2,7 +2,7 @@
 // key state held in memory. Prints one line per measurement.
 //   aether-learner-bench [decisions]
 
-#include "learner.h"
+#include "learning/learner.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

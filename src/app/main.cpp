@@ -1,19 +1,16 @@
 // The program's composition root: parses the command line, opens the database, builds the services and hands them
 // to the front end that was asked for (command-line actions or the HTTP endpoint).
 
-#include "apiserver.h"
-#include "catalogue.h"
-#include "changewriter.h"
+#include "auth/tokenstore.h"
+#include "base/catalogue.h"
 #include "commonoptions.h"
-#include "database.h"
-#include "demodata.h"
 #include "endpointoptions.h"
-#include "keyservice.h"
-#include "learnerpeer.h"
-#include "migrations.h"
+#include "httpendpoint.h"
+#include "keys/keyservice.h"
 #include "signalwatcher.h"
-#include "tokenstore.h"
-#include "walcheckpointer.h"
+#include "simulation/learnerpeer.h"
+#include "storage/database.h"
+#include "storage/databasesetup.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -27,7 +24,6 @@
 #include <iostream>
 #include <string>
 
-#include <memory>
 #include <optional>
 #include <unistd.h>
 
@@ -140,15 +136,6 @@ int runLearnerPeer(const QString &strategy)
     return 0;
 }
 
-Status prepareDatabase(Database &db)
-{
-    if (!db.isOpen()) {
-        if (const Status opened = db.open(); !opened)
-            return opened;
-    }
-    return Migrations(db).run();
-}
-
 int listTokens(TokenStore &tokens)
 {
     Result<QList<TokenInfo>> list = tokens.list();
@@ -170,6 +157,172 @@ int listTokens(TokenStore &tokens)
     return 0;
 }
 
+// The options of aether-console beyond those it shares with the window (CommonOptions) and the endpoint's limits.
+struct CliOptions {
+    QCommandLineOption serve{QStringLiteral("serve"),
+                             QCoreApplication::translate("Cli", "Run the HTTP endpoint without a window.")};
+    QCommandLineOption listen{
+        QStringLiteral("listen"),
+        QCoreApplication::translate("Cli", "Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any)."),
+        QStringLiteral("host:port"), QStringLiteral("127.0.0.1:8087")};
+    QCommandLineOption createToken{QStringLiteral("create-token"),
+                                   QCoreApplication::translate("Cli", "Create an API token and print it once."),
+                                   QStringLiteral("name")};
+    QCommandLineOption role{
+        QStringLiteral("role"),
+        QCoreApplication::translate("Cli", "Role of a new token: admin, viewer or gateway (default admin)."),
+        QStringLiteral("role"), QStringLiteral("admin")};
+    QCommandLineOption listTokens{QStringLiteral("list-tokens"),
+                                  QCoreApplication::translate("Cli", "List the API tokens.")};
+    QCommandLineOption revokeToken{QStringLiteral("revoke-token"),
+                                   QCoreApplication::translate("Cli", "Revoke an API token."), QStringLiteral("name")};
+    QCommandLineOption prepare{
+        QStringLiteral("prepare"),
+        QCoreApplication::translate("Cli", "Create or update the database (with --demo: fill it), then exit "
+                                           "without opening the window.")};
+    QCommandLineOption learnerPeer{
+        QStringLiteral("learner-peer"),
+        QCoreApplication::translate("Cli", "Serve the learning to the simulator's external-learner protocol on "
+                                           "standard input and output (sim/README.md), then exit.")};
+    QCommandLineOption strategy{
+        QStringLiteral("strategy"),
+        QCoreApplication::translate("Cli", "Learning strategy of --learner-peer: %1 (default %2).")
+            .arg(LearningPolicy::strategies().join(QStringLiteral(", ")), LearningPolicy::defaultStrategy()),
+        QStringLiteral("name"), LearningPolicy::defaultStrategy()};
+    app::CommonOptions common;
+    app::EndpointOptions endpoint;
+
+    void addTo(QCommandLineParser &parser) const
+    {
+        common.addTo(parser);
+        parser.addOptions(
+            {serve, listen, createToken, role, listTokens, revokeToken, prepare, learnerPeer, strategy});
+        endpoint.addTo(parser);
+    }
+    // Only serving: a database that is not reachable yet is waited for (503 until then).
+    bool servesOnly(const QCommandLineParser &parser) const
+    {
+        return parser.isSet(serve) && !parser.isSet(createToken) && !parser.isSet(listTokens) &&
+               !parser.isSet(revokeToken) && !parser.isSet(common.demo);
+    }
+};
+
+// --create-token, --list-tokens, --revoke-token; std::nullopt when none was asked for.
+std::optional<int> runTokenCommand(const CliOptions &cli, const QCommandLineParser &parser, TokenStore &tokens)
+{
+    if (parser.isSet(cli.createToken)) {
+        const std::optional<Role> newRole = roleFromString(parser.value(cli.role));
+        if (!newRole)
+            return fail(QCoreApplication::translate("Cli", "unknown role \"%1\": use admin, viewer or gateway")
+                            .arg(parser.value(cli.role)));
+        Result<NewToken> token = tokens.create(parser.value(cli.createToken), *newRole);
+        if (!token)
+            return fail(token.error().detail);
+        printLine(stdout, QCoreApplication::translate("Cli", "Created %1 token \"%2\". It is shown only once:")
+                              .arg(roleToString(*newRole), token.value().info.name));
+        printLine(stdout, token.value().secret);
+        return 0;
+    }
+    if (parser.isSet(cli.listTokens))
+        return listTokens(tokens);
+    if (parser.isSet(cli.revokeToken)) {
+        if (const Status revoked = tokens.revoke(parser.value(cli.revokeToken)); !revoked)
+            return fail(revoked.error().detail);
+        printLine(stdout,
+                  QCoreApplication::translate("Cli", "Revoked token \"%1\".").arg(parser.value(cli.revokeToken)));
+        return 0;
+    }
+    return std::nullopt;
+}
+
+// Reports what --demo did; false when it failed.
+bool reportDemo(const Result<DemoSize> &filled)
+{
+    if (filled)
+        printLine(stderr, QCoreApplication::translate("Cli", "Demo data: %1 providers, %2 endpoints, %3 keys.")
+                              .arg(filled.value().providers)
+                              .arg(filled.value().endpoints)
+                              .arg(filled.value().keys));
+    else if (filled.error().code == ErrorCode::Conflict)
+        printLine(stderr, QCoreApplication::translate("Cli", "Demo data not added: %1.").arg(filled.error().detail));
+    else
+        fail(filled.error().detail);
+    return filled || filled.error().code == ErrorCode::Conflict;
+}
+
+// Opens, migrates and (with --demo) fills the database. An exit code when the program is to stop; *waiting says
+// that a server starts without its database (it answers 503 until the database is back).
+std::optional<int> prepare(const CliOptions &cli, const QCommandLineParser &parser, Database &db, bool *waiting)
+{
+    const std::optional<int> demoKeys = cli.common.demoKeyCount(parser);
+    if (parser.isSet(cli.common.demo) && !demoKeys)
+        return fail(QCoreApplication::translate("Cli", "--demo-keys takes a positive number"));
+    const DatabaseSetup setup = setUpDatabase(db, [&]() -> std::optional<int> {
+        return parser.isSet(cli.common.demo) ? demoKeys : std::nullopt;
+    });
+    *waiting = !setup.ready;
+    if (!setup.ready) {
+        const QString where = db.location().displayName();
+        if (!cli.servesOnly(parser) || setup.ready.error().code != ErrorCode::StorageUnavailable)
+            return fail(QCoreApplication::translate("Cli", "cannot open the database %1: %2")
+                            .arg(where, setup.ready.error().detail));
+        printLine(stderr, QCoreApplication::translate(
+                              "Cli", "aether-console: the database %1 is unavailable (%2); answering 503 until it "
+                                     "is back")
+                              .arg(where, setup.ready.error().detail));
+    }
+    if (setup.demo && !reportDemo(*setup.demo))
+        return 1;
+    return std::nullopt;
+}
+
+// Serves the admin API until SIGTERM or SIGINT.
+int serve(const CliOptions &cli, const QCommandLineParser &parser, Database &db, bool waitForDatabase)
+{
+    const std::optional<ListenAddress> address = parseListen(parser.value(cli.listen));
+    if (!address)
+        return fail(QCoreApplication::translate("Cli", "invalid --listen \"%1\": use HOST:PORT")
+                        .arg(parser.value(cli.listen)));
+    TokenStore tokens(db, qEnvironmentVariable("AETHER_CONSOLE_TOKEN"));
+    KeyService keys(db);
+    // Requests are read on the event loop: a lock held by another program makes them answer 503 after a moment
+    // instead of stalling every other request (the writer thread keeps the longer default wait).
+    db.setLockWaitMs(eventLoopLockWaitMs);
+    app::HttpEndpoint endpoint(db, keys, tokens);
+    if (const std::optional<QString> refused = cli.endpoint.applyTo(parser, endpoint.server()))
+        return fail(*refused);
+    const Result<quint16> port = endpoint.listen(address->address, address->port);
+    if (!port)
+        return fail(port.error().detail);
+
+    QTimer reconnect;
+    QObject::connect(&reconnect, &QTimer::timeout, &reconnect, [&]() {
+        if (setUpDatabase(db).ready) {
+            printLine(stderr, QCoreApplication::translate("Cli", "aether-console: the database is available again"));
+            reconnect.stop();
+        }
+    });
+    if (waitForDatabase)
+        reconnect.start(1000);
+    SignalWatcher watcher;
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &watcher, [&](int) {
+        // Stop accepting, let the event loop send what was answered, then leave.
+        endpoint.stopListening();
+        QTimer::singleShot(200, QCoreApplication::instance(), &QCoreApplication::quit);
+    });
+    const bool tls = endpoint.server().isTls();
+    if (!address->address.isLoopback() && !tls)
+        printLine(stderr, QCoreApplication::translate(
+                              "Cli", "aether-console: warning: serving plain HTTP on %1: tokens and answers cross the "
+                                     "network unencrypted and can be read or replayed by anyone on the path. Use "
+                                     "--tls-cert/--tls-key or a TLS reverse proxy (docs/security.md).")
+                              .arg(urlHost(address->address)));
+    printLine(stdout, QStringLiteral("Listening on %1://%2:%3")
+                          .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), urlHost(address->address))
+                          .arg(port.value()));
+    return QCoreApplication::exec();
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -182,177 +335,31 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("Aether"));
     QCoreApplication::setApplicationName(QStringLiteral("aether-console"));
     QCoreApplication::setApplicationVersion(QStringLiteral(AETHER_CONSOLE_VERSION));
-
     // The command line speaks the system's language.
     Catalogue::install(Catalogue::resolve(QStringLiteral("system")));
 
     QCommandLineParser parser;
-    const app::CommonOptions common;
-    common.addTo(parser);
-    const app::EndpointOptions endpoint;
-    const QCommandLineOption serve(QStringLiteral("serve"),
-                                   QCoreApplication::translate("Cli", "Run the HTTP endpoint without a window."));
-    const QCommandLineOption listen(
-        QStringLiteral("listen"),
-        QCoreApplication::translate("Cli", "Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any)."),
-        QStringLiteral("host:port"), QStringLiteral("127.0.0.1:8087"));
-    const QCommandLineOption createToken(QStringLiteral("create-token"),
-                                         QCoreApplication::translate("Cli", "Create an API token and print it once."),
-                                         QStringLiteral("name"));
-    const QCommandLineOption role(
-        QStringLiteral("role"),
-        QCoreApplication::translate("Cli", "Role of a new token: admin, viewer or gateway (default admin)."),
-        QStringLiteral("role"), QStringLiteral("admin"));
-    const QCommandLineOption listTokensOption(QStringLiteral("list-tokens"),
-                                              QCoreApplication::translate("Cli", "List the API tokens."));
-    const QCommandLineOption revokeToken(QStringLiteral("revoke-token"),
-                                         QCoreApplication::translate("Cli", "Revoke an API token."),
-                                         QStringLiteral("name"));
-    const QCommandLineOption prepare(
-        QStringLiteral("prepare"),
-        QCoreApplication::translate("Cli", "Create or update the database (with --demo: fill it), then exit "
-                                           "without opening the window."));
-    const QCommandLineOption learnerPeer(
-        QStringLiteral("learner-peer"),
-        QCoreApplication::translate("Cli", "Serve the learning to the simulator's external-learner protocol on "
-                                           "standard input and output (sim/README.md), then exit."));
-    const QCommandLineOption strategy(
-        QStringLiteral("strategy"),
-        QCoreApplication::translate("Cli", "Learning strategy of --learner-peer: %1 (default %2).")
-            .arg(LearningPolicy::strategies().join(QStringLiteral(", ")), LearningPolicy::defaultStrategy()),
-        QStringLiteral("name"), LearningPolicy::defaultStrategy());
-    parser.addOptions(
-        {serve, listen, createToken, role, listTokensOption, revokeToken, prepare, learnerPeer, strategy});
-    endpoint.addTo(parser);
+    const CliOptions cli;
+    cli.addTo(parser);
     parser.process(app);
-    if (parser.isSet(learnerPeer))
-        return runLearnerPeer(parser.value(strategy));
+    if (parser.isSet(cli.learnerPeer))
+        return runLearnerPeer(parser.value(cli.strategy));
 
-    const QString url = common.databaseUrl(parser);
+    const QString url = cli.common.databaseUrl(parser);
     Result<DatabaseLocation> location =
         url.isEmpty() ? Result<DatabaseLocation>(DatabaseLocation::defaultLocation()) : DatabaseLocation::parse(url);
     if (!location)
         return fail(QCoreApplication::translate("Cli", "invalid --database: %1").arg(location.error().detail));
-
     Database db(location.value());
-    bool prepared = true;
-    if (Status ready = prepareDatabase(db); !ready) {
-        // A server may start before its database (e.g. at boot): it answers 503 until the database is back.
-        const bool serveOnly = parser.isSet(serve) && !parser.isSet(createToken) && !parser.isSet(listTokensOption) &&
-                               !parser.isSet(revokeToken) && !parser.isSet(common.demo);
-        if (!serveOnly || ready.error().code != ErrorCode::StorageUnavailable)
-            return fail(QCoreApplication::translate("Cli", "cannot open the database %1: %2")
-                            .arg(location.value().displayName(), ready.error().detail));
-        printLine(stderr, QCoreApplication::translate(
-                              "Cli", "aether-console: the database %1 is unavailable (%2); answering 503 until it "
-                                     "is back")
-                              .arg(location.value().displayName(), ready.error().detail));
-        prepared = false;
-    }
-
+    bool waiting = false;
+    if (const std::optional<int> stop = prepare(cli, parser, db, &waiting))
+        return *stop;
     TokenStore tokens(db, qEnvironmentVariable("AETHER_CONSOLE_TOKEN"));
-    KeyService keys(db);
-
-    if (parser.isSet(createToken)) {
-        const std::optional<Role> newRole = roleFromString(parser.value(role));
-        if (!newRole)
-            return fail(QCoreApplication::translate("Cli", "unknown role \"%1\": use admin, viewer or gateway")
-                            .arg(parser.value(role)));
-        Result<NewToken> token = tokens.create(parser.value(createToken), *newRole);
-        if (!token)
-            return fail(token.error().detail);
-        printLine(stdout, QCoreApplication::translate("Cli", "Created %1 token \"%2\". It is shown only once:")
-                              .arg(roleToString(*newRole), token.value().info.name));
-        printLine(stdout, token.value().secret);
-        return 0;
-    }
-    if (parser.isSet(listTokensOption))
-        return listTokens(tokens);
-    if (parser.isSet(revokeToken)) {
-        if (const Status revoked = tokens.revoke(parser.value(revokeToken)); !revoked)
-            return fail(revoked.error().detail);
-        printLine(stdout, QCoreApplication::translate("Cli", "Revoked token \"%1\".").arg(parser.value(revokeToken)));
-        return 0;
-    }
-    if (parser.isSet(common.demo)) {
-        const std::optional<int> count = common.demoKeyCount(parser);
-        if (!count)
-            return fail(QCoreApplication::translate("Cli", "--demo-keys takes a positive number"));
-        Result<DemoSize> filled = DemoData(db).fill(*count);
-        if (filled)
-            printLine(stderr, QCoreApplication::translate("Cli", "Demo data: %1 providers, %2 endpoints, %3 keys.")
-                                  .arg(filled.value().providers)
-                                  .arg(filled.value().endpoints)
-                                  .arg(filled.value().keys));
-        else if (filled.error().code == ErrorCode::Conflict)
-            printLine(stderr,
-                      QCoreApplication::translate("Cli", "Demo data not added: %1.").arg(filled.error().detail));
-        else
-            return fail(filled.error().detail);
-    }
-    if (!parser.isSet(serve)) {
-        printLine(stdout,
-                  QCoreApplication::translate("Cli", "Database ready: %1. Start the HTTP endpoint with --serve.")
-                      .arg(location.value().displayName()));
-        return 0;
-    }
-
-    const std::optional<ListenAddress> address = parseListen(parser.value(listen));
-    if (!address)
-        return fail(
-            QCoreApplication::translate("Cli", "invalid --listen \"%1\": use HOST:PORT").arg(parser.value(listen)));
-    const bool sqliteFile = location.value().isSqlite() && location.value().path != u":memory:";
-    std::unique_ptr<WalCheckpointer> checkpointer;
-    if (sqliteFile) {
-        checkpointer = std::make_unique<WalCheckpointer>(location.value());
-        checkpointer->start(QThread::LowPriority);
-        db.setAutoCheckpointPages(20000); // a safety net only
-    }
-    // Changes are written from a thread of their own, except in a database held in memory (one connection only).
-    const bool inMemory = location.value().isSqlite() && !sqliteFile;
-    std::unique_ptr<ChangeWriter> writer =
-        inMemory ? std::make_unique<ChangeWriter>(keys) : std::make_unique<ChangeWriter>(location.value(), 20000);
-
-    // Requests are read on the event loop: a lock held by another program makes them answer 503 after a moment
-    // instead of stalling every other request (the writer thread keeps the longer default wait).
-    db.setLockWaitMs(eventLoopLockWaitMs);
-    tokens.setTouchWriter([&writer](const QByteArray &hashHex, const Timestamp &at) {
-        writer->run([hashHex, at](Database &connection) { TokenStore::writeLastUsed(connection, hashHex, at); });
-    });
-    http::ApiServer server(db, keys, tokens, *writer);
-    if (const std::optional<QString> refused = endpoint.applyTo(parser, server))
-        return fail(*refused);
-    Result<quint16> port = server.listen(address->address, address->port);
-    if (!port)
-        return fail(port.error().detail);
-
-    QTimer reconnect;
-    if (!prepared) {
-        QObject::connect(&reconnect, &QTimer::timeout, &app, [&]() {
-            if (prepareDatabase(db)) {
-                printLine(stderr,
-                          QCoreApplication::translate("Cli", "aether-console: the database is available again"));
-                reconnect.stop();
-            }
-        });
-        reconnect.start(1000);
-    }
-
-    SignalWatcher watcher;
-    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &app, [&](int) {
-        // Stop accepting, let the event loop send what was answered, then leave.
-        server.stopListening();
-        QTimer::singleShot(200, &app, &QCoreApplication::quit);
-    });
-    const bool tls = parser.isSet(endpoint.tlsCert);
-    if (!address->address.isLoopback() && !tls)
-        printLine(stderr, QCoreApplication::translate(
-                              "Cli", "aether-console: warning: serving plain HTTP on %1: tokens and answers cross the "
-                                     "network unencrypted and can be read or replayed by anyone on the path. Use "
-                                     "--tls-cert/--tls-key or a TLS reverse proxy (docs/security.md).")
-                              .arg(urlHost(address->address)));
-    printLine(stdout, QStringLiteral("Listening on %1://%2:%3")
-                          .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), urlHost(address->address))
-                          .arg(port.value()));
-    return app.exec();
+    if (const std::optional<int> done = runTokenCommand(cli, parser, tokens))
+        return *done;
+    if (parser.isSet(cli.serve))
+        return serve(cli, parser, db, waiting);
+    printLine(stdout, QCoreApplication::translate("Cli", "Database ready: %1. Start the HTTP endpoint with --serve.")
+                          .arg(location.value().displayName()));
+    return 0;
 }

@@ -1,7 +1,7 @@
 // aether-console-window: the console's window. aether-console starts it (with the same arguments) when it is run
 // without --serve or another headless option.
 
-#include "catalogue.h"
+#include "base/catalogue.h"
 #include "commonoptions.h"
 #include "consoleapp.h"
 #include "consolesettings.h"
@@ -26,7 +26,7 @@ int main(int argc, char *argv[])
     common.addTo(parser);
     parser.process(app);
 
-    gui::WindowOptions options;
+    app::WindowOptions options;
     if (const QString url = common.databaseUrl(parser); !url.isEmpty())
         options.databaseUrl = url;
     options.demo = parser.isSet(common.demo);
@@ -37,5 +37,5 @@ int main(int argc, char *argv[])
         return 1;
     }
     options.demoKeys = *demoKeys;
-    return gui::runConsoleWindow(app, options);
+    return app::runConsoleWindow(app, options);
 }

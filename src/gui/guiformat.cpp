@@ -65,8 +65,8 @@ QString formatRecordChange(const QJsonObject &record)
 
 } // namespace aether::gui
 
-#include "error.h"
-#include "keytypes.h"
+#include "base/error.h"
+#include "keys/keytypes.h"
 
 namespace aether::gui {
 

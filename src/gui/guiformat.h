@@ -1,6 +1,6 @@
 #pragma once
 
-#include "timestamp.h"
+#include "base/timestamp.h"
 
 #include <QColor>
 #include <QJsonObject>

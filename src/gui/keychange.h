@@ -1,6 +1,6 @@
 #pragma once
 
-#include "keyservice.h"
+#include "keys/keyservice.h"
 
 #include <QString>
 

@@ -1,5 +1,7 @@
 #include "keydetailwidget.h"
 
+#include "dialogs.h"
+
 #include "charts/historychart.h"
 #include "guiformat.h"
 #include "keychange.h"
@@ -208,8 +210,7 @@ void KeyDetailWidget::resetLearning()
     reset->setObjectName(QStringLiteral("confirmResetButton"));
     box.addButton(QMessageBox::Cancel)->setObjectName(QStringLiteral("cancelResetButton"));
     box.setDefaultButton(QMessageBox::Cancel);
-    box.exec();
-    if (box.clickedButton() != reset)
+    if (!dialogs::confirm(box, reset))
         return;
     const ChangeReport report = gui::resetLearning(m_keys, m_keyId);
     showReport(report);

@@ -1,6 +1,7 @@
 #include "keytablemodel.h"
 
 #include "guiformat.h"
+#include "icons.h"
 
 #include <QIcon>
 #include <QLocale>
@@ -104,8 +105,7 @@ QVariant KeyTableModel::data(const QModelIndex &index, int role) const
         }
     case Qt::DecorationRole:
         if (column == KeyColumn::Mode)
-            return QIcon(raw.toInt() == 0 ? QStringLiteral(":/icons/adaptive.svg")
-                                          : QStringLiteral(":/icons/fixed.svg"));
+            return icon(raw.toInt() == 0 ? Icon::Adaptive : Icon::Fixed);
         return {};
     case Qt::TextAlignmentRole:
         switch (column) {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "keytable.h"
+#include "keys/keytable.h"
 
 #include <QSqlQueryModel>
 

@@ -1,18 +1,22 @@
 #include "mainwindow.h"
 
-#include "apiserver.h"
-#include "changewriter.h"
 #include "charts/historychart.h"
 #include "charts/rate429chart.h"
+#include "csvexporter.h"
+#include "dialogs.h"
+#include "endpointcontrol.h"
 #include "guiformat.h"
+#include "icons.h"
 #include "keychange.h"
 #include "keydetailwidget.h"
 #include "keytablemodel.h"
+#include "navigationtree.h"
 #include "policypage.h"
 #include "settingsdialog.h"
 #include "summarypage.h"
 #include "tokendialog.h"
 #include "ui_mainwindow.h"
+#include "windowstate.h"
 
 #include <QActionGroup>
 #include <QClipboard>
@@ -28,24 +32,8 @@
 #include <QSaveFile>
 #include <QScrollBar>
 #include <QStandardPaths>
-#include <QTextStream>
 
 namespace aether::gui {
-
-namespace {
-
-enum NavigationRole { NodeKindRole = Qt::UserRole, NodeIdRole };
-enum NodeKind { AllNode, ProviderNodeKind, EndpointNodeKind };
-
-// A CSV field: quoted when it holds a separator, a quote or a line break.
-QString csvField(QString text)
-{
-    if (text.contains(u',') || text.contains(u'"') || text.contains(u'\n') || text.contains(u'\r'))
-        return u'"' + text.replace(u'"', QStringLiteral("\"\"")) + u'"';
-    return text;
-}
-
-} // namespace
 
 MainWindow::MainWindow(ConsoleServices services, ConsoleSettings &settings, QWidget *parent)
     : QMainWindow(parent)
@@ -54,7 +42,7 @@ MainWindow::MainWindow(ConsoleServices services, ConsoleSettings &settings, QWid
     , m_settings(settings)
 {
     m_ui->setupUi(this);
-    setWindowIcon(QIcon(QStringLiteral(":/icons/aether-console.svg")));
+    setWindowIcon(icon(Icon::Application));
     m_ui->banner->setVisible(false);
     m_databaseStatus = new QLabel(this);
     m_databaseStatus->setObjectName(QStringLiteral("databaseStatus"));
@@ -62,25 +50,37 @@ MainWindow::MainWindow(ConsoleServices services, ConsoleSettings &settings, QWid
     m_httpStatus->setObjectName(QStringLiteral("httpStatus"));
     statusBar()->addPermanentWidget(m_databaseStatus);
     statusBar()->addPermanentWidget(m_httpStatus);
+    m_navigation = new NavigationTree(m_ui->navigationTree, services.table);
+    m_endpoint = new EndpointControl(services.endpoint, settings, m_ui->httpAction, m_httpStatus, this);
 
-    m_detail = new KeyDetailWidget(services.keys, services.table, this);
+    setupPages();
+    setupTable();
+    setupActions();
+    connectActions();
+    connectPages();
+    retranslate();
+    showInitialState();
+}
+
+void MainWindow::setupPages()
+{
+    m_detail = new KeyDetailWidget(m_services.keys, m_services.table, this);
     m_detail->setObjectName(QStringLiteral("keyDetail"));
     m_ui->detailLayout->addWidget(m_detail);
-    m_summary = new SummaryPage(services.keys, services.table, this);
+    m_summary = new SummaryPage(m_services.keys, m_services.table, this);
     m_summary->setObjectName(QStringLiteral("summaryPage"));
     m_ui->summaryTabLayout->addWidget(m_summary);
-    m_policy = new PolicyPage(services.keys, this);
+    m_policy = new PolicyPage(m_services.keys, this);
     m_policy->setObjectName(QStringLiteral("policyPage"));
     m_ui->policyTabLayout->addWidget(m_policy);
 
     m_ui->modeFilterCombo->addItem(QString(), int(KeyFilter::Mode::All));
     m_ui->modeFilterCombo->addItem(QString(), int(KeyFilter::Mode::Adaptive));
     m_ui->modeFilterCombo->addItem(QString(), int(KeyFilter::Mode::Fixed));
+}
 
-    setupTable();
-    setupActions();
-    retranslate();
-
+void MainWindow::connectPages()
+{
     connect(m_ui->retryButton, &QPushButton::clicked, this, &MainWindow::retry);
     // Typing filters as the user goes, a moment after the last key.
     m_searchDelay.setSingleShot(true);
@@ -89,25 +89,12 @@ MainWindow::MainWindow(ConsoleServices services, ConsoleSettings &settings, QWid
     connect(m_ui->searchEdit, &QLineEdit::textChanged, &m_searchDelay, qOverload<>(&QTimer::start));
     connect(m_ui->searchEdit, &QLineEdit::returnPressed, this, &MainWindow::applyFilter);
     connect(m_ui->modeFilterCombo, &QComboBox::currentIndexChanged, this, &MainWindow::applyFilter);
-    connect(m_ui->navigationTree, &QTreeWidget::currentItemChanged, this, [this] {
-        if (!m_loadingNavigation)
-            applyFilter();
-    });
+    connect(m_navigation, &NavigationTree::scopeChanged, this, &MainWindow::applyFilter);
     connect(m_detail, &KeyDetailWidget::keyChanged, this, &MainWindow::onKeyChanged);
     connect(m_detail, &KeyDetailWidget::failed, this, &MainWindow::showFailure);
     connect(m_summary, &SummaryPage::failed, this, &MainWindow::showFailure);
     connect(m_policy, &PolicyPage::failed, this, &MainWindow::showFailure);
-    connect(m_summary, &SummaryPage::keyActivated, this, [this](const QString &keyId) {
-        m_ui->pages->setCurrentWidget(m_ui->keysPage);
-        if (!selectKey(keyId)) {
-            // The key is hidden by the current filter: show all keys and try again.
-            m_ui->searchEdit->clear();
-            m_ui->modeFilterCombo->setCurrentIndex(0);
-            m_ui->navigationTree->setCurrentItem(m_ui->navigationTree->topLevelItem(0));
-            applyFilter();
-            selectKey(keyId);
-        }
-    });
+    connect(m_summary, &SummaryPage::keyActivated, this, &MainWindow::showKeyFromSummary);
     connect(m_ui->pages, &QTabWidget::currentChanged, this, [this] {
         if (m_ui->pages->currentWidget() == m_ui->summaryTab)
             m_summary->reload();
@@ -123,7 +110,10 @@ MainWindow::MainWindow(ConsoleServices services, ConsoleSettings &settings, QWid
             return;
         refresh();
     });
+}
 
+void MainWindow::showInitialState()
+{
     restoreWindowState();
     m_ui->autoRefreshAction->setChecked(m_settings.autoRefresh());
     m_autoRefresh.setInterval(m_settings.refreshSeconds() * 1000);
@@ -140,6 +130,19 @@ MainWindow::MainWindow(ConsoleServices services, ConsoleSettings &settings, QWid
     if (m_settings.httpAutostart())
         startHttp();
     updateStatus();
+}
+
+void MainWindow::showKeyFromSummary(const QString &keyId)
+{
+    m_ui->pages->setCurrentWidget(m_ui->keysPage);
+    if (selectKey(keyId))
+        return;
+    // The key is hidden by the current filter: show all keys and try again.
+    m_ui->searchEdit->clear();
+    m_ui->modeFilterCombo->setCurrentIndex(0);
+    m_navigation->chooseAll();
+    applyFilter();
+    selectKey(keyId);
 }
 
 MainWindow::~MainWindow()
@@ -178,22 +181,21 @@ void MainWindow::setupTable()
 
 void MainWindow::setupActions()
 {
-    const auto icon = [](const char *name) { return QIcon(QStringLiteral(":/icons/%1.svg").arg(QLatin1String(name))); };
     m_ui->refreshAction->setShortcut(QKeySequence::Refresh);
-    m_ui->refreshAction->setIcon(icon("refresh"));
-    m_ui->autoRefreshAction->setIcon(icon("auto-refresh"));
+    m_ui->refreshAction->setIcon(icon(Icon::Refresh));
+    m_ui->autoRefreshAction->setIcon(icon(Icon::AutoRefresh));
     m_ui->switchModeAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
-    m_ui->switchModeAction->setIcon(icon("adaptive"));
+    m_ui->switchModeAction->setIcon(icon(Icon::Adaptive));
     m_ui->setLimitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
-    m_ui->setLimitAction->setIcon(icon("fixed"));
+    m_ui->setLimitAction->setIcon(icon(Icon::Fixed));
     m_ui->resetLearningAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
-    m_ui->resetLearningAction->setIcon(icon("reset"));
+    m_ui->resetLearningAction->setIcon(icon(Icon::Reset));
     m_ui->copyKeyIdAction->setShortcut(QKeySequence::Copy);
     m_ui->copyKeyIdAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     m_ui->keyTable->addAction(m_ui->copyKeyIdAction);
-    m_ui->httpAction->setIcon(icon("endpoint"));
+    m_ui->httpAction->setIcon(icon(Icon::Endpoint));
     m_ui->settingsAction->setShortcut(QKeySequence::Preferences);
-    m_ui->settingsAction->setIcon(icon("settings"));
+    m_ui->settingsAction->setIcon(icon(Icon::Settings));
     m_ui->quitAction->setShortcut(QKeySequence::Quit);
     m_ui->exportCsvAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     m_ui->showKeysAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
@@ -220,7 +222,10 @@ void MainWindow::setupActions()
         m_settings.setLanguage(a->data().toString());
         emit languageChosen(a->data().toString());
     });
+}
 
+void MainWindow::connectActions()
+{
     connect(m_ui->refreshAction, &QAction::triggered, this, &MainWindow::refresh);
     connect(m_ui->autoRefreshAction, &QAction::toggled, this, [this](bool on) {
         m_settings.setAutoRefresh(on);
@@ -239,12 +244,6 @@ void MainWindow::setupActions()
     connect(m_ui->setLimitAction, &QAction::triggered, this, &MainWindow::setLimit);
     connect(m_ui->resetLearningAction, &QAction::triggered, m_detail, &KeyDetailWidget::resetLearning);
     connect(m_ui->copyKeyIdAction, &QAction::triggered, this, &MainWindow::copyKeyId);
-    connect(m_ui->httpAction, &QAction::triggered, this, [this](bool on) {
-        if (on)
-            startHttp();
-        else
-            stopHttp();
-    });
     connect(m_ui->exportCsvAction, &QAction::triggered, this, &MainWindow::exportCsv);
     connect(m_ui->saveChartAction, &QAction::triggered, this, &MainWindow::saveChart);
     connect(m_ui->settingsAction, &QAction::triggered, this, &MainWindow::openSettings);
@@ -259,8 +258,7 @@ void MainWindow::retranslate()
     m_ui->modeFilterCombo->setItemText(0, tr("All"));
     m_ui->modeFilterCombo->setItemText(1, tr("Adaptive"));
     m_ui->modeFilterCombo->setItemText(2, tr("Fixed"));
-    if (QTreeWidgetItem *all = m_ui->navigationTree->topLevelItem(0))
-        all->setText(0, tr("All endpoints"));
+    m_navigation->retranslate();
     m_model->retranslate();
     m_detail->retranslate();
     m_summary->retranslate();
@@ -278,60 +276,8 @@ void MainWindow::changeEvent(QEvent *event)
 
 void MainWindow::reloadNavigation()
 {
-    Result<QList<ProviderNode>> providers = m_services.table.navigation();
-    if (!providers) {
-        showFailure(providers.error());
-        return;
-    }
-    QTreeWidget *tree = m_ui->navigationTree;
-    // Keep the chosen node.
-    int kind = AllNode;
-    QString id;
-    if (QTreeWidgetItem *current = tree->currentItem()) {
-        kind = current->data(0, NodeKindRole).toInt();
-        id = current->data(0, NodeIdRole).toString();
-    }
-    m_loadingNavigation = true;
-    tree->clear();
-    auto *all = new QTreeWidgetItem(tree, {tr("All endpoints")});
-    all->setData(0, NodeKindRole, AllNode);
-    qint64 total = 0;
-    QTreeWidgetItem *chosen = all;
-    for (const ProviderNode &p : providers.value()) {
-        auto *provider = new QTreeWidgetItem(all, {p.name, QLocale().toString(p.keys)});
-        provider->setData(0, NodeKindRole, ProviderNodeKind);
-        provider->setData(0, NodeIdRole, p.id);
-        provider->setToolTip(0, p.id);
-        total += p.keys;
-        if (kind == ProviderNodeKind && id == p.id)
-            chosen = provider;
-        for (const EndpointNode &e : p.endpoints) {
-            auto *endpoint = new QTreeWidgetItem(provider, {e.apiFormat, QLocale().toString(e.keys)});
-            endpoint->setData(0, NodeKindRole, EndpointNodeKind);
-            endpoint->setData(0, NodeIdRole, e.id);
-            endpoint->setToolTip(0, e.id);
-            if (kind == EndpointNodeKind && id == e.id)
-                chosen = endpoint;
-        }
-    }
-    all->setText(1, QLocale().toString(total));
-    tree->expandAll();
-    tree->setCurrentItem(chosen);
-    tree->resizeColumnToContents(0);
-    tree->header()->setStretchLastSection(false);
-    tree->header()->setSectionResizeMode(0, QHeaderView::Stretch);
-    tree->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
-    m_loadingNavigation = false;
-}
-
-QString MainWindow::scopeName() const
-{
-    QTreeWidgetItem *item = m_ui->navigationTree->currentItem();
-    if (!item || item->data(0, NodeKindRole).toInt() == AllNode)
-        return {};
-    if (item->data(0, NodeKindRole).toInt() == EndpointNodeKind && item->parent())
-        return item->parent()->text(0) + QStringLiteral(" / ") + item->text(0);
-    return item->text(0);
+    if (const Status loaded = m_navigation->reload(); !loaded)
+        showFailure(loaded.error());
 }
 
 void MainWindow::applyFilter()
@@ -340,19 +286,13 @@ void MainWindow::applyFilter()
     KeyFilter filter;
     filter.text = m_ui->searchEdit->text().trimmed();
     filter.mode = KeyFilter::Mode(m_ui->modeFilterCombo->currentData().toInt());
-    if (QTreeWidgetItem *item = m_ui->navigationTree->currentItem()) {
-        const int kind = item->data(0, NodeKindRole).toInt();
-        if (kind == ProviderNodeKind)
-            filter.providerId = item->data(0, NodeIdRole).toString();
-        else if (kind == EndpointNodeKind)
-            filter.endpointId = item->data(0, NodeIdRole).toString();
-    }
+    m_navigation->narrow(&filter);
     m_filter = filter;
     const QString selected = selectedKeyId();
     m_model->setFilter(filter);
     if (!selected.isEmpty() && !selectKey(selected))
         m_detail->showKey({});
-    m_summary->setScope(filter, scopeName());
+    m_summary->setScope(filter, m_navigation->scopeName());
     if (m_ui->pages->currentWidget() == m_ui->summaryTab)
         m_summary->reload();
     updateCount();
@@ -368,15 +308,7 @@ void MainWindow::updateCount()
 void MainWindow::updateStatus()
 {
     m_databaseStatus->setText(tr("Database: %1").arg(m_services.db.location().displayName()));
-    if (m_http)
-        m_httpStatus->setText(tr("HTTP endpoint: %1://%2:%3")
-                                  .arg(m_http && m_http->isTls() ? QStringLiteral("https") : QStringLiteral("http"),
-                                       m_settings.httpAddress())
-                                  .arg(m_httpPort));
-    else
-        m_httpStatus->setText(tr("HTTP endpoint: off"));
-    m_ui->httpAction->setChecked(m_http != nullptr);
-    m_ui->httpAction->setText(m_http ? tr("Stop HTTP &endpoint") : tr("Start HTTP &endpoint"));
+    m_endpoint->updateStatus();
 }
 
 void MainWindow::updateKeyActions()
@@ -477,7 +409,7 @@ void MainWindow::showFailure(const Error &error)
 void MainWindow::reportFailure(const QString &action, const Error &error)
 {
     showFailure(error);
-    QMessageBox::warning(this, action, describeError(error));
+    dialogs::warning(this, action, describeError(error));
 }
 
 void MainWindow::hideBanner()
@@ -573,53 +505,30 @@ void MainWindow::exportCsv()
     if (file.isEmpty())
         return;
     QSaveFile out(file);
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Text)) {
-        QMessageBox::warning(this, tr("Export table as CSV"), out.errorString());
+    if (!out.open(QIODevice::WriteOnly)) {
+        dialogs::warning(this, tr("Export table as CSV"), out.errorString());
         return;
     }
-    // A query of its own, so the table's lazy fetching is not disturbed; every row of the current filter and order.
-    KeyTableModel all(m_services.table);
-    all.setFilter(m_filter);
-    all.sort(int(m_model->sortColumn()), m_model->sortOrder());
     const Result<qint64> total = m_services.table.count(m_filter);
     QProgressDialog progress(tr("Exporting keys…"), tr("Cancel"), 0, int(total ? total.value() : 0), this);
     progress.setWindowModality(Qt::WindowModal);
     progress.setMinimumDuration(300);
-    QTextStream stream(&out);
-    QStringList header;
-    for (int c = 0; c < visibleKeyColumnCount; ++c)
-        header << csvField(KeyTableModel::columnTitle(KeyColumn(c)));
-    header << csvField(KeyTableModel::columnTitle(KeyColumn::Id));
-    stream << header.join(u',') << '\n';
-    for (int row = 0;; ++row) {
-        if (row >= all.rowCount()) {
-            if (!all.canFetchMore())
-                break;
-            all.fetchMore();
-            progress.setValue(row);
-            if (progress.wasCanceled()) {
-                out.cancelWriting();
-                return;
-            }
-        }
-        QStringList fields;
-        for (int c = 0; c < visibleKeyColumnCount; ++c) {
-            const QModelIndex index = all.index(row, c);
-            // Numbers and times as stored (machine-readable); words as shown.
-            const KeyColumn column = KeyColumn(c);
-            const bool shown = column == KeyColumn::Mode || column == KeyColumn::Last429Type;
-            fields << csvField(all.data(index, shown ? Qt::DisplayRole : Qt::UserRole).toString());
-        }
-        fields << csvField(all.keyIdAt(row));
-        stream << fields.join(u',') << '\n';
-    }
+    const Result<CsvExporter::Written> written =
+        CsvExporter(m_services.table)
+            .write(out, m_filter, m_model->sortColumn(), m_model->sortOrder(), [&progress](int rows) {
+                progress.setValue(rows);
+                return !progress.wasCanceled();
+            });
     progress.setValue(progress.maximum());
-    stream.flush();
-    if (!out.commit()) {
-        QMessageBox::warning(this, tr("Export table as CSV"), out.errorString());
+    if (written && written.value().canceled) {
+        out.cancelWriting();
         return;
     }
-    statusBar()->showMessage(tr("Exported %n key(s) to %1", nullptr, all.rowCount()).arg(file), 5000);
+    if (!written || !out.commit()) {
+        dialogs::warning(this, tr("Export table as CSV"), written ? out.errorString() : describeError(written.error()));
+        return;
+    }
+    statusBar()->showMessage(tr("Exported %n key(s) to %1", nullptr, written.value().rows).arg(file), 5000);
 }
 
 void MainWindow::saveChart()
@@ -634,64 +543,35 @@ void MainWindow::saveChart()
     if (file.isEmpty())
         return;
     if (!chart->grab().save(file, "PNG"))
-        QMessageBox::warning(this, tr("Save chart as PNG"), tr("The image could not be written to %1.").arg(file));
+        dialogs::warning(this, tr("Save chart as PNG"), tr("The image could not be written to %1.").arg(file));
     else
         statusBar()->showMessage(tr("Chart saved to %1").arg(file), 5000);
 }
 
 bool MainWindow::startHttp()
 {
-    if (m_http)
-        return true;
-    QHostAddress address;
-    if (!address.setAddress(m_settings.httpAddress()))
-        address = QHostAddress::LocalHost;
-    const DatabaseLocation &location = m_services.db.location();
-    const bool inMemory = location.isSqlite() && location.path == u":memory:";
-    m_writer = inMemory ? std::make_unique<ChangeWriter>(m_services.keys) : std::make_unique<ChangeWriter>(location);
-    m_http = std::make_unique<http::ApiServer>(m_services.db, m_services.keys, m_services.tokens, *m_writer);
-    Result<quint16> port = Error::invalid({}, reason::invalidValue);
-    if (!m_settings.tlsCertificateFile().isEmpty()) {
-        Result<QSslConfiguration> tls =
-            http::loadTlsConfiguration(m_settings.tlsCertificateFile(), m_settings.tlsKeyFile());
-        if (tls)
-            m_http->setTlsConfiguration(tls.value());
-        else
-            port = tls.error();
-    }
-    if (m_settings.tlsCertificateFile().isEmpty() || m_http->isTls())
-        port = m_http->listen(address, quint16(m_settings.httpPort()));
-    if (!port) {
-        m_http.reset();
-        m_writer.reset();
-        updateStatus();
-        QMessageBox::warning(this, tr("HTTP endpoint"),
-                             tr("The HTTP endpoint could not start on %1:%2.\n%3")
-                                 .arg(address.toString())
-                                 .arg(m_settings.httpPort())
-                                 .arg(port.error().detail));
-        return false;
-    }
-    m_httpPort = port.value();
-    updateStatus();
-    return true;
+    return m_endpoint->start();
 }
 
 void MainWindow::stopHttp()
 {
-    if (!m_http)
-        return;
-    m_http->stopListening();
-    m_http.reset();
-    m_writer.reset();
-    m_httpPort = 0;
-    updateStatus();
+    m_endpoint->stop();
+}
+
+bool MainWindow::isHttpRunning() const
+{
+    return m_endpoint->isRunning();
+}
+
+quint16 MainWindow::httpPort() const
+{
+    return m_endpoint->port();
 }
 
 void MainWindow::openSettings()
 {
     const QString before = m_settings.databaseUrl();
-    SettingsDialog dialog(m_settings, m_services.db.location(), this);
+    SettingsDialog dialog(m_settings, m_services.db.location(), m_services.endpoint, this);
     if (dialog.exec() != QDialog::Accepted)
         return;
     m_autoRefresh.setInterval(m_settings.refreshSeconds() * 1000);
@@ -701,10 +581,7 @@ void MainWindow::openSettings()
         emit reopenRequested();
         return;
     }
-    if (m_http) { // the address or port may have changed
-        stopHttp();
-        startHttp();
-    }
+    m_endpoint->restartIfRunning(); // the address or port may have changed
 }
 
 void MainWindow::openTokens()
@@ -722,30 +599,24 @@ void MainWindow::about()
                            .arg(QCoreApplication::applicationVersion()));
 }
 
+WindowState MainWindow::windowState()
+{
+    return {this, m_ui->mainSplitter, m_ui->keyTable->horizontalHeader(), m_ui->pages};
+}
+
 void MainWindow::restoreWindowState()
 {
-    QSettings &s = m_settings.raw();
-    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
-    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
-    if (!m_ui->mainSplitter->restoreState(s.value(QStringLiteral("window/splitter")).toByteArray()))
-        m_ui->mainSplitter->setSizes({220, 760, 470});
-    m_ui->keyTable->horizontalHeader()->restoreState(s.value(QStringLiteral("window/tableHeader")).toByteArray());
+    windowState().restore(m_settings.raw());
     // The sort order is part of the header's state: apply it to the model.
     const QHeaderView *header = m_ui->keyTable->horizontalHeader();
     m_model->sort(header->sortIndicatorSection(), header->sortIndicatorOrder());
     m_ui->keyTable->setColumnHidden(int(KeyColumn::Id), true);
     m_ui->keyTable->setColumnHidden(int(KeyColumn::EndpointId), true);
-    m_ui->pages->setCurrentIndex(s.value(QStringLiteral("window/page"), 0).toInt());
 }
 
 void MainWindow::saveWindowState()
 {
-    QSettings &s = m_settings.raw();
-    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    s.setValue(QStringLiteral("window/state"), saveState());
-    s.setValue(QStringLiteral("window/splitter"), m_ui->mainSplitter->saveState());
-    s.setValue(QStringLiteral("window/tableHeader"), m_ui->keyTable->horizontalHeader()->saveState());
-    s.setValue(QStringLiteral("window/page"), m_ui->pages->currentIndex());
+    windowState().save(m_settings.raw());
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

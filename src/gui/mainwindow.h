@@ -1,10 +1,10 @@
 #pragma once
 
 #include "consolesettings.h"
-#include "database.h"
-#include "keyservice.h"
-#include "keytable.h"
-#include "tokenstore.h"
+#include "storage/database.h"
+#include "keys/keyservice.h"
+#include "keys/keytable.h"
+#include "auth/tokenstore.h"
 
 #include <QMainWindow>
 #include <QTimer>
@@ -12,49 +12,30 @@
 #include <memory>
 
 class QLabel;
-class QTreeWidgetItem;
 
 namespace Ui {
 class MainWindow;
 }
 
-namespace aether {
-class ChangeWriter;
-namespace http {
-class ApiServer;
-}
-} // namespace aether
-
 namespace aether::gui {
 
+class EndpointControl;
+class HttpEndpointService;
 class KeyDetailWidget;
 class KeyTableModel;
+class NavigationTree;
 class PolicyPage;
 class SummaryPage;
+struct WindowState;
 
-// What the window works on; owned by whoever opens the window.
+// What the window works on; owned by whoever opens the window (the program, src/app). `endpoint` is the console's
+// HTTP endpoint to start and stop from the window; without it the window has no endpoint.
 struct ConsoleServices {
     Database &db;
     KeyService &keys;
     KeyTable &table;
     TokenStore &tokens;
-};
-
-// The services a window works with, built over one open database and owned together (the window's composition).
-struct ConsoleCore {
-    explicit ConsoleCore(Database &database, const QString &environmentToken = {})
-        : db(database)
-        , keys(database)
-        , table(database)
-        , tokens(database, environmentToken)
-    {
-    }
-    ConsoleServices services() { return {db, keys, table, tokens}; }
-
-    Database &db;
-    KeyService keys;
-    KeyTable table;
-    TokenStore tokens;
+    HttpEndpointService *endpoint = nullptr;
 };
 
 // The console's main window: the provider/endpoint tree, the key table (sorted and filtered in SQL), the detail pane
@@ -73,8 +54,8 @@ public:
     // Starts or stops the HTTP endpoint on the configured address; false (and a message) when it cannot listen.
     bool startHttp();
     void stopHttp();
-    bool isHttpRunning() const { return m_http != nullptr; }
-    quint16 httpPort() const { return m_httpPort; }
+    bool isHttpRunning() const;
+    quint16 httpPort() const;
 
     bool selectKey(const QString &keyId);
     QString selectedKeyId() const;
@@ -95,8 +76,12 @@ protected:
     void changeEvent(QEvent *event) override;
 
 private:
+    void setupPages();
     void setupActions();
+    void connectActions();
+    void connectPages();
     void setupTable();
+    void showInitialState();
     void reloadNavigation();
     void applyFilter();
     // Runs the table's query again, keeping the scroll position and selecting keyId: whether keyId is still in the
@@ -121,9 +106,10 @@ private:
     void openTokens();
     void about();
     void retranslate();
+    WindowState windowState();
     void restoreWindowState();
     void saveWindowState();
-    QString scopeName() const;
+    void showKeyFromSummary(const QString &keyId);
 
     std::unique_ptr<Ui::MainWindow> m_ui;
     ConsoleServices m_services;
@@ -138,11 +124,8 @@ private:
     QTimer m_searchDelay;
     std::optional<QByteArray> m_lastRevision;
     KeyFilter m_filter;
-    std::unique_ptr<ChangeWriter> m_writer;
-    std::unique_ptr<http::ApiServer> m_http;
-    quint16 m_httpPort = 0;
-    QString m_httpError;
-    bool m_loadingNavigation = false;
+    NavigationTree *m_navigation = nullptr;
+    EndpointControl *m_endpoint = nullptr;
 };
 
 } // namespace aether::gui

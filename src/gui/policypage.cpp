@@ -1,5 +1,6 @@
 #include "policypage.h"
 
+#include "dialogs.h"
 #include "guiformat.h"
 #include "ui_policypage.h"
 
@@ -226,8 +227,7 @@ void PolicyPage::resetToDefaults()
     QPushButton *reset = box.addButton(tr("Reset to defaults"), QMessageBox::DestructiveRole);
     reset->setObjectName(QStringLiteral("confirmResetPolicyButton"));
     box.addButton(QMessageBox::Cancel)->setObjectName(QStringLiteral("cancelResetPolicyButton"));
-    box.exec();
-    if (box.clickedButton() != reset)
+    if (!dialogs::confirm(box, reset))
         return;
     Result<LearningPolicy> policy = m_keys.resetLearningPolicy(guiActor);
     if (!policy) {

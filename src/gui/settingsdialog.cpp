@@ -1,8 +1,9 @@
 #include "settingsdialog.h"
 
-#include "database.h"
+#include "storage/database.h"
 #include "guiformat.h"
-#include "tlsconfig.h"
+#include "dialogs.h"
+#include "httpendpointservice.h"
 #include "ui_settingsdialog.h"
 
 #include <QFileDialog>
@@ -12,10 +13,12 @@
 
 namespace aether::gui {
 
-SettingsDialog::SettingsDialog(ConsoleSettings &settings, const DatabaseLocation &current, QWidget *parent)
+SettingsDialog::SettingsDialog(ConsoleSettings &settings, const DatabaseLocation &current,
+                               const HttpEndpointService *endpoint, QWidget *parent)
     : QDialog(parent)
     , m_ui(std::make_unique<Ui::SettingsDialog>())
     , m_settings(settings)
+    , m_endpoint(endpoint)
 {
     m_ui->setupUi(this);
     m_ui->languageCombo->addItem(tr("System"), QStringLiteral("system"));
@@ -128,22 +131,22 @@ void SettingsDialog::accept()
 {
     const Result<DatabaseLocation> loc = location();
     if (!loc) {
-        QMessageBox::warning(this, windowTitle(), loc.error().detail);
+        dialogs::warning(this, windowTitle(), loc.error().detail);
         return;
     }
     QHostAddress address;
     if (!address.setAddress(m_ui->addressEdit->text().trimmed())) {
-        QMessageBox::warning(this, windowTitle(), tr("The HTTP address must be an IP address such as 127.0.0.1."));
+        dialogs::warning(this, windowTitle(), tr("The HTTP address must be an IP address such as 127.0.0.1."));
         return;
     }
     const QString certificate = m_ui->tlsCertEdit->text().trimmed(), key = m_ui->tlsKeyEdit->text().trimmed();
     if (certificate.isEmpty() != key.isEmpty()) {
-        QMessageBox::warning(this, windowTitle(), tr("HTTPS needs both a certificate and its private key."));
+        dialogs::warning(this, windowTitle(), tr("HTTPS needs both a certificate and its private key."));
         return;
     }
     if (!certificate.isEmpty()) {
-        if (const Result<QSslConfiguration> tls = http::loadTlsConfiguration(certificate, key); !tls) {
-            QMessageBox::warning(this, windowTitle(), tr("The TLS files cannot be used: %1").arg(tls.error().detail));
+        if (const Status tls = m_endpoint ? m_endpoint->checkTlsFiles(certificate, key) : Status(Done{}); !tls) {
+            dialogs::warning(this, windowTitle(), tr("The TLS files cannot be used: %1").arg(tls.error().detail));
             return;
         }
     }

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "consolesettings.h"
-#include "databaselocation.h"
+#include "storage/databaselocation.h"
 
 #include <QDialog>
 
@@ -13,12 +13,16 @@ class SettingsDialog;
 
 namespace aether::gui {
 
+class HttpEndpointService;
+
 // Database (an SQLite file, or a PostgreSQL server with a Test connection button), the HTTP endpoint (address, port,
 // autostart), the refresh interval and the language. Values are read from and, on OK, written to ConsoleSettings.
 class SettingsDialog : public QDialog {
     Q_OBJECT
 public:
-    SettingsDialog(ConsoleSettings &settings, const DatabaseLocation &current, QWidget *parent = nullptr);
+    // `endpoint` checks the TLS files (none: they are not checked).
+    SettingsDialog(ConsoleSettings &settings, const DatabaseLocation &current,
+                   const HttpEndpointService *endpoint = nullptr, QWidget *parent = nullptr);
     ~SettingsDialog() override;
 
     // The database the form describes; an error text when it is incomplete.
@@ -33,6 +37,7 @@ private:
 
     std::unique_ptr<Ui::SettingsDialog> m_ui;
     ConsoleSettings &m_settings;
+    const HttpEndpointService *m_endpoint;
 };
 
 } // namespace aether::gui

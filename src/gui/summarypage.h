@@ -1,7 +1,7 @@
 #pragma once
 
-#include "keyservice.h"
-#include "keytable.h"
+#include "keys/keyservice.h"
+#include "keys/keytable.h"
 
 #include <QWidget>
 

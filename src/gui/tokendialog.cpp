@@ -1,5 +1,6 @@
 #include "tokendialog.h"
 
+#include "dialogs.h"
 #include "guiformat.h"
 #include "ui_tokendialog.h"
 
@@ -101,9 +102,9 @@ void TokenDialog::revokeSelected()
     if (selected.isEmpty())
         return;
     const QString name = m_ui->tokenTable->item(selected.first()->row(), 0)->text();
-    if (QMessageBox::question(this, tr("Revoke token"),
-                              tr("Revoke the token %1? Whoever uses it can no longer call the endpoint.").arg(name),
-                              QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Yes)
+    if (!dialogs::askYesNo(this, tr("Revoke token"),
+                           tr("Revoke the token %1? Whoever uses it can no longer call the endpoint.").arg(name),
+                           /*cancelInsteadOfNo=*/true))
         return;
     const Status revoked = m_tokens.revoke(name);
     if (!revoked) {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "tokenstore.h"
+#include "auth/tokenstore.h"
 
 #include <QDialog>
 

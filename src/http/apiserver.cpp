@@ -1,9 +1,9 @@
 #include "apiserver.h"
 
-#include "changewriter.h"
-#include "database.h"
+#include "keys/changewriter.h"
+#include "storage/database.h"
 #include "jsonwriter.h"
-#include "keyservice.h"
+#include "keys/keyservice.h"
 #include "modebody.h"
 #include "responses.h"
 

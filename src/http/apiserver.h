@@ -2,12 +2,12 @@
 
 #include "auththrottle.h"
 #include "connectionguard.h"
-#include "error.h"
-#include "keytypes.h"
+#include "base/error.h"
+#include "keys/keytypes.h"
 #include "messages.h"
 #include "storagelog.h"
 #include "tlsconfig.h"
-#include "tokenstore.h"
+#include "auth/tokenstore.h"
 
 #include <QCache>
 #include <QHostAddress>

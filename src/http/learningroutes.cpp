@@ -2,8 +2,8 @@
 
 #include "apiserver.h"
 
-#include "changewriter.h"
-#include "keyservice.h"
+#include "keys/changewriter.h"
+#include "keys/keyservice.h"
 #include "modebody.h"
 #include "responses.h"
 

@@ -1,6 +1,6 @@
 #include "messages.h"
 
-#include "catalogue.h"
+#include "base/catalogue.h"
 
 #include <QCoreApplication>
 

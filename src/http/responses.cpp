@@ -73,12 +73,12 @@ QHttpServerResponse methodNotAllowed(const QList<QHttpServerRequest::Method> &al
 }
 
 // 422 body of FastAPI's query validation (shape D).
-QHttpServerResponse queryError(const char *type, const char *message, const QJsonValue &input,
+QHttpServerResponse queryError(const char *type, const QString &message, const QJsonValue &input,
                                const QJsonObject &context)
 {
     QJsonObject item{{QStringLiteral("type"), QString::fromLatin1(type)},
                      {QStringLiteral("loc"), QJsonArray{QStringLiteral("query"), QStringLiteral("limit")}},
-                     {QStringLiteral("msg"), QString::fromLatin1(message)},
+                     {QStringLiteral("msg"), message},
                      {QStringLiteral("input"), input}};
     if (!context.isEmpty())
         item.insert(QStringLiteral("ctx"), context);

@@ -25,7 +25,7 @@ QHttpServerResponse detail(const char *text, StatusCode status);
 // 405 with the path's methods in Allow.
 QHttpServerResponse methodNotAllowed(const QList<QHttpServerRequest::Method> &allowed);
 // 422 body of FastAPI's query validation (shape D).
-QHttpServerResponse queryError(const char *type, const char *message, const QJsonValue &input,
+QHttpServerResponse queryError(const char *type, const QString &message, const QJsonValue &input,
                                const QJsonObject &context = {});
 
 QJsonValue optionalJson(const std::optional<QString> &value);

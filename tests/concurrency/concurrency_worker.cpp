@@ -2,8 +2,8 @@
 // either directly through the core or through the HTTP endpoint, and prints one JSON line per operation with what it
 // asked for and what it was answered. Exit code 0 = every operation succeeded.
 
-#include "database.h"
-#include "keyservice.h"
+#include "storage/database.h"
+#include "keys/keyservice.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

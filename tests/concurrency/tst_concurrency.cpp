@@ -2,7 +2,7 @@
 // operation must succeed (no deadlock, no "database is locked"), every answer must match what was committed, and
 // no update may be lost: each committed change leaves exactly one audit row, written in the same transaction.
 
-#include "database.h"
+#include "storage/database.h"
 #include "testdatabase.h"
 
 #include <QJsonArray>

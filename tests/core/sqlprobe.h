@@ -1,6 +1,6 @@
 #pragma once
 
-#include "databaselocation.h"
+#include "storage/databaselocation.h"
 #include "testdatabase.h"
 
 #include <QSqlDatabase>

@@ -1,11 +1,11 @@
 // ChangeWriter: groups of key changes written from the writer thread (or in the caller's thread for a database held in
 // memory), answered in the caller's thread in order, each group with its own outcomes.
 
-#include "changewriter.h"
-#include "database.h"
+#include "keys/changewriter.h"
+#include "storage/database.h"
 #include "keyrow.h"
-#include "keyservice.h"
-#include "migrations.h"
+#include "keys/keyservice.h"
+#include "storage/migrations.h"
 #include "sqlprobe.h"
 #include "testdatabase.h"
 

@@ -1,14 +1,14 @@
 // Database: connecting, statements, transactions, change stamps, and what every operation answers when the storage
 // cannot be reached (ErrorCode::StorageUnavailable, quickly, without a crash).
 
-#include "database.h"
-#include "demodata.h"
+#include "storage/database.h"
+#include "storage/demodata.h"
 #include "keyrow.h"
-#include "keyservice.h"
-#include "migrations.h"
+#include "keys/keyservice.h"
+#include "storage/migrations.h"
 #include "sqlprobe.h"
 #include "testdatabase.h"
-#include "tokenstore.h"
+#include "auth/tokenstore.h"
 
 #include <QElapsedTimer>
 #include <QFile>

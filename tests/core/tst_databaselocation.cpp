@@ -1,6 +1,6 @@
 // DatabaseLocation: the --database URL (SQLite path or file URL, PostgreSQL URL) and its errors.
 
-#include "databaselocation.h"
+#include "storage/databaselocation.h"
 
 #include <QDir>
 #include <QLocale>

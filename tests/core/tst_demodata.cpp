@@ -1,10 +1,10 @@
 // DemoData: a reproducible demo in an empty console database; refused on a database that holds keys.
 
-#include "database.h"
-#include "demodata.h"
+#include "storage/database.h"
+#include "storage/demodata.h"
 #include "keyrow.h"
-#include "keyservice.h"
-#include "migrations.h"
+#include "keys/keyservice.h"
+#include "storage/migrations.h"
 #include "sqlprobe.h"
 #include "testdatabase.h"
 

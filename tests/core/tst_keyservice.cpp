@@ -1,10 +1,10 @@
 // KeyService: the seed's six admin operations on both backends, against fixture rows written behind the core's back
 // (so every expected value is known), checked in the database afterwards.
 
-#include "database.h"
+#include "storage/database.h"
 #include "keyfixture.h"
-#include "keyservice.h"
-#include "migrations.h"
+#include "keys/keyservice.h"
+#include "storage/migrations.h"
 #include "sqlprobe.h"
 #include "testdatabase.h"
 

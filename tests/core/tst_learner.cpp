@@ -1,11 +1,11 @@
 // The learning without a database: the 429 classifier's rules, the learner's decisions on a key's state (every branch
 // of spec/learning.md), Python's rounding, and the policy's validation.
 
-#include "learner.h"
-#include "learningbatch.h"
-#include "learningevent.h"
-#include "learningpolicy.h"
-#include "ratelimitclassifier.h"
+#include "learning/learner.h"
+#include "learning/learningbatch.h"
+#include "learning/learningevent.h"
+#include "learning/learningpolicy.h"
+#include "learning/ratelimitclassifier.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

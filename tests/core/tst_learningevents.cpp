@@ -1,10 +1,10 @@
 // Learning events and the policy on both backends, through KeyService (the endpoint's path): what is written to the key
 // row, what is left alone, corrupt JSON columns, the policy shared by connections, events of one batch in order.
 
-#include "database.h"
+#include "storage/database.h"
 #include "keyfixture.h"
-#include "keyservice.h"
-#include "migrations.h"
+#include "keys/keyservice.h"
+#include "storage/migrations.h"
 #include "sqlprobe.h"
 #include "testdatabase.h"
 

@@ -1,11 +1,11 @@
 // Migrations: a fresh database gets the gateway's three tables and the console's own; re-running is a no-op; an
 // existing gateway database (spec/aether-schema.sql) keeps its tables, columns, indexes and non-adaptive values.
 
-#include "database.h"
-#include "demodata.h"
+#include "storage/database.h"
+#include "storage/demodata.h"
 #include "keyrow.h"
-#include "keyservice.h"
-#include "migrations.h"
+#include "keys/keyservice.h"
+#include "storage/migrations.h"
 #include "sqlprobe.h"
 #include "testdatabase.h"
 

@@ -1,7 +1,7 @@
 // Timestamp: ISO 8601 parsing of what SQLite and PostgreSQL hand back, and Python isoformat()-style output with
 // microseconds kept.
 
-#include "timestamp.h"
+#include "base/timestamp.h"
 
 #include <QDateTime>
 #include <QLocale>

@@ -1,10 +1,10 @@
 // TokenStore: console API tokens stored as SHA-256 hashes only, names unique, revocation, the environment token.
 
-#include "database.h"
-#include "migrations.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
 #include "sqlprobe.h"
 #include "testdatabase.h"
-#include "tokenstore.h"
+#include "auth/tokenstore.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>

@@ -3,9 +3,9 @@
 // trace's virtual clock), and the learned limit after every event must equal the recorded one. The admissions are
 // checked against the gate as replay_check.py does.
 
-#include "learnerpeer.h"
+#include "simulation/learnerpeer.h"
 
-#include "learningpolicy.h"
+#include "learning/learningpolicy.h"
 
 #include <QDir>
 #include <QFile>

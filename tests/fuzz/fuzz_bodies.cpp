@@ -1,8 +1,8 @@
 // libFuzzer target: the request body parsers of the admin API: PATCH …/mode, a learning event (single and batch,
 // with the check for numbers written with a fraction) and a learning-policy patch.
 
-#include "learningevent.h"
-#include "learningpolicy.h"
+#include "learning/learningevent.h"
+#include "learning/learningpolicy.h"
 #include "modebody.h"
 
 #include <QJsonArray>

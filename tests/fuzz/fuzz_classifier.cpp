@@ -1,7 +1,7 @@
 // libFuzzer target: the 429 classifier's header parsing. The input is "name: value" lines; the first line is the
 // provider's name. Retry-After (seconds or an HTTP date) and the integer headers are parsed on their own too.
 
-#include "ratelimitclassifier.h"
+#include "learning/ratelimitclassifier.h"
 
 #include <cmath>
 #include <cstddef>

@@ -1,7 +1,7 @@
 // libFuzzer target: database URLs as an operator types them (--database, AETHER_CONSOLE_DATABASE, the settings
 // dialog). A parsed PostgreSQL location must not carry control characters or unquoted option values to libpq.
 
-#include "databaselocation.h"
+#include "storage/databaselocation.h"
 
 #include <cstddef>
 #include <cstdint>

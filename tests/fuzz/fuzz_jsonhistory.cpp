@@ -1,7 +1,7 @@
 // libFuzzer target: a stored JSON column (adjustment_history, utilization_samples) as another program may have
 // written it: read as an array or as empty, never a crash.
 
-#include "jsoncolumn.h"
+#include "base/jsoncolumn.h"
 
 #include <QVariant>
 

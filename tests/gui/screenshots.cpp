@@ -2,20 +2,21 @@
 // a demo database of its own (scripts/screenshots.sh runs it under Xvfb so that real fonts are used).
 //   aether-screenshots OUTPUT_DIR [LANGUAGE]
 
-#include "catalogue.h"
+#include "base/catalogue.h"
 #include "consolesettings.h"
-#include "database.h"
-#include "demodata.h"
+#include "storage/database.h"
+#include "storage/demodata.h"
 #include "keydetailwidget.h"
-#include "keyservice.h"
-#include "keytable.h"
+#include "keys/keyservice.h"
+#include "keys/keytable.h"
 #include "keytablemodel.h"
+#include "consolecore.h"
 #include "mainwindow.h"
-#include "migrations.h"
+#include "storage/migrations.h"
 #include "settingsdialog.h"
 #include "summarypage.h"
 #include "tokendialog.h"
-#include "tokenstore.h"
+#include "auth/tokenstore.h"
 
 #include <QApplication>
 #include <QDir>
@@ -65,7 +66,7 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "cannot prepare the demo database\n");
         return 1;
     }
-    gui::ConsoleCore core(db);
+    app::ConsoleCore core(db);
     gui::ConsoleSettings settings;
     settings.setAutoRefresh(false);
     gui::MainWindow window(core.services(), settings);
@@ -88,7 +89,7 @@ int main(int argc, char *argv[])
         step->setValue(3);
     ok = save(&window, out + QStringLiteral("/policy%1.png").arg(suffix)) && ok;
     // The dialogs, to check their layouts in both languages.
-    gui::SettingsDialog settingsDialog(settings, location, &window);
+    gui::SettingsDialog settingsDialog(settings, location, &core.endpoint, &window);
     settingsDialog.show();
     ok = save(&settingsDialog, out + QStringLiteral("/settings%1.png").arg(suffix)) && ok;
     settingsDialog.close();

@@ -2,22 +2,24 @@
 // changes made with the forms reach the database and the table, the reset dialog, filters, sorting, the history
 // chart, changes from the HTTP endpoint, and the banner when the database goes away.
 
-#include "catalogue.h"
+#include "base/catalogue.h"
 #include "charts/historychart.h"
 #include "charts/rate429chart.h"
 #include "consolesettings.h"
-#include "database.h"
-#include "demodata.h"
+#include "dialogs.h"
+#include "windowendpoint.h"
+#include "storage/database.h"
+#include "storage/demodata.h"
 #include "keydetailwidget.h"
-#include "keyservice.h"
-#include "keytable.h"
+#include "keys/keyservice.h"
+#include "keys/keytable.h"
 #include "keytablemodel.h"
 #include "mainwindow.h"
-#include "migrations.h"
+#include "storage/migrations.h"
 #include "policypage.h"
 #include "summarypage.h"
 #include "testdatabase.h"
-#include "tokenstore.h"
+#include "auth/tokenstore.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -62,13 +64,14 @@ struct Console {
         , keys(db)
         , table(db)
         , tokens(db)
+        , endpoint(db, keys, tokens)
     {
         ready = db.open().ok() && Migrations(db).run().ok() && DemoData(db).fill(40).ok();
         if (!ready)
             return;
         settings.setAutoRefresh(false);
         settings.setHttpPort(0);
-        window = std::make_unique<gui::MainWindow>(gui::ConsoleServices{db, keys, table, tokens}, settings);
+        window = std::make_unique<gui::MainWindow>(gui::ConsoleServices{db, keys, table, tokens, &endpoint}, settings);
         window->resize(1400, 900);
         window->show();
     }
@@ -89,6 +92,7 @@ struct Console {
     KeyService keys;
     KeyTable table;
     TokenStore tokens;
+    app::WindowEndpoint endpoint;
     gui::ConsoleSettings settings;
     std::unique_ptr<gui::MainWindow> window;
     bool ready = false;
@@ -111,16 +115,10 @@ QString demoKey(Console &c, bool adaptive, int records = 3)
     return {};
 }
 
-// Clicks a button of the next modal dialog once it is open.
-void clickInNextDialog(const QString &buttonName)
+// Answers the next question the window asks (dialogs::setNextAnswer); cleanup() checks that it was asked.
+void answerNextDialog(gui::dialogs::Answer answer)
 {
-    QTimer::singleShot(0, [buttonName] {
-        QWidget *dialog = QApplication::activeModalWidget();
-        QVERIFY(dialog);
-        auto *button = dialog->findChild<QPushButton *>(buttonName);
-        QVERIFY(button);
-        button->click();
-    });
+    gui::dialogs::setNextAnswer(answer);
 }
 
 // A radio button reacts to clicks on its indicator and label only: click near its left edge.
@@ -181,6 +179,15 @@ private slots:
     {
         Catalogue::install(Catalogue::Language::English);
         QCoreApplication::processEvents();
+        gui::dialogs::resetTestAnswers();
+        gui::dialogs::enableTestAnswers(); // no test waits for a click into a dialog
+    }
+
+    // A question answered in advance that was never asked, or one asked without an answer, fails the test.
+    void cleanup()
+    {
+        QCOMPARE(gui::dialogs::pendingAnswers(), 0);
+        QCOMPARE(gui::dialogs::unexpectedDialogs(), 0);
     }
 
     void opensOnTheDemoDatabase_data() { TestDatabase::addBackendRows(); }
@@ -271,12 +278,12 @@ private slots:
         QVERIFY(!learned.isNull());
 
         // Cancelled: nothing changes.
-        clickInNextDialog(u"cancelResetButton"_s);
+        answerNextDialog(gui::dialogs::Answer::Reject);
         QTest::mouseClick(c.child<QPushButton>("resetButton"), Qt::LeftButton);
         QCOMPARE(c.value(learnedSql), learned);
 
         // Accepted: the learning state is cleared, the mode kept.
-        clickInNextDialog(u"confirmResetButton"_s);
+        answerNextDialog(gui::dialogs::Answer::Accept);
         QTest::mouseClick(c.child<QPushButton>("resetButton"), Qt::LeftButton);
         QVERIFY(c.value(learnedSql).isNull());
         QCOMPARE(c.value(countSql).toInt(), 0);
@@ -549,10 +556,10 @@ private slots:
         QCOMPARE(minimum->value(), 3);
 
         // Reset to defaults asks first; Cancel keeps the policy, confirming restores the defaults.
-        clickInNextDialog(u"cancelResetPolicyButton"_s);
+        answerNextDialog(gui::dialogs::Answer::Reject);
         page->findChild<QPushButton *>(u"policyResetButton"_s)->click();
         QCOMPARE(c.keys.learningPolicy().value().increaseStep, 4);
-        clickInNextDialog(u"confirmResetPolicyButton"_s);
+        answerNextDialog(gui::dialogs::Answer::Accept);
         page->findChild<QPushButton *>(u"policyResetButton"_s)->click();
         QCOMPARE(c.keys.learningPolicy().value(), LearningPolicy{});
         QCOMPARE(step->value(), 2);

@@ -3,7 +3,7 @@
 // order), values written by other software, /healthz, and 503 while the database is unreachable.
 
 #include "consoletestsupport.h"
-#include "databaselocation.h"
+#include "storage/databaselocation.h"
 
 #include <QJsonDocument>
 #include <QLocale>

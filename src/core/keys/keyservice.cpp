@@ -1,0 +1,253 @@
+#include "keys/keyservice.h"
+
+#include "base/jsoncolumn.h"
+
+#include <QJsonDocument>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcKeys, "aether.keys")
+
+namespace aether {
+
+KeyService::KeyService(Database &db)
+    : m_db(db)
+    , m_versions(db)
+    , m_summary(db, m_versions,
+                [this](const QString &keyId) { warnMalformedHistory(keyId, QStringLiteral("adjustment_history")); })
+    , m_changes(db)
+    , m_policies(db)
+{
+}
+
+void KeyService::warnMalformedHistory(const QString &keyId, const QString &column)
+{
+    const QString tag = keyId + u'/' + column;
+    if (m_warnedKeys.contains(tag))
+        return;
+    m_warnedKeys.insert(tag);
+    qCWarning(lcKeys, "key %s: %s is not a JSON array; it counts as empty", qUtf8Printable(keyId),
+              qUtf8Printable(column));
+}
+
+Result<QList<KeyListItem>> KeyService::listAdaptiveKeys(const QString &endpointId)
+{
+    return m_db.run<QList<KeyListItem>>([&]() -> Result<QList<KeyListItem>> {
+        QString sql = QStringLiteral("SELECT id, name, endpoint_id, max_concurrent, learned_max_concurrent, "
+                                     "concurrent_429_count, rpm_429_count FROM provider_api_keys "
+                                     "WHERE max_concurrent IS NULL");
+        QVariantList binds;
+        if (!endpointId.isEmpty()) {
+            sql += QStringLiteral(" AND endpoint_id = ?");
+            binds << endpointId;
+        }
+        Result<SqlStatement> st = m_db.exec(sql, binds);
+        if (!st)
+            return st.error();
+        QList<KeyListItem> items;
+        SqlStatement &rows = st.value();
+        while (rows.next()) {
+            KeyListItem item;
+            item.id = rows.value(0).toString();
+            item.name = rows.optionalString(1);
+            item.endpointId = rows.value(2).toString();
+            item.maxConcurrent = rows.optionalInt(3);
+            item.learnedMaxConcurrent = rows.optionalInt(4);
+            item.concurrent429Count = rows.value(5).toLongLong();
+            item.rpm429Count = rows.value(6).toLongLong();
+            items.append(std::move(item));
+        }
+        return items;
+    });
+}
+
+std::optional<QByteArray> KeyService::dataRevision()
+{
+    Result<std::optional<QByteArray>> stamp = m_db.run<std::optional<QByteArray>>(
+        [this]() -> Result<std::optional<QByteArray>> { return m_db.changeStamp(); });
+    return stamp ? stamp.value() : std::nullopt;
+}
+
+std::optional<QByteArray> KeyService::cheapDataRevision()
+{
+    // PostgreSQL's revision scans every key's row version; SQLite's is a counter in shared memory.
+    return m_db.dialect().isPostgres() ? std::nullopt : dataRevision();
+}
+
+Result<bool> KeyService::keyExists(const QString &keyId)
+{
+    if (!m_db.canHold(keyId))
+        return false;
+    return m_db.run<bool>([&]() -> Result<bool> {
+        Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT 1 FROM provider_api_keys WHERE id = ?"), {keyId});
+        if (!st)
+            return st.error();
+        return st.value().next();
+    });
+}
+
+Result<KeyStats> KeyService::stats(const QString &keyId)
+{
+    if (!m_db.canHold(keyId))
+        return Error::notFound(keyId);
+    const SqlDialect &sql = m_db.dialect();
+    return m_db.run<KeyStats>([&]() -> Result<KeyStats> {
+        Result<QString> versionExpr = m_versions.expression();
+        if (!versionExpr)
+            return versionExpr.error();
+        const bool versioned = !versionExpr.value().isEmpty();
+        // First without the history: most of the time its parsed tail is still cached for the row's version.
+        if (m_statsSql.isEmpty()) {
+            const QString columns = QStringLiteral("max_concurrent, learned_max_concurrent, concurrent_429_count, "
+                                                   "rpm_429_count, %1, last_429_type, %2")
+                                        .arg(sql.asText(QStringLiteral("last_429_at")),
+                                             versioned ? versionExpr.value() : QStringLiteral("''"));
+            m_statsSql = QStringLiteral("SELECT %1 FROM provider_api_keys WHERE id = ?").arg(columns);
+            m_statsWithHistorySql = QStringLiteral("SELECT %1, %2 FROM provider_api_keys WHERE id = ?")
+                                        .arg(columns, sql.asText(QStringLiteral("adjustment_history")));
+        }
+        Result<SqlStatement> st = m_db.exec(m_statsSql, {keyId});
+        if (!st)
+            return st.error();
+        if (!st.value().next())
+            return Error::notFound(keyId);
+        HistoryTail *tail = versioned ? m_tails.object(keyId) : nullptr;
+        if (tail && tail->version == st.value().value(6).toByteArray())
+            return makeStats(keyId, st.value(), *tail);
+        // One statement for everything, so the figures and the history come from the same moment.
+        Result<SqlStatement> full = m_db.exec(m_statsWithHistorySql, {keyId});
+        if (!full)
+            return full.error();
+        if (!full.value().next())
+            return Error::notFound(keyId);
+        JsonArrayState state;
+        const QJsonArray history = readJsonArray(full.value().value(7), &state);
+        if (state == JsonArrayState::Malformed)
+            warnMalformedHistory(keyId, QStringLiteral("adjustment_history"));
+        auto parsed = std::make_unique<HistoryTail>();
+        parsed->version = full.value().value(6).toByteArray();
+        parsed->count = int(history.size());
+        for (qsizetype i = qMax<qsizetype>(0, history.size() - recentStatsRecords); i < history.size(); ++i)
+            parsed->recent.append(history.at(i));
+        parsed->recentJson = QJsonDocument(parsed->recent).toJson(QJsonDocument::Compact);
+        KeyStats stats = makeStats(keyId, full.value(), *parsed);
+        if (versioned)
+            m_tails.insert(keyId, parsed.release());
+        return stats;
+    });
+}
+
+KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, const HistoryTail &tail)
+{
+    KeyStats stats;
+    stats.keyId = keyId;
+    stats.maxConcurrent = row.optionalInt(0);
+    stats.adaptiveMode = !stats.maxConcurrent;
+    stats.learnedLimit = row.optionalInt(1);
+    stats.effectiveLimit = stats.adaptiveMode ? stats.learnedLimit.value_or(initialLimit) : *stats.maxConcurrent;
+    stats.concurrent429Count = row.value(2).toLongLong();
+    stats.rpm429Count = row.value(3).toLongLong();
+    if (!row.isNull(4)) {
+        stats.last429At = Timestamp::parse(row.value(4).toString());
+        if (!stats.last429At)
+            qCWarning(lcKeys, "key %s: unreadable last_429_at %s", qUtf8Printable(keyId),
+                      qUtf8Printable(row.value(4).toString()));
+    }
+    stats.last429Type = row.optionalString(5);
+    stats.adjustmentCount = tail.count;
+    stats.recentAdjustments = tail.recent;
+    stats.recentAdjustmentsJson = tail.recentJson;
+    return stats;
+}
+
+Result<ModeChange> KeyService::setMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit,
+                                       const Actor &actor)
+{
+    KeyChange change{KeyChange::Kind::SetMode, keyId, adaptive, fixedLimit, actor, {}};
+    return applyOne<ModeChange>(std::move(change));
+}
+
+Result<LearningReset> KeyService::resetLearning(const QString &keyId, const Actor &actor)
+{
+    KeyChange change{KeyChange::Kind::ResetLearning, keyId, true, std::nullopt, actor, {}};
+    return applyOne<LearningReset>(std::move(change));
+}
+
+Result<LimitChange> KeyService::setFixedLimit(const QString &keyId, int limit, const Actor &actor)
+{
+    KeyChange change{KeyChange::Kind::SetLimit, keyId, false, limit, actor, {}};
+    return applyOne<LimitChange>(std::move(change));
+}
+
+template <typename T> Result<T> KeyService::applyOne(KeyChange change)
+{
+    Result<KeyChangeOutcome> outcome = applyChanges({std::move(change)}).constFirst();
+    if (!outcome)
+        return outcome.error();
+    return std::get<T>(outcome.takeValue());
+}
+
+Result<EventOutcome> KeyService::applyEvent(LearningEvent event)
+{
+    return applyOne<EventOutcome>(KeyChange::learningEvent(std::move(event)));
+}
+
+Result<EnforcedLimit> KeyService::enforcedLimit(const QString &keyId)
+{
+    if (!m_db.canHold(keyId))
+        return Error::notFound(keyId);
+    return m_db.run<EnforcedLimit>([&]() -> Result<EnforcedLimit> {
+        Result<SqlStatement> st = m_db.exec(
+            QStringLiteral("SELECT max_concurrent, learned_max_concurrent FROM provider_api_keys WHERE id = ?"),
+            {keyId});
+        if (!st)
+            return st.error();
+        if (!st.value().next())
+            return Error::notFound(keyId);
+        EnforcedLimit limit;
+        limit.keyId = keyId;
+        const std::optional<int> max = st.value().optionalInt(0);
+        limit.adaptive = !max.has_value();
+        limit.limit = max ? max : st.value().optionalInt(1);
+        return limit;
+    });
+}
+
+Result<LearningPolicy> KeyService::learningPolicy()
+{
+    return m_db.run<LearningPolicy>([this]() { return m_policies.read(); });
+}
+
+Result<LearningPolicy> KeyService::updateLearningPolicy(const QJsonObject &patch, const Actor &actor)
+{
+    return m_policies.update(patch, actor.name);
+}
+
+Result<LearningPolicy> KeyService::resetLearningPolicy(const Actor &actor)
+{
+    return m_policies.reset(actor.name);
+}
+
+QList<Result<KeyChangeOutcome>> KeyService::applyChanges(const QList<KeyChange> &changes)
+{
+    QList<Result<KeyChangeOutcome>> outcomes;
+    const Status done = m_db.transaction<Done>(Database::Mode::Write, [&]() -> Status {
+        Result<QList<Result<KeyChangeOutcome>>> applied = m_changes.apply(changes);
+        if (!applied)
+            return applied.error();
+        outcomes = applied.takeValue();
+        return Done{};
+    });
+    if (!done) {
+        outcomes.clear();
+        for (qsizetype i = 0; i < changes.size(); ++i)
+            outcomes.append(done.error());
+    }
+    return outcomes;
+}
+
+Result<Summary> KeyService::summary()
+{
+    return m_db.run<Summary>([this]() { return m_summary.build(); });
+}
+
+} // namespace aether

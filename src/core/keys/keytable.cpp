@@ -1,0 +1,240 @@
+#include "keys/keytable.h"
+
+#include "base/jsoncolumn.h"
+#include "storage/migrations.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace aether {
+
+namespace {
+
+// The number of records in a JSON history column; 0 for NULL and for anything that is not an array (a malformed
+// value must not fail the whole table).
+QString adjustmentCount(const SqlDialect &dialect, const QString &column)
+{
+    if (dialect.isPostgres()) {
+        return QStringLiteral(
+                   "CASE WHEN json_typeof(CAST(%1 AS json)) = 'array' THEN json_array_length(CAST(%1 AS json)) "
+                   "ELSE 0 END")
+            .arg(column);
+    }
+    return sqliteHistoryCount(column);
+}
+
+// The SQL expression of each column, in KeyColumn order.
+QStringList columnExpressions(const SqlDialect &dialect, bool keptCount)
+{
+    return {
+        QStringLiteral("COALESCE(k.name, '')"),
+        QStringLiteral("COALESCE(p.display_name, p.name, '')"),
+        QStringLiteral("COALESCE(e.api_format, '')"),
+        QStringLiteral("CASE WHEN k.max_concurrent IS NULL THEN 0 ELSE 1 END"),
+        QStringLiteral("k.max_concurrent"),
+        QStringLiteral("k.learned_max_concurrent"),
+        QStringLiteral("CASE WHEN k.max_concurrent IS NULL THEN k.learned_max_concurrent ELSE k.max_concurrent END"),
+        QStringLiteral("COALESCE(k.concurrent_429_count, 0)"),
+        QStringLiteral("COALESCE(k.rpm_429_count, 0)"),
+        dialect.asText(QStringLiteral("k.last_429_at")),
+        QStringLiteral("k.last_429_type"),
+        keptCount ? QStringLiteral("k.console_adjustment_count")
+                  : adjustmentCount(dialect, QStringLiteral("k.adjustment_history")),
+        QStringLiteral("k.id"),
+        QStringLiteral("k.endpoint_id"),
+    };
+}
+
+// The endpoint (e) and provider (p) of each key (k).
+const QString nameJoins = QStringLiteral(" LEFT JOIN provider_endpoints e ON e.id = k.endpoint_id "
+                                         "LEFT JOIN providers p ON p.id = e.provider_id");
+const QString keyJoins = QStringLiteral(" FROM provider_api_keys k") + nameJoins;
+
+std::optional<int> optionalInt(const QJsonValue &value)
+{
+    if (!value.isDouble())
+        return std::nullopt;
+    const double d = value.toDouble();
+    if (d < -2147483648.0 || d > 2147483647.0)
+        return std::nullopt;
+    return int(d);
+}
+
+} // namespace
+
+KeyTable::KeyTable(Database &db)
+    : m_db(db)
+{
+}
+
+bool KeyTable::hasKeptCount()
+{
+    if (!m_keptCount) {
+        if (m_db.dialect().isPostgres()) {
+            m_keptCount = false;
+        } else {
+            Result<SqlStatement> st = m_db.exec(QStringLiteral(
+                "SELECT count(*) FROM pragma_table_info('provider_api_keys') WHERE name = 'console_adjustment_count'"));
+            if (!st || !st.value().next())
+                return false; // ask again next time
+            m_keptCount = st.value().value(0).toInt() > 0;
+        }
+    }
+    return *m_keptCount;
+}
+
+QString KeyTable::where(const KeyFilter &filter, QVariantList *binds) const
+{
+    QStringList conditions;
+    if (!filter.text.isEmpty()) {
+        // LIKE with the filter's own wildcards escaped; lower() on both sides makes it case-insensitive everywhere.
+        QString pattern = filter.text.toLower();
+        pattern.replace(u'\\', QStringLiteral("\\\\"))
+            .replace(u'%', QStringLiteral("\\%"))
+            .replace(u'_', QStringLiteral("\\_"));
+        pattern = u'%' + pattern + u'%';
+        conditions << QStringLiteral(
+            "(lower(COALESCE(k.name, '')) LIKE ? ESCAPE '\\' OR lower(k.id) LIKE ? ESCAPE '\\')");
+        *binds << pattern << pattern;
+    }
+    if (filter.mode == KeyFilter::Mode::Adaptive)
+        conditions << QStringLiteral("k.max_concurrent IS NULL");
+    else if (filter.mode == KeyFilter::Mode::Fixed)
+        conditions << QStringLiteral("k.max_concurrent IS NOT NULL");
+    if (!filter.endpointId.isEmpty()) {
+        conditions << QStringLiteral("k.endpoint_id = ?");
+        *binds << filter.endpointId;
+    } else if (!filter.providerId.isEmpty()) {
+        conditions << QStringLiteral("k.endpoint_id IN (SELECT id FROM provider_endpoints WHERE provider_id = ?)");
+        *binds << filter.providerId;
+    }
+    return conditions.isEmpty() ? QString() : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
+}
+
+Result<QSqlQuery> KeyTable::rows(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order)
+{
+    const QStringList expressions = columnExpressions(m_db.dialect(), hasKeptCount());
+    QVariantList binds;
+    const QString direction = order == Qt::AscendingOrder ? QStringLiteral(" ASC") : QStringLiteral(" DESC");
+    // Names are NOT NULL: sorting by the bare column lets SQLite walk the key table's index instead of sorting.
+    const QString sortExpression = column == KeyColumn::Name ? QStringLiteral("k.name") : expressions.at(int(column));
+    // NULLs sort as the smallest value in both databases (SQLite's rule), then the id keeps the order stable.
+    QString orderBy = QStringLiteral(" ORDER BY ") + sortExpression + direction;
+    if (m_db.dialect().isPostgres())
+        orderBy += order == Qt::AscendingOrder ? QStringLiteral(" NULLS FIRST") : QStringLiteral(" NULLS LAST");
+    if (column != KeyColumn::Id)
+        orderBy += QStringLiteral(", k.id") + direction;
+    const QString select = QStringLiteral("SELECT ") + expressions.join(QStringLiteral(", "));
+    if (m_db.dialect().isPostgres())
+        return m_db.query(select + keyJoins + where(filter, &binds) + orderBy, binds);
+    // SQLite: sort only rowids (read from the narrow covering index), in a subquery that LIMIT -1 keeps from being
+    // flattened, then read each row's columns and names as the model fetches it. CROSS JOIN keeps the sorted rowids as
+    // the outer loop, so the rows come out in their order. Equal values stay in the order the keys were added.
+    const bool namesNeeded = column == KeyColumn::Provider || column == KeyColumn::Endpoint;
+    QString innerOrder = QStringLiteral(" ORDER BY ") + sortExpression + direction;
+    if (column != KeyColumn::Id)
+        innerOrder += QStringLiteral(", k.rowid") + direction;
+    const QString rowids = QStringLiteral("SELECT k.rowid AS sid FROM provider_api_keys k") +
+                           (namesNeeded ? nameJoins : QString()) + where(filter, &binds) + innerOrder +
+                           QStringLiteral(" LIMIT -1");
+    return m_db.query(select + QStringLiteral(" FROM (") + rowids +
+                          QStringLiteral(") s CROSS JOIN provider_api_keys k ON k.rowid = s.sid") + nameJoins,
+                      binds);
+}
+
+Result<qint64> KeyTable::count(const KeyFilter &filter)
+{
+    return m_db.run<qint64>([&]() -> Result<qint64> {
+        QVariantList binds;
+        const QString sql = QStringLiteral("SELECT count(*)") + keyJoins + where(filter, &binds);
+        Result<SqlStatement> st = m_db.exec(sql, binds);
+        if (!st)
+            return st.error();
+        return st.value().next() ? st.value().value(0).toLongLong() : 0;
+    });
+}
+
+Result<QList<ProviderNode>> KeyTable::navigation()
+{
+    return m_db.run<QList<ProviderNode>>([&]() -> Result<QList<ProviderNode>> {
+        Result<SqlStatement> st =
+            m_db.exec(QStringLiteral("SELECT p.id, COALESCE(p.display_name, p.name, p.id), e.id, e.api_format, "
+                                     "(SELECT count(*) FROM provider_api_keys k WHERE k.endpoint_id = e.id) "
+                                     "FROM providers p LEFT JOIN provider_endpoints e ON e.provider_id = p.id "
+                                     "ORDER BY 2, p.id, e.api_format, e.id"));
+        if (!st)
+            return st.error();
+        QList<ProviderNode> providers;
+        while (st.value().next()) {
+            const QString providerId = st.value().value(0).toString();
+            if (providers.isEmpty() || providers.last().id != providerId)
+                providers.append({providerId, st.value().value(1).toString(), 0, {}});
+            if (st.value().isNull(2))
+                continue;
+            EndpointNode endpoint{st.value().value(2).toString(), st.value().value(3).toString(),
+                                  st.value().value(4).toLongLong()};
+            providers.last().keys += endpoint.keys;
+            providers.last().endpoints.append(endpoint);
+        }
+        return providers;
+    });
+}
+
+Result<QList<Key429Count>> KeyTable::top429(const KeyFilter &filter, int limit)
+{
+    return m_db.run<QList<Key429Count>>([&]() -> Result<QList<Key429Count>> {
+        QVariantList binds;
+        QString condition = where(filter, &binds);
+        condition += (condition.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND ")) +
+                     QStringLiteral("COALESCE(k.concurrent_429_count, 0) + COALESCE(k.rpm_429_count, 0) > 0");
+        binds << limit;
+        Result<SqlStatement> st = m_db.exec(
+            QStringLiteral("SELECT k.id, COALESCE(k.name, k.id), COALESCE(k.concurrent_429_count, 0), "
+                           "COALESCE(k.rpm_429_count, 0)") +
+                keyJoins + condition +
+                QStringLiteral(" ORDER BY COALESCE(k.concurrent_429_count, 0) + COALESCE(k.rpm_429_count, 0) DESC, "
+                               "k.id LIMIT ?"),
+            binds);
+        if (!st)
+            return st.error();
+        QList<Key429Count> keys;
+        while (st.value().next()) {
+            keys.append({st.value().value(0).toString(), st.value().value(1).toString(),
+                         st.value().value(2).toLongLong(), st.value().value(3).toLongLong()});
+        }
+        return keys;
+    });
+}
+
+Result<QList<AdjustmentPoint>> KeyTable::history(const QString &keyId)
+{
+    if (!m_db.canHold(keyId))
+        return Error::notFound(keyId);
+    return m_db.run<QList<AdjustmentPoint>>([&]() -> Result<QList<AdjustmentPoint>> {
+        Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT %1 FROM provider_api_keys WHERE id = ?")
+                                                .arg(m_db.dialect().asText(QStringLiteral("adjustment_history"))),
+                                            {keyId});
+        if (!st)
+            return st.error();
+        if (!st.value().next())
+            return Error::notFound(keyId);
+        JsonArrayState state;
+        const QJsonArray history = readJsonArray(st.value().value(0), &state);
+        QList<AdjustmentPoint> points;
+        for (const QJsonValue &value : history) {
+            if (!value.isObject())
+                continue;
+            const QJsonObject record = value.toObject();
+            AdjustmentPoint point;
+            point.at = Timestamp::parse(record.value(QStringLiteral("timestamp")).toString());
+            point.oldLimit = optionalInt(record.value(QStringLiteral("old_limit")));
+            point.newLimit = optionalInt(record.value(QStringLiteral("new_limit")));
+            point.reason = record.value(QStringLiteral("reason")).toString();
+            point.record = record;
+            points.append(point);
+        }
+        return points;
+    });
+}
+
+} // namespace aether

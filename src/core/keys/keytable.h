@@ -1,0 +1,102 @@
+#pragma once
+
+#include "storage/database.h"
+#include "base/error.h"
+#include "base/timestamp.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QSqlQuery>
+#include <QString>
+
+#include <optional>
+
+namespace aether {
+
+// The columns of the console's key table, in display order. Mode sorts adaptive before fixed; Effective is the limit
+// in force (adaptive: the learned one, fixed: max_concurrent); Adjustments is the number of history records.
+enum class KeyColumn {
+    Name,
+    Provider,
+    Endpoint,
+    Mode,
+    MaxConcurrent,
+    Learned,
+    Effective,
+    Concurrent429,
+    Rpm429,
+    Last429At,
+    Last429Type,
+    Adjustments,
+    Id,         // not shown as a column of its own: the key id
+    EndpointId, // not shown
+};
+inline constexpr int keyColumnCount = int(KeyColumn::EndpointId) + 1;
+inline constexpr int visibleKeyColumnCount = int(KeyColumn::Adjustments) + 1;
+
+struct KeyFilter {
+    enum class Mode { All, Adaptive, Fixed };
+    QString text; // part of the key's name or id, case-insensitive
+    Mode mode = Mode::All;
+    QString providerId; // empty: every provider
+    QString endpointId; // empty: every endpoint (of the provider)
+};
+
+struct EndpointNode {
+    QString id;
+    QString apiFormat;
+    qint64 keys = 0;
+};
+
+struct ProviderNode {
+    QString id;
+    QString name;
+    qint64 keys = 0;
+    QList<EndpointNode> endpoints;
+};
+
+struct Key429Count {
+    QString keyId;
+    QString name;
+    qint64 concurrent429 = 0;
+    qint64 rpm429 = 0;
+};
+
+// One record of a key's adjustment history.
+struct AdjustmentPoint {
+    std::optional<Timestamp> at;
+    std::optional<int> oldLimit;
+    std::optional<int> newLimit;
+    QString reason;     // as stored: concurrent_429, unknown_429, high_utilization, probe_increase, …
+    QJsonObject record; // everything stored, including fields the console does not know
+};
+
+// The read side of the console's key views: the sortable, filterable key table (as a query a QSqlQueryModel fetches
+// lazily), the provider/endpoint tree, the keys with the most 429s and a key's whole history. Sorting and filtering
+// happen in SQL, so a database with 100,000 keys is never read whole.
+class KeyTable {
+public:
+    explicit KeyTable(Database &db);
+
+    // The rows in KeyColumn order (all keyColumnCount columns), sorted by `column` then by id. A scrollable query for
+    // QSqlQueryModel::setQuery(), which fetches it in chunks.
+    Result<QSqlQuery> rows(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order);
+    Result<qint64> count(const KeyFilter &filter);
+    // Providers by name, each with its endpoints by API format and their key counts.
+    Result<QList<ProviderNode>> navigation();
+    // The keys of the filter with the most 429 responses (concurrency + RPM), most first.
+    Result<QList<Key429Count>> top429(const KeyFilter &filter, int limit = 20);
+    // The stored history of a key, oldest first; NotFound for an unknown key. Records that are not objects are
+    // skipped; a history that is not a JSON array counts as empty.
+    Result<QList<AdjustmentPoint>> history(const QString &keyId);
+
+private:
+    QString where(const KeyFilter &filter, QVariantList *binds) const;
+    // The console's SQLite tables keep the number of history records in a column (see Migrations).
+    bool hasKeptCount();
+
+    Database &m_db;
+    std::optional<bool> m_keptCount;
+};
+
+} // namespace aether

@@ -1,0 +1,113 @@
+#pragma once
+
+#include "learning/learningevent.h"
+#include "base/timestamp.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <variant>
+
+namespace aether {
+
+// The range of a fixed concurrency limit, as the seed validates it.
+inline constexpr int minFixedLimit = 1;
+inline constexpr int maxFixedLimit = 100;
+
+// Value types returned by KeyService. "Mode is derived, never stored": max_concurrent NULL means adaptive.
+
+struct KeyListItem {
+    QString id;
+    std::optional<QString> name;
+    QString endpointId;
+    std::optional<int> maxConcurrent;
+    std::optional<int> learnedMaxConcurrent;
+    qint64 concurrent429Count = 0;
+    qint64 rpm429Count = 0;
+
+    bool isAdaptive() const { return !maxConcurrent.has_value(); }
+    // Adaptive: the learned limit (may be unknown); fixed: the configured limit.
+    std::optional<int> effectiveLimit() const { return isAdaptive() ? learnedMaxConcurrent : maxConcurrent; }
+};
+
+struct ModeChange {
+    QString keyId;
+    bool isAdaptive = true;
+    std::optional<int> maxConcurrent;
+    std::optional<int> effectiveLimit; // adaptive: learned limit or none; fixed: max_concurrent
+};
+
+struct LimitChange {
+    QString keyId;
+    int maxConcurrent = 0;
+    bool wasAdaptive = false;
+};
+
+struct LearningReset {
+    QString keyId;
+};
+
+struct KeyStats {
+    QString keyId;
+    bool adaptiveMode = true;
+    std::optional<int> maxConcurrent;
+    int effectiveLimit = 0; // adaptive: learned limit, or the initial limit while nothing is learned
+    std::optional<int> learnedLimit;
+    qint64 concurrent429Count = 0;
+    qint64 rpm429Count = 0;
+    std::optional<Timestamp> last429At;
+    std::optional<QString> last429Type;
+    int adjustmentCount = 0;
+    QJsonArray recentAdjustments;     // the last five stored records, oldest first
+    QByteArray recentAdjustmentsJson; // the same as compact JSON, rendered once per stored history
+};
+
+struct RecentAdjustment {
+    QString keyId;
+    std::optional<QString> keyName;
+    QJsonObject record; // as stored, including fields the console does not know
+};
+
+struct Summary {
+    qint64 totalAdaptiveKeys = 0;
+    qint64 totalConcurrent429Errors = 0;
+    qint64 totalRpm429Errors = 0;
+    qint64 totalAdjustments = 0;
+    QList<RecentAdjustment> recentAdjustments; // newest first, at most ten
+};
+
+// Who asked for a change; written to the audit log.
+struct Actor {
+    QString name; // e.g. "token:ops", "cli", "gui"
+};
+
+// One change of a key for KeyService::applyChanges.
+struct KeyChange {
+    enum class Kind { SetMode, SetLimit, ResetLearning, LearningEvent };
+    Kind kind = Kind::SetMode;
+    QString keyId;
+    bool adaptive = true;     // SetMode
+    std::optional<int> limit; // SetMode: the fixed limit; SetLimit: the limit
+    Actor actor;
+    std::shared_ptr<const aether::LearningEvent> event; // LearningEvent (keyId is the event's)
+
+    static KeyChange learningEvent(LearningEvent event)
+    {
+        KeyChange change;
+        change.kind = Kind::LearningEvent;
+        change.keyId = event.keyId;
+        change.event = std::make_shared<const aether::LearningEvent>(std::move(event));
+        return change;
+    }
+};
+
+using KeyChangeOutcome = std::variant<ModeChange, LimitChange, LearningReset, EventOutcome>;
+
+// The keys that changes touch, each once, in the order they first appear.
+QStringList distinctKeyIds(const QList<KeyChange> &changes);
+
+} // namespace aether

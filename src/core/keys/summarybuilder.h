@@ -1,0 +1,57 @@
+#pragma once
+
+#include "storage/database.h"
+#include "base/error.h"
+#include "keys/keytypes.h"
+#include "storage/rowversion.h"
+
+#include <QHash>
+
+#include <functional>
+#include <optional>
+
+namespace aether {
+
+// Computes the seed's summary over adaptive keys. Reading and parsing 10,000 histories on every call would cost far
+// more than the answer is worth, so it keeps a digest (length and last records) of each key's history, tagged with
+// the row's version, and re-reads only the histories whose version changed. Versions: PostgreSQL's xmin (every row
+// update gets a new one, also for a gateway's own tables); on the console's SQLite tables a revision column that
+// triggers renew on every change. Without a version (SQLite tables made by other software) every history is read.
+class SummaryBuilder {
+public:
+    static constexpr int recentPerKey = 3;
+    static constexpr int recentRecords = 10;
+
+    using MalformedReporter = std::function<void(const QString &keyId)>;
+
+    SummaryBuilder(Database &db, RowVersion &versions, MalformedReporter reportMalformed);
+
+    // Call inside Database::run().
+    Result<Summary> build();
+
+private:
+    // What the summary needs of one history, kept small (10,000 keys): its length and the timestamps and positions
+    // of its last records that are JSON objects. The few records shown are read again at the end.
+    struct TailEntry {
+        QString timestamp;
+        int index = 0;
+    };
+    struct Digest {
+        QByteArray version;
+        int length = 0;
+        QList<TailEntry> tail; // stored order
+    };
+
+    // Reads the histories of these keys and renews their digests; with `records`, also hands back the parsed arrays.
+    Status refresh(const QString &version, const QStringList &ids, QHash<QString, QJsonArray> *records = nullptr);
+    Digest digest(const QByteArray &version, const QString &keyId, const QVariant &history, QJsonArray *array);
+
+    Database &m_db;
+    RowVersion &m_versions;
+    MalformedReporter m_reportMalformed;
+    QHash<QString, Digest> m_digests;
+    std::optional<QByteArray> m_stamp;
+    Summary m_last;
+};
+
+} // namespace aether

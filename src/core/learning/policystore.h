@@ -1,0 +1,36 @@
+#pragma once
+
+#include "storage/database.h"
+#include "learning/learningpolicy.h"
+
+namespace aether {
+
+// The learning policy in the console's own table (console_meta, row "learning_policy"), shared by every process on the
+// database. No row means the seed's defaults. A stored value that is not a valid policy is logged and counts as the
+// defaults; it is replaced by the next update.
+class PolicyStore {
+public:
+    explicit PolicyStore(Database &db)
+        : m_db(db)
+    {
+    }
+
+    // Within the caller's transaction (or outside any).
+    Result<LearningPolicy> read();
+    // Each in a write transaction of its own.
+    Result<LearningPolicy> update(const QJsonObject &patch, const QString &actor);
+    Result<LearningPolicy> reset(const QString &actor);
+
+private:
+    // A partial update (patch) or the return to the defaults (nullptr), in a write transaction of its own.
+    Result<LearningPolicy> write(const QJsonObject *patch, const QString &actor);
+    Status lockForWrite();
+    Status store(const LearningPolicy *policy, const LearningPolicy &old, const QString &actor);
+
+    Database &m_db;
+    QString m_cachedText; // the stored text last parsed, and what it gave
+    LearningPolicy m_cached;
+    bool m_warned = false;
+};
+
+} // namespace aether

@@ -1,0 +1,347 @@
+#include "storage/database.h"
+
+#include <algorithm>
+
+#include <QAtomicInteger>
+#include <QDir>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QSqlDriver>
+#include <QSqlError>
+
+Q_LOGGING_CATEGORY(lcDatabase, "aether.database")
+
+namespace aether {
+
+namespace {
+
+QString nextConnectionName()
+{
+    static QAtomicInteger<quint64> counter;
+    return QStringLiteral("aether-console-%1").arg(counter.fetchAndAddRelaxed(1));
+}
+
+// How long a failed reconnect keeps later requests from trying again, so an outage costs each request little.
+constexpr int reconnectBackoffMs = 500;
+
+} // namespace
+
+QString sqlPlaceholders(qsizetype count, const QString &one)
+{
+    QStringList marks;
+    for (qsizetype i = 0; i < count; ++i)
+        marks << one;
+    return marks.join(u',');
+}
+
+Database::Database(DatabaseLocation location)
+    : m_location(std::move(location))
+    , m_dialect(m_location.kind)
+    , m_connectionName(nextConnectionName())
+{
+}
+
+Database::~Database()
+{
+    close();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+void Database::close()
+{
+    qDeleteAll(m_statements);
+    m_statements.clear();
+    if (QSqlDatabase::contains(m_connectionName)) {
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        db.close();
+    }
+    m_open = false;
+}
+
+namespace {
+
+QString sqliteSynchronous()
+{
+    return qEnvironmentVariable("AETHER_CONSOLE_SQLITE_SYNCHRONOUS").compare(u"NORMAL", Qt::CaseInsensitive) == 0
+               ? QStringLiteral("NORMAL")
+               : QStringLiteral("FULL");
+}
+
+} // namespace
+
+Status Database::open()
+{
+    if (m_lastFailedConnect.isValid() && m_lastFailedConnect.elapsed() < reconnectBackoffMs)
+        return Error::unavailable(QStringLiteral("database unavailable; waiting before connecting again"));
+    close();
+    // Any return before the end is a failed attempt, which holds further attempts back for a moment.
+    m_lastFailedConnect.start();
+
+    const bool postgres = m_dialect.isPostgres();
+    const QString driver = postgres ? QStringLiteral("QPSQL") : QStringLiteral("QSQLITE");
+    if (!QSqlDatabase::isDriverAvailable(driver))
+        return Error::failure(QStringLiteral("the Qt SQL driver %1 is not installed").arg(driver));
+
+    QSqlDatabase db = QSqlDatabase::contains(m_connectionName) ? QSqlDatabase::database(m_connectionName, false)
+                                                               : QSqlDatabase::addDatabase(driver, m_connectionName);
+    if (postgres) {
+        db.setHostName(m_location.host);
+        db.setPort(m_location.port);
+        db.setUserName(m_location.user);
+        db.setPassword(m_location.password);
+        db.setDatabaseName(m_location.databaseName);
+        db.setConnectOptions(m_location.options);
+    } else {
+        if (m_location.path != u":memory:") {
+            const QFileInfo file(m_location.path);
+            if (!QDir().mkpath(file.absolutePath()))
+                return Error::unavailable(QStringLiteral("cannot create the folder %1").arg(file.absolutePath()));
+        }
+        db.setDatabaseName(m_location.path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(m_lockWaitMs));
+    }
+    if (!db.open()) {
+        m_lost = true;
+        return Error::unavailable(db.lastError().text());
+    }
+    m_open = true;
+    m_lost = false;
+
+    const QStringList setup =
+        // Timestamps are read as text: UTC and ISO 8601 whatever the server's defaults are.
+        // Lock waits and statements are bounded, so that a lock held elsewhere answers 503 instead of stalling.
+        postgres ? QStringList{QStringLiteral("SET TIME ZONE 'UTC'"), QStringLiteral("SET DateStyle TO ISO, YMD"),
+                               QStringLiteral("SET lock_timeout = %1").arg(m_lockWaitMs),
+                               QStringLiteral("SET statement_timeout = %1").arg(statementTimeoutMs)}
+                 // synchronous=FULL: a commit that was acknowledged survives a power loss, not only a crash.
+                 // AETHER_CONSOLE_SQLITE_SYNCHRONOUS=NORMAL trades that for speed (a crash still loses nothing).
+                 : QStringList{QStringLiteral("PRAGMA journal_mode=WAL"),
+                               QStringLiteral("PRAGMA synchronous=%1").arg(sqliteSynchronous()),
+                               QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(m_autoCheckpointPages),
+                               QStringLiteral("PRAGMA foreign_keys=ON"),
+                               QStringLiteral("PRAGMA cache_size=-%1").arg(m_cacheKibibytes),
+                               QStringLiteral("SELECT count(*) FROM sqlite_master")};
+    for (const QString &sql : setup) {
+        QSqlQuery query(db);
+        if (!query.exec(sql)) {
+            const QString text = query.lastError().text();
+            close();
+            m_lost = true;
+            if (!postgres && query.lastError().nativeErrorCode() == u"26")
+                return Error::failure(QStringLiteral("%1 is not an SQLite database").arg(m_location.path));
+            // SQLite: a damaged file is broken, not unavailable (retrying would not help); PostgreSQL: any failure
+            // here is the connection's.
+            return postgres ? Error::unavailable(text) : classify(query.lastError());
+        }
+    }
+    m_lastFailedConnect.invalidate();
+    return Done{};
+}
+
+void Database::setLockWaitMs(int ms)
+{
+    m_lockWaitMs = ms;
+    if (m_open)
+        execRaw(m_dialect.isPostgres() ? QStringLiteral("SET lock_timeout = %1").arg(ms)
+                                       : QStringLiteral("PRAGMA busy_timeout = %1").arg(ms));
+}
+
+Status Database::ping()
+{
+    return run<Done>([this]() -> Status {
+        Result<SqlStatement> st = exec(QStringLiteral("SELECT 1"));
+        if (!st)
+            return st.error();
+        return Done{};
+    });
+}
+
+Error Database::classify(const QSqlError &error)
+{
+    const QString text = error.text();
+    if (m_dialect.isPostgres()) {
+        if (error.type() == QSqlError::ConnectionError)
+            return Error::unavailable(text);
+        // A lock that was not granted in time (55P03) or a statement cancelled by its timeout (57014): try again.
+        const QString code = error.nativeErrorCode();
+        if (code == u"55P03" || code == u"57014")
+            return Error::unavailable(text);
+        // A statement error may be a lost connection; run() checks with a fresh query once the transaction is over.
+        return Error::failure(text);
+    }
+    // SQLite: the result code decides (Qt reports a failed step as a "connection error" whatever its cause).
+    const QString code = error.nativeErrorCode();
+    const auto is = [&code](const char *candidate) {
+        return code == QLatin1StringView(candidate) || code.startsWith(QLatin1StringView(candidate) + u' ');
+    };
+    // What is broken, for /healthz and the log: SQLITE_FULL, SQLITE_CORRUPT / SQLITE_NOTADB, SQLITE_READONLY.
+    Error failure = Error::failure(text);
+    if (is("13"))
+        failure.reason = reason::diskFull;
+    else if (is("11") || is("26"))
+        failure.reason = reason::corrupt;
+    else if (is("8"))
+        failure.reason = reason::readOnly;
+    if (!failure.reason.isEmpty())
+        return failure;
+    // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CANTOPEN: the file cannot be used right now.
+    if (is("5") || is("6") || is("10") || is("14") || error.type() == QSqlError::ConnectionError)
+        return Error::unavailable(text);
+    return failure;
+}
+
+bool Database::shouldRetry(const Error &error)
+{
+    if (!m_open)
+        return false;
+    if (error.code == ErrorCode::StorageUnavailable && m_lost)
+        return true;
+    if (error.code != ErrorCode::StorageFailure || !m_dialect.isPostgres())
+        return false;
+    // Was it the connection? Ask the server with a statement of its own, outside any transaction.
+    QSqlQuery probe(QSqlDatabase::database(m_connectionName, false));
+    if (probe.exec(QStringLiteral("SELECT 1")))
+        return false;
+    qCWarning(lcDatabase) << "database connection lost:" << error.detail;
+    m_lost = true;
+    return true;
+}
+
+Result<SqlStatement> Database::exec(const QString &sql, const QVariantList &binds)
+{
+    if (!m_open)
+        return Error::unavailable(QStringLiteral("the database is not open"));
+    QSqlQuery *query = m_statements.value(sql);
+    if (!query) {
+        query = new QSqlQuery(QSqlDatabase::database(m_connectionName, false));
+        query->setForwardOnly(true);
+        if (!query->prepare(sql)) {
+            const Error error = classify(query->lastError());
+            delete query;
+            return error;
+        }
+        m_statements.insert(sql, query);
+    }
+    for (int i = 0; i < binds.size(); ++i)
+        query->bindValue(i, binds.at(i));
+    if (!query->exec()) {
+        const Error error = classify(query->lastError());
+        query->finish();
+        return error;
+    }
+    return SqlStatement(query);
+}
+
+Result<QSqlQuery> Database::query(const QString &sql, const QVariantList &binds)
+{
+    return run<QSqlQuery>([&]() -> Result<QSqlQuery> {
+        QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+        if (!query.prepare(sql))
+            return classify(query.lastError());
+        for (int i = 0; i < binds.size(); ++i)
+            query.bindValue(i, binds.at(i));
+        if (!query.exec())
+            return classify(query.lastError());
+        return query;
+    });
+}
+
+Status Database::selectByIds(const QString &sql, QStringList ids, const std::function<void(const SqlStatement &)> &row,
+                             qsizetype chunk)
+{
+    // An id the database cannot hold matches no row (and PostgreSQL would fail the whole statement on it).
+    ids.removeIf([this](const QString &id) { return !canHold(id); });
+    std::sort(ids.begin(), ids.end());
+    for (qsizetype start = 0; start < ids.size(); start += chunk) {
+        const qsizetype count = qMin(chunk, ids.size() - start);
+        QVariantList binds;
+        binds.reserve(count);
+        for (qsizetype i = start; i < start + count; ++i)
+            binds << ids.at(i);
+        Result<SqlStatement> st = exec(sql.arg(sqlPlaceholders(count)), binds);
+        if (!st)
+            return st.error();
+        while (st.value().next())
+            row(st.value());
+    }
+    return Done{};
+}
+
+Status Database::execRaw(const QString &sql)
+{
+    if (!m_open)
+        return Error::unavailable(QStringLiteral("the database is not open"));
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    if (!query.exec(sql))
+        return classify(query.lastError());
+    return Done{};
+}
+
+Status Database::execControl(const QString &sql)
+{
+    // SQLite prepares transaction control like any statement, so the cached statement saves a parse each time;
+    // PostgreSQL cannot prepare it.
+    if (m_dialect.isPostgres())
+        return execRaw(sql);
+    Result<SqlStatement> st = exec(sql);
+    if (!st)
+        return st.error();
+    return Done{};
+}
+
+Status Database::beginTransaction(Mode mode)
+{
+    return execControl(mode == Mode::Write ? m_dialect.beginWrite() : QStringLiteral("BEGIN"));
+}
+
+Status Database::commit()
+{
+    const Status status = execControl(QStringLiteral("COMMIT"));
+    if (!status)
+        rollback();
+    return status;
+}
+
+void Database::rollback()
+{
+    if (!m_open)
+        return;
+    execControl(QStringLiteral("ROLLBACK"));
+}
+
+void Database::setAutoCheckpointPages(int pages)
+{
+    m_autoCheckpointPages = pages;
+    if (m_open && !m_dialect.isPostgres())
+        execRaw(QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(pages));
+}
+
+void Database::setCacheKibibytes(int kib)
+{
+    m_cacheKibibytes = kib;
+    if (m_open && !m_dialect.isPostgres())
+        execRaw(QStringLiteral("PRAGMA cache_size=-%1").arg(kib));
+}
+
+std::optional<QByteArray> Database::changeStamp()
+{
+    if (!m_open || m_lost)
+        return std::nullopt;
+    // SQLite: data_version moves when another connection (or process) commits; our own commits are counted here.
+    // PostgreSQL: every new row version carries a newer xmin, so the count and sum of xmin change with any
+    // insert, update or delete of provider_api_keys.
+    const QString sql = m_dialect.isPostgres()
+                            ? QStringLiteral("SELECT count(*), coalesce(sum(CAST(CAST(xmin AS text) AS bigint)), 0) "
+                                             "FROM provider_api_keys")
+                            : QStringLiteral("PRAGMA data_version");
+    Result<SqlStatement> st = exec(sql);
+    if (!st || !st.value().next())
+        return std::nullopt;
+    QByteArray stamp = st.value().value(0).toByteArray();
+    if (m_dialect.isPostgres())
+        stamp += ':' + st.value().value(1).toByteArray();
+    stamp += '/' + QByteArray::number(m_localWrites);
+    return stamp;
+}
+
+} // namespace aether

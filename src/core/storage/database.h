@@ -1,0 +1,186 @@
+#pragma once
+
+#include "storage/databaselocation.h"
+#include "base/error.h"
+#include "storage/sqldialect.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QVariantList>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace aether {
+
+// One executed statement. Holds a prepared query from the connection's statement cache and releases it (finish())
+// when it goes out of scope, so SQLite read snapshots are never held longer than the caller needs them.
+class SqlStatement {
+public:
+    explicit SqlStatement(QSqlQuery *query)
+        : m_query(query)
+    {
+    }
+    SqlStatement(SqlStatement &&other) noexcept
+        : m_query(std::exchange(other.m_query, nullptr))
+    {
+    }
+    SqlStatement &operator=(SqlStatement &&) = delete;
+    ~SqlStatement()
+    {
+        if (m_query)
+            m_query->finish();
+    }
+    bool next() { return m_query->next(); }
+    QVariant value(int column) const { return m_query->value(column); }
+    bool isNull(int column) const { return m_query->isNull(column); }
+    std::optional<int> optionalInt(int column) const
+    {
+        return isNull(column) ? std::nullopt : std::optional<int>(value(column).toInt());
+    }
+    std::optional<QString> optionalString(int column) const
+    {
+        return isNull(column) ? std::nullopt : std::optional<QString>(value(column).toString());
+    }
+    int rowsAffected() const { return m_query->numRowsAffected(); }
+
+private:
+    QSqlQuery *m_query;
+};
+
+// "?, ?, ?" (or `count` copies of another group, e.g. "(?, ?)") for IN lists and multi-row VALUES.
+QString sqlPlaceholders(qsizetype count, const QString &one = QStringLiteral("?"));
+// An integer parameter that may be NULL.
+inline QVariant sqlNullableInt(std::optional<int> value)
+{
+    return value ? QVariant(*value) : QVariant(QMetaType::fromType<int>());
+}
+
+// A connection to the console's database, used from one thread. It prepares and caches statements, runs
+// transactions, notices a lost connection and reconnects by itself (so an outage turns into
+// ErrorCode::StorageUnavailable and recovers without a restart).
+class Database {
+public:
+    explicit Database(DatabaseLocation location);
+    ~Database();
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    const DatabaseLocation &location() const { return m_location; }
+    const SqlDialect &dialect() const { return m_dialect; }
+
+    // Connects (and for SQLite creates the file and switches it to WAL). Safe to call again after a failure.
+    Status open();
+    void close();
+    bool isOpen() const { return m_open; }
+    // Cheap check that the database answers; reconnects when the connection was lost.
+    Status ping();
+    // False for text this database cannot hold, so that no stored value can equal it: PostgreSQL refuses NUL in
+    // text. A lookup by such an id finds nothing (and must not be sent, or it fails as an error).
+    bool canHold(QStringView text) const { return !(m_dialect.isPostgres() && text.contains(QChar(u'\0'))); }
+    // How long a statement on this connection waits for a lock held by another connection or process before it
+    // fails as StorageUnavailable (SQLite's busy timeout, PostgreSQL's lock_timeout), from now on and after every
+    // reconnection. The event loop's connection waits briefly, so that one locked row or table cannot stall every
+    // request.
+    void setLockWaitMs(int ms);
+    static constexpr int defaultLockWaitMs = 5000;
+    // PostgreSQL's statement_timeout for every statement of this connection.
+    static constexpr int statementTimeoutMs = 30000;
+
+    // Prepares (once per SQL text) and executes a statement with positional bound values.
+    Result<SqlStatement> exec(const QString &sql, const QVariantList &binds = {});
+    // A query of its own (not from the statement cache), executed and scrollable, for a QSqlQueryModel to fetch
+    // from. Reconnects and retries once like run().
+    Result<QSqlQuery> query(const QString &sql, const QVariantList &binds = {});
+    // Runs `sql`, which has "%1" where the placeholders of an IN list go, over `ids` in sorted chunks of at most
+    // `chunk` (so that writers in several processes lock rows in the same order and cannot deadlock), and hands each
+    // result row to `row`.
+    Status selectByIds(const QString &sql, QStringList ids, const std::function<void(const SqlStatement &)> &row,
+                       qsizetype chunk = 200);
+    // Runs DDL or other unprepared SQL.
+    Status execRaw(const QString &sql);
+
+    enum class Mode { Read, Write };
+    // Runs fn inside one transaction (Write: the row lock discipline of SqlDialect). Commits when fn succeeds, rolls
+    // back otherwise. When the connection was lost, reconnects and runs fn once more.
+    template <typename T> Result<T> transaction(Mode mode, const std::function<Result<T>()> &fn);
+    // Runs fn outside an explicit transaction, with the same reconnect-and-retry-once behaviour.
+    template <typename T> Result<T> run(const std::function<Result<T>()> &fn);
+
+    // Changes whenever the data may have changed, in this process or in another one; std::nullopt when it cannot be
+    // told cheaply. Lets read caches stay exact.
+    std::optional<QByteArray> changeStamp();
+    // Called after this connection committed a write.
+    void noteLocalWrite() { ++m_localWrites; }
+    // SQLite: after how many WAL pages a commit copies the log back into the database (SQLite's default is 1000).
+    // A process whose WalCheckpointer does that work raises it, so requests seldom pay for it.
+    void setAutoCheckpointPages(int pages);
+    // SQLite: the page cache of this connection in KiB (SQLite's default is 2,000). Larger lets sorts of many rows
+    // stay in memory.
+    void setCacheKibibytes(int kib);
+
+private:
+    Status execControl(const QString &sql);
+    Status beginTransaction(Mode mode);
+    Status commit();
+    void rollback();
+    Error classify(const QSqlError &error);
+    bool shouldRetry(const Error &error);
+
+    DatabaseLocation m_location;
+    SqlDialect m_dialect;
+    QString m_connectionName;
+    bool m_open = false;
+    bool m_lost = false;
+    QElapsedTimer m_lastFailedConnect;
+    QHash<QString, QSqlQuery *> m_statements;
+    quint64 m_localWrites = 0;
+    int m_lockWaitMs = defaultLockWaitMs;
+    int m_autoCheckpointPages = 1000;
+    int m_cacheKibibytes = 2000;
+};
+
+template <typename T> Result<T> Database::run(const std::function<Result<T>()> &fn)
+{
+    for (int attempt = 0;; ++attempt) {
+        if (!m_open || m_lost) {
+            const Status opened = open();
+            if (!opened)
+                return opened.error();
+        }
+        Result<T> result = fn();
+        if (result)
+            return result;
+        const bool retry = shouldRetry(result.error());
+        if (retry && attempt == 0)
+            continue;
+        if (m_lost) // the statement failed because the connection went away
+            return Error::unavailable(result.error().detail);
+        return result;
+    }
+}
+
+template <typename T> Result<T> Database::transaction(Mode mode, const std::function<Result<T>()> &fn)
+{
+    return run<T>([&]() -> Result<T> {
+        const Status begun = beginTransaction(mode);
+        if (!begun)
+            return begun.error();
+        Result<T> result = fn();
+        if (!result) {
+            rollback();
+            return result;
+        }
+        const Status committed = commit();
+        if (!committed)
+            return committed.error();
+        if (mode == Mode::Write)
+            noteLocalWrite();
+        return result;
+    });
+}
+
+} // namespace aether

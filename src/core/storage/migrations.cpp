@@ -1,0 +1,238 @@
+#include "storage/migrations.h"
+
+#include "base/timestamp.h"
+
+namespace aether {
+
+namespace {
+
+QStringList gatewayTablesDdl(const SqlDialect &dialect)
+{
+    // Column names, meanings and NOT NULL-ness follow the gateway's schema (spec/schema.md); SQLite keeps ids,
+    // strings, timestamps (ISO 8601 UTC) and JSON as TEXT, integers and booleans as INTEGER.
+    const bool pg = dialect.isPostgres();
+    const QString id = pg ? QStringLiteral("VARCHAR(36)") : QStringLiteral("TEXT");
+    const QString str100 = pg ? QStringLiteral("VARCHAR(100)") : QStringLiteral("TEXT");
+    const QString str500 = pg ? QStringLiteral("VARCHAR(500)") : QStringLiteral("TEXT");
+    const QString str50 = pg ? QStringLiteral("VARCHAR(50)") : QStringLiteral("TEXT");
+    const QString ts = pg ? QStringLiteral("TIMESTAMP WITH TIME ZONE") : QStringLiteral("TEXT");
+    const QString json = pg ? QStringLiteral("JSON") : QStringLiteral("TEXT");
+    const QString boolean = pg ? QStringLiteral("BOOLEAN") : QStringLiteral("INTEGER");
+    const QString yes = pg ? QStringLiteral("true") : QStringLiteral("1");
+    const QString now = pg ? QStringLiteral("now()") : QStringLiteral("(strftime('%Y-%m-%dT%H:%M:%f+00:00','now'))");
+    return {
+        QStringLiteral("CREATE TABLE providers ("
+                       "id %1 NOT NULL PRIMARY KEY, name %2 NOT NULL, display_name %2 NOT NULL, "
+                       "is_active %3 NOT NULL DEFAULT %4, created_at %5 NOT NULL DEFAULT %6, "
+                       "updated_at %5 NOT NULL DEFAULT %6)")
+            .arg(id, str100, boolean, yes, ts, now),
+        QStringLiteral("CREATE UNIQUE INDEX ix_providers_name ON providers (name)"),
+        QStringLiteral("CREATE TABLE provider_endpoints ("
+                       "id %1 NOT NULL PRIMARY KEY, "
+                       "provider_id %1 NOT NULL REFERENCES providers (id) ON DELETE CASCADE, "
+                       "api_format %2 NOT NULL, base_url %3 NOT NULL, is_active %4 NOT NULL DEFAULT %5, "
+                       "created_at %6 NOT NULL DEFAULT %7, updated_at %6 NOT NULL DEFAULT %7, "
+                       "CONSTRAINT uq_provider_api_format UNIQUE (provider_id, api_format))")
+            .arg(id, str50, str500, boolean, yes, ts, now),
+        QStringLiteral("CREATE TABLE provider_api_keys ("
+                       "id %1 NOT NULL PRIMARY KEY, "
+                       "endpoint_id %1 NOT NULL REFERENCES provider_endpoints (id) ON DELETE CASCADE, "
+                       "name %2 NOT NULL, note %3, max_concurrent INTEGER, learned_max_concurrent INTEGER, "
+                       "concurrent_429_count INTEGER NOT NULL DEFAULT 0, rpm_429_count INTEGER NOT NULL DEFAULT 0, "
+                       "last_429_at %4, last_429_type %5, last_concurrent_peak INTEGER, adjustment_history %6, "
+                       "utilization_samples %6, last_probe_increase_at %4, is_active %7 NOT NULL DEFAULT %8, "
+                       "created_at %4 NOT NULL DEFAULT %9, updated_at %4 NOT NULL DEFAULT %9)")
+            .arg(id, str100, str500, ts, str50, json, boolean, yes, now),
+        QStringLiteral("CREATE INDEX ix_provider_api_keys_endpoint_id ON provider_api_keys (endpoint_id)"),
+        QStringLiteral("CREATE INDEX ix_provider_endpoints_provider_id ON provider_endpoints (provider_id)"),
+    };
+}
+
+// SQLite has no row version (PostgreSQL has xmin): on the console's own SQLite tables a revision column, renewed by
+// triggers whenever a key's history is written or a key is inserted, lets the summary re-read only changed histories.
+QStringList revisionDdl(const SqlDialect &dialect)
+{
+    if (dialect.isPostgres())
+        return {};
+    return {
+        QStringLiteral("ALTER TABLE provider_api_keys ADD COLUMN console_revision INTEGER NOT NULL DEFAULT 0"),
+        QStringLiteral("CREATE TRIGGER console_revision_on_insert AFTER INSERT ON provider_api_keys BEGIN "
+                       "UPDATE provider_api_keys SET console_revision = random() WHERE rowid = NEW.rowid; END"),
+        QStringLiteral("CREATE TRIGGER console_revision_on_update AFTER UPDATE OF adjustment_history "
+                       "ON provider_api_keys BEGIN "
+                       "UPDATE provider_api_keys SET console_revision = random() WHERE rowid = NEW.rowid; END"),
+        // Covers the adaptive-key list and the summary's version scan, so neither reads the wide rows. Partial, so
+        // that changing a fixed key's limit does not touch it.
+        QStringLiteral("CREATE INDEX ix_console_adaptive_keys ON provider_api_keys (endpoint_id, id, name, "
+                       "learned_max_concurrent, concurrent_429_count, rpm_429_count, console_revision, max_concurrent) "
+                       "WHERE max_concurrent IS NULL"),
+    };
+}
+
+QStringList consoleTablesDdl(const SqlDialect &dialect)
+{
+    return {
+        QStringLiteral("CREATE TABLE IF NOT EXISTS console_tokens ("
+                       "id %1, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, "
+                       "created_at TEXT NOT NULL, last_used_at TEXT)")
+            .arg(dialect.autoIncrementKey()),
+        QStringLiteral("CREATE TABLE IF NOT EXISTS console_audit_log ("
+                       "id %1, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, key_id TEXT, "
+                       "detail TEXT)")
+            .arg(dialect.autoIncrementKey()),
+        QStringLiteral("CREATE TABLE IF NOT EXISTS console_meta (name TEXT NOT NULL PRIMARY KEY, value TEXT)"),
+    };
+}
+
+} // namespace
+
+Result<int> Migrations::currentVersion()
+{
+    return m_db.run<int>([this]() -> Result<int> {
+        Result<SqlStatement> exists =
+            m_db.exec(m_db.dialect().tableExistsQuery(), {QStringLiteral("console_schema_version")});
+        if (!exists)
+            return exists.error();
+        if (!exists.value().next())
+            return 0;
+        Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT max(version) FROM console_schema_version"));
+        if (!st)
+            return st.error();
+        return st.value().next() ? st.value().value(0).toInt() : 0;
+    });
+}
+
+Result<bool> Migrations::gatewayOwnsTables()
+{
+    return m_db.run<bool>([this]() -> Result<bool> {
+        Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"),
+                                            {QStringLiteral("gateway_tables")});
+        if (!st)
+            return st.error();
+        return st.value().next() && st.value().value(0).toString() == u"external";
+    });
+}
+
+Status Migrations::run()
+{
+    Result<int> version = currentVersion();
+    if (!version)
+        return version.error();
+    if (version.value() >= latestVersion)
+        return Done{};
+    // Several processes may start on a fresh database at once: the write lock (SQLite) or an advisory lock
+    // (PostgreSQL) lets one migrate while the others wait, then they find the work done.
+    return m_db.transaction<Done>(Database::Mode::Write, [this]() -> Status {
+        if (m_db.dialect().isPostgres()) {
+            Result<SqlStatement> lock = m_db.exec(QStringLiteral("SELECT pg_advisory_xact_lock(7406177)"));
+            if (!lock)
+                return lock.error();
+        }
+        Result<SqlStatement> exists =
+            m_db.exec(m_db.dialect().tableExistsQuery(), {QStringLiteral("console_schema_version")});
+        if (!exists)
+            return exists.error();
+        int current = 0;
+        if (exists.value().next()) {
+            Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT max(version) FROM console_schema_version"));
+            if (!st)
+                return st.error();
+            current = st.value().next() ? st.value().value(0).toInt() : 0;
+        }
+        if (current < 1) {
+            Result<SqlStatement> keys =
+                m_db.exec(m_db.dialect().tableExistsQuery(), {QStringLiteral("provider_api_keys")});
+            if (!keys)
+                return keys.error();
+            const bool gatewayTablesExist = keys.value().next();
+            if (const Status applied = applyVersion1(gatewayTablesExist); !applied)
+                return applied;
+        }
+        if (current < 2) {
+            if (const Status applied = applyVersion2(); !applied)
+                return applied;
+        }
+        return Done{};
+    });
+}
+
+Status Migrations::recordVersion(int version)
+{
+    Result<SqlStatement> st =
+        m_db.exec(QStringLiteral("INSERT INTO console_schema_version (version, applied_at) VALUES (?, ?)"),
+                  {version, Timestamp::now().toIsoString()});
+    return st ? Status(Done{}) : Status(st.error());
+}
+
+Status Migrations::applyVersion2()
+{
+    // The key table of the window sorts and filters 100,000 keys in SQL. On the console's own SQLite tables a
+    // trigger-kept count of history records and a covering index over the table's columns let it do so without
+    // reading the wide rows (each ~2 KB of JSON). A gateway's own tables are left as they are.
+    Result<SqlStatement> owner =
+        m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"), {QStringLiteral("gateway_tables")});
+    if (!owner)
+        return owner.error();
+    const bool consoleTables = owner.value().next() && owner.value().value(0).toString() == u"console";
+    if (consoleTables && !m_db.dialect().isPostgres()) {
+        const QString count = sqliteHistoryCount(QStringLiteral("NEW.adjustment_history"));
+        const QStringList ddl{
+            QStringLiteral("ALTER TABLE provider_api_keys ADD COLUMN console_adjustment_count INTEGER NOT NULL "
+                           "DEFAULT 0"),
+            QStringLiteral("UPDATE provider_api_keys SET console_adjustment_count = %1")
+                .arg(sqliteHistoryCount(QStringLiteral("adjustment_history"))),
+            QStringLiteral("DROP TRIGGER console_revision_on_insert"),
+            QStringLiteral("DROP TRIGGER console_revision_on_update"),
+            QStringLiteral("CREATE TRIGGER console_revision_on_insert AFTER INSERT ON provider_api_keys BEGIN "
+                           "UPDATE provider_api_keys SET console_revision = random(), console_adjustment_count = %1 "
+                           "WHERE rowid = NEW.rowid; END")
+                .arg(count),
+            QStringLiteral("CREATE TRIGGER console_revision_on_update AFTER UPDATE OF adjustment_history "
+                           "ON provider_api_keys BEGIN "
+                           "UPDATE provider_api_keys SET console_revision = random(), console_adjustment_count = %1 "
+                           "WHERE rowid = NEW.rowid; END")
+                .arg(count),
+            QStringLiteral("CREATE INDEX ix_console_key_table ON provider_api_keys (name, id, endpoint_id, "
+                           "max_concurrent, learned_max_concurrent, concurrent_429_count, rpm_429_count, last_429_at, "
+                           "last_429_type, console_adjustment_count)"),
+            // "Which keys got a 429 last" is a common question: sorting by that time walks this index.
+            QStringLiteral("CREATE INDEX ix_console_last_429 ON provider_api_keys (last_429_at)"),
+        };
+        for (const QString &sql : ddl) {
+            if (const Status status = m_db.execRaw(sql); !status)
+                return status;
+        }
+    }
+    return recordVersion(2);
+}
+
+QString sqliteHistoryCount(const QString &column)
+{
+    return QStringLiteral("COALESCE(CASE WHEN json_valid(%1) THEN CASE WHEN json_type(%1) = 'array' THEN "
+                          "json_array_length(%1) END END, 0)")
+        .arg(column);
+}
+
+Status Migrations::applyVersion1(bool gatewayTablesExist)
+{
+    QStringList ddl;
+    if (!gatewayTablesExist)
+        ddl << gatewayTablesDdl(m_db.dialect()) << revisionDdl(m_db.dialect());
+    ddl << consoleTablesDdl(m_db.dialect());
+    ddl << QStringLiteral("CREATE TABLE IF NOT EXISTS console_schema_version (version INTEGER NOT NULL PRIMARY KEY, "
+                          "applied_at TEXT NOT NULL)");
+    for (const QString &sql : ddl) {
+        const Status status = m_db.execRaw(sql);
+        if (!status)
+            return status;
+    }
+    Result<SqlStatement> meta =
+        m_db.exec(QStringLiteral("INSERT INTO console_meta (name, value) VALUES (?, ?)"),
+                  {QStringLiteral("gateway_tables"),
+                   gatewayTablesExist ? QStringLiteral("external") : QStringLiteral("console")});
+    if (!meta)
+        return meta.error();
+    return recordVersion(1);
+}
+
+} // namespace aether

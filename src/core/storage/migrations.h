@@ -1,0 +1,39 @@
+#pragma once
+
+#include "storage/database.h"
+#include "base/error.h"
+
+namespace aether {
+
+// The console's versioned schema. Version 1 creates the gateway's three tables when the database has none (a fresh
+// SQLite file or an empty PostgreSQL database) and the console's own console_* tables. When provider_api_keys
+// already exists it belongs to a gateway: those tables are never created, altered or dropped.
+// SQLite: the number of records in a JSON history column; 0 for NULL and anything that is not an array.
+QString sqliteHistoryCount(const QString &column);
+
+class Migrations {
+public:
+    static constexpr int latestVersion = 2;
+
+    explicit Migrations(Database &db)
+        : m_db(db)
+    {
+    }
+
+    // Brings the schema to latestVersion; safe to run concurrently from several processes and to re-run.
+    Status run();
+    Result<int> currentVersion();
+    // True when the gateway tables were there before the console (an existing gateway database).
+    Result<bool> gatewayOwnsTables();
+
+private:
+    // 1: the gateway's tables when missing, the console's own tables.
+    Status applyVersion1(bool gatewayTablesExist);
+    // 2: on the console's own SQLite tables, a kept count of history records and a covering index for the key table.
+    Status applyVersion2();
+    Status recordVersion(int version);
+
+    Database &m_db;
+};
+
+} // namespace aether

@@ -1,0 +1,111 @@
+#include "dialogs.h"
+
+#include <QAbstractButton>
+#include <QMessageBox>
+
+#include <deque>
+#include <optional>
+
+namespace aether::gui::dialogs {
+
+namespace {
+
+struct TestAnswers {
+    bool on = false;
+    std::deque<Answer> queue;
+    int unexpected = 0;
+    QString lastMessage;
+};
+
+TestAnswers &testAnswers()
+{
+    static TestAnswers answers; // GUI thread only
+    return answers;
+}
+
+// The queued answer when tests answer dialogs; std::nullopt when the dialog is to be shown.
+std::optional<Answer> takeAnswer()
+{
+    TestAnswers &t = testAnswers();
+    if (!t.on)
+        return std::nullopt;
+    if (t.queue.empty()) {
+        ++t.unexpected;
+        qWarning("aether-console: a dialog was not expected by the test; answered with Cancel");
+        return Answer::Reject;
+    }
+    const Answer answer = t.queue.front();
+    t.queue.pop_front();
+    return answer;
+}
+
+void message(QWidget *parent, QMessageBox::Icon icon, const QString &title, const QString &text)
+{
+    testAnswers().lastMessage = title + u'\n' + text;
+    if (testAnswers().on)
+        return; // a message only informs: nothing to answer
+    QMessageBox box(icon, title, text, QMessageBox::Ok, parent);
+    box.exec();
+}
+
+} // namespace
+
+bool confirm(QMessageBox &box, const QObject *accept)
+{
+    if (const std::optional<Answer> answer = takeAnswer())
+        return *answer == Answer::Accept;
+    box.exec();
+    return box.clickedButton() == accept;
+}
+
+bool askYesNo(QWidget *parent, const QString &title, const QString &text, bool cancelInsteadOfNo, bool yesIsDefault)
+{
+    if (const std::optional<Answer> answer = takeAnswer())
+        return *answer == Answer::Accept;
+    const QMessageBox::StandardButton no = cancelInsteadOfNo ? QMessageBox::Cancel : QMessageBox::No;
+    return QMessageBox::question(parent, title, text, QMessageBox::Yes | no, yesIsDefault ? QMessageBox::Yes : no) ==
+           QMessageBox::Yes;
+}
+
+void warning(QWidget *parent, const QString &title, const QString &text)
+{
+    message(parent, QMessageBox::Warning, title, text);
+}
+
+void critical(QWidget *parent, const QString &title, const QString &text)
+{
+    message(parent, QMessageBox::Critical, title, text);
+}
+
+void enableTestAnswers()
+{
+    testAnswers().on = true;
+}
+
+void setNextAnswer(Answer answer)
+{
+    testAnswers().on = true;
+    testAnswers().queue.push_back(answer);
+}
+
+int pendingAnswers()
+{
+    return int(testAnswers().queue.size());
+}
+
+int unexpectedDialogs()
+{
+    return testAnswers().unexpected;
+}
+
+QString lastMessage()
+{
+    return testAnswers().lastMessage;
+}
+
+void resetTestAnswers()
+{
+    testAnswers() = TestAnswers();
+}
+
+} // namespace aether::gui::dialogs
