@@ -962,6 +962,35 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         </message>
     </context>
     <context>
+        <name>aether::gui::EndpointControl</name>
+        <message>
+            <source>HTTP endpoint</source>
+            <translation>HTTP endpoint</translation>
+        </message>
+        <message>
+            <source>The HTTP endpoint could not start on %1:%2.
+%3</source>
+            <translation>The HTTP endpoint could not start on %1:%2.
+%3</translation>
+        </message>
+        <message>
+            <source>HTTP endpoint: %1://%2:%3</source>
+            <translation>HTTP endpoint: %1://%2:%3</translation>
+        </message>
+        <message>
+            <source>HTTP endpoint: off</source>
+            <translation>HTTP endpoint: off</translation>
+        </message>
+        <message>
+            <source>Stop HTTP &amp;endpoint</source>
+            <translation>Stop HTTP &amp;endpoint</translation>
+        </message>
+        <message>
+            <source>Start HTTP &amp;endpoint</source>
+            <translation>Start HTTP &amp;endpoint</translation>
+        </message>
+    </context>
+    <context>
         <name>aether::gui::HistoryChartView</name>
         <message>
             <source>Limit</source>
@@ -1116,10 +1145,6 @@ The mode (%1) and the fixed limit stay as they are.</translation>
             <source>Fixed</source>
             <translation>Fixed</translation>
         </message>
-        <message>
-            <source>All endpoints</source>
-            <translation>All endpoints</translation>
-        </message>
         <message numerus="yes">
             <source>%n key(s)</source>
             <translation>
@@ -1130,18 +1155,6 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <message>
             <source>Database: %1</source>
             <translation>Database: %1</translation>
-        </message>
-        <message>
-            <source>HTTP endpoint: off</source>
-            <translation>HTTP endpoint: off</translation>
-        </message>
-        <message>
-            <source>Stop HTTP &amp;endpoint</source>
-            <translation>Stop HTTP &amp;endpoint</translation>
-        </message>
-        <message>
-            <source>Start HTTP &amp;endpoint</source>
-            <translation>Start HTTP &amp;endpoint</translation>
         </message>
         <message>
             <source>Refreshed at %1</source>
@@ -1207,16 +1220,6 @@ The mode (%1) and the fixed limit stay as they are.</translation>
             <translation>Chart saved to %1</translation>
         </message>
         <message>
-            <source>HTTP endpoint</source>
-            <translation>HTTP endpoint</translation>
-        </message>
-        <message>
-            <source>The HTTP endpoint could not start on %1:%2.
-%3</source>
-            <translation>The HTTP endpoint could not start on %1:%2.
-%3</translation>
-        </message>
-        <message>
             <source>About Aether Console</source>
             <translation>About Aether Console</translation>
         </message>
@@ -1224,9 +1227,12 @@ The mode (%1) and the fixed limit stay as they are.</translation>
             <source>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key's state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</source>
             <translation>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key's state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</translation>
         </message>
+    </context>
+    <context>
+        <name>aether::gui::NavigationTree</name>
         <message>
-            <source>HTTP endpoint: %1://%2:%3</source>
-            <translation>HTTP endpoint: %1://%2:%3</translation>
+            <source>All endpoints</source>
+            <translation>All endpoints</translation>
         </message>
     </context>
     <context>

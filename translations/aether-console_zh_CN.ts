@@ -962,6 +962,35 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
     </message>
 </context>
 <context>
+    <name>aether::gui::EndpointControl</name>
+    <message>
+        <source>HTTP endpoint</source>
+        <translation>HTTP 端点</translation>
+    </message>
+    <message>
+        <source>The HTTP endpoint could not start on %1:%2.
+%3</source>
+        <translation>HTTP 端点无法在 %1:%2 上启动。
+%3</translation>
+    </message>
+    <message>
+        <source>HTTP endpoint: %1://%2:%3</source>
+        <translation>HTTP 接口：%1://%2:%3</translation>
+    </message>
+    <message>
+        <source>HTTP endpoint: off</source>
+        <translation>HTTP 端点：已关闭</translation>
+    </message>
+    <message>
+        <source>Stop HTTP &amp;endpoint</source>
+        <translation>停止 HTTP 端点(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Start HTTP &amp;endpoint</source>
+        <translation>启动 HTTP 端点(&amp;E)</translation>
+    </message>
+</context>
+<context>
     <name>aether::gui::HistoryChartView</name>
     <message>
         <source>Limit</source>
@@ -1116,10 +1145,6 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <source>Fixed</source>
         <translation>固定</translation>
     </message>
-    <message>
-        <source>All endpoints</source>
-        <translation>所有端点</translation>
-    </message>
     <message numerus="yes">
         <source>%n key(s)</source>
         <translation>
@@ -1129,18 +1154,6 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>Database: %1</source>
         <translation>数据库：%1</translation>
-    </message>
-    <message>
-        <source>HTTP endpoint: off</source>
-        <translation>HTTP 端点：已关闭</translation>
-    </message>
-    <message>
-        <source>Stop HTTP &amp;endpoint</source>
-        <translation>停止 HTTP 端点(&amp;E)</translation>
-    </message>
-    <message>
-        <source>Start HTTP &amp;endpoint</source>
-        <translation>启动 HTTP 端点(&amp;E)</translation>
     </message>
     <message>
         <source>Refreshed at %1</source>
@@ -1205,16 +1218,6 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <translation>图表已保存到 %1</translation>
     </message>
     <message>
-        <source>HTTP endpoint</source>
-        <translation>HTTP 端点</translation>
-    </message>
-    <message>
-        <source>The HTTP endpoint could not start on %1:%2.
-%3</source>
-        <translation>HTTP 端点无法在 %1:%2 上启动。
-%3</translation>
-    </message>
-    <message>
         <source>About Aether Console</source>
         <translation>关于 Aether 控制台</translation>
     </message>
@@ -1222,9 +1225,12 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <source>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key&apos;s state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Aether 控制台 %1&lt;/h3&gt;&lt;p&gt;管理 LLM API 网关中每个密钥的自适应并发：查看每个密钥的状态、切换模式、设置限制、重置学习状态，并了解限制变化的原因。&lt;/p&gt;</translation>
     </message>
+</context>
+<context>
+    <name>aether::gui::NavigationTree</name>
     <message>
-        <source>HTTP endpoint: %1://%2:%3</source>
-        <translation>HTTP 接口：%1://%2:%3</translation>
+        <source>All endpoints</source>
+        <translation>所有端点</translation>
     </message>
 </context>
 <context>

@@ -4,6 +4,7 @@
 // the wrong-token throttle and TLS. Their defaults are the named constants of GuardLimits and AuthThrottle.
 
 #include "apiserver.h"
+#include "tlsconfig.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>

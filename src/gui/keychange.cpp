@@ -5,12 +5,23 @@
 namespace aether::gui {
 
 namespace {
+
 const Actor guiActor{QStringLiteral("gui")};
+
+// A change through the core's one door (KeyService::apply), with the outcome of its kind.
+template <typename T> Result<T> change(KeyService &keys, KeyChange request)
+{
+    Result<KeyChangeOutcome> outcome = keys.apply(std::move(request));
+    if (!outcome)
+        return outcome.error();
+    return std::get<T>(outcome.takeValue());
 }
+
+} // namespace
 
 ChangeReport switchToAdaptive(KeyService &keys, const QString &keyId)
 {
-    const Result<ModeChange> r = keys.setMode(keyId, true, std::nullopt, guiActor);
+    const Result<ModeChange> r = change<ModeChange>(keys, KeyChange::setMode(keyId, true, std::nullopt, guiActor));
     if (!r)
         return {r.error(), {}};
     if (!r.value().effectiveLimit)
@@ -24,13 +35,13 @@ ChangeReport switchToAdaptive(KeyService &keys, const QString &keyId)
 ChangeReport fixLimit(KeyService &keys, const QString &keyId, bool keyIsAdaptive, int limit)
 {
     if (keyIsAdaptive) {
-        const Result<ModeChange> r = keys.setMode(keyId, false, limit, guiActor);
+        const Result<ModeChange> r = change<ModeChange>(keys, KeyChange::setMode(keyId, false, limit, guiActor));
         if (!r)
             return {r.error(), {}};
         return {std::nullopt, QCoreApplication::translate("KeyChange", "Switched to fixed mode with a limit of %1.")
                                   .arg(r.value().maxConcurrent.value_or(limit))};
     }
-    const Result<LimitChange> r = keys.setFixedLimit(keyId, limit, guiActor);
+    const Result<LimitChange> r = change<LimitChange>(keys, KeyChange::setLimit(keyId, limit, guiActor));
     if (!r)
         return {r.error(), {}};
     return {std::nullopt,
@@ -39,7 +50,7 @@ ChangeReport fixLimit(KeyService &keys, const QString &keyId, bool keyIsAdaptive
 
 ChangeReport resetLearning(KeyService &keys, const QString &keyId)
 {
-    const Result<LearningReset> r = keys.resetLearning(keyId, guiActor);
+    const Result<LearningReset> r = change<LearningReset>(keys, KeyChange::resetLearning(keyId, guiActor));
     if (!r)
         return {r.error(), {}};
     return {std::nullopt, QCoreApplication::translate("KeyChange", "Learning state reset; the mode is unchanged.")};

@@ -1,5 +1,7 @@
 #include "connectionguard.h"
 
+#include "transport.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPointer>
@@ -20,9 +22,6 @@ namespace aether::http {
 
 namespace {
 
-constexpr qint64 readChunk = 64 * 1024;
-constexpr int lingerMs = 2000;             // how long a closing connection's late input is read and dropped
-constexpr qint64 maxLingerBytes = 1 << 20; // … and how much of it
 constexpr int acceptRetryMs = 100;         // after an accept error (e.g. out of file descriptors)
 constexpr int reservedDescriptors = 64;    // kept free for the database, logs and the window
 constexpr int sweepIntervalMs = 200;       // how often deadlines are checked (the timeouts' granularity)
@@ -61,226 +60,6 @@ QHostAddress peerOf(qintptr descriptor, quint16 *port)
 }
 
 } // namespace
-
-// The client's side of a connection: a plain TCP descriptor or a TLS socket, behind one small interface.
-class Transport : public QObject {
-    Q_OBJECT
-public:
-    using QObject::QObject;
-    virtual qint64 read(QByteArray &into, qint64 max) = 0; // appends what is there now, at most max bytes
-    virtual void write(const QByteArray &data) = 0;
-    virtual qint64 pendingOutput() const = 0;
-    virtual void setReading(bool on) = 0;
-    virtual bool atEnd() const = 0; // the client sent all it will send (half-close or close)
-    virtual void closeAfterWriting() = 0;
-    virtual void abort() = 0;
-
-signals:
-    void readable();
-    void drained(); // some output was written
-    void closed();
-};
-
-// Plain TCP on the accepted descriptor, with Qt's socket notifiers: reading can really be paused (so a client that
-// does not read its answers is not read either), a half-close is seen as the end of input rather than as the end of
-// the connection, and closing shuts down the sending side first and drops late input for a moment, so that an
-// answer is not cut off by a reset.
-class PlainTransport : public Transport {
-    Q_OBJECT
-public:
-    PlainTransport(int fd, QObject *parent)
-        : Transport(parent)
-        , m_fd(fd)
-        , m_readNotifier(fd, QSocketNotifier::Read)
-        , m_writeNotifier(fd, QSocketNotifier::Write)
-    {
-        const int one = 1;
-        setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        m_writeNotifier.setEnabled(false);
-        connect(&m_readNotifier, &QSocketNotifier::activated, this, [this] {
-            if (m_closing)
-                discardInput();
-            else
-                emit readable();
-        });
-        connect(&m_writeNotifier, &QSocketNotifier::activated, this, &PlainTransport::flush);
-        m_linger.setSingleShot(true);
-        connect(&m_linger, &QTimer::timeout, this, &PlainTransport::closeDescriptor);
-    }
-    ~PlainTransport() override { closeDescriptor(); }
-
-    qint64 read(QByteArray &into, qint64 max) override
-    {
-        if (m_fd < 0 || m_eof)
-            return 0;
-        const qsizetype old = into.size();
-        into.resize(old + max);
-        const ssize_t n = ::recv(m_fd, into.data() + old, size_t(max), 0);
-        into.resize(old + qMax<ssize_t>(n, 0));
-        if (n == 0) {
-            m_eof = true;
-            m_readNotifier.setEnabled(false);
-        } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-            abort();
-        }
-        return qMax<ssize_t>(n, 0);
-    }
-    void write(const QByteArray &data) override
-    {
-        if (m_fd < 0)
-            return;
-        if (m_out.isEmpty()) {
-            const ssize_t n = ::send(m_fd, data.constData(), size_t(data.size()), MSG_NOSIGNAL);
-            if (n == data.size())
-                return;
-            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-                abort();
-                return;
-            }
-            m_out = data.sliced(qMax<ssize_t>(n, 0));
-        } else {
-            m_out.append(data);
-        }
-        m_writeNotifier.setEnabled(true);
-    }
-    qint64 pendingOutput() const override { return m_out.size(); }
-    void setReading(bool on) override
-    {
-        if (m_fd >= 0 && !m_closing)
-            m_readNotifier.setEnabled(on && !m_eof);
-    }
-    bool atEnd() const override { return m_eof; }
-    void closeAfterWriting() override
-    {
-        m_closing = true;
-        if (m_out.isEmpty())
-            shutdownSending();
-    }
-    void abort() override
-    {
-        m_out.clear();
-        closeDescriptor();
-    }
-
-private:
-    void flush()
-    {
-        while (m_fd >= 0 && !m_out.isEmpty()) {
-            const ssize_t n = ::send(m_fd, m_out.constData(), size_t(m_out.size()), MSG_NOSIGNAL);
-            if (n < 0) {
-                if (errno == EAGAIN || errno == EWOULDBLOCK)
-                    return;
-                if (errno == EINTR)
-                    continue;
-                abort();
-                return;
-            }
-            m_out.remove(0, n);
-        }
-        if (m_fd < 0)
-            return;
-        m_writeNotifier.setEnabled(false);
-        emit drained();
-        if (m_closing)
-            shutdownSending();
-    }
-    void shutdownSending()
-    {
-        if (m_fd < 0 || m_linger.isActive())
-            return;
-        ::shutdown(m_fd, SHUT_WR);
-        if (m_eof) {
-            closeDescriptor();
-            return;
-        }
-        m_readNotifier.setEnabled(true);
-        m_linger.start(lingerMs);
-    }
-    void discardInput()
-    {
-        char scratch[16 * 1024];
-        const ssize_t n = ::recv(m_fd, scratch, sizeof scratch, 0);
-        if (n > 0)
-            m_discarded += n;
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) || m_discarded > maxLingerBytes)
-            closeDescriptor();
-    }
-    void closeDescriptor()
-    {
-        if (m_fd < 0)
-            return;
-        m_readNotifier.setEnabled(false);
-        m_writeNotifier.setEnabled(false);
-        m_linger.stop();
-        ::close(m_fd);
-        m_fd = -1;
-        emit closed();
-    }
-
-    int m_fd;
-    QSocketNotifier m_readNotifier;
-    QSocketNotifier m_writeNotifier;
-    QTimer m_linger;
-    QByteArray m_out;
-    qint64 m_discarded = 0;
-    bool m_eof = false;
-    bool m_closing = false;
-};
-
-// TLS through QSslSocket. Reading is bounded by the socket's read buffer: data that is not taken stays there and the
-// socket stops reading from the network once it is full. Qt closes a TLS connection at the client's end of input.
-class TlsTransport : public Transport {
-    Q_OBJECT
-public:
-    TlsTransport(qintptr fd, const QSslConfiguration &configuration, QObject *parent)
-        : Transport(parent)
-        , m_socket(new QSslSocket(this))
-    {
-        m_socket->setReadBufferSize(readChunk);
-        connect(m_socket, &QSslSocket::readyRead, this, &Transport::readable);
-        connect(m_socket, &QSslSocket::encryptedBytesWritten, this, &Transport::drained);
-        connect(m_socket, &QSslSocket::disconnected, this, &TlsTransport::finish);
-        connect(m_socket, &QSslSocket::errorOccurred, this, [this] {
-            if (m_socket->state() == QAbstractSocket::UnconnectedState)
-                finish();
-        });
-        if (!m_socket->setSocketDescriptor(fd)) {
-            ::close(int(fd));
-            QMetaObject::invokeMethod(this, &TlsTransport::finish, Qt::QueuedConnection);
-            return;
-        }
-        m_socket->setSslConfiguration(configuration);
-        m_socket->startServerEncryption();
-    }
-
-    qint64 read(QByteArray &into, qint64 max) override
-    {
-        const QByteArray data = m_socket->read(max);
-        into.append(data);
-        return data.size();
-    }
-    void write(const QByteArray &data) override { m_socket->write(data); }
-    qint64 pendingOutput() const override { return m_socket->bytesToWrite() + m_socket->encryptedBytesToWrite(); }
-    void setReading(bool) override {}
-    bool atEnd() const override
-    {
-        return m_socket->state() != QAbstractSocket::ConnectedState && m_socket->bytesAvailable() == 0;
-    }
-    void closeAfterWriting() override { m_socket->disconnectFromHost(); }
-    void abort() override { m_socket->abort(); }
-
-private:
-    void finish()
-    {
-        if (m_finished)
-            return;
-        m_finished = true;
-        emit closed();
-    }
-
-    QSslSocket *m_socket;
-    bool m_finished = false;
-};
 
 // The socket QHttpServer reads a request from and writes its answer to. It is fed one complete, checked request at a
 // time by its connection and passes each complete answer back to it; it has no network descriptor of its own.
@@ -420,6 +199,12 @@ private:
     }
 
     void process();
+    // Reads the next request's head; true when it is complete and its request began.
+    bool readHead();
+    // Reads the request's body; true when it is complete (or over the limit) and the request is to be dispatched.
+    bool readBody();
+    // More input is needed: read on, or close when the client will send no more.
+    void waitForInput();
     bool beginRequest(RequestHead head);
     void dispatch();
     void fail(int status, Message message, const QByteArray &extraHeaders)
@@ -495,101 +280,102 @@ qint64 FeedSocket::writeData(const char *data, qint64 size)
 
 void GuardedConnection::process()
 {
-    const GuardLimits &limits = m_guard->limits();
     for (;;) {
         switch (m_phase) {
         case Phase::Idle:
-        case Phase::Head: {
-            if (m_waitingForReader)
+        case Phase::Head:
+            if (!readHead())
                 return;
-            if (m_in.isEmpty()) {
-                if (m_transport->atEnd()) {
-                    closeGracefully(); // the client half-closed and every request it sent is answered
-                    return;
-                }
-                if (m_phase == Phase::Head) { // only leading empty lines so far
-                    m_transport->setReading(true);
-                    return;
-                }
-                if (m_deadline == 0)
-                    arm(limits.idleTimeoutMs);
-                m_transport->setReading(true);
-                return;
-            }
-            if (m_phase == Phase::Idle) {
-                m_phase = Phase::Head;
-                arm(limits.headerTimeoutMs);
-            }
-            HeadParse parsed = parseRequestHead(m_in, limits.head);
-            if (parsed.state == HeadParse::State::NeedMore) {
-                if (m_transport->atEnd())
-                    closeGracefully();
-                else
-                    m_transport->setReading(true);
-                return;
-            }
-            if (parsed.state == HeadParse::State::Invalid) {
-                m_language = languageFromAcceptLanguage(parsed.head.value("Accept-Language"));
-                switch (parsed.problem.kind) {
-                case HeadProblem::Kind::TooLarge:
-                    fail(431, Message::HeadTooLarge, {});
-                    break;
-                case HeadProblem::Kind::NotImplemented:
-                    fail(501, Message::UnsupportedTransferEncoding, {});
-                    break;
-                case HeadProblem::Kind::Malformed:
-                    fail(400, Message::MalformedRequest, {});
-                    break;
-                }
-                return;
-            }
-            m_in.remove(0, parsed.head.headBytes);
-            if (!beginRequest(std::move(parsed.head)))
-                return;
-            break;
-        }
-        case Phase::Body: {
-            if (m_chunked) {
-                const qsizetype used = m_chunked->feed(m_in, m_body, m_bodyLimit);
-                m_in.remove(0, used);
-                if (m_chunked->failed()) {
-                    fail(400, Message::MalformedRequest, {});
-                    return;
-                }
-                if (m_chunked->overflowed()) {
-                    m_overLimit = true;
-                    m_body.clear();
-                    dispatch();
-                    return;
-                }
-                if (!m_chunked->done()) {
-                    if (m_transport->atEnd())
-                        closeGracefully();
-                    else
-                        m_transport->setReading(true);
-                    return;
-                }
-            } else {
-                const qsizetype want = qsizetype(*m_head.contentLength) - m_body.size();
-                const qsizetype take = qMin(want, m_in.size());
-                m_body.append(m_in.constData(), take);
-                m_in.remove(0, take);
-                if (m_body.size() < *m_head.contentLength) {
-                    if (m_transport->atEnd())
-                        closeGracefully();
-                    else
-                        m_transport->setReading(true);
-                    return;
-                }
-            }
-            dispatch();
+            break; // a request began: read its body
+        case Phase::Body:
+            if (readBody())
+                dispatch();
             return;
-        }
         case Phase::Handling:
         case Phase::Closing:
             return;
         }
     }
+}
+
+void GuardedConnection::waitForInput()
+{
+    if (m_transport->atEnd())
+        closeGracefully(); // the client sent all it will send, and it is not a whole request
+    else
+        m_transport->setReading(true);
+}
+
+bool GuardedConnection::readHead()
+{
+    const GuardLimits &limits = m_guard->limits();
+    if (m_waitingForReader)
+        return false;
+    if (m_in.isEmpty()) {
+        if (m_transport->atEnd()) {
+            closeGracefully(); // the client half-closed and every request it sent is answered
+            return false;
+        }
+        if (m_phase == Phase::Idle && m_deadline == 0) // (Head: only leading empty lines so far)
+            arm(limits.idleTimeoutMs);
+        m_transport->setReading(true);
+        return false;
+    }
+    if (m_phase == Phase::Idle) {
+        m_phase = Phase::Head;
+        arm(limits.headerTimeoutMs);
+    }
+    HeadParse parsed = parseRequestHead(m_in, limits.head);
+    if (parsed.state == HeadParse::State::NeedMore) {
+        waitForInput();
+        return false;
+    }
+    if (parsed.state == HeadParse::State::Invalid) {
+        m_language = languageFromAcceptLanguage(parsed.head.value("Accept-Language"));
+        switch (parsed.problem.kind) {
+        case HeadProblem::Kind::TooLarge:
+            fail(431, Message::HeadTooLarge, {});
+            break;
+        case HeadProblem::Kind::NotImplemented:
+            fail(501, Message::UnsupportedTransferEncoding, {});
+            break;
+        case HeadProblem::Kind::Malformed:
+            fail(400, Message::MalformedRequest, {});
+            break;
+        }
+        return false;
+    }
+    m_in.remove(0, parsed.head.headBytes);
+    return beginRequest(std::move(parsed.head));
+}
+
+bool GuardedConnection::readBody()
+{
+    if (!m_chunked) {
+        const qsizetype want = qsizetype(*m_head.contentLength) - m_body.size();
+        const qsizetype take = qMin(want, m_in.size());
+        m_body.append(m_in.constData(), take);
+        m_in.remove(0, take);
+        if (m_body.size() >= *m_head.contentLength)
+            return true;
+        waitForInput();
+        return false;
+    }
+    const qsizetype used = m_chunked->feed(m_in, m_body, m_bodyLimit);
+    m_in.remove(0, used);
+    if (m_chunked->failed()) {
+        fail(400, Message::MalformedRequest, {});
+        return false;
+    }
+    if (m_chunked->overflowed()) {
+        m_overLimit = true;
+        m_body.clear();
+        return true; // the routes answer 413 (after 404/405 and 401/403)
+    }
+    if (m_chunked->done())
+        return true;
+    waitForInput();
+    return false;
 }
 
 bool GuardedConnection::beginRequest(RequestHead head)

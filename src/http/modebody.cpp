@@ -174,4 +174,16 @@ std::variant<ModeRequest, BodyProblem> parseModeBody(const QByteArray &body)
     return request;
 }
 
+Result<QJsonValue> readJsonBody(const QByteArray &body)
+{
+    if (body.isEmpty())
+        return Error::invalid({}, reason::emptyBody);
+    if (body.startsWith("\xEF\xBB\xBF") || !isValidUtf8(body))
+        return Error::invalid({}, reason::invalidJson);
+    std::optional<QJsonValue> value = parseJsonValue(body);
+    if (!value)
+        return Error::invalid({}, reason::invalidJson);
+    return *value;
+}
+
 } // namespace aether::http

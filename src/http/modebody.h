@@ -1,5 +1,7 @@
 #pragma once
 
+#include "base/error.h"
+
 #include <QByteArray>
 #include <QJsonValue>
 #include <QString>
@@ -31,6 +33,8 @@ std::variant<ModeRequest, BodyProblem> parseModeBody(const QByteArray &body);
 // QJsonDocument alone does not take at the top level).
 bool isValidUtf8(const QByteArray &body);
 std::optional<QJsonValue> parseJsonValue(const QByteArray &body);
+// Both checks on a request's body: the value, or why it is none (InvalidInput: empty_body or invalid_json).
+Result<QJsonValue> readJsonBody(const QByteArray &body);
 
 // A query or body integer as pydantic reads it from a string: surrounding white space, an optional sign, digits, and
 // an optional fraction of zeros. std::nullopt when it is not such a string.

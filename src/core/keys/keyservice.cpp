@@ -162,25 +162,27 @@ KeyStats KeyService::makeStats(const QString &keyId, const SqlStatement &row, co
 Result<ModeChange> KeyService::setMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit,
                                        const Actor &actor)
 {
-    KeyChange change{KeyChange::Kind::SetMode, keyId, adaptive, fixedLimit, actor, {}};
-    return applyOne<ModeChange>(std::move(change));
+    return applyOne<ModeChange>(KeyChange::setMode(keyId, adaptive, fixedLimit, actor));
 }
 
 Result<LearningReset> KeyService::resetLearning(const QString &keyId, const Actor &actor)
 {
-    KeyChange change{KeyChange::Kind::ResetLearning, keyId, true, std::nullopt, actor, {}};
-    return applyOne<LearningReset>(std::move(change));
+    return applyOne<LearningReset>(KeyChange::resetLearning(keyId, actor));
 }
 
 Result<LimitChange> KeyService::setFixedLimit(const QString &keyId, int limit, const Actor &actor)
 {
-    KeyChange change{KeyChange::Kind::SetLimit, keyId, false, limit, actor, {}};
-    return applyOne<LimitChange>(std::move(change));
+    return applyOne<LimitChange>(KeyChange::setLimit(keyId, limit, actor));
+}
+
+Result<KeyChangeOutcome> KeyService::apply(KeyChange change)
+{
+    return applyChanges({std::move(change)}).constFirst();
 }
 
 template <typename T> Result<T> KeyService::applyOne(KeyChange change)
 {
-    Result<KeyChangeOutcome> outcome = applyChanges({std::move(change)}).constFirst();
+    Result<KeyChangeOutcome> outcome = apply(std::move(change));
     if (!outcome)
         return outcome.error();
     return std::get<T>(outcome.takeValue());

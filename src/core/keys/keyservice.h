@@ -61,6 +61,8 @@ public:
     // Several changes in one write transaction, so that they share one commit. Each one succeeds or fails on its
     // own (not found, invalid input: nothing of it is written); a storage error fails them all and writes nothing.
     QList<Result<KeyChangeOutcome>> applyChanges(const QList<KeyChange> &changes);
+    // One change (KeyChange's named constructors) in a transaction of its own: the one door of every front end.
+    Result<KeyChangeOutcome> apply(KeyChange change);
 
 private:
     struct HistoryTail;

@@ -95,6 +95,19 @@ struct KeyChange {
     Actor actor;
     std::shared_ptr<const aether::LearningEvent> event; // LearningEvent (keyId is the event's)
 
+    // The ways to ask for a change, for every front end (HTTP, window, command line).
+    static KeyChange setMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit, Actor actor)
+    {
+        return {Kind::SetMode, keyId, adaptive, fixedLimit, std::move(actor), {}};
+    }
+    static KeyChange setLimit(const QString &keyId, int limit, Actor actor)
+    {
+        return {Kind::SetLimit, keyId, false, limit, std::move(actor), {}};
+    }
+    static KeyChange resetLearning(const QString &keyId, Actor actor)
+    {
+        return {Kind::ResetLearning, keyId, true, std::nullopt, std::move(actor), {}};
+    }
     static KeyChange learningEvent(LearningEvent event)
     {
         KeyChange change;

@@ -4,6 +4,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 
 #include <algorithm>
 
@@ -75,50 +76,58 @@ Result<Summary> SummaryBuilder::build()
     Result<QString> versionExpr = m_versions.expression();
     if (!versionExpr)
         return versionExpr.error();
-    const bool versioned = !versionExpr.value().isEmpty();
-
-    struct Row {
-        QString id;
-        std::optional<QString> name;
-    };
-    struct Candidate {
-        const QString *timestamp = nullptr;
-        int order = 0; // the seed's stable sort keeps key order, then stored order, among equal timestamps
-        int index = 0; // position in the key's history
-        const Row *row = nullptr;
-    };
     QList<Row> rows;
     QStringList stale;
     Summary summary;
-    {
-        Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT id, name, concurrent_429_count, rpm_429_count, %1 "
-                                                           "FROM provider_api_keys WHERE max_concurrent IS NULL")
-                                                .arg(versioned ? versionExpr.value() : QStringLiteral("''")));
-        if (!st)
-            return st.error();
-        while (st.value().next()) {
-            Row row;
-            row.id = st.value().value(0).toString();
-            row.name = st.value().optionalString(1);
-            summary.totalConcurrent429Errors += st.value().value(2).toLongLong();
-            summary.totalRpm429Errors += st.value().value(3).toLongLong();
-            const auto known = m_digests.constFind(row.id);
-            if (!versioned || known == m_digests.constEnd() || known->version != st.value().value(4).toByteArray())
-                stale << row.id;
-            rows.append(std::move(row));
-        }
-    }
+    if (const Status read = readKeys(versionExpr.value(), &rows, &stale, &summary); !read)
+        return read.error();
     if (const Status refreshed = refresh(versionExpr.value(), stale); !refreshed)
         return refreshed.error();
-    if (m_digests.size() > rows.size() * 2 + 64) {
-        // Keys were deleted or left adaptive mode: forget their digests.
-        QSet<QString> live;
-        for (const Row &row : rows)
-            live.insert(row.id);
-        m_digests.removeIf([&](auto it) { return !live.contains(it.key()); });
-    }
-
+    forgetGoneKeys(rows);
     summary.totalAdaptiveKeys = rows.size();
+    if (const Status added = addRecords(versionExpr.value(), newestRecords(rows, &summary), &summary); !added)
+        return added.error();
+    if (stamp) {
+        m_stamp = stamp;
+        m_last = summary;
+    }
+    return summary;
+}
+
+Status SummaryBuilder::readKeys(const QString &versionExpr, QList<Row> *rows, QStringList *stale, Summary *summary)
+{
+    const bool versioned = !versionExpr.isEmpty();
+    Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT id, name, concurrent_429_count, rpm_429_count, %1 "
+                                                       "FROM provider_api_keys WHERE max_concurrent IS NULL")
+                                            .arg(versioned ? versionExpr : QStringLiteral("''")));
+    if (!st)
+        return st.error();
+    while (st.value().next()) {
+        Row row;
+        row.id = st.value().value(0).toString();
+        row.name = st.value().optionalString(1);
+        summary->totalConcurrent429Errors += st.value().value(2).toLongLong();
+        summary->totalRpm429Errors += st.value().value(3).toLongLong();
+        const auto known = m_digests.constFind(row.id);
+        if (!versioned || known == m_digests.constEnd() || known->version != st.value().value(4).toByteArray())
+            *stale << row.id;
+        rows->append(std::move(row));
+    }
+    return Done{};
+}
+
+void SummaryBuilder::forgetGoneKeys(const QList<Row> &rows)
+{
+    if (m_digests.size() <= rows.size() * 2 + 64)
+        return; // a few stale digests cost less than a set of every key
+    QSet<QString> live;
+    for (const Row &row : rows)
+        live.insert(row.id);
+    m_digests.removeIf([&](auto it) { return !live.contains(it.key()); });
+}
+
+std::vector<SummaryBuilder::Candidate> SummaryBuilder::newestRecords(const QList<Row> &rows, Summary *summary) const
+{
     std::vector<Candidate> candidates;
     candidates.reserve(size_t(rows.size()) * recentPerKey);
     int order = 0;
@@ -126,7 +135,7 @@ Result<Summary> SummaryBuilder::build()
         const auto d = m_digests.constFind(row.id);
         if (d == m_digests.constEnd())
             continue; // deleted between the two queries
-        summary.totalAdjustments += d->length;
+        summary->totalAdjustments += d->length;
         for (const TailEntry &entry : d->tail)
             candidates.push_back({&entry.timestamp, order++, entry.index, &row});
     }
@@ -136,29 +145,28 @@ Result<Summary> SummaryBuilder::build()
     };
     const size_t keep = std::min<size_t>(recentRecords, candidates.size());
     std::partial_sort(candidates.begin(), candidates.begin() + keep, candidates.end(), newerFirst);
+    candidates.resize(keep);
+    return candidates;
+}
 
-    // Read the few winning records again. A history that changed meanwhile still yields its record at the same
-    // position when it is there; the next call sees the new version anyway.
-    QStringList winners;
-    for (size_t i = 0; i < keep; ++i) {
-        if (!winners.contains(candidates[i].row->id))
-            winners << candidates[i].row->id;
+Status SummaryBuilder::addRecords(const QString &versionExpr, const std::vector<Candidate> &winners, Summary *summary)
+{
+    // A history that changed meanwhile still yields its record at the same position when it is there; the next call
+    // sees the new version anyway.
+    QStringList ids;
+    for (const Candidate &c : winners) {
+        if (!ids.contains(c.row->id))
+            ids << c.row->id;
     }
     QHash<QString, QJsonArray> records;
-    if (const Status reread = refresh(versionExpr.value(), winners, &records); !reread)
+    if (const Status reread = refresh(versionExpr, ids, &records); !reread)
         return reread.error();
-    for (size_t i = 0; i < keep; ++i) {
-        const Candidate &c = candidates[i];
+    for (const Candidate &c : winners) {
         const QJsonValue record = records.value(c.row->id).at(c.index);
         if (record.isObject())
-            summary.recentAdjustments.append({c.row->id, c.row->name, record.toObject()});
+            summary->recentAdjustments.append({c.row->id, c.row->name, record.toObject()});
     }
-
-    if (stamp) {
-        m_stamp = stamp;
-        m_last = summary;
-    }
-    return summary;
+    return Done{};
 }
 
 } // namespace aether

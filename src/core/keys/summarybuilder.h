@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <optional>
+#include <vector>
 
 namespace aether {
 
@@ -42,6 +43,25 @@ private:
         QList<TailEntry> tail; // stored order
     };
 
+    struct Row {
+        QString id;
+        std::optional<QString> name;
+    };
+    struct Candidate {
+        const QString *timestamp = nullptr;
+        int order = 0; // the original's stable sort keeps key order, then stored order, among equal timestamps
+        int index = 0; // position in the key's history
+        const Row *row = nullptr;
+    };
+
+    // The adaptive keys with their 429 totals added to *summary, and those whose digest is stale.
+    Status readKeys(const QString &versionExpr, QList<Row> *rows, QStringList *stale, Summary *summary);
+    // Drops the digests of keys that were deleted or left adaptive mode.
+    void forgetGoneKeys(const QList<Row> &rows);
+    // The newest `recentRecords` records over all digests, newest first; adds the history lengths to *summary.
+    std::vector<Candidate> newestRecords(const QList<Row> &rows, Summary *summary) const;
+    // Reads the winning records again and appends them to summary->recentAdjustments.
+    Status addRecords(const QString &versionExpr, const std::vector<Candidate> &winners, Summary *summary);
     // Reads the histories of these keys and renews their digests; with `records`, also hands back the parsed arrays.
     Status refresh(const QString &version, const QStringList &ids, QHash<QString, QJsonArray> *records = nullptr);
     Digest digest(const QByteArray &version, const QString &keyId, const QVariant &history, QJsonArray *array);

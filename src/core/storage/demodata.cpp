@@ -120,7 +120,6 @@ Result<DemoSize> DemoData::fill(int keyCount, quint32 seed)
     if (external.value())
         return Error::conflict(QStringLiteral("the tables belong to a gateway; demo data goes only into the console's "
                                               "own database"));
-    const SqlDialect &sql = m_db.dialect();
     return m_db.transaction<DemoSize>(Database::Mode::Write, [&]() -> Result<DemoSize> {
         Result<SqlStatement> count = m_db.exec(QStringLiteral("SELECT count(*) FROM provider_api_keys"));
         if (!count)
@@ -128,63 +127,78 @@ Result<DemoSize> DemoData::fill(int keyCount, quint32 seed)
         if (count.value().next() && count.value().value(0).toLongLong() > 0)
             return Error::conflict(QStringLiteral("the database holds keys already; demo data goes only into an empty "
                                                   "database"));
-        QRandomGenerator rng(seed);
         const qint64 nowUs = Timestamp::now().microseconds();
         const QString created = Timestamp::fromMicroseconds(nowUs - qint64(30) * 86400 * 1000000).toIsoString();
-        const QString ts = sql.timestampParam();
-        for (int p = 0; p < 3; ++p) {
-            Result<SqlStatement> st = m_db.exec(
-                QStringLiteral("INSERT INTO providers (id, name, display_name, is_active, created_at, updated_at) "
-                               "VALUES (?, ?, ?, ?, %1, %1)")
-                    .arg(ts),
-                {demoId(QStringLiteral("provider-%1").arg(p)), QString::fromLatin1(providerNames[p]),
-                 QString::fromLatin1(providerDisplayNames[p]), true, created, created});
-            if (!st)
-                return st.error();
-        }
-        const int endpointCount = int(std::size(endpoints));
-        for (int e = 0; e < endpointCount; ++e) {
-            Result<SqlStatement> st = m_db.exec(
-                QStringLiteral("INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, "
-                               "created_at, updated_at) VALUES (?, ?, ?, ?, ?, %1, %1)")
-                    .arg(ts),
-                {demoId(QStringLiteral("endpoint-%1").arg(e)),
-                 demoId(QStringLiteral("provider-%1").arg(endpoints[e].provider)),
-                 QString::fromLatin1(endpoints[e].format), QString::fromLatin1(endpoints[e].baseUrl), true, created,
-                 created});
-            if (!st)
-                return st.error();
-        }
-        const QString insertKey =
-            QStringLiteral("INSERT INTO provider_api_keys (id, endpoint_id, name, note, max_concurrent, "
-                           "learned_max_concurrent, concurrent_429_count, rpm_429_count, last_429_at, last_429_type, "
-                           "last_concurrent_peak, adjustment_history, utilization_samples, is_active, created_at, "
-                           "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, %1, ?, ?, %2, %2, ?, %1, %1)")
-                .arg(ts, sql.jsonParam());
-        for (int k = 0; k < keyCount; ++k) {
-            const int e = k % endpointCount;
-            const bool fixed = rng.bounded(100) < 30;
-            const KeyHistory h = makeHistory(rng, nowUs);
-            const QVariant nullInt(QMetaType::fromType<int>());
-            const QVariant nullText(QMetaType::fromType<QString>());
-            const QString name = QStringLiteral("%1-%2-%3")
-                                     .arg(QString::fromLatin1(providerNames[endpoints[e].provider]),
-                                          QString::fromLatin1(keyStems[(k / endpointCount) % std::size(keyStems)]))
-                                     .arg(k + 1, 2, 10, QLatin1Char('0'));
-            Result<SqlStatement> st = m_db.exec(
-                insertKey,
-                {demoId(QStringLiteral("key-%1").arg(k)), demoId(QStringLiteral("endpoint-%1").arg(e)), name,
-                 fixed ? QStringLiteral("fixed by the operator") : nullText,
-                 fixed ? QVariant(5 * (1 + rng.bounded(0, 12))) : nullInt, sqlNullableInt(h.learned), h.concurrent429,
-                 h.rpm429, h.last429Us ? Timestamp::fromMicroseconds(*h.last429Us).toIsoString() : nullText,
-                 h.last429Us ? h.last429Type : nullText, nullInt,
-                 QString::fromUtf8(QJsonDocument(h.records).toJson(QJsonDocument::Compact)), QStringLiteral("[]"),
-                 rng.bounded(100) < 92, created, created});
-            if (!st)
-                return st.error();
-        }
-        return DemoSize{3, endpointCount, keyCount};
+        if (const Status inserted = insertEndpoints(created); !inserted)
+            return inserted.error();
+        QRandomGenerator rng(seed);
+        if (const Status inserted = insertKeys(keyCount, rng, nowUs, created); !inserted)
+            return inserted.error();
+        return DemoSize{int(std::size(providerNames)), int(std::size(endpoints)), keyCount};
     });
+}
+
+Status DemoData::insertEndpoints(const QString &created)
+{
+    const QString ts = m_db.dialect().timestampParam();
+    for (int p = 0; p < int(std::size(providerNames)); ++p) {
+        Result<SqlStatement> st = m_db.exec(
+            QStringLiteral("INSERT INTO providers (id, name, display_name, is_active, created_at, updated_at) "
+                           "VALUES (?, ?, ?, ?, %1, %1)")
+                .arg(ts),
+            {demoId(QStringLiteral("provider-%1").arg(p)), QString::fromLatin1(providerNames[p]),
+             QString::fromLatin1(providerDisplayNames[p]), true, created, created});
+        if (!st)
+            return st.error();
+    }
+    for (int e = 0; e < int(std::size(endpoints)); ++e) {
+        Result<SqlStatement> st = m_db.exec(
+            QStringLiteral("INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, "
+                           "created_at, updated_at) VALUES (?, ?, ?, ?, ?, %1, %1)")
+                .arg(ts),
+            {demoId(QStringLiteral("endpoint-%1").arg(e)),
+             demoId(QStringLiteral("provider-%1").arg(endpoints[e].provider)), QString::fromLatin1(endpoints[e].format),
+             QString::fromLatin1(endpoints[e].baseUrl), true, created, created});
+        if (!st)
+            return st.error();
+    }
+    return Done{};
+}
+
+Status DemoData::insertKeys(int keyCount, QRandomGenerator &rng, qint64 nowUs, const QString &created)
+{
+    const SqlDialect &sql = m_db.dialect();
+    const QString insertKey =
+        QStringLiteral("INSERT INTO provider_api_keys (id, endpoint_id, name, note, max_concurrent, "
+                       "learned_max_concurrent, concurrent_429_count, rpm_429_count, last_429_at, last_429_type, "
+                       "last_concurrent_peak, adjustment_history, utilization_samples, is_active, created_at, "
+                       "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, %1, ?, ?, %2, %2, ?, %1, %1)")
+            .arg(sql.timestampParam(), sql.jsonParam());
+    const int endpointCount = int(std::size(endpoints));
+    const QVariant nullInt(QMetaType::fromType<int>());
+    const QVariant nullText(QMetaType::fromType<QString>());
+    for (int k = 0; k < keyCount; ++k) {
+        const int e = k % endpointCount;
+        const bool fixed = rng.bounded(100) < 30;
+        const KeyHistory h = makeHistory(rng, nowUs);
+        const QString name = QStringLiteral("%1-%2-%3")
+                                 .arg(QString::fromLatin1(providerNames[endpoints[e].provider]),
+                                      QString::fromLatin1(keyStems[(k / endpointCount) % std::size(keyStems)]))
+                                 .arg(k + 1, 2, 10, QLatin1Char('0'));
+        // The arguments are evaluated in order, so the random sequence (and the demo) stays the same.
+        Result<SqlStatement> st = m_db.exec(
+            insertKey,
+            {demoId(QStringLiteral("key-%1").arg(k)), demoId(QStringLiteral("endpoint-%1").arg(e)), name,
+             fixed ? QStringLiteral("fixed by the operator") : nullText,
+             fixed ? QVariant(5 * (1 + rng.bounded(0, 12))) : nullInt, sqlNullableInt(h.learned), h.concurrent429,
+             h.rpm429, h.last429Us ? Timestamp::fromMicroseconds(*h.last429Us).toIsoString() : nullText,
+             h.last429Us ? h.last429Type : nullText, nullInt,
+             QString::fromUtf8(QJsonDocument(h.records).toJson(QJsonDocument::Compact)), QStringLiteral("[]"),
+             rng.bounded(100) < 92, created, created});
+        if (!st)
+            return st.error();
+    }
+    return Done{};
 }
 
 } // namespace aether

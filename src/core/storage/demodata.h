@@ -3,6 +3,8 @@
 #include "storage/database.h"
 #include "base/error.h"
 
+class QRandomGenerator;
+
 namespace aether {
 
 struct DemoSize {
@@ -23,6 +25,9 @@ public:
     Result<DemoSize> fill(int keyCount = 40, quint32 seed = 20261126);
 
 private:
+    Status insertEndpoints(const QString &created); // and their providers
+    Status insertKeys(int keyCount, QRandomGenerator &rng, qint64 nowUs, const QString &created);
+
     Database &m_db;
 };
 

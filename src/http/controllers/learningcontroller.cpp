@@ -9,19 +9,6 @@ namespace aether::http {
 
 namespace {
 
-// The body as a JSON value, or why it is not one (shape A problems), with the same checks as the other routes.
-Result<QJsonValue> readJsonBody(const QByteArray &body)
-{
-    if (body.isEmpty())
-        return Error::invalid({}, reason::emptyBody);
-    if (body.startsWith("\xEF\xBB\xBF") || !isValidUtf8(body))
-        return Error::invalid({}, reason::invalidJson);
-    std::optional<QJsonValue> value = parseJsonValue(body);
-    if (!value)
-        return Error::invalid({}, reason::invalidJson);
-    return *value;
-}
-
 // A body that is not an object is named by the model it should have been (pydantic's "dict_type" message).
 Error namedModel(Error problem)
 {
