@@ -1238,10 +1238,6 @@ The mode (%1) and the fixed limit stay as they are.</translation>
     <context>
         <name>aether::gui::PolicyPage</name>
         <message>
-            <source>The seed's algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</source>
-            <translation>The seed's algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</translation>
-        </message>
-        <message>
             <source>The same, but a 429 never raises the limit.</source>
             <translation>The same, but a 429 never raises the limit.</translation>
         </message>
@@ -1292,6 +1288,10 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <message>
             <source>%1 is not valid.</source>
             <translation>%1 is not valid.</translation>
+        </message>
+        <message>
+            <source>The original service's algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</source>
+            <translation>The original service's algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</translation>
         </message>
     </context>
     <context>

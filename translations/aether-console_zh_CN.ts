@@ -1236,10 +1236,6 @@ The mode (%1) and the fixed limit stay as they are.</source>
 <context>
     <name>aether::gui::PolicyPage</name>
     <message>
-        <source>The seed&apos;s algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</source>
-        <translation>原始算法：并发 429 按当时的并发数重新设定限制，可能因此调高限制。</translation>
-    </message>
-    <message>
         <source>The same, but a 429 never raises the limit.</source>
         <translation>同上，但 429 永远不会调高限制。</translation>
     </message>
@@ -1290,6 +1286,10 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>%1 is not valid.</source>
         <translation>%1 无效。</translation>
+    </message>
+    <message>
+        <source>The original service&apos;s algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</source>
+        <translation>原始算法：并发 429 按当时的并发数重新设定限制，可能因此调高限制。</translation>
     </message>
 </context>
 <context>

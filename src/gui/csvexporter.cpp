@@ -9,6 +9,8 @@ namespace aether::gui {
 
 namespace {
 
+constexpr int progressEvery = 256; // rows between two progress reports (and chances to cancel)
+
 // Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection").
 bool looksLikeFormula(const QString &text)
 {
@@ -66,10 +68,10 @@ Result<CsvExporter::Written> CsvExporter::write(QIODevice &out, const KeyFilter 
             if (!rows.canFetchMore())
                 break;
             rows.fetchMore();
-            if (progress && !progress(row)) {
-                written.canceled = true;
-                return written;
-            }
+        }
+        if (row > 0 && row % progressEvery == 0 && progress && !progress(row)) {
+            written.canceled = true;
+            return written;
         }
         QStringList fields;
         for (int c = 0; c < visibleKeyColumnCount; ++c) {

@@ -18,7 +18,7 @@ namespace aether::gui {
 // apostrophe, so that opening the file never executes what a key's name says.
 class CsvExporter {
 public:
-    // Called every few hundred rows with the rows written; false cancels.
+    // Called every 256 rows with the rows written so far; false cancels.
     using Progress = std::function<bool(int rows)>;
     struct Written {
         int rows = 0;

@@ -16,9 +16,9 @@ namespace aether::gui {
 class HistoryChartView;
 struct ChangeReport;
 
-// The detail pane of one key: the seed's stats, the concurrency-control form (Adaptive / Fixed with a limit of
-// 1–100, applied through the core's toggle-mode or set-limit operation), Reset learning… with a confirmation, and the
-// key's adjustment history as a chart and a list. Every change reports the core's result in a short message; a
+// The detail pane of one key: the original service's stats, the concurrency-control form (Adaptive / Fixed with a limit
+// of 1–100, applied through the core's toggle-mode or set-limit operation), Reset learning… with a confirmation, and
+// the key's adjustment history as a chart and a list. Every change reports the core's result in a short message; a
 // failure shows the error and leaves the form as it was.
 class KeyDetailWidget : public QWidget {
     Q_OBJECT

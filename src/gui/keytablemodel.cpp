@@ -21,8 +21,25 @@ bool KeyTableModel::reload()
         emit reloadFailed(rows.error());
         return false;
     }
+    // QSqlQueryModel::setQuery fetches the first rows inside its model reset, announcing them as inserted rows while
+    // the reset is still in flight (QAbstractItemModelTester rejects that). They are fetched right after instead.
+    m_settingQuery = true;
     setQuery(rows.takeValue());
+    m_settingQuery = false;
+    if (canFetchMore())
+        fetchMore();
     return true;
+}
+
+void KeyTableModel::fetchMore(const QModelIndex &parent)
+{
+    // QSqlQueryModel is not re-entrant here: a fetch asked for while rows are being announced (by a view or a
+    // tester reacting to rowsAboutToBeInserted) would announce the same rows twice and leave the count behind.
+    if (m_settingQuery || m_fetching)
+        return;
+    m_fetching = true;
+    QSqlQueryModel::fetchMore(parent);
+    m_fetching = false;
 }
 
 void KeyTableModel::setFilter(const KeyFilter &filter)

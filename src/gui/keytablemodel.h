@@ -30,6 +30,7 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+    void fetchMore(const QModelIndex &parent = {}) override;
 
     // After a change of language: headers and the rows' words are drawn again.
     void retranslate();
@@ -46,6 +47,8 @@ private:
     KeyFilter m_filter;
     KeyColumn m_sortColumn = KeyColumn::Name;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
+    bool m_settingQuery = false;
+    bool m_fetching = false;
 };
 
 } // namespace aether::gui

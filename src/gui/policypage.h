@@ -14,9 +14,9 @@ class PolicyPage;
 
 namespace aether::gui {
 
-// The learning policy as a page: every parameter of the learning with the seed's default beside it, Apply (a partial
-// update of what was changed), Revert, and Reset to defaults after a confirmation. The policy lives in the database, so
-// every console and gateway on it uses the values shown here.
+// The learning policy as a page: every parameter of the learning with the original service's default beside it, Apply
+// (a partial update of what was changed), Revert, and Reset to defaults after a confirmation. The policy lives in the
+// database, so every console and gateway on it uses the values shown here.
 class PolicyPage : public QWidget {
     Q_OBJECT
 public:

@@ -15,8 +15,9 @@ namespace aether::gui {
 
 class Rate429ChartView;
 
-// The seed's summary as a page: the totals over adaptive keys as large numbers, the ten most recent adjustments, and
-// the keys with the most 429s as a bar chart (for the endpoint or provider chosen in the navigation, or all).
+// The original service's summary as a page: the totals over adaptive keys as large numbers, the ten most recent
+// adjustments, and the keys with the most 429s as a bar chart (for the endpoint or provider chosen in the navigation,
+// or all).
 class SummaryPage : public QWidget {
     Q_OBJECT
 public:

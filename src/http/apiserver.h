@@ -27,8 +27,8 @@ class TokenStore;
 
 namespace aether::http {
 
-// The admin API of spec/api.md over QHttpServer: the route table (addRoutes) and the listening socket behind the
-// connection guard. What a route does lives in its controller (keys, learning, policy, status); admission in the
+// The admin API of ../shared/spec/api.md over QHttpServer: the route table (addRoutes) and the listening socket behind
+// the connection guard. What a route does lives in its controller (keys, learning, policy, status); admission in the
 // Gatekeeper, errors in the ErrorMapper, rendering in bodies.h, and the road of changes to the database in the
 // ChangeQueue.
 class ApiServer : public QObject {

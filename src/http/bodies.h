@@ -9,7 +9,7 @@
 
 namespace aether::http {
 
-// The answers' bodies as the contract (spec/api.md) spells them, apart from routing: each takes what a core
+// The answers' bodies as the contract (../shared/spec/api.md) spells them, apart from routing: each takes what a core
 // operation returned and renders it, field by field in the contract's order.
 
 // GET …/keys: the JSON array of adaptive keys.

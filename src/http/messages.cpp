@@ -42,9 +42,7 @@ namespace {
 // is answered in its own language, whatever the process's language is.
 QString translated(Language language, const char *source)
 {
-    return Catalogue::instance().translate(language == Language::English ? Catalogue::Language::English
-                                                                         : Catalogue::Language::Chinese,
-                                           "HttpMessage", source);
+    return Catalogue::instance().translate(language, "HttpMessage", source);
 }
 
 } // namespace
@@ -59,7 +57,8 @@ QString text(Message message, Language language)
     case Message::AdminRequired:
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Admin privileges required"));
     case Message::KeyNotFound:
-        // The seed answers this one in English whatever the language (spec/api.md): not a catalogue entry.
+        // The original service answers this one in English whatever the language (../shared/spec/api.md): not a
+        // catalogue entry.
         return QStringLiteral("Key not found");
     case Message::EmptyBody:
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Request body must not be empty"));
@@ -143,7 +142,7 @@ QString validationReason(const QString &reason, const QVariant &bound, Language 
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be less than or equal to %1"))
             .arg(bound.toString());
     if (reason == u"dict_type") {
-        if (!bound.isValid()) // the body of PATCH …/mode, the seed's own text
+        if (!bound.isValid()) // the body of PATCH …/mode, the original service's own text
             return translated(language,
                               QT_TRANSLATE_NOOP("HttpMessage", "Input should be a valid dictionary or instance of "
                                                                "EnableAdaptiveRequest"));

@@ -1,17 +1,20 @@
 #pragma once
 
+#include "base/catalogue.h"
+
 #include <QByteArray>
 #include <QString>
 #include <QVariant>
 
 namespace aether::http {
 
-// The endpoint answers in Chinese (the seed's language) unless the client's most preferred language is English.
-enum class Language { Chinese, English };
+// The endpoint answers in Chinese (the original service's language) unless the client's most preferred language is
+// English.
+using aether::Language;
 
 Language languageFromAcceptLanguage(const QByteArray &header);
 
-// The texts of the admin API (spec/api.md), in both languages.
+// The texts of the admin API (../shared/spec/api.md), in both languages.
 enum class Message {
     MissingCredentials,
     InvalidToken,
@@ -39,7 +42,7 @@ enum class Message {
 
 QString text(Message message, Language language);
 
-// Field labels and validation reasons as the seed's translate_pydantic_error renders them.
+// Field labels and validation reasons as the original service's translate_pydantic_error renders them.
 QString fieldLabel(const QString &field, Language language);
 QString validationReason(const QString &reason, const QVariant &bound, Language language);
 

@@ -12,7 +12,7 @@
 
 namespace aether::http {
 
-// The body of PATCH /keys/{id}/mode after the seed's (pydantic's lax mode) coercions.
+// The body of PATCH /keys/{id}/mode after the original service's (pydantic's lax mode) coercions.
 struct ModeRequest {
     bool enabled = true;
     std::optional<qint64> fixedLimit;

@@ -308,45 +308,69 @@ bool ChunkedDecoder::takeLine(QByteArrayView input, qsizetype &pos, QByteArrayVi
     return true;
 }
 
+namespace {
+
+// A chunk size: hexadecimal digits only; std::nullopt otherwise.
+std::optional<qint64> parseChunkSize(QByteArrayView digits)
+{
+    qint64 value = 0;
+    for (char c : digits) {
+        int digit = -1;
+        if (c >= '0' && c <= '9')
+            digit = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            digit = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            digit = c - 'A' + 10;
+        if (digit < 0)
+            return std::nullopt;
+        value = value * 16 + digit;
+    }
+    return value;
+}
+
+} // namespace
+
+void ChunkedDecoder::readSizeLine(QByteArrayView line, qsizetype maxOut)
+{
+    const qsizetype ext = line.indexOf(';');
+    const QByteArrayView size = trimmed(ext < 0 ? line : line.first(ext));
+    const std::optional<qint64> value =
+        size.isEmpty() || size.size() > 15 || !isValidValue(line) ? std::nullopt : parseChunkSize(size);
+    m_line.clear();
+    if (!value) {
+        m_state = State::Invalid;
+        return;
+    }
+    m_remaining = *value;
+    m_state = *value == 0 ? State::Trailer : State::Data;
+    if (*value > 0 && m_decoded + *value > maxOut)
+        m_overflowed = true;
+}
+
+void ChunkedDecoder::readTrailerLine(QByteArrayView line)
+{
+    if (line.isEmpty()) {
+        m_state = State::Done;
+    } else {
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0 || !isToken(line.first(colon)) || !isValidValue(line.sliced(colon + 1)) ||
+            ++m_trailerLines > m_limits.maxHeaderLines)
+            m_state = State::Invalid;
+    }
+    m_line.clear();
+}
+
 qsizetype ChunkedDecoder::feed(QByteArrayView input, QByteArray &out, qsizetype maxOut)
 {
     qsizetype pos = 0;
     while (pos < input.size() && m_state != State::Done && m_state != State::Invalid && !m_overflowed) {
+        QByteArrayView line;
         switch (m_state) {
-        case State::Size: {
-            QByteArrayView line;
-            if (!takeLine(input, pos, line))
-                break;
-            const qsizetype ext = line.indexOf(';');
-            const QByteArrayView size = trimmed(ext < 0 ? line : line.first(ext));
-            if (size.isEmpty() || size.size() > 15 || !isValidValue(line)) {
-                m_state = State::Invalid;
-                break;
-            }
-            qint64 value = 0;
-            for (char c : size) {
-                int digit = -1;
-                if (c >= '0' && c <= '9')
-                    digit = c - '0';
-                else if (c >= 'a' && c <= 'f')
-                    digit = c - 'a' + 10;
-                else if (c >= 'A' && c <= 'F')
-                    digit = c - 'A' + 10;
-                if (digit < 0) {
-                    m_state = State::Invalid;
-                    break;
-                }
-                value = value * 16 + digit;
-            }
-            m_line.clear();
-            if (m_state == State::Invalid)
-                break;
-            m_remaining = value;
-            m_state = value == 0 ? State::Trailer : State::Data;
-            if (value > 0 && m_decoded + value > maxOut)
-                m_overflowed = true;
+        case State::Size:
+            if (takeLine(input, pos, line))
+                readSizeLine(line, maxOut);
             break;
-        }
         case State::Data: {
             const qsizetype take = qsizetype(qMin<qint64>(m_remaining, input.size() - pos));
             out.append(input.sliced(pos, take));
@@ -357,29 +381,16 @@ qsizetype ChunkedDecoder::feed(QByteArrayView input, QByteArray &out, qsizetype 
                 m_state = State::DataEnd;
             break;
         }
-        case State::DataEnd: {
-            QByteArrayView line;
-            if (!takeLine(input, pos, line))
-                break;
-            m_line.clear();
-            m_state = line.isEmpty() ? State::Size : State::Invalid;
-            break;
-        }
-        case State::Trailer: {
-            QByteArrayView line;
-            if (!takeLine(input, pos, line))
-                break;
-            if (line.isEmpty()) {
-                m_state = State::Done;
-            } else {
-                const qsizetype colon = line.indexOf(':');
-                if (colon <= 0 || !isToken(line.first(colon)) || !isValidValue(line.sliced(colon + 1)) ||
-                    ++m_trailerLines > m_limits.maxHeaderLines)
-                    m_state = State::Invalid;
+        case State::DataEnd:
+            if (takeLine(input, pos, line)) {
+                m_line.clear();
+                m_state = line.isEmpty() ? State::Size : State::Invalid;
             }
-            m_line.clear();
             break;
-        }
+        case State::Trailer:
+            if (takeLine(input, pos, line))
+                readTrailerLine(line);
+            break;
         case State::Done:
         case State::Invalid:
             break;

@@ -78,6 +78,8 @@ public:
 
 private:
     bool takeLine(QByteArrayView input, qsizetype &pos, QByteArrayView &line);
+    void readSizeLine(QByteArrayView line, qsizetype maxOut);
+    void readTrailerLine(QByteArrayView line);
 
     HeadLimits m_limits;
     State m_state = State::Size;

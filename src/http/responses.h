@@ -12,7 +12,8 @@
 
 namespace aether::http {
 
-// The building blocks of the endpoint's answers (spec/api.md): JSON bodies, the error body shapes, request helpers.
+// The building blocks of the endpoint's answers (../shared/spec/api.md): JSON bodies, the error body shapes, request
+// helpers.
 using StatusCode = QHttpServerResponder::StatusCode;
 
 extern const QByteArray jsonMime;

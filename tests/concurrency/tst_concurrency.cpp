@@ -4,6 +4,7 @@
 
 #include "storage/database.h"
 #include "testdatabase.h"
+#include "testenvironment.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -51,7 +52,7 @@ QByteArray runProgram(const QStringList &args, QProcessEnvironment env = QProces
 class TestConcurrency : public QObject {
     Q_OBJECT
 private slots:
-    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void initTestCase() { aether::test::useTestEnvironment(); }
     void mixedWriters_data() { test::TestDatabase::addBackendRows(); }
     void mixedWriters();
     void groupedChangesAnswerEachOnItsOwn_data() { test::TestDatabase::addBackendRows(); }

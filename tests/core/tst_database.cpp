@@ -1,14 +1,15 @@
 // Database: connecting, statements, transactions, change stamps, and what every operation answers when the storage
 // cannot be reached (ErrorCode::StorageUnavailable, quickly, without a crash).
 
-#include "storage/database.h"
-#include "storage/demodata.h"
+#include "auth/tokenstore.h"
 #include "keyrow.h"
 #include "keys/keyservice.h"
-#include "storage/migrations.h"
 #include "sqlprobe.h"
+#include "storage/database.h"
+#include "storage/demodata.h"
+#include "storage/migrations.h"
 #include "testdatabase.h"
-#include "auth/tokenstore.h"
+#include "testenvironment.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -82,11 +83,7 @@ class TestDatabaseUnit : public QObject {
     }
 
 private slots:
-    void initTestCase()
-    {
-        QLocale::setDefault(QLocale::c());
-        QStandardPaths::setTestModeEnabled(true);
-    }
+    void initTestCase() { aether::test::useTestEnvironment(); }
 
     void unreachablePostgres_data()
     {

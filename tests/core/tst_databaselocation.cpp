@@ -1,6 +1,7 @@
 // DatabaseLocation: the --database URL (SQLite path or file URL, PostgreSQL URL) and its errors.
 
 #include "storage/databaselocation.h"
+#include "testenvironment.h"
 
 #include <QDir>
 #include <QLocale>
@@ -19,11 +20,7 @@ class TestDatabaseLocation : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        QLocale::setDefault(QLocale::c());
-        QStandardPaths::setTestModeEnabled(true);
-    }
+    void initTestCase() { aether::test::useTestEnvironment(); }
 
     void sqlite_data()
     {
@@ -157,10 +154,10 @@ private slots:
         QTest::newRow("non-numeric port in the query")
             << u"postgresql://u@h/db?port=abc"_s << aether::reason::invalidValue;
         // A value must not add libpq settings of its own (another host for the password, say).
-        QTest::newRow("sslmode not a mode") << u"postgresql://u@h/db?sslmode=require%20host%3Devil"_s
-                                            << aether::reason::invalidValue;
-        QTest::newRow("connect_timeout not a number") << u"postgresql://u@h/db?connect_timeout=3%20host%3Devil"_s
-                                                      << aether::reason::invalidValue;
+        QTest::newRow("sslmode not a mode")
+            << u"postgresql://u@h/db?sslmode=require%20host%3Devil"_s << aether::reason::invalidValue;
+        QTest::newRow("connect_timeout not a number")
+            << u"postgresql://u@h/db?connect_timeout=3%20host%3Devil"_s << aether::reason::invalidValue;
         QTest::newRow("NUL in the database name") << u"postgresql://u@h/db%00x"_s << aether::reason::invalidValue;
         QTest::newRow("NUL in an SQLite path") << u"sqlite:///tmp/a%00b.db"_s << aether::reason::invalidValue;
         QTest::newRow("newline in an SQLite path") << u"/tmp/a\nb.db"_s << aether::reason::invalidValue;

@@ -1,12 +1,13 @@
 // DemoData: a reproducible demo in an empty console database; refused on a database that holds keys.
 
-#include "storage/database.h"
-#include "storage/demodata.h"
 #include "keyrow.h"
 #include "keys/keyservice.h"
-#include "storage/migrations.h"
 #include "sqlprobe.h"
+#include "storage/database.h"
+#include "storage/demodata.h"
+#include "storage/migrations.h"
 #include "testdatabase.h"
+#include "testenvironment.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -34,11 +35,7 @@ class TestDemoData : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        QLocale::setDefault(QLocale::c());
-        QStandardPaths::setTestModeEnabled(true);
-    }
+    void initTestCase() { aether::test::useTestEnvironment(); }
 
     void fill_data() { TestDatabase::addBackendRows(); }
     void fill()

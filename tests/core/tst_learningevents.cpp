@@ -1,12 +1,13 @@
 // Learning events and the policy on both backends, through KeyService (the endpoint's path): what is written to the key
 // row, what is left alone, corrupt JSON columns, the policy shared by connections, events of one batch in order.
 
-#include "storage/database.h"
 #include "keyfixture.h"
 #include "keys/keyservice.h"
-#include "storage/migrations.h"
 #include "sqlprobe.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
 #include "testdatabase.h"
+#include "testenvironment.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -97,7 +98,7 @@ class TestLearningEvents : public QObject {
     }
 
 private slots:
-    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void initTestCase() { aether::test::useTestEnvironment(); }
 
     void concurrent429Written_data() { TestDatabase::addBackendRows(); }
     void concurrent429Written()

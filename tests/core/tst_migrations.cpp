@@ -1,13 +1,14 @@
 // Migrations: a fresh database gets the gateway's three tables and the console's own; re-running is a no-op; an
 // existing gateway database (spec/aether-schema.sql) keeps its tables, columns, indexes and non-adaptive values.
 
-#include "storage/database.h"
-#include "storage/demodata.h"
 #include "keyrow.h"
 #include "keys/keyservice.h"
-#include "storage/migrations.h"
 #include "sqlprobe.h"
+#include "storage/database.h"
+#include "storage/demodata.h"
+#include "storage/migrations.h"
 #include "testdatabase.h"
+#include "testenvironment.h"
 
 #include <QFile>
 #include <QLocale>
@@ -53,7 +54,7 @@ QStringList tableNames(SqlProbe &probe, bool postgres)
 // tables without the PostgreSQL enum type (its column type name is only an affinity there).
 QStringList gatewaySchemaStatements(bool postgres)
 {
-    QFile file(QString::fromUtf8(AETHER_SHARED_DIR) + u"/spec/aether-schema.sql"_s);
+    QFile file(aether::test::sharedPath(u"spec/aether-schema.sql"_s));
     if (!file.open(QIODevice::ReadOnly))
         return {};
     QStringList statements;
@@ -201,11 +202,7 @@ class TestMigrations : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        QLocale::setDefault(QLocale::c());
-        QStandardPaths::setTestModeEnabled(true);
-    }
+    void initTestCase() { aether::test::useTestEnvironment(); }
 
     void freshDatabase_data() { TestDatabase::addBackendRows(); }
     void freshDatabase()
@@ -400,6 +397,7 @@ private slots:
         AETHER_TEST_DATABASE(tdb);
         if (!tdb.isPostgres())
             QSKIP("spec/aether-schema.sql is PostgreSQL DDL; existingGatewayTablesInSqlite covers SQLite");
+        AETHER_REQUIRE_SHARED(QStringLiteral("spec/aether-schema.sql"));
         checkExistingGatewayDatabase(tdb);
     }
 
@@ -411,6 +409,7 @@ private slots:
         AETHER_TEST_DATABASE(tdb);
         if (tdb.isPostgres())
             QSKIP("existingGatewayDatabase covers PostgreSQL");
+        AETHER_REQUIRE_SHARED(QStringLiteral("spec/aether-schema.sql"));
         checkExistingGatewayDatabase(tdb);
     }
 

@@ -2,6 +2,7 @@
 // microseconds kept.
 
 #include "base/timestamp.h"
+#include "testenvironment.h"
 
 #include <QDateTime>
 #include <QLocale>
@@ -27,11 +28,7 @@ class TestTimestamp : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        QLocale::setDefault(QLocale::c());
-        QStandardPaths::setTestModeEnabled(true);
-    }
+    void initTestCase() { aether::test::useTestEnvironment(); }
 
     void parse_data()
     {

@@ -1,10 +1,11 @@
 // TokenStore: console API tokens stored as SHA-256 hashes only, names unique, revocation, the environment token.
 
+#include "auth/tokenstore.h"
+#include "sqlprobe.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
-#include "sqlprobe.h"
 #include "testdatabase.h"
-#include "auth/tokenstore.h"
+#include "testenvironment.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -45,11 +46,7 @@ class TestTokenStore : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        QLocale::setDefault(QLocale::c());
-        QStandardPaths::setTestModeEnabled(true);
-    }
+    void initTestCase() { aether::test::useTestEnvironment(); }
 
     void roles_data()
     {

@@ -6,6 +6,7 @@
 #include "simulation/learnerpeer.h"
 
 #include "learning/learningpolicy.h"
+#include "testenvironment.h"
 
 #include <QDir>
 #include <QFile>
@@ -116,7 +117,8 @@ ReplayResult replayTrace(const QString &path, const QString &strategy)
 void TestTraceReplay::replay_data()
 {
     QTest::addColumn<QString>("path");
-    const QDir traces(QStringLiteral(AETHER_SHARED_DIR "/sim/traces"));
+    AETHER_REQUIRE_SHARED(QStringLiteral("sim/traces"));
+    const QDir traces(aether::test::sharedPath(QStringLiteral("sim/traces")));
     const QStringList files = traces.entryList({u"*.aether_aimd.jsonl"_s}, QDir::Files, QDir::Name);
     QVERIFY2(files.size() >= 10, qPrintable(u"traces not found in "_s + traces.absolutePath()));
     for (const QString &file : files)
@@ -140,8 +142,10 @@ void TestTraceReplay::replay()
 // limit (one of replay_check.py's deliberately wrong variants) must differ from the reference's trace.
 void TestTraceReplay::clampedVariantDiffers()
 {
-    const ReplayResult r = replayTrace(
-        QStringLiteral(AETHER_SHARED_DIR "/sim/traces/steady_overload.aether_aimd.jsonl"), u"aether_aimd_clamped"_s);
+    AETHER_REQUIRE_SHARED(QStringLiteral("sim/traces/steady_overload.aether_aimd.jsonl"));
+    const ReplayResult r =
+        replayTrace(aether::test::sharedPath(QStringLiteral("sim/traces/steady_overload.aether_aimd.jsonl")),
+                    u"aether_aimd_clamped"_s);
     QVERIFY2(r.failure.isEmpty(), qPrintable(r.failure));
     QVERIFY(r.differences > 0);
 }

@@ -3,6 +3,7 @@
 // file that is not a database. The real program runs as a child process, as in production.
 
 #include "consoletestsupport.h"
+#include "testenvironment.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -118,7 +119,7 @@ class TestFaults : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void initTestCase() { aether::test::useTestEnvironment(); }
 
     // 20 × kill -9 while changes are being acknowledged: after each restart the file is intact and every key holds
     // its last acknowledged limit (or the one that was in flight when the process died).

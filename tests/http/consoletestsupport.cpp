@@ -1,5 +1,7 @@
 #include "consoletestsupport.h"
 
+#include "testenvironment.h"
+
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QJsonDocument>
@@ -619,6 +621,17 @@ bool SessionPool::stopAll(QString *error)
     }
     m_sessions.clear();
     return ok;
+}
+
+void HttpSuite::initTestCase()
+{
+    useTestEnvironment();
+}
+
+void HttpSuite::cleanupTestCase()
+{
+    QString error;
+    QVERIFY2(m_pool.stopAll(&error), qPrintable(error));
 }
 
 } // namespace aether::test

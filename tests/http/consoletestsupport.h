@@ -8,6 +8,7 @@
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QList>
+#include <QObject>
 #include <QPair>
 #include <QProcess>
 #include <QString>
@@ -58,8 +59,7 @@ public:
     // tokens on purpose, so the wrong-token throttle is off unless `extraArguments` say otherwise.
     bool start(const QString &databaseUrl, QString *error, const QProcessEnvironment &env = consoleEnvironment(),
                const QString &listen = QStringLiteral("127.0.0.1:0"),
-               const QStringList &extraArguments = {QStringLiteral("--auth-failures-per-minute"),
-                                                    QStringLiteral("0")});
+               const QStringList &extraArguments = {QStringLiteral("--auth-failures-per-minute"), QStringLiteral("0")});
     qint64 processId() const;
     quint16 port() const { return m_port; }
     bool isRunning() const;
@@ -216,6 +216,25 @@ private:
     Setup m_setup;
     std::map<QByteArray, std::unique_ptr<Session>> m_sessions;
     std::map<QByteArray, QString> m_failures;
+};
+
+// The base of the HTTP contract suites: the test environment before the first test, a pool of servers shared by the
+// rows of data-driven tests (each started on first use with `setup`), and at the end the check that every server
+// exits cleanly.
+class HttpSuite : public QObject {
+    Q_OBJECT
+public:
+    explicit HttpSuite(SessionPool::Setup setup = [](Session &, QString *) { return true; })
+        : m_pool(std::move(setup))
+    {
+    }
+
+protected:
+    SessionPool m_pool;
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
 };
 
 } // namespace aether::test

@@ -3,6 +3,7 @@
 // each leaves in the database. The reads are in tst_httpread.cpp, the gatekeeping in tst_httpauth.cpp.
 
 #include "consoletestsupport.h"
+#include "testenvironment.h"
 
 #include <QLocale>
 #include <QStandardPaths>
@@ -39,24 +40,16 @@ bool sharedFixture(Session &s, QString *error)
 
 } // namespace
 
-class TestHttpApi : public QObject {
+class TestHttpApi : public HttpSuite {
     Q_OBJECT
 
-private:
-    SessionPool m_pool{sharedFixture};
+public:
+    TestHttpApi()
+        : HttpSuite(sharedFixture)
+    {
+    }
 
 private slots:
-    void initTestCase()
-    {
-        QLocale::setDefault(QLocale::c());
-        QStandardPaths::setTestModeEnabled(true);
-    }
-
-    void cleanupTestCase()
-    {
-        QString error;
-        QVERIFY2(m_pool.stopAll(&error), qPrintable(error));
-    }
 
     // ---- PATCH /keys/{id}/mode ------------------------------------------------------------------------------------
 
@@ -243,8 +236,8 @@ private slots:
         QTest::addColumn<QByteArray>("backend");
         QTest::addColumn<QByteArray>("id");
         // %00: PostgreSQL cannot store a NUL, so no key can have it (a 404, not a database error).
-        const QList<QByteArray> ids = {"nope",    "K-MATRIX",   "%20k-matrix", "k-matrix%20",
-                                       "k-matri", "%E4%B8%AD", "k-matrix%00", "%00",          "k%01matrix"};
+        const QList<QByteArray> ids = {"nope",      "K-MATRIX",    "%20k-matrix", "k-matrix%20", "k-matri",
+                                       "%E4%B8%AD", "k-matrix%00", "%00",         "k%01matrix"};
         for (const QByteArray &backend : TestDatabase::backends()) {
             for (const QByteArray &id : ids)
                 QTest::addRow("%s: %s", backend.constData(), id.constData()) << backend << id;

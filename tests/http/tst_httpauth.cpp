@@ -3,6 +3,7 @@
 // run, the Accept-Language choice, the token commands and the refusal to listen publicly without a token.
 
 #include "consoletestsupport.h"
+#include "testenvironment.h"
 
 #include <QLocale>
 #include <QRegularExpression>
@@ -102,24 +103,16 @@ QString k1Untouched(Session &s)
 
 } // namespace
 
-class TestHttpAuth : public QObject {
+class TestHttpAuth : public HttpSuite {
     Q_OBJECT
 
-private:
-    SessionPool m_pool{sharedFixture};
+public:
+    TestHttpAuth()
+        : HttpSuite(sharedFixture)
+    {
+    }
 
 private slots:
-    void initTestCase()
-    {
-        QLocale::setDefault(QLocale::c());
-        QStandardPaths::setTestModeEnabled(true);
-    }
-
-    void cleanupTestCase()
-    {
-        QString error;
-        QVERIFY2(m_pool.stopAll(&error), qPrintable(error));
-    }
 
     // ---- routing -------------------------------------------------------------------------------------------------
 

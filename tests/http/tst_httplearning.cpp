@@ -3,6 +3,7 @@
 // size limits, and that the learned values move as spec/learning.md says.
 
 #include "consoletestsupport.h"
+#include "testenvironment.h"
 
 #include <QLocale>
 #include <QStandardPaths>
@@ -61,16 +62,16 @@ QString learningColumns(Session &s, const QString &key)
 
 } // namespace
 
-class TestHttpLearning : public QObject {
+class TestHttpLearning : public HttpSuite {
     Q_OBJECT
 
-private:
-    // Error cases write nothing: they share one session per backend.
-    SessionPool m_pool{fixture};
+public:
+    TestHttpLearning()
+        : HttpSuite(fixture)
+    {
+    }
 
 private slots:
-    void initTestCase();
-    void cleanupTestCase();
     // ---- POST /keys/{id}/events ------------------------------------------------------------------------------------
     void eventAnswers_data();
     void eventAnswers();
@@ -89,18 +90,6 @@ private slots:
 private:
     static QJsonObject invalidRequest_(const QString &message) { return invalidRequest(message); }
 };
-
-void TestHttpLearning::initTestCase()
-{
-    QLocale::setDefault(QLocale::c());
-    QStandardPaths::setTestModeEnabled(true);
-}
-
-void TestHttpLearning::cleanupTestCase()
-{
-    QString error;
-    QVERIFY2(m_pool.stopAll(&error), qPrintable(error));
-}
 
 void TestHttpLearning::eventAnswers_data()
 {

@@ -4,6 +4,7 @@
 
 #include "consoletestsupport.h"
 #include "storage/databaselocation.h"
+#include "testenvironment.h"
 
 #include <QJsonDocument>
 #include <QLocale>
@@ -20,15 +21,10 @@
 using namespace Qt::StringLiterals;
 using namespace aether::test;
 
-class TestHttpRead : public QObject {
+class TestHttpRead : public HttpSuite {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        QLocale::setDefault(QLocale::c());
-        QStandardPaths::setTestModeEnabled(true);
-    }
 
     // ---- GET /keys -------------------------------------------------------------------------------------------------
 

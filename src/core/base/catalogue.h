@@ -9,12 +9,15 @@ class QTranslator;
 
 namespace aether {
 
+// The two languages the console speaks: Chinese (the original service's) and English.
+enum class Language { Chinese, English };
+
 // The console's message catalogue: Qt Linguist translations (translations/*.ts, built into the program as .qm
 // resources) for every layer. A front end either installs one language for the whole process (the window, the
 // command line) or asks for a text in a given language (the HTTP endpoint answers each request in its own).
 class Catalogue {
 public:
-    enum class Language { Chinese, English };
+    using Language = aether::Language;
 
     static const Catalogue &instance();
 

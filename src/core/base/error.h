@@ -18,8 +18,8 @@ enum class ErrorCode {
     Conflict,           // the operation cannot be done on this data (e.g. demo data into a non-empty store)
 };
 
-// Machine-readable reasons for ErrorCode::InvalidInput. They follow pydantic's error types where the seed's clients
-// already know them.
+// Machine-readable reasons for ErrorCode::InvalidInput. They follow pydantic's error types where the original service's
+// clients already know them.
 namespace reason {
 inline const QString missing = QStringLiteral("missing");
 inline const QString greaterThanEqual = QStringLiteral("greater_than_equal");

@@ -32,7 +32,7 @@ bool readDigits(QStringView text, qsizetype &pos, int count, int &out)
 
 Timestamp Timestamp::now()
 {
-    // The system clock to the microsecond, as the seed's datetime.now(timezone.utc) gives it.
+    // The system clock to the microsecond, as the original service's datetime.now(timezone.utc) gives it.
     return Timestamp(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count());

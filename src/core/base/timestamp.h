@@ -6,8 +6,8 @@
 
 namespace aether {
 
-// A UTC instant with microsecond precision. QDateTime keeps only milliseconds, and the seed's timestamps carry
-// microseconds that clients compare, so instants travel as integer microseconds since the Unix epoch.
+// A UTC instant with microsecond precision. QDateTime keeps only milliseconds, and the original service's timestamps
+// carry microseconds that clients compare, so instants travel as integer microseconds since the Unix epoch.
 class Timestamp {
 public:
     Timestamp() = default;

@@ -1,13 +1,13 @@
 #pragma once
 
-#include "storage/database.h"
 #include "base/error.h"
 #include "keys/keychangebatch.h"
 #include "keys/keytypes.h"
+#include "keys/summarybuilder.h"
 #include "learning/learningpolicy.h"
 #include "learning/policystore.h"
+#include "storage/database.h"
 #include "storage/rowversion.h"
-#include "keys/summarybuilder.h"
 
 #include <QCache>
 
@@ -17,9 +17,9 @@
 
 namespace aether {
 
-// The seed's six admin operations on provider API keys: list adaptive keys, switch mode, stats, reset learning, set a
-// fixed limit, summary. Every front end (HTTP endpoint, GUI, command line) calls these and presents the result; all
-// validation and SQL happen here.
+// The original service's six admin operations on provider API keys: list adaptive keys, switch mode, stats, reset
+// learning, set a fixed limit, summary. Every front end (HTTP endpoint, GUI, command line) calls these and presents the
+// result; all validation and SQL happen here.
 class KeyService {
 public:
     Database &database() { return m_db; }
@@ -52,7 +52,7 @@ public:
     // One learning event in a transaction of its own (ChangeWriter groups events of many requests instead).
     Result<EventOutcome> applyEvent(LearningEvent event);
 
-    // The learning policy stored in the database (the seed's defaults while none is stored).
+    // The learning policy stored in the database (the original service's defaults while none is stored).
     Result<LearningPolicy> learningPolicy();
     // A partial update (LearningPolicy::patched) and the return to the defaults; both audited.
     Result<LearningPolicy> updateLearningPolicy(const QJsonObject &patch, const Actor &actor);

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "learning/learningevent.h"
 #include "base/timestamp.h"
+#include "learning/learningevent.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -14,7 +14,7 @@
 
 namespace aether {
 
-// The range of a fixed concurrency limit, as the seed validates it.
+// The range of a fixed concurrency limit, as the original service validates it.
 inline constexpr int minFixedLimit = 1;
 inline constexpr int maxFixedLimit = 100;
 

@@ -36,7 +36,7 @@ SummaryBuilder::Digest SummaryBuilder::digest(const QByteArray &version, const Q
     for (qsizetype i = qMax<qsizetype>(0, array->size() - recentPerKey); i < array->size(); ++i) {
         const QJsonValue record = array->at(i);
         if (!record.isObject())
-            continue; // the seed could not merge it into an answer either
+            continue; // the original service could not merge it into an answer either
         const QJsonValue ts = record.toObject().value(QLatin1String("timestamp"));
         d.tail.append({ts.isString() ? ts.toString() : QString(), int(i)});
     }

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "storage/database.h"
 #include "base/error.h"
 #include "keys/keytypes.h"
+#include "storage/database.h"
 #include "storage/rowversion.h"
 
 #include <QHash>
@@ -13,9 +13,9 @@
 
 namespace aether {
 
-// Computes the seed's summary over adaptive keys. Reading and parsing 10,000 histories on every call would cost far
-// more than the answer is worth, so it keeps a digest (length and last records) of each key's history, tagged with
-// the row's version, and re-reads only the histories whose version changed. Versions: PostgreSQL's xmin (every row
+// Computes the original service's summary over adaptive keys. Reading and parsing 10,000 histories on every call would
+// cost far more than the answer is worth, so it keeps a digest (length and last records) of each key's history, tagged
+// with the row's version, and re-reads only the histories whose version changed. Versions: PostgreSQL's xmin (every row
 // update gets a new one, also for a gateway's own tables); on the console's SQLite tables a revision column that
 // triggers renew on every change. Without a version (SQLite tables made by other software) every history is read.
 class SummaryBuilder {

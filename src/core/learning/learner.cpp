@@ -44,7 +44,7 @@ double Learner::pythonRound(double value, int digits)
 
 int Learner::current(const LearningState &state) const
 {
-    // "learned or initial", as the seed writes it: a stored 0 counts as nothing learned.
+    // "learned or initial", as the original service writes it: a stored 0 counts as nothing learned.
     return state.learned && *state.learned != 0 ? *state.learned : m_policy.initialLimit;
 }
 
@@ -108,14 +108,8 @@ LearningDecision Learner::handle429(LearningState &state, RateLimitKind kind, st
     return decision;
 }
 
-LearningDecision Learner::handleSuccess(LearningState &state, int currentConcurrent, Timestamp now) const
+void Learner::addSample(LearningState &state, int limit, int currentConcurrent, qint64 nowUs) const
 {
-    LearningDecision decision;
-    if (!state.isAdaptive())
-        return decision;
-    decision.changed = true;
-    const int limit = current(state);
-    const qint64 nowUs = now.microseconds();
     UtilizationSample sample;
     sample.us = nowUs;
     sample.ts = double(nowUs) / 1e6;
@@ -131,49 +125,63 @@ LearningDecision Learner::handleSuccess(LearningState &state, int currentConcurr
         samples.end());
     if (samples.size() > size_t(m_policy.utilizationWindowSize))
         samples.erase(samples.begin(), samples.end() - m_policy.utilizationWindowSize);
+}
 
-    const qsizetype n = qsizetype(samples.size());
+const char *Learner::increaseReason(const LearningState &state, const WindowStats &window, qint64 nowUs) const
+{
+    const bool inCooldown = state.last429At && nowUs - state.last429At->microseconds() < m_cooldownUs;
+    if (inCooldown)
+        return nullptr;
+    if (window.count >= m_policy.minSamplesForDecision && window.highRatio >= m_policy.highUtilizationRatio)
+        return "high_utilization";
+    const bool quietSince429 = !state.last429At || nowUs - state.last429At->microseconds() >= m_probeIntervalUs;
+    const bool probeDue = !state.lastProbeAt || nowUs - state.lastProbeAt->microseconds() >= m_probeIntervalUs;
+    if (quietSince429 && probeDue && window.count >= m_policy.probeMinSamples &&
+        window.mean >= m_policy.probeMinUtilization)
+        return "probe_increase";
+    return nullptr;
+}
+
+LearningDecision Learner::handleSuccess(LearningState &state, int currentConcurrent, Timestamp now) const
+{
+    LearningDecision decision;
+    if (!state.isAdaptive())
+        return decision;
+    decision.changed = true;
+    const int limit = current(state);
+    const qint64 nowUs = now.microseconds();
+    addSample(state, limit, currentConcurrent, nowUs);
+    WindowStats window;
+    window.count = qsizetype(state.samples.size());
     qsizetype high = 0;
     double sum = 0.0;
-    for (const UtilizationSample &s : samples) {
+    for (const UtilizationSample &s : state.samples) {
         if (s.util >= m_policy.utilizationThreshold)
             ++high;
         sum += s.util; // in window order, as the reference sums
     }
-    const double ratio = double(high) / double(n);
-    const double mean = sum / double(n);
+    window.highRatio = double(high) / double(window.count);
+    window.mean = sum / double(window.count);
 
-    const char *reasonName = nullptr;
-    const bool inCooldown = state.last429At && nowUs - state.last429At->microseconds() < m_cooldownUs;
-    if (!inCooldown) {
-        if (n >= m_policy.minSamplesForDecision && ratio >= m_policy.highUtilizationRatio) {
-            reasonName = "high_utilization";
-        } else {
-            const bool quietSince429 = !state.last429At || nowUs - state.last429At->microseconds() >= m_probeIntervalUs;
-            const bool probeDue = !state.lastProbeAt || nowUs - state.lastProbeAt->microseconds() >= m_probeIntervalUs;
-            if (quietSince429 && probeDue && n >= m_policy.probeMinSamples && mean >= m_policy.probeMinUtilization)
-                reasonName = "probe_increase";
-        }
-    }
+    const char *reasonName = increaseReason(state, window, nowUs);
     if (!reasonName || limit >= m_policy.maxLimit)
         return decision;
-
     const int newLimit = std::min(limit + m_policy.increaseStep, m_policy.maxLimit);
     decision.record = QJsonObject{
         {QStringLiteral("timestamp"), now.toIsoString()},
         {QStringLiteral("old_limit"), limit},
         {QStringLiteral("new_limit"), newLimit},
         {QStringLiteral("reason"), QLatin1StringView(reasonName)},
-        {QStringLiteral("avg_utilization"), pythonRound(mean, 2)},
-        {QStringLiteral("high_util_ratio"), pythonRound(ratio, 2)},
-        {QStringLiteral("sample_count"), n},
+        {QStringLiteral("avg_utilization"), pythonRound(window.mean, 2)},
+        {QStringLiteral("high_util_ratio"), pythonRound(window.highRatio, 2)},
+        {QStringLiteral("sample_count"), window.count},
         {QStringLiteral("current_concurrent"), currentConcurrent},
     };
     appendRecord(state, decision.record);
     state.learned = newLimit;
     if (reasonName[0] == 'p')
         state.lastProbeAt = now;
-    samples.clear();
+    state.samples.clear();
     decision.limit = newLimit;
     decision.adjusted = true;
     decision.historyChanged = true;

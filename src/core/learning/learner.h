@@ -1,8 +1,8 @@
 #pragma once
 
+#include "base/timestamp.h"
 #include "learning/learningpolicy.h"
 #include "learning/ratelimitclassifier.h"
-#include "base/timestamp.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -13,8 +13,8 @@
 namespace aether {
 
 // One utilisation sample of a key: {"ts": epoch seconds, "util": cc / limit rounded to 3 places}. `us` is ts in
-// integer microseconds, which the window compares (spec/learning.md, exactness notes). Fields that another writer
-// stored beside ts and util are kept in `stored`.
+// integer microseconds, which the window compares (../shared/spec/learning.md, exactness notes). Fields that another
+// writer stored beside ts and util are kept in `stored`.
 struct UtilizationSample {
     qint64 us = 0;
     double ts = 0;
@@ -43,15 +43,16 @@ struct LearningState {
 
 // What one event did to a key.
 struct LearningDecision {
-    std::optional<int> limit; // what handle429 / handleSuccess return (spec/learning.md)
+    std::optional<int> limit; // what handle429 / handleSuccess return (../shared/spec/learning.md)
     bool adjusted = false;    // a history record was written (even when old = new)
     QJsonObject record;       // that record
     bool changed = false;     // any column changed (the row must be written)
     bool historyChanged = false;
 };
 
-// The seed's learning algorithm (spec/learning.md) on a key's state, with the parameters of a policy. Holds no state of
-// its own between calls; time comes from the caller (integer microseconds), so virtual clocks work.
+// The original service's learning algorithm (../shared/spec/learning.md) on a key's state, with the parameters of a
+// policy. Holds no state of its own between calls; time comes from the caller (integer microseconds), so virtual clocks
+// work.
 class Learner {
 public:
     explicit Learner(LearningPolicy policy = {});
@@ -67,6 +68,15 @@ public:
     static double pythonRound(double value, int digits);
 
 private:
+    // The utilisation samples of the window after a success.
+    struct WindowStats {
+        qsizetype count = 0;
+        double highRatio = 0.0; // share of samples at or above the threshold
+        double mean = 0.0;
+    };
+    void addSample(LearningState &state, int limit, int currentConcurrent, qint64 nowUs) const;
+    // "high_utilization", "probe_increase" or nullptr (no increase now).
+    const char *increaseReason(const LearningState &state, const WindowStats &window, qint64 nowUs) const;
     void appendRecord(LearningState &state, QJsonObject record) const;
     int current(const LearningState &state) const;
 

@@ -133,7 +133,7 @@ Result<QList<Result<EventOutcome>>> LearningBatch::apply(const QList<const Learn
             ids << event->keyId;
         }
     }
-    QHash<QString, KeyRow> rows;
+    QHash<QString, LockedRow> rows;
     rows.reserve(ids.size());
     if (const Status locked = lockKeys(ids, &rows); !locked)
         return locked.error();
@@ -171,7 +171,7 @@ Result<QList<Result<EventOutcome>>> LearningBatch::apply(const QList<const Learn
     return outcomes;
 }
 
-Status LearningBatch::lockKeys(const QStringList &ids, QHash<QString, KeyRow> *rows)
+Status LearningBatch::lockKeys(const QStringList &ids, QHash<QString, LockedRow> *rows)
 {
     return m_db.selectByIds(m_lockSql, ids, [this, rows](const SqlStatement &st) {
         const QString id = st.value(0).toString();
@@ -179,9 +179,9 @@ Status LearningBatch::lockKeys(const QStringList &ids, QHash<QString, KeyRow> *r
     });
 }
 
-LearningBatch::KeyRow LearningBatch::readRow(const SqlStatement &st, const QString &keyId)
+LearningBatch::LockedRow LearningBatch::readRow(const SqlStatement &st, const QString &keyId)
 {
-    KeyRow row;
+    LockedRow row;
     LearningState &s = row.state;
     s.maxConcurrent = st.optionalInt(1);
     s.learned = st.optionalInt(2);
@@ -228,7 +228,7 @@ Result<std::optional<QString>> LearningBatch::storedHistory(const QVariant &rowK
     return std::optional<QString>(st.value().value(0).toString());
 }
 
-Status LearningBatch::loadHistory(const QString &keyId, KeyRow *row, int maxRecords)
+Status LearningBatch::loadHistory(const QString &keyId, LockedRow *row, int maxRecords)
 {
     // The stored records, then the ones this batch added (the learner kept the last N of those), the last N of all.
     JsonArrayState state = JsonArrayState::Null;
@@ -251,7 +251,7 @@ Status LearningBatch::loadHistory(const QString &keyId, KeyRow *row, int maxReco
     return Done{};
 }
 
-EventOutcome LearningBatch::applyOne(const LearningEvent &event, const Learner &learner, KeyRow *row)
+EventOutcome LearningBatch::applyOne(const LearningEvent &event, const Learner &learner, LockedRow *row)
 {
     EventOutcome outcome;
     outcome.keyId = event.keyId;
@@ -279,7 +279,7 @@ EventOutcome LearningBatch::applyOne(const LearningEvent &event, const Learner &
     return outcome;
 }
 
-Status LearningBatch::logReplacedColumns(const QString &keyId, const KeyRow &row)
+Status LearningBatch::logReplacedColumns(const QString &keyId, const LockedRow &row)
 {
     // A column that held something other than an array is replaced by a valid one; say what was replaced.
     if (row.historyMalformed) {
@@ -295,14 +295,14 @@ Status LearningBatch::logReplacedColumns(const QString &keyId, const KeyRow &row
     return Done{};
 }
 
-std::optional<QString> LearningBatch::historyToWrite(const KeyRow &row)
+std::optional<QString> LearningBatch::historyToWrite(const LockedRow &row)
 {
     if (!row.historyChanged && !row.historyMalformed)
         return std::nullopt;
     return QString::fromUtf8(QJsonDocument(row.state.history).toJson(QJsonDocument::Compact));
 }
 
-void LearningBatch::markWritten(const QString &keyId, KeyRow &row, const QString &samplesText)
+void LearningBatch::markWritten(const QString &keyId, LockedRow &row, const QString &samplesText)
 {
     m_samples.insert(keyId, new ParsedSamples{samplesText, row.state.samples}, 1);
     row.historyMalformed = false;
@@ -313,7 +313,7 @@ void LearningBatch::markWritten(const QString &keyId, KeyRow &row, const QString
     row.stored.samples.clear();
 }
 
-Status LearningBatch::writeRow(const QString &keyId, KeyRow &row, const QString &now)
+Status LearningBatch::writeRow(const QString &keyId, LockedRow &row, const QString &now)
 {
     if (const Status logged = logReplacedColumns(keyId, row); !logged)
         return logged;
@@ -358,7 +358,7 @@ Status LearningBatch::writeRow(const QString &keyId, KeyRow &row, const QString 
     return Done{};
 }
 
-Status LearningBatch::writeRowsPostgres(const QStringList &ids, QHash<QString, KeyRow> &rows, const QString &now)
+Status LearningBatch::writeRowsPostgres(const QStringList &ids, QHash<QString, LockedRow> &rows, const QString &now)
 {
     // One statement for many keys: on PostgreSQL every statement is a round trip, which costs more than the update.
     // A column that did not change is passed as NULL and keeps its stored value (which may be one this process could
@@ -375,7 +375,7 @@ Status LearningBatch::writeRowsPostgres(const QStringList &ids, QHash<QString, K
         QVariantList binds{now}; // updated_at's placeholder comes first in the statement
         QStringList samplesTexts;
         for (const QString &id : chunk) {
-            KeyRow &row = rows[id];
+            LockedRow &row = rows[id];
             if (const Status logged = logReplacedColumns(id, row); !logged)
                 return logged;
             LearningState &s = row.state;

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "storage/database.h"
-#include "learning/learningevent.h"
 #include "learning/learner.h"
+#include "learning/learningevent.h"
 #include "learning/policystore.h"
+#include "storage/database.h"
 
 #include <QCache>
 #include <QHash>
@@ -23,7 +23,7 @@ public:
     Result<QList<Result<EventOutcome>>> apply(const QList<const LearningEvent *> &events);
 
 private:
-    struct KeyRow {
+    struct LockedRow {
         QVariant rowKey;
         QString providerName;
         LearningState state;
@@ -37,17 +37,17 @@ private:
         std::optional<QString> malformedSamples; // the same, or when entries were not samples
     };
 
-    Status lockKeys(const QStringList &ids, QHash<QString, KeyRow> *rows);
-    KeyRow readRow(const SqlStatement &st, const QString &keyId);
-    EventOutcome applyOne(const LearningEvent &event, const Learner &learner, KeyRow *row);
-    Status loadHistory(const QString &keyId, KeyRow *row, int maxRecords);
+    Status lockKeys(const QStringList &ids, QHash<QString, LockedRow> *rows);
+    LockedRow readRow(const SqlStatement &st, const QString &keyId);
+    EventOutcome applyOne(const LearningEvent &event, const Learner &learner, LockedRow *row);
+    Status loadHistory(const QString &keyId, LockedRow *row, int maxRecords);
     // The stored history's text (read in the batch's transaction); std::nullopt for NULL.
     Result<std::optional<QString>> storedHistory(const QVariant &rowKey);
-    Status writeRow(const QString &keyId, KeyRow &row, const QString &now);
-    Status writeRowsPostgres(const QStringList &ids, QHash<QString, KeyRow> &rows, const QString &now);
-    Status logReplacedColumns(const QString &keyId, const KeyRow &row);
-    static std::optional<QString> historyToWrite(const KeyRow &row);
-    void markWritten(const QString &keyId, KeyRow &row, const QString &samplesText);
+    Status writeRow(const QString &keyId, LockedRow &row, const QString &now);
+    Status writeRowsPostgres(const QStringList &ids, QHash<QString, LockedRow> &rows, const QString &now);
+    Status logReplacedColumns(const QString &keyId, const LockedRow &row);
+    static std::optional<QString> historyToWrite(const LockedRow &row);
+    void markWritten(const QString &keyId, LockedRow &row, const QString &samplesText);
 
     Database &m_db;
     PolicyStore m_policies;

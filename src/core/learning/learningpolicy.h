@@ -8,8 +8,9 @@
 
 namespace aether {
 
-// The parameters of the learning (spec/learning.md), stored in the database so that every console and gateway process
-// uses the same values. The defaults are the seed's. Changing them never rewrites what keys have learned.
+// The parameters of the learning (../shared/spec/learning.md), stored in the database so that every console and gateway
+// process uses the same values. The defaults are the original service's. Changing them never rewrites what keys have
+// learned.
 struct LearningPolicy {
     int initialLimit = 50;
     int minLimit = 3;
@@ -30,8 +31,8 @@ struct LearningPolicy {
     QString strategy = defaultStrategy();
 
     static QString defaultStrategy() { return QStringLiteral("aether_aimd"); }
-    // The strategies the learner knows: aether_aimd is the seed's algorithm; aether_aimd_clamped never raises a limit
-    // on a 429 (a concurrency decrease is clamped to the old limit).
+    // The strategies the learner knows: aether_aimd is the original service's algorithm; aether_aimd_clamped never
+    // raises a limit on a 429 (a concurrency decrease is clamped to the old limit).
     static QStringList strategies();
     // The JSON field names, in the order the console shows them.
     static QStringList fieldNames();

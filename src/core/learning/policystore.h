@@ -1,13 +1,13 @@
 #pragma once
 
-#include "storage/database.h"
 #include "learning/learningpolicy.h"
+#include "storage/database.h"
 
 namespace aether {
 
 // The learning policy in the console's own table (console_meta, row "learning_policy"), shared by every process on the
-// database. No row means the seed's defaults. A stored value that is not a valid policy is logged and counts as the
-// defaults; it is replaced by the next update.
+// database. No row means the original service's defaults. A stored value that is not a valid policy is logged and
+// counts as the defaults; it is replaced by the next update.
 class PolicyStore {
 public:
     explicit PolicyStore(Database &db)

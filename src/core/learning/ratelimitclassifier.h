@@ -10,8 +10,8 @@
 
 namespace aether {
 
-// What a 429 answer says about its cause (spec/learning.md): the concurrency limit, the requests-per-minute limit,
-// or something the headers do not tell.
+// What a 429 answer says about its cause (../shared/spec/learning.md): the concurrency limit, the requests-per-minute
+// limit, or something the headers do not tell.
 enum class RateLimitKind { Concurrent, Rpm, Unknown };
 
 QString rateLimitKindName(RateLimitKind kind);

@@ -81,32 +81,46 @@ Status Database::open()
     const QString driver = postgres ? QStringLiteral("QPSQL") : QStringLiteral("QSQLITE");
     if (!QSqlDatabase::isDriverAvailable(driver))
         return Error::failure(QStringLiteral("the Qt SQL driver %1 is not installed").arg(driver));
-
     QSqlDatabase db = QSqlDatabase::contains(m_connectionName) ? QSqlDatabase::database(m_connectionName, false)
                                                                : QSqlDatabase::addDatabase(driver, m_connectionName);
-    if (postgres) {
-        db.setHostName(m_location.host);
-        db.setPort(m_location.port);
-        db.setUserName(m_location.user);
-        db.setPassword(m_location.password);
-        db.setDatabaseName(m_location.databaseName);
-        db.setConnectOptions(m_location.options);
-    } else {
-        if (m_location.path != u":memory:") {
-            const QFileInfo file(m_location.path);
-            if (!QDir().mkpath(file.absolutePath()))
-                return Error::unavailable(QStringLiteral("cannot create the folder %1").arg(file.absolutePath()));
-        }
-        db.setDatabaseName(m_location.path);
-        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(m_lockWaitMs));
-    }
+    if (const Status configured = configure(db); !configured)
+        return configured;
     if (!db.open()) {
         m_lost = true;
         return Error::unavailable(db.lastError().text());
     }
     m_open = true;
     m_lost = false;
+    if (const Status ready = runSessionSetup(db); !ready)
+        return ready;
+    m_lastFailedConnect.invalidate();
+    return Done{};
+}
 
+Status Database::configure(QSqlDatabase &db) const
+{
+    if (m_dialect.isPostgres()) {
+        db.setHostName(m_location.host);
+        db.setPort(m_location.port);
+        db.setUserName(m_location.user);
+        db.setPassword(m_location.password);
+        db.setDatabaseName(m_location.databaseName);
+        db.setConnectOptions(m_location.options);
+        return Done{};
+    }
+    if (m_location.path != u":memory:") {
+        const QFileInfo file(m_location.path);
+        if (!QDir().mkpath(file.absolutePath()))
+            return Error::unavailable(QStringLiteral("cannot create the folder %1").arg(file.absolutePath()));
+    }
+    db.setDatabaseName(m_location.path);
+    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(m_lockWaitMs));
+    return Done{};
+}
+
+Status Database::runSessionSetup(QSqlDatabase &db)
+{
+    const bool postgres = m_dialect.isPostgres();
     const QStringList setup =
         // Timestamps are read as text: UTC and ISO 8601 whatever the server's defaults are.
         // Lock waits and statements are bounded, so that a lock held elsewhere answers 503 instead of stalling.
@@ -123,18 +137,17 @@ Status Database::open()
                                QStringLiteral("SELECT count(*) FROM sqlite_master")};
     for (const QString &sql : setup) {
         QSqlQuery query(db);
-        if (!query.exec(sql)) {
-            const QString text = query.lastError().text();
-            close();
-            m_lost = true;
-            if (!postgres && query.lastError().nativeErrorCode() == u"26")
-                return Error::failure(QStringLiteral("%1 is not an SQLite database").arg(m_location.path));
-            // SQLite: a damaged file is broken, not unavailable (retrying would not help); PostgreSQL: any failure
-            // here is the connection's.
-            return postgres ? Error::unavailable(text) : classify(query.lastError());
-        }
+        if (query.exec(sql))
+            continue;
+        const QSqlError error = query.lastError();
+        close();
+        m_lost = true;
+        if (!postgres && error.nativeErrorCode() == u"26")
+            return Error::failure(QStringLiteral("%1 is not an SQLite database").arg(m_location.path));
+        // SQLite: a damaged file is broken, not unavailable (retrying would not help); PostgreSQL: any failure here
+        // is the connection's.
+        return postgres ? Error::unavailable(error.text()) : classify(error);
     }
-    m_lastFailedConnect.invalidate();
     return Done{};
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "storage/databaselocation.h"
 #include "base/error.h"
+#include "storage/databaselocation.h"
 #include "storage/sqldialect.h"
 
 #include <QElapsedTimer>
@@ -123,6 +123,11 @@ public:
     void setCacheKibibytes(int kib);
 
 private:
+    // The connection's parameters; for SQLite, the file's folder is created.
+    Status configure(QSqlDatabase &db) const;
+    // Time zone, date style and timeouts (PostgreSQL) or journal, synchronous mode and cache (SQLite) of a new
+    // connection; a failure closes it.
+    Status runSessionSetup(QSqlDatabase &db);
     Status execControl(const QString &sql);
     Status beginTransaction(Mode mode);
     Status commit();

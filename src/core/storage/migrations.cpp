@@ -8,8 +8,8 @@ namespace {
 
 QStringList gatewayTablesDdl(const SqlDialect &dialect)
 {
-    // Column names, meanings and NOT NULL-ness follow the gateway's schema (spec/schema.md); SQLite keeps ids,
-    // strings, timestamps (ISO 8601 UTC) and JSON as TEXT, integers and booleans as INTEGER.
+    // Column names, meanings and NOT NULL-ness follow the gateway's schema (../shared/spec/schema.md); SQLite keeps
+    // ids, strings, timestamps (ISO 8601 UTC) and JSON as TEXT, integers and booleans as INTEGER.
     const bool pg = dialect.isPostgres();
     const QString id = pg ? QStringLiteral("VARCHAR(36)") : QStringLiteral("TEXT");
     const QString str100 = pg ? QStringLiteral("VARCHAR(100)") : QStringLiteral("TEXT");

@@ -2,6 +2,7 @@
 // coercions, and the first error it reports.
 
 #include "modebody.h"
+#include "testenvironment.h"
 
 #include <QLocale>
 #include <QStandardPaths>
@@ -24,11 +25,7 @@ class TestModeBody : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        QLocale::setDefault(QLocale::c());
-        QStandardPaths::setTestModeEnabled(true);
-    }
+    void initTestCase() { aether::test::useTestEnvironment(); }
 
     void problems_data()
     {

@@ -1,0 +1,239 @@
+// KeyService: the summary over adaptive keys (totals, the ten most recent adjustments, staleness), on both backends.
+
+#include "keyservicefixture.h"
+#include "testenvironment.h"
+
+using namespace Qt::StringLiterals;
+using aether::ErrorCode;
+using aether::KeyService;
+using namespace aether::test;
+
+class TestSummary : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { useTestEnvironment(); }
+
+    // ---- summary ------------------------------------------------------------------------------------------------
+
+    void summaryEmpty_data() { TestDatabase::addBackendRows(); }
+    void summaryEmpty()
+    {
+        AETHER_KEY_DATABASE(tdb, db, {});
+        const aether::Result<aether::Summary> summary = KeyService(db).summary();
+        QVERIFY2(summary.ok(), qPrintable(summary.ok() ? QString() : errorText(summary.error())));
+        QCOMPARE(summary.value().totalAdaptiveKeys, qint64(0));
+        QCOMPARE(summary.value().totalConcurrent429Errors, qint64(0));
+        QCOMPARE(summary.value().totalRpm429Errors, qint64(0));
+        QCOMPARE(summary.value().totalAdjustments, qint64(0));
+        QVERIFY(summary.value().recentAdjustments.isEmpty());
+    }
+
+    void summaryTotals_data() { TestDatabase::addBackendRows(); }
+    void summaryTotals()
+    {
+        AETHER_KEY_DATABASE(tdb, db, standardKeys());
+        const aether::Result<aether::Summary> summary = KeyService(db).summary();
+        QVERIFY2(summary.ok(), qPrintable(summary.ok() ? QString() : errorText(summary.error())));
+        // Adaptive keys only: k-a1, k-a2, k-a3 (k-f1's 10 + 1 errors and 2 records are not counted).
+        QCOMPARE(summary.value().totalAdaptiveKeys, qint64(3));
+        QCOMPARE(summary.value().totalConcurrent429Errors, qint64(4 + 0 + 1));
+        QCOMPARE(summary.value().totalRpm429Errors, qint64(2 + 0 + 7));
+        QCOMPARE(summary.value().totalAdjustments, qint64(7));
+        // k-a1's last three records, newest first.
+        const QJsonArray history = alphaHistory();
+        const QList<aether::RecentAdjustment> recent = summary.value().recentAdjustments;
+        QCOMPARE(recent.size(), 3);
+        for (int i = 0; i < 3; ++i) {
+            QCOMPARE(recent.at(i).keyId, u"k-a1"_s);
+            QCOMPARE(recent.at(i).keyName, std::optional<QString>(u"alpha"_s));
+            QCOMPARE(recent.at(i).record, history.at(6 - i).toObject());
+        }
+    }
+
+    // Histories built so that stored order, time order and string order differ, a fixed key has the newest records,
+    // and more than ten records qualify.
+    void summaryRecentAdjustments_data() { TestDatabase::addBackendRows(); }
+    void summaryRecentAdjustments()
+    {
+        QList<KeyFixture> keys;
+        {
+            KeyFixture k = key(u"r1"_s, u"one"_s);
+            QJsonArray h{record(u"2025-12-31T23:00:00+00:00"_s, 1, 2, u"probe_increase"_s), // not among the last 3
+                         record(u"2025-12-31T22:00:00+00:00"_s, 2, 3, u"probe_increase"_s), // not among the last 3
+                         record(u"2025-12-10T01:00:00+00:00"_s, 3, 4, u"high_utilization"_s),
+                         record(u"2025-12-12T01:00:00+00:00"_s, 4, 3, u"concurrent_429"_s),
+                         record(u"2025-12-05T01:00:00+00:00"_s, 3, 2, u"unknown_429"_s)};
+            k.history = compact(h);
+            keys << k;
+        }
+        {
+            KeyFixture k = key(u"r2"_s, u"two"_s, u"e2"_s);
+            // String order puts 10:00+00:00 before 09:00-05:00 although the latter is later in time.
+            QJsonArray h{record(u"2025-12-11T00:00:00+00:00"_s, 5, 6, u"probe_increase"_s),
+                         record(u"2025-12-13T09:00:00-05:00"_s, 6, 7, u"probe_increase"_s),
+                         record(u"2025-12-13T10:00:00+00:00"_s, 7, 8, u"probe_increase"_s)};
+            k.history = compact(h);
+            keys << k;
+        }
+        {
+            KeyFixture k = key(u"r3"_s, u"three"_s);
+            QJsonObject unknown = record(u"2025-12-14T00:00:00.5+00:00"_s, 9, 10, u"high_utilization"_s);
+            unknown.insert(u"sample_count"_s, 17);
+            unknown.insert(u"written_by"_s, u"gateway 2.1"_s);
+            QJsonArray h{unknown, record(QString(), 10, 11, u"probe_increase"_s)}; // no timestamp: sorts last
+            k.history = compact(h);
+            keys << k;
+        }
+        {
+            KeyFixture k = key(u"r4"_s, u"fixed"_s);
+            k.maxConcurrent = 10;
+            k.history = compact(numberedHistory(3, u"2025-12-30"_s)); // newest of all, but the key is fixed
+            keys << k;
+        }
+        {
+            KeyFixture k = key(u"r5"_s, u"five"_s);
+            QJsonArray h{record(u"2025-12-01T00:00:00+00:00"_s, 1, 2, u"probe_increase"_s),
+                         record(u"2025-12-15T00:00:00+00:00"_s, 2, 3, u"probe_increase"_s),
+                         record(u"2025-12-15T00:00:00.000001+00:00"_s, 3, 4, u"probe_increase"_s),
+                         record(u"2025-12-02T00:00:00+00:00"_s, 4, 5, u"probe_increase"_s)};
+            k.history = compact(h);
+            keys << k;
+        }
+        {
+            KeyFixture k = key(u"r6"_s, u"object history"_s);
+            k.history = u"{\"timestamp\": \"2025-12-29T00:00:00+00:00\"}"_s;
+            keys << k;
+        }
+        keys << key(u"r7"_s, u"no history"_s);
+
+        AETHER_KEY_DATABASE(tdb, db, keys);
+        const aether::Result<aether::Summary> summary = KeyService(db).summary();
+        QVERIFY2(summary.ok(), qPrintable(summary.ok() ? QString() : errorText(summary.error())));
+        QCOMPARE(summary.value().totalAdaptiveKeys, qint64(6));
+        QCOMPARE(summary.value().totalAdjustments, qint64(5 + 3 + 2 + 4));
+
+        const QList<aether::RecentAdjustment> expected = expectedRecent(keys);
+        QCOMPARE(expected.size(), 10);
+        // Spot checks of the reference itself.
+        QCOMPARE(expected.first().record.value(u"timestamp").toString(), u"2025-12-15T00:00:00.000001+00:00"_s);
+        QCOMPARE(expected.at(3).record.value(u"timestamp").toString(), u"2025-12-13T10:00:00+00:00"_s);
+        QCOMPARE(expected.at(4).record.value(u"timestamp").toString(), u"2025-12-13T09:00:00-05:00"_s);
+
+        const QList<aether::RecentAdjustment> got = summary.value().recentAdjustments;
+        QVERIFY2(got.size() == expected.size(), qPrintable(u"got:\n"_s + describe(got)));
+        for (int i = 0; i < expected.size(); ++i) {
+            const QByteArray where = "position " + QByteArray::number(i) + "\ngot:\n" + describe(got).toUtf8() +
+                                     "\nexpected:\n" + describe(expected).toUtf8();
+            QVERIFY2(got.at(i).keyId == expected.at(i).keyId, where.constData());
+            QVERIFY2(got.at(i).keyName == expected.at(i).keyName, where.constData());
+            QVERIFY2(got.at(i).record == expected.at(i).record, where.constData());
+        }
+    }
+
+    void summaryMissingTimestampSortsLast_data() { TestDatabase::addBackendRows(); }
+    void summaryMissingTimestampSortsLast()
+    {
+        KeyFixture k = key(u"m1"_s, u"missing"_s);
+        QJsonObject noTimestamp = record(QString(), 3, 4, u"probe_increase"_s);
+        noTimestamp.insert(u"note"_s, u"written without a timestamp"_s);
+        k.history = compact(QJsonArray{record(u"2025-12-01T00:00:00+00:00"_s, 1, 2, u"probe_increase"_s), noTimestamp,
+                                       record(u"2025-12-03T00:00:00+00:00"_s, 2, 3, u"probe_increase"_s)});
+        KeyFixture other = key(u"m2"_s, u"other"_s);
+        other.history = compact(QJsonArray{record(u"2025-12-02T00:00:00+00:00"_s, 7, 8, u"probe_increase"_s)});
+        AETHER_KEY_DATABASE(tdb, db, (QList<KeyFixture>{k, other}));
+
+        const QList<aether::RecentAdjustment> got = KeyService(db).summary().value().recentAdjustments;
+        QStringList order;
+        for (const aether::RecentAdjustment &r : got)
+            order << r.keyId + u' ' + r.record.value(u"timestamp").toString(u"<none>"_s);
+        QCOMPARE(order, (QStringList{u"m1 2025-12-03T00:00:00+00:00"_s, u"m2 2025-12-02T00:00:00+00:00"_s,
+                                     u"m1 2025-12-01T00:00:00+00:00"_s, u"m1 <none>"_s}));
+        QCOMPARE(got.last().record, noTimestamp);
+        QCOMPARE(got.last().keyName, std::optional<QString>(u"missing"_s));
+    }
+
+    void summaryLongHistory_data() { TestDatabase::addBackendRows(); }
+    void summaryLongHistory()
+    {
+        KeyFixture k = key(u"k-long"_s, u"long"_s);
+        const QJsonArray history = numberedHistory(23, u"2025-12-01"_s);
+        k.history = compact(history);
+        AETHER_KEY_DATABASE(tdb, db, {k});
+        const aether::Summary summary = KeyService(db).summary().value();
+        QCOMPARE(summary.totalAdjustments, qint64(23));
+        QCOMPARE(summary.recentAdjustments.size(), 3);
+        QCOMPARE(summary.recentAdjustments.at(0).record, history.at(22).toObject());
+        QCOMPARE(summary.recentAdjustments.at(2).record, history.at(20).toObject());
+    }
+
+    // The summary may be cached, but never stale: changes made by another connection and by the service itself show at
+    // once.
+    void summaryIsNeverStale_data() { TestDatabase::addBackendRows(); }
+    void summaryIsNeverStale()
+    {
+        AETHER_KEY_DATABASE(tdb, db, standardKeys());
+        KeyService keys(db);
+        const auto totals = [&]() -> QString {
+            const aether::Result<aether::Summary> s = keys.summary();
+            if (!s)
+                return u"error: "_s + errorText(s.error());
+            return u"%1 keys, %2 concurrent, %3 rpm, %4 adjustments"_s.arg(s.value().totalAdaptiveKeys)
+                .arg(s.value().totalConcurrent429Errors)
+                .arg(s.value().totalRpm429Errors)
+                .arg(s.value().totalAdjustments);
+        };
+        const auto change = [&](const QString &sql) {
+            QString error;
+            const bool ok = tdb.execute(sql, &error);
+            if (!ok)
+                qWarning("%s", qPrintable(error));
+            return ok;
+        };
+
+        QCOMPARE(totals(), u"3 keys, 5 concurrent, 9 rpm, 7 adjustments"_s);
+        QCOMPARE(totals(), u"3 keys, 5 concurrent, 9 rpm, 7 adjustments"_s);
+
+        // Another connection changes a counter...
+        QVERIFY(change(u"UPDATE provider_api_keys SET concurrent_429_count = 100 WHERE id = 'k-a2'"_s));
+        QCOMPARE(totals(), u"3 keys, 105 concurrent, 9 rpm, 7 adjustments"_s);
+        // ...switches a key to fixed...
+        QVERIFY(change(u"UPDATE provider_api_keys SET max_concurrent = 5 WHERE id = 'k-a3'"_s));
+        QCOMPARE(totals(), u"2 keys, 104 concurrent, 2 rpm, 7 adjustments"_s);
+        // ...renames a key (the recent adjustments carry the name)...
+        QVERIFY(change(u"UPDATE provider_api_keys SET name = 'alpha renamed' WHERE id = 'k-a1'"_s));
+        QCOMPARE(keys.summary().value().recentAdjustments.first().keyName, std::optional<QString>(u"alpha renamed"_s));
+        // ...adds a key with the newest record...
+        KeyFixture added = key(u"k-new"_s, u"new"_s);
+        added.concurrent429 = 1;
+        added.history = compact(QJsonArray{record(u"2026-01-01T00:00:00+00:00"_s, 50, 42, u"concurrent_429"_s)});
+        QVERIFY(change(insertSql(added)));
+        QCOMPARE(totals(), u"3 keys, 105 concurrent, 2 rpm, 8 adjustments"_s);
+        QCOMPARE(keys.summary().value().recentAdjustments.first().keyId, u"k-new"_s);
+        // ...and deletes it again.
+        QVERIFY(change(u"DELETE FROM provider_api_keys WHERE id = 'k-new'"_s));
+        QCOMPARE(totals(), u"2 keys, 104 concurrent, 2 rpm, 7 adjustments"_s);
+
+        // The service's own writes.
+        QVERIFY(keys.setMode(u"k-f1"_s, true, std::nullopt, actor).ok());
+        QCOMPARE(totals(), u"3 keys, 114 concurrent, 3 rpm, 9 adjustments"_s);
+        QVERIFY(keys.resetLearning(u"k-a1"_s, actor).ok());
+        QCOMPARE(totals(), u"3 keys, 110 concurrent, 1 rpm, 2 adjustments"_s);
+        QVERIFY(keys.setFixedLimit(u"k-a2"_s, 7, actor).ok());
+        QCOMPARE(totals(), u"2 keys, 10 concurrent, 1 rpm, 2 adjustments"_s);
+
+        // Another Database/KeyService in this process.
+        aether::Database other(tdb.location());
+        QVERIFY(other.open().ok());
+        QVERIFY(KeyService(other).setMode(u"k-a2"_s, true, std::nullopt, actor).ok());
+        QCOMPARE(totals(), u"3 keys, 110 concurrent, 1 rpm, 2 adjustments"_s);
+        QVERIFY(KeyService(other).resetLearning(u"k-a2"_s, actor).ok());
+        QCOMPARE(totals(), u"3 keys, 10 concurrent, 1 rpm, 2 adjustments"_s);
+        // Another KeyService on the same Database.
+        QVERIFY(KeyService(db).setFixedLimit(u"k-a2"_s, 3, actor).ok());
+        QCOMPARE(totals(), u"2 keys, 10 concurrent, 1 rpm, 2 adjustments"_s);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSummary)
+#include "tst_summary.moc"

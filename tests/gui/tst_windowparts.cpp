@@ -1,0 +1,296 @@
+// The window's parts on their own, on a demo database: the key table model under QAbstractItemModelTester, CSV
+// export (quoting, non-ASCII, formulas a spreadsheet would run), the settings dialog and the token dialog. Every
+// question is answered through gui::dialogs; a question not asked, or one asked unexpectedly, fails the test.
+
+#include "auth/tokenstore.h"
+#include "consolesettings.h"
+#include "csvexporter.h"
+#include "dialogs.h"
+#include "httpendpointservice.h"
+#include "keys/keytable.h"
+#include "keytablemodel.h"
+#include "settingsdialog.h"
+#include "storage/databasesetup.h"
+#include "testdatabase.h"
+#include "testenvironment.h"
+#include "tokendialog.h"
+
+#include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QBuffer>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QGroupBox>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace aether;
+using aether::test::TestDatabase;
+
+namespace {
+
+// An endpoint service that accepts every TLS file named "good.pem" and nothing else.
+class FakeEndpoint : public gui::HttpEndpointService {
+public:
+    Result<quint16> start(const gui::EndpointSettings &) override { return quint16(1); }
+    void stop() override {}
+    bool isRunning() const override { return false; }
+    bool isTls() const override { return false; }
+    Status checkTlsFiles(const QString &certificate, const QString &) const override
+    {
+        if (certificate.endsWith(u"good.pem"))
+            return Done{};
+        return Error::invalid(u"tls"_s, reason::invalidValue, {}, u"%1: no certificate"_s.arg(certificate));
+    }
+};
+
+// CSV text as lines of fields (RFC 4180; enough for these tests: quoted fields may hold commas, quotes, newlines).
+QList<QStringList> parseCsv(const QString &text)
+{
+    QList<QStringList> rows{{}};
+    QString field;
+    bool quoted = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (quoted) {
+            if (c == u'"' && i + 1 < text.size() && text.at(i + 1) == u'"')
+                field += u'"', ++i;
+            else if (c == u'"')
+                quoted = false;
+            else
+                field += c;
+        } else if (c == u'"') {
+            quoted = true;
+        } else if (c == u',') {
+            rows.last() << field, field.clear();
+        } else if (c == u'\n') {
+            rows.last() << field, field.clear();
+            rows.append(QStringList());
+        } else {
+            field += c;
+        }
+    }
+    if (rows.last().isEmpty() && field.isEmpty())
+        rows.removeLast();
+    return rows;
+}
+
+} // namespace
+
+class TestWindowParts : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_settingsDir;
+
+private slots:
+    void initTestCase()
+    {
+        test::useTestEnvironment();
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+    }
+    void init()
+    {
+        gui::dialogs::resetTestAnswers();
+        gui::dialogs::enableTestAnswers();
+    }
+    void cleanup()
+    {
+        QCOMPARE(gui::dialogs::pendingAnswers(), 0);
+        QCOMPARE(gui::dialogs::unexpectedDialogs(), 0);
+    }
+
+    void keyTableModelIsAValidModel_data() { TestDatabase::addBackendRows(); }
+    void keyTableModelIsAValidModel()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        Database db(tdb.location());
+        QVERIFY(setUpDatabase(db, [] { return std::optional<int>(450); }).ready.ok());
+        KeyTable table(db);
+        gui::KeyTableModel model(table);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QVERIFY(model.reload());
+        while (model.canFetchMore())
+            model.fetchMore();
+        QCOMPARE(model.rowCount(), 450);
+        for (int column = 0; column < visibleKeyColumnCount; ++column) {
+            model.sort(column, Qt::DescendingOrder);
+            model.sort(column, Qt::AscendingOrder);
+        }
+        KeyFilter filter;
+        filter.mode = KeyFilter::Mode::Fixed;
+        model.setFilter(filter);
+        QVERIFY(model.rowCount() > 0);
+        filter.text = u"no key is called this"_s;
+        model.setFilter(filter);
+        QCOMPARE(model.rowCount(), 0);
+        model.retranslate();
+    }
+
+    void csvFields_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("field");
+        QTest::newRow("plain") << u"prod-01"_s << u"prod-01"_s;
+        QTest::newRow("comma") << u"a,b"_s << u"\"a,b\""_s;
+        QTest::newRow("quote") << u"say \"hi\""_s << u"\"say \"\"hi\"\"\""_s;
+        QTest::newRow("newline") << u"two\nlines"_s << u"\"two\nlines\""_s;
+        QTest::newRow("carriage return") << u"a\rb"_s << u"\"a\rb\""_s;
+        QTest::newRow("chinese") << u"生产密钥-01"_s << u"生产密钥-01"_s;
+        QTest::newRow("formula =") << u"=HYPERLINK(\"http://x\")"_s << u"\"'=HYPERLINK(\"\"http://x\"\")\""_s;
+        QTest::newRow("formula +") << u"+1+cmd|' /C calc'!A0"_s << u"'+1+cmd|' /C calc'!A0"_s;
+        QTest::newRow("formula -") << u"-2+3"_s << u"'-2+3"_s;
+        QTest::newRow("formula @") << u"@SUM(A1)"_s << u"'@SUM(A1)"_s;
+        QTest::newRow("formula tab") << u"\t=1"_s << u"'\t=1"_s;
+        QTest::newRow("negative number") << u"-5"_s << u"-5"_s;
+        QTest::newRow("empty") << QString() << QString();
+    }
+    void csvFields()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, field);
+        QCOMPARE(gui::CsvExporter::field(text), field);
+    }
+
+    void csvExport_data() { TestDatabase::addBackendRows(); }
+    void csvExport()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        Database db(tdb.location());
+        QVERIFY(setUpDatabase(db, [] { return std::optional<int>(300); }).ready.ok());
+        // A key whose name is non-ASCII, holds a separator and would run as a formula.
+        QString error;
+        QVERIFY2(tdb.execute(u"UPDATE provider_api_keys SET name = '=生产,\"密钥\"' WHERE name = 'anthropic-prod-01'"_s,
+                             &error),
+                 qPrintable(error));
+        KeyTable table(db);
+        QBuffer out;
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        int progressCalls = 0;
+        const Result<gui::CsvExporter::Written> written =
+            gui::CsvExporter(table).write(out, KeyFilter{}, KeyColumn::Name, Qt::AscendingOrder, [&](int) {
+                ++progressCalls;
+                return true;
+            });
+        QVERIFY(written.ok());
+        QCOMPARE(written.value().rows, 300);
+        QVERIFY(!written.value().canceled);
+        QVERIFY(progressCalls > 0);
+        const QList<QStringList> rows = parseCsv(QString::fromUtf8(out.data()));
+        QCOMPARE(rows.size(), 301); // the header and every key
+        QCOMPARE(rows.first().first(), gui::KeyTableModel::columnTitle(KeyColumn::Name));
+        QCOMPARE(rows.first().last(), gui::KeyTableModel::columnTitle(KeyColumn::Id));
+        for (const QStringList &row : rows)
+            QCOMPARE(row.size(), rows.first().size());
+        const auto renamed = std::find_if(rows.begin(), rows.end(),
+                                          [](const QStringList &row) { return row.first().contains(u"生产"_s); });
+        QVERIFY(renamed != rows.end());
+        QCOMPARE(renamed->first(), u"'=生产,\"密钥\""_s); // read back whole, and neutralised
+        QVERIFY(!out.data().contains("\xEF\xBB\xBF"));    // UTF-8 without a byte-order mark
+    }
+
+    void csvExportCanBeCanceled()
+    {
+        TestDatabase tdb("sqlite");
+        QVERIFY2(tdb.isReady(), qPrintable(tdb.skipReason()));
+        Database db(tdb.location());
+        QVERIFY(setUpDatabase(db, [] { return std::optional<int>(1000); }).ready.ok());
+        KeyTable table(db);
+        QBuffer out;
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        const Result<gui::CsvExporter::Written> written = gui::CsvExporter(table).write(
+            out, KeyFilter{}, KeyColumn::Name, Qt::AscendingOrder, [](int) { return false; });
+        QVERIFY(written.ok());
+        QVERIFY(written.value().canceled);
+        QVERIFY(written.value().rows < 1000);
+    }
+
+    void settingsDialogStoresWhatWasEntered()
+    {
+        gui::ConsoleSettings settings;
+        settings.setHttpAddress(u"127.0.0.1"_s);
+        settings.setHttpPort(8087);
+        FakeEndpoint endpoint;
+        gui::SettingsDialog dialog(settings, DatabaseLocation::defaultLocation(), &endpoint);
+        QCOMPARE(dialog.findChild<QLineEdit *>(u"addressEdit"_s)->text(), u"127.0.0.1"_s);
+        QCOMPARE(dialog.findChild<QSpinBox *>(u"httpPortSpin"_s)->value(), 8087);
+
+        // Refused: not an IP address; only a certificate; TLS files the endpoint cannot use. Nothing is stored.
+        auto *address = dialog.findChild<QLineEdit *>(u"addressEdit"_s);
+        address->setText(u"not an address"_s);
+        dialog.accept();
+        QCOMPARE(dialog.result(), int(QDialog::Rejected));
+        QVERIFY(gui::dialogs::lastMessage().contains(u"IP address"_s));
+        address->setText(u"0.0.0.0"_s);
+        dialog.findChild<QLineEdit *>(u"tlsCertEdit"_s)->setText(u"/tmp/cert.pem"_s);
+        dialog.accept();
+        QVERIFY(gui::dialogs::lastMessage().contains(u"both a certificate and its private key"_s));
+        dialog.findChild<QLineEdit *>(u"tlsKeyEdit"_s)->setText(u"/tmp/key.pem"_s);
+        dialog.accept();
+        QVERIFY(gui::dialogs::lastMessage().contains(u"/tmp/cert.pem: no certificate"_s));
+        QCOMPARE(settings.httpAddress(), u"127.0.0.1"_s);
+
+        // Accepted: everything is stored.
+        dialog.findChild<QLineEdit *>(u"tlsCertEdit"_s)->setText(u"/etc/good.pem"_s);
+        dialog.findChild<QSpinBox *>(u"httpPortSpin"_s)->setValue(9443);
+        dialog.findChild<QCheckBox *>(u"autostartCheck"_s)->setChecked(true);
+        auto *language = dialog.findChild<QComboBox *>(u"languageCombo"_s);
+        language->setCurrentIndex(language->findData(u"zh_CN"_s));
+        dialog.accept();
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        QCOMPARE(settings.httpAddress(), u"0.0.0.0"_s);
+        QCOMPARE(settings.httpPort(), 9443);
+        QCOMPARE(settings.tlsCertificateFile(), u"/etc/good.pem"_s);
+        QCOMPARE(settings.tlsKeyFile(), u"/tmp/key.pem"_s);
+        QVERIFY(settings.httpAutostart());
+        QCOMPARE(settings.language(), u"zh_CN"_s);
+        QVERIFY(settings.databaseUrl().isEmpty()); // the embedded database stays the default
+    }
+
+    void tokenDialogCreatesListsAndRevokes()
+    {
+        TestDatabase tdb("sqlite");
+        QVERIFY2(tdb.isReady(), qPrintable(tdb.skipReason()));
+        Database db(tdb.location());
+        QVERIFY(setUpDatabase(db).ready.ok());
+        TokenStore tokens(db);
+        gui::TokenDialog dialog(tokens);
+        dialog.show();
+        auto *table = dialog.findChild<QTableWidget *>(u"tokenTable"_s);
+        QCOMPARE(table->rowCount(), 0);
+
+        dialog.findChild<QLineEdit *>(u"nameEdit"_s)->setText(u"ops"_s);
+        dialog.findChild<QPushButton *>(u"createButton"_s)->click();
+        const QString secret = dialog.findChild<QLineEdit *>(u"secretEdit"_s)->text();
+        QVERIFY(dialog.findChild<QGroupBox *>(u"secretGroup"_s)->isVisible());
+        QVERIFY(secret.size() >= TokenStore::minRemoteTokenLength);
+        QCOMPARE(table->rowCount(), 1);
+        QCOMPARE(table->item(0, 0)->text(), u"ops"_s);
+        const Result<std::optional<Caller>> caller = tokens.authenticate(secret);
+        QVERIFY(caller.ok() && caller.value().has_value());
+
+        // Revoking asks first: Cancel keeps the token, Yes revokes it.
+        table->selectRow(0);
+        auto *revoke = dialog.findChild<QPushButton *>(u"revokeButton"_s);
+        QVERIFY(revoke->isEnabled());
+        gui::dialogs::setNextAnswer(gui::dialogs::Answer::Reject);
+        revoke->click();
+        QCOMPARE(table->rowCount(), 1);
+        table->selectRow(0);
+        gui::dialogs::setNextAnswer(gui::dialogs::Answer::Accept);
+        revoke->click();
+        QCOMPARE(table->rowCount(), 0);
+        const Result<std::optional<Caller>> revoked = tokens.authenticate(secret);
+        QVERIFY(revoked.ok() && !revoked.value().has_value());
+    }
+};
+
+QTEST_MAIN(TestWindowParts)
+#include "tst_windowparts.moc"
