@@ -40,6 +40,103 @@ bool sharedFixture(Session &s, QString *error)
 
 } // namespace
 
+namespace {
+
+using ModeErrorCase = std::tuple<const char *, QByteArray, QJsonValue>;
+
+// The bodies PATCH …/mode refuses, with the Chinese answers.
+QList<ModeErrorCase> chineseModeErrors()
+{
+    const QString dict = u"输入应为有效的字典 or instance of EnableAdaptiveRequest"_s;
+    const QString missing = u"启用状态: 此字段为必填项"_s;
+    const QString boolType = u"启用状态: 输入应为布尔值"_s;
+    const QString boolParse = u"启用状态: 输入应为布尔值, unable to interpret input"_s;
+    const QString ge = u"固定限制: 数值应大于或等于 1"_s;
+    const QString le = u"固定限制: 数值应小于或等于 100"_s;
+    const QString intParse = u"固定限制: 输入应为有效的整数, unable to parse string as an integer"_s;
+    const QString fraction = u"固定限制: 输入应为有效的整数, got a number with a fractional part"_s;
+    const QString required = u"禁用自适应模式时必须提供 fixed_limit 参数"_s;
+    const QString invalidJson = u"请求体必须是合法的JSON"_s;
+    return {
+        {"empty", "", httpError(u"请求体不能为空"_s)},
+        {"not JSON", "enabled=true", httpError(invalidJson)},
+        {"truncated", R"({"enabled":true)", httpError(invalidJson)},
+        {"single quotes", "{'enabled': true}", httpError(invalidJson)},
+        {"invalid UTF-8", "{\"enabled\":true,\"x\":\"\xff\"}", httpError(invalidJson)},
+        {"Latin-1", "{\"enabled\":\"\xe9\"}", httpError(invalidJson)},
+        {"BOM", "\xEF\xBB\xBF{\"enabled\":true}", httpError(invalidJson)},
+        {"[]", "[]", invalidRequest(dict)},
+        {"null", "null", invalidRequest(dict)},
+        {"\"x\"", "\"x\"", invalidRequest(dict)},
+        {"5", "5", invalidRequest(dict)},
+        {"array of the object", R"([{"enabled":true}])", invalidRequest(dict)},
+        {"{}", "{}", invalidRequest(missing)},
+        {"only fixed_limit", R"({"fixed_limit":5})", invalidRequest(missing)},
+        {"enabled null", R"({"enabled":null})", invalidRequest(boolType)},
+        {"enabled \"abc\"", R"({"enabled":"abc"})", invalidRequest(boolParse)},
+        {"enabled 2", R"({"enabled":2})", invalidRequest(boolParse)},
+        {"enabled checked first", R"({"fixed_limit":0,"enabled":"abc"})", invalidRequest(boolParse)},
+        {"fixed_limit 0", R"({"enabled":false,"fixed_limit":0})", invalidRequest(ge)},
+        {"fixed_limit -1", R"({"enabled":false,"fixed_limit":-1})", invalidRequest(ge)},
+        {"fixed_limit 101", R"({"enabled":false,"fixed_limit":101})", invalidRequest(le)},
+        {"fixed_limit \"abc\"", R"({"enabled":false,"fixed_limit":"abc"})", invalidRequest(intParse)},
+        {"fixed_limit 5.5", R"({"enabled":false,"fixed_limit":5.5})", invalidRequest(fraction)},
+        {"enabled, fixed_limit 0", R"({"enabled":true,"fixed_limit":0})", invalidRequest(ge)},
+        {"enabled, fixed_limit -1", R"({"enabled":true,"fixed_limit":-1})", invalidRequest(ge)},
+        {"enabled, fixed_limit 101", R"({"enabled":true,"fixed_limit":101})", invalidRequest(le)},
+        {"enabled, fixed_limit \"abc\"", R"({"enabled":true,"fixed_limit":"abc"})", invalidRequest(intParse)},
+        {"enabled, fixed_limit 5.5", R"({"enabled":true,"fixed_limit":5.5})", invalidRequest(fraction)},
+        {"false, no fixed_limit", R"({"enabled":false})", httpError(required)},
+        {"false, fixed_limit null", R"({"enabled":false,"fixed_limit":null})", httpError(required)},
+        {"\"no\", no fixed_limit", R"({"enabled":"no"})", httpError(required)},
+        {"0, no fixed_limit", R"({"enabled":0})", httpError(required)},
+    };
+}
+
+// A selection of them with the English answers.
+QList<ModeErrorCase> englishModeErrors()
+{
+    return {
+        {"empty", "", httpError(u"Request body must not be empty"_s)},
+        {"not JSON", "enabled=true", httpError(u"Request body must be valid JSON"_s)},
+        {"BOM", "\xEF\xBB\xBF{\"enabled\":true}", httpError(u"Request body must be valid JSON"_s)},
+        {"[]", "[]", invalidRequest(u"Input should be a valid dictionary or instance of EnableAdaptiveRequest"_s)},
+        {"{}", "{}", invalidRequest(u"enabled: Field required"_s)},
+        {"enabled null", R"({"enabled":null})", invalidRequest(u"enabled: Input should be a valid boolean"_s)},
+        {"enabled \"abc\"", R"({"enabled":"abc"})",
+         invalidRequest(u"enabled: Input should be a valid boolean, unable to interpret input"_s)},
+        {"fixed_limit 0", R"({"enabled":false,"fixed_limit":0})",
+         invalidRequest(u"fixed_limit: Input should be greater than or equal to 1"_s)},
+        {"fixed_limit 101", R"({"enabled":true,"fixed_limit":101})",
+         invalidRequest(u"fixed_limit: Input should be less than or equal to 100"_s)},
+        {"fixed_limit \"abc\"", R"({"enabled":false,"fixed_limit":"abc"})",
+         invalidRequest(u"fixed_limit: Input should be a valid integer, unable to parse string as an integer"_s)},
+        {"fixed_limit 5.5", R"({"enabled":false,"fixed_limit":5.5})",
+         invalidRequest(u"fixed_limit: Input should be a valid integer, got a number with a fractional part"_s)},
+        {"false, no fixed_limit", R"({"enabled":false})",
+         httpError(u"fixed_limit is required when disabling adaptive mode"_s)},
+    };
+}
+
+// A key with everything the learning keeps filled in.
+KeyRow keyWithLearning(const QString &id, std::optional<int> max, const QString &history)
+{
+    KeyRow k{id, u"ep-1"_s, id};
+    k.maxConcurrent = max;
+    k.learned = 20;
+    k.concurrent429 = 3;
+    k.rpm429 = 4;
+    k.last429At = u"2025-12-25T14:47:08.123456+00:00"_s;
+    k.last429Type = u"rpm"_s;
+    k.peak = 7;
+    k.history = history;
+    k.samples = u"[{\"ts\":1766674028.5,\"util\":0.7},{\"ts\":1766674030.25,\"util\":0.9}]"_s;
+    k.probeAt = u"2025-12-25T14:40:00.5+00:00"_s;
+    return k;
+}
+
+} // namespace
+
 class TestHttpApi : public HttpSuite {
     Q_OBJECT
 
@@ -59,70 +156,8 @@ private slots:
         QTest::addColumn<QByteArray>("body");
         QTest::addColumn<QByteArray>("language");
         QTest::addColumn<QJsonValue>("expected");
-        const QString dict = u"输入应为有效的字典 or instance of EnableAdaptiveRequest"_s;
-        const QString missing = u"启用状态: 此字段为必填项"_s;
-        const QString boolType = u"启用状态: 输入应为布尔值"_s;
-        const QString boolParse = u"启用状态: 输入应为布尔值, unable to interpret input"_s;
-        const QString ge = u"固定限制: 数值应大于或等于 1"_s;
-        const QString le = u"固定限制: 数值应小于或等于 100"_s;
-        const QString intParse = u"固定限制: 输入应为有效的整数, unable to parse string as an integer"_s;
-        const QString fraction = u"固定限制: 输入应为有效的整数, got a number with a fractional part"_s;
-        const QString required = u"禁用自适应模式时必须提供 fixed_limit 参数"_s;
-        const QString invalidJson = u"请求体必须是合法的JSON"_s;
-        const QList<std::tuple<const char *, QByteArray, QJsonValue>> zh = {
-            {"empty", "", httpError(u"请求体不能为空"_s)},
-            {"not JSON", "enabled=true", httpError(invalidJson)},
-            {"truncated", R"({"enabled":true)", httpError(invalidJson)},
-            {"single quotes", "{'enabled': true}", httpError(invalidJson)},
-            {"invalid UTF-8", "{\"enabled\":true,\"x\":\"\xff\"}", httpError(invalidJson)},
-            {"Latin-1", "{\"enabled\":\"\xe9\"}", httpError(invalidJson)},
-            {"BOM", "\xEF\xBB\xBF{\"enabled\":true}", httpError(invalidJson)},
-            {"[]", "[]", invalidRequest(dict)},
-            {"null", "null", invalidRequest(dict)},
-            {"\"x\"", "\"x\"", invalidRequest(dict)},
-            {"5", "5", invalidRequest(dict)},
-            {"array of the object", R"([{"enabled":true}])", invalidRequest(dict)},
-            {"{}", "{}", invalidRequest(missing)},
-            {"only fixed_limit", R"({"fixed_limit":5})", invalidRequest(missing)},
-            {"enabled null", R"({"enabled":null})", invalidRequest(boolType)},
-            {"enabled \"abc\"", R"({"enabled":"abc"})", invalidRequest(boolParse)},
-            {"enabled 2", R"({"enabled":2})", invalidRequest(boolParse)},
-            {"enabled checked first", R"({"fixed_limit":0,"enabled":"abc"})", invalidRequest(boolParse)},
-            {"fixed_limit 0", R"({"enabled":false,"fixed_limit":0})", invalidRequest(ge)},
-            {"fixed_limit -1", R"({"enabled":false,"fixed_limit":-1})", invalidRequest(ge)},
-            {"fixed_limit 101", R"({"enabled":false,"fixed_limit":101})", invalidRequest(le)},
-            {"fixed_limit \"abc\"", R"({"enabled":false,"fixed_limit":"abc"})", invalidRequest(intParse)},
-            {"fixed_limit 5.5", R"({"enabled":false,"fixed_limit":5.5})", invalidRequest(fraction)},
-            {"enabled, fixed_limit 0", R"({"enabled":true,"fixed_limit":0})", invalidRequest(ge)},
-            {"enabled, fixed_limit -1", R"({"enabled":true,"fixed_limit":-1})", invalidRequest(ge)},
-            {"enabled, fixed_limit 101", R"({"enabled":true,"fixed_limit":101})", invalidRequest(le)},
-            {"enabled, fixed_limit \"abc\"", R"({"enabled":true,"fixed_limit":"abc"})", invalidRequest(intParse)},
-            {"enabled, fixed_limit 5.5", R"({"enabled":true,"fixed_limit":5.5})", invalidRequest(fraction)},
-            {"false, no fixed_limit", R"({"enabled":false})", httpError(required)},
-            {"false, fixed_limit null", R"({"enabled":false,"fixed_limit":null})", httpError(required)},
-            {"\"no\", no fixed_limit", R"({"enabled":"no"})", httpError(required)},
-            {"0, no fixed_limit", R"({"enabled":0})", httpError(required)},
-        };
-        const QList<std::tuple<const char *, QByteArray, QJsonValue>> en = {
-            {"empty", "", httpError(u"Request body must not be empty"_s)},
-            {"not JSON", "enabled=true", httpError(u"Request body must be valid JSON"_s)},
-            {"BOM", "\xEF\xBB\xBF{\"enabled\":true}", httpError(u"Request body must be valid JSON"_s)},
-            {"[]", "[]", invalidRequest(u"Input should be a valid dictionary or instance of EnableAdaptiveRequest"_s)},
-            {"{}", "{}", invalidRequest(u"enabled: Field required"_s)},
-            {"enabled null", R"({"enabled":null})", invalidRequest(u"enabled: Input should be a valid boolean"_s)},
-            {"enabled \"abc\"", R"({"enabled":"abc"})",
-             invalidRequest(u"enabled: Input should be a valid boolean, unable to interpret input"_s)},
-            {"fixed_limit 0", R"({"enabled":false,"fixed_limit":0})",
-             invalidRequest(u"fixed_limit: Input should be greater than or equal to 1"_s)},
-            {"fixed_limit 101", R"({"enabled":true,"fixed_limit":101})",
-             invalidRequest(u"fixed_limit: Input should be less than or equal to 100"_s)},
-            {"fixed_limit \"abc\"", R"({"enabled":false,"fixed_limit":"abc"})",
-             invalidRequest(u"fixed_limit: Input should be a valid integer, unable to parse string as an integer"_s)},
-            {"fixed_limit 5.5", R"({"enabled":false,"fixed_limit":5.5})",
-             invalidRequest(u"fixed_limit: Input should be a valid integer, got a number with a fractional part"_s)},
-            {"false, no fixed_limit", R"({"enabled":false})",
-             httpError(u"fixed_limit is required when disabling adaptive mode"_s)},
-        };
+        const QList<ModeErrorCase> zh = chineseModeErrors();
+        const QList<ModeErrorCase> en = englishModeErrors();
         for (const QByteArray &backend : TestDatabase::backends()) {
             for (const auto &[name, body, expected] : zh)
                 QTest::addRow("%s: zh, %s", backend.constData(), name) << backend << body << chinese << expected;
@@ -277,20 +312,8 @@ private slots:
         AETHER_TEST_SESSION(s);
         const QString history = compact(QJsonArray{adjustmentRecord(u"x1"_s, u"2025-12-20T10:00:00+00:00"_s),
                                                    adjustmentRecord(u"x2"_s, u"2025-12-21T10:00:00+00:00"_s)});
-        const QString samples = u"[{\"ts\":1766674028.5,\"util\":0.7},{\"ts\":1766674030.25,\"util\":0.9}]"_s;
         const auto learnedState = [&](const QString &id, std::optional<int> max) {
-            KeyRow k{id, u"ep-1"_s, id};
-            k.maxConcurrent = max;
-            k.learned = 20;
-            k.concurrent429 = 3;
-            k.rpm429 = 4;
-            k.last429At = u"2025-12-25T14:47:08.123456+00:00"_s;
-            k.last429Type = u"rpm"_s;
-            k.peak = 7;
-            k.history = history;
-            k.samples = samples;
-            k.probeAt = u"2025-12-25T14:40:00.5+00:00"_s;
-            return k;
+            return keyWithLearning(id, max, history);
         };
         KeyRow bad{u"r-bad"_s, u"ep-1"_s, u"bad"_s};
         bad.learned = 6;

@@ -180,25 +180,22 @@ void TestHttpLearning::eventAnswers()
     QVERIFY2(s.stop(&error), qPrintable(error));
 }
 
-void TestHttpLearning::eventErrors_data()
+namespace {
+
+// What POST …/keys/{id}/events refuses, with the answer in both languages.
+struct EventErrorCase {
+    const char *name;
+    QByteArray key;
+    QByteArray body;
+    int status;
+    QString zh;
+    QString en;
+    bool b;
+};
+
+QList<EventErrorCase> eventErrorCases()
 {
-    QTest::addColumn<QByteArray>("backend");
-    QTest::addColumn<QByteArray>("key");
-    QTest::addColumn<QByteArray>("body");
-    QTest::addColumn<int>("status");
-    QTest::addColumn<QString>("zh"); // message; type from the status and shape
-    QTest::addColumn<QString>("en");
-    QTest::addColumn<bool>("invalidRequest"); // shape B, else A
-    struct Case {
-        const char *name;
-        QByteArray key;
-        QByteArray body;
-        int status;
-        QString zh;
-        QString en;
-        bool b;
-    };
-    const QList<Case> cases{
+    return {
         {"empty body", "k-learn", "", 400, u"请求体不能为空"_s, u"Request body must not be empty"_s, false},
         {"not json", "k-learn", "{outcome", 400, u"请求体必须是合法的JSON"_s, u"Request body must be valid JSON"_s,
          false},
@@ -254,8 +251,22 @@ void TestHttpLearning::eventErrors_data()
         {"key ids are exact", "K-LEARN", R"({"outcome":"success","current_concurrent":1})", 404, u"Key not found"_s,
          u"Key not found"_s, false},
     };
+}
+
+} // namespace
+
+void TestHttpLearning::eventErrors_data()
+{
+    QTest::addColumn<QByteArray>("backend");
+    QTest::addColumn<QByteArray>("key");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("zh"); // message; type from the status and shape
+    QTest::addColumn<QString>("en");
+    QTest::addColumn<bool>("invalidRequest"); // shape B, else A
+    const QList<EventErrorCase> cases = eventErrorCases();
     for (const QByteArray &backend : TestDatabase::backends()) {
-        for (const Case &c : cases)
+        for (const EventErrorCase &c : cases)
             QTest::addRow("%s: %s", backend.constData(), c.name)
                 << backend << c.key << c.body << c.status << c.zh << c.en << c.b;
     }

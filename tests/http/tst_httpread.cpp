@@ -21,6 +21,154 @@
 using namespace Qt::StringLiterals;
 using namespace aether::test;
 
+namespace {
+
+// One item of GET /keys for an adaptive key.
+QJsonObject listItem(const KeyRow &k, std::optional<int> learned)
+{
+    const QJsonValue limit = learned ? QJsonValue(*learned) : QJsonValue(QJsonValue::Null);
+    return QJsonObject{{u"id"_s, k.id},
+                       {u"name"_s, k.name},
+                       {u"endpoint_id"_s, k.endpointId},
+                       {u"is_adaptive"_s, true},
+                       {u"max_concurrent"_s, QJsonValue::Null},
+                       {u"effective_limit"_s, limit},
+                       {u"learned_max_concurrent"_s, limit},
+                       {u"concurrent_429_count"_s, k.concurrent429},
+                       {u"rpm_429_count"_s, k.rpm429}};
+}
+
+// The order of GET /keys is not part of the contract: the reply's array sorted by id.
+Reply sortedById(Reply reply)
+{
+    if (!reply.json().isArray())
+        return reply;
+    QList<QJsonValue> items;
+    for (const QJsonValue &v : reply.json().toArray())
+        items.append(v);
+    std::sort(items.begin(), items.end(),
+              [](const QJsonValue &x, const QJsonValue &y) { return x[u"id"].toString() < y[u"id"].toString(); });
+    QJsonArray sorted;
+    for (const QJsonValue &v : items)
+        sorted.append(v);
+    reply.body = QJsonDocument(sorted).toJson(QJsonDocument::Compact);
+    return reply;
+}
+
+// Seven records, the sixth with fields of other software.
+QJsonArray sevenRecords()
+{
+    QJsonArray seven;
+    for (int i = 1; i <= 7; ++i)
+        seven.append(adjustmentRecord(u"r%1"_s.arg(i), u"2025-12-2%1T10:00:00.00000%1+00:00"_s.arg(i), i));
+    QJsonObject foreign = seven.at(5).toObject();
+    foreign.insert(u"custom"_s, QJsonObject{{u"x"_s, QJsonArray{1, 2}}, {u"note"_s, u"网关写入"_s}});
+    seven.replace(5, foreign);
+    return seven;
+}
+
+QJsonArray manyRecords()
+{
+    QJsonArray many;
+    for (int i = 1; i <= 25; ++i)
+        many.append(adjustmentRecord(u"m%1"_s.arg(i), u"2025-11-01T00:00:%1+00:00"_s.arg(i, 2, 10, QChar(u'0')), i));
+    return many;
+}
+
+QString jsonText(const QJsonArray &a)
+{
+    return QString::fromUtf8(QJsonDocument(a).toJson());
+}
+
+QJsonArray lastRecords(const QJsonArray &a, int n)
+{
+    QJsonArray tail;
+    for (qsizetype i = qMax<qsizetype>(0, a.size() - n); i < a.size(); ++i)
+        tail.append(a.at(i));
+    return tail;
+}
+
+// The keys of the stats test: new, learned, fixed, with odd timestamps, long and unreadable histories, an odd id.
+QList<KeyRow> statsKeys(const TestDatabase &db, const QJsonArray &seven, const QJsonArray &many)
+{
+    QList<KeyRow> keys{KeyRow{u"s-new"_s, u"ep-1"_s, u"new"_s}};
+    KeyRow learned{u"s-learned"_s, u"ep-1"_s, u"learned"_s};
+    learned.learned = 17;
+    learned.concurrent429 = 5;
+    learned.rpm429 = 2;
+    learned.last429At = u"2025-12-25T14:47:08.123456+00:00"_s;
+    learned.last429Type = u"concurrent"_s;
+    learned.history = jsonText(seven);
+    KeyRow fixed{u"s-fixed"_s, u"ep-2"_s, u"fixed"_s};
+    fixed.maxConcurrent = 8;
+    fixed.learned = 30;
+    fixed.rpm429 = 1;
+    fixed.last429At = u"2025-12-25T14:47:08+00:00"_s;
+    fixed.last429Type = u"rpm"_s;
+    fixed.history = jsonText(lastRecords(seven, 3));
+    KeyRow fixedOnly{u"s-fixed-only"_s, u"ep-2"_s, u"fixed only"_s};
+    fixedOnly.maxConcurrent = 100;
+    KeyRow offset{u"s-offset"_s, u"ep-1"_s, u"offset"_s};
+    offset.last429At = u"2025-12-25T16:47:08.000001+02:00"_s;
+    offset.last429Type = u"unknown"_s;
+    KeyRow zero{u"s-zero"_s, u"ep-1"_s, u"zero fraction"_s};
+    zero.last429At = u"2025-12-25T14:47:08.000000+00:00"_s;
+    KeyRow longHistory{u"s-long"_s, u"ep-1"_s, u"long"_s};
+    longHistory.learned = 4;
+    longHistory.history = jsonText(many);
+    KeyRow bad{u"s-bad"_s, u"ep-1"_s, u"bad"_s};
+    bad.history = malformedJson(db);
+    KeyRow scalar{u"s-scalar"_s, u"ep-1"_s, u"scalar"_s};
+    scalar.history = u"\"oops\""_s;
+    KeyRow jsonNull{u"s-null"_s, u"ep-1"_s, u"json null"_s};
+    jsonNull.history = u"null"_s;
+    keys << learned << fixed << fixedOnly << offset << zero << longHistory << bad << scalar << jsonNull
+         << KeyRow{u"Odd Id 中文"_s, u"ep-1"_s, u"odd"_s};
+    return keys;
+}
+
+QJsonObject statsAnswer(bool adaptive, const QJsonValue &max, int effective, const QJsonValue &learned, int c429,
+                        int r429, const QString &last429At, const QString &last429Type, int adjustments,
+                        const QJsonArray &recent)
+{
+    return QJsonObject({{u"adaptive_mode"_s, adaptive},
+                        {u"max_concurrent"_s, max},
+                        {u"effective_limit"_s, effective},
+                        {u"learned_limit"_s, learned},
+                        {u"concurrent_429_count"_s, c429},
+                        {u"rpm_429_count"_s, r429},
+                        {u"last_429_at"_s, last429At},
+                        {u"last_429_type"_s, last429Type},
+                        {u"adjustment_count"_s, adjustments},
+                        {u"recent_adjustments"_s, recent}});
+}
+
+// Runs SQL on the PostgreSQL server's maintenance database (AETHER_TEST_PG): what an operator would do to a database.
+bool runOnMaintenanceDatabase(const QString &sql, QString *error)
+{
+    const auto admin = aether::DatabaseLocation::parse(qEnvironmentVariable("AETHER_TEST_PG"));
+    if (!admin) {
+        *error = u"AETHER_TEST_PG is not a database URL"_s;
+        return false;
+    }
+    bool ok = false;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, u"outage-admin"_s);
+        db.setHostName(admin.value().host);
+        db.setPort(admin.value().port);
+        db.setUserName(admin.value().user);
+        db.setDatabaseName(admin.value().databaseName);
+        QSqlQuery query(db);
+        ok = db.open() && query.exec(sql);
+        if (!ok)
+            *error = db.lastError().text() + query.lastError().text();
+    }
+    QSqlDatabase::removeDatabase(u"outage-admin"_s);
+    return ok;
+}
+
+} // namespace
+
 class TestHttpRead : public HttpSuite {
     Q_OBJECT
 
@@ -59,34 +207,9 @@ private slots:
         for (const KeyRow &key : {a1, a2, a3, f1, f2})
             QVERIFY2(insertKey(s.db, key, &error), qPrintable(error));
 
-        const auto item = [](const KeyRow &k, std::optional<int> learned) {
-            const QJsonValue limit = learned ? QJsonValue(*learned) : QJsonValue(QJsonValue::Null);
-            return QJsonObject{{u"id"_s, k.id},
-                               {u"name"_s, k.name},
-                               {u"endpoint_id"_s, k.endpointId},
-                               {u"is_adaptive"_s, true},
-                               {u"max_concurrent"_s, QJsonValue::Null},
-                               {u"effective_limit"_s, limit},
-                               {u"learned_max_concurrent"_s, limit},
-                               {u"concurrent_429_count"_s, k.concurrent429},
-                               {u"rpm_429_count"_s, k.rpm429}};
-        };
-        // The order is not part of the contract: compare sorted by id.
+        const auto item = &listItem;
         const auto list = [&](const QByteArray &query) {
-            Reply reply = s.client->send("GET", apiBase + "/keys" + query, s.admin);
-            if (reply.json().isArray()) {
-                QList<QJsonValue> items;
-                for (const QJsonValue &v : reply.json().toArray())
-                    items.append(v);
-                std::sort(items.begin(), items.end(), [](const QJsonValue &x, const QJsonValue &y) {
-                    return x[u"id"].toString() < y[u"id"].toString();
-                });
-                QJsonArray sorted;
-                for (const QJsonValue &v : items)
-                    sorted.append(v);
-                reply.body = QJsonDocument(sorted).toJson(QJsonDocument::Compact);
-            }
-            return reply;
+            return sortedById(s.client->send("GET", apiBase + "/keys" + query, s.admin));
         };
         const QJsonArray all{item(a1, 12), item(a2, {}), item(a3, 7)};
         EXPECT_REPLY(list({}), 200, all);
@@ -168,115 +291,40 @@ private slots:
     void stats()
     {
         AETHER_TEST_SESSION(s);
-        QJsonArray seven;
-        for (int i = 1; i <= 7; ++i)
-            seven.append(adjustmentRecord(u"r%1"_s.arg(i), u"2025-12-2%1T10:00:00.00000%1+00:00"_s.arg(i), i));
-        // Records of other software keep their own fields.
-        QJsonObject foreign = seven.at(5).toObject();
-        foreign.insert(u"custom"_s, QJsonObject{{u"x"_s, QJsonArray{1, 2}}, {u"note"_s, u"网关写入"_s}});
-        seven.replace(5, foreign);
-        QJsonArray many;
-        for (int i = 1; i <= 25; ++i)
-            many.append(
-                adjustmentRecord(u"m%1"_s.arg(i), u"2025-11-01T00:00:%1+00:00"_s.arg(i, 2, 10, QChar(u'0')), i));
-        const auto text = [](const QJsonArray &a) { return QString::fromUtf8(QJsonDocument(a).toJson()); };
-        const auto last = [](const QJsonArray &a, int n) {
-            QJsonArray tail;
-            for (qsizetype i = qMax<qsizetype>(0, a.size() - n); i < a.size(); ++i)
-                tail.append(a.at(i));
-            return tail;
-        };
-
-        QList<KeyRow> keys;
-        keys.append(KeyRow{u"s-new"_s, u"ep-1"_s, u"new"_s});
-        KeyRow learned{u"s-learned"_s, u"ep-1"_s, u"learned"_s};
-        learned.learned = 17;
-        learned.concurrent429 = 5;
-        learned.rpm429 = 2;
-        learned.last429At = u"2025-12-25T14:47:08.123456+00:00"_s;
-        learned.last429Type = u"concurrent"_s;
-        learned.history = text(seven);
-        keys.append(learned);
-        KeyRow fixed{u"s-fixed"_s, u"ep-2"_s, u"fixed"_s};
-        fixed.maxConcurrent = 8;
-        fixed.learned = 30;
-        fixed.rpm429 = 1;
-        fixed.last429At = u"2025-12-25T14:47:08+00:00"_s;
-        fixed.last429Type = u"rpm"_s;
-        fixed.history = text(last(seven, 3));
-        keys.append(fixed);
-        KeyRow fixedOnly{u"s-fixed-only"_s, u"ep-2"_s, u"fixed only"_s};
-        fixedOnly.maxConcurrent = 100;
-        keys.append(fixedOnly);
-        KeyRow offset{u"s-offset"_s, u"ep-1"_s, u"offset"_s};
-        offset.last429At = u"2025-12-25T16:47:08.000001+02:00"_s;
-        offset.last429Type = u"unknown"_s;
-        keys.append(offset);
-        KeyRow zero{u"s-zero"_s, u"ep-1"_s, u"zero fraction"_s};
-        zero.last429At = u"2025-12-25T14:47:08.000000+00:00"_s;
-        keys.append(zero);
-        KeyRow longHistory{u"s-long"_s, u"ep-1"_s, u"long"_s};
-        longHistory.learned = 4;
-        longHistory.history = text(many);
-        keys.append(longHistory);
-        KeyRow bad{u"s-bad"_s, u"ep-1"_s, u"bad"_s};
-        bad.history = malformedJson(s.db);
-        keys.append(bad);
-        KeyRow scalar{u"s-scalar"_s, u"ep-1"_s, u"scalar"_s};
-        scalar.history = u"\"oops\""_s;
-        keys.append(scalar);
-        KeyRow jsonNull{u"s-null"_s, u"ep-1"_s, u"json null"_s};
-        jsonNull.history = u"null"_s;
-        keys.append(jsonNull);
-        keys.append(KeyRow{u"Odd Id 中文"_s, u"ep-1"_s, u"odd"_s});
+        const QJsonArray seven = sevenRecords();
+        const QJsonArray many = manyRecords();
+        const auto last = &lastRecords;
         QString error;
-        for (const KeyRow &key : keys)
+        for (const KeyRow &key : statsKeys(s.db, seven, many))
             QVERIFY2(insertKey(s.db, key, &error), qPrintable(error));
 
-        const auto stats = [&](const QByteArray &id) { return s.client->send("GET", keyPath(id, "stats"), s.admin); };
-        EXPECT_REPLY(stats("s-new"), 200, blankStats(true, QJsonValue::Null, 50));
-        EXPECT_REPLY(stats("s-learned"), 200,
-                     QJsonObject({{u"adaptive_mode"_s, true},
-                                  {u"max_concurrent"_s, QJsonValue::Null},
-                                  {u"effective_limit"_s, 17},
-                                  {u"learned_limit"_s, 17},
-                                  {u"concurrent_429_count"_s, 5},
-                                  {u"rpm_429_count"_s, 2},
-                                  {u"last_429_at"_s, u"2025-12-25T14:47:08.123456+00:00"_s},
-                                  {u"last_429_type"_s, u"concurrent"_s},
-                                  {u"adjustment_count"_s, 7},
-                                  {u"recent_adjustments"_s, last(seven, 5)}}));
-        EXPECT_REPLY(stats("s-fixed"), 200,
-                     QJsonObject({{u"adaptive_mode"_s, false},
-                                  {u"max_concurrent"_s, 8},
-                                  {u"effective_limit"_s, 8},
-                                  {u"learned_limit"_s, 30},
-                                  {u"concurrent_429_count"_s, 0},
-                                  {u"rpm_429_count"_s, 1},
-                                  {u"last_429_at"_s, u"2025-12-25T14:47:08+00:00"_s},
-                                  {u"last_429_type"_s, u"rpm"_s},
-                                  {u"adjustment_count"_s, 3},
-                                  {u"recent_adjustments"_s, last(seven, 3)}}));
-        EXPECT_REPLY(stats("s-fixed-only"), 200, blankStats(false, 100, 100));
+        const auto get = [&](const QByteArray &id) { return s.client->send("GET", keyPath(id, "stats"), s.admin); };
+        EXPECT_REPLY(get("s-new"), 200, blankStats(true, QJsonValue::Null, 50));
+        EXPECT_REPLY(get("s-learned"), 200,
+                     statsAnswer(true, QJsonValue::Null, 17, 17, 5, 2, u"2025-12-25T14:47:08.123456+00:00"_s,
+                                 u"concurrent"_s, 7, last(seven, 5)));
+        EXPECT_REPLY(get("s-fixed"), 200,
+                     statsAnswer(false, 8, 8, 30, 0, 1, u"2025-12-25T14:47:08+00:00"_s, u"rpm"_s, 3, last(seven, 3)));
+        EXPECT_REPLY(get("s-fixed-only"), 200, blankStats(false, 100, 100));
         QJsonObject expected = blankStats(true, QJsonValue::Null, 50);
         expected[u"last_429_at"_s] = u"2025-12-25T14:47:08.000001+00:00"_s;
         expected[u"last_429_type"_s] = u"unknown"_s;
-        EXPECT_REPLY(stats("s-offset"), 200, expected);
+        EXPECT_REPLY(get("s-offset"), 200, expected);
         expected = blankStats(true, QJsonValue::Null, 50);
         expected[u"last_429_at"_s] = u"2025-12-25T14:47:08+00:00"_s;
-        EXPECT_REPLY(stats("s-zero"), 200, expected);
+        EXPECT_REPLY(get("s-zero"), 200, expected);
         expected = blankStats(true, QJsonValue::Null, 4);
         expected[u"learned_limit"_s] = 4;
         expected[u"adjustment_count"_s] = 25;
         expected[u"recent_adjustments"_s] = last(many, 5);
-        EXPECT_REPLY(stats("s-long"), 200, expected);
+        EXPECT_REPLY(get("s-long"), 200, expected);
         for (const QByteArray &id : {"s-bad"_ba, "s-scalar"_ba, "s-null"_ba})
-            EXPECT_REPLY(stats(id), 200, blankStats(true, QJsonValue::Null, 50));
-        EXPECT_REPLY(stats("Odd%20Id%20%E4%B8%AD%E6%96%87"), 200, blankStats(true, QJsonValue::Null, 50));
-        EXPECT_REPLY(stats("odd%20id%20%E4%B8%AD%E6%96%87"), 404, httpError(u"Key not found"_s));
-        EXPECT_REPLY(stats("S-NEW"), 404, httpError(u"Key not found"_s));
+            EXPECT_REPLY(get(id), 200, blankStats(true, QJsonValue::Null, 50));
+        EXPECT_REPLY(get("Odd%20Id%20%E4%B8%AD%E6%96%87"), 200, blankStats(true, QJsonValue::Null, 50));
+        EXPECT_REPLY(get("odd%20id%20%E4%B8%AD%E6%96%87"), 404, httpError(u"Key not found"_s));
+        EXPECT_REPLY(get("S-NEW"), 404, httpError(u"Key not found"_s));
         // Reading leaves a value that is not an array as it is, and warns once per key however often it is read.
-        QCOMPARE(stats("s-bad").status, 200);
+        QCOMPARE(get("s-bad").status, 200);
         QCOMPARE(s.client->send("GET", apiBase + "/summary", s.admin).status, 200);
         EXPECT_ROW(s, u"s-bad"_s, asText(s.db, u"adjustment_history"_s), malformedJson(s.db));
         EXPECT_ROW(s, u"s-scalar"_s, asText(s.db, u"adjustment_history"_s), u"\"oops\""_s);
@@ -424,25 +472,8 @@ private slots:
         healthy[u"learned_limit"_s] = 5;
         EXPECT_REPLY(s.client->send("GET", keyPath("k-out", "stats"), s.admin), 200, healthy);
 
-        const auto admin = aether::DatabaseLocation::parse(qEnvironmentVariable("AETHER_TEST_PG"));
-        QVERIFY(admin);
         const QString name = s.db.location().databaseName;
-        const auto onMaintenance = [&](const QString &sql) {
-            bool ok = false;
-            {
-                QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, u"outage-admin"_s);
-                db.setHostName(admin.value().host);
-                db.setPort(admin.value().port);
-                db.setUserName(admin.value().user);
-                db.setDatabaseName(admin.value().databaseName);
-                QSqlQuery query(db);
-                ok = db.open() && query.exec(sql);
-                if (!ok)
-                    error = db.lastError().text() + query.lastError().text();
-            }
-            QSqlDatabase::removeDatabase(u"outage-admin"_s);
-            return ok;
-        };
+        const auto onMaintenance = [&error](const QString &sql) { return runOnMaintenanceDatabase(sql, &error); };
         QVERIFY2(onMaintenance(u"ALTER DATABASE %1 WITH ALLOW_CONNECTIONS false"_s.arg(name)), qPrintable(error));
         QVERIFY2(
             onMaintenance(u"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%1'"_s.arg(name)),
