@@ -3,17 +3,17 @@
 //   aether-gui-bench DATABASE_URL
 // (bench/gui.sh prepares a 100,000-key SQLite database and runs this under Xvfb.)
 
+#include "auth/tokenstore.h"
 #include "charts/historychart.h"
+#include "consolecore.h"
 #include "consolesettings.h"
-#include "storage/database.h"
 #include "keydetailwidget.h"
 #include "keys/keyservice.h"
 #include "keys/keytable.h"
 #include "keytablemodel.h"
-#include "consolecore.h"
 #include "mainwindow.h"
+#include "storage/database.h"
 #include "storage/migrations.h"
-#include "auth/tokenstore.h"
 
 #include <QApplication>
 #include <QDateTime>
@@ -71,6 +71,55 @@ QString rss()
     return {};
 }
 
+// Sorts by several columns, each both ways, as a click on the column's header does.
+void timeSorting(QTableView *view)
+{
+    for (const auto &[column, name] :
+         {std::pair{KeyColumn::Learned, "learned limit"}, std::pair{KeyColumn::Name, "name"},
+          std::pair{KeyColumn::Concurrent429, "concurrency 429s"}, std::pair{KeyColumn::Last429At, "last 429"},
+          std::pair{KeyColumn::Adjustments, "adjustments"}}) {
+        for (Qt::SortOrder order : {Qt::DescendingOrder, Qt::AscendingOrder}) {
+            QElapsedTimer t;
+            t.start();
+            view->horizontalHeader()->setSortIndicator(int(column), order);
+            const double query = ms(t);
+            waitForPaint(view->viewport());
+            std::printf("sort by %s %s: %.1f ms (query and first rows %.1f ms)\n", name,
+                        order == Qt::AscendingOrder ? "ascending" : "descending", ms(t), query);
+        }
+    }
+}
+
+// Selects 20 keys spread over the table, each until its chart is drawn.
+void timeSelection(gui::MainWindow &window)
+{
+    double worst = 0, total = 0;
+    const int picks = 20;
+    for (int i = 0; i < picks; ++i) {
+        const QString keyId = window.keyModel()->keyIdAt(i * 7);
+        QElapsedTimer t;
+        t.start();
+        window.selectKey(keyId);
+        waitForPaint(window.detail()->historyChart()->viewport());
+        worst = std::max(worst, ms(t));
+        total += ms(t);
+    }
+    std::printf("select a key and draw its chart: mean %.1f ms, worst %.1f ms (%d keys)\n", total / picks, worst,
+                picks);
+}
+
+// Filters the table by a text, as a search typed and confirmed does.
+void timeFilter(gui::MainWindow &window, QTableView *view)
+{
+    QElapsedTimer t;
+    t.start();
+    auto *search = window.findChild<QLineEdit *>(QStringLiteral("searchEdit"));
+    search->setText(QStringLiteral("prod-00"));
+    emit search->returnPressed();
+    waitForPaint(view->viewport());
+    std::printf("filter by text: %.1f ms (%d rows)\n", ms(t), window.keyModel()->rowCount());
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -106,45 +155,11 @@ int main(int argc, char *argv[])
                 ms(sinceStart), QDateTime::currentMSecsSinceEpoch(), window.keyModel()->rowCount(),
                 core.table.count({}).ok() ? core.table.count({}).value() : -1LL);
 
-    for (const auto &[column, name] :
-         {std::pair{KeyColumn::Learned, "learned limit"}, std::pair{KeyColumn::Name, "name"},
-          std::pair{KeyColumn::Concurrent429, "concurrency 429s"}, std::pair{KeyColumn::Last429At, "last 429"},
-          std::pair{KeyColumn::Adjustments, "adjustments"}}) {
-        for (Qt::SortOrder order : {Qt::DescendingOrder, Qt::AscendingOrder}) {
-            QElapsedTimer t;
-            t.start();
-            // As a click on the column's header does.
-            view->horizontalHeader()->setSortIndicator(int(column), order);
-            const double query = ms(t);
-            waitForPaint(view->viewport());
-            std::printf("sort by %s %s: %.1f ms (query and first rows %.1f ms)\n", name,
-                        order == Qt::AscendingOrder ? "ascending" : "descending", ms(t), query);
-        }
-    }
+    timeSorting(view);
     view->sortByColumn(int(KeyColumn::Name), Qt::AscendingOrder);
     waitForPaint(view->viewport());
-
-    double worst = 0, total = 0;
-    const int picks = 20;
-    for (int i = 0; i < picks; ++i) {
-        const QString keyId = window.keyModel()->keyIdAt(i * 7);
-        QElapsedTimer t;
-        t.start();
-        window.selectKey(keyId);
-        waitForPaint(window.detail()->historyChart()->viewport());
-        worst = std::max(worst, ms(t));
-        total += ms(t);
-    }
-    std::printf("select a key and draw its chart: mean %.1f ms, worst %.1f ms (%d keys)\n", total / picks, worst,
-                picks);
-
-    QElapsedTimer t;
-    t.start();
-    auto *search = window.findChild<QLineEdit *>(QStringLiteral("searchEdit"));
-    search->setText(QStringLiteral("prod-00"));
-    emit search->returnPressed();
-    waitForPaint(view->viewport());
-    std::printf("filter by text: %.1f ms (%d rows)\n", ms(t), window.keyModel()->rowCount());
+    timeSelection(window);
+    timeFilter(window, view);
     std::printf("resident memory: %s\n", qPrintable(rss()));
     return 0;
 }

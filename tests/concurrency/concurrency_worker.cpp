@@ -2,8 +2,8 @@
 // either directly through the core or through the HTTP endpoint, and prints one JSON line per operation with what it
 // asked for and what it was answered. Exit code 0 = every operation succeeded.
 
-#include "storage/database.h"
 #include "keys/keyservice.h"
+#include "storage/database.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -16,6 +16,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <optional>
 
 using namespace aether;
 
@@ -130,11 +131,19 @@ Outcome postEvent(QNetworkAccessManager &nam, const QString &base, const QByteAr
                 "POST", eventBody(i), answer);
 }
 
-} // namespace
+struct Options {
+    QString database;
+    bool useHttp = false; // through the endpoint at `http` rather than the core
+    QString http;
+    QByteArray token;
+    QString keys;
+    int ops = 0;
+    quint32 seed = 0;
+    std::optional<int> events;
+};
 
-int main(int argc, char *argv[])
+Options parseOptions(const QCoreApplication &app)
 {
-    QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     const QCommandLineOption database(QStringLiteral("database"), QString(), QStringLiteral("url"));
     const QCommandLineOption http(QStringLiteral("http"), QString(), QStringLiteral("base-url"));
@@ -145,59 +154,91 @@ int main(int argc, char *argv[])
     const QCommandLineOption events(QStringLiteral("events"), QString(), QStringLiteral("n"));
     parser.addOptions({database, http, token, keysOption, ops, seed, events});
     parser.process(app);
+    Options options;
+    options.database = parser.value(database);
+    options.useHttp = parser.isSet(http);
+    options.http = parser.value(http);
+    options.token = parser.value(token).toUtf8();
+    options.keys = parser.value(keysOption);
+    options.ops = parser.value(ops).toInt();
+    options.seed = parser.value(seed).toUInt();
+    if (parser.isSet(events))
+        options.events = parser.value(events).toInt();
+    return options;
+}
 
-    // --events N: N learning events on the first key through the endpoint; one line per answer.
-    if (parser.isSet(events)) {
-        QNetworkAccessManager nam;
-        const QString key = parser.value(keysOption).split(u',').constFirst();
-        int failures = 0;
-        for (int i = 0; i < parser.value(events).toInt(); ++i) {
-            QJsonObject answer;
-            const Outcome out = postEvent(nam, parser.value(http), parser.value(token).toUtf8(), key, i, &answer);
-            failures += out.ok ? 0 : 1;
-            answer.insert(QStringLiteral("ok"), out.ok);
-            answer.insert(QStringLiteral("error"), out.error);
-            answer.insert(QStringLiteral("index"), i);
-            std::fputs(QJsonDocument(answer).toJson(QJsonDocument::Compact).constData(), stdout);
-            std::fputc('\n', stdout);
-        }
-        std::fflush(stdout);
-        return failures == 0 ? 0 : 1;
+void printLine(const QJsonObject &line)
+{
+    std::fputs(QJsonDocument(line).toJson(QJsonDocument::Compact).constData(), stdout);
+    std::fputc('\n', stdout);
+}
+
+// --events N: N learning events on the first key through the endpoint; one line per answer.
+int postEvents(const Options &options)
+{
+    QNetworkAccessManager nam;
+    const QString key = options.keys.split(u',').constFirst();
+    int failures = 0;
+    for (int i = 0; i < *options.events; ++i) {
+        QJsonObject answer;
+        const Outcome out = postEvent(nam, options.http, options.token, key, i, &answer);
+        failures += out.ok ? 0 : 1;
+        answer.insert(QStringLiteral("ok"), out.ok);
+        answer.insert(QStringLiteral("error"), out.error);
+        answer.insert(QStringLiteral("index"), i);
+        printLine(answer);
     }
+    std::fflush(stdout);
+    return failures == 0 ? 0 : 1;
+}
 
-    const QStringList keyIds = parser.value(keysOption).split(u',', Qt::SkipEmptyParts);
-    QRandomGenerator rng(parser.value(seed).toUInt());
+Op randomOp(QRandomGenerator &rng, const QStringList &keyIds)
+{
+    static const char *const kinds[] = {"adaptive", "fixed", "limit", "reset"};
+    Op op;
+    op.key = keyIds.at(rng.bounded(int(keyIds.size())));
+    op.kind = QString::fromLatin1(kinds[rng.bounded(4)]);
+    op.value = rng.bounded(1, 101);
+    return op;
+}
+
+// --ops N: N random mutations, through the core or (--http) the endpoint; one line per operation.
+int mutate(const Options &options)
+{
+    const QStringList keyIds = options.keys.split(u',', Qt::SkipEmptyParts);
+    QRandomGenerator rng(options.seed);
     std::unique_ptr<Database> db;
     std::unique_ptr<KeyService> keys;
     QNetworkAccessManager nam;
-    const bool useHttp = parser.isSet(http);
-    if (!useHttp) {
-        db = std::make_unique<Database>(DatabaseLocation::parse(parser.value(database)).value());
+    if (!options.useHttp) {
+        db = std::make_unique<Database>(DatabaseLocation::parse(options.database).value());
         if (!db->open()) {
             std::fputs("cannot open database\n", stderr);
             return 2;
         }
         keys = std::make_unique<KeyService>(*db);
     }
-    static const char *const kinds[] = {"adaptive", "fixed", "limit", "reset"};
     int failures = 0;
-    const int count = parser.value(ops).toInt();
-    for (int i = 0; i < count; ++i) {
-        Op op;
-        op.key = keyIds.at(rng.bounded(int(keyIds.size())));
-        op.kind = QString::fromLatin1(kinds[rng.bounded(4)]);
-        op.value = rng.bounded(1, 101);
-        const Outcome out =
-            useHttp ? viaHttp(nam, parser.value(http), parser.value(token).toUtf8(), op) : viaCore(*keys, op);
+    for (int i = 0; i < options.ops; ++i) {
+        const Op op = randomOp(rng, keyIds);
+        const Outcome out = options.useHttp ? viaHttp(nam, options.http, options.token, op) : viaCore(*keys, op);
         if (!out.ok)
             ++failures;
         const QJsonObject line{
             {QStringLiteral("key"), op.key},      {QStringLiteral("kind"), op.kind},
             {QStringLiteral("value"), op.value},  {QStringLiteral("ok"), out.ok},
             {QStringLiteral("error"), out.error}, {QStringLiteral("max_concurrent"), out.maxConcurrent}};
-        std::fputs(QJsonDocument(line).toJson(QJsonDocument::Compact).constData(), stdout);
-        std::fputc('\n', stdout);
+        printLine(line);
     }
     std::fflush(stdout);
     return failures == 0 ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    const Options options = parseOptions(app);
+    return options.events ? postEvents(options) : mutate(options);
 }

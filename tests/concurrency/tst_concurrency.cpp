@@ -26,6 +26,8 @@ constexpr int opsPerWorker = 250;
 constexpr int coreWorkers = 2;
 constexpr int httpWorkers = 2;
 constexpr int sharedKeys = 6;
+constexpr int eventWorkers = 4;
+constexpr int eventsPerWorker = 500;
 
 QString binary()
 {
@@ -47,94 +49,95 @@ QByteArray runProgram(const QStringList &args, QProcessEnvironment env = QProces
     return p.readAllStandardOutput();
 }
 
-} // namespace
-
-class TestConcurrency : public QObject {
-    Q_OBJECT
-private slots:
-    void initTestCase() { aether::test::useTestEnvironment(); }
-    void mixedWriters_data() { test::TestDatabase::addBackendRows(); }
-    void mixedWriters();
-    void groupedChangesAnswerEachOnItsOwn_data() { test::TestDatabase::addBackendRows(); }
-    void groupedChangesAnswerEachOnItsOwn();
-    void sameKeyEvents_data() { test::TestDatabase::addBackendRows(); }
-    void sameKeyEvents();
-};
-
-void TestConcurrency::mixedWriters()
+void prepareDemo(const QString &url)
 {
-    AETHER_TEST_DATABASE(tdb);
-    runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--prepare"), QStringLiteral("--demo")});
-    const QByteArray created = runProgram(
-        {QStringLiteral("--database"), tdb.url(), QStringLiteral("--create-token"), QStringLiteral("stress")});
-    const QByteArray token = created.trimmed().split('\n').last();
-    QVERIFY(!token.isEmpty());
+    runProgram({QStringLiteral("--database"), url, QStringLiteral("--prepare"), QStringLiteral("--demo")});
+}
 
-    Database db(tdb.location());
-    QVERIFY(db.open().ok());
-    QStringList keys;
-    qint64 rowsBefore = 0;
-    {
-        auto st = db.exec(QStringLiteral("SELECT id FROM provider_api_keys ORDER BY id"));
-        QVERIFY(st.ok());
-        while (st.value().next()) {
-            if (keys.size() < sharedKeys)
-                keys << st.value().value(0).toString();
-            ++rowsBefore;
-        }
-    }
-    QCOMPARE(keys.size(), sharedKeys);
+// The program prints the new token on its last line.
+QByteArray createToken(const QString &url, const QStringList &args)
+{
+    return runProgram(QStringList{QStringLiteral("--database"), url, QStringLiteral("--create-token")} + args)
+        .trimmed()
+        .split('\n')
+        .last();
+}
 
-    QProcess server;
-    server.start(binary(), {QStringLiteral("--database"), tdb.url(), QStringLiteral("--serve"),
-                            QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+// Starts the program as a server on a free port; *base receives the http:// address it listens on.
+void startServer(QProcess &server, const QString &url, QString *base)
+{
+    server.start(binary(), {QStringLiteral("--database"), url, QStringLiteral("--serve"), QStringLiteral("--listen"),
+                            QStringLiteral("127.0.0.1:0")});
     QVERIFY(server.waitForReadyRead(15000));
     const QByteArray line = server.readLine().trimmed();
     QVERIFY2(line.startsWith("Listening on http://"), line.constData());
-    const QString base = QString::fromLatin1(line.mid(int(qstrlen("Listening on "))));
+    *base = QString::fromLatin1(line.mid(int(qstrlen("Listening on "))));
+}
 
+void stopServer(QProcess &server)
+{
+    server.terminate();
+    QVERIFY(server.waitForFinished(5000));
+    QCOMPARE(server.exitCode(), 0);
+}
+
+void readKeyIds(Database &db, QStringList *ids)
+{
+    auto st = db.exec(QStringLiteral("SELECT id FROM provider_api_keys ORDER BY id"));
+    QVERIFY(st.ok());
+    while (st.value().next())
+        *ids << st.value().value(0).toString();
+}
+
+// ---- mixedWriters --------------------------------------------------------------------------------------------------
+
+// The first writers go through the core, the others through the endpoint at `base`.
+std::vector<std::unique_ptr<QProcess>> startMixedWriters(const QStringList &keys, const QString &url,
+                                                         const QString &base, const QByteArray &token)
+{
     std::vector<std::unique_ptr<QProcess>> workers;
     for (int i = 0; i < coreWorkers + httpWorkers; ++i) {
         auto worker = std::make_unique<QProcess>();
         QStringList args{QStringLiteral("--keys"),      keys.join(u','),          QStringLiteral("--ops"),
                          QString::number(opsPerWorker), QStringLiteral("--seed"), QString::number(1000 + i)};
         if (i < coreWorkers)
-            args << QStringLiteral("--database") << tdb.url();
+            args << QStringLiteral("--database") << url;
         else
             args << QStringLiteral("--http") << base << QStringLiteral("--token") << QString::fromLatin1(token);
         worker->start(workerBinary(), args);
         workers.push_back(std::move(worker));
     }
-    int answered = 0;
-    for (auto &worker : workers) {
-        QVERIFY2(worker->waitForFinished(240000), "a writer did not finish: deadlock?");
-        const QByteArray err = worker->readAllStandardError();
-        const QList<QByteArray> lines = worker->readAllStandardOutput().trimmed().split('\n');
-        for (const QByteArray &l : lines) {
-            const QJsonObject op = QJsonDocument::fromJson(l).object();
-            QVERIFY2(op.value(QStringLiteral("ok")).toBool(), l.constData());
-            const QString kind = op.value(QStringLiteral("kind")).toString();
-            // Each answer reports the state its own transaction committed.
-            if (kind == u"fixed" || kind == u"limit")
-                QCOMPARE(op.value(QStringLiteral("max_concurrent")).toInt(), op.value(QStringLiteral("value")).toInt());
-            else if (kind == u"adaptive")
-                QVERIFY(op.value(QStringLiteral("max_concurrent")).isNull());
-            ++answered;
-        }
-        QCOMPARE(worker->exitCode(), 0);
-        QVERIFY2(!err.contains("locked"), err.constData());
-    }
-    QCOMPARE(answered, (coreWorkers + httpWorkers) * opsPerWorker);
-    server.terminate();
-    QVERIFY(server.waitForFinished(5000));
-    QCOMPARE(server.exitCode(), 0);
+    return workers;
+}
 
-    // No lost update: one audit row per committed change, and each key's final row is what its last change wrote.
+// Waits for one writer; every operation succeeded and *answered counts them.
+void checkWriterAnswers(QProcess &worker, int *answered)
+{
+    QVERIFY2(worker.waitForFinished(240000), "a writer did not finish: deadlock?");
+    const QByteArray err = worker.readAllStandardError();
+    const QList<QByteArray> lines = worker.readAllStandardOutput().trimmed().split('\n');
+    for (const QByteArray &l : lines) {
+        const QJsonObject op = QJsonDocument::fromJson(l).object();
+        QVERIFY2(op.value(QStringLiteral("ok")).toBool(), l.constData());
+        const QString kind = op.value(QStringLiteral("kind")).toString();
+        // Each answer reports the state its own transaction committed.
+        if (kind == u"fixed" || kind == u"limit")
+            QCOMPARE(op.value(QStringLiteral("max_concurrent")).toInt(), op.value(QStringLiteral("value")).toInt());
+        else if (kind == u"adaptive")
+            QVERIFY(op.value(QStringLiteral("max_concurrent")).isNull());
+        ++*answered;
+    }
+    QCOMPARE(worker.exitCode(), 0);
+    QVERIFY2(!err.contains("locked"), err.constData());
+}
+
+// No lost update: one audit row per committed change, and each key's final row is what its last change wrote.
+void checkAuditMatchesRows(Database &db, const QStringList &keys)
+{
     auto audit = db.exec(QStringLiteral("SELECT key_id, action, detail FROM console_audit_log ORDER BY id"));
     QVERIFY(audit.ok());
     int auditRows = 0;
     QHash<QString, QJsonValue> lastMax;
-    QHash<QString, bool> resetSinceLastChange;
     while (audit.value().next()) {
         ++auditRows;
         const QString key = audit.value().value(0).toString();
@@ -157,54 +160,36 @@ void TestConcurrency::mixedWriters()
         else
             QCOMPARE(row.value().value(0).toInt(), expected.toInt());
     }
+}
 
-    // The database is intact and no row appeared or vanished.
+// The database is intact and no row appeared or vanished.
+void checkDatabaseIntact(Database &db, bool postgres, qint64 rowsBefore)
+{
     auto count = db.exec(QStringLiteral("SELECT count(*) FROM provider_api_keys"));
     QVERIFY(count.ok() && count.value().next());
     QCOMPARE(count.value().value(0).toLongLong(), rowsBefore);
-    if (!tdb.isPostgres()) {
+    if (!postgres) {
         auto check = db.exec(QStringLiteral("PRAGMA integrity_check"));
         QVERIFY(check.ok() && check.value().next());
         QCOMPARE(check.value().value(0).toString(), QStringLiteral("ok"));
     }
 }
 
-// Changes that reach the server together share one commit; each must still get its own answer: a missing key or a
-// bad body among valid changes fails alone and keeps the others.
-void TestConcurrency::groupedChangesAnswerEachOnItsOwn()
+// ---- groupedChangesAnswerEachOnItsOwn ------------------------------------------------------------------------------
+
+struct ExpectedAnswer {
+    int status;
+    QString keyId;
+    int limit; // 0: not a limit change
+};
+using PendingChange = std::pair<QNetworkReply *, ExpectedAnswer>;
+
+// One change per key, all sent at once: a valid limit, a missing key, an invalid body and a valid mode, in turn.
+std::vector<PendingChange> sendGroupedChanges(QNetworkAccessManager &nam, const QString &base, const QStringList &keys)
 {
-    AETHER_TEST_DATABASE(tdb);
-    runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--prepare"), QStringLiteral("--demo")});
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("AETHER_CONSOLE_TOKEN"), QStringLiteral("grouped"));
-    QProcess server;
-    server.setProcessEnvironment(env);
-    server.start(binary(), {QStringLiteral("--database"), tdb.url(), QStringLiteral("--serve"),
-                            QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
-    QVERIFY(server.waitForReadyRead(15000));
-    const QByteArray line = server.readLine().trimmed();
-    QVERIFY2(line.startsWith("Listening on http://"), line.constData());
-    const QString base = QString::fromLatin1(line.mid(int(qstrlen("Listening on ")))) + u"/api/admin/adaptive/keys/";
-
-    Database db(tdb.location());
-    QVERIFY(db.open().ok());
-    QStringList keys;
-    {
-        auto st = db.exec(QStringLiteral("SELECT id FROM provider_api_keys ORDER BY id"));
-        QVERIFY(st.ok());
-        while (st.value().next())
-            keys << st.value().value(0).toString();
-    }
-    QCOMPARE(keys.size(), 40);
-
-    struct Expected {
-        int status;
-        QString keyId;
-        int limit; // 0: not a limit change
-    };
-    QNetworkAccessManager nam;
-    std::vector<std::pair<QNetworkReply *, Expected>> replies;
-    const auto send = [&](const QString &path, const QByteArray &verb, const QByteArray &body, Expected expected) {
+    std::vector<PendingChange> replies;
+    const auto send = [&](const QString &path, const QByteArray &verb, const QByteArray &body,
+                          ExpectedAnswer expected) {
         QNetworkRequest request{QUrl(base + path)};
         request.setRawHeader("Authorization", "Bearer grouped");
         request.setRawHeader("Accept-Language", "zh-CN");
@@ -228,37 +213,208 @@ void TestConcurrency::groupedChangesAnswerEachOnItsOwn()
                  R"({"enabled":false,"fixed_limit":)" + QByteArray::number(i) + '}', {200, key, i});
         }
     }
-    for (auto &[reply, expected] : replies) {
-        if (!reply->isFinished()) {
-            QSignalSpy finished(reply, &QNetworkReply::finished);
-            QVERIFY(finished.wait(20000));
-        }
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
-        QCOMPARE(status, expected.status);
-        if (expected.status == 200) {
-            QCOMPARE(answer.value(QStringLiteral("key_id")).toString(), expected.keyId);
-            QCOMPARE(answer.value(QStringLiteral("max_concurrent")).toInt(), expected.limit);
-            auto row =
-                db.exec(QStringLiteral("SELECT max_concurrent FROM provider_api_keys WHERE id = ?"), {expected.keyId});
-            QVERIFY(row.ok() && row.value().next());
-            QCOMPARE(row.value().value(0).toInt(), expected.limit);
-        } else if (expected.status == 404) {
-            QCOMPARE(answer.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString(),
-                     QStringLiteral("Key not found"));
-        } else {
-            QCOMPARE(answer.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString(),
-                     QStringLiteral("固定限制: 数值应小于或等于 100"));
-        }
+    return replies;
+}
+
+// Waits for one answer; a success must also be what the key's row holds.
+void checkGroupedAnswer(Database &db, QNetworkReply *reply, const ExpectedAnswer &expected)
+{
+    if (!reply->isFinished()) {
+        QSignalSpy finished(reply, &QNetworkReply::finished);
+        QVERIFY(finished.wait(20000));
+    }
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
+    QCOMPARE(status, expected.status);
+    if (expected.status == 200) {
+        QCOMPARE(answer.value(QStringLiteral("key_id")).toString(), expected.keyId);
+        QCOMPARE(answer.value(QStringLiteral("max_concurrent")).toInt(), expected.limit);
+        auto row =
+            db.exec(QStringLiteral("SELECT max_concurrent FROM provider_api_keys WHERE id = ?"), {expected.keyId});
+        QVERIFY(row.ok() && row.value().next());
+        QCOMPARE(row.value().value(0).toInt(), expected.limit);
+    } else if (expected.status == 404) {
+        QCOMPARE(answer.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString(),
+                 QStringLiteral("Key not found"));
+    } else {
+        QCOMPARE(answer.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString(),
+                 QStringLiteral("固定限制: 数值应小于或等于 100"));
+    }
+}
+
+// ---- sameKeyEvents -------------------------------------------------------------------------------------------------
+
+void findAdaptiveKey(Database &db, QString *key)
+{
+    auto st = db.exec(QStringLiteral("SELECT id FROM provider_api_keys WHERE max_concurrent IS NULL ORDER BY id"));
+    QVERIFY(st.ok() && st.value().next());
+    *key = st.value().value(0).toString();
+}
+
+// A learned limit of 40 and no counts or history, so that the final figures are the events' alone.
+bool clearLearning(Database &db, bool postgres, const QString &key)
+{
+    return db
+        .exec(QStringLiteral("UPDATE provider_api_keys SET learned_max_concurrent = 40, concurrent_429_count = 0, "
+                             "rpm_429_count = 0, adjustment_history = %1, utilization_samples = NULL "
+                             "WHERE id = ?")
+                  .arg(postgres ? QStringLiteral("CAST('[]' AS json)") : QStringLiteral("'[]'")),
+              {key})
+        .ok();
+}
+
+// The policy keeps 1,000 history records.
+void keepThousandRecords(const QString &base, const QByteArray &admin)
+{
+    QNetworkAccessManager nam;
+    QNetworkRequest request{QUrl(base + QStringLiteral("/api/admin/adaptive/policy"))};
+    request.setRawHeader("Authorization", "Bearer " + admin);
+    QNetworkReply *reply = nam.put(request, QByteArrayLiteral(R"({"max_history_records":1000})"));
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    QVERIFY(finished.wait(15000));
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    reply->deleteLater();
+}
+
+// The writers alternate between the two servers.
+std::vector<std::unique_ptr<QProcess>> startEventWriters(const QString &key, const QStringList &bases,
+                                                         const QByteArray &gateway)
+{
+    std::vector<std::unique_ptr<QProcess>> workers;
+    for (int i = 0; i < eventWorkers; ++i) {
+        auto worker = std::make_unique<QProcess>();
+        worker->start(workerBinary(), {QStringLiteral("--keys"), key, QStringLiteral("--events"),
+                                       QString::number(eventsPerWorker), QStringLiteral("--http"), bases.at(i % 2),
+                                       QStringLiteral("--token"), QString::fromLatin1(gateway)});
+        workers.push_back(std::move(worker));
+    }
+    return workers;
+}
+
+// Waits for one writer; every event was accepted, and *adjusted counts those that wrote a record.
+void checkEventAnswers(QProcess &worker, int *answers, int *adjusted)
+{
+    QVERIFY2(worker.waitForFinished(240000), "a writer did not finish: deadlock?");
+    for (const QByteArray &l : worker.readAllStandardOutput().trimmed().split('\n')) {
+        const QJsonObject answer = QJsonDocument::fromJson(l).object();
+        QVERIFY2(answer.value(QStringLiteral("ok")).toBool(), l.constData());
+        *adjusted += answer.value(QStringLiteral("adjusted")).toBool() ? 1 : 0;
+        ++*answers;
+    }
+    QCOMPARE(worker.exitCode(), 0);
+}
+
+// The key's counts and history are those of the events applied one by one.
+void checkSerialHistory(Database &db, const QString &key)
+{
+    auto row = db.exec(QStringLiteral("SELECT concurrent_429_count, rpm_429_count, %1, learned_max_concurrent "
+                                      "FROM provider_api_keys WHERE id = ?")
+                           .arg(db.dialect().asText(QStringLiteral("adjustment_history"))),
+                       {key});
+    QVERIFY(row.ok() && row.value().next());
+    QCOMPARE(row.value().value(0).toInt(), eventWorkers * eventsPerWorker / 4);
+    QCOMPARE(row.value().value(1).toInt(), eventWorkers * eventsPerWorker / 4);
+    const QJsonArray history = QJsonDocument::fromJson(row.value().value(2).toString().toUtf8()).array();
+    QCOMPARE(history.size(), eventWorkers * eventsPerWorker / 2);
+    // Each record starts where the one before it ended: the events were applied one after another.
+    for (qsizetype i = 1; i < history.size(); ++i)
+        QCOMPARE(history.at(i).toObject().value(QStringLiteral("old_limit")).toInt(),
+                 history.at(i - 1).toObject().value(QStringLiteral("new_limit")).toInt());
+    QCOMPARE(history.first().toObject().value(QStringLiteral("old_limit")).toInt(), 40);
+    QCOMPARE(row.value().value(3).toInt(), history.last().toObject().value(QStringLiteral("new_limit")).toInt());
+}
+
+} // namespace
+
+class TestConcurrency : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { aether::test::useTestEnvironment(); }
+    void mixedWriters_data() { test::TestDatabase::addBackendRows(); }
+    void mixedWriters();
+    void groupedChangesAnswerEachOnItsOwn_data() { test::TestDatabase::addBackendRows(); }
+    void groupedChangesAnswerEachOnItsOwn();
+    void sameKeyEvents_data() { test::TestDatabase::addBackendRows(); }
+    void sameKeyEvents();
+};
+
+void TestConcurrency::mixedWriters()
+{
+    AETHER_TEST_DATABASE(tdb);
+    prepareDemo(tdb.url());
+    const QByteArray token = createToken(tdb.url(), {QStringLiteral("stress")});
+    QVERIFY(!token.isEmpty());
+
+    Database db(tdb.location());
+    QVERIFY(db.open().ok());
+    QStringList allKeys;
+    readKeyIds(db, &allKeys);
+    if (QTest::currentTestFailed())
+        return;
+    const QStringList keys = allKeys.mid(0, sharedKeys);
+    const qint64 rowsBefore = allKeys.size();
+    QCOMPARE(keys.size(), sharedKeys);
+
+    QProcess server;
+    QString base;
+    startServer(server, tdb.url(), &base);
+    if (QTest::currentTestFailed())
+        return;
+
+    const std::vector<std::unique_ptr<QProcess>> workers = startMixedWriters(keys, tdb.url(), base, token);
+    int answered = 0;
+    for (const auto &worker : workers) {
+        checkWriterAnswers(*worker, &answered);
+        if (QTest::currentTestFailed())
+            return;
+    }
+    QCOMPARE(answered, (coreWorkers + httpWorkers) * opsPerWorker);
+    stopServer(server);
+    if (QTest::currentTestFailed())
+        return;
+
+    checkAuditMatchesRows(db, keys);
+    if (QTest::currentTestFailed())
+        return;
+    checkDatabaseIntact(db, tdb.isPostgres(), rowsBefore);
+}
+
+// Changes that reach the server together share one commit; each must still get its own answer: a missing key or a
+// bad body among valid changes fails alone and keeps the others.
+void TestConcurrency::groupedChangesAnswerEachOnItsOwn()
+{
+    AETHER_TEST_DATABASE(tdb);
+    prepareDemo(tdb.url());
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("AETHER_CONSOLE_TOKEN"), QStringLiteral("grouped"));
+    QProcess server;
+    server.setProcessEnvironment(env);
+    QString base;
+    startServer(server, tdb.url(), &base);
+    if (QTest::currentTestFailed())
+        return;
+
+    Database db(tdb.location());
+    QVERIFY(db.open().ok());
+    QStringList keys;
+    readKeyIds(db, &keys);
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(keys.size(), 40);
+
+    QNetworkAccessManager nam;
+    const std::vector<PendingChange> replies = sendGroupedChanges(nam, base + u"/api/admin/adaptive/keys/", keys);
+    for (const auto &[reply, expected] : replies) {
+        checkGroupedAnswer(db, reply, expected);
+        if (QTest::currentTestFailed())
+            return;
         reply->deleteLater();
     }
     // Only the 20 successful changes were written, each with its audit row.
     auto audit = db.exec(QStringLiteral("SELECT count(*) FROM console_audit_log"));
     QVERIFY(audit.ok() && audit.value().next());
     QCOMPARE(audit.value().value(0).toInt(), 20);
-    server.terminate();
-    QVERIFY(server.waitForFinished(5000));
-    QCOMPARE(server.exitCode(), 0);
+    stopServer(server);
 }
 
 QTEST_GUILESS_MAIN(TestConcurrency)
@@ -270,100 +426,48 @@ QTEST_GUILESS_MAIN(TestConcurrency)
 void TestConcurrency::sameKeyEvents()
 {
     AETHER_TEST_DATABASE(tdb);
-    runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--prepare"), QStringLiteral("--demo")});
-    const QByteArray admin =
-        runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--create-token"), QStringLiteral("ops")})
-            .trimmed()
-            .split('\n')
-            .last();
-    const QByteArray gateway = runProgram({QStringLiteral("--database"), tdb.url(), QStringLiteral("--create-token"),
-                                           QStringLiteral("gw"), QStringLiteral("--role"), QStringLiteral("gateway")})
-                                   .trimmed()
-                                   .split('\n')
-                                   .last();
+    prepareDemo(tdb.url());
+    const QByteArray admin = createToken(tdb.url(), {QStringLiteral("ops")});
+    const QByteArray gateway =
+        createToken(tdb.url(), {QStringLiteral("gw"), QStringLiteral("--role"), QStringLiteral("gateway")});
     QVERIFY(!admin.isEmpty() && !gateway.isEmpty());
     Database db(tdb.location());
     QVERIFY(db.open().ok());
     QString key;
-    {
-        auto st = db.exec(QStringLiteral("SELECT id FROM provider_api_keys WHERE max_concurrent IS NULL ORDER BY id"));
-        QVERIFY(st.ok() && st.value().next());
-        key = st.value().value(0).toString();
-    }
-    QVERIFY(
-        db.exec(QStringLiteral("UPDATE provider_api_keys SET learned_max_concurrent = 40, concurrent_429_count = 0, "
-                               "rpm_429_count = 0, adjustment_history = %1, utilization_samples = NULL "
-                               "WHERE id = ?")
-                    .arg(tdb.isPostgres() ? QStringLiteral("CAST('[]' AS json)") : QStringLiteral("'[]'")),
-                {key})
-            .ok());
+    findAdaptiveKey(db, &key);
+    if (QTest::currentTestFailed())
+        return;
+    QVERIFY(clearLearning(db, tdb.isPostgres(), key));
 
     std::vector<std::unique_ptr<QProcess>> servers;
     QStringList bases;
     for (int i = 0; i < 2; ++i) {
         auto server = std::make_unique<QProcess>();
-        server->start(binary(), {QStringLiteral("--database"), tdb.url(), QStringLiteral("--serve"),
-                                 QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
-        QVERIFY(server->waitForReadyRead(15000));
-        const QByteArray line = server->readLine().trimmed();
-        QVERIFY2(line.startsWith("Listening on http://"), line.constData());
-        bases << QString::fromLatin1(line.mid(int(qstrlen("Listening on "))));
+        QString base;
+        startServer(*server, tdb.url(), &base);
+        if (QTest::currentTestFailed())
+            return;
+        bases << base;
         servers.push_back(std::move(server));
     }
-    {
-        QNetworkAccessManager nam;
-        QNetworkRequest request{QUrl(bases.first() + QStringLiteral("/api/admin/adaptive/policy"))};
-        request.setRawHeader("Authorization", "Bearer " + admin);
-        QNetworkReply *reply = nam.put(request, QByteArrayLiteral(R"({"max_history_records":1000})"));
-        QSignalSpy finished(reply, &QNetworkReply::finished);
-        QVERIFY(finished.wait(15000));
-        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
-        reply->deleteLater();
-    }
+    keepThousandRecords(bases.first(), admin);
+    if (QTest::currentTestFailed())
+        return;
 
-    constexpr int workersCount = 4;
-    constexpr int eventsPerWorker = 500;
-    std::vector<std::unique_ptr<QProcess>> workers;
-    for (int i = 0; i < workersCount; ++i) {
-        auto worker = std::make_unique<QProcess>();
-        worker->start(workerBinary(), {QStringLiteral("--keys"), key, QStringLiteral("--events"),
-                                       QString::number(eventsPerWorker), QStringLiteral("--http"), bases.at(i % 2),
-                                       QStringLiteral("--token"), QString::fromLatin1(gateway)});
-        workers.push_back(std::move(worker));
-    }
+    const std::vector<std::unique_ptr<QProcess>> workers = startEventWriters(key, bases, gateway);
     int answers = 0;
     int adjusted = 0;
-    for (auto &worker : workers) {
-        QVERIFY2(worker->waitForFinished(240000), "a writer did not finish: deadlock?");
-        for (const QByteArray &l : worker->readAllStandardOutput().trimmed().split('\n')) {
-            const QJsonObject answer = QJsonDocument::fromJson(l).object();
-            QVERIFY2(answer.value(QStringLiteral("ok")).toBool(), l.constData());
-            adjusted += answer.value(QStringLiteral("adjusted")).toBool() ? 1 : 0;
-            ++answers;
-        }
-        QCOMPARE(worker->exitCode(), 0);
+    for (const auto &worker : workers) {
+        checkEventAnswers(*worker, &answers, &adjusted);
+        if (QTest::currentTestFailed())
+            return;
     }
-    QCOMPARE(answers, workersCount * eventsPerWorker);
-    QCOMPARE(adjusted, workersCount * eventsPerWorker / 2); // every concurrency and unknown 429 writes a record
-    for (auto &server : servers) {
-        server->terminate();
-        QVERIFY(server->waitForFinished(5000));
-        QCOMPARE(server->exitCode(), 0);
+    QCOMPARE(answers, eventWorkers * eventsPerWorker);
+    QCOMPARE(adjusted, eventWorkers * eventsPerWorker / 2); // every concurrency and unknown 429 writes a record
+    for (const auto &server : servers) {
+        stopServer(*server);
+        if (QTest::currentTestFailed())
+            return;
     }
-
-    auto row = db.exec(QStringLiteral("SELECT concurrent_429_count, rpm_429_count, %1, learned_max_concurrent "
-                                      "FROM provider_api_keys WHERE id = ?")
-                           .arg(db.dialect().asText(QStringLiteral("adjustment_history"))),
-                       {key});
-    QVERIFY(row.ok() && row.value().next());
-    QCOMPARE(row.value().value(0).toInt(), workersCount * eventsPerWorker / 4);
-    QCOMPARE(row.value().value(1).toInt(), workersCount * eventsPerWorker / 4);
-    const QJsonArray history = QJsonDocument::fromJson(row.value().value(2).toString().toUtf8()).array();
-    QCOMPARE(history.size(), workersCount * eventsPerWorker / 2);
-    // Each record starts where the one before it ended: the events were applied one after another.
-    for (qsizetype i = 1; i < history.size(); ++i)
-        QCOMPARE(history.at(i).toObject().value(QStringLiteral("old_limit")).toInt(),
-                 history.at(i - 1).toObject().value(QStringLiteral("new_limit")).toInt());
-    QCOMPARE(history.first().toObject().value(QStringLiteral("old_limit")).toInt(), 40);
-    QCOMPARE(row.value().value(3).toInt(), history.last().toObject().value(QStringLiteral("new_limit")).toInt());
+    checkSerialHistory(db, key);
 }

@@ -71,26 +71,9 @@ private slots:
         aether::KeyService keys(db);
         int withHistory = 0;
         int learned = 0;
-        const std::optional<QList<QVariantList>> rows =
-            probe.rows(u"SELECT id, CAST(adjustment_history AS text), learned_max_concurrent FROM provider_api_keys"_s);
-        QVERIFY(rows.has_value());
-        const QStringList reasons{u"concurrent_429"_s, u"unknown_429"_s, u"high_utilization"_s, u"probe_increase"_s};
-        for (const QVariantList &row : *rows) {
-            const QJsonDocument doc = QJsonDocument::fromJson(row.at(1).toString().toUtf8());
-            QVERIFY2(doc.isArray(), qPrintable(row.at(1).toString()));
-            const QJsonArray history = doc.array();
-            QVERIFY(history.size() <= 20);
-            withHistory += history.isEmpty() ? 0 : 1;
-            learned += row.at(2).isNull() ? 0 : 1;
-            for (const QJsonValue &value : history) {
-                const QJsonObject r = value.toObject();
-                QVERIFY(aether::Timestamp::parse(r.value(u"timestamp").toString()).has_value());
-                QVERIFY(r.value(u"old_limit").isDouble());
-                QVERIFY(r.value(u"new_limit").isDouble());
-                QVERIFY2(reasons.contains(r.value(u"reason").toString()), qPrintable(r.value(u"reason").toString()));
-            }
-            QCOMPARE(keys.stats(row.at(0).toString()).value().adjustmentCount, int(history.size()));
-        }
+        checkHistories(probe, keys, &withHistory, &learned);
+        if (QTest::currentTestFailed())
+            return;
         QVERIFY2(withHistory > 0, "no key has a history");
         QVERIFY(learned > 0);
 
@@ -161,6 +144,33 @@ private slots:
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.lines(u"SELECT id, name FROM provider_api_keys"_s), QStringList{u"k|mine"_s});
         QCOMPARE(probe.value(u"SELECT count(*) FROM providers"_s).toInt(), 1);
+    }
+
+private:
+    // Every key's history is a valid array of at most 20 well-formed records, as many as its stats count;
+    // *withHistory counts the keys with records and *learned those with a learned limit.
+    static void checkHistories(SqlProbe &probe, aether::KeyService &keys, int *withHistory, int *learned)
+    {
+        const std::optional<QList<QVariantList>> rows =
+            probe.rows(u"SELECT id, CAST(adjustment_history AS text), learned_max_concurrent FROM provider_api_keys"_s);
+        QVERIFY(rows.has_value());
+        const QStringList reasons{u"concurrent_429"_s, u"unknown_429"_s, u"high_utilization"_s, u"probe_increase"_s};
+        for (const QVariantList &row : *rows) {
+            const QJsonDocument doc = QJsonDocument::fromJson(row.at(1).toString().toUtf8());
+            QVERIFY2(doc.isArray(), qPrintable(row.at(1).toString()));
+            const QJsonArray history = doc.array();
+            QVERIFY(history.size() <= 20);
+            *withHistory += history.isEmpty() ? 0 : 1;
+            *learned += row.at(2).isNull() ? 0 : 1;
+            for (const QJsonValue &value : history) {
+                const QJsonObject r = value.toObject();
+                QVERIFY(aether::Timestamp::parse(r.value(u"timestamp").toString()).has_value());
+                QVERIFY(r.value(u"old_limit").isDouble());
+                QVERIFY(r.value(u"new_limit").isDouble());
+                QVERIFY2(reasons.contains(r.value(u"reason").toString()), qPrintable(r.value(u"reason").toString()));
+            }
+            QCOMPARE(keys.stats(row.at(0).toString()).value().adjustmentCount, int(history.size()));
+        }
     }
 };
 

@@ -79,26 +79,33 @@ QStringList gatewaySchemaStatements(bool postgres)
     return statements;
 }
 
-// A provider, an endpoint and two keys with every NOT NULL column filled and distinctive values elsewhere
-// (odd JSON spacing, microseconds, non-ASCII text), so that any rewrite of a column would show.
-QStringList gatewayFixture()
+QString providerFixture()
 {
-    return {
-        u"INSERT INTO providers (id, name, display_name, description, website, billing_type, monthly_quota_usd, "
-        u"monthly_used_usd, quota_reset_day, quota_last_reset_at, quota_expires_at, rpm_limit, rpm_used, rpm_reset_at, "
-        u"provider_priority, is_active, rate_limit, concurrent_limit, config, created_at, updated_at) VALUES ("
-        u"'0b9c7d8e-0000-4000-8000-000000000001', 'anthropic-prod', 'Anthropic 生产', 'primary — ü', "
-        u"'https://console.anthropic.com', 'monthly_quota', 123.456, 0.1, 17, '2025-11-01 01:02:03.456789+00', "
-        u"'2026-01-01 00:00:00+00', 0, 12, '2025-12-25 14:00:00.5+00', 7, true, 99, 12, "
-        u"'{\"region\":  \"us-east-1\", \"tags\": [1, 2,  3]}', '2025-01-02 03:04:05.678901+00', "
-        u"'2025-06-07 08:09:10.111213+00')"_s,
-        u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, headers, timeout, max_retries, "
-        u"max_concurrent, rate_limit, is_active, custom_path, config, proxy, created_at, updated_at) VALUES ("
-        u"'0b9c7d8e-0000-4000-8000-000000000002', '0b9c7d8e-0000-4000-8000-000000000001', 'CLAUDE', "
-        u"'https://api.anthropic.com', '{\"anthropic-version\": \"2023-06-01\"}', 120, 5, 9, 77, false, "
-        u"'/v1/messages', '{\"stream\":true}', "
-        u"'{\"url\": \"socks5://proxy.internal:1080\", \"username\": \"u\", \"password\": \"p@ss\"}', "
-        u"'2025-01-02 03:04:05.000001+00', '2025-02-03 04:05:06.999999+00')"_s,
+    return u"INSERT INTO providers (id, name, display_name, description, website, billing_type, monthly_quota_usd, "
+           u"monthly_used_usd, quota_reset_day, quota_last_reset_at, quota_expires_at, rpm_limit, rpm_used, "
+           u"rpm_reset_at, provider_priority, is_active, rate_limit, concurrent_limit, config, created_at, updated_at) "
+           u"VALUES ('0b9c7d8e-0000-4000-8000-000000000001', 'anthropic-prod', 'Anthropic 生产', 'primary — ü', "
+           u"'https://console.anthropic.com', 'monthly_quota', 123.456, 0.1, 17, '2025-11-01 01:02:03.456789+00', "
+           u"'2026-01-01 00:00:00+00', 0, 12, '2025-12-25 14:00:00.5+00', 7, true, 99, 12, "
+           u"'{\"region\":  \"us-east-1\", \"tags\": [1, 2,  3]}', '2025-01-02 03:04:05.678901+00', "
+           u"'2025-06-07 08:09:10.111213+00')"_s;
+}
+
+QString endpointFixture()
+{
+    return u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, headers, timeout, max_retries, "
+           u"max_concurrent, rate_limit, is_active, custom_path, config, proxy, created_at, updated_at) VALUES ("
+           u"'0b9c7d8e-0000-4000-8000-000000000002', '0b9c7d8e-0000-4000-8000-000000000001', 'CLAUDE', "
+           u"'https://api.anthropic.com', '{\"anthropic-version\": \"2023-06-01\"}', 120, 5, 9, 77, false, "
+           u"'/v1/messages', '{\"stream\":true}', "
+           u"'{\"url\": \"socks5://proxy.internal:1080\", \"username\": \"u\", \"password\": \"p@ss\"}', "
+           u"'2025-01-02 03:04:05.000001+00', '2025-02-03 04:05:06.999999+00')"_s;
+}
+
+// A row of provider_api_keys with `values` for every column.
+QString keyFixture(const QString &values)
+{
+    const QString insert =
         u"INSERT INTO provider_api_keys (id, endpoint_id, api_key, name, note, rate_multiplier, internal_priority, "
         u"global_priority, max_concurrent, rate_limit, daily_limit, monthly_limit, allowed_models, capabilities, "
         u"learned_max_concurrent, concurrent_429_count, rpm_429_count, last_429_at, last_429_type, "
@@ -106,7 +113,14 @@ QStringList gatewayFixture()
         u"consecutive_failures, last_failure_at, request_results_window, cache_ttl_minutes, "
         u"max_probe_interval_minutes, circuit_breaker_open, circuit_breaker_open_at, next_probe_at, half_open_until, "
         u"half_open_successes, half_open_failures, request_count, success_count, error_count, total_response_time_ms, "
-        u"last_used_at, last_error_at, last_error_msg, is_active, expires_at, created_at, updated_at) VALUES ("
+        u"last_used_at, last_error_at, last_error_msg, is_active, expires_at, created_at, updated_at) VALUES ("_s;
+    return insert + values + u')';
+}
+
+// A key with every column filled.
+QString firstKeyFixture()
+{
+    return keyFixture(
         u"'a1a1a1a1-0000-4000-8000-000000000001', '0b9c7d8e-0000-4000-8000-000000000002', "
         u"'gAAAAABnX3Yk_encrypted_secret_one==', 'prod-主密钥', 'rotated 2025-12', 1.25, 3, 9, NULL, 60, 1000, "
         u"30000, '[\"claude-3-opus\",  \"claude-3-haiku\"]', '{\"vision\": true, \"tools\": [\"web\"]}', 17, 4, 2, "
@@ -118,23 +132,27 @@ QStringList gatewayFixture()
         u"\"ok\":false}]', 7, 45, true, '2025-12-25 13:30:00+00', '2025-12-25 15:00:00.000100+00', "
         u"'2025-12-25 15:05:00+00', 1, 4, 1234, 1200, 34, 987654, '2025-12-25 14:50:00.999999+00', "
         u"'2025-12-25 14:49:00+00', 'upstream 529: overloaded; retry', true, '2026-12-31 23:59:59.999999+00', "
-        u"'2025-01-02 03:04:05.678901+00', '2025-12-25 14:47:08.123456+00')"_s,
-        u"INSERT INTO provider_api_keys (id, endpoint_id, api_key, name, note, rate_multiplier, internal_priority, "
-        u"global_priority, max_concurrent, rate_limit, daily_limit, monthly_limit, allowed_models, capabilities, "
-        u"learned_max_concurrent, concurrent_429_count, rpm_429_count, last_429_at, last_429_type, "
-        u"last_concurrent_peak, adjustment_history, utilization_samples, last_probe_increase_at, health_score, "
-        u"consecutive_failures, last_failure_at, request_results_window, cache_ttl_minutes, "
-        u"max_probe_interval_minutes, circuit_breaker_open, circuit_breaker_open_at, next_probe_at, half_open_until, "
-        u"half_open_successes, half_open_failures, request_count, success_count, error_count, total_response_time_ms, "
-        u"last_used_at, last_error_at, last_error_msg, is_active, expires_at, created_at, updated_at) VALUES ("
+        u"'2025-01-02 03:04:05.678901+00', '2025-12-25 14:47:08.123456+00'"_s);
+}
+
+// A key with the optional columns left NULL.
+QString secondKeyFixture()
+{
+    return keyFixture(
         u"'a1a1a1a1-0000-4000-8000-000000000002', '0b9c7d8e-0000-4000-8000-000000000002', "
         u"'gAAAAABnX3Yk_encrypted_secret_two==', 'batch', NULL, 0.5, NULL, NULL, 8, NULL, NULL, NULL, NULL, "
         u"'{}', 25, 10, 1, '2025-12-20 08:00:00+00', 'rpm', NULL, "
         u"'[{\"timestamp\": \"2025-12-20T08:00:00+00:00\", \"old_limit\": 30, \"new_limit\": 25, "
         u"\"reason\": \"unknown_429\", \"current_concurrent\": 1}]', NULL, NULL, 0.3333333333333333, 0, NULL, "
         u"'[]', 5, 32, false, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, false, NULL, "
-        u"'2025-03-04 05:06:07+00', '2025-03-04 05:06:07+00')"_s,
-    };
+        u"'2025-03-04 05:06:07+00', '2025-03-04 05:06:07+00'"_s);
+}
+
+// A provider, an endpoint and two keys with every NOT NULL column filled and distinctive values elsewhere
+// (odd JSON spacing, microseconds, non-ASCII text), so that any rewrite of a column would show.
+QStringList gatewayFixture()
+{
+    return {providerFixture(), endpointFixture(), firstKeyFixture(), secondKeyFixture()};
 }
 
 // Every row of a table as one line of text that shows each stored byte: row_to_json (PostgreSQL keeps json text
@@ -194,6 +212,26 @@ QStringList rowCounts(SqlProbe &probe)
     for (const QString &table : gatewayTables)
         counts << table + u'=' + probe.value(u"SELECT count(*) FROM %1"_s.arg(table)).toString();
     return counts;
+}
+
+// The ids of the keys in gatewayFixture().
+const QString firstGatewayKey = u"a1a1a1a1-0000-4000-8000-000000000001"_s;
+const QString secondGatewayKey = u"a1a1a1a1-0000-4000-8000-000000000002"_s;
+
+// What the gateway wrote, to compare with after the console's changes; the keys without their adaptive columns.
+struct GatewayRows {
+    QStringList schema;
+    QStringList counts;
+    QStringList providers;
+    QStringList endpoints;
+    QStringList keys;
+};
+
+GatewayRows gatewayRows(SqlProbe &probe, bool postgres)
+{
+    return {schemaSnapshot(probe, postgres), rowCounts(probe), dumpRows(probe, postgres, u"providers"_s),
+            dumpRows(probe, postgres, u"provider_endpoints"_s),
+            dumpRows(probe, postgres, u"provider_api_keys"_s, adaptiveColumns)};
 }
 
 } // namespace
@@ -417,6 +455,60 @@ private:
     void checkExistingGatewayDatabase(const TestDatabase &tdb)
     {
         const bool pg = tdb.isPostgres();
+        createGatewayTables(tdb);
+        if (QTest::currentTestFailed())
+            return;
+
+        SqlProbe probe(tdb.location());
+        QVERIFY2(probe.isOpen(), qPrintable(probe.lastError()));
+        const GatewayRows before = gatewayRows(probe, pg);
+        QVERIFY(before.schema.size() >= 3);
+        QCOMPARE(before.counts, (QStringList{u"providers=1"_s, u"provider_endpoints=1"_s, u"provider_api_keys=2"_s}));
+        QCOMPARE(before.keys.size(), 2);
+        QVERIFY2(!before.keys.first().startsWith(u"<error"), qPrintable(before.keys.first()));
+
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        migrateGatewayDatabase(db, probe, pg);
+        if (QTest::currentTestFailed())
+            return;
+        changeGatewayKeys(db);
+        if (QTest::currentTestFailed())
+            return;
+
+        // The writes did happen (so the comparison below is not vacuous)...
+        QCOMPARE(
+            probe.lines(u"SELECT id, max_concurrent, learned_max_concurrent, concurrent_429_count, "
+                        u"CAST(adjustment_history AS text), CAST(utilization_samples AS text) "
+                        u"FROM provider_api_keys ORDER BY id"_s),
+            (QStringList{firstGatewayKey + u"|<null>|<null>|0|[]|[]"_s, secondGatewayKey + u"|8|<null>|0|[]|[]"_s}));
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_audit_log"_s).toInt(), 9);
+        QCOMPARE(probe
+                     .value(u"SELECT count(*) FROM provider_api_keys WHERE updated_at = '2025-12-25 14:47:08.123456+00'"
+                            u" OR updated_at = '2025-03-04 05:06:07+00'"_s)
+                     .toInt(),
+                 0);
+
+        // ...and nothing else changed: no new column, index or constraint, no row added or removed, and every
+        // non-adaptive column byte for byte as the gateway wrote it.
+        QCOMPARE(schemaSnapshot(probe, pg), before.schema);
+        QCOMPARE(rowCounts(probe), before.counts);
+        QCOMPARE(dumpRows(probe, pg, u"providers"_s), before.providers);
+        QCOMPARE(dumpRows(probe, pg, u"provider_endpoints"_s), before.endpoints);
+        QCOMPARE(dumpRows(probe, pg, u"provider_api_keys"_s, adaptiveColumns), before.keys);
+
+        // Demo data never goes into a gateway's tables.
+        const aether::Result<aether::DemoSize> demo = aether::DemoData(db).fill(40);
+        QVERIFY(!demo.ok());
+        QCOMPARE(demo.error().code, ErrorCode::Conflict);
+        QCOMPARE(rowCounts(probe), before.counts);
+        QCOMPARE(dumpRows(probe, pg, u"providers"_s), before.providers);
+    }
+
+    // The gateway's DDL and rows, as the gateway would have written them.
+    static void createGatewayTables(const TestDatabase &tdb)
+    {
+        const bool pg = tdb.isPostgres();
         const QStringList ddl = gatewaySchemaStatements(pg);
         QCOMPARE(ddl.size(), pg ? 9 : 8);
         QString error;
@@ -424,21 +516,11 @@ private:
             QVERIFY2(tdb.execute(statement, &error), qPrintable(error + u" in: "_s + statement));
         for (const QString &statement : gatewayFixture())
             QVERIFY2(tdb.execute(statement, &error), qPrintable(error));
+    }
 
-        SqlProbe probe(tdb.location());
-        QVERIFY2(probe.isOpen(), qPrintable(probe.lastError()));
-        const QStringList schemaBefore = schemaSnapshot(probe, pg);
-        const QStringList countsBefore = rowCounts(probe);
-        const QStringList providersBefore = dumpRows(probe, pg, u"providers"_s);
-        const QStringList endpointsBefore = dumpRows(probe, pg, u"provider_endpoints"_s);
-        const QStringList keysBefore = dumpRows(probe, pg, u"provider_api_keys"_s, adaptiveColumns);
-        QVERIFY(schemaBefore.size() >= 3);
-        QCOMPARE(countsBefore, (QStringList{u"providers=1"_s, u"provider_endpoints=1"_s, u"provider_api_keys=2"_s}));
-        QCOMPARE(keysBefore.size(), 2);
-        QVERIFY2(!keysBefore.first().startsWith(u"<error"), qPrintable(keysBefore.first()));
-
-        aether::Database db(tdb.location());
-        QVERIFY(db.open().ok());
+    // The migrations leave the gateway's tables to the gateway and add the console's own.
+    static void migrateGatewayDatabase(aether::Database &db, SqlProbe &probe, bool pg)
+    {
         aether::Migrations migrations(db);
         const aether::Status migrated = migrations.run();
         QVERIFY2(migrated.ok(), qPrintable(migrated.ok() ? QString() : migrated.error().detail));
@@ -447,9 +529,13 @@ private:
         QVERIFY(migrations.run().ok());
         for (const QString &table : consoleTables)
             QVERIFY2(tableNames(probe, pg).contains(table), qPrintable(table));
+    }
 
-        const QString k1 = u"a1a1a1a1-0000-4000-8000-000000000001"_s;
-        const QString k2 = u"a1a1a1a1-0000-4000-8000-000000000002"_s;
+    // The gateway's values read as they are, then every KeyService mutation on both keys.
+    static void changeGatewayKeys(aether::Database &db)
+    {
+        const QString &k1 = firstGatewayKey;
+        const QString &k2 = secondGatewayKey;
         aether::KeyService keys(db);
         const aether::Actor actor{u"test"_s};
         QCOMPARE(keys.stats(k1).value().learnedLimit, std::optional<int>(17));
@@ -467,33 +553,6 @@ private:
         QVERIFY(keys.resetLearning(k2, actor).ok());
         QVERIFY(keys.stats(k2).ok());
         QVERIFY(keys.summary().ok());
-
-        // The writes did happen (so the comparison below is not vacuous)...
-        QCOMPARE(probe.lines(u"SELECT id, max_concurrent, learned_max_concurrent, concurrent_429_count, "
-                             u"CAST(adjustment_history AS text), CAST(utilization_samples AS text) "
-                             u"FROM provider_api_keys ORDER BY id"_s),
-                 (QStringList{k1 + u"|<null>|<null>|0|[]|[]"_s, k2 + u"|8|<null>|0|[]|[]"_s}));
-        QCOMPARE(probe.value(u"SELECT count(*) FROM console_audit_log"_s).toInt(), 9);
-        QCOMPARE(probe
-                     .value(u"SELECT count(*) FROM provider_api_keys WHERE updated_at = '2025-12-25 14:47:08.123456+00'"
-                            u" OR updated_at = '2025-03-04 05:06:07+00'"_s)
-                     .toInt(),
-                 0);
-
-        // ...and nothing else changed: no new column, index or constraint, no row added or removed, and every
-        // non-adaptive column byte for byte as the gateway wrote it.
-        QCOMPARE(schemaSnapshot(probe, pg), schemaBefore);
-        QCOMPARE(rowCounts(probe), countsBefore);
-        QCOMPARE(dumpRows(probe, pg, u"providers"_s), providersBefore);
-        QCOMPARE(dumpRows(probe, pg, u"provider_endpoints"_s), endpointsBefore);
-        QCOMPARE(dumpRows(probe, pg, u"provider_api_keys"_s, adaptiveColumns), keysBefore);
-
-        // Demo data never goes into a gateway's tables.
-        const aether::Result<aether::DemoSize> demo = aether::DemoData(db).fill(40);
-        QVERIFY(!demo.ok());
-        QCOMPARE(demo.error().code, ErrorCode::Conflict);
-        QCOMPARE(rowCounts(probe), countsBefore);
-        QCOMPARE(dumpRows(probe, pg, u"providers"_s), providersBefore);
     }
 };
 

@@ -37,28 +37,70 @@ struct ReplayResult {
     QString failure; // the replay itself failed (not a difference)
 };
 
+std::optional<int> recorded(const QJsonValue &value)
+{
+    return value.isNull() ? std::optional<int>() : std::optional<int>(value.toInt());
+}
+
+// Opens a trace and reads its header; the reason it cannot be replayed, or an empty string.
+QString openTrace(QFile &file)
+{
+    if (!file.open(QIODevice::ReadOnly))
+        return u"cannot open "_s + file.fileName();
+    const QJsonObject header = QJsonDocument::fromJson(file.readLine()).object();
+    if (header.value(u"format"_s).toString() != u"adaptive-concurrency-trace/1"_s ||
+        header.value(u"time_unit"_s).toString() != u"us"_s)
+        return u"not a trace"_s;
+    return {};
+}
+
+enum class EventCheck { Same, Differs, Informational, Failed };
+
+// Applies one event of the trace at time t and compares the peer with what the reference recorded; *error tells why
+// the peer failed.
+EventCheck replayEvent(aether::LearnerPeer &peer, int &inflight, const QJsonObject &e, qint64 t, QString *error)
+{
+    const QString kind = e.value(u"e"_s).toString();
+    bool same = true;
+    if (kind == u"admit") {
+        const std::optional<int> g = recorded(e.value(u"g"_s));
+        same = g == peer.gate() && (!g || inflight < *g);
+        ++inflight;
+        same = same && e.value(u"cc"_s).toInt() == inflight;
+    } else if (kind == u"shed") {
+        const std::optional<int> g = recorded(e.value(u"g"_s));
+        same = g == peer.gate() && g && inflight >= *g && e.value(u"inf"_s).toInt() == inflight;
+    } else if (kind == u"ok" || kind == u"429") {
+        --inflight;
+        const int cc = e.value(u"cc"_s).toInt();
+        const aether::Result<aether::EventOutcome> outcome =
+            kind == u"ok" ? peer.success(t, cc) : peer.rateLimited(t, e.value(u"k"_s).toString(), cc);
+        if (!outcome) {
+            *error = outcome.error().detail;
+            return EventCheck::Failed;
+        }
+        same = peer.gate() == recorded(e.value(u"lim"_s));
+        // A recorded reason means the reference changed (or re-set) the limit: we must have written a record.
+        if (e.contains(u"r"_s))
+            same = same && outcome.value().adjusted;
+    } else {
+        return EventCheck::Informational; // provider-side changes
+    }
+    return same ? EventCheck::Same : EventCheck::Differs;
+}
+
 ReplayResult replayTrace(const QString &path, const QString &strategy)
 {
     ReplayResult r;
     QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        r.failure = u"cannot open "_s + path;
+    r.failure = openTrace(file);
+    if (!r.failure.isEmpty())
         return r;
-    }
-    const QJsonObject header = QJsonDocument::fromJson(file.readLine()).object();
-    if (header.value(u"format"_s).toString() != u"adaptive-concurrency-trace/1"_s ||
-        header.value(u"time_unit"_s).toString() != u"us"_s) {
-        r.failure = u"not a trace"_s;
-        return r;
-    }
     aether::LearnerPeer peer(strategy);
     if (!peer.open().ok()) {
         r.failure = u"cannot open the peer"_s;
         return r;
     }
-    const auto recorded = [](const QJsonValue &value) {
-        return value.isNull() ? std::optional<int>() : std::optional<int>(value.toInt());
-    };
     int inflight = 0;
     qint64 lastT = 0;
     for (int lineNo = 2; !file.atEnd(); ++lineNo) {
@@ -76,34 +118,16 @@ ReplayResult replayTrace(const QString &path, const QString &strategy)
             return r;
         }
         lastT = t;
-        const QString kind = e.value(u"e"_s).toString();
-        bool same = true;
-        if (kind == u"admit") {
-            const std::optional<int> g = recorded(e.value(u"g"_s));
-            same = g == peer.gate() && (!g || inflight < *g);
-            ++inflight;
-            same = same && e.value(u"cc"_s).toInt() == inflight;
-        } else if (kind == u"shed") {
-            const std::optional<int> g = recorded(e.value(u"g"_s));
-            same = g == peer.gate() && g && inflight >= *g && e.value(u"inf"_s).toInt() == inflight;
-        } else if (kind == u"ok" || kind == u"429") {
-            --inflight;
-            const int cc = e.value(u"cc"_s).toInt();
-            const aether::Result<aether::EventOutcome> outcome =
-                kind == u"ok" ? peer.success(t, cc) : peer.rateLimited(t, e.value(u"k"_s).toString(), cc);
-            if (!outcome) {
-                r.failure = u"line %1: %2"_s.arg(lineNo).arg(outcome.error().detail);
-                return r;
-            }
-            same = peer.gate() == recorded(e.value(u"lim"_s));
-            // A recorded reason means the reference changed (or re-set) the limit: we must have written a record.
-            if (e.contains(u"r"_s))
-                same = same && outcome.value().adjusted;
-        } else {
-            continue; // provider-side changes: informational
+        QString error;
+        const EventCheck check = replayEvent(peer, inflight, e, t, &error);
+        if (check == EventCheck::Failed) {
+            r.failure = u"line %1: %2"_s.arg(lineNo).arg(error);
+            return r;
         }
+        if (check == EventCheck::Informational)
+            continue;
         ++r.checked;
-        if (!same && r.differences++ == 0)
+        if (check == EventCheck::Differs && r.differences++ == 0)
             r.firstDifference = u"line %1: %2 (our gate %3, in flight %4)"_s.arg(lineNo)
                                     .arg(QString::fromUtf8(line.trimmed()))
                                     .arg(peer.gate() ? QString::number(*peer.gate()) : u"null"_s)

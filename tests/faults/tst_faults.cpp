@@ -113,6 +113,14 @@ QString pgServerScript()
     return QStringLiteral(AETHER_TEST_SOURCE_DIR "/pg/pgserver.sh");
 }
 
+// Runs pgserver.sh's `action` (start, stop, resume) on the server in `pgDir`.
+bool pgServer(const QString &action, const QString &pgDir)
+{
+    QProcess p;
+    p.start(pgServerScript(), {action, pgDir});
+    return p.waitForFinished(60000) && p.exitCode() == 0;
+}
+
 } // namespace
 
 class TestFaults : public QObject {
@@ -178,11 +186,7 @@ private slots:
         QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup |
                                               QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther); // for 'postgres'
         const QString pgDir = dir.filePath(u"pg"_s);
-        const auto pg = [&](const QString &action) {
-            QProcess p;
-            p.start(pgServerScript(), {action, pgDir});
-            return p.waitForFinished(60000) && p.exitCode() == 0;
-        };
+        const auto pg = [&](const QString &action) { return pgServer(action, pgDir); };
         if (!pg(u"start"_s)) {
             if (qEnvironmentVariableIsSet("CI"))
                 QFAIL("cannot start a PostgreSQL server");
@@ -209,33 +213,14 @@ private slots:
                                   {u"previous_mode"_s, u"adaptive"_s}}));
 
         QVERIFY(pg(u"stop"_s));
-        const qsizetype logBytesBefore = server.standardError().size();
-        for (int i = 0; i < 20; ++i) {
-            const Reply down = client.send("PATCH", limitPath(id, 7), admin);
-            QVERIFY2(down.elapsedMs < 6000, qPrintable(down.describe()));
-            EXPECT_REPLY(down, 503, systemError(u"数据库连接异常，正在重试..."_s));
-            QCOMPARE(down.header("Retry-After"), "1"_ba);
-        }
-        EXPECT_REPLY(client.send("GET", "/healthz", {}), 503,
-                     parseJson(R"({"status":"degraded","database":"unavailable"})"));
-        for (int i = 0; i < 20; ++i)
-            QCOMPARE(client.send("GET", apiBase + "/summary", admin).status, 503);
-        // The outage is logged when it starts (and when it ends), not once per failed request (41 here). Qt's driver
-        // adds a line per prepared statement it drops with the connection: bounded by the statements, not requests.
-        const QByteArray log = server.standardError();
-        const QByteArray outage = log.mid(logBytesBefore);
-        QVERIFY2(outage.count("storage") <= 2, outage.constData());
-        QVERIFY2(outage.count('\n') < 41, outage.constData());
+        checkAnswersWhileDown(server, client, admin, id);
+        if (QTest::currentTestFailed())
+            return;
 
         QVERIFY(pg(u"resume"_s));
         QElapsedTimer back;
         back.start();
-        int status = 0;
-        while (back.elapsed() < 15000 && status != 200) {
-            status = client.send("GET", keyPath(id.toUtf8(), "stats"), admin).status;
-            if (status != 200)
-                QTest::qWait(200);
-        }
+        const int status = waitForStats(client, admin, id, back);
         QCOMPARE(status, 200);
         qInfo("answering again %lld ms after PostgreSQL came back", back.elapsed());
         const QJsonObject stats = client.send("GET", keyPath(id.toUtf8(), "stats"), admin).json().toObject();
@@ -269,49 +254,13 @@ private slots:
         {
             QSqlDatabase locker = f.open(lockName);
             QSqlQuery q(locker);
-            if (f.db.isPostgres()) {
-                QVERIFY2(q.exec(u"BEGIN"_s), qPrintable(q.lastError().text()));
-                QVERIFY2(q.exec(u"LOCK TABLE provider_api_keys IN ACCESS EXCLUSIVE MODE"_s),
-                         qPrintable(q.lastError().text()));
-                const Reply list = client.send("GET", apiBase + "/keys", f.admin);
-                QCOMPARE(list.status, 503);
-                QCOMPARE(list.header("Retry-After"), "1"_ba);
-                QVERIFY2(list.elapsedMs < 2000, qPrintable(list.describe()));
-                qInfo("while locked: GET /keys answered 503 after %lld ms", list.elapsedMs);
-            } else {
-                // SQLite in WAL mode: readers never wait; the write lock is what another program can hold.
-                QVERIFY2(q.exec(u"BEGIN EXCLUSIVE"_s), qPrintable(q.lastError().text()));
-                QCOMPARE(client.send("GET", apiBase + "/keys", f.admin).status, 200);
-            }
-            const Reply health = client.send("GET", "/healthz", {});
-            QCOMPARE(health.status, 200);
-            QVERIFY2(health.elapsedMs < 1000, qPrintable(health.describe()));
-            qInfo("while locked: /healthz answered in %lld ms", health.elapsedMs);
-            QCOMPARE(client.send("GET", "/version", {}).status, 200);
-            // A change waits for the lock for a bounded time, then answers 503.
-            const Reply change = client.send("PATCH", limitPath(ids.at(0), 9), f.admin);
-            QCOMPARE(change.status, 503);
-            QCOMPARE(change.header("Retry-After"), "1"_ba);
-            QVERIFY2(change.elapsedMs < 9000, qPrintable(change.describe()));
-            qInfo("while locked: a change answered 503 after %lld ms", change.elapsedMs);
-            // A token used for the first time records its last use (on the writer) without making its request wait.
-            const Reply first = client.send("GET", apiBase + "/policy", fresh);
-            QCOMPARE(first.status, 200);
-            QVERIFY2(first.elapsedMs < 1000, qPrintable(first.describe()));
-            QVERIFY(q.exec(u"ROLLBACK"_s));
+            checkWhileTableLocked(f, q, client, ids, fresh);
+            if (QTest::currentTestFailed())
+                return;
             if (f.db.isPostgres()) { // one row held FOR UPDATE: that key's changes wait; the others do not
-                QVERIFY(q.exec(u"BEGIN"_s));
-                q.prepare(u"SELECT id FROM provider_api_keys WHERE id = ? FOR UPDATE"_s);
-                q.addBindValue(ids.at(0));
-                QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
-                const Reply locked = client.send("PATCH", limitPath(ids.at(0), 9), f.admin);
-                QCOMPARE(locked.status, 503);
-                QVERIFY2(locked.elapsedMs < 9000, qPrintable(locked.describe()));
-                const Reply read = client.send("GET", keyPath(ids.at(0).toUtf8(), "stats"), f.admin);
-                QCOMPARE(read.status, 200);
-                QVERIFY2(read.elapsedMs < 1000, qPrintable(read.describe()));
-                QCOMPARE(client.send("PATCH", limitPath(ids.at(1), 9), f.admin).status, 200);
-                QVERIFY(q.exec(u"ROLLBACK"_s));
+                checkWhileRowLocked(q, client, f.admin, ids);
+                if (QTest::currentTestFailed())
+                    return;
             }
         }
         QSqlDatabase::removeDatabase(lockName);
@@ -476,6 +425,96 @@ private slots:
         QVERIFY2(run.finished && run.exitCode != 0, qPrintable(run.describe()));
         QVERIFY2(run.err.contains("cannot open the database"), qPrintable(run.describe()));
         QVERIFY2(timer.elapsed() < 15000, qPrintable(run.describe()));
+    }
+
+private:
+    // While PostgreSQL is down: changes and reads answer 503 quickly, and the outage is logged once, not per request.
+    static void checkAnswersWhileDown(ConsoleServer &server, HttpClient &client, const QByteArray &admin,
+                                      const QString &id)
+    {
+        const qsizetype logBytesBefore = server.standardError().size();
+        for (int i = 0; i < 20; ++i) {
+            const Reply down = client.send("PATCH", limitPath(id, 7), admin);
+            QVERIFY2(down.elapsedMs < 6000, qPrintable(down.describe()));
+            EXPECT_REPLY(down, 503, systemError(u"数据库连接异常，正在重试..."_s));
+            QCOMPARE(down.header("Retry-After"), "1"_ba);
+        }
+        EXPECT_REPLY(client.send("GET", "/healthz", {}), 503,
+                     parseJson(R"({"status":"degraded","database":"unavailable"})"));
+        for (int i = 0; i < 20; ++i)
+            QCOMPARE(client.send("GET", apiBase + "/summary", admin).status, 503);
+        // The outage is logged when it starts (and when it ends), not once per failed request (41 here). Qt's driver
+        // adds a line per prepared statement it drops with the connection: bounded by the statements, not requests.
+        const QByteArray log = server.standardError();
+        const QByteArray outage = log.mid(logBytesBefore);
+        QVERIFY2(outage.count("storage") <= 2, outage.constData());
+        QVERIFY2(outage.count('\n') < 41, outage.constData());
+    }
+
+    // Asks for the key's stats until they answer 200 or `since` reaches 15 s; the last status.
+    static int waitForStats(HttpClient &client, const QByteArray &admin, const QString &id, const QElapsedTimer &since)
+    {
+        int status = 0;
+        while (since.elapsed() < 15000 && status != 200) {
+            status = client.send("GET", keyPath(id.toUtf8(), "stats"), admin).status;
+            if (status != 200)
+                QTest::qWait(200);
+        }
+        return status;
+    }
+
+    // Locks the key table through `q` (PostgreSQL: readers wait too; SQLite: only writers), checks what still
+    // answers at once and what answers 503, then releases the lock.
+    static void checkWhileTableLocked(Fixture &f, QSqlQuery &q, HttpClient &client, const QStringList &ids,
+                                      const QByteArray &fresh)
+    {
+        if (f.db.isPostgres()) {
+            QVERIFY2(q.exec(u"BEGIN"_s), qPrintable(q.lastError().text()));
+            QVERIFY2(q.exec(u"LOCK TABLE provider_api_keys IN ACCESS EXCLUSIVE MODE"_s),
+                     qPrintable(q.lastError().text()));
+            const Reply list = client.send("GET", apiBase + "/keys", f.admin);
+            QCOMPARE(list.status, 503);
+            QCOMPARE(list.header("Retry-After"), "1"_ba);
+            QVERIFY2(list.elapsedMs < 2000, qPrintable(list.describe()));
+            qInfo("while locked: GET /keys answered 503 after %lld ms", list.elapsedMs);
+        } else {
+            // SQLite in WAL mode: readers never wait; the write lock is what another program can hold.
+            QVERIFY2(q.exec(u"BEGIN EXCLUSIVE"_s), qPrintable(q.lastError().text()));
+            QCOMPARE(client.send("GET", apiBase + "/keys", f.admin).status, 200);
+        }
+        const Reply health = client.send("GET", "/healthz", {});
+        QCOMPARE(health.status, 200);
+        QVERIFY2(health.elapsedMs < 1000, qPrintable(health.describe()));
+        qInfo("while locked: /healthz answered in %lld ms", health.elapsedMs);
+        QCOMPARE(client.send("GET", "/version", {}).status, 200);
+        // A change waits for the lock for a bounded time, then answers 503.
+        const Reply change = client.send("PATCH", limitPath(ids.at(0), 9), f.admin);
+        QCOMPARE(change.status, 503);
+        QCOMPARE(change.header("Retry-After"), "1"_ba);
+        QVERIFY2(change.elapsedMs < 9000, qPrintable(change.describe()));
+        qInfo("while locked: a change answered 503 after %lld ms", change.elapsedMs);
+        // A token used for the first time records its last use (on the writer) without making its request wait.
+        const Reply first = client.send("GET", apiBase + "/policy", fresh);
+        QCOMPARE(first.status, 200);
+        QVERIFY2(first.elapsedMs < 1000, qPrintable(first.describe()));
+        QVERIFY(q.exec(u"ROLLBACK"_s));
+    }
+
+    // Holds the first key's row FOR UPDATE through `q` (PostgreSQL), then releases it.
+    static void checkWhileRowLocked(QSqlQuery &q, HttpClient &client, const QByteArray &admin, const QStringList &ids)
+    {
+        QVERIFY(q.exec(u"BEGIN"_s));
+        q.prepare(u"SELECT id FROM provider_api_keys WHERE id = ? FOR UPDATE"_s);
+        q.addBindValue(ids.at(0));
+        QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
+        const Reply locked = client.send("PATCH", limitPath(ids.at(0), 9), admin);
+        QCOMPARE(locked.status, 503);
+        QVERIFY2(locked.elapsedMs < 9000, qPrintable(locked.describe()));
+        const Reply read = client.send("GET", keyPath(ids.at(0).toUtf8(), "stats"), admin);
+        QCOMPARE(read.status, 200);
+        QVERIFY2(read.elapsedMs < 1000, qPrintable(read.describe()));
+        QCOMPARE(client.send("PATCH", limitPath(ids.at(1), 9), admin).status, 200);
+        QVERIFY(q.exec(u"ROLLBACK"_s));
     }
 };
 
