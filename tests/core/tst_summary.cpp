@@ -8,6 +8,67 @@ using aether::ErrorCode;
 using aether::KeyService;
 using namespace aether::test;
 
+namespace {
+
+// Keys whose histories test the summary's order: records out of order, time zones that sort differently as text,
+// fields of other software, no timestamp, a fixed key with the newest records, a history that is an object.
+QList<KeyFixture> recentAdjustmentKeys()
+{
+    QList<KeyFixture> keys;
+    {
+        KeyFixture k = key(u"r1"_s, u"one"_s);
+        QJsonArray h{record(u"2025-12-31T23:00:00+00:00"_s, 1, 2, u"probe_increase"_s), // not among the last 3
+                     record(u"2025-12-31T22:00:00+00:00"_s, 2, 3, u"probe_increase"_s), // not among the last 3
+                     record(u"2025-12-10T01:00:00+00:00"_s, 3, 4, u"high_utilization"_s),
+                     record(u"2025-12-12T01:00:00+00:00"_s, 4, 3, u"concurrent_429"_s),
+                     record(u"2025-12-05T01:00:00+00:00"_s, 3, 2, u"unknown_429"_s)};
+        k.history = compact(h);
+        keys << k;
+    }
+    {
+        KeyFixture k = key(u"r2"_s, u"two"_s, u"e2"_s);
+        // String order puts 10:00+00:00 before 09:00-05:00 although the latter is later in time.
+        QJsonArray h{record(u"2025-12-11T00:00:00+00:00"_s, 5, 6, u"probe_increase"_s),
+                     record(u"2025-12-13T09:00:00-05:00"_s, 6, 7, u"probe_increase"_s),
+                     record(u"2025-12-13T10:00:00+00:00"_s, 7, 8, u"probe_increase"_s)};
+        k.history = compact(h);
+        keys << k;
+    }
+    {
+        KeyFixture k = key(u"r3"_s, u"three"_s);
+        QJsonObject unknown = record(u"2025-12-14T00:00:00.5+00:00"_s, 9, 10, u"high_utilization"_s);
+        unknown.insert(u"sample_count"_s, 17);
+        unknown.insert(u"written_by"_s, u"gateway 2.1"_s);
+        QJsonArray h{unknown, record(QString(), 10, 11, u"probe_increase"_s)}; // no timestamp: sorts last
+        k.history = compact(h);
+        keys << k;
+    }
+    {
+        KeyFixture k = key(u"r4"_s, u"fixed"_s);
+        k.maxConcurrent = 10;
+        k.history = compact(numberedHistory(3, u"2025-12-30"_s)); // newest of all, but the key is fixed
+        keys << k;
+    }
+    {
+        KeyFixture k = key(u"r5"_s, u"five"_s);
+        QJsonArray h{record(u"2025-12-01T00:00:00+00:00"_s, 1, 2, u"probe_increase"_s),
+                     record(u"2025-12-15T00:00:00+00:00"_s, 2, 3, u"probe_increase"_s),
+                     record(u"2025-12-15T00:00:00.000001+00:00"_s, 3, 4, u"probe_increase"_s),
+                     record(u"2025-12-02T00:00:00+00:00"_s, 4, 5, u"probe_increase"_s)};
+        k.history = compact(h);
+        keys << k;
+    }
+    {
+        KeyFixture k = key(u"r6"_s, u"object history"_s);
+        k.history = u"{\"timestamp\": \"2025-12-29T00:00:00+00:00\"}"_s;
+        keys << k;
+    }
+    keys << key(u"r7"_s, u"no history"_s);
+    return keys;
+}
+
+} // namespace
+
 class TestSummary : public QObject {
     Q_OBJECT
 
@@ -56,57 +117,7 @@ private slots:
     void summaryRecentAdjustments_data() { TestDatabase::addBackendRows(); }
     void summaryRecentAdjustments()
     {
-        QList<KeyFixture> keys;
-        {
-            KeyFixture k = key(u"r1"_s, u"one"_s);
-            QJsonArray h{record(u"2025-12-31T23:00:00+00:00"_s, 1, 2, u"probe_increase"_s), // not among the last 3
-                         record(u"2025-12-31T22:00:00+00:00"_s, 2, 3, u"probe_increase"_s), // not among the last 3
-                         record(u"2025-12-10T01:00:00+00:00"_s, 3, 4, u"high_utilization"_s),
-                         record(u"2025-12-12T01:00:00+00:00"_s, 4, 3, u"concurrent_429"_s),
-                         record(u"2025-12-05T01:00:00+00:00"_s, 3, 2, u"unknown_429"_s)};
-            k.history = compact(h);
-            keys << k;
-        }
-        {
-            KeyFixture k = key(u"r2"_s, u"two"_s, u"e2"_s);
-            // String order puts 10:00+00:00 before 09:00-05:00 although the latter is later in time.
-            QJsonArray h{record(u"2025-12-11T00:00:00+00:00"_s, 5, 6, u"probe_increase"_s),
-                         record(u"2025-12-13T09:00:00-05:00"_s, 6, 7, u"probe_increase"_s),
-                         record(u"2025-12-13T10:00:00+00:00"_s, 7, 8, u"probe_increase"_s)};
-            k.history = compact(h);
-            keys << k;
-        }
-        {
-            KeyFixture k = key(u"r3"_s, u"three"_s);
-            QJsonObject unknown = record(u"2025-12-14T00:00:00.5+00:00"_s, 9, 10, u"high_utilization"_s);
-            unknown.insert(u"sample_count"_s, 17);
-            unknown.insert(u"written_by"_s, u"gateway 2.1"_s);
-            QJsonArray h{unknown, record(QString(), 10, 11, u"probe_increase"_s)}; // no timestamp: sorts last
-            k.history = compact(h);
-            keys << k;
-        }
-        {
-            KeyFixture k = key(u"r4"_s, u"fixed"_s);
-            k.maxConcurrent = 10;
-            k.history = compact(numberedHistory(3, u"2025-12-30"_s)); // newest of all, but the key is fixed
-            keys << k;
-        }
-        {
-            KeyFixture k = key(u"r5"_s, u"five"_s);
-            QJsonArray h{record(u"2025-12-01T00:00:00+00:00"_s, 1, 2, u"probe_increase"_s),
-                         record(u"2025-12-15T00:00:00+00:00"_s, 2, 3, u"probe_increase"_s),
-                         record(u"2025-12-15T00:00:00.000001+00:00"_s, 3, 4, u"probe_increase"_s),
-                         record(u"2025-12-02T00:00:00+00:00"_s, 4, 5, u"probe_increase"_s)};
-            k.history = compact(h);
-            keys << k;
-        }
-        {
-            KeyFixture k = key(u"r6"_s, u"object history"_s);
-            k.history = u"{\"timestamp\": \"2025-12-29T00:00:00+00:00\"}"_s;
-            keys << k;
-        }
-        keys << key(u"r7"_s, u"no history"_s);
-
+        const QList<KeyFixture> keys = recentAdjustmentKeys();
         AETHER_KEY_DATABASE(tdb, db, keys);
         const aether::Result<aether::Summary> summary = KeyService(db).summary();
         QVERIFY2(summary.ok(), qPrintable(summary.ok() ? QString() : errorText(summary.error())));
