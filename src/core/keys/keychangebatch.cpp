@@ -12,15 +12,6 @@ namespace {
 
 constexpr qsizetype auditRowsPerStatement = 50;
 
-Status checkLimit(const QString &field, int limit)
-{
-    if (limit < minFixedLimit)
-        return Error::invalid(field, reason::greaterThanEqual, minFixedLimit);
-    if (limit > maxFixedLimit)
-        return Error::invalid(field, reason::lessThanEqual, maxFixedLimit);
-    return Done{};
-}
-
 // A small fixed-shape JSON object for the audit row; formatted directly, it costs a fraction of a QJsonDocument.
 QString detail(const char *oldField, std::optional<int> oldValue, const char *newField = nullptr,
                std::optional<int> newValue = std::nullopt)
@@ -33,6 +24,15 @@ QString detail(const char *oldField, std::optional<int> oldValue, const char *ne
 }
 
 } // namespace
+
+Status checkFixedLimit(const QString &field, int limit)
+{
+    if (limit < minFixedLimit)
+        return Error::invalid(field, reason::greaterThanEqual, minFixedLimit);
+    if (limit > maxFixedLimit)
+        return Error::invalid(field, reason::lessThanEqual, maxFixedLimit);
+    return Done{};
+}
 
 QStringList distinctKeyIds(const QList<KeyChange> &changes)
 {
@@ -139,15 +139,19 @@ Status KeyChangeBatch::lockKeys(const QStringList &ids, QHash<QString, KeyState>
 {
     // SQLite holds the database write lock already; only PostgreSQL locks rows (in id order).
     const QString sql =
-        QStringLiteral("SELECT id, max_concurrent, learned_max_concurrent, %1 FROM provider_api_keys "
-                       "WHERE id IN (%3)%2")
-            .arg(rowKeyColumn(), m_db.dialect().isPostgres() ? QStringLiteral(" ORDER BY id FOR UPDATE") : QString());
+        QStringLiteral("SELECT id, max_concurrent, learned_max_concurrent, %1, "
+                       "CASE WHEN concurrent_429_count = 0 AND rpm_429_count = 0 AND last_429_at IS NULL AND "
+                       "(adjustment_history IS NULL OR %4 IN ('', '[]')) THEN 1 ELSE 0 END "
+                       "FROM provider_api_keys WHERE id IN (%3)%2")
+            .arg(rowKeyColumn(), m_db.dialect().isPostgres() ? QStringLiteral(" ORDER BY id FOR UPDATE") : QString(),
+                 QStringLiteral("%3"), m_db.dialect().asText(QStringLiteral("adjustment_history")));
     return m_db.selectByIds(sql, ids, // %3: the ids
                             [states](const SqlStatement &st) {
                                 KeyState state;
                                 state.maxConcurrent = st.optionalInt(1);
                                 state.learned = st.optionalInt(2);
                                 state.rowKey = st.value(3);
+                                state.nothingRecorded = st.value(4).toInt() == 1;
                                 states->insert(st.value(0).toString(), state);
                             });
 }
@@ -157,7 +161,7 @@ Result<KeyChangeOutcome> KeyChangeBatch::applyOne(const KeyChange &change, KeySt
     switch (change.kind) {
     case KeyChange::Kind::SetMode: {
         if (change.limit) {
-            if (const Status valid = checkLimit(QStringLiteral("fixed_limit"), *change.limit); !valid)
+            if (const Status valid = checkFixedLimit(QStringLiteral("fixed_limit"), *change.limit); !valid)
                 return valid.error();
         }
         if (!change.adaptive && !change.limit)
@@ -173,25 +177,29 @@ Result<KeyChangeOutcome> KeyChangeBatch::applyOne(const KeyChange &change, KeySt
         outcome.isAdaptive = change.adaptive;
         outcome.maxConcurrent = newMax;
         outcome.effectiveLimit = change.adaptive ? state->learned : newMax;
+        outcome.changed = oldMax != newMax;
         return KeyChangeOutcome(outcome);
     }
     case KeyChange::Kind::SetLimit: {
         const int limit = change.limit.value_or(0);
-        if (const Status valid = checkLimit(QStringLiteral("limit"), limit); !valid)
+        if (const Status valid = checkFixedLimit(QStringLiteral("limit"), limit); !valid)
             return valid.error();
         const std::optional<int> oldMax = state->maxConcurrent;
         state->maxConcurrent = limit;
         state->maxChanged = true;
         audit->append({change.actor.name, QStringLiteral("set_limit"), change.keyId,
                        detail("old_max_concurrent", oldMax, "new_max_concurrent", limit)});
-        return KeyChangeOutcome(LimitChange{change.keyId, limit, !oldMax.has_value()});
+        return KeyChangeOutcome(LimitChange{change.keyId, limit, !oldMax.has_value(), oldMax != limit});
     }
-    case KeyChange::Kind::ResetLearning:
+    case KeyChange::Kind::ResetLearning: {
         audit->append({change.actor.name, QStringLiteral("reset_learning"), change.keyId,
                        detail("old_learned_max_concurrent", state->learned)});
+        const bool changed = state->learned.has_value() || !state->nothingRecorded;
         state->learned.reset();
         state->learningReset = true;
-        return KeyChangeOutcome(LearningReset{change.keyId});
+        state->nothingRecorded = true;
+        return KeyChangeOutcome(LearningReset{change.keyId, changed});
+    }
     case KeyChange::Kind::LearningEvent:
         break; // LearningBatch's
     }

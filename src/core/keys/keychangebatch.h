@@ -32,6 +32,7 @@ private:
         std::optional<int> learned;
         bool maxChanged = false;
         bool learningReset = false;
+        bool nothingRecorded = false; // no 429 counted or recorded, no history: a reset would change nothing stored
     };
     struct AuditRow {
         QString actor;

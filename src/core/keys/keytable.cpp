@@ -111,6 +111,22 @@ QString KeyTable::where(const KeyFilter &filter, QVariantList *binds) const
     return conditions.isEmpty() ? QString() : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
 }
 
+Result<QStringList> KeyTable::ids(const KeyFilter &filter)
+{
+    QVariantList binds;
+    const QString sql = QStringLiteral("SELECT k.id FROM provider_api_keys k") + where(filter, &binds) +
+                        QStringLiteral(" ORDER BY k.id");
+    return m_db.run<QStringList>([&]() -> Result<QStringList> {
+        Result<SqlStatement> st = m_db.exec(sql, binds);
+        if (!st)
+            return st.error();
+        QStringList ids;
+        while (st.value().next())
+            ids << st.value().value(0).toString();
+        return ids;
+    });
+}
+
 Result<QSqlQuery> KeyTable::rows(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order)
 {
     const QStringList expressions = columnExpressions(m_db.dialect(), hasKeptCount());

@@ -82,6 +82,8 @@ public:
     // QSqlQueryModel::setQuery(), which fetches it in chunks.
     Result<QSqlQuery> rows(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order);
     Result<qint64> count(const KeyFilter &filter);
+    // The ids of every key of the filter, in id order (bulk changes, "select all shown").
+    Result<QStringList> ids(const KeyFilter &filter);
     // Providers by name, each with its endpoints by API format and their key counts.
     Result<QList<ProviderNode>> navigation();
     // The keys of the filter with the most 429 responses (concurrency + RPM), most first.

@@ -39,16 +39,19 @@ struct ModeChange {
     bool isAdaptive = true;
     std::optional<int> maxConcurrent;
     std::optional<int> effectiveLimit; // adaptive: learned limit or none; fixed: max_concurrent
+    bool changed = true;               // false: the key was in this mode (with this limit) already
 };
 
 struct LimitChange {
     QString keyId;
     int maxConcurrent = 0;
     bool wasAdaptive = false;
+    bool changed = true; // false: the key had this fixed limit already
 };
 
 struct LearningReset {
     QString keyId;
+    bool changed = true; // false: nothing was learned or recorded
 };
 
 struct KeyStats {
@@ -119,6 +122,9 @@ struct KeyChange {
 };
 
 using KeyChangeOutcome = std::variant<ModeChange, LimitChange, LearningReset, EventOutcome>;
+
+// A fixed limit within [minFixedLimit, maxFixedLimit]; else InvalidInput naming `field` and the bound crossed.
+Status checkFixedLimit(const QString &field, int limit);
 
 // The keys that changes touch, each once, in the order they first appear.
 QStringList distinctKeyIds(const QList<KeyChange> &changes);
