@@ -17,6 +17,7 @@ ApiServer::ApiServer(Database &db, KeyService &keys, TokenStore &tokens, ChangeW
     , m_learningRoutes(m_context)
     , m_policyRoutes(m_context)
     , m_statusRoutes(m_context)
+    , m_bulkRoutes(m_context)
 {
     addRoutes();
 }
@@ -30,12 +31,12 @@ void ApiServer::addRoutes()
     KeyController &keys = m_keyRoutes;
     LearningController &learning = m_learningRoutes;
     m_server.route(base + u"/keys", [&keys](Request r) { return keys.list(r); });
+    m_server.route(base + u"/keys/bulk", [this](Request r, Responder out) { m_bulkRoutes.apply(r, std::move(out)); });
     m_server.route(base + u"/keys/<arg>/mode",
                    [&keys](const QString &id, Request r, Responder out) { keys.setMode(id, r, std::move(out)); });
     m_server.route(base + u"/keys/<arg>/stats", [&keys](const QString &id, Request r) { return keys.stats(id, r); });
-    m_server.route(base + u"/keys/<arg>/learning", [&keys](const QString &id, Request r, Responder out) {
-        keys.resetLearning(id, r, std::move(out));
-    });
+    m_server.route(base + u"/keys/<arg>/learning",
+                   [&keys](const QString &id, Request r, Responder out) { keys.resetLearning(id, r, std::move(out)); });
     m_server.route(base + u"/keys/<arg>/limit", [&keys, &learning](const QString &id, Request r, Responder out) {
         if (r.method() == QHttpServerRequest::Method::Get)
             learning.enforcedLimit(id, r).write(std::move(out)); // what a gateway enforces
@@ -45,14 +46,14 @@ void ApiServer::addRoutes()
     m_server.route(base + u"/keys/<arg>/events", [&learning](const QString &id, Request r, Responder out) {
         learning.postEvent(id, r, std::move(out));
     });
-    m_server.route(base + u"/events", [&learning](Request r, Responder out) { learning.postEvents(r, std::move(out)); });
+    m_server.route(base + u"/events",
+                   [&learning](Request r, Responder out) { learning.postEvents(r, std::move(out)); });
     m_server.route(base + u"/policy", [this](Request r) { return m_policyRoutes.handle(r); });
     m_server.route(base + u"/summary", [&keys](Request r) { return keys.summary(r); });
     m_server.route(QStringLiteral("/healthz"), [this](Request r) { return m_statusRoutes.health(r); });
     m_server.route(QStringLiteral("/version"), [](Request r) { return StatusController::version(r); });
-    m_server.setMissingHandler([](Request, Responder out) {
-        detail("Not Found", StatusCode::NotFound).write(std::move(out));
-    });
+    m_server.setMissingHandler(
+        [](Request, Responder out) { detail("Not Found", StatusCode::NotFound).write(std::move(out)); });
 }
 
 Status ApiServer::checkRemoteAccess(const QHostAddress &address)
@@ -95,7 +96,8 @@ Result<quint16> ApiServer::listen(const QHostAddress &address, quint16 port)
 
 qsizetype ApiServer::bodyLimitFor(const RequestHead &head)
 {
-    if (head.method == "POST" && head.path() == "/api/admin/adaptive/events")
+    if (head.method == "POST" &&
+        (head.path() == "/api/admin/adaptive/events" || head.path() == "/api/admin/adaptive/keys/bulk"))
         return Gatekeeper::maxBatchBodyBytes;
     return Gatekeeper::maxBodyBytes;
 }

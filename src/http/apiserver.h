@@ -3,6 +3,7 @@
 #include "base/error.h"
 #include "changequeue.h"
 #include "connectionguard.h"
+#include "controllers/bulkcontroller.h"
 #include "controllers/keycontroller.h"
 #include "controllers/learningcontroller.h"
 #include "controllers/policycontroller.h"
@@ -49,7 +50,7 @@ public:
     // Serve HTTPS with this configuration (certificate and key) from the next listen() on.
     void setTlsConfiguration(const QSslConfiguration &configuration) { m_tls = configuration; }
     bool isTls() const { return m_tls.has_value(); }
-    // The largest body a request may carry: 1 MiB for POST …/events, 64 KiB otherwise.
+    // The largest body a request may carry: 1 MiB for POST …/events and …/keys/bulk, 64 KiB otherwise.
     static qsizetype bodyLimitFor(const RequestHead &head);
 
     // Starts listening; returns the bound port. Refuses a non-loopback address while no token exists.
@@ -71,6 +72,7 @@ private:
     LearningController m_learningRoutes;
     PolicyController m_policyRoutes;
     StatusController m_statusRoutes;
+    BulkController m_bulkRoutes;
     QHttpServer m_server;
     GuardLimits m_guardLimits;
     std::optional<QSslConfiguration> m_tls;

@@ -34,4 +34,34 @@ void ChangeQueue::submit(QList<KeyChange> changes, Render render, QHttpServerRes
     });
 }
 
+void ChangeQueue::submitGroups(QList<QList<KeyChange>> groups, Render render, QHttpServerResponder &&responder)
+{
+    struct Pending {
+        QHttpServerResponder responder;
+        Render render;
+        Outcomes outcomes;
+        qsizetype groupsLeft = 0;
+    };
+    auto pending = std::make_shared<Pending>(Pending{std::move(responder), std::move(render), {}, groups.size()});
+    QPointer<QTcpSocket> socket(pending->responder.socket());
+    if (groups.isEmpty()) {
+        pending->render({}).write(std::move(pending->responder));
+        return;
+    }
+    for (QList<KeyChange> &group : groups) {
+        // The writer takes groups in order and answers each in order: the last answer completes the request.
+        m_writer.apply(std::move(group), [this, pending, socket](const Outcomes &outcomes) {
+            pending->outcomes += outcomes;
+            if (--pending->groupsLeft > 0)
+                return;
+            const bool stored = std::any_of(pending->outcomes.begin(), pending->outcomes.end(),
+                                            [](const Result<KeyChangeOutcome> &o) { return o.ok(); });
+            if (stored)
+                m_errors.storageLog().succeeded();
+            if (socket && socket->isOpen())
+                pending->render(pending->outcomes).write(std::move(pending->responder));
+        });
+    }
+}
+
 } // namespace aether::http

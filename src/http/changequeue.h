@@ -27,6 +27,9 @@ public:
 
     // Queues `changes`; `render` turns their outcomes into the answer.
     void submit(QList<KeyChange> changes, Render render, QHttpServerResponder &&responder);
+    // The same for changes in several groups, each written in a transaction of its own (a bulk change); `render`
+    // gets the outcomes of all of them, in order, once the last group is written.
+    void submitGroups(QList<QList<KeyChange>> groups, Render render, QHttpServerResponder &&responder);
 
 private:
     ChangeWriter &m_writer;

@@ -115,9 +115,9 @@ private slots:
         BulkRequest request;
         request.action = BulkRequest::Action::ResetLearning;
         request.actor = actor;
-        const qint64 withState = scalar(
-            db, u"SELECT count(*) FROM provider_api_keys WHERE learned_max_concurrent IS NOT NULL OR "
-                "concurrent_429_count > 0 OR rpm_429_count > 0 OR last_429_at IS NOT NULL"_s);
+        const qint64 withState =
+            scalar(db, u"SELECT count(*) FROM provider_api_keys WHERE learned_max_concurrent IS NOT NULL OR "
+                       "concurrent_429_count > 0 OR rpm_429_count > 0 OR last_429_at IS NOT NULL"_s);
         const Result<BulkResult> first = BulkChange(keys, table).apply(request);
         QVERIFY(first.ok());
         QCOMPARE(first.value().matched, 30);

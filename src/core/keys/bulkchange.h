@@ -17,9 +17,9 @@ struct BulkRequest {
     Action action = Action::SetLimit;
     std::optional<QStringList> keyIds; // else `filter`
     KeyFilter filter;
-    int limit = 0;                     // SetLimit
-    bool adaptive = true;              // SetMode
-    std::optional<int> fixedLimit;     // SetMode, required when !adaptive
+    int limit = 0;                 // SetLimit
+    bool adaptive = true;          // SetMode
+    std::optional<int> fixedLimit; // SetMode, required when !adaptive
     Actor actor;
 };
 
@@ -50,12 +50,14 @@ public:
 
     Result<BulkResult> apply(const BulkRequest &request, const Progress &progress = {});
 
-private:
-    Result<QStringList> selectKeys(const BulkRequest &request);
+    // The steps of apply(), for front ends that write the changes their own way (the HTTP endpoint through its
+    // change writer): the request's check, the keys it selects, each key's change and the counting of an outcome.
     static Status check(const BulkRequest &request);
+    Result<QStringList> selectKeys(const BulkRequest &request);
     static KeyChange changeFor(const BulkRequest &request, const QString &keyId);
     static void count(const Result<KeyChangeOutcome> &outcome, const QString &keyId, BulkResult *result);
 
+private:
     KeyService &m_keys;
     KeyTable &m_table;
 };

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "storage/database.h"
 #include "base/error.h"
 #include "keys/keytypes.h"
 #include "learning/learningbatch.h"
+#include "storage/database.h"
 
 #include <QHash>
 #include <QList>
