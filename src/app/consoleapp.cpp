@@ -59,9 +59,8 @@ int runConsoleWindow(QApplication &app, const WindowOptions &options)
     for (;;) {
         const Result<DatabaseLocation> location = chooseLocation(options, settings);
         if (!location) {
-            gui::dialogs::critical(
-                nullptr, QObject::tr("Aether Console"),
-                QObject::tr("The database address is not valid: %1").arg(location.error().detail));
+            gui::dialogs::critical(nullptr, QObject::tr("Aether Console"),
+                                   QObject::tr("The database address is not valid: %1").arg(location.error().detail));
             return 1;
         }
         Database db(location.value());

@@ -195,8 +195,7 @@ struct CliOptions {
     void addTo(QCommandLineParser &parser) const
     {
         common.addTo(parser);
-        parser.addOptions(
-            {serve, listen, createToken, role, listTokens, revokeToken, prepare, learnerPeer, strategy});
+        parser.addOptions({serve, listen, createToken, role, listTokens, revokeToken, prepare, learnerPeer, strategy});
         endpoint.addTo(parser);
     }
     // Only serving: a database that is not reachable yet is waited for (503 until then).
@@ -257,9 +256,8 @@ std::optional<int> prepare(const CliOptions &cli, const QCommandLineParser &pars
     const std::optional<int> demoKeys = cli.common.demoKeyCount(parser);
     if (parser.isSet(cli.common.demo) && !demoKeys)
         return fail(QCoreApplication::translate("Cli", "--demo-keys takes a positive number"));
-    const DatabaseSetup setup = setUpDatabase(db, [&]() -> std::optional<int> {
-        return parser.isSet(cli.common.demo) ? demoKeys : std::nullopt;
-    });
+    const DatabaseSetup setup = setUpDatabase(
+        db, [&]() -> std::optional<int> { return parser.isSet(cli.common.demo) ? demoKeys : std::nullopt; });
     *waiting = !setup.ready;
     if (!setup.ready) {
         const QString where = db.location().displayName();
@@ -281,8 +279,8 @@ int serve(const CliOptions &cli, const QCommandLineParser &parser, Database &db,
 {
     const std::optional<ListenAddress> address = parseListen(parser.value(cli.listen));
     if (!address)
-        return fail(QCoreApplication::translate("Cli", "invalid --listen \"%1\": use HOST:PORT")
-                        .arg(parser.value(cli.listen)));
+        return fail(
+            QCoreApplication::translate("Cli", "invalid --listen \"%1\": use HOST:PORT").arg(parser.value(cli.listen)));
     TokenStore tokens(db, qEnvironmentVariable("AETHER_CONSOLE_TOKEN"));
     KeyService keys(db);
     // Requests are read on the event loop: a lock held by another program makes them answer 503 after a moment

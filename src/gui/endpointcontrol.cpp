@@ -77,10 +77,10 @@ void EndpointControl::updateStatus()
 {
     const bool running = isRunning();
     if (running)
-        m_status->setText(tr("HTTP endpoint: %1://%2:%3")
-                              .arg(m_service->isTls() ? QStringLiteral("https") : QStringLiteral("http"),
-                                   m_settings.httpAddress())
-                              .arg(m_port));
+        m_status->setText(
+            tr("HTTP endpoint: %1://%2:%3")
+                .arg(m_service->isTls() ? QStringLiteral("https") : QStringLiteral("http"), m_settings.httpAddress())
+                .arg(m_port));
     else
         m_status->setText(tr("HTTP endpoint: off"));
     m_action->setChecked(running);

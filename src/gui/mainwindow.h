@@ -1,10 +1,10 @@
 #pragma once
 
+#include "auth/tokenstore.h"
 #include "consolesettings.h"
-#include "storage/database.h"
 #include "keys/keyservice.h"
 #include "keys/keytable.h"
-#include "auth/tokenstore.h"
+#include "storage/database.h"
 
 #include <QMainWindow>
 #include <QTimer>

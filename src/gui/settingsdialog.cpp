@@ -1,9 +1,9 @@
 #include "settingsdialog.h"
 
-#include "storage/database.h"
-#include "guiformat.h"
 #include "dialogs.h"
+#include "guiformat.h"
 #include "httpendpointservice.h"
+#include "storage/database.h"
 #include "ui_settingsdialog.h"
 
 #include <QFileDialog>

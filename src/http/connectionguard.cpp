@@ -22,9 +22,9 @@ namespace aether::http {
 
 namespace {
 
-constexpr int acceptRetryMs = 100;         // after an accept error (e.g. out of file descriptors)
-constexpr int reservedDescriptors = 64;    // kept free for the database, logs and the window
-constexpr int sweepIntervalMs = 200;       // how often deadlines are checked (the timeouts' granularity)
+constexpr int acceptRetryMs = 100;      // after an accept error (e.g. out of file descriptors)
+constexpr int reservedDescriptors = 64; // kept free for the database, logs and the window
+constexpr int sweepIntervalMs = 200;    // how often deadlines are checked (the timeouts' granularity)
 
 // The process may open as many files as its hard limit allows; the connection cap stays below that, so that the
 // server never runs out of descriptors (Qt pauses accepting for good when accept() fails with EMFILE).

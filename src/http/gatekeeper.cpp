@@ -46,9 +46,9 @@ Gatekeeper::Gatekeeper(TokenStore &tokens, ErrorMapper &errors)
 {
 }
 
-std::optional<QHttpServerResponse> Gatekeeper::admit(const QHttpServerRequest &request, Method expected,
-                                                     Access access, std::optional<Caller> *caller,
-                                                     const QList<Method> &pathMethods, qsizetype maxBody)
+std::optional<QHttpServerResponse> Gatekeeper::admit(const QHttpServerRequest &request, Method expected, Access access,
+                                                     std::optional<Caller> *caller, const QList<Method> &pathMethods,
+                                                     qsizetype maxBody)
 {
     const auto language = [&request] { return languageOf(request); }; // only errors need it
     if (request.method() != expected)

@@ -3,11 +3,11 @@
 // Helpers for tests that write provider_api_keys rows behind the core's back and read them back: a row
 // description that becomes an INSERT, adjustment records, a key row as text, the audit log.
 
-#include "storage/database.h"
 #include "keyrow.h"
 #include "keys/keytypes.h"
-#include "storage/migrations.h"
 #include "sqlprobe.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
 
 #include <QDateTime>
 #include <QJsonArray>

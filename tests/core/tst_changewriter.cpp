@@ -1,12 +1,12 @@
 // ChangeWriter: groups of key changes written from the writer thread (or in the caller's thread for a database held in
 // memory), answered in the caller's thread in order, each group with its own outcomes.
 
-#include "keys/changewriter.h"
-#include "storage/database.h"
 #include "keyrow.h"
+#include "keys/changewriter.h"
 #include "keys/keyservice.h"
-#include "storage/migrations.h"
 #include "sqlprobe.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
 #include "testdatabase.h"
 
 #include <QSignalSpy>

@@ -1,9 +1,9 @@
 // KeyTable: the read side of the window's key views (sorted, filtered rows; the provider tree; top 429 keys; a key's
 // history), on both backends, against fixture rows written behind the core's back.
 
-#include "storage/database.h"
 #include "keyfixture.h"
 #include "keys/keytable.h"
+#include "storage/database.h"
 #include "storage/migrations.h"
 #include "testdatabase.h"
 

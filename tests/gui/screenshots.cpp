@@ -2,21 +2,21 @@
 // a demo database of its own (scripts/screenshots.sh runs it under Xvfb so that real fonts are used).
 //   aether-screenshots OUTPUT_DIR [LANGUAGE]
 
+#include "auth/tokenstore.h"
 #include "base/catalogue.h"
+#include "consolecore.h"
 #include "consolesettings.h"
-#include "storage/database.h"
-#include "storage/demodata.h"
 #include "keydetailwidget.h"
 #include "keys/keyservice.h"
 #include "keys/keytable.h"
 #include "keytablemodel.h"
-#include "consolecore.h"
 #include "mainwindow.h"
-#include "storage/migrations.h"
 #include "settingsdialog.h"
+#include "storage/database.h"
+#include "storage/demodata.h"
+#include "storage/migrations.h"
 #include "summarypage.h"
 #include "tokendialog.h"
-#include "auth/tokenstore.h"
 
 #include <QApplication>
 #include <QDir>

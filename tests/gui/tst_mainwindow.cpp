@@ -2,24 +2,24 @@
 // changes made with the forms reach the database and the table, the reset dialog, filters, sorting, the history
 // chart, changes from the HTTP endpoint, and the banner when the database goes away.
 
+#include "auth/tokenstore.h"
 #include "base/catalogue.h"
 #include "charts/historychart.h"
 #include "charts/rate429chart.h"
 #include "consolesettings.h"
 #include "dialogs.h"
-#include "windowendpoint.h"
-#include "storage/database.h"
-#include "storage/demodata.h"
 #include "keydetailwidget.h"
 #include "keys/keyservice.h"
 #include "keys/keytable.h"
 #include "keytablemodel.h"
 #include "mainwindow.h"
-#include "storage/migrations.h"
 #include "policypage.h"
+#include "storage/database.h"
+#include "storage/demodata.h"
+#include "storage/migrations.h"
 #include "summarypage.h"
 #include "testdatabase.h"
-#include "auth/tokenstore.h"
+#include "windowendpoint.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -33,16 +33,16 @@
 #include <QMessageBox>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QProcess>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QScopeGuard>
 #include <QSettings>
-#include <QProcess>
 #include <QSignalSpy>
-#include <QSslSocket>
 #include <QSpinBox>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QSslSocket>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTabWidget>
@@ -453,10 +453,12 @@ private slots:
         QVERIFY2(encrypted.wait(10000), qPrintable(client.errorString()));
         client.write("GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
         QByteArray answer;
-        QVERIFY(QTest::qWaitFor([&] {
-            answer += client.readAll();
-            return answer.contains("\r\n\r\n{");
-        }, 10000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                answer += client.readAll();
+                return answer.contains("\r\n\r\n{");
+            },
+            10000));
         QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
         c.window->stopHttp();
     }

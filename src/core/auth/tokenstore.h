@@ -1,8 +1,8 @@
 #pragma once
 
-#include "storage/database.h"
 #include "base/error.h"
 #include "base/timestamp.h"
+#include "storage/database.h"
 
 #include <QElapsedTimer>
 #include <QHash>

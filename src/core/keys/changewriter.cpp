@@ -1,7 +1,7 @@
 #include "keys/changewriter.h"
 
-#include "storage/database.h"
 #include "keys/keyservice.h"
+#include "storage/database.h"
 
 #include <QMutexLocker>
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "storage/databaselocation.h"
 #include "keys/keytypes.h"
+#include "storage/databaselocation.h"
 
 #include <QMutex>
 #include <QObject>

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "base/error.h"
-#include "learning/ratelimitclassifier.h"
 #include "base/timestamp.h"
+#include "learning/ratelimitclassifier.h"
 
 #include <QByteArray>
 #include <QHash>

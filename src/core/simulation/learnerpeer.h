@@ -1,7 +1,7 @@
 #pragma once
 
-#include "storage/database.h"
 #include "keys/keyservice.h"
+#include "storage/database.h"
 
 #include <memory>
 

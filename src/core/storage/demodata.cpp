@@ -1,7 +1,7 @@
 #include "storage/demodata.h"
 
-#include "storage/migrations.h"
 #include "base/timestamp.h"
+#include "storage/migrations.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -186,15 +186,15 @@ Status DemoData::insertKeys(int keyCount, QRandomGenerator &rng, qint64 nowUs, c
                                       QString::fromLatin1(keyStems[(k / endpointCount) % std::size(keyStems)]))
                                  .arg(k + 1, 2, 10, QLatin1Char('0'));
         // The arguments are evaluated in order, so the random sequence (and the demo) stays the same.
-        Result<SqlStatement> st = m_db.exec(
-            insertKey,
-            {demoId(QStringLiteral("key-%1").arg(k)), demoId(QStringLiteral("endpoint-%1").arg(e)), name,
-             fixed ? QStringLiteral("fixed by the operator") : nullText,
-             fixed ? QVariant(5 * (1 + rng.bounded(0, 12))) : nullInt, sqlNullableInt(h.learned), h.concurrent429,
-             h.rpm429, h.last429Us ? Timestamp::fromMicroseconds(*h.last429Us).toIsoString() : nullText,
-             h.last429Us ? h.last429Type : nullText, nullInt,
-             QString::fromUtf8(QJsonDocument(h.records).toJson(QJsonDocument::Compact)), QStringLiteral("[]"),
-             rng.bounded(100) < 92, created, created});
+        Result<SqlStatement> st =
+            m_db.exec(insertKey, {demoId(QStringLiteral("key-%1").arg(k)), demoId(QStringLiteral("endpoint-%1").arg(e)),
+                                  name, fixed ? QStringLiteral("fixed by the operator") : nullText,
+                                  fixed ? QVariant(5 * (1 + rng.bounded(0, 12))) : nullInt, sqlNullableInt(h.learned),
+                                  h.concurrent429, h.rpm429,
+                                  h.last429Us ? Timestamp::fromMicroseconds(*h.last429Us).toIsoString() : nullText,
+                                  h.last429Us ? h.last429Type : nullText, nullInt,
+                                  QString::fromUtf8(QJsonDocument(h.records).toJson(QJsonDocument::Compact)),
+                                  QStringLiteral("[]"), rng.bounded(100) < 92, created, created});
         if (!st)
             return st.error();
     }

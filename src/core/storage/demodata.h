@@ -1,7 +1,7 @@
 #pragma once
 
-#include "storage/database.h"
 #include "base/error.h"
+#include "storage/database.h"
 
 class QRandomGenerator;
 

@@ -132,8 +132,8 @@ KeyController::Prepared KeyController::prepareSetMode(const QString &keyId, cons
     const ModeRequest &body = std::get<ModeRequest>(parsed);
     std::optional<int> limit;
     if (body.fixedLimit) // out of int's range is out of the core's range too
-        limit = int(qBound(qint64(std::numeric_limits<int>::min()), *body.fixedLimit,
-                           qint64(std::numeric_limits<int>::max())));
+        limit = int(
+            qBound(qint64(std::numeric_limits<int>::min()), *body.fixedLimit, qint64(std::numeric_limits<int>::max())));
     return KeyChange::setMode(keyId, body.enabled, limit, tokenActor(*caller));
 }
 
