@@ -66,6 +66,7 @@ QByteArray createToken(const QString &url, const QStringList &args)
 // Starts the program as a server on a free port; *base receives the http:// address it listens on.
 void startServer(QProcess &server, const QString &url, QString *base)
 {
+    server.setProcessChannelMode(QProcess::ForwardedErrorChannel); // its warnings explain a failed answer
     server.start(binary(), {QStringLiteral("--database"), url, QStringLiteral("--serve"), QStringLiteral("--listen"),
                             QStringLiteral("127.0.0.1:0")});
     QVERIFY(server.waitForReadyRead(15000));

@@ -249,6 +249,9 @@ private slots:
         QVERIFY2(server.start(f.db.url(), &error), qPrintable(error));
         HttpClient client(server.port());
         QCOMPARE(client.send("GET", apiBase + "/summary", f.admin).status, 200);
+        // That request's token records its last use on the writer; once that is done, the change below is the only
+        // write that waits for the lock.
+        QTRY_VERIFY_WITH_TIMEOUT(adminLastUseRecorded(f), 10000);
 
         const QString lockName = u"locker"_s;
         {
@@ -461,6 +464,18 @@ private:
                 QTest::qWait(200);
         }
         return status;
+    }
+
+    static bool adminLastUseRecorded(Fixture &f)
+    {
+        bool recorded = false;
+        {
+            QSqlQuery q(f.open(u"probe"_s));
+            recorded = q.exec(u"SELECT last_used_at FROM console_tokens WHERE name = 'ops'"_s) && q.next() &&
+                       !q.value(0).isNull();
+        }
+        QSqlDatabase::removeDatabase(u"probe"_s);
+        return recorded;
     }
 
     // Locks the key table through `q` (PostgreSQL: readers wait too; SQLite: only writers), checks what still

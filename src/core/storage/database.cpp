@@ -8,6 +8,9 @@
 #include <QLoggingCategory>
 #include <QSqlDriver>
 #include <QSqlError>
+#include <QThread>
+
+#include <sqlite3.h>
 
 Q_LOGGING_CATEGORY(lcDatabase, "aether.database")
 
@@ -23,6 +26,9 @@ QString nextConnectionName()
 
 // How long a failed reconnect keeps later requests from trying again, so an outage costs each request little.
 constexpr int reconnectBackoffMs = 500;
+
+// How often a connection waiting for SQLite's lock tries again (see Database::onSqliteBusy).
+constexpr unsigned long busyRetryMicroseconds = 1000;
 
 } // namespace
 
@@ -91,6 +97,7 @@ Status Database::open()
     }
     m_open = true;
     m_lost = false;
+    m_busyHandler = !postgres && installBusyHandler(db);
     if (const Status ready = runSessionSetup(db); !ready)
         return ready;
     m_lastFailedConnect.invalidate();
@@ -151,10 +158,37 @@ Status Database::runSessionSetup(QSqlDatabase &db)
     return Done{};
 }
 
+bool Database::installBusyHandler(QSqlDatabase &db)
+{
+    const QVariant handle = db.driver()->handle();
+    if (qstrcmp(handle.typeName(), "sqlite3*") != 0)
+        return false;
+    sqlite3 *connection = *static_cast<sqlite3 *const *>(handle.constData());
+    return connection && sqlite3_busy_handler(connection, &Database::onSqliteBusy, this) == SQLITE_OK;
+}
+
+// SQLite's own busy timeout sleeps up to 100 ms between attempts. Against another process that writes transaction
+// after transaction, such a waiter seldom meets the short gaps between them and can wait out its whole timeout
+// (observed with two servers writing one key). Trying every millisecond lets it in at the next gap.
+// Only writers wait for another program's lock; a reader (WAL mode) waits only while a writer updates the WAL index,
+// so reads keep the default wait even on a connection whose writes wait briefly.
+int Database::onSqliteBusy(void *database, int attempts)
+{
+    auto *self = static_cast<Database *>(database);
+    if (attempts == 0)
+        self->m_busySince.start();
+    const int limitMs =
+        self->m_inWriteTransaction ? self->m_lockWaitMs : std::max(self->m_lockWaitMs, defaultLockWaitMs);
+    if (self->m_busySince.elapsed() >= limitMs)
+        return 0;
+    QThread::usleep(busyRetryMicroseconds);
+    return 1;
+}
+
 void Database::setLockWaitMs(int ms)
 {
     m_lockWaitMs = ms;
-    if (m_open)
+    if (m_open && !m_busyHandler)
         execRaw(m_dialect.isPostgres() ? QStringLiteral("SET lock_timeout = %1").arg(ms)
                                        : QStringLiteral("PRAGMA busy_timeout = %1").arg(ms));
 }
@@ -304,6 +338,7 @@ Status Database::execControl(const QString &sql)
 
 Status Database::beginTransaction(Mode mode)
 {
+    m_inWriteTransaction = mode == Mode::Write;
     return execControl(mode == Mode::Write ? m_dialect.beginWrite() : QStringLiteral("BEGIN"));
 }
 
@@ -312,11 +347,13 @@ Status Database::commit()
     const Status status = execControl(QStringLiteral("COMMIT"));
     if (!status)
         rollback();
+    m_inWriteTransaction = false;
     return status;
 }
 
 void Database::rollback()
 {
+    m_inWriteTransaction = false;
     if (!m_open)
         return;
     execControl(QStringLiteral("ROLLBACK"));

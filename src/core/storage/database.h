@@ -129,6 +129,9 @@ private:
     // connection; a failure closes it.
     Status runSessionSetup(QSqlDatabase &db);
     Status execControl(const QString &sql);
+    // SQLite: replaces the driver's busy timeout with onSqliteBusy (false when the driver's handle is not SQLite's).
+    bool installBusyHandler(QSqlDatabase &db);
+    static int onSqliteBusy(void *database, int attempts);
     Status beginTransaction(Mode mode);
     Status commit();
     void rollback();
@@ -144,6 +147,9 @@ private:
     QHash<QString, QSqlQuery *> m_statements;
     quint64 m_localWrites = 0;
     int m_lockWaitMs = defaultLockWaitMs;
+    bool m_busyHandler = false;
+    bool m_inWriteTransaction = false;
+    QElapsedTimer m_busySince;
     int m_autoCheckpointPages = 1000;
     int m_cacheKibibytes = 2000;
 };
