@@ -1,12 +1,12 @@
 #include "keychange.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QSysInfo>
 
 namespace aether::gui {
 
 namespace {
-
-const Actor guiActor{QStringLiteral("gui")};
 
 // A change through the core's one door (KeyService::apply), with the outcome of its kind.
 template <typename T> Result<T> change(KeyService &keys, KeyChange request)
@@ -19,9 +19,22 @@ template <typename T> Result<T> change(KeyService &keys, KeyChange request)
 
 } // namespace
 
+Actor windowActor()
+{
+    static const Actor actor = [] {
+        QString user = qEnvironmentVariable("USER");
+        if (user.isEmpty())
+            user = qEnvironmentVariable("USERNAME");
+        if (user.isEmpty())
+            user = QDir::home().dirName();
+        return Actor{QStringLiteral("gui:%1@%2").arg(user, QSysInfo::machineHostName())};
+    }();
+    return actor;
+}
+
 ChangeReport switchToAdaptive(KeyService &keys, const QString &keyId)
 {
-    const Result<ModeChange> r = change<ModeChange>(keys, KeyChange::setMode(keyId, true, std::nullopt, guiActor));
+    const Result<ModeChange> r = change<ModeChange>(keys, KeyChange::setMode(keyId, true, std::nullopt, windowActor()));
     if (!r)
         return {r.error(), {}};
     if (!r.value().effectiveLimit)
@@ -35,13 +48,13 @@ ChangeReport switchToAdaptive(KeyService &keys, const QString &keyId)
 ChangeReport fixLimit(KeyService &keys, const QString &keyId, bool keyIsAdaptive, int limit)
 {
     if (keyIsAdaptive) {
-        const Result<ModeChange> r = change<ModeChange>(keys, KeyChange::setMode(keyId, false, limit, guiActor));
+        const Result<ModeChange> r = change<ModeChange>(keys, KeyChange::setMode(keyId, false, limit, windowActor()));
         if (!r)
             return {r.error(), {}};
         return {std::nullopt, QCoreApplication::translate("KeyChange", "Switched to fixed mode with a limit of %1.")
                                   .arg(r.value().maxConcurrent.value_or(limit))};
     }
-    const Result<LimitChange> r = change<LimitChange>(keys, KeyChange::setLimit(keyId, limit, guiActor));
+    const Result<LimitChange> r = change<LimitChange>(keys, KeyChange::setLimit(keyId, limit, windowActor()));
     if (!r)
         return {r.error(), {}};
     return {std::nullopt,
@@ -50,7 +63,7 @@ ChangeReport fixLimit(KeyService &keys, const QString &keyId, bool keyIsAdaptive
 
 ChangeReport resetLearning(KeyService &keys, const QString &keyId)
 {
-    const Result<LearningReset> r = change<LearningReset>(keys, KeyChange::resetLearning(keyId, guiActor));
+    const Result<LearningReset> r = change<LearningReset>(keys, KeyChange::resetLearning(keyId, windowActor()));
     if (!r)
         return {r.error(), {}};
     return {std::nullopt, QCoreApplication::translate("KeyChange", "Learning state reset; the mode is unchanged.")};

@@ -14,6 +14,9 @@ struct ChangeReport {
     QString message;
 };
 
+// Who the window's changes are recorded as in the audit log: "gui:<OS user>@<host>".
+Actor windowActor();
+
 ChangeReport switchToAdaptive(KeyService &keys, const QString &keyId);
 // Fixed with `limit`: the core's toggle-mode operation for an adaptive key, its set-limit operation for a fixed one.
 ChangeReport fixLimit(KeyService &keys, const QString &keyId, bool keyIsAdaptive, int limit);

@@ -2,6 +2,7 @@
 
 #include "dialogs.h"
 #include "guiformat.h"
+#include "keychange.h"
 #include "ui_policypage.h"
 
 #include <QComboBox>
@@ -19,7 +20,6 @@ namespace aether::gui {
 namespace {
 
 const char *const fieldProperty = "policyField";
-const Actor guiActor{QStringLiteral("gui")};
 
 QString fieldOf(const QWidget *editor)
 {
@@ -202,7 +202,7 @@ void PolicyPage::apply()
     const QJsonObject edited = editedValues();
     if (edited.isEmpty())
         return;
-    Result<LearningPolicy> policy = m_keys.updateLearningPolicy(edited, guiActor);
+    Result<LearningPolicy> policy = m_keys.updateLearningPolicy(edited, windowActor());
     if (!policy) {
         if (policy.error().code == ErrorCode::InvalidInput) {
             showMessage(describe(policy.error()), true); // the edits stay for the user to correct
@@ -230,7 +230,7 @@ void PolicyPage::resetToDefaults()
     box.addButton(QMessageBox::Cancel)->setObjectName(QStringLiteral("cancelResetPolicyButton"));
     if (!dialogs::confirm(box, reset))
         return;
-    Result<LearningPolicy> policy = m_keys.resetLearningPolicy(guiActor);
+    Result<LearningPolicy> policy = m_keys.resetLearningPolicy(windowActor());
     if (!policy) {
         emit failed(policy.error());
         showMessage(describeError(policy.error()), true);

@@ -18,6 +18,7 @@ ApiServer::ApiServer(Database &db, KeyService &keys, TokenStore &tokens, ChangeW
     , m_policyRoutes(m_context)
     , m_statusRoutes(m_context)
     , m_bulkRoutes(m_context)
+    , m_auditRoutes(m_context)
 {
     addRoutes();
 }
@@ -50,6 +51,7 @@ void ApiServer::addRoutes()
                    [&learning](Request r, Responder out) { learning.postEvents(r, std::move(out)); });
     m_server.route(base + u"/policy", [this](Request r) { return m_policyRoutes.handle(r); });
     m_server.route(base + u"/summary", [&keys](Request r) { return keys.summary(r); });
+    m_server.route(base + u"/audit", [this](Request r) { return m_auditRoutes.list(r); });
     m_server.route(QStringLiteral("/healthz"), [this](Request r) { return m_statusRoutes.health(r); });
     m_server.route(QStringLiteral("/version"), [](Request r) { return StatusController::version(r); });
     m_server.setMissingHandler(

@@ -3,6 +3,7 @@
 #include "base/error.h"
 #include "changequeue.h"
 #include "connectionguard.h"
+#include "controllers/auditcontroller.h"
 #include "controllers/bulkcontroller.h"
 #include "controllers/keycontroller.h"
 #include "controllers/learningcontroller.h"
@@ -73,6 +74,7 @@ private:
     PolicyController m_policyRoutes;
     StatusController m_statusRoutes;
     BulkController m_bulkRoutes;
+    AuditController m_auditRoutes;
     QHttpServer m_server;
     GuardLimits m_guardLimits;
     std::optional<QSslConfiguration> m_tls;

@@ -1,5 +1,7 @@
 #include "responses.h"
 
+#include "modebody.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -73,16 +75,41 @@ QHttpServerResponse methodNotAllowed(const QList<QHttpServerRequest::Method> &al
 }
 
 // 422 body of FastAPI's query validation (shape D).
-QHttpServerResponse queryError(const char *type, const QString &message, const QJsonValue &input,
+QHttpServerResponse queryError(const QString &field, const char *type, const QString &message, const QJsonValue &input,
                                const QJsonObject &context)
 {
     QJsonObject item{{QStringLiteral("type"), QString::fromLatin1(type)},
-                     {QStringLiteral("loc"), QJsonArray{QStringLiteral("query"), QStringLiteral("limit")}},
+                     {QStringLiteral("loc"), QJsonArray{QStringLiteral("query"), field}},
                      {QStringLiteral("msg"), message},
                      {QStringLiteral("input"), input}};
     if (!context.isEmpty())
         item.insert(QStringLiteral("ctx"), context);
     return json(QJsonObject{{QStringLiteral("detail"), QJsonArray{item}}}, StatusCode::UnprocessableEntity);
+}
+
+std::optional<QHttpServerResponse> checkIntegerQuery(const QUrlQuery &query, const QString &field, qint64 min,
+                                                     qint64 max, bool required, std::optional<qint64> *value)
+{
+    if (!query.hasQueryItem(field)) {
+        if (required)
+            return queryError(field, "missing", QStringLiteral("Field required"), QJsonValue::Null);
+        return std::nullopt;
+    }
+    const QStringList values = query.allQueryItemValues(field, QUrl::FullyDecoded);
+    const QString raw = values.isEmpty() ? QString() : values.last();
+    const std::optional<qint64> parsed = parseIntegerString(raw);
+    if (!parsed)
+        return queryError(field, "int_parsing",
+                          QStringLiteral("Input should be a valid integer, unable to parse string as an integer"), raw);
+    if (*parsed < min)
+        return queryError(field, "greater_than_equal",
+                          QStringLiteral("Input should be greater than or equal to %1").arg(min), raw,
+                          {{QStringLiteral("ge"), min}});
+    if (*parsed > max)
+        return queryError(field, "less_than_equal", QStringLiteral("Input should be less than or equal to %1").arg(max),
+                          raw, {{QStringLiteral("le"), max}});
+    *value = parsed;
+    return std::nullopt;
 }
 
 } // namespace aether::http

@@ -7,6 +7,7 @@
 #include <QHttpServerResponse>
 #include <QJsonObject>
 #include <QList>
+#include <QUrlQuery>
 
 #include <optional>
 
@@ -26,8 +27,12 @@ QHttpServerResponse detail(const char *text, StatusCode status);
 // 405 with the path's methods in Allow.
 QHttpServerResponse methodNotAllowed(const QList<QHttpServerRequest::Method> &allowed);
 // 422 body of FastAPI's query validation (shape D).
-QHttpServerResponse queryError(const char *type, const QString &message, const QJsonValue &input,
+QHttpServerResponse queryError(const QString &field, const char *type, const QString &message, const QJsonValue &input,
                                const QJsonObject &context = {});
+// FastAPI's validation of an integer query parameter (422, shape D): missing (when required), not an integer, or
+// outside [min, max]. A parameter given several times counts with its last value. Leaves *value alone when absent.
+std::optional<QHttpServerResponse> checkIntegerQuery(const QUrlQuery &query, const QString &field, qint64 min,
+                                                     qint64 max, bool required, std::optional<qint64> *value);
 
 QJsonValue optionalJson(const std::optional<QString> &value);
 QByteArray headerValue(const QHttpServerRequest &request, const QByteArray &name);

@@ -251,8 +251,8 @@ private slots:
         aether::Migrations migrations(db);
         QCOMPARE(migrations.currentVersion().value(), 0);
         QVERIFY(migrations.run().ok());
-        QCOMPARE(migrations.currentVersion().value(), 2);
-        QCOMPARE(aether::Migrations::latestVersion, 2);
+        QCOMPARE(migrations.currentVersion().value(), 3);
+        QCOMPARE(aether::Migrations::latestVersion, 3);
         QCOMPARE(migrations.gatewayOwnsTables().value(), false);
 
         SqlProbe probe(tdb.location());
@@ -278,7 +278,7 @@ private slots:
                  qPrintable(probe.lastError()));
 
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  QStringList{u"gateway_tables|console"_s});
         QVERIFY(
@@ -317,10 +317,10 @@ private slots:
             const aether::Status again = aether::Migrations(db).run();
             QVERIFY2(again.ok(), qPrintable(again.ok() ? QString() : again.error().detail));
         }
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 2);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 3);
         QCOMPARE(tableNames(probe, tdb.isPostgres()), before);
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  (QStringList{u"gateway_tables|console"_s, u"marker|kept"_s}));
     }
@@ -339,8 +339,8 @@ private slots:
         QVERIFY2(one.ok(), qPrintable(one.ok() ? QString() : one.error().detail));
         const aether::Status two = aether::Migrations(second).run();
         QVERIFY2(two.ok(), qPrintable(two.ok() ? QString() : two.error().detail));
-        QCOMPARE(aether::Migrations(first).currentVersion().value(), 2);
-        QCOMPARE(aether::Migrations(second).currentVersion().value(), 2);
+        QCOMPARE(aether::Migrations(first).currentVersion().value(), 3);
+        QCOMPARE(aether::Migrations(second).currentVersion().value(), 3);
         QCOMPARE(aether::Migrations(second).gatewayOwnsTables().value(), false);
 
         // A third connection opened afterwards finds the work done as well.
@@ -350,7 +350,7 @@ private slots:
 
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta"_s), QStringList{u"gateway_tables|console"_s});
         // Both connections can use the tables.
         QVERIFY(aether::KeyService(first).listAdaptiveKeys().ok());
@@ -401,14 +401,15 @@ private slots:
         // Back to what version 1 left: no count column, no index, the old triggers.
         QVERIFY2(executeAll(tdb,
                             {u"DROP INDEX ix_console_key_table"_s, u"DROP INDEX ix_console_last_429"_s,
-                             u"DROP TRIGGER console_revision_on_insert"_s, u"DROP TRIGGER console_revision_on_update"_s,
+                             u"DROP INDEX ix_console_audit_key"_s, u"DROP TRIGGER console_revision_on_insert"_s,
+                             u"DROP TRIGGER console_revision_on_update"_s,
                              u"ALTER TABLE provider_api_keys DROP COLUMN console_adjustment_count"_s,
                              u"CREATE TRIGGER console_revision_on_insert AFTER INSERT ON provider_api_keys BEGIN "
                              u"UPDATE provider_api_keys SET console_revision = random() WHERE rowid = NEW.rowid; END"_s,
                              u"CREATE TRIGGER console_revision_on_update AFTER UPDATE OF adjustment_history ON "
                              u"provider_api_keys BEGIN UPDATE provider_api_keys SET console_revision = random() "
                              u"WHERE rowid = NEW.rowid; END"_s,
-                             u"DELETE FROM console_schema_version WHERE version = 2"_s},
+                             u"DELETE FROM console_schema_version WHERE version >= 2"_s},
                             &error),
                  qPrintable(error));
         QVERIFY2(executeAll(tdb,
@@ -420,7 +421,7 @@ private slots:
         QVERIFY(db.open().ok());
         QCOMPARE(aether::Migrations(db).currentVersion().value(), 1);
         QVERIFY(aether::Migrations(db).run().ok());
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 2);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 3);
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.value(u"SELECT console_adjustment_count FROM provider_api_keys"_s).toInt(), 2);
         QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = '[1]'"_s));
@@ -525,7 +526,7 @@ private:
         const aether::Status migrated = migrations.run();
         QVERIFY2(migrated.ok(), qPrintable(migrated.ok() ? QString() : migrated.error().detail));
         QCOMPARE(migrations.gatewayOwnsTables().value(), true);
-        QCOMPARE(migrations.currentVersion().value(), 2);
+        QCOMPARE(migrations.currentVersion().value(), 3);
         QVERIFY(migrations.run().ok());
         for (const QString &table : consoleTables)
             QVERIFY2(tableNames(probe, pg).contains(table), qPrintable(table));

@@ -8,6 +8,7 @@
 #include "charts/rate429chart.h"
 #include "consolesettings.h"
 #include "dialogs.h"
+#include "keychange.h"
 #include "keydetailwidget.h"
 #include "keys/keyservice.h"
 #include "keys/keytable.h"
@@ -243,8 +244,12 @@ private slots:
         QVERIFY(c.value(u"SELECT max_concurrent FROM provider_api_keys WHERE id = '%1'"_s.arg(key)).isNull());
         QCOMPARE(cell(*c.window, key, KeyColumn::Mode), u"Adaptive"_s);
         QCOMPARE(cell(*c.window, key, KeyColumn::MaxConcurrent), u"—"_s);
+        // Recorded as the window's user on this host.
+        const QString actor = aether::gui::windowActor().name;
+        QVERIFY2(actor.startsWith(u"gui:"_s) && actor.contains(u'@'), qPrintable(actor));
         QCOMPARE(
-            c.value(u"SELECT count(*) FROM console_audit_log WHERE key_id = '%1' AND actor = 'gui'"_s.arg(key)).toInt(),
+            c.value(u"SELECT count(*) FROM console_audit_log WHERE key_id = '%1' AND actor = '%2'"_s.arg(key, actor))
+                .toInt(),
             2);
     }
 

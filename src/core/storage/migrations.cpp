@@ -152,6 +152,10 @@ Status Migrations::run()
             if (const Status applied = applyVersion2(); !applied)
                 return applied;
         }
+        if (current < 3) {
+            if (const Status applied = applyVersion3(); !applied)
+                return applied;
+        }
         return Done{};
     });
 }
@@ -204,6 +208,16 @@ Status Migrations::applyVersion2()
         }
     }
     return recordVersion(2);
+}
+
+Status Migrations::applyVersion3()
+{
+    // The audit view pages through one key's changes, newest first (the console's own table, on every database).
+    if (const Status status = m_db.execRaw(
+            QStringLiteral("CREATE INDEX IF NOT EXISTS ix_console_audit_key ON console_audit_log (key_id, id)"));
+        !status)
+        return status;
+    return recordVersion(3);
 }
 
 QString sqliteHistoryCount(const QString &column)

@@ -13,7 +13,7 @@ QString sqliteHistoryCount(const QString &column);
 
 class Migrations {
 public:
-    static constexpr int latestVersion = 2;
+    static constexpr int latestVersion = 3;
 
     explicit Migrations(Database &db)
         : m_db(db)
@@ -31,6 +31,8 @@ private:
     Status applyVersion1(bool gatewayTablesExist);
     // 2: on the console's own SQLite tables, a kept count of history records and a covering index for the key table.
     Status applyVersion2();
+    // 3: an index for the audit log's pages by key.
+    Status applyVersion3();
     Status recordVersion(int version);
 
     Database &m_db;

@@ -18,29 +18,6 @@ Actor tokenActor(const Caller &caller)
     return Actor{u"token:" + caller.name};
 }
 
-// FastAPI's validation of the limit query parameter (422, shape D), with the bounds the core enforces.
-std::optional<QHttpServerResponse> checkLimitQuery(const QUrlQuery &query, std::optional<int> *limit)
-{
-    if (!query.hasQueryItem(QStringLiteral("limit")))
-        return queryError("missing", QStringLiteral("Field required"), QJsonValue::Null);
-    const QStringList values = query.allQueryItemValues(QStringLiteral("limit"), QUrl::FullyDecoded);
-    const QString raw = values.isEmpty() ? QString() : values.last();
-    const std::optional<qint64> parsed = parseIntegerString(raw);
-    if (!parsed)
-        return queryError("int_parsing",
-                          QStringLiteral("Input should be a valid integer, unable to parse string as an integer"), raw);
-    if (*parsed < minFixedLimit)
-        return queryError("greater_than_equal",
-                          QStringLiteral("Input should be greater than or equal to %1").arg(minFixedLimit), raw,
-                          {{QStringLiteral("ge"), minFixedLimit}});
-    if (*parsed > maxFixedLimit)
-        return queryError("less_than_equal",
-                          QStringLiteral("Input should be less than or equal to %1").arg(maxFixedLimit), raw,
-                          {{QStringLiteral("le"), maxFixedLimit}});
-    *limit = int(*parsed);
-    return std::nullopt;
-}
-
 } // namespace
 
 KeyController::KeyController(RouteContext &context)
@@ -145,10 +122,11 @@ KeyController::Prepared KeyController::prepareSetLimit(const QString &keyId, con
             m_context.gate.admit(request, Method::Patch, Access::Write, &caller, {Method::Get, Method::Patch}))
         return std::move(*refused);
     // FastAPI validates the query before the handler runs: 422 comes before the key lookup.
-    std::optional<int> limit;
-    if (auto refused = checkLimitQuery(request.query(), &limit))
+    std::optional<qint64> limit;
+    if (auto refused =
+            checkIntegerQuery(request.query(), QStringLiteral("limit"), minFixedLimit, maxFixedLimit, true, &limit))
         return std::move(*refused);
-    return KeyChange::setLimit(keyId, *limit, tokenActor(*caller));
+    return KeyChange::setLimit(keyId, int(*limit), tokenActor(*caller));
 }
 
 KeyController::Prepared KeyController::prepareReset(const QString &keyId, const QHttpServerRequest &request)
