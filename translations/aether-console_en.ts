@@ -602,6 +602,14 @@
             <source>Learning &amp;policy</source>
             <translation>Learning &amp;policy</translation>
         </message>
+        <message>
+            <source>Audit</source>
+            <translation>Audit</translation>
+        </message>
+        <message>
+            <source>&amp;Audit</source>
+            <translation>&amp;Audit</translation>
+        </message>
     </context>
     <context>
         <name>PolicyPage</name>
@@ -959,6 +967,205 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <message>
             <source>Gateway (events and limits)</source>
             <translation>Gateway (events and limits)</translation>
+        </message>
+    </context>
+    <context>
+        <name>aether::gui::AuditPage</name>
+        <message>
+            <source>adaptive</source>
+            <translation>adaptive</translation>
+        </message>
+        <message>
+            <source>yes</source>
+            <translation>yes</translation>
+        </message>
+        <message>
+            <source>no</source>
+            <translation>no</translation>
+        </message>
+        <message>
+            <source>Mode switched</source>
+            <translation>Mode switched</translation>
+        </message>
+        <message>
+            <source>Fixed limit set</source>
+            <translation>Fixed limit set</translation>
+        </message>
+        <message>
+            <source>Learning reset</source>
+            <translation>Learning reset</translation>
+        </message>
+        <message>
+            <source>Policy changed</source>
+            <translation>Policy changed</translation>
+        </message>
+        <message>
+            <source>Policy reset to defaults</source>
+            <translation>Policy reset to defaults</translation>
+        </message>
+        <message>
+            <source>no change</source>
+            <extracomment>separates the fields of one audit entry</extracomment>
+            <translation>no change</translation>
+        </message>
+        <message>
+            <source>&amp;Key:</source>
+            <translation>&amp;Key:</translation>
+        </message>
+        <message>
+            <source>A&amp;ctor:</source>
+            <translation>A&amp;ctor:</translation>
+        </message>
+        <message>
+            <source>Ac&amp;tion:</source>
+            <translation>Ac&amp;tion:</translation>
+        </message>
+        <message>
+            <source>&amp;Period:</source>
+            <translation>&amp;Period:</translation>
+        </message>
+        <message>
+            <source>Key id</source>
+            <translation>Key id</translation>
+        </message>
+        <message>
+            <source>Only the changes of the key with this id</source>
+            <translation>Only the changes of the key with this id</translation>
+        </message>
+        <message>
+            <source>e.g. token:ops or gui:*</source>
+            <translation>e.g. token:ops or gui:*</translation>
+        </message>
+        <message>
+            <source>Who made the change: exactly this actor, or all actors that start with the text before a final *</source>
+            <translation>Who made the change: exactly this actor, or all actors that start with the text before a final *</translation>
+        </message>
+        <message>
+            <source>All actions</source>
+            <translation>All actions</translation>
+        </message>
+        <message>
+            <source>Any time</source>
+            <translation>Any time</translation>
+        </message>
+        <message>
+            <source>Last hour</source>
+            <translation>Last hour</translation>
+        </message>
+        <message>
+            <source>Last 24 hours</source>
+            <translation>Last 24 hours</translation>
+        </message>
+        <message>
+            <source>Last 7 days</source>
+            <translation>Last 7 days</translation>
+        </message>
+        <message>
+            <source>Last 30 days</source>
+            <translation>Last 30 days</translation>
+        </message>
+        <message>
+            <source>E&amp;xport CSV…</source>
+            <translation>E&amp;xport CSV…</translation>
+        </message>
+        <message>
+            <source>Write every entry the filter selects (all pages) to a CSV file</source>
+            <translation>Write every entry the filter selects (all pages) to a CSV file</translation>
+        </message>
+        <message>
+            <source>← Newer</source>
+            <translation>← Newer</translation>
+        </message>
+        <message>
+            <source>Older →</source>
+            <translation>Older →</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Time</translation>
+        </message>
+        <message>
+            <source>Actor</source>
+            <translation>Actor</translation>
+        </message>
+        <message>
+            <source>Action</source>
+            <translation>Action</translation>
+        </message>
+        <message>
+            <source>Key</source>
+            <translation>Key</translation>
+        </message>
+        <message>
+            <source>Change</source>
+            <translation>Change</translation>
+        </message>
+        <message>
+            <source>token:&lt;name&gt; for the HTTP API, gui:&lt;user&gt;@&lt;host&gt; for the window, cli for the command line</source>
+            <translation>token:&lt;name&gt; for the HTTP API, gui:&lt;user&gt;@&lt;host&gt; for the window, cli for the command line</translation>
+        </message>
+        <message>
+            <source>The stored values before → after the change</source>
+            <translation>The stored values before → after the change</translation>
+        </message>
+        <message>
+            <source>(policy)</source>
+            <translation>(policy)</translation>
+        </message>
+        <message>
+            <source>%1
+id %2</source>
+            <translation>%1
+id %2</translation>
+        </message>
+        <message>
+            <source>id %1 (no longer in the database)</source>
+            <translation>id %1 (no longer in the database)</translation>
+        </message>
+        <message>
+            <source>No changes recorded for this filter.</source>
+            <translation>No changes recorded for this filter.</translation>
+        </message>
+        <message>
+            <source>Entries %1–%2, newest first</source>
+            <translation>Entries %1–%2, newest first</translation>
+        </message>
+        <message>
+            <source>Export audit log as CSV</source>
+            <translation>Export audit log as CSV</translation>
+        </message>
+        <message>
+            <source>CSV files (*.csv)</source>
+            <translation>CSV files (*.csv)</translation>
+        </message>
+        <message>
+            <source>Exporting the audit log…</source>
+            <translation>Exporting the audit log…</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Cancel</translation>
+        </message>
+        <message>
+            <source>Exporting the audit log… %1 entries</source>
+            <translation>Exporting the audit log… %1 entries</translation>
+        </message>
+        <message>
+            <source>Max concurrent</source>
+            <translation>Max concurrent</translation>
+        </message>
+        <message>
+            <source>Learned limit</source>
+            <translation>Learned limit</translation>
+        </message>
+        <message>
+            <source>%1: %2 → %3</source>
+            <extracomment>a field of an audit entry: its name, the value before and the value after the change</extracomment>
+            <translation>%1: %2 → %3</translation>
+        </message>
+        <message>
+            <source>; </source>
+            <translation>; </translation>
         </message>
     </context>
     <context>

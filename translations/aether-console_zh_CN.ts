@@ -602,6 +602,14 @@
         <source>Learning &amp;policy</source>
         <translation>学习策略(&amp;P)</translation>
     </message>
+    <message>
+        <source>Audit</source>
+        <translation>审计日志</translation>
+    </message>
+    <message>
+        <source>&amp;Audit</source>
+        <translation>审计日志(&amp;A)</translation>
+    </message>
 </context>
 <context>
     <name>PolicyPage</name>
@@ -959,6 +967,205 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
     <message>
         <source>Gateway (events and limits)</source>
         <translation>网关（事件与限制）</translation>
+    </message>
+</context>
+<context>
+    <name>aether::gui::AuditPage</name>
+    <message>
+        <source>adaptive</source>
+        <translation>自适应</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Mode switched</source>
+        <translation>切换模式</translation>
+    </message>
+    <message>
+        <source>Fixed limit set</source>
+        <translation>设置固定限制</translation>
+    </message>
+    <message>
+        <source>Learning reset</source>
+        <translation>重置学习状态</translation>
+    </message>
+    <message>
+        <source>Policy changed</source>
+        <translation>修改学习策略</translation>
+    </message>
+    <message>
+        <source>Policy reset to defaults</source>
+        <translation>恢复默认学习策略</translation>
+    </message>
+    <message>
+        <source>no change</source>
+        <extracomment>separates the fields of one audit entry</extracomment>
+        <translation>无变化</translation>
+    </message>
+    <message>
+        <source>&amp;Key:</source>
+        <translation>密钥(&amp;K)：</translation>
+    </message>
+    <message>
+        <source>A&amp;ctor:</source>
+        <translation>操作者(&amp;C)：</translation>
+    </message>
+    <message>
+        <source>Ac&amp;tion:</source>
+        <translation>操作(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>&amp;Period:</source>
+        <translation>时间范围(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>Key id</source>
+        <translation>密钥 ID</translation>
+    </message>
+    <message>
+        <source>Only the changes of the key with this id</source>
+        <translation>只显示该 ID 对应密钥的变更</translation>
+    </message>
+    <message>
+        <source>e.g. token:ops or gui:*</source>
+        <translation>例如 token:ops 或 gui:*</translation>
+    </message>
+    <message>
+        <source>Who made the change: exactly this actor, or all actors that start with the text before a final *</source>
+        <translation>变更的操作者：与输入完全相同的操作者；以 * 结尾时，匹配以 * 前文字开头的所有操作者</translation>
+    </message>
+    <message>
+        <source>All actions</source>
+        <translation>全部操作</translation>
+    </message>
+    <message>
+        <source>Any time</source>
+        <translation>不限时间</translation>
+    </message>
+    <message>
+        <source>Last hour</source>
+        <translation>最近 1 小时</translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation>最近 24 小时</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>最近 7 天</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>最近 30 天</translation>
+    </message>
+    <message>
+        <source>E&amp;xport CSV…</source>
+        <translation>导出 CSV(&amp;X)…</translation>
+    </message>
+    <message>
+        <source>Write every entry the filter selects (all pages) to a CSV file</source>
+        <translation>将筛选出的全部记录（所有页）写入 CSV 文件</translation>
+    </message>
+    <message>
+        <source>← Newer</source>
+        <translation>← 较新</translation>
+    </message>
+    <message>
+        <source>Older →</source>
+        <translation>较早 →</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Actor</source>
+        <translation>操作者</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>密钥</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>变更</translation>
+    </message>
+    <message>
+        <source>token:&lt;name&gt; for the HTTP API, gui:&lt;user&gt;@&lt;host&gt; for the window, cli for the command line</source>
+        <translation>token:&lt;名称&gt; 表示 HTTP 接口，gui:&lt;用户&gt;@&lt;主机&gt; 表示控制台窗口，cli 表示命令行</translation>
+    </message>
+    <message>
+        <source>The stored values before → after the change</source>
+        <translation>变更前 → 变更后的存储值</translation>
+    </message>
+    <message>
+        <source>(policy)</source>
+        <translation>（学习策略）</translation>
+    </message>
+    <message>
+        <source>%1
+id %2</source>
+        <translation>%1
+ID %2</translation>
+    </message>
+    <message>
+        <source>id %1 (no longer in the database)</source>
+        <translation>ID %1（数据库中已不存在）</translation>
+    </message>
+    <message>
+        <source>No changes recorded for this filter.</source>
+        <translation>没有符合筛选条件的变更记录。</translation>
+    </message>
+    <message>
+        <source>Entries %1–%2, newest first</source>
+        <translation>第 %1–%2 条，最新的在前</translation>
+    </message>
+    <message>
+        <source>Export audit log as CSV</source>
+        <translation>将审计日志导出为 CSV</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Exporting the audit log…</source>
+        <translation>正在导出审计日志…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Exporting the audit log… %1 entries</source>
+        <translation>正在导出审计日志…已导出 %1 条</translation>
+    </message>
+    <message>
+        <source>Max concurrent</source>
+        <translation>最大并发</translation>
+    </message>
+    <message>
+        <source>Learned limit</source>
+        <translation>学习值</translation>
+    </message>
+    <message>
+        <source>%1: %2 → %3</source>
+        <extracomment>a field of an audit entry: its name, the value before and the value after the change</extracomment>
+        <translation>%1：%2 → %3</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
     </message>
 </context>
 <context>

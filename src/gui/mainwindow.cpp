@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "auditpage.h"
 #include "charts/historychart.h"
 #include "charts/rate429chart.h"
 #include "csvexporter.h"
@@ -73,6 +74,9 @@ void MainWindow::setupPages()
     m_policy = new PolicyPage(m_services.keys, this);
     m_policy->setObjectName(QStringLiteral("policyPage"));
     m_ui->policyTabLayout->addWidget(m_policy);
+    m_audit = new AuditPage(m_services.db, this);
+    m_audit->setObjectName(QStringLiteral("auditPage"));
+    m_ui->auditTabLayout->addWidget(m_audit);
 
     m_ui->modeFilterCombo->addItem(QString(), int(KeyFilter::Mode::All));
     m_ui->modeFilterCombo->addItem(QString(), int(KeyFilter::Mode::Adaptive));
@@ -95,12 +99,16 @@ void MainWindow::connectPages()
     connect(m_summary, &SummaryPage::failed, this, &MainWindow::showFailure);
     connect(m_policy, &PolicyPage::failed, this, &MainWindow::showFailure);
     connect(m_summary, &SummaryPage::keyActivated, this, &MainWindow::showKeyFromSummary);
+    connect(m_audit, &AuditPage::keyActivated, this, &MainWindow::showKeyFromSummary);
+    connect(m_audit, &AuditPage::failed, this, &MainWindow::showFailure);
     connect(m_ui->pages, &QTabWidget::currentChanged, this, [this] {
         if (m_ui->pages->currentWidget() == m_ui->summaryTab)
             m_summary->reload();
         // The stored policy, unless the form holds edits not applied yet.
         if (m_ui->pages->currentWidget() == m_ui->policyTab && m_policy->editedFields().isEmpty())
             m_policy->reload();
+        if (m_ui->pages->currentWidget() == m_ui->auditTab)
+            m_audit->reload();
         updateKeyActions();
     });
     connect(&m_autoRefresh, &QTimer::timeout, this, [this] {
@@ -201,6 +209,7 @@ void MainWindow::setupActions()
     m_ui->showKeysAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
     m_ui->showSummaryAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
     m_ui->showPolicyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
+    m_ui->showAuditAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_4));
     auto *find = new QAction(this);
     find->setShortcut(QKeySequence::Find);
     connect(find, &QAction::triggered, this, [this] {
@@ -240,6 +249,8 @@ void MainWindow::connectActions()
             [this] { m_ui->pages->setCurrentWidget(m_ui->summaryTab); });
     connect(m_ui->showPolicyAction, &QAction::triggered, this,
             [this] { m_ui->pages->setCurrentWidget(m_ui->policyTab); });
+    connect(m_ui->showAuditAction, &QAction::triggered, this,
+            [this] { m_ui->pages->setCurrentWidget(m_ui->auditTab); });
     connect(m_ui->switchModeAction, &QAction::triggered, this, &MainWindow::switchMode);
     connect(m_ui->setLimitAction, &QAction::triggered, this, &MainWindow::setLimit);
     connect(m_ui->resetLearningAction, &QAction::triggered, m_detail, &KeyDetailWidget::resetLearning);
@@ -263,6 +274,7 @@ void MainWindow::retranslate()
     m_detail->retranslate();
     m_summary->retranslate();
     m_policy->retranslate();
+    m_audit->retranslate();
     updateCount();
     updateStatus();
 }
@@ -387,6 +399,8 @@ bool MainWindow::refresh()
     }
     if (m_ui->pages->currentWidget() == m_ui->summaryTab)
         m_summary->reload();
+    if (m_ui->pages->currentWidget() == m_ui->auditTab)
+        m_audit->reload();
     updateCount();
     updateKeyActions();
     hideBanner();

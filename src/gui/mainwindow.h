@@ -24,6 +24,7 @@ class HttpEndpointService;
 class KeyDetailWidget;
 class KeyTableModel;
 class NavigationTree;
+class AuditPage;
 class PolicyPage;
 class SummaryPage;
 struct WindowState;
@@ -63,6 +64,7 @@ public:
     KeyDetailWidget *detail() const { return m_detail; }
     SummaryPage *summaryPage() const { return m_summary; }
     PolicyPage *policyPage() const { return m_policy; }
+    AuditPage *auditPage() const { return m_audit; }
     bool isBannerVisible() const;
 
 signals:
@@ -118,6 +120,7 @@ private:
     KeyDetailWidget *m_detail = nullptr;
     SummaryPage *m_summary = nullptr;
     PolicyPage *m_policy = nullptr;
+    AuditPage *m_audit = nullptr;
     QLabel *m_databaseStatus = nullptr;
     QLabel *m_httpStatus = nullptr;
     QTimer m_autoRefresh;

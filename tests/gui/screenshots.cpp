@@ -88,6 +88,14 @@ int main(int argc, char *argv[])
     if (auto *step = window.findChild<QSpinBox *>(QStringLiteral("increaseStepEdit")))
         step->setValue(3);
     ok = save(&window, out + QStringLiteral("/policy%1.png").arg(suffix)) && ok;
+    // The audit page after a few changes through the HTTP API and the window.
+    const QStringList ids = core.table.ids(KeyFilter{}).value();
+    core.keys.apply(KeyChange::setMode(ids.at(0), false, 8, Actor{QStringLiteral("token:ops")}));
+    core.keys.apply(KeyChange::resetLearning(ids.at(1), Actor{QStringLiteral("token:ops")}));
+    core.keys.apply(KeyChange::setLimit(ids.at(2), 12, Actor{QStringLiteral("gui:ann@ops-desk")}));
+    core.keys.apply(KeyChange::setMode(ids.at(3), true, std::nullopt, Actor{QStringLiteral("gui:ann@ops-desk")}));
+    window.findChild<QTabWidget *>(QStringLiteral("pages"))->setCurrentIndex(3);
+    ok = save(&window, out + QStringLiteral("/audit%1.png").arg(suffix)) && ok;
     // The dialogs, to check their layouts in both languages.
     gui::SettingsDialog settingsDialog(settings, location, &core.endpoint, &window);
     settingsDialog.show();

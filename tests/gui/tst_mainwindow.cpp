@@ -2,6 +2,7 @@
 // changes made with the forms reach the database and the table, the reset dialog, filters, sorting, the history
 // chart, changes from the HTTP endpoint, and the banner when the database goes away.
 
+#include "auditpage.h"
 #include "auth/tokenstore.h"
 #include "base/catalogue.h"
 #include "charts/historychart.h"
@@ -44,6 +45,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSslSocket>
+#include <QStandardItemModel>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTabWidget>
@@ -251,6 +253,14 @@ private slots:
             c.value(u"SELECT count(*) FROM console_audit_log WHERE key_id = '%1' AND actor = '%2'"_s.arg(key, actor))
                 .toInt(),
             2);
+        // The Audit page (Ctrl+4) lists them, newest first.
+        QTest::keyClick(c.window.get(), Qt::Key_4, Qt::ControlModifier);
+        QVERIFY(c.window->auditPage()->isVisible());
+        QStandardItemModel *audit = c.window->auditPage()->model();
+        QVERIFY(audit->rowCount() >= 2);
+        QCOMPARE(audit->index(0, 1).data().toString(), actor);
+        QCOMPARE(audit->index(0, 3).data(Qt::UserRole).toString(), key);
+        QCOMPARE(audit->index(0, 4).data().toString(), u"Max concurrent: 12 → adaptive"_s);
     }
 
     // A key deleted behind the window's back: the form reports it and keeps what the user entered.

@@ -2,11 +2,14 @@
 // export (quoting, non-ASCII, formulas a spreadsheet would run), the settings dialog and the token dialog. Every
 // question is answered through gui::dialogs; a question not asked, or one asked unexpectedly, fails the test.
 
+#include "auditpage.h"
 #include "auth/tokenstore.h"
 #include "consolesettings.h"
 #include "csvexporter.h"
 #include "dialogs.h"
 #include "httpendpointservice.h"
+#include "keys/auditlog.h"
+#include "keys/keyservice.h"
 #include "keys/keytable.h"
 #include "keytablemodel.h"
 #include "settingsdialog.h"
@@ -25,7 +28,10 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QSpinBox>
+#include <QStandardItemModel>
+#include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -210,6 +216,108 @@ private slots:
         QVERIFY(written.ok());
         QVERIFY(written.value().canceled);
         QVERIFY(written.value().rows < 1000);
+    }
+
+    // The audit page: the newest changes first with actor, action and before → after, pages of 200, the filters, a
+    // double-click that opens the key, and CSV export of every page.
+    void auditPage_data() { TestDatabase::addBackendRows(); }
+    void auditPage()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        Database db(tdb.location());
+        QVERIFY(setUpDatabase(db, [] { return std::optional<int>(40); }).ready.ok());
+        KeyTable table(db);
+        const QStringList ids = table.ids(KeyFilter{}).value();
+        // 450 older entries of another key, then three changes through the core.
+        QString error;
+        for (int i = 0; i < 450; ++i) {
+            QVERIFY2(tdb.execute(u"INSERT INTO console_audit_log (at, actor, action, key_id, detail) VALUES "
+                                 u"('2025-01-01T00:00:00+00:00', 'cli', 'set_limit', '%1', "
+                                 u"'{\"old_max_concurrent\":1,\"new_max_concurrent\":2}')"_s.arg(ids.at(3)),
+                                 &error),
+                     qPrintable(error));
+        }
+        KeyService keys(db);
+        QVERIFY(keys.apply(KeyChange::resetLearning(ids.at(2), Actor{u"gui:ann@desk"_s})).ok());
+        QVERIFY(keys.apply(KeyChange::setMode(ids.at(1), true, std::nullopt, Actor{u"token:ops"_s})).ok());
+        QVERIFY(keys.apply(KeyChange::setLimit(ids.at(1), 7, Actor{u"token:ops"_s})).ok());
+
+        gui::AuditPage page(db);
+        QVERIFY(page.reload());
+        QStandardItemModel *model = page.model();
+        QCOMPARE(model->rowCount(), gui::AuditPage::pageSize);
+        QCOMPARE(model->index(0, 1).data().toString(), u"token:ops"_s);
+        QCOMPARE(model->index(0, 2).data().toString(), u"Fixed limit set"_s);
+        QCOMPARE(model->index(0, 4).data().toString(), u"Max concurrent: adaptive → 7"_s);
+        QCOMPARE(model->index(2, 2).data().toString(), u"Learning reset"_s);
+        QCOMPARE(model->index(2, 3).data(Qt::UserRole).toString(), ids.at(2));
+        QCOMPARE(model->index(3, 4).data().toString(), u"Max concurrent: 1 → 2"_s);
+
+        // Older, older, newer: 200 + 200 + 53 entries.
+        auto *older = page.findChild<QPushButton *>(u"auditOlderButton"_s);
+        auto *newer = page.findChild<QPushButton *>(u"auditNewerButton"_s);
+        QVERIFY(!newer->isEnabled() && older->isEnabled());
+        older->click();
+        QCOMPARE(model->rowCount(), 200);
+        older->click();
+        QCOMPARE(model->rowCount(), 53);
+        QVERIFY(!older->isEnabled() && newer->isEnabled());
+        newer->click();
+        QCOMPARE(model->rowCount(), 200);
+
+        // Filters: a key, an action, an actor prefix; each starts again from the newest entry.
+        auto *keyEdit = page.findChild<QLineEdit *>(u"auditKeyEdit"_s);
+        keyEdit->setText(ids.at(1));
+        emit keyEdit->returnPressed();
+        QCOMPARE(model->rowCount(), 2);
+        auto *action = page.findChild<QComboBox *>(u"auditActionCombo"_s);
+        action->setCurrentIndex(action->findData(u"set_mode"_s));
+        QCOMPARE(model->rowCount(), 1);
+        keyEdit->clear();
+        emit keyEdit->returnPressed();
+        QCOMPARE(model->rowCount(), 1);
+        action->setCurrentIndex(0);
+        auto *actor = page.findChild<QLineEdit *>(u"auditActorEdit"_s);
+        actor->setText(u"gui:*"_s);
+        emit actor->returnPressed();
+        QCOMPARE(model->rowCount(), 1);
+        QCOMPARE(model->index(0, 1).data().toString(), u"gui:ann@desk"_s);
+        auto *period = page.findChild<QComboBox *>(u"auditPeriodCombo"_s);
+        actor->clear();
+        period->setCurrentIndex(1); // the last hour: the 450 entries of 2025 are older
+        QCOMPARE(model->rowCount(), 3);
+
+        // Double-click opens the key.
+        QSignalSpy opened(&page, &gui::AuditPage::keyActivated);
+        auto *view = page.findChild<QTableView *>(u"auditTable"_s);
+        page.resize(1000, 600);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        const QRect cell = view->visualRect(model->index(0, 0));
+        // A double-click as a mouse sends it: a click, then the second press that makes it a double-click.
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, cell.center());
+        QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, cell.center());
+        QCOMPARE(opened.count(), 1);
+        QCOMPARE(opened.first().first().toString(), ids.at(1));
+
+        // CSV of everything (all pages), and a cancel after the first thousand.
+        AuditLog log(db);
+        QBuffer out;
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        const auto written = gui::AuditPage::writeCsv(log, AuditQuery{}, out);
+        QVERIFY(written.ok());
+        QCOMPARE(written.value().rows, 453);
+        const QList<QStringList> rows = parseCsv(QString::fromUtf8(out.data()));
+        QCOMPARE(rows.size(), 454);
+        QCOMPARE(rows.first(), (QStringList{u"id"_s, u"timestamp"_s, u"actor"_s, u"action"_s, u"key_id"_s,
+                                            u"key_name"_s, u"before"_s, u"after"_s}));
+        QCOMPARE(rows.at(1).mid(2, 3), (QStringList{u"token:ops"_s, u"set_limit"_s, ids.at(1)}));
+        QCOMPARE(rows.at(1).at(6), u"{\"max_concurrent\":null}"_s);
+        QCOMPARE(rows.at(1).at(7), u"{\"max_concurrent\":7}"_s);
+        QBuffer canceled;
+        QVERIFY(canceled.open(QIODevice::WriteOnly));
+        const auto stopped = gui::AuditPage::writeCsv(log, AuditQuery{}, canceled, [](int) { return false; });
+        QVERIFY(stopped.ok() && stopped.value().canceled);
     }
 
     void settingsDialogStoresWhatWasEntered()

@@ -30,14 +30,14 @@ void AuditLog::splitDetail(const QString &detail, QJsonObject *before, QJsonObje
     }
 }
 
-Result<AuditPage> AuditLog::page(const AuditQuery &query)
+Result<AuditLog::Page> AuditLog::page(const AuditQuery &query)
 {
     QStringList where;
     QVariantList binds;
     if (!query.keyId.isEmpty()) {
         if (!m_db.canHold(query.keyId))
-            return AuditPage{};
-        where << QStringLiteral("key_id = ?");
+            return Page{};
+        where << QStringLiteral("a.key_id = ?");
         binds << query.keyId;
     }
     if (query.actor.endsWith(u'*')) {
@@ -45,40 +45,41 @@ Result<AuditPage> AuditLog::page(const AuditQuery &query)
         // PostgreSQL collation may order differently).
         const QString prefix = query.actor.chopped(1);
         if (!prefix.isEmpty()) {
-            where << QStringLiteral("substr(actor, 1, ?) = ?");
+            where << QStringLiteral("substr(a.actor, 1, ?) = ?");
             binds << prefix.size() << prefix;
         }
     } else if (!query.actor.isEmpty()) {
-        where << QStringLiteral("actor = ?");
+        where << QStringLiteral("a.actor = ?");
         binds << query.actor;
     }
     if (!query.action.isEmpty()) {
-        where << QStringLiteral("action = ?");
+        where << QStringLiteral("a.action = ?");
         binds << query.action;
     }
     // Stored times are one ISO 8601 form in UTC, which sorts as text.
     if (query.since) {
-        where << QStringLiteral("at >= ?");
+        where << QStringLiteral("a.at >= ?");
         binds << query.since->toIsoString();
     }
     if (query.until) {
-        where << QStringLiteral("at <= ?");
+        where << QStringLiteral("a.at <= ?");
         binds << query.until->toIsoString();
     }
     if (query.before) {
-        where << QStringLiteral("id < ?");
+        where << QStringLiteral("a.id < ?");
         binds << *query.before;
     }
     const int limit = qBound(1, query.limit, AuditQuery::maxLimit);
-    const QString sql = QStringLiteral("SELECT id, at, actor, action, key_id, detail FROM console_audit_log%1 "
-                                       "ORDER BY id DESC LIMIT ?")
+    const QString sql = QStringLiteral("SELECT a.id, a.at, a.actor, a.action, a.key_id, a.detail, k.name "
+                                       "FROM console_audit_log a LEFT JOIN provider_api_keys k ON k.id = a.key_id%1 "
+                                       "ORDER BY a.id DESC LIMIT ?")
                             .arg(where.isEmpty() ? QString() : QStringLiteral(" WHERE ") + where.join(u" AND "));
     binds << limit + 1;
-    return m_db.run<AuditPage>([&]() -> Result<AuditPage> {
+    return m_db.run<Page>([&]() -> Result<Page> {
         Result<SqlStatement> st = m_db.exec(sql, binds);
         if (!st)
             return st.error();
-        AuditPage page;
+        Page page;
         while (st.value().next()) {
             if (page.entries.size() == limit) {
                 page.nextCursor = page.entries.constLast().id;
@@ -92,6 +93,7 @@ Result<AuditPage> AuditLog::page(const AuditQuery &query)
             if (!st.value().value(4).isNull())
                 entry.keyId = st.value().value(4).toString();
             splitDetail(st.value().value(5).toString(), &entry.before, &entry.after);
+            entry.keyName = st.value().optionalString(6);
             page.entries.append(entry);
         }
         return page;

@@ -20,6 +20,7 @@ struct AuditEntry {
     QString actor;  // "token:<name>", "gui:<user>@<host>", "cli", …; never a token's secret
     QString action; // set_mode, set_limit, reset_learning, update_policy, reset_policy
     std::optional<QString> keyId;
+    std::optional<QString> keyName; // the key's name now; none when it has no name or no longer exists
     QJsonObject before;
     QJsonObject after;
 };
@@ -37,11 +38,6 @@ struct AuditQuery {
     static constexpr int maxLimit = 1000;
 };
 
-struct AuditPage {
-    QList<AuditEntry> entries;        // newest first
-    std::optional<qint64> nextCursor; // set when older entries may follow
-};
-
 // Reads the audit log, newest first, one page at a time (keyset paging on the id, so page 1,000 costs what page 1
 // does).
 class AuditLog {
@@ -51,7 +47,12 @@ public:
     {
     }
 
-    Result<AuditPage> page(const AuditQuery &query);
+    struct Page {
+        QList<AuditEntry> entries;        // newest first
+        std::optional<qint64> nextCursor; // set when older entries may follow
+    };
+
+    Result<Page> page(const AuditQuery &query);
     // The actions that can appear, in the order a filter lists them.
     static QStringList actions();
     // `before` and `after` of a stored detail: the policy's {"old","new"} objects, or a key change's old_<field> /

@@ -88,7 +88,7 @@ QHttpServerResponse AuditController::list(const QHttpServerRequest &request)
     audit.limit = int(limit.value_or(AuditQuery::defaultLimit));
     audit.before = cursor;
 
-    Result<AuditPage> page = AuditLog(m_context.db).page(audit);
+    Result<AuditLog::Page> page = AuditLog(m_context.db).page(audit);
     if (!page)
         return m_context.errors.response(page.error(), languageOf(request));
     QJsonArray entries;
