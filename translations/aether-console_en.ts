@@ -1219,6 +1219,10 @@ id %2</translation>
             <source>Adjustment history of %1</source>
             <translation>Adjustment history of %1</translation>
         </message>
+        <message>
+            <source>Operator change</source>
+            <translation>Operator change</translation>
+        </message>
     </context>
     <context>
         <name>aether::gui::KeyDetailWidget</name>
@@ -1257,6 +1261,26 @@ The mode (%1) and the fixed limit stay as they are.</source>
             <translation>This clears the learned limit, both 429 counters, the time and type of the last 429, the adjustment history and the utilisation samples.
 
 The mode (%1) and the fixed limit stay as they are.</translation>
+        </message>
+        <message>
+            <source>Save learned state…</source>
+            <translation>Save learned state…</translation>
+        </message>
+        <message>
+            <source>Write everything the reset clears (limit, counters, history, samples) to a JSON file first</source>
+            <translation>Write everything the reset clears (limit, counters, history, samples) to a JSON file first</translation>
+        </message>
+        <message>
+            <source>Save learned state</source>
+            <translation>Save learned state</translation>
+        </message>
+        <message>
+            <source>JSON files (*.json)</source>
+            <translation>JSON files (*.json)</translation>
+        </message>
+        <message>
+            <source>Learned state of %1 saved to %2</source>
+            <translation>Learned state of %1 saved to %2</translation>
         </message>
     </context>
     <context>

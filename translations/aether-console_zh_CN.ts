@@ -1219,6 +1219,10 @@ ID %2</translation>
         <source>Adjustment history of %1</source>
         <translation>%1 的调整历史</translation>
     </message>
+    <message>
+        <source>Operator change</source>
+        <translation>手动变更</translation>
+    </message>
 </context>
 <context>
     <name>aether::gui::KeyDetailWidget</name>
@@ -1257,6 +1261,26 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <translation>此操作将清除学习到的并发限制、两个 429 计数器、最近 429 的时间和类型、调整历史以及利用率采样。
 
 模式（%1）和固定限制保持不变。</translation>
+    </message>
+    <message>
+        <source>Save learned state…</source>
+        <translation>保存学习状态…</translation>
+    </message>
+    <message>
+        <source>Write everything the reset clears (limit, counters, history, samples) to a JSON file first</source>
+        <translation>先将重置会清除的全部内容（学习值、计数、调整历史、利用率采样）写入 JSON 文件</translation>
+    </message>
+    <message>
+        <source>Save learned state</source>
+        <translation>保存学习状态</translation>
+    </message>
+    <message>
+        <source>JSON files (*.json)</source>
+        <translation>JSON 文件 (*.json)</translation>
+    </message>
+    <message>
+        <source>Learned state of %1 saved to %2</source>
+        <translation>%1 的学习状态已保存到 %2</translation>
     </message>
 </context>
 <context>

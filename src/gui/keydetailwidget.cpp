@@ -8,13 +8,23 @@
 #include "keytablemodel.h"
 #include "ui_keydetail.h"
 
+#include <QDateTime>
+#include <QFileDialog>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QLocale>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSaveFile>
+#include <QStandardPaths>
 
 namespace aether::gui {
+
+namespace {
+// The most recent operator changes a key's chart shows.
+constexpr int operatorChangesShown = 200;
+} // namespace
 
 KeyDetailWidget::KeyDetailWidget(KeyService &keys, KeyTable &table, QWidget *parent)
     : QWidget(parent)
@@ -79,8 +89,14 @@ bool KeyDetailWidget::showKey(const QString &keyId, const QString &keyName)
         stats.value().effectiveLimit > maxFixedLimit ? maxFixedLimit : stats.value().effectiveLimit));
     showStats(stats.value());
     Result<QList<AdjustmentPoint>> history = m_table.history(keyId);
+    // The operators' recent changes of the key, drawn beside the learning's.
+    AuditQuery changes;
+    changes.keyId = keyId;
+    changes.limit = operatorChangesShown;
+    const Result<AuditLog::Page> audit = AuditLog(m_keys.database()).page(changes);
     if (history)
-        m_chart->setHistory(m_keyName.isEmpty() ? keyId : m_keyName, history.value());
+        m_chart->setHistory(m_keyName.isEmpty() ? keyId : m_keyName, history.value(),
+                            audit ? audit.value().entries : QList<AuditEntry>());
     else
         m_chart->clear();
     updateControls();
@@ -208,12 +224,52 @@ void KeyDetailWidget::resetLearning()
                                .arg(KeyTableModel::modeLabel(m_stats->adaptiveMode)));
     QPushButton *reset = box.addButton(tr("Reset learning"), QMessageBox::DestructiveRole);
     reset->setObjectName(QStringLiteral("confirmResetButton"));
+    QPushButton *save = box.addButton(tr("Save learned state…"), QMessageBox::ActionRole);
+    save->setObjectName(QStringLiteral("saveLearningButton"));
+    save->setToolTip(tr("Write everything the reset clears (limit, counters, history, samples) to a JSON file first"));
     box.addButton(QMessageBox::Cancel)->setObjectName(QStringLiteral("cancelResetButton"));
     box.setDefaultButton(QMessageBox::Cancel);
-    if (!dialogs::confirm(box, reset))
+    // Saving returns to the question, so that the reset can follow.
+    bool confirmed = dialogs::confirm(box, reset);
+    while (!confirmed && box.clickedButton() == save) {
+        saveLearningState();
+        confirmed = dialogs::confirm(box, reset);
+    }
+    if (!confirmed)
         return;
     const ChangeReport report = gui::resetLearning(m_keys, m_keyId);
     showReport(report);
+}
+
+bool KeyDetailWidget::saveLearningState(const QString &chosenFile)
+{
+    const Result<QJsonObject> state = m_keys.learningState(m_keyId);
+    if (!state) {
+        showMessage(describeError(state.error()), true);
+        return false;
+    }
+    const QString title = tr("Save learned state");
+    QString file = chosenFile;
+    if (file.isEmpty()) {
+        QString base = m_keyName.isEmpty() ? m_keyId : m_keyName;
+        base.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("_"));
+        file = QFileDialog::getSaveFileName(
+            this, title,
+            QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation) +
+                QStringLiteral("/%1-learning-%2.json")
+                    .arg(base, QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"))),
+            tr("JSON files (*.json)"));
+        if (file.isEmpty())
+            return false;
+    }
+    QSaveFile out(file);
+    if (!out.open(QIODevice::WriteOnly) ||
+        out.write(QJsonDocument(state.value()).toJson(QJsonDocument::Indented)) < 0 || !out.commit()) {
+        dialogs::warning(this, title, out.errorString());
+        return false;
+    }
+    showMessage(tr("Learned state of %1 saved to %2").arg(m_keyName.isEmpty() ? m_keyId : m_keyName, file), false);
+    return true;
 }
 
 } // namespace aether::gui

@@ -37,6 +37,8 @@ public:
 public slots:
     void apply();
     void resetLearning();
+    // Writes what a reset would clear to a JSON file (`file`, or one the user picks); false when nothing was written.
+    bool saveLearningState(const QString &file = {});
 
 signals:
     // A change was committed; the table and summary should show it.

@@ -26,7 +26,11 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
@@ -253,6 +257,8 @@ private slots:
             c.value(u"SELECT count(*) FROM console_audit_log WHERE key_id = '%1' AND actor = '%2'"_s.arg(key, actor))
                 .toInt(),
             2);
+        // The key's chart marks both changes as the operator's.
+        QCOMPARE(c.window->detail()->historyChart()->operatorChangeCount(), 2);
         // The Audit page (Ctrl+4) lists them, newest first.
         QTest::keyClick(c.window.get(), Qt::Key_4, Qt::ControlModifier);
         QVERIFY(c.window->auditPage()->isVisible());
@@ -296,6 +302,20 @@ private slots:
         answerNextDialog(gui::dialogs::Answer::Reject);
         QTest::mouseClick(c.child<QPushButton>("resetButton"), Qt::LeftButton);
         QCOMPARE(c.value(learnedSql), learned);
+
+        // What the reset clears can be saved first, as stored.
+        QTemporaryDir saved;
+        const QString file = saved.filePath(u"state.json"_s);
+        const int records = c.window->detail()->historyChart()->stepCount();
+        QVERIFY(records > 0);
+        QVERIFY(c.window->detail()->saveLearningState(file));
+        QFile savedFile(file);
+        QVERIFY(savedFile.open(QIODevice::ReadOnly));
+        const QJsonObject state = QJsonDocument::fromJson(savedFile.readAll()).object();
+        QCOMPARE(state.value(u"key_id"_s).toString(), key);
+        QCOMPARE(state.value(u"learned_max_concurrent"_s).toInt(), learned.toInt());
+        QCOMPARE(state.value(u"adjustment_history"_s).toArray().size(), records);
+        QVERIFY(state.contains(u"utilization_samples"_s) && state.contains(u"last_429_at"_s));
 
         // Accepted: the learning state is cleared, the mode kept.
         answerNextDialog(gui::dialogs::Answer::Accept);

@@ -193,6 +193,46 @@ Result<EventOutcome> KeyService::applyEvent(LearningEvent event)
     return applyOne<EventOutcome>(KeyChange::learningEvent(std::move(event)));
 }
 
+Result<QJsonObject> KeyService::learningState(const QString &keyId)
+{
+    if (!m_db.canHold(keyId))
+        return Error::notFound(keyId);
+    const SqlDialect &sql = m_db.dialect();
+    const QString select =
+        QStringLiteral("SELECT name, max_concurrent, learned_max_concurrent, concurrent_429_count, rpm_429_count, %1, "
+                       "last_429_type, last_concurrent_peak, %2, %3, %4 FROM provider_api_keys WHERE id = ?")
+            .arg(sql.asText(QStringLiteral("last_429_at")), sql.asText(QStringLiteral("last_probe_increase_at")),
+                 sql.asText(QStringLiteral("adjustment_history")), sql.asText(QStringLiteral("utilization_samples")));
+    return m_db.run<QJsonObject>([&]() -> Result<QJsonObject> {
+        Result<SqlStatement> st = m_db.exec(select, {keyId});
+        if (!st)
+            return st.error();
+        if (!st.value().next())
+            return Error::notFound(keyId);
+        const SqlStatement &row = st.value();
+        const auto number = [&row](int column) {
+            return row.isNull(column) ? QJsonValue(QJsonValue::Null) : QJsonValue(row.value(column).toLongLong());
+        };
+        const auto text = [&row](int column) {
+            return row.isNull(column) ? QJsonValue(QJsonValue::Null) : QJsonValue(row.value(column).toString());
+        };
+        JsonArrayState state;
+        return QJsonObject{{QStringLiteral("key_id"), keyId},
+                           {QStringLiteral("key_name"), text(0)},
+                           {QStringLiteral("exported_at"), Timestamp::now().toIsoString()},
+                           {QStringLiteral("max_concurrent"), number(1)},
+                           {QStringLiteral("learned_max_concurrent"), number(2)},
+                           {QStringLiteral("concurrent_429_count"), number(3)},
+                           {QStringLiteral("rpm_429_count"), number(4)},
+                           {QStringLiteral("last_429_at"), text(5)},
+                           {QStringLiteral("last_429_type"), text(6)},
+                           {QStringLiteral("last_concurrent_peak"), number(7)},
+                           {QStringLiteral("last_probe_increase_at"), text(8)},
+                           {QStringLiteral("adjustment_history"), readJsonArray(row.value(9), &state)},
+                           {QStringLiteral("utilization_samples"), readJsonArray(row.value(10), &state)}};
+    });
+}
+
 Result<EnforcedLimit> KeyService::enforcedLimit(const QString &keyId)
 {
     if (!m_db.canHold(keyId))

@@ -42,6 +42,9 @@ public:
     // given, must be within [minFixedLimit, maxFixedLimit] in both cases.
     Result<ModeChange> setMode(const QString &keyId, bool adaptive, std::optional<int> fixedLimit, const Actor &actor);
     Result<KeyStats> stats(const QString &keyId);
+    // Everything a reset of learning clears, as stored (JSON columns as JSON, times as text), with the key's id and
+    // name: what an operator saves before resetting.
+    Result<QJsonObject> learningState(const QString &keyId);
     // Clears the learned limit, the 429 counters and times, the history and the samples; keeps the mode.
     Result<LearningReset> resetLearning(const QString &keyId, const Actor &actor);
     Result<LimitChange> setFixedLimit(const QString &keyId, int limit, const Actor &actor);

@@ -1,5 +1,6 @@
 #include "historychart.h"
 
+#include "auditpage.h"
 #include "guiformat.h"
 
 #include <QDateTime>
@@ -28,6 +29,7 @@ qreal msecs(const Timestamp &at)
 HistoryChartView::HistoryChartView(QWidget *parent)
     : QChartView(new QChart, parent)
     , m_line(new QLineSeries(this))
+    , m_manual(new QScatterSeries(this))
     , m_time(new QDateTimeAxis(this))
     , m_limits(new QValueAxis(this))
 {
@@ -54,6 +56,12 @@ HistoryChartView::HistoryChartView(QWidget *parent)
         connect(markers, &QScatterSeries::hovered, this, &HistoryChartView::showRecordTip);
         m_markers.append(markers);
     }
+    m_manual->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+    m_manual->setMarkerSize(11);
+    m_manual->setColor(QColor(0x6a, 0x3d, 0x9a));
+    m_manual->setBorderColor(QColor(0x6a, 0x3d, 0x9a).darker(140));
+    c->addSeries(m_manual);
+    connect(m_manual, &QScatterSeries::hovered, this, &HistoryChartView::showChangeTip);
     m_time->setFormat(QStringLiteral("MM-dd HH:mm"));
     m_time->setTickCount(5);
     m_limits->setLabelFormat(QStringLiteral("%d"));
@@ -72,11 +80,12 @@ HistoryChartView::HistoryChartView(QWidget *parent)
 void HistoryChartView::retranslate()
 {
     m_line->setName(tr("Limit"));
+    m_manual->setName(tr("Operator change"));
     for (QScatterSeries *markers : std::as_const(m_markers))
         markers->setName(reasonLabel(markers->property("reason").toString()));
     m_time->setTitleText(tr("Time (local)"));
     m_limits->setTitleText(tr("Limit"));
-    if (m_steps == 0)
+    if (m_steps == 0 && m_changes.isEmpty())
         chart()->setTitle(m_keyName.isEmpty() ? tr("Adjustment history") : tr("Adjustment history: none yet"));
     else
         chart()->setTitle(tr("Adjustment history of %1").arg(m_keyName));
@@ -87,9 +96,15 @@ void HistoryChartView::clear()
     setHistory({}, {});
 }
 
-void HistoryChartView::setHistory(const QString &keyName, const QList<AdjustmentPoint> &points)
+void HistoryChartView::setHistory(const QString &keyName, const QList<AdjustmentPoint> &points,
+                                  const QList<AuditEntry> &operatorChanges)
 {
     m_keyName = keyName;
+    m_changes.clear();
+    for (const AuditEntry &change : operatorChanges) {
+        if (change.action != u"update_policy" && change.action != u"reset_policy" && Timestamp::parse(change.timestamp))
+            m_changes.append(change);
+    }
     m_points.clear();
     for (const AdjustmentPoint &p : points) {
         if (p.at && p.newLimit)
@@ -120,15 +135,65 @@ void HistoryChartView::setHistory(const QString &keyName, const QList<Adjustment
     m_line->replace(line);
     for (QScatterSeries *markers : std::as_const(m_markers))
         markers->replace(marks.value(markers->property("reason").toString()));
+    const QList<QPointF> changes = changeMarks(line);
+    m_manual->replace(changes);
 
-    const qreal first = line.isEmpty() ? qreal(QDateTime::currentMSecsSinceEpoch() - 86400000) : line.first().x();
-    const qreal last = line.isEmpty() ? qreal(QDateTime::currentMSecsSinceEpoch()) : line.last().x();
+    qreal first = line.isEmpty() ? qreal(QDateTime::currentMSecsSinceEpoch() - 86400000) : line.first().x();
+    qreal last = line.isEmpty() ? qreal(QDateTime::currentMSecsSinceEpoch()) : line.last().x();
+    for (const QPointF &mark : changes) {
+        first = std::min(first, mark.x());
+        last = std::max(last, mark.x());
+        highest = std::max(highest, int(mark.y()));
+    }
     const qreal pad = std::max<qreal>((last - first) * 0.03, 60000);
     m_time->setRange(QDateTime::fromMSecsSinceEpoch(qint64(first - pad)),
                      QDateTime::fromMSecsSinceEpoch(qint64(last + pad)));
     m_limits->setRange(0, highest + std::max(2, highest / 10));
     m_limits->applyNiceNumbers();
     retranslate();
+}
+
+// Where each operator change is drawn: at the fixed limit it set, else at the step line's level at that time (0 before
+// the first record).
+QList<QPointF> HistoryChartView::changeMarks(const QList<QPointF> &line) const
+{
+    QList<QPointF> marks;
+    for (const AuditEntry &change : m_changes) {
+        const qreal x = msecs(*Timestamp::parse(change.timestamp));
+        const QJsonValue fixed = change.after.value(QStringLiteral("max_concurrent"));
+        qreal y = 0;
+        if (fixed.isDouble()) {
+            y = fixed.toDouble();
+        } else {
+            for (const QPointF &p : line) {
+                if (p.x() > x)
+                    break;
+                y = p.y();
+            }
+        }
+        marks << QPointF(x, y);
+    }
+    return marks;
+}
+
+void HistoryChartView::showChangeTip(const QPointF &point, bool state)
+{
+    if (!state) {
+        QToolTip::hideText();
+        return;
+    }
+    const QList<QPointF> marks = m_manual->points();
+    for (qsizetype i = 0; i < marks.size() && i < m_changes.size(); ++i) {
+        if (qAbs(marks.at(i).x() - point.x()) < 1 && qAbs(marks.at(i).y() - point.y()) < 0.5) {
+            const AuditEntry &change = m_changes.at(i);
+            QToolTip::showText(QCursor::pos(),
+                               QStringList{formatTimestamp(change.timestamp), actionLabel(change.action),
+                                           formatAuditChange(change.before, change.after), change.actor}
+                                   .join(u'\n'),
+                               this);
+            return;
+        }
+    }
 }
 
 void HistoryChartView::resizeEvent(QResizeEvent *event)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "keys/auditlog.h"
 #include "keys/keytable.h"
 
 #include <QChartView>
@@ -13,15 +14,20 @@ namespace aether::gui {
 
 // A key's limit over time: a step line through each history record (old → new at its time), markers coloured by
 // the record's reason with a legend, a tooltip with the record's details on hover, the time axis in local time.
+// Operators' changes of the key (mode, fixed limit, reset, from the audit log) are square markers of their own: at
+// the fixed limit they set, else on the line.
 class HistoryChartView : public QChartView {
     Q_OBJECT
 public:
     explicit HistoryChartView(QWidget *parent = nullptr);
 
-    void setHistory(const QString &keyName, const QList<AdjustmentPoint> &points);
+    void setHistory(const QString &keyName, const QList<AdjustmentPoint> &points,
+                    const QList<AuditEntry> &operatorChanges = {});
     void clear();
     // Records drawn as steps (those with a time and a new limit).
     int stepCount() const { return m_steps; }
+    // Operators' changes drawn.
+    int operatorChangeCount() const { return int(m_changes.size()); }
     QLineSeries *limitSeries() const { return m_line; }
     void retranslate();
 
@@ -30,9 +36,13 @@ protected:
 
 private:
     void showRecordTip(const QPointF &point, bool state);
+    void showChangeTip(const QPointF &point, bool state);
+    QList<QPointF> changeMarks(const QList<QPointF> &line) const;
 
     QLineSeries *m_line;
     QList<QScatterSeries *> m_markers;
+    QScatterSeries *m_manual;
+    QList<AuditEntry> m_changes;
     QDateTimeAxis *m_time;
     QValueAxis *m_limits;
     QList<AdjustmentPoint> m_points;
