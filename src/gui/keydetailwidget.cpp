@@ -32,9 +32,14 @@ KeyDetailWidget::KeyDetailWidget(KeyService &keys, KeyTable &table, QWidget *par
     , m_keys(keys)
     , m_table(table)
     , m_chart(new HistoryChartView(this))
+    , m_legend(new QLabel(this))
 {
     m_ui->setupUi(this);
     m_ui->chartLayout->addWidget(m_chart);
+    m_legend->setObjectName(QStringLiteral("historyLegend"));
+    m_legend->setWordWrap(true);
+    m_legend->setTextFormat(Qt::RichText);
+    m_ui->chartLayout->addWidget(m_legend);
     m_ui->fixedLimitSpin->setRange(minFixedLimit, maxFixedLimit);
     connect(m_ui->applyButton, &QPushButton::clicked, this, &KeyDetailWidget::apply);
     connect(m_ui->resetButton, &QPushButton::clicked, this, &KeyDetailWidget::resetLearning);
@@ -50,6 +55,7 @@ void KeyDetailWidget::retranslate()
 {
     m_ui->retranslateUi(this);
     m_chart->retranslate();
+    m_legend->setText(m_chart->legendText());
     if (m_stats)
         showStats(*m_stats);
     else

@@ -7,6 +7,8 @@
 
 #include <memory>
 
+class QLabel;
+
 namespace Ui {
 class KeyDetailWidget;
 }
@@ -56,6 +58,7 @@ private:
     KeyService &m_keys;
     KeyTable &m_table;
     HistoryChartView *m_chart;
+    QLabel *m_legend;
     QString m_keyId;
     QString m_keyName;
     std::optional<KeyStats> m_stats;

@@ -6,7 +6,6 @@
 #include <QDateTime>
 #include <QDateTimeAxis>
 #include <QJsonDocument>
-#include <QLegendMarker>
 #include <QLineSeries>
 #include <QScatterSeries>
 #include <QToolTip>
@@ -38,10 +37,7 @@ HistoryChartView::HistoryChartView(QWidget *parent)
     setMinimumHeight(300);
     QChart *c = chart();
     c->setMargins(QMargins(4, 4, 4, 4));
-    c->legend()->setAlignment(Qt::AlignBottom);
-    QFont small = c->legend()->font();
-    small.setPointSizeF(small.pointSizeF() * 0.85);
-    c->legend()->setFont(small);
+    c->legend()->hide(); // see legendText()
     c->addSeries(m_line);
     QPen pen(QColor(0x33, 0x33, 0x33));
     pen.setWidth(2);
@@ -71,8 +67,6 @@ HistoryChartView::HistoryChartView(QWidget *parent)
         series->attachAxis(m_time);
         series->attachAxis(m_limits);
     }
-    // The step line itself needs no legend entry; the markers' reasons do.
-    c->legend()->markers(m_line).constFirst()->setVisible(false);
     retranslate();
     clear();
 }
@@ -89,6 +83,20 @@ void HistoryChartView::retranslate()
         chart()->setTitle(m_keyName.isEmpty() ? tr("Adjustment history") : tr("Adjustment history: none yet"));
     else
         chart()->setTitle(tr("Adjustment history of %1").arg(m_keyName));
+}
+
+QString HistoryChartView::legendText() const
+{
+    QStringList items;
+    QList<QScatterSeries *> series = m_markers;
+    series << m_manual;
+    for (const QScatterSeries *markers : series) {
+        items << QStringLiteral("<span style=\"color:%1\">%2</span>&nbsp;%3")
+                     .arg(markers->color().name(),
+                          markers == m_manual ? QStringLiteral("&#9632;") : QStringLiteral("&#9679;"),
+                          markers->name().toHtmlEscaped());
+    }
+    return items.join(QStringLiteral(" &nbsp; "));
 }
 
 void HistoryChartView::clear()

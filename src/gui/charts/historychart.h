@@ -30,6 +30,9 @@ public:
     int operatorChangeCount() const { return int(m_changes.size()); }
     QLineSeries *limitSeries() const { return m_line; }
     void retranslate();
+    // The legend as rich text (a coloured square and a label per kind of marker), for a label under the chart that
+    // wraps: the chart's own legend cuts its entries short in a narrow pane.
+    QString legendText() const;
 
 protected:
     void resizeEvent(QResizeEvent *event) override;
