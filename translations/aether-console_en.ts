@@ -2,6 +2,119 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
     <context>
+        <name>BulkActions</name>
+        <message numerus="yes">
+            <source>all %1 key(s) shown (%2)</source>
+            <translation>
+                <numerusform>all %1 key shown (%2)</numerusform>
+                <numerusform>all %1 keys shown (%2)</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n more endpoint(s)</source>
+            <translation>
+                <numerusform>%n more endpoint</numerusform>
+                <numerusform>%n more endpoints</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%1 key(s) on %2</source>
+            <translation>
+                <numerusform>%1 key on %2</numerusform>
+                <numerusform>%1 keys on %2</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n key(s) changed</source>
+            <translation>
+                <numerusform>%n key changed</numerusform>
+                <numerusform>%n keys changed</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n already so</source>
+            <translation>
+                <numerusform>%n already so</numerusform>
+                <numerusform>%n already so</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n failed</source>
+            <translation>
+                <numerusform>%n failed</numerusform>
+                <numerusform>%n failed</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>, </source>
+            <translation>, </translation>
+        </message>
+        <message>
+            <source>.</source>
+            <translation>.</translation>
+        </message>
+        <message>
+            <source>Canceled: the keys before the cancel stay changed.</source>
+            <translation>Canceled: the keys before the cancel stay changed.</translation>
+        </message>
+        <message>
+            <source>%1: %2</source>
+            <translation>%1: %2</translation>
+        </message>
+        <message>
+            <source>Set fixed limit</source>
+            <translation>Set fixed limit</translation>
+        </message>
+        <message>
+            <source>Fixed concurrency limit (%1–%2) for %3:</source>
+            <translation>Fixed concurrency limit (%1–%2) for %3:</translation>
+        </message>
+        <message>
+            <source>Set a fixed limit of %1 for %2?</source>
+            <translation>Set a fixed limit of %1 for %2?</translation>
+        </message>
+        <message>
+            <source>Adaptive keys among them switch to fixed mode; what they learned is kept.</source>
+            <translation>Adaptive keys among them switch to fixed mode; what they learned is kept.</translation>
+        </message>
+        <message>
+            <source>Set limit</source>
+            <translation>Set limit</translation>
+        </message>
+        <message>
+            <source>Switch mode</source>
+            <translation>Switch mode</translation>
+        </message>
+        <message>
+            <source>Switch %1 to adaptive mode?</source>
+            <translation>Switch %1 to adaptive mode?</translation>
+        </message>
+        <message>
+            <source>Adaptive keys learn their limit from 429 responses; their fixed limits are cleared. Choose Fixed… to give them all one fixed limit instead.</source>
+            <translation>Adaptive keys learn their limit from 429 responses; their fixed limits are cleared. Choose Fixed… to give them all one fixed limit instead.</translation>
+        </message>
+        <message>
+            <source>Adaptive</source>
+            <translation>Adaptive</translation>
+        </message>
+        <message>
+            <source>Fixed…</source>
+            <translation>Fixed…</translation>
+        </message>
+        <message>
+            <source>Reset learning</source>
+            <translation>Reset learning</translation>
+        </message>
+        <message>
+            <source>Reset what was learned for %1?</source>
+            <translation>Reset what was learned for %1?</translation>
+        </message>
+        <message>
+            <source>This clears each key's learned limit, both 429 counters, the time and type of the last 429, the adjustment history and the utilisation samples. Modes and fixed limits stay as they are.</source>
+            <translation>This clears each key's learned limit, both 429 counters, the time and type of the last 429, the adjustment history and the utilisation samples. Modes and fixed limits stay as they are.</translation>
+        </message>
+    </context>
+    <context>
         <name>Cli</name>
         <message>
             <source>NAME</source>
@@ -610,6 +723,14 @@
             <source>&amp;Audit</source>
             <translation>&amp;Audit</translation>
         </message>
+        <message>
+            <source>Select &amp;all shown</source>
+            <translation>Select &amp;all shown</translation>
+        </message>
+        <message>
+            <source>Select every key the table shows with its filter, including rows not loaded yet, for a change of them all</source>
+            <translation>Select every key the table shows with its filter, including rows not loaded yet, for a change of them all</translation>
+        </message>
     </context>
     <context>
         <name>PolicyPage</name>
@@ -735,6 +856,13 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
             <translation>A new console database was created at %1.
 
 Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to look around?</translation>
+        </message>
+    </context>
+    <context>
+        <name>QProgressDialog</name>
+        <message>
+            <source>Cancel</source>
+            <translation>Cancel</translation>
         </message>
     </context>
     <context>
@@ -1457,6 +1585,13 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <message>
             <source>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key's state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</source>
             <translation>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key's state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</translation>
+        </message>
+        <message numerus="yes">
+            <source>All %1 key(s) shown are selected: a key action applies to every one of them.</source>
+            <translation>
+                <numerusform>All %1 key shown are selected: a key action applies to every one of them.</numerusform>
+                <numerusform>All %1 keys shown are selected: a key action applies to every one of them.</numerusform>
+            </translation>
         </message>
     </context>
     <context>

@@ -2,6 +2,101 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>BulkActions</name>
+    <message numerus="yes">
+        <source>all %1 key(s) shown (%2)</source>
+        <translation><numerusform>当前显示的全部 %1 个密钥（%2）</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n more endpoint(s)</source>
+        <translation><numerusform>另外 %n 个端点</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 key(s) on %2</source>
+        <translation><numerusform>%2 上的 %1 个密钥</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n key(s) changed</source>
+        <translation><numerusform>已修改 %n 个密钥</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n already so</source>
+        <translation><numerusform>%n 个无需修改</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n failed</source>
+        <translation><numerusform>%n 个失败</numerusform></translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message>
+        <source>.</source>
+        <translation>。</translation>
+    </message>
+    <message>
+        <source>Canceled: the keys before the cancel stay changed.</source>
+        <translation>已取消：取消之前已修改的密钥保持修改后的状态。</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>Set fixed limit</source>
+        <translation>设置固定限制</translation>
+    </message>
+    <message>
+        <source>Fixed concurrency limit (%1–%2) for %3:</source>
+        <translation>%3 的固定并发限制（%1–%2）：</translation>
+    </message>
+    <message>
+        <source>Set a fixed limit of %1 for %2?</source>
+        <translation>要将 %2 的固定限制设为 %1 吗？</translation>
+    </message>
+    <message>
+        <source>Adaptive keys among them switch to fixed mode; what they learned is kept.</source>
+        <translation>其中的自适应密钥将切换为固定限制模式，已学习的状态保留。</translation>
+    </message>
+    <message>
+        <source>Set limit</source>
+        <translation>设置限制</translation>
+    </message>
+    <message>
+        <source>Switch mode</source>
+        <translation>切换模式</translation>
+    </message>
+    <message>
+        <source>Switch %1 to adaptive mode?</source>
+        <translation>要将 %1 切换为自适应模式吗？</translation>
+    </message>
+    <message>
+        <source>Adaptive keys learn their limit from 429 responses; their fixed limits are cleared. Choose Fixed… to give them all one fixed limit instead.</source>
+        <translation>自适应密钥根据 429 响应学习并发限制，其固定限制将被清除。如要为它们统一设置固定限制，请选择“固定限制…”。</translation>
+    </message>
+    <message>
+        <source>Adaptive</source>
+        <translation>自适应</translation>
+    </message>
+    <message>
+        <source>Fixed…</source>
+        <translation>固定限制…</translation>
+    </message>
+    <message>
+        <source>Reset learning</source>
+        <translation>重置学习状态</translation>
+    </message>
+    <message>
+        <source>Reset what was learned for %1?</source>
+        <translation>要重置 %1 的学习状态吗？</translation>
+    </message>
+    <message>
+        <source>This clears each key&apos;s learned limit, both 429 counters, the time and type of the last 429, the adjustment history and the utilisation samples. Modes and fixed limits stay as they are.</source>
+        <translation>这将清除每个密钥的学习值、两项 429 次数、最近 429 的时间和类型、调整历史和利用率采样。模式和固定限制保持不变。</translation>
+    </message>
+</context>
+<context>
     <name>Cli</name>
     <message>
         <source>NAME</source>
@@ -610,6 +705,14 @@
         <source>&amp;Audit</source>
         <translation>审计日志(&amp;A)</translation>
     </message>
+    <message>
+        <source>Select &amp;all shown</source>
+        <translation>选择当前显示的全部密钥(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Select every key the table shows with its filter, including rows not loaded yet, for a change of them all</source>
+        <translation>选择表格按当前筛选条件显示的所有密钥（包括尚未加载的行），以便一次修改全部密钥</translation>
+    </message>
 </context>
 <context>
     <name>PolicyPage</name>
@@ -735,6 +838,13 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <translation>已在 %1 创建新的控制台数据库。
 
 是否填充演示数据（3 个提供商、5 个端点、40 个带历史记录的密钥）以便浏览体验？</translation>
+    </message>
+</context>
+<context>
+    <name>QProgressDialog</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -1455,6 +1565,10 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>&lt;h3&gt;Aether Console %1&lt;/h3&gt;&lt;p&gt;Administration of per-key adaptive concurrency for an LLM API gateway: see every key&apos;s state, switch modes, set limits, reset what was learned, and see why a limit moved.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Aether 控制台 %1&lt;/h3&gt;&lt;p&gt;管理 LLM API 网关中每个密钥的自适应并发：查看每个密钥的状态、切换模式、设置限制、重置学习状态，并了解限制变化的原因。&lt;/p&gt;</translation>
+    </message>
+    <message numerus="yes">
+        <source>All %1 key(s) shown are selected: a key action applies to every one of them.</source>
+        <translation><numerusform>已选择当前显示的全部 %1 个密钥：密钥操作将应用于其中每一个。</numerusform></translation>
     </message>
 </context>
 <context>

@@ -1,6 +1,7 @@
 #include "dialogs.h"
 
 #include <QAbstractButton>
+#include <QInputDialog>
 #include <QMessageBox>
 
 #include <deque>
@@ -13,8 +14,10 @@ namespace {
 struct TestAnswers {
     bool on = false;
     std::deque<Answer> queue;
+    std::deque<int> numbers; // the values of accepted askInt() answers
     int unexpected = 0;
     QString lastMessage;
+    QString lastQuestion;
 };
 
 TestAnswers &testAnswers()
@@ -52,14 +55,32 @@ void message(QWidget *parent, QMessageBox::Icon icon, const QString &title, cons
 
 bool confirm(QMessageBox &box, const QObject *accept)
 {
+    testAnswers().lastQuestion = box.text() + u'\n' + box.informativeText();
     if (const std::optional<Answer> answer = takeAnswer())
         return *answer == Answer::Accept;
     box.exec();
     return box.clickedButton() == accept;
 }
 
+std::optional<int> askInt(QWidget *parent, const QString &title, const QString &label, int value, int minimum,
+                          int maximum)
+{
+    testAnswers().lastQuestion = label;
+    if (const std::optional<Answer> answer = takeAnswer()) {
+        if (*answer == Answer::Reject || testAnswers().numbers.empty())
+            return std::nullopt;
+        const int number = testAnswers().numbers.front();
+        testAnswers().numbers.pop_front();
+        return number;
+    }
+    bool ok = false;
+    const int chosen = QInputDialog::getInt(parent, title, label, value, minimum, maximum, 1, &ok);
+    return ok ? std::optional<int>(chosen) : std::nullopt;
+}
+
 bool askYesNo(QWidget *parent, const QString &title, const QString &text, bool cancelInsteadOfNo, bool yesIsDefault)
 {
+    testAnswers().lastQuestion = text;
     if (const std::optional<Answer> answer = takeAnswer())
         return *answer == Answer::Accept;
     const QMessageBox::StandardButton no = cancelInsteadOfNo ? QMessageBox::Cancel : QMessageBox::No;
@@ -86,6 +107,17 @@ void setNextAnswer(Answer answer)
 {
     testAnswers().on = true;
     testAnswers().queue.push_back(answer);
+}
+
+void setNextNumber(int value)
+{
+    setNextAnswer(Answer::Accept);
+    testAnswers().numbers.push_back(value);
+}
+
+QString lastQuestion()
+{
+    return testAnswers().lastQuestion;
 }
 
 int pendingAnswers()

@@ -2,6 +2,8 @@
 
 #include <QString>
 
+#include <optional>
+
 class QMessageBox;
 class QObject;
 class QWidget;
@@ -21,12 +23,19 @@ bool confirm(QMessageBox &box, const QObject *accept);
 // Yes/No (or Yes/Cancel) question; true for Yes.
 bool askYesNo(QWidget *parent, const QString &title, const QString &text, bool cancelInsteadOfNo = false,
               bool yesIsDefault = false);
+// A number in [minimum, maximum], starting at `value`; std::nullopt when cancelled.
+std::optional<int> askInt(QWidget *parent, const QString &title, const QString &label, int value, int minimum,
+                          int maximum);
 void warning(QWidget *parent, const QString &title, const QString &text);
 void critical(QWidget *parent, const QString &title, const QString &text);
 
 // Tests: answer dialogs from a queue instead of showing them, from now on (setNextAnswer turns this on too).
 void enableTestAnswers();
 void setNextAnswer(Answer answer);
+// The next askInt() is answered with `value`.
+void setNextNumber(int value);
+// The text of the last question asked (confirm, askYesNo, askInt), whether shown or answered.
+QString lastQuestion();
 // Answers queued and not taken yet.
 int pendingAnswers();
 // Dialogs shown while test answers were on, with no answer queued (questions) — each one a test failure.

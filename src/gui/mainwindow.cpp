@@ -25,7 +25,6 @@
 #include <QFileDialog>
 #include <QGuiApplication>
 #include <QHeaderView>
-#include <QInputDialog>
 #include <QLabel>
 #include <QMenu>
 #include <QMessageBox>
@@ -74,6 +73,7 @@ void MainWindow::setupPages()
     m_policy = new PolicyPage(m_services.keys, this);
     m_policy->setObjectName(QStringLiteral("policyPage"));
     m_ui->policyTabLayout->addWidget(m_policy);
+    m_bulk = new BulkActions(m_services.db.location(), this);
     m_audit = new AuditPage(m_services.db, this);
     m_audit->setObjectName(QStringLiteral("auditPage"));
     m_ui->auditTabLayout->addWidget(m_audit);
@@ -174,6 +174,14 @@ void MainWindow::setupTable()
     view->setColumnWidth(int(KeyColumn::Last429At), 150);
     connect(m_model, &KeyTableModel::reloadFailed, this, &MainWindow::showFailure);
     connect(view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::onSelectionChanged);
+    connect(view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        // A selection the user changes is no longer "all shown".
+        if (!m_selectingAll && m_allShownSelected) {
+            m_allShownSelected = false;
+            statusBar()->clearMessage();
+        }
+        updateKeyActions();
+    });
     connect(view, &QTableView::customContextMenuRequested, this, [this, view](const QPoint &pos) {
         if (!view->indexAt(pos).isValid())
             return;
@@ -182,6 +190,7 @@ void MainWindow::setupTable()
         menu.addAction(m_ui->setLimitAction);
         menu.addAction(m_ui->resetLearningAction);
         menu.addSeparator();
+        menu.addAction(m_ui->selectAllShownAction);
         menu.addAction(m_ui->copyKeyIdAction);
         menu.exec(view->viewport()->mapToGlobal(pos));
     });
@@ -210,6 +219,7 @@ void MainWindow::setupActions()
     m_ui->showSummaryAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
     m_ui->showPolicyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
     m_ui->showAuditAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_4));
+    m_ui->selectAllShownAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
     auto *find = new QAction(this);
     find->setShortcut(QKeySequence::Find);
     connect(find, &QAction::triggered, this, [this] {
@@ -253,7 +263,8 @@ void MainWindow::connectActions()
             [this] { m_ui->pages->setCurrentWidget(m_ui->auditTab); });
     connect(m_ui->switchModeAction, &QAction::triggered, this, &MainWindow::switchMode);
     connect(m_ui->setLimitAction, &QAction::triggered, this, &MainWindow::setLimit);
-    connect(m_ui->resetLearningAction, &QAction::triggered, m_detail, &KeyDetailWidget::resetLearning);
+    connect(m_ui->resetLearningAction, &QAction::triggered, this, &MainWindow::resetLearning);
+    connect(m_ui->selectAllShownAction, &QAction::triggered, this, &MainWindow::selectAllShown);
     connect(m_ui->copyKeyIdAction, &QAction::triggered, this, &MainWindow::copyKeyId);
     connect(m_ui->exportCsvAction, &QAction::triggered, this, &MainWindow::exportCsv);
     connect(m_ui->saveChartAction, &QAction::triggered, this, &MainWindow::saveChart);
@@ -325,9 +336,13 @@ void MainWindow::updateStatus()
 
 void MainWindow::updateKeyActions()
 {
-    const bool key = !selectedKeyId().isEmpty() && m_ui->pages->currentWidget() == m_ui->keysPage;
-    for (QAction *a : {m_ui->switchModeAction, m_ui->setLimitAction, m_ui->resetLearningAction, m_ui->copyKeyIdAction})
+    const bool keysPage = m_ui->pages->currentWidget() == m_ui->keysPage;
+    const bool key = keysPage && (!selectedKeyId().isEmpty() || m_allShownSelected ||
+                                  m_ui->keyTable->selectionModel()->hasSelection());
+    for (QAction *a : {m_ui->switchModeAction, m_ui->setLimitAction, m_ui->resetLearningAction})
         a->setEnabled(key);
+    m_ui->copyKeyIdAction->setEnabled(keysPage && !selectedKeyId().isEmpty());
+    m_ui->selectAllShownAction->setEnabled(keysPage && m_model->rowCount() > 0);
 }
 
 QString MainWindow::selectedKeyId() const
@@ -453,6 +468,10 @@ void MainWindow::onKeyChanged(const QString &keyId, const QString &message)
 
 void MainWindow::switchMode()
 {
+    if (const std::optional<BulkScope> scope = bulkScope()) {
+        afterBulk(m_bulk->switchMode(*scope));
+        return;
+    }
     const QString keyId = selectedKeyId();
     if (keyId.isEmpty())
         return;
@@ -476,6 +495,10 @@ void MainWindow::switchMode()
 
 void MainWindow::setLimit()
 {
+    if (const std::optional<BulkScope> scope = bulkScope()) {
+        afterBulk(m_bulk->setLimit(*scope));
+        return;
+    }
     const QString keyId = selectedKeyId();
     if (keyId.isEmpty())
         return;
@@ -486,19 +509,75 @@ void MainWindow::setLimit()
     }
     const int suggested =
         stats.value().maxConcurrent.value_or(std::clamp(stats.value().effectiveLimit, minFixedLimit, maxFixedLimit));
-    bool ok = false;
-    const int limit = QInputDialog::getInt(this, tr("Set fixed limit"),
-                                           tr("Fixed concurrency limit (%1–%2):").arg(minFixedLimit).arg(maxFixedLimit),
-                                           suggested, minFixedLimit, maxFixedLimit, 1, &ok);
-    if (!ok)
+    const std::optional<int> limit = dialogs::askInt(
+        this, tr("Set fixed limit"), tr("Fixed concurrency limit (%1–%2):").arg(minFixedLimit).arg(maxFixedLimit),
+        suggested, minFixedLimit, maxFixedLimit);
+    if (!limit)
         return;
-    const ChangeReport report = fixLimit(m_services.keys, keyId, stats.value().adaptiveMode, limit);
+    const ChangeReport report = fixLimit(m_services.keys, keyId, stats.value().adaptiveMode, *limit);
     if (report.error) {
         reportFailure(tr("Set fixed limit"), *report.error);
         return;
     }
     onKeyChanged(keyId, report.message);
     onSelectionChanged();
+}
+
+void MainWindow::resetLearning()
+{
+    if (const std::optional<BulkScope> scope = bulkScope()) {
+        afterBulk(m_bulk->resetLearning(*scope));
+        return;
+    }
+    m_detail->resetLearning();
+}
+
+void MainWindow::afterBulk(const std::optional<QString> &message)
+{
+    if (!message)
+        return;
+    m_allShownSelected = false;
+    refresh();
+    statusBar()->showMessage(*message, 10000);
+}
+
+void MainWindow::selectAllShown()
+{
+    m_selectingAll = true;
+    m_ui->keyTable->selectAll();
+    m_selectingAll = false;
+    m_allShownSelected = true;
+    const Result<qint64> count = m_services.table.count(m_filter);
+    statusBar()->showMessage(tr("All %1 key(s) shown are selected: a key action applies to every one of them.", nullptr,
+                                int(count ? count.value() : 0))
+                                 .arg(QLocale().toString(count ? count.value() : 0)));
+    updateKeyActions();
+}
+
+std::optional<BulkScope> MainWindow::bulkScope() const
+{
+    BulkScope scope;
+    if (m_allShownSelected) {
+        scope.filter = m_filter;
+        const Result<qint64> count = m_services.table.count(m_filter);
+        scope.count = count ? count.value() : 0;
+        scope.scopeName = m_navigation->scopeName();
+        return scope;
+    }
+    const QModelIndexList rows = m_ui->keyTable->selectionModel()->selectedRows(int(KeyColumn::Name));
+    if (rows.size() < 2)
+        return std::nullopt;
+    QStringList ids;
+    for (const QModelIndex &row : rows) {
+        ids << m_model->keyIdAt(row.row());
+        const QString endpoint = m_model->index(row.row(), int(KeyColumn::Provider)).data().toString() + u' ' +
+                                 m_model->index(row.row(), int(KeyColumn::Endpoint)).data().toString();
+        if (!scope.endpoints.contains(endpoint))
+            scope.endpoints << endpoint;
+    }
+    scope.count = ids.size();
+    scope.keyIds = ids;
+    return scope;
 }
 
 void MainWindow::copyKeyId()

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "auth/tokenstore.h"
+#include "bulkactions.h"
 #include "consolesettings.h"
 #include "keys/keyservice.h"
 #include "keys/keytable.h"
@@ -60,6 +61,10 @@ public:
 
     bool selectKey(const QString &keyId);
     QString selectedKeyId() const;
+    // Selects every key the filter shows (the rows not fetched yet too) for a bulk action.
+    void selectAllShown();
+    // The keys a key action is for when it is more than one: the selected rows, or all shown.
+    std::optional<BulkScope> bulkScope() const;
     KeyTableModel *keyModel() const { return m_model; }
     KeyDetailWidget *detail() const { return m_detail; }
     SummaryPage *summaryPage() const { return m_summary; }
@@ -101,6 +106,8 @@ private:
     void onKeyChanged(const QString &keyId, const QString &message);
     void switchMode();
     void setLimit();
+    void resetLearning();
+    void afterBulk(const std::optional<QString> &message);
     void copyKeyId();
     void exportCsv();
     void saveChart();
@@ -129,6 +136,9 @@ private:
     KeyFilter m_filter;
     NavigationTree *m_navigation = nullptr;
     EndpointControl *m_endpoint = nullptr;
+    BulkActions *m_bulk = nullptr;
+    bool m_allShownSelected = false;
+    bool m_selectingAll = false;
 };
 
 } // namespace aether::gui

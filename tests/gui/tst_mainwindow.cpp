@@ -23,6 +23,7 @@
 #include "testdatabase.h"
 #include "windowendpoint.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -50,6 +51,7 @@
 #include <QSqlQuery>
 #include <QSslSocket>
 #include <QStandardItemModel>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTabWidget>
@@ -326,6 +328,74 @@ private slots:
         QCOMPARE(cell(*c.window, key, KeyColumn::Learned), u"—"_s);
         QCOMPARE(cell(*c.window, key, KeyColumn::Adjustments), u"0"_s);
         QCOMPARE(c.window->detail()->historyChart()->stepCount(), 0);
+    }
+
+    // Several rows, or all keys shown: one question naming how many keys and which endpoints, one bulk change, every
+    // key audited as the window's user; a cancelled question changes nothing.
+    void bulkActions_data() { TestDatabase::addBackendRows(); }
+    void bulkActions()
+    {
+        AETHER_CONSOLE(c);
+        auto *view = c.child<QTableView>("keyTable");
+        const auto selectRows = [&](const QList<int> &rows) {
+            QStringList ids;
+            view->clearSelection();
+            for (const int row : rows) {
+                view->selectionModel()->select(c.window->keyModel()->index(row, 0),
+                                               QItemSelectionModel::Select | QItemSelectionModel::Rows);
+                ids << c.window->keyModel()->keyIdAt(row);
+            }
+            return ids;
+        };
+        const auto action = [&](const char *name) { return c.window->findChild<QAction *>(QLatin1StringView(name)); };
+        const auto countWhere = [&](const QString &where) {
+            return c.value(u"SELECT count(*) FROM provider_api_keys WHERE "_s + where).toInt();
+        };
+
+        // Three rows: a fixed limit of 9 for the three.
+        const QStringList three = selectRows({0, 1, 2});
+        const std::optional<gui::BulkScope> scope = c.window->bulkScope();
+        QVERIFY(scope && scope->keyIds && scope->count == 3);
+        gui::dialogs::setNextNumber(9);
+        answerNextDialog(gui::dialogs::Answer::Accept);
+        action("setLimitAction")->trigger();
+        QVERIFY2(gui::dialogs::lastQuestion().contains(u"Set a fixed limit of 9 for 3 keys on "_s),
+                 qPrintable(gui::dialogs::lastQuestion()));
+        QCOMPARE(countWhere(u"max_concurrent = 9 AND id IN ('%1')"_s.arg(three.join(u"','"_s))), 3);
+        QCOMPARE(c.value(u"SELECT count(*) FROM console_audit_log WHERE action = 'set_limit' AND actor = '%1'"_s.arg(
+                             gui::windowActor().name))
+                     .toInt(),
+                 3);
+        QVERIFY2(c.window->statusBar()->currentMessage().contains(u"3 keys changed"_s),
+                 qPrintable(c.window->statusBar()->currentMessage()));
+
+        // Cancelled at the limit, then at the question: nothing changes.
+        selectRows({3, 4});
+        const int fixedBefore = countWhere(u"max_concurrent IS NOT NULL"_s);
+        answerNextDialog(gui::dialogs::Answer::Reject);
+        action("setLimitAction")->trigger();
+        answerNextDialog(gui::dialogs::Answer::Reject);
+        action("resetLearningAction")->trigger();
+        QCOMPARE(countWhere(u"max_concurrent IS NOT NULL"_s), fixedBefore);
+
+        // All keys shown: reset learning for every one, then all to adaptive.
+        c.window->selectAllShown();
+        QVERIFY(!c.window->bulkScope()->keyIds);
+        QCOMPARE(c.window->bulkScope()->count, 40);
+        answerNextDialog(gui::dialogs::Answer::Accept);
+        action("resetLearningAction")->trigger();
+        QVERIFY2(gui::dialogs::lastQuestion().contains(u"all 40 keys shown"_s),
+                 qPrintable(gui::dialogs::lastQuestion()));
+        QCOMPARE(countWhere(u"learned_max_concurrent IS NOT NULL OR concurrent_429_count > 0"_s), 0);
+        c.window->selectAllShown();
+        answerNextDialog(gui::dialogs::Answer::Accept);
+        action("switchModeAction")->trigger();
+        QCOMPARE(countWhere(u"max_concurrent IS NOT NULL"_s), 0);
+        QCOMPARE(c.window->keyModel()->rowCount(), 40);
+        // A click on one row leaves "all shown": the actions are for that key again.
+        c.window->selectAllShown();
+        view->selectRow(5);
+        QVERIFY(!c.window->bulkScope());
     }
 
     void filters_data() { TestDatabase::addBackendRows(); }

@@ -4,6 +4,7 @@
 
 #include "auditpage.h"
 #include "auth/tokenstore.h"
+#include "bulkrunner.h"
 #include "consolesettings.h"
 #include "csvexporter.h"
 #include "dialogs.h"
@@ -26,6 +27,7 @@
 #include <QDialogButtonBox>
 #include <QGroupBox>
 #include <QLineEdit>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -35,6 +37,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace Qt::StringLiterals;
 using namespace aether;
@@ -318,6 +321,47 @@ private slots:
         QVERIFY(canceled.open(QIODevice::WriteOnly));
         const auto stopped = gui::AuditPage::writeCsv(log, AuditQuery{}, canceled, [](int) { return false; });
         QVERIFY(stopped.ok() && stopped.value().canceled);
+    }
+
+    // A bulk change of more than one chunk runs off the GUI thread (the GUI thread keeps handling events) behind a
+    // progress dialog whose Cancel stops it after the chunk being written.
+    void bulkRunnerKeepsTheWindowResponsive()
+    {
+        TestDatabase tdb("sqlite");
+        QVERIFY2(tdb.isReady(), qPrintable(tdb.skipReason()));
+        Database db(tdb.location());
+        QVERIFY(setUpDatabase(db, [] { return std::optional<int>(1500); }).ready.ok());
+        QWidget window;
+        gui::BulkRunner runner(db.location(), &window);
+        BulkRequest request;
+        request.action = BulkRequest::Action::SetLimit;
+        request.limit = 7;
+        request.actor = Actor{u"gui:test@host"_s};
+        int ticks = 0;
+        QTimer ticker;
+        ticker.setInterval(0);
+        QObject::connect(&ticker, &QTimer::timeout, [&ticks] { ++ticks; });
+        ticker.start();
+        const Result<BulkResult> done = runner.run(request, u"Set fixed limit…"_s);
+        ticker.stop();
+        QVERIFY(done.ok());
+        QCOMPARE(done.value().matched, 1500);
+        QCOMPARE(done.value().changed, 1500);
+        QVERIFY(ticks > 0);
+
+        request.limit = 8;
+        QTimer::singleShot(0, &window, [&window] {
+            if (auto *progress = window.findChild<QProgressDialog *>())
+                emit progress->canceled(); // what its Cancel button and closing it send
+        });
+        const Result<BulkResult> stopped = runner.run(request, u"Set fixed limit…"_s);
+        QVERIFY(stopped.ok());
+        QVERIFY(stopped.value().canceled);
+        QVERIFY(stopped.value().changed < 1500);
+        // The chunks written before the cancel are those counted.
+        Result<SqlStatement> eights = db.exec(u"SELECT count(*) FROM provider_api_keys WHERE max_concurrent = 8"_s);
+        QVERIFY(eights.ok() && eights.value().next());
+        QCOMPARE(eights.value().value(0).toLongLong(), stopped.value().changed);
     }
 
     void settingsDialogStoresWhatWasEntered()
