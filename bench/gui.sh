@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The console window on 100,000 keys (bench/README.md): fills an SQLite database once (kept in /tmp between runs),
 # then runs aether-gui-bench under Xvfb.
-#   bench/gui.sh [--keys N] [--build DIR]
+#   bench/gui.sh [--keys N] [--build DIR] [--backend sqlite|postgres]
+# (postgres: a server of its own in a scratch folder, filled each run.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-keys=100000 build="$root/build"
+keys=100000 build="$root/build" backend=sqlite
 while [ $# -gt 0 ]; do
   case "$1" in
     --keys) keys=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
+    --backend) backend=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -17,18 +19,27 @@ for p in xvfb fonts-dejavu-core; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 [ ${#need[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
-db="/tmp/aether-gui-bench-$keys.sqlite"
-if [ ! -f "$db" ]; then
-  "$build/src/app/aether-console" --database "sqlite://$db" --prepare --demo --demo-keys "$keys" >/dev/null
+if [ "$backend" = postgres ]; then
+  pg=$(mktemp -d /tmp/aether-gui-bench-pg.XXXXXX)
+  chmod 755 "$pg"
+  "$root/tests/pg/pgserver.sh" start "$pg/pg" >/dev/null
+  url="postgresql://postgres@/postgres?host=$pg/pg"
+  "$build/src/app/aether-console" --database "$url" --prepare --demo --demo-keys "$keys" >/dev/null
+else
+  db="/tmp/aether-gui-bench-$keys.sqlite"
+  url="sqlite://$db"
+  if [ ! -f "$db" ]; then
+    "$build/src/app/aether-console" --database "$url" --prepare --demo --demo-keys "$keys" >/dev/null
+  fi
 fi
 # A console opens a database it used before: the figures are for a warm page cache, as at the second start of a day.
 # Xvfb runs first, so that the time from the program's start to its first painted table is measured alone.
 display=:$((90 + RANDOM % 100))
 Xvfb "$display" -screen 0 1600x1000x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
-trap 'kill $xvfb 2>/dev/null || true' EXIT
+trap 'kill $xvfb 2>/dev/null || true; [ "$backend" != postgres ] || { "$root/tests/pg/pgserver.sh" stop "$pg/pg" >/dev/null 2>&1; rm -rf "$pg"; }' EXIT
 sleep 1
 start=$(date +%s%3N)
-DISPLAY=$display "$build/bench/aether-gui-bench" "sqlite://$db" 2>/dev/null | tee /tmp/aether-gui-bench.out
+DISPLAY=$display "$build/bench/aether-gui-bench" "$url" 2>/dev/null | tee /tmp/aether-gui-bench.out
 painted=$(sed -n 's/.*at \([0-9]*\) ms since the epoch.*/\1/p' /tmp/aether-gui-bench.out)
 echo "start of the process to the first painted table: $((painted - start)) ms"

@@ -3,7 +3,9 @@
 //   aether-gui-bench DATABASE_URL
 // (bench/gui.sh prepares a 100,000-key SQLite database and runs this under Xvfb.)
 
+#include "auditpage.h"
 #include "auth/tokenstore.h"
+#include "bulkrunner.h"
 #include "charts/historychart.h"
 #include "consolecore.h"
 #include "consolesettings.h"
@@ -21,9 +23,12 @@
 #include <QFile>
 #include <QHeaderView>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QSettings>
+#include <QStandardItemModel>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTimer>
 
 #include <cstdio>
 
@@ -69,6 +74,91 @@ QString rss()
             return QString::fromLatin1(line.mid(6).simplified());
     }
     return {};
+}
+
+// The longest time the GUI thread went without handling a 5 ms timer while `work` ran (its responsiveness).
+template <typename Work> double longestStall(Work &&work)
+{
+    QElapsedTimer sinceTick;
+    sinceTick.start();
+    double longest = 0;
+    QTimer ticker;
+    ticker.setInterval(5);
+    QObject::connect(&ticker, &QTimer::timeout, [&] {
+        longest = std::max(longest, ms(sinceTick));
+        sinceTick.restart();
+    });
+    ticker.start();
+    work();
+    longest = std::max(longest, ms(sinceTick));
+    return longest;
+}
+
+// A bulk change of 10,000 adaptive keys from the window (fixed at 7, then back to adaptive, so that the database is
+// as before), with the longest stall of the GUI thread meanwhile.
+void timeBulk(Database &db, KeyTable &table, QWidget *window)
+{
+    KeyFilter adaptive;
+    adaptive.mode = KeyFilter::Mode::Adaptive;
+    Result<QStringList> ids = table.ids(adaptive);
+    if (!ids)
+        return;
+    BulkRequest request;
+    request.keyIds = ids.value().mid(0, 10000);
+    request.actor = Actor{QStringLiteral("gui:bench@localhost")};
+    gui::BulkRunner runner(db.location(), window);
+    for (const bool fixed : {true, false}) {
+        request.action = fixed ? BulkRequest::Action::SetLimit : BulkRequest::Action::SetMode;
+        request.limit = 7;
+        request.adaptive = true;
+        QElapsedTimer t;
+        t.start();
+        Result<BulkResult> result = Result<BulkResult>(BulkResult{});
+        const double stall = longestStall([&] { result = runner.run(request, QStringLiteral("bulk")); });
+        std::printf("bulk %s of %lld keys from the window: %.0f ms (%lld changed), longest GUI stall %.0f ms\n",
+                    fixed ? "set_limit" : "set_mode adaptive", qlonglong(request.keyIds->size()), ms(t),
+                    result ? qlonglong(result.value().changed) : -1LL, stall);
+    }
+}
+
+// The audit page over at least 100,000 entries (added once to the benchmark's database): the first page, five pages
+// older, and one key's entries.
+void timeAudit(Database &db, const QString &someKey)
+{
+    Result<SqlStatement> count = db.exec(QStringLiteral("SELECT count(*) FROM console_audit_log"));
+    qint64 rows = count && count.value().next() ? count.value().value(0).toLongLong() : 0;
+    if (rows < 100000) {
+        db.transaction<Done>(Database::Mode::Write, [&]() -> Status {
+            for (qint64 i = rows; i < 100000; ++i) {
+                Result<SqlStatement> st =
+                    db.exec(QStringLiteral("INSERT INTO console_audit_log (at, actor, action, key_id, detail) VALUES "
+                                           "(?, 'token:bench', 'set_limit', ?, '{\"old_max_concurrent\":null,"
+                                           "\"new_max_concurrent\":5}')"),
+                            {Timestamp::fromMicroseconds(1735689600000000LL + i * 1000000).toIsoString(),
+                             QStringLiteral("bench-key-%1").arg(i % 5000)});
+                if (!st)
+                    return st.error();
+            }
+            return Done{};
+        });
+        rows = 100000;
+    }
+    gui::AuditPage page(db);
+    page.resize(1400, 800);
+    page.show();
+    QElapsedTimer t;
+    t.start();
+    page.reload();
+    waitForPaint(page.findChild<QTableView *>(QStringLiteral("auditTable"))->viewport());
+    std::printf("audit page over %lld+ entries: first page %.1f ms\n", rows, ms(t));
+    auto *older = page.findChild<QPushButton *>(QStringLiteral("auditOlderButton"));
+    t.restart();
+    for (int i = 0; i < 5; ++i)
+        older->click();
+    std::printf("audit page: five pages older %.1f ms each\n", ms(t) / 5);
+    t.restart();
+    page.showKey(someKey);
+    std::printf("audit page: one key's entries %.1f ms (%d rows)\n", ms(t), page.model()->rowCount());
 }
 
 // Sorts by several columns, each both ways, as a click on the column's header does.
@@ -161,5 +251,7 @@ int main(int argc, char *argv[])
     timeSelection(window);
     timeFilter(window, view);
     std::printf("resident memory: %s\n", qPrintable(rss()));
+    timeBulk(db, core.table, &window);
+    timeAudit(db, QStringLiteral("bench-key-42"));
     return 0;
 }

@@ -1593,6 +1593,29 @@ The mode (%1) and the fixed limit stay as they are.</translation>
                 <numerusform>All %1 keys shown are selected: a key action applies to every one of them.</numerusform>
             </translation>
         </message>
+        <message numerus="yes">
+            <source>The learning policy has %n edit(s) that are not applied; they are lost.</source>
+            <translation>
+                <numerusform>The learning policy has %n edit that are not applied; they are lost.</numerusform>
+                <numerusform>The learning policy has %n edits that are not applied; they are lost.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>The HTTP endpoint on port %1 stops; scripts and gateways using it lose their connection.</source>
+            <translation>The HTTP endpoint on port %1 stops; scripts and gateways using it lose their connection.</translation>
+        </message>
+        <message>
+            <source>Quit Aether Console</source>
+            <translation>Quit Aether Console</translation>
+        </message>
+        <message>
+            <source>Quit Aether Console?</source>
+            <translation>Quit Aether Console?</translation>
+        </message>
+        <message>
+            <source>Quit</source>
+            <translation>Quit</translation>
+        </message>
     </context>
     <context>
         <name>aether::gui::NavigationTree</name>
@@ -1658,6 +1681,29 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <message>
             <source>The original service's algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</source>
             <translation>The original service's algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</translation>
+        </message>
+        <message>
+            <source>%1: %2 → %3</source>
+            <translation>%1: %2 → %3</translation>
+        </message>
+        <message>
+            <source>Apply the learning policy</source>
+            <translation>Apply the learning policy</translation>
+        </message>
+        <message numerus="yes">
+            <source>Apply %n change(s) to the learning policy?</source>
+            <translation>
+                <numerusform>Apply %n change to the learning policy?</numerusform>
+                <numerusform>Apply %n changes to the learning policy?</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Every console and gateway on this database learns with it from each key's next event. Limits already learned are kept.</source>
+            <translation>Every console and gateway on this database learns with it from each key's next event. Limits already learned are kept.</translation>
+        </message>
+        <message>
+            <source>Apply</source>
+            <translation>Apply</translation>
         </message>
     </context>
     <context>

@@ -5,27 +5,39 @@
     <name>BulkActions</name>
     <message numerus="yes">
         <source>all %1 key(s) shown (%2)</source>
-        <translation><numerusform>当前显示的全部 %1 个密钥（%2）</numerusform></translation>
+        <translation>
+            <numerusform>当前显示的全部 %1 个密钥（%2）</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n more endpoint(s)</source>
-        <translation><numerusform>另外 %n 个端点</numerusform></translation>
+        <translation>
+            <numerusform>另外 %n 个端点</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%1 key(s) on %2</source>
-        <translation><numerusform>%2 上的 %1 个密钥</numerusform></translation>
+        <translation>
+            <numerusform>%2 上的 %1 个密钥</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n key(s) changed</source>
-        <translation><numerusform>已修改 %n 个密钥</numerusform></translation>
+        <translation>
+            <numerusform>已修改 %n 个密钥</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n already so</source>
-        <translation><numerusform>%n 个无需修改</numerusform></translation>
+        <translation>
+            <numerusform>%n 个无需修改</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n failed</source>
-        <translation><numerusform>%n 个失败</numerusform></translation>
+        <translation>
+            <numerusform>%n 个失败</numerusform>
+        </translation>
     </message>
     <message>
         <source>, </source>
@@ -1568,7 +1580,29 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message numerus="yes">
         <source>All %1 key(s) shown are selected: a key action applies to every one of them.</source>
-        <translation><numerusform>已选择当前显示的全部 %1 个密钥：密钥操作将应用于其中每一个。</numerusform></translation>
+        <translation>
+            <numerusform>已选择当前显示的全部 %1 个密钥：密钥操作将应用于其中每一个。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The learning policy has %n edit(s) that are not applied; they are lost.</source>
+        <translation><numerusform>学习策略有 %n 项修改尚未应用，退出后将丢失。</numerusform></translation>
+    </message>
+    <message>
+        <source>The HTTP endpoint on port %1 stops; scripts and gateways using it lose their connection.</source>
+        <translation>端口 %1 上的 HTTP 接口将停止，正在使用它的脚本和网关会断开连接。</translation>
+    </message>
+    <message>
+        <source>Quit Aether Console</source>
+        <translation>退出 Aether Console</translation>
+    </message>
+    <message>
+        <source>Quit Aether Console?</source>
+        <translation>要退出 Aether Console 吗？</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
     </message>
 </context>
 <context>
@@ -1635,6 +1669,26 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>The original service&apos;s algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</source>
         <translation>原始算法：并发 429 按当时的并发数重新设定限制，可能因此调高限制。</translation>
+    </message>
+    <message>
+        <source>%1: %2 → %3</source>
+        <translation>%1：%2 → %3</translation>
+    </message>
+    <message>
+        <source>Apply the learning policy</source>
+        <translation>应用学习策略</translation>
+    </message>
+    <message numerus="yes">
+        <source>Apply %n change(s) to the learning policy?</source>
+        <translation><numerusform>要将 %n 项修改应用到学习策略吗？</numerusform></translation>
+    </message>
+    <message>
+        <source>Every console and gateway on this database learns with it from each key&apos;s next event. Limits already learned are kept.</source>
+        <translation>使用此数据库的所有控制台和网关，都将从每个密钥的下一个事件起按新策略学习。已学习的限制保持不变。</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>应用</translation>
     </message>
 </context>
 <context>

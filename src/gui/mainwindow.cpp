@@ -712,8 +712,33 @@ void MainWindow::saveWindowState()
     windowState().save(m_settings.raw());
 }
 
+bool MainWindow::confirmQuit()
+{
+    QStringList losses;
+    const int edits = int(m_policy->editedFields().size());
+    if (edits > 0)
+        losses << tr("The learning policy has %n edit(s) that are not applied; they are lost.", nullptr, edits);
+    if (isHttpRunning())
+        losses << tr("The HTTP endpoint on port %1 stops; scripts and gateways using it lose their connection.")
+                      .arg(httpPort());
+    if (losses.isEmpty())
+        return true;
+    QMessageBox box(QMessageBox::Question, tr("Quit Aether Console"), tr("Quit Aether Console?"), QMessageBox::NoButton,
+                    this);
+    box.setObjectName(QStringLiteral("quitBox"));
+    box.setInformativeText(losses.join(u'\n'));
+    QPushButton *quit = box.addButton(tr("Quit"), QMessageBox::DestructiveRole);
+    box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(QMessageBox::Cancel);
+    return dialogs::confirm(box, quit);
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!confirmQuit()) {
+        event->ignore();
+        return;
+    }
     saveWindowState();
     stopHttp();
     QMainWindow::closeEvent(event);

@@ -79,10 +79,12 @@ signals:
     void languageChosen(const QString &language);
 
 protected:
+    // Asks before quitting when policy edits are not applied or the HTTP endpoint is serving.
     void closeEvent(QCloseEvent *event) override;
     void changeEvent(QEvent *event) override;
 
 private:
+    bool confirmQuit();
     void setupPages();
     void setupActions();
     void connectActions();

@@ -202,6 +202,14 @@ void PolicyPage::apply()
     const QJsonObject edited = editedValues();
     if (edited.isEmpty())
         return;
+    // A combination the core refuses is explained before anything is asked.
+    if (const Result<LearningPolicy> checked = LearningPolicy::patched(m_stored, edited);
+        !checked && checked.error().code == ErrorCode::InvalidInput) {
+        showMessage(describe(checked.error()), true);
+        return;
+    }
+    if (!confirmApply(edited))
+        return;
     Result<LearningPolicy> policy = m_keys.updateLearningPolicy(edited, windowActor());
     if (!policy) {
         if (policy.error().code == ErrorCode::InvalidInput) {
@@ -216,6 +224,29 @@ void PolicyPage::apply()
     show(m_stored);
     showMessage(tr("Policy saved. Limits already learned are kept; the next event of each key uses it."), false);
     emit policyChanged();
+}
+
+bool PolicyPage::confirmApply(const QJsonObject &edited)
+{
+    QStringList changes;
+    for (auto it = edited.begin(); it != edited.end(); ++it) {
+        const QJsonValue old = m_shown.value(it.key());
+        const auto text = [](const QJsonValue &v) {
+            return v.isString() ? v.toString() : QLocale().toString(v.toDouble(), 'g', 6);
+        };
+        changes << tr("%1: %2 → %3").arg(fieldLabel(it.key()), text(old), text(it.value()));
+    }
+    QMessageBox box(QMessageBox::Question, tr("Apply the learning policy"),
+                    tr("Apply %n change(s) to the learning policy?", nullptr, int(changes.size())),
+                    QMessageBox::NoButton, this);
+    box.setObjectName(QStringLiteral("applyPolicyBox"));
+    box.setInformativeText(changes.join(u'\n') + QStringLiteral("\n\n") +
+                           tr("Every console and gateway on this database learns with it from each key's next event. "
+                              "Limits already learned are kept."));
+    QPushButton *apply = box.addButton(tr("Apply"), QMessageBox::AcceptRole);
+    box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(apply);
+    return dialogs::confirm(box, apply);
 }
 
 void PolicyPage::resetToDefaults()

@@ -37,6 +37,8 @@ protected:
     void showEvent(QShowEvent *event) override;
 
 private:
+    // Lists the edited fields (old → new) and asks before they are applied.
+    bool confirmApply(const QJsonObject &edited);
     void alignColumns();
     void apply();
     void resetToDefaults();

@@ -527,6 +527,13 @@ private slots:
         QCOMPARE(cell(*c.window, key, KeyColumn::MaxConcurrent), u"33"_s);
         QCOMPARE(c.window->selectedKeyId(), key); // the selection survives the refresh
         QCOMPARE(c.child<QLabel>("maxConcurrentValue")->text(), u"33"_s);
+        // Quitting while it serves asks first; Cancel keeps the window and the endpoint.
+        answerNextDialog(gui::dialogs::Answer::Reject);
+        QVERIFY(!c.window->close());
+        QVERIFY2(
+            gui::dialogs::lastQuestion().contains(u"The HTTP endpoint on port %1 stops"_s.arg(c.window->httpPort())),
+            qPrintable(gui::dialogs::lastQuestion()));
+        QVERIFY(c.window->isHttpRunning());
         c.window->stopHttp();
         QVERIFY(c.child<QLabel>("httpStatus")->text().contains(u"off"_s));
     }
@@ -647,6 +654,21 @@ private slots:
         page->findChild<QDoubleSpinBox *>(u"decreaseMultiplierEdit"_s)->setValue(0.5);
         QCOMPARE(page->editedFields(), (QStringList{u"decrease_multiplier"_s, u"increase_step"_s}));
         QVERIFY(apply->isEnabled());
+        // Applying asks first, listing each change; Cancel keeps the edits and stores nothing.
+        answerNextDialog(gui::dialogs::Answer::Reject);
+        apply->click();
+        QVERIFY2(gui::dialogs::lastQuestion().contains(u"Apply 2 changes to the learning policy?"_s) &&
+                     gui::dialogs::lastQuestion().contains(u"Increase step: 2 → 4"_s),
+                 qPrintable(gui::dialogs::lastQuestion()));
+        QCOMPARE(c.keys.learningPolicy().value().increaseStep, 2);
+        QCOMPARE(page->editedFields().size(), 2);
+        // Quitting with the edits not applied asks too.
+        answerNextDialog(gui::dialogs::Answer::Reject);
+        QVERIFY(!c.window->close());
+        QVERIFY(c.window->isVisible());
+        QVERIFY2(gui::dialogs::lastQuestion().contains(u"2 edits that are not applied"_s),
+                 qPrintable(gui::dialogs::lastQuestion()));
+        answerNextDialog(gui::dialogs::Answer::Accept);
         apply->click();
         QVERIFY2(message->text().contains(u"saved"_s), qPrintable(message->text()));
         QCOMPARE(c.keys.learningPolicy().value().increaseStep, 4);
@@ -677,6 +699,7 @@ private slots:
         c.window->findChild<QAction *>(u"showPolicyAction"_s)->trigger();
         QVERIFY(page->editedFields().isEmpty());
         step->setValue(5);
+        answerNextDialog(gui::dialogs::Answer::Accept);
         apply->click();
         QCOMPARE(c.keys.learningPolicy().value().increaseStep, 5);
         QCOMPARE(c.keys.learningPolicy().value().decreaseMultiplier, 0.123456);
