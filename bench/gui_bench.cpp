@@ -16,6 +16,7 @@
 #include "mainwindow.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
+#include "summarypage.h"
 
 #include <QApplication>
 #include <QDateTime>
@@ -27,6 +28,7 @@
 #include <QSettings>
 #include <QStandardItemModel>
 #include <QTableView>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTimer>
 
@@ -161,6 +163,25 @@ void timeAudit(Database &db, const QString &someKey)
     std::printf("audit page: one key's entries %.1f ms (%d rows)\n", ms(t), page.model()->rowCount());
 }
 
+// The Summary page on its first visit (nothing shown yet) and on a second one (the figures of the first stay shown
+// while new ones are read): until the figures are there, and the longest GUI-thread stall meanwhile.
+void timeSummary(gui::MainWindow &window)
+{
+    auto *pages = window.findChild<QTabWidget *>(QStringLiteral("pages"));
+    for (const char *visit : {"first", "second"}) {
+        pages->setCurrentIndex(0);
+        QElapsedTimer t;
+        t.start();
+        const double stall = longestStall([&] {
+            pages->setCurrentIndex(1);
+            while (window.summaryPage()->isLoading())
+                QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        });
+        std::printf("summary page, %s visit: figures after %.0f ms, longest GUI stall %.0f ms\n", visit, ms(t), stall);
+    }
+    pages->setCurrentIndex(0);
+}
+
 // Sorts by several columns, each both ways, as a click on the column's header does.
 void timeSorting(QTableView *view)
 {
@@ -251,6 +272,7 @@ int main(int argc, char *argv[])
     timeSelection(window);
     timeFilter(window, view);
     std::printf("resident memory: %s\n", qPrintable(rss()));
+    timeSummary(window);
     timeBulk(db, core.table, &window);
     timeAudit(db, QStringLiteral("bench-key-42"));
     return 0;

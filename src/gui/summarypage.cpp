@@ -2,11 +2,14 @@
 
 #include "charts/rate429chart.h"
 #include "guiformat.h"
+#include "storage/database.h"
 #include "ui_summarypage.h"
 
 #include <QHeaderView>
 #include <QJsonObject>
 #include <QLocale>
+#include <QProgressBar>
+#include <QThread>
 
 namespace aether::gui {
 
@@ -16,8 +19,15 @@ SummaryPage::SummaryPage(KeyService &keys, KeyTable &table, QWidget *parent)
     , m_keys(keys)
     , m_table(table)
     , m_chart(new Rate429ChartView(this))
+    , m_busy(new QProgressBar(this))
 {
     m_ui->setupUi(this);
+    m_busy->setObjectName(QStringLiteral("summaryBusy"));
+    m_busy->setRange(0, 0); // busy
+    m_busy->setMaximumHeight(m_busy->fontMetrics().height() / 2 + 4);
+    m_busy->setTextVisible(false);
+    m_busy->hide();
+    m_ui->mainLayout->insertWidget(1, m_busy);
     m_ui->chartLayout->addWidget(m_chart);
     m_ui->summarySplitter->setStretchFactor(0, 2);
     m_ui->summarySplitter->setStretchFactor(1, 3);
@@ -38,7 +48,11 @@ SummaryPage::SummaryPage(KeyService &keys, KeyTable &table, QWidget *parent)
     });
 }
 
-SummaryPage::~SummaryPage() = default;
+SummaryPage::~SummaryPage()
+{
+    if (m_worker)
+        m_worker->wait();
+}
 
 void SummaryPage::retranslate()
 {
@@ -92,24 +106,70 @@ void SummaryPage::showSummary(const Summary &s)
         m_ui->recentTable->resizeColumnToContents(column);
 }
 
-bool SummaryPage::reload()
+SummaryPage::Loaded SummaryPage::load(KeyService &keys, KeyTable &table, const KeyFilter &scope)
 {
-    Result<Summary> summary = m_keys.summary();
-    if (!summary) {
-        emit failed(summary.error());
-        return false;
-    }
-    m_summary = summary.value();
-    showSummary(*m_summary);
+    Loaded loaded;
+    loaded.summary = keys.summary();
+    if (*loaded.summary)
+        loaded.top = table.top429(scope, 20);
+    return loaded;
+}
 
-    Result<QList<Key429Count>> top = m_table.top429(m_scope, 20);
-    if (!top) {
-        emit failed(top.error());
-        return false;
+void SummaryPage::reload()
+{
+    if (m_worker) {
+        m_again = true;
+        return;
     }
-    m_chart->setKeys(top.value(), m_scopeName); // titles itself
+    // Nothing changed since the figures shown were read (the database's change stamp, the same scope): they stay.
+    const std::optional<QByteArray> revision = m_keys.dataRevision();
+    if (m_summary && revision && revision == m_loadedRevision && m_scope.providerId == m_loadedScope.providerId &&
+        m_scope.endpointId == m_loadedScope.endpointId)
+        return;
+    m_loadedRevision = revision;
+    m_loadedScope = m_scope;
+    const DatabaseLocation location = m_keys.database().location();
+    if (location.isSqlite() && location.path == u":memory:") {
+        show(load(m_keys, m_table, m_scope)); // only the window's own connection sees it
+        return;
+    }
+    m_busy->show();
+    m_worker.reset(QThread::create([this, location, scope = m_scope] {
+        Database db(location);
+        KeyService keys(db);
+        KeyTable table(db);
+        auto loaded = std::make_shared<Loaded>(load(keys, table, scope));
+        QMetaObject::invokeMethod(
+            this,
+            [this, loaded] {
+                m_worker->wait();
+                m_worker.reset();
+                m_busy->hide();
+                show(*loaded);
+                if (std::exchange(m_again, false))
+                    reload();
+            },
+            Qt::QueuedConnection);
+    }));
+    m_worker->start();
+}
+
+void SummaryPage::show(const Loaded &loaded)
+{
+    if (!*loaded.summary) {
+        m_loadedRevision.reset(); // read again next time
+        emit failed(loaded.summary->error());
+        return;
+    }
+    m_summary = loaded.summary->value();
+    showSummary(*m_summary);
+    if (!*loaded.top) {
+        m_loadedRevision.reset();
+        emit failed(loaded.top->error());
+        return;
+    }
+    m_chart->setKeys(loaded.top->value(), m_scopeName); // titles itself
     showScope();
-    return true;
 }
 
 } // namespace aether::gui

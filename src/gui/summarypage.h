@@ -5,6 +5,9 @@
 
 #include <QWidget>
 
+class QProgressBar;
+class QThread;
+
 #include <memory>
 
 namespace Ui {
@@ -22,10 +25,12 @@ class SummaryPage : public QWidget {
     Q_OBJECT
 public:
     SummaryPage(KeyService &keys, KeyTable &table, QWidget *parent = nullptr);
-    ~SummaryPage() override;
+    ~SummaryPage() override; // waits for a reload in progress
 
-    // Reads the summary again; false (and failed()) when the database failed.
-    bool reload();
+    // Reads the summary again off the GUI thread, on a connection of its own (a busy indicator shows meanwhile and the
+    // figures shown so far stay); a reload asked for while one runs follows it. failed() when the database failed.
+    void reload();
+    bool isLoading() const { return m_worker != nullptr; }
     void setScope(const KeyFilter &filter, const QString &scopeName);
     Rate429ChartView *rateChart() const { return m_chart; }
     void retranslate();
@@ -35,6 +40,12 @@ signals:
     void failed(const aether::Error &error);
 
 private:
+    struct Loaded {
+        std::optional<Result<Summary>> summary;
+        std::optional<Result<QList<Key429Count>>> top;
+    };
+    static Loaded load(KeyService &keys, KeyTable &table, const KeyFilter &scope);
+    void show(const Loaded &loaded);
     void showSummary(const Summary &summary);
     void showScope();
 
@@ -45,6 +56,11 @@ private:
     KeyFilter m_scope;
     QString m_scopeName;
     std::optional<Summary> m_summary;
+    QProgressBar *m_busy;
+    std::unique_ptr<QThread> m_worker;
+    bool m_again = false;
+    std::optional<QByteArray> m_loadedRevision; // the change stamp and scope of the figures shown
+    KeyFilter m_loadedScope;
 };
 
 } // namespace aether::gui

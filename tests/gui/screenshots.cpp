@@ -82,6 +82,8 @@ int main(int argc, char *argv[])
     ok = window.selectKey(window.keyModel()->keyIdAt(0)) && ok;
     ok = save(&window, out + QStringLiteral("/key-detail%1.png").arg(suffix)) && ok;
     window.findChild<QTabWidget *>(QStringLiteral("pages"))->setCurrentIndex(1);
+    while (window.summaryPage()->isLoading())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
     ok = save(&window, out + QStringLiteral("/summary%1.png").arg(suffix)) && ok;
     // The learning policy with one value edited and not applied yet.
     window.findChild<QTabWidget *>(QStringLiteral("pages"))->setCurrentIndex(2);

@@ -41,6 +41,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QScopeGuard>
@@ -495,6 +496,11 @@ private slots:
     {
         AETHER_CONSOLE(c);
         c.child<QTabWidget>("pages")->setCurrentIndex(1);
+        // Read off the GUI thread: the busy indicator shows until the figures are there.
+        QVERIFY(c.window->summaryPage()->isLoading());
+        QVERIFY(c.child<QProgressBar>("summaryBusy")->isVisible());
+        QTRY_VERIFY(!c.window->summaryPage()->isLoading());
+        QVERIFY(!c.child<QProgressBar>("summaryBusy")->isVisible());
         const int adaptive = c.value(u"SELECT count(*) FROM provider_api_keys WHERE max_concurrent IS NULL"_s).toInt();
         QCOMPARE(c.child<QLabel>("adaptiveKeysValue")->text(), QString::number(adaptive));
         QCOMPARE(c.child<QTableWidget>("recentTable")->rowCount(), 10);
@@ -583,6 +589,7 @@ private slots:
         const QString key = demoKey(c, true, 3);
         QVERIFY(c.window->selectKey(key));
         c.child<QTabWidget>("pages")->setCurrentIndex(1);
+        QTRY_VERIFY(!c.window->summaryPage()->isLoading());
         c.child<QTabWidget>("pages")->setCurrentIndex(0);
         const auto zh = [](const char *context, const char *source) {
             const QString text = Catalogue::instance().translate(Catalogue::Language::Chinese, context, source);
