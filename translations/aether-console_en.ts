@@ -141,16 +141,8 @@
             <translation>Aether Console: administration of per-key adaptive concurrency for an LLM API gateway.</translation>
         </message>
         <message>
-            <source>Run the HTTP endpoint without a window.</source>
-            <translation>Run the HTTP endpoint without a window.</translation>
-        </message>
-        <message>
             <source>Database: a file path, sqlite:///abs/path or postgresql://user:password@host:port/dbname (default: $AETHER_CONSOLE_DATABASE, else the embedded SQLite file).</source>
             <translation>Database: a file path, sqlite:///abs/path or postgresql://user:password@host:port/dbname (default: $AETHER_CONSOLE_DATABASE, else the embedded SQLite file).</translation>
-        </message>
-        <message>
-            <source>Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any).</source>
-            <translation>Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any).</translation>
         </message>
         <message>
             <source>Create an API token and print it once.</source>
@@ -211,10 +203,6 @@
         <message>
             <source>Demo data not added: %1.</source>
             <translation>Demo data not added: %1.</translation>
-        </message>
-        <message>
-            <source>Database ready: %1. Start the HTTP endpoint with --serve.</source>
-            <translation>Database ready: %1. Start the HTTP endpoint with --serve.</translation>
         </message>
         <message>
             <source>invalid --listen "%1": use HOST:PORT</source>
@@ -287,6 +275,18 @@
         <message>
             <source>aether-console: warning: serving plain HTTP on %1: tokens and answers cross the network unencrypted and can be read or replayed by anyone on the path. Use --tls-cert/--tls-key or a TLS reverse proxy (docs/security.md).</source>
             <translation>aether-console: warning: serving plain HTTP on %1: tokens and answers cross the network unencrypted and can be read or replayed by anyone on the path. Use --tls-cert/--tls-key or a TLS reverse proxy (docs/security.md).</translation>
+        </message>
+        <message>
+            <source>Serve the HTTP API without a window.</source>
+            <translation>Serve the HTTP API without a window.</translation>
+        </message>
+        <message>
+            <source>Address of the HTTP API (default 127.0.0.1:8087; port 0 = any).</source>
+            <translation>Address of the HTTP API (default 127.0.0.1:8087; port 0 = any).</translation>
+        </message>
+        <message>
+            <source>Database ready: %1. Serve the HTTP API with --serve.</source>
+            <translation>Database ready: %1. Serve the HTTP API with --serve.</translation>
         </message>
     </context>
     <context>
@@ -632,10 +632,6 @@
             <translation>&amp;Key</translation>
         </message>
         <message>
-            <source>&amp;Endpoint</source>
-            <translation>&amp;Endpoint</translation>
-        </message>
-        <message>
             <source>&amp;Help</source>
             <translation>&amp;Help</translation>
         </message>
@@ -700,10 +696,6 @@
             <translation>&amp;Copy key ID</translation>
         </message>
         <message>
-            <source>HTTP &amp;endpoint</source>
-            <translation>HTTP &amp;endpoint</translation>
-        </message>
-        <message>
             <source>&amp;About Aether Console</source>
             <translation>&amp;About Aether Console</translation>
         </message>
@@ -730,6 +722,10 @@
         <message>
             <source>Select every key the table shows with its filter, including rows not loaded yet, for a change of them all</source>
             <translation>Select every key the table shows with its filter, including rows not loaded yet, for a change of them all</translation>
+        </message>
+        <message>
+            <source>HTTP &amp;API</source>
+            <translation>HTTP &amp;API</translation>
         </message>
     </context>
     <context>
@@ -939,16 +935,8 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
             <translation>&amp;Test connection</translation>
         </message>
         <message>
-            <source>HTTP endpoint</source>
-            <translation>HTTP endpoint</translation>
-        </message>
-        <message>
             <source>Address:</source>
             <translation>Address:</translation>
-        </message>
-        <message>
-            <source>Start the endpoint when the console opens</source>
-            <translation>Start the endpoint when the console opens</translation>
         </message>
         <message>
             <source>View</source>
@@ -989,6 +977,14 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <message>
             <source>PEM file of the certificate's key</source>
             <translation>PEM file of the certificate's key</translation>
+        </message>
+        <message>
+            <source>HTTP API</source>
+            <translation>HTTP API</translation>
+        </message>
+        <message>
+            <source>Start the HTTP API when the console opens</source>
+            <translation>Start the HTTP API when the console opens</translation>
         </message>
     </context>
     <context>
@@ -1041,10 +1037,6 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
             <translation>Access tokens</translation>
         </message>
         <message>
-            <source>Scripts and gateways call the HTTP endpoint with one of these tokens (Authorization: Bearer …). Only a hash of each token is stored.</source>
-            <translation>Scripts and gateways call the HTTP endpoint with one of these tokens (Authorization: Bearer …). Only a hash of each token is stored.</translation>
-        </message>
-        <message>
             <source>Name</source>
             <translation>Name</translation>
         </message>
@@ -1095,6 +1087,10 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <message>
             <source>Gateway (events and limits)</source>
             <translation>Gateway (events and limits)</translation>
+        </message>
+        <message>
+            <source>Scripts and gateways call the HTTP API with one of these tokens (Authorization: Bearer …). Only a hash of each token is stored.</source>
+            <translation>Scripts and gateways call the HTTP API with one of these tokens (Authorization: Bearer …). Only a hash of each token is stored.</translation>
         </message>
     </context>
     <context>
@@ -1299,30 +1295,30 @@ id %2</translation>
     <context>
         <name>aether::gui::EndpointControl</name>
         <message>
-            <source>HTTP endpoint</source>
-            <translation>HTTP endpoint</translation>
+            <source>HTTP API</source>
+            <translation>HTTP API</translation>
         </message>
         <message>
-            <source>The HTTP endpoint could not start on %1:%2.
+            <source>The HTTP API could not start on %1:%2.
 %3</source>
-            <translation>The HTTP endpoint could not start on %1:%2.
+            <translation>The HTTP API could not start on %1:%2.
 %3</translation>
         </message>
         <message>
-            <source>HTTP endpoint: %1://%2:%3</source>
-            <translation>HTTP endpoint: %1://%2:%3</translation>
+            <source>HTTP API: %1://%2:%3</source>
+            <translation>HTTP API: %1://%2:%3</translation>
         </message>
         <message>
-            <source>HTTP endpoint: off</source>
-            <translation>HTTP endpoint: off</translation>
+            <source>HTTP API: off</source>
+            <translation>HTTP API: off</translation>
         </message>
         <message>
-            <source>Stop HTTP &amp;endpoint</source>
-            <translation>Stop HTTP &amp;endpoint</translation>
+            <source>Stop HTTP &amp;API</source>
+            <translation>Stop HTTP &amp;API</translation>
         </message>
         <message>
-            <source>Start HTTP &amp;endpoint</source>
-            <translation>Start HTTP &amp;endpoint</translation>
+            <source>Start HTTP &amp;API</source>
+            <translation>Start HTTP &amp;API</translation>
         </message>
     </context>
     <context>
@@ -1412,6 +1408,73 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         </message>
     </context>
     <context>
+        <name>aether::gui::KeyFilterBar</name>
+        <message>
+            <source>Active and inactive</source>
+            <translation>Active and inactive</translation>
+        </message>
+        <message>
+            <source>Active only</source>
+            <translation>Active only</translation>
+        </message>
+        <message>
+            <source>Inactive only</source>
+            <translation>Inactive only</translation>
+        </message>
+        <message>
+            <source>The gateway's is_active flag of each key</source>
+            <translation>The gateway's is_active flag of each key</translation>
+        </message>
+        <message>
+            <source>429s ≥</source>
+            <translation>429s ≥</translation>
+        </message>
+        <message>
+            <source>any</source>
+            <translation>any</translation>
+        </message>
+        <message>
+            <source>Keys with at least this many 429 responses (concurrency and RPM together)</source>
+            <translation>Keys with at least this many 429 responses (concurrency and RPM together)</translation>
+        </message>
+        <message>
+            <source>Last 429: any time</source>
+            <translation>Last 429: any time</translation>
+        </message>
+        <message>
+            <source>Last 429: past hour</source>
+            <translation>Last 429: past hour</translation>
+        </message>
+        <message>
+            <source>Last 429: past 24 hours</source>
+            <translation>Last 429: past 24 hours</translation>
+        </message>
+        <message>
+            <source>Last 429: past 7 days</source>
+            <translation>Last 429: past 7 days</translation>
+        </message>
+        <message>
+            <source>Keys whose last 429 response came within this period</source>
+            <translation>Keys whose last 429 response came within this period</translation>
+        </message>
+        <message>
+            <source>Any 429 type</source>
+            <translation>Any 429 type</translation>
+        </message>
+        <message>
+            <source>The type of each key's last 429</source>
+            <translation>The type of each key's last 429</translation>
+        </message>
+        <message>
+            <source>At the minimum limit</source>
+            <translation>At the minimum limit</translation>
+        </message>
+        <message>
+            <source>Adaptive keys whose learned limit is down at the learning policy's minimum limit</source>
+            <translation>Adaptive keys whose learned limit is down at the learning policy's minimum limit</translation>
+        </message>
+    </context>
+    <context>
         <name>aether::gui::KeyTableModel</name>
         <message>
             <source>Name</source>
@@ -1488,6 +1551,54 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <message>
             <source>Unknown</source>
             <translation>Unknown</translation>
+        </message>
+        <message>
+            <source>The key's name in the gateway</source>
+            <translation>The key's name in the gateway</translation>
+        </message>
+        <message>
+            <source>The provider the key's endpoint belongs to</source>
+            <translation>The provider the key's endpoint belongs to</translation>
+        </message>
+        <message>
+            <source>The provider's API endpoint (API format) the key is used for</source>
+            <translation>The provider's API endpoint (API format) the key is used for</translation>
+        </message>
+        <message>
+            <source>Adaptive: the limit is learned from 429 responses. Fixed: the limit is max concurrent</source>
+            <translation>Adaptive: the limit is learned from 429 responses. Fixed: the limit is max concurrent</translation>
+        </message>
+        <message>
+            <source>The limit the gateway enforces: max concurrent for fixed keys, the learned limit (or the initial limit of the policy) for adaptive keys</source>
+            <translation>The limit the gateway enforces: max concurrent for fixed keys, the learned limit (or the initial limit of the policy) for adaptive keys</translation>
+        </message>
+        <message>
+            <source>429 responses caused by too many concurrent requests, since the last reset</source>
+            <translation>429 responses caused by too many concurrent requests, since the last reset</translation>
+        </message>
+        <message>
+            <source>429 responses caused by the requests-per-minute limit, since the last reset</source>
+            <translation>429 responses caused by the requests-per-minute limit, since the last reset</translation>
+        </message>
+        <message>
+            <source>When the last 429 response came (local time)</source>
+            <translation>When the last 429 response came (local time)</translation>
+        </message>
+        <message>
+            <source>Whether the last 429 was a concurrency, an RPM or an unknown limit</source>
+            <translation>Whether the last 429 was a concurrency, an RPM or an unknown limit</translation>
+        </message>
+        <message>
+            <source>How many limit adjustments the kept history holds (the policy keeps the most recent ones)</source>
+            <translation>How many limit adjustments the kept history holds (the policy keeps the most recent ones)</translation>
+        </message>
+        <message>
+            <source>The fixed concurrency limit (1–100); — for adaptive keys</source>
+            <translation>The fixed concurrency limit (1–100); — for adaptive keys</translation>
+        </message>
+        <message>
+            <source>The concurrency limit learned so far; — until the first adjustment</source>
+            <translation>The concurrency limit learned so far; — until the first adjustment</translation>
         </message>
     </context>
     <context>
@@ -1601,10 +1712,6 @@ The mode (%1) and the fixed limit stay as they are.</translation>
             </translation>
         </message>
         <message>
-            <source>The HTTP endpoint on port %1 stops; scripts and gateways using it lose their connection.</source>
-            <translation>The HTTP endpoint on port %1 stops; scripts and gateways using it lose their connection.</translation>
-        </message>
-        <message>
             <source>Quit Aether Console</source>
             <translation>Quit Aether Console</translation>
         </message>
@@ -1615,6 +1722,14 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <message>
             <source>Quit</source>
             <translation>Quit</translation>
+        </message>
+        <message>
+            <source>The HTTP API on port %1 stops; scripts and gateways using it lose their connection.</source>
+            <translation>The HTTP API on port %1 stops; scripts and gateways using it lose their connection.</translation>
+        </message>
+        <message>
+            <source>&lt;h3&gt;No keys in this database yet&lt;/h3&gt;&lt;p&gt;The console shows the provider API keys of a gateway. To work with real keys, open the gateway's own database: &lt;b&gt;File → Settings… → Database&lt;/b&gt; (PostgreSQL; its tables are used as they are).&lt;/p&gt;&lt;p&gt;To look around first, fill an empty database with demo keys: &lt;code&gt;aether-console --database URL --prepare --demo&lt;/code&gt;, or start the console on a new SQLite file and accept the demo data.&lt;/p&gt;</source>
+            <translation>&lt;h3&gt;No keys in this database yet&lt;/h3&gt;&lt;p&gt;The console shows the provider API keys of a gateway. To work with real keys, open the gateway's own database: &lt;b&gt;File → Settings… → Database&lt;/b&gt; (PostgreSQL; its tables are used as they are).&lt;/p&gt;&lt;p&gt;To look around first, fill an empty database with demo keys: &lt;code&gt;aether-console --database URL --prepare --demo&lt;/code&gt;, or start the console on a new SQLite file and accept the demo data.&lt;/p&gt;</translation>
         </message>
     </context>
     <context>
@@ -1832,12 +1947,12 @@ The mode (%1) and the fixed limit stay as they are.</translation>
             <translation>Revoke token</translation>
         </message>
         <message>
-            <source>Revoke the token %1? Whoever uses it can no longer call the endpoint.</source>
-            <translation>Revoke the token %1? Whoever uses it can no longer call the endpoint.</translation>
-        </message>
-        <message>
             <source>Token %1 revoked.</source>
             <translation>Token %1 revoked.</translation>
+        </message>
+        <message>
+            <source>Revoke the token %1? Whoever uses it can no longer call the HTTP API.</source>
+            <translation>Revoke the token %1? Whoever uses it can no longer call the HTTP API.</translation>
         </message>
     </context>
 </TS>

@@ -135,16 +135,8 @@
         <translation>Aether 控制台：管理 LLM API 网关中每个密钥的自适应并发。</translation>
     </message>
     <message>
-        <source>Run the HTTP endpoint without a window.</source>
-        <translation>不打开窗口，仅运行 HTTP 端点。</translation>
-    </message>
-    <message>
         <source>Database: a file path, sqlite:///abs/path or postgresql://user:password@host:port/dbname (default: $AETHER_CONSOLE_DATABASE, else the embedded SQLite file).</source>
         <translation>数据库：文件路径、sqlite:///abs/path 或 postgresql://user:password@host:port/dbname（默认：$AETHER_CONSOLE_DATABASE，否则使用内置的 SQLite 文件）。</translation>
-    </message>
-    <message>
-        <source>Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any).</source>
-        <translation>HTTP 端点的地址（默认 127.0.0.1:8087；端口 0 表示任意端口）。</translation>
     </message>
     <message>
         <source>Create an API token and print it once.</source>
@@ -205,10 +197,6 @@
     <message>
         <source>Demo data not added: %1.</source>
         <translation>未添加演示数据：%1。</translation>
-    </message>
-    <message>
-        <source>Database ready: %1. Start the HTTP endpoint with --serve.</source>
-        <translation>数据库已就绪：%1。请使用 --serve 启动 HTTP 端点。</translation>
     </message>
     <message>
         <source>invalid --listen &quot;%1&quot;: use HOST:PORT</source>
@@ -281,6 +269,18 @@
     <message>
         <source>aether-console: warning: serving plain HTTP on %1: tokens and answers cross the network unencrypted and can be read or replayed by anyone on the path. Use --tls-cert/--tls-key or a TLS reverse proxy (docs/security.md).</source>
         <translation>aether-console：警告：正在 %1 上提供未加密的 HTTP 服务：令牌和响应以明文经过网络，路径上的任何人都可以读取或重放。请使用 --tls-cert/--tls-key 或 TLS 反向代理（docs/security.md）。</translation>
+    </message>
+    <message>
+        <source>Serve the HTTP API without a window.</source>
+        <translation>不打开窗口，仅提供 HTTP 接口。</translation>
+    </message>
+    <message>
+        <source>Address of the HTTP API (default 127.0.0.1:8087; port 0 = any).</source>
+        <translation>HTTP 接口的地址（默认 127.0.0.1:8087；端口 0 表示任意端口）。</translation>
+    </message>
+    <message>
+        <source>Database ready: %1. Serve the HTTP API with --serve.</source>
+        <translation>数据库已就绪：%1。请使用 --serve 启动 HTTP 接口。</translation>
     </message>
 </context>
 <context>
@@ -626,10 +626,6 @@
         <translation>密钥(&amp;K)</translation>
     </message>
     <message>
-        <source>&amp;Endpoint</source>
-        <translation>端点(&amp;E)</translation>
-    </message>
-    <message>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
@@ -694,10 +690,6 @@
         <translation>复制密钥 ID(&amp;C)</translation>
     </message>
     <message>
-        <source>HTTP &amp;endpoint</source>
-        <translation>HTTP 端点(&amp;E)</translation>
-    </message>
-    <message>
         <source>&amp;About Aether Console</source>
         <translation>关于 Aether 控制台(&amp;A)</translation>
     </message>
@@ -724,6 +716,10 @@
     <message>
         <source>Select every key the table shows with its filter, including rows not loaded yet, for a change of them all</source>
         <translation>选择表格按当前筛选条件显示的所有密钥（包括尚未加载的行），以便一次修改全部密钥</translation>
+    </message>
+    <message>
+        <source>HTTP &amp;API</source>
+        <translation>HTTP 接口(&amp;A)</translation>
     </message>
 </context>
 <context>
@@ -933,16 +929,8 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <translation>测试连接(&amp;T)</translation>
     </message>
     <message>
-        <source>HTTP endpoint</source>
-        <translation>HTTP 端点</translation>
-    </message>
-    <message>
         <source>Address:</source>
         <translation>地址：</translation>
-    </message>
-    <message>
-        <source>Start the endpoint when the console opens</source>
-        <translation>控制台启动时启动端点</translation>
     </message>
     <message>
         <source>View</source>
@@ -983,6 +971,14 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
     <message>
         <source>PEM file of the certificate&apos;s key</source>
         <translation>证书私钥的 PEM 文件</translation>
+    </message>
+    <message>
+        <source>HTTP API</source>
+        <translation>HTTP 接口</translation>
+    </message>
+    <message>
+        <source>Start the HTTP API when the console opens</source>
+        <translation>打开控制台时启动 HTTP 接口</translation>
     </message>
 </context>
 <context>
@@ -1035,10 +1031,6 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <translation>访问令牌</translation>
     </message>
     <message>
-        <source>Scripts and gateways call the HTTP endpoint with one of these tokens (Authorization: Bearer …). Only a hash of each token is stored.</source>
-        <translation>脚本和网关使用以下令牌之一调用 HTTP 端点（Authorization: Bearer …）。系统仅保存每个令牌的哈希值。</translation>
-    </message>
-    <message>
         <source>Name</source>
         <translation>名称</translation>
     </message>
@@ -1089,6 +1081,10 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
     <message>
         <source>Gateway (events and limits)</source>
         <translation>网关（事件与限制）</translation>
+    </message>
+    <message>
+        <source>Scripts and gateways call the HTTP API with one of these tokens (Authorization: Bearer …). Only a hash of each token is stored.</source>
+        <translation>脚本和网关使用以下令牌之一调用 HTTP 接口（Authorization: Bearer …）。系统仅保存每个令牌的哈希值。</translation>
     </message>
 </context>
 <context>
@@ -1293,30 +1289,30 @@ ID %2</translation>
 <context>
     <name>aether::gui::EndpointControl</name>
     <message>
-        <source>HTTP endpoint</source>
-        <translation>HTTP 端点</translation>
+        <source>HTTP API</source>
+        <translation>HTTP 接口</translation>
     </message>
     <message>
-        <source>The HTTP endpoint could not start on %1:%2.
+        <source>The HTTP API could not start on %1:%2.
 %3</source>
-        <translation>HTTP 端点无法在 %1:%2 上启动。
+        <translation>HTTP 接口无法在 %1:%2 上启动。
 %3</translation>
     </message>
     <message>
-        <source>HTTP endpoint: %1://%2:%3</source>
+        <source>HTTP API: %1://%2:%3</source>
         <translation>HTTP 接口：%1://%2:%3</translation>
     </message>
     <message>
-        <source>HTTP endpoint: off</source>
-        <translation>HTTP 端点：已关闭</translation>
+        <source>HTTP API: off</source>
+        <translation>HTTP 接口：已停止</translation>
     </message>
     <message>
-        <source>Stop HTTP &amp;endpoint</source>
-        <translation>停止 HTTP 端点(&amp;E)</translation>
+        <source>Stop HTTP &amp;API</source>
+        <translation>停止 HTTP 接口(&amp;A)</translation>
     </message>
     <message>
-        <source>Start HTTP &amp;endpoint</source>
-        <translation>启动 HTTP 端点(&amp;E)</translation>
+        <source>Start HTTP &amp;API</source>
+        <translation>启动 HTTP 接口(&amp;A)</translation>
     </message>
 </context>
 <context>
@@ -1406,6 +1402,73 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
 </context>
 <context>
+    <name>aether::gui::KeyFilterBar</name>
+    <message>
+        <source>Active and inactive</source>
+        <translation>启用和停用</translation>
+    </message>
+    <message>
+        <source>Active only</source>
+        <translation>仅启用</translation>
+    </message>
+    <message>
+        <source>Inactive only</source>
+        <translation>仅停用</translation>
+    </message>
+    <message>
+        <source>The gateway&apos;s is_active flag of each key</source>
+        <translation>网关中每个密钥的 is_active 标志</translation>
+    </message>
+    <message>
+        <source>429s ≥</source>
+        <translation>429 次数 ≥</translation>
+    </message>
+    <message>
+        <source>any</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>Keys with at least this many 429 responses (concurrency and RPM together)</source>
+        <translation>429 响应次数（并发与 RPM 合计）不少于该值的密钥</translation>
+    </message>
+    <message>
+        <source>Last 429: any time</source>
+        <translation>最近 429：不限时间</translation>
+    </message>
+    <message>
+        <source>Last 429: past hour</source>
+        <translation>最近 429：1 小时内</translation>
+    </message>
+    <message>
+        <source>Last 429: past 24 hours</source>
+        <translation>最近 429：24 小时内</translation>
+    </message>
+    <message>
+        <source>Last 429: past 7 days</source>
+        <translation>最近 429：7 天内</translation>
+    </message>
+    <message>
+        <source>Keys whose last 429 response came within this period</source>
+        <translation>最近一次 429 响应在该时间范围内的密钥</translation>
+    </message>
+    <message>
+        <source>Any 429 type</source>
+        <translation>全部 429 类型</translation>
+    </message>
+    <message>
+        <source>The type of each key&apos;s last 429</source>
+        <translation>每个密钥最近一次 429 的类型</translation>
+    </message>
+    <message>
+        <source>At the minimum limit</source>
+        <translation>处于并发限制下限</translation>
+    </message>
+    <message>
+        <source>Adaptive keys whose learned limit is down at the learning policy&apos;s minimum limit</source>
+        <translation>学习值已降至学习策略并发限制下限的自适应密钥</translation>
+    </message>
+</context>
+<context>
     <name>aether::gui::KeyTableModel</name>
     <message>
         <source>Name</source>
@@ -1482,6 +1545,54 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>Unknown</source>
         <translation>未知</translation>
+    </message>
+    <message>
+        <source>The key&apos;s name in the gateway</source>
+        <translation>密钥在网关中的名称</translation>
+    </message>
+    <message>
+        <source>The provider the key&apos;s endpoint belongs to</source>
+        <translation>密钥所属端点的提供商</translation>
+    </message>
+    <message>
+        <source>The provider&apos;s API endpoint (API format) the key is used for</source>
+        <translation>密钥所用的提供商 API 端点（API 格式）</translation>
+    </message>
+    <message>
+        <source>Adaptive: the limit is learned from 429 responses. Fixed: the limit is max concurrent</source>
+        <translation>自适应：根据 429 响应学习并发限制。固定：并发限制即最大并发</translation>
+    </message>
+    <message>
+        <source>The limit the gateway enforces: max concurrent for fixed keys, the learned limit (or the initial limit of the policy) for adaptive keys</source>
+        <translation>网关实际执行的限制：固定密钥为最大并发，自适应密钥为学习值（尚未学习时为学习策略的初始并发限制）</translation>
+    </message>
+    <message>
+        <source>429 responses caused by too many concurrent requests, since the last reset</source>
+        <translation>自上次重置以来，因并发请求过多而收到的 429 响应次数</translation>
+    </message>
+    <message>
+        <source>429 responses caused by the requests-per-minute limit, since the last reset</source>
+        <translation>自上次重置以来，因每分钟请求数（RPM）限制而收到的 429 响应次数</translation>
+    </message>
+    <message>
+        <source>When the last 429 response came (local time)</source>
+        <translation>最近一次 429 响应的时间（本地时间）</translation>
+    </message>
+    <message>
+        <source>Whether the last 429 was a concurrency, an RPM or an unknown limit</source>
+        <translation>最近一次 429 是并发限制、RPM 限制还是未知限制</translation>
+    </message>
+    <message>
+        <source>How many limit adjustments the kept history holds (the policy keeps the most recent ones)</source>
+        <translation>保留的调整历史中的调整次数（学习策略只保留最近的记录）</translation>
+    </message>
+    <message>
+        <source>The fixed concurrency limit (1–100); — for adaptive keys</source>
+        <translation>固定并发限制（1–100）；自适应密钥显示 —</translation>
+    </message>
+    <message>
+        <source>The concurrency limit learned so far; — until the first adjustment</source>
+        <translation>目前学习到的并发限制；首次调整前显示 —</translation>
     </message>
 </context>
 <context>
@@ -1586,11 +1697,9 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message numerus="yes">
         <source>The learning policy has %n edit(s) that are not applied; they are lost.</source>
-        <translation><numerusform>学习策略有 %n 项修改尚未应用，退出后将丢失。</numerusform></translation>
-    </message>
-    <message>
-        <source>The HTTP endpoint on port %1 stops; scripts and gateways using it lose their connection.</source>
-        <translation>端口 %1 上的 HTTP 接口将停止，正在使用它的脚本和网关会断开连接。</translation>
+        <translation>
+            <numerusform>学习策略有 %n 项修改尚未应用，退出后将丢失。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Quit Aether Console</source>
@@ -1603,6 +1712,14 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>Quit</source>
         <translation>退出</translation>
+    </message>
+    <message>
+        <source>The HTTP API on port %1 stops; scripts and gateways using it lose their connection.</source>
+        <translation>端口 %1 上的 HTTP 接口将停止，正在使用它的脚本和网关会断开连接。</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;No keys in this database yet&lt;/h3&gt;&lt;p&gt;The console shows the provider API keys of a gateway. To work with real keys, open the gateway&apos;s own database: &lt;b&gt;File → Settings… → Database&lt;/b&gt; (PostgreSQL; its tables are used as they are).&lt;/p&gt;&lt;p&gt;To look around first, fill an empty database with demo keys: &lt;code&gt;aether-console --database URL --prepare --demo&lt;/code&gt;, or start the console on a new SQLite file and accept the demo data.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;此数据库中还没有密钥&lt;/h3&gt;&lt;p&gt;控制台显示网关的提供商 API 密钥。要管理真实的密钥，请打开网关自己的数据库：&lt;b&gt;文件 → 设置… → 数据库&lt;/b&gt;（PostgreSQL；直接使用其中的表）。&lt;/p&gt;&lt;p&gt;如想先熟悉一下，可以为空数据库填充演示密钥：&lt;code&gt;aether-console --database URL --prepare --demo&lt;/code&gt;，或在新的 SQLite 文件上启动控制台并接受演示数据。&lt;/p&gt;</translation>
     </message>
 </context>
 <context>
@@ -1680,7 +1797,9 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message numerus="yes">
         <source>Apply %n change(s) to the learning policy?</source>
-        <translation><numerusform>要将 %n 项修改应用到学习策略吗？</numerusform></translation>
+        <translation>
+            <numerusform>要将 %n 项修改应用到学习策略吗？</numerusform>
+        </translation>
     </message>
     <message>
         <source>Every console and gateway on this database learns with it from each key&apos;s next event. Limits already learned are kept.</source>
@@ -1815,12 +1934,12 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <translation>吊销令牌</translation>
     </message>
     <message>
-        <source>Revoke the token %1? Whoever uses it can no longer call the endpoint.</source>
-        <translation>要吊销令牌 %1 吗？使用该令牌的任何人都将无法再调用此端点。</translation>
-    </message>
-    <message>
         <source>Token %1 revoked.</source>
         <translation>令牌 %1 已吊销。</translation>
+    </message>
+    <message>
+        <source>Revoke the token %1? Whoever uses it can no longer call the HTTP API.</source>
+        <translation>要吊销令牌 %1 吗？使用该令牌的任何人都将无法再调用 HTTP 接口。</translation>
     </message>
 </context>
 </TS>

@@ -160,10 +160,10 @@ int listTokens(TokenStore &tokens)
 // The options of aether-console beyond those it shares with the window (CommonOptions) and the endpoint's limits.
 struct CliOptions {
     QCommandLineOption serve{QStringLiteral("serve"),
-                             QCoreApplication::translate("Cli", "Run the HTTP endpoint without a window.")};
+                             QCoreApplication::translate("Cli", "Serve the HTTP API without a window.")};
     QCommandLineOption listen{
         QStringLiteral("listen"),
-        QCoreApplication::translate("Cli", "Address of the HTTP endpoint (default 127.0.0.1:8087; port 0 = any)."),
+        QCoreApplication::translate("Cli", "Address of the HTTP API (default 127.0.0.1:8087; port 0 = any)."),
         QStringLiteral("host:port"), QStringLiteral("127.0.0.1:8087")};
     QCommandLineOption createToken{QStringLiteral("create-token"),
                                    QCoreApplication::translate("Cli", "Create an API token and print it once."),
@@ -357,7 +357,7 @@ int main(int argc, char *argv[])
         return *done;
     if (parser.isSet(cli.serve))
         return serve(cli, parser, db, waiting);
-    printLine(stdout, QCoreApplication::translate("Cli", "Database ready: %1. Start the HTTP endpoint with --serve.")
+    printLine(stdout, QCoreApplication::translate("Cli", "Database ready: %1. Serve the HTTP API with --serve.")
                           .arg(location.value().displayName()));
     return 0;
 }

@@ -2,6 +2,7 @@
 
 #include "consolesettings.h"
 #include "dialogs.h"
+#include "guiformat.h"
 
 #include <QAction>
 #include <QHostAddress>
@@ -44,8 +45,8 @@ bool EndpointControl::start()
         if (!address.setAddress(settings.address))
             address = QHostAddress::LocalHost;
         updateStatus();
-        dialogs::warning(m_dialogParent, tr("HTTP endpoint"),
-                         tr("The HTTP endpoint could not start on %1:%2.\n%3")
+        dialogs::warning(m_dialogParent, tr("HTTP API"),
+                         tr("The HTTP API could not start on %1:%2.\n%3")
                              .arg(address.toString())
                              .arg(settings.port)
                              .arg(port.error().detail));
@@ -78,13 +79,14 @@ void EndpointControl::updateStatus()
     const bool running = isRunning();
     if (running)
         m_status->setText(
-            tr("HTTP endpoint: %1://%2:%3")
+            tr("HTTP API: %1://%2:%3")
                 .arg(m_service->isTls() ? QStringLiteral("https") : QStringLiteral("http"), m_settings.httpAddress())
                 .arg(m_port));
     else
-        m_status->setText(tr("HTTP endpoint: off"));
+        m_status->setText(tr("HTTP API: off"));
     m_action->setChecked(running);
-    m_action->setText(running ? tr("Stop HTTP &endpoint") : tr("Start HTTP &endpoint"));
+    m_action->setText(running ? tr("Stop HTTP &API") : tr("Start HTTP &API"));
+    m_action->setIconText(toolbarText(m_action->text()));
 }
 
 } // namespace aether::gui

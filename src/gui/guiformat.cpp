@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QLocale>
+#include <QRegularExpression>
 
 namespace aether::gui {
 
@@ -29,6 +30,14 @@ QString reasonLabel(const QString &reason)
     if (reason == u"probe_increase")
         return QCoreApplication::translate("Reason", "Probe increase");
     return reason;
+}
+
+QString toolbarText(const QString &actionText)
+{
+    static const QRegularExpression accelerator(QStringLiteral("\\(&[^)]\\)"));
+    QString text = actionText;
+    text.remove(accelerator);
+    return text.replace(QStringLiteral("&&"), QStringLiteral("\x01")).remove(u'&').replace(u'\x01', u'&').trimmed();
 }
 
 QColor reasonColor(const QString &reason)

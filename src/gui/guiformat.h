@@ -19,6 +19,9 @@ QString formatTimestamp(const Timestamp &at);
 QString reasonLabel(const QString &reason);
 // The colour that stands for a reason in charts and tables.
 QColor reasonColor(const QString &reason);
+// An action's text as a tool button shows it: without its accelerator, also the "(&R)" that Chinese texts append
+// (Qt strips only the '&' and would show "刷新(R)").
+QString toolbarText(const QString &actionText);
 // An optional limit: the number, or a dash.
 QString formatLimit(std::optional<int> limit);
 // A change of limit, "old → new".

@@ -153,6 +153,43 @@ QVariant KeyTableModel::headerData(int section, Qt::Orientation orientation, int
         return QSqlQueryModel::headerData(section, orientation, role);
     if (role == Qt::DisplayRole)
         return columnTitle(KeyColumn(section));
+    if (role == Qt::ToolTipRole)
+        return columnToolTip(KeyColumn(section));
+    return {};
+}
+
+QString KeyTableModel::columnToolTip(KeyColumn column)
+{
+    switch (column) {
+    case KeyColumn::Name:
+        return tr("The key's name in the gateway");
+    case KeyColumn::Provider:
+        return tr("The provider the key's endpoint belongs to");
+    case KeyColumn::Endpoint:
+        return tr("The provider's API endpoint (API format) the key is used for");
+    case KeyColumn::Mode:
+        return tr("Adaptive: the limit is learned from 429 responses. Fixed: the limit is max concurrent");
+    case KeyColumn::MaxConcurrent:
+        return tr("The fixed concurrency limit (1–100); — for adaptive keys");
+    case KeyColumn::Learned:
+        return tr("The concurrency limit learned so far; — until the first adjustment");
+    case KeyColumn::Effective:
+        return tr("The limit the gateway enforces: max concurrent for fixed keys, the learned limit (or the initial "
+                  "limit of the policy) for adaptive keys");
+    case KeyColumn::Concurrent429:
+        return tr("429 responses caused by too many concurrent requests, since the last reset");
+    case KeyColumn::Rpm429:
+        return tr("429 responses caused by the requests-per-minute limit, since the last reset");
+    case KeyColumn::Last429At:
+        return tr("When the last 429 response came (local time)");
+    case KeyColumn::Last429Type:
+        return tr("Whether the last 429 was a concurrency, an RPM or an unknown limit");
+    case KeyColumn::Adjustments:
+        return tr("How many limit adjustments the kept history holds (the policy keeps the most recent ones)");
+    case KeyColumn::Id:
+    case KeyColumn::EndpointId:
+        break;
+    }
     return {};
 }
 

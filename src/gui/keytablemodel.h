@@ -36,6 +36,8 @@ public:
     void retranslate();
 
     static QString columnTitle(KeyColumn column);
+    // What a column shows, its unit and where it comes from (the header's tooltip).
+    static QString columnToolTip(KeyColumn column);
     static QString modeLabel(bool adaptive);
     static QString limitTypeLabel(const QString &type); // last_429_type: concurrent / rpm / unknown
 

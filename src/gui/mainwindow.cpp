@@ -10,6 +10,7 @@
 #include "icons.h"
 #include "keychange.h"
 #include "keydetailwidget.h"
+#include "keyfilterbar.h"
 #include "keytablemodel.h"
 #include "navigationtree.h"
 #include "policypage.h"
@@ -20,6 +21,7 @@
 #include "windowstate.h"
 
 #include <QActionGroup>
+#include <QBoxLayout>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QFileDialog>
@@ -73,7 +75,7 @@ void MainWindow::setupPages()
     m_policy = new PolicyPage(m_services.keys, this);
     m_policy->setObjectName(QStringLiteral("policyPage"));
     m_ui->policyTabLayout->addWidget(m_policy);
-    m_bulk = new BulkActions(m_services.db.location(), this);
+    m_bulk = std::make_unique<BulkActions>(m_services.db.location(), this);
     m_audit = new AuditPage(m_services.db, this);
     m_audit->setObjectName(QStringLiteral("auditPage"));
     m_ui->auditTabLayout->addWidget(m_audit);
@@ -94,6 +96,7 @@ void MainWindow::connectPages()
     connect(m_ui->searchEdit, &QLineEdit::returnPressed, this, &MainWindow::applyFilter);
     connect(m_ui->modeFilterCombo, &QComboBox::currentIndexChanged, this, &MainWindow::applyFilter);
     connect(m_navigation, &NavigationTree::scopeChanged, this, &MainWindow::applyFilter);
+    connect(m_filterBar, &KeyFilterBar::changed, this, &MainWindow::applyFilter);
     connect(m_detail, &KeyDetailWidget::keyChanged, this, &MainWindow::onKeyChanged);
     connect(m_detail, &KeyDetailWidget::failed, this, &MainWindow::showFailure);
     connect(m_summary, &SummaryPage::failed, this, &MainWindow::showFailure);
@@ -162,6 +165,19 @@ void MainWindow::setupTable()
 {
     m_model = new KeyTableModel(m_services.table, this);
     QTableView *view = m_ui->keyTable;
+    m_filterBar = new KeyFilterBar(view->parentWidget());
+    m_filterBar->setObjectName(QStringLiteral("keyFilterBar"));
+    if (auto *layout = qobject_cast<QBoxLayout *>(view->parentWidget()->layout()))
+        layout->insertWidget(layout->indexOf(view), m_filterBar);
+    m_emptyGuide = new QLabel(view->parentWidget());
+    m_emptyGuide->setObjectName(QStringLiteral("emptyGuide"));
+    m_emptyGuide->setWordWrap(true);
+    m_emptyGuide->setTextFormat(Qt::RichText);
+    m_emptyGuide->setAlignment(Qt::AlignCenter);
+    m_emptyGuide->setMargin(24);
+    m_emptyGuide->hide();
+    if (auto *layout = qobject_cast<QBoxLayout *>(view->parentWidget()->layout()))
+        layout->insertWidget(layout->indexOf(view), m_emptyGuide, 1);
     view->setModel(m_model);
     view->setColumnHidden(int(KeyColumn::Id), true);
     view->setColumnHidden(int(KeyColumn::EndpointId), true);
@@ -211,7 +227,8 @@ void MainWindow::setupActions()
     m_ui->copyKeyIdAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     m_ui->keyTable->addAction(m_ui->copyKeyIdAction);
     m_ui->httpAction->setIcon(icon(Icon::Endpoint));
-    m_ui->settingsAction->setShortcut(QKeySequence::Preferences);
+    // QKeySequence::Preferences is empty on most Linux desktops: Ctrl+, everywhere, as the menu says.
+    m_ui->settingsAction->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Comma), QKeySequence::Preferences});
     m_ui->settingsAction->setIcon(icon(Icon::Settings));
     m_ui->quitAction->setShortcut(QKeySequence::Quit);
     m_ui->exportCsvAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -277,10 +294,14 @@ void MainWindow::connectActions()
 void MainWindow::retranslate()
 {
     m_ui->retranslateUi(this);
+    retranslateEmptyGuide();
+    for (QAction *a : m_ui->mainToolBar->actions())
+        a->setIconText(toolbarText(a->text()));
     m_ui->modeFilterCombo->setItemText(0, tr("All"));
     m_ui->modeFilterCombo->setItemText(1, tr("Adaptive"));
     m_ui->modeFilterCombo->setItemText(2, tr("Fixed"));
     m_navigation->retranslate();
+    m_filterBar->retranslate();
     m_model->retranslate();
     m_detail->retranslate();
     m_summary->retranslate();
@@ -310,6 +331,12 @@ void MainWindow::applyFilter()
     filter.text = m_ui->searchEdit->text().trimmed();
     filter.mode = KeyFilter::Mode(m_ui->modeFilterCombo->currentData().toInt());
     m_navigation->narrow(&filter);
+    int minimumLimit = LearningPolicy{}.minLimit;
+    if (m_filterBar->stuckChosen()) {
+        if (const Result<LearningPolicy> policy = m_services.keys.learningPolicy())
+            minimumLimit = policy.value().minLimit;
+    }
+    m_filterBar->narrow(&filter, minimumLimit);
     m_filter = filter;
     const QString selected = selectedKeyId();
     m_model->setFilter(filter);
@@ -326,6 +353,21 @@ void MainWindow::updateCount()
 {
     Result<qint64> count = m_services.table.count(m_filter);
     m_ui->countLabel->setText(count ? tr("%n key(s)", nullptr, int(count.value())) : QString());
+    // A database without any key: a short guide where the table would be.
+    const Result<qint64> all = count && count.value() == 0 ? m_services.table.count(KeyFilter{}) : count;
+    const bool empty = all && all.value() == 0;
+    m_emptyGuide->setVisible(empty);
+    m_ui->keyTable->setVisible(!empty);
+}
+
+void MainWindow::retranslateEmptyGuide()
+{
+    m_emptyGuide->setText(
+        tr("<h3>No keys in this database yet</h3>"
+           "<p>The console shows the provider API keys of a gateway. To work with real keys, open the gateway's "
+           "own database: <b>File → Settings… → Database</b> (PostgreSQL; its tables are used as they are).</p>"
+           "<p>To look around first, fill an empty database with demo keys: <code>aether-console --database "
+           "URL --prepare --demo</code>, or start the console on a new SQLite file and accept the demo data.</p>"));
 }
 
 void MainWindow::updateStatus()
@@ -719,7 +761,7 @@ bool MainWindow::confirmQuit()
     if (edits > 0)
         losses << tr("The learning policy has %n edit(s) that are not applied; they are lost.", nullptr, edits);
     if (isHttpRunning())
-        losses << tr("The HTTP endpoint on port %1 stops; scripts and gateways using it lose their connection.")
+        losses << tr("The HTTP API on port %1 stops; scripts and gateways using it lose their connection.")
                       .arg(httpPort());
     if (losses.isEmpty())
         return true;

@@ -26,6 +26,7 @@ class KeyDetailWidget;
 class KeyTableModel;
 class NavigationTree;
 class AuditPage;
+class KeyFilterBar;
 class PolicyPage;
 class SummaryPage;
 struct WindowState;
@@ -117,6 +118,7 @@ private:
     void openTokens();
     void about();
     void retranslate();
+    void retranslateEmptyGuide();
     WindowState windowState();
     void restoreWindowState();
     void saveWindowState();
@@ -138,7 +140,9 @@ private:
     KeyFilter m_filter;
     NavigationTree *m_navigation = nullptr;
     EndpointControl *m_endpoint = nullptr;
-    BulkActions *m_bulk = nullptr;
+    std::unique_ptr<BulkActions> m_bulk;
+    QLabel *m_emptyGuide = nullptr;
+    KeyFilterBar *m_filterBar = nullptr;
     bool m_allShownSelected = false;
     bool m_selectingAll = false;
 };

@@ -65,9 +65,10 @@ void SummaryPage::retranslate()
 
 void SummaryPage::setScope(const KeyFilter &filter, const QString &scopeName)
 {
-    m_scope = filter;
-    m_scope.text.clear();
-    m_scope.mode = KeyFilter::Mode::All;
+    // The navigation's provider or endpoint only, not the table's other filters.
+    m_scope = KeyFilter{};
+    m_scope.providerId = filter.providerId;
+    m_scope.endpointId = filter.endpointId;
     m_scopeName = scopeName;
 }
 

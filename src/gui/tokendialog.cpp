@@ -103,7 +103,7 @@ void TokenDialog::revokeSelected()
         return;
     const QString name = m_ui->tokenTable->item(selected.first()->row(), 0)->text();
     if (!dialogs::askYesNo(this, tr("Revoke token"),
-                           tr("Revoke the token %1? Whoever uses it can no longer call the endpoint.").arg(name),
+                           tr("Revoke the token %1? Whoever uses it can no longer call the HTTP API.").arg(name),
                            /*cancelInsteadOfNo=*/true))
         return;
     const Status revoked = m_tokens.revoke(name);

@@ -215,6 +215,51 @@ private slots:
         check(endpoint, {u"k-c"_s, u"k-d"_s});
     }
 
+    // The window's further filters: active or not, 429 count, last 429 since, its type, stuck at the minimum.
+    void moreFilters_data() { TestDatabase::addBackendRows(); }
+    void moreFilters()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        Fixture f(tdb);
+        QVERIFY2(f.ok, qPrintable(f.error));
+        // k-e is switched off in the gateway; k-b's last 429 is stored with a space instead of the T.
+        QVERIFY2(executeAll(tdb,
+                            {u"UPDATE provider_api_keys SET is_active = false WHERE id = 'k-e'"_s,
+                             u"UPDATE provider_api_keys SET last_429_at = '2025-12-26 01:00:00+00:00', "
+                             u"last_429_type = 'rpm' WHERE id = 'k-b'"_s},
+                            &f.error),
+                 qPrintable(f.error));
+        const auto check = [&](const KeyFilter &filter, const QStringList &expected) {
+            aether::Result<QSqlQuery> rows = f.table.rows(filter, KeyColumn::Id, Qt::AscendingOrder);
+            QVERIFY(rows.ok());
+            QCOMPARE(ids(rows.takeValue()), expected);
+            QCOMPARE(f.table.count(filter).value(), qint64(expected.size()));
+        };
+        KeyFilter active;
+        active.activity = KeyFilter::Activity::Inactive;
+        check(active, {u"k-e"_s});
+        active.activity = KeyFilter::Activity::Active;
+        check(active, {u"k-a"_s, u"k-b"_s, u"k-c"_s, u"k-d"_s});
+        KeyFilter many;
+        many.min429 = 4; // both counters together: k-a 9 + 1, k-b 0 + 4
+        check(many, {u"k-a"_s, u"k-b"_s});
+        many.min429 = 5;
+        check(many, {u"k-a"_s});
+        KeyFilter recent;
+        recent.last429Since = aether::Timestamp::parse(u"2025-12-25T00:00:00Z"_s);
+        check(recent, {u"k-a"_s, u"k-b"_s});
+        recent.last429Since = aether::Timestamp::parse(u"2025-12-25T20:00:00Z"_s);
+        check(recent, {u"k-b"_s});
+        recent.last429Type = u"concurrent"_s;
+        check(recent, {});
+        KeyFilter type;
+        type.last429Type = u"concurrent"_s;
+        check(type, {u"k-a"_s});
+        KeyFilter stuck;
+        stuck.learnedAtMost = 5; // adaptive keys learned down to 5 or less; fixed k-d and unlearned k-c are not
+        check(stuck, {u"k-e"_s});
+    }
+
     void navigation_data() { TestDatabase::addBackendRows(); }
     void navigation()
     {

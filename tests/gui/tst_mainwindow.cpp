@@ -25,6 +25,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFile>
@@ -399,6 +400,26 @@ private slots:
         QVERIFY(!c.window->bulkScope());
     }
 
+    // A database without keys shows a guide instead of an empty table; a filter without a match does not.
+    void emptyDatabaseShowsAGuide_data() { TestDatabase::addBackendRows(); }
+    void emptyDatabaseShowsAGuide()
+    {
+        AETHER_CONSOLE(c);
+        auto *guide = c.child<QLabel>("emptyGuide");
+        QVERIFY(!guide->isVisible());
+        c.child<QLineEdit>("searchEdit")->setText(u"no key has this name"_s);
+        emit c.child<QLineEdit>("searchEdit")->returnPressed();
+        QCOMPARE(c.window->keyModel()->rowCount(), 0);
+        QVERIFY(!guide->isVisible());
+        c.child<QLineEdit>("searchEdit")->clear();
+        emit c.child<QLineEdit>("searchEdit")->returnPressed();
+        c.value(u"DELETE FROM provider_api_keys"_s);
+        QVERIFY(c.window->refresh());
+        QVERIFY(guide->isVisible());
+        QVERIFY(!c.child<QTableView>("keyTable")->isVisible());
+        QVERIFY(guide->text().contains(u"Settings"_s));
+    }
+
     void filters_data() { TestDatabase::addBackendRows(); }
     void filters()
     {
@@ -442,6 +463,34 @@ private slots:
         mode->setCurrentIndex(2); // fixed
         QCOMPARE(c.window->keyModel()->rowCount(),
                  c.value(u"SELECT count(*) FROM provider_api_keys WHERE max_concurrent IS NOT NULL"_s).toInt());
+        mode->setCurrentIndex(0);
+
+        // The filter bar: each condition as the database counts it.
+        const auto rowsWhere = [&](const QString &where) {
+            return c.value(u"SELECT count(*) FROM provider_api_keys WHERE "_s + where).toInt();
+        };
+        c.value(u"UPDATE provider_api_keys SET is_active = false WHERE id IN (SELECT id FROM provider_api_keys "
+                u"ORDER BY id LIMIT 3)"_s);
+        auto *active = c.child<QComboBox>("activeFilterCombo");
+        active->setCurrentIndex(2); // inactive only
+        QCOMPARE(c.window->keyModel()->rowCount(), rowsWhere(u"NOT is_active"_s));
+        QVERIFY(c.window->keyModel()->rowCount() >= 3);
+        active->setCurrentIndex(0);
+        auto *min429 = c.child<QSpinBox>("min429Spin");
+        min429->setValue(10);
+        QCOMPARE(c.window->keyModel()->rowCount(), rowsWhere(u"concurrent_429_count + rpm_429_count >= 10"_s));
+        QVERIFY(c.window->keyModel()->rowCount() > 0);
+        min429->setValue(0);
+        auto *type = c.child<QComboBox>("last429TypeCombo");
+        type->setCurrentIndex(2); // rpm
+        QCOMPARE(c.window->keyModel()->rowCount(), rowsWhere(u"last_429_type = 'rpm'"_s));
+        type->setCurrentIndex(0);
+        auto *stuck = c.child<QCheckBox>("stuckFilterCheck");
+        stuck->setChecked(true); // the default policy's minimum is 3
+        QCOMPARE(c.window->keyModel()->rowCount(),
+                 rowsWhere(u"max_concurrent IS NULL AND learned_max_concurrent <= 3"_s));
+        stuck->setChecked(false);
+        QCOMPARE(c.window->keyModel()->rowCount(), 40);
     }
 
     void sortByLearnedLimit_data() { TestDatabase::addBackendRows(); }
@@ -536,9 +585,8 @@ private slots:
         // Quitting while it serves asks first; Cancel keeps the window and the endpoint.
         answerNextDialog(gui::dialogs::Answer::Reject);
         QVERIFY(!c.window->close());
-        QVERIFY2(
-            gui::dialogs::lastQuestion().contains(u"The HTTP endpoint on port %1 stops"_s.arg(c.window->httpPort())),
-            qPrintable(gui::dialogs::lastQuestion()));
+        QVERIFY2(gui::dialogs::lastQuestion().contains(u"The HTTP API on port %1 stops"_s.arg(c.window->httpPort())),
+                 qPrintable(gui::dialogs::lastQuestion()));
         QVERIFY(c.window->isHttpRunning());
         c.window->stopHttp();
         QVERIFY(c.child<QLabel>("httpStatus")->text().contains(u"off"_s));

@@ -630,9 +630,9 @@ private slots:
         en.insert(u"LC_ALL"_s, u"C.UTF-8"_s);
         const ProcessResult helpZh = runConsole({u"--help"_s}, zh);
         QVERIFY2(helpZh.finished && helpZh.exitCode == 0, qPrintable(helpZh.describe()));
-        QVERIFY2(QString::fromUtf8(helpZh.out).contains(u"不打开窗口，仅运行 HTTP 端点。"_s), helpZh.out.constData());
+        QVERIFY2(QString::fromUtf8(helpZh.out).contains(u"不打开窗口，仅提供 HTTP 接口。"_s), helpZh.out.constData());
         const ProcessResult helpEn = runConsole({u"--help"_s}, en);
-        QVERIFY2(QString::fromUtf8(helpEn.out).contains(u"Run the HTTP endpoint without a window."_s),
+        QVERIFY2(QString::fromUtf8(helpEn.out).contains(u"Serve the HTTP API without a window."_s),
                  helpEn.out.constData());
         const QStringList bad{u"--database"_s, u"mysql://nope"_s, u"--list-tokens"_s};
         const ProcessResult errorZh = runConsole(bad, zh);

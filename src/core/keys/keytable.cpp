@@ -101,6 +101,27 @@ QString KeyTable::where(const KeyFilter &filter, QVariantList *binds) const
         conditions << QStringLiteral("k.max_concurrent IS NULL");
     else if (filter.mode == KeyFilter::Mode::Fixed)
         conditions << QStringLiteral("k.max_concurrent IS NOT NULL");
+    if (filter.activity != KeyFilter::Activity::All)
+        conditions << (filter.activity == KeyFilter::Activity::Active ? QStringLiteral("k.is_active")
+                                                                      : QStringLiteral("NOT k.is_active"));
+    if (filter.min429 > 0) {
+        conditions << QStringLiteral("COALESCE(k.concurrent_429_count, 0) + COALESCE(k.rpm_429_count, 0) >= ?");
+        *binds << filter.min429;
+    }
+    if (filter.last429Since) {
+        // SQLite compares instants, whatever form the text has (with 'T' or a space, any offset).
+        conditions << (m_db.dialect().isPostgres() ? QStringLiteral("k.last_429_at >= ?")
+                                                   : QStringLiteral("julianday(k.last_429_at) >= julianday(?)"));
+        *binds << filter.last429Since->toIsoString();
+    }
+    if (!filter.last429Type.isEmpty()) {
+        conditions << QStringLiteral("k.last_429_type = ?");
+        *binds << filter.last429Type;
+    }
+    if (filter.learnedAtMost) {
+        conditions << QStringLiteral("k.max_concurrent IS NULL AND k.learned_max_concurrent <= ?");
+        *binds << *filter.learnedAtMost;
+    }
     if (!filter.endpointId.isEmpty()) {
         conditions << QStringLiteral("k.endpoint_id = ?");
         *binds << filter.endpointId;

@@ -36,10 +36,16 @@ inline constexpr int visibleKeyColumnCount = int(KeyColumn::Adjustments) + 1;
 
 struct KeyFilter {
     enum class Mode { All, Adaptive, Fixed };
-    QString text; // part of the key's name or id, case-insensitive
+    enum class Activity { All, Active, Inactive }; // the gateway's is_active
+    QString text;                                  // part of the key's name or id, case-insensitive
     Mode mode = Mode::All;
     QString providerId; // empty: every provider
     QString endpointId; // empty: every endpoint (of the provider)
+    Activity activity = Activity::All;
+    int min429 = 0;                        // concurrency and RPM 429s together at least this; 0: any
+    std::optional<Timestamp> last429Since; // the last 429 at or after this
+    QString last429Type;                   // concurrent, rpm or unknown; empty: any
+    std::optional<int> learnedAtMost;      // adaptive keys whose learned limit is at most this (stuck at the minimum)
 };
 
 struct EndpointNode {

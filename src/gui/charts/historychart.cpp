@@ -94,9 +94,9 @@ QString HistoryChartView::legendText() const
         items << QStringLiteral("<span style=\"color:%1\">%2</span>&nbsp;%3")
                      .arg(markers->color().name(),
                           markers == m_manual ? QStringLiteral("&#9632;") : QStringLiteral("&#9679;"),
-                          markers->name().toHtmlEscaped());
+                          markers->name().toHtmlEscaped().replace(u' ', QStringLiteral("&nbsp;")));
     }
-    return items.join(QStringLiteral(" &nbsp; "));
+    return items.join(QStringLiteral(" &nbsp; ")); // lines break between entries only
 }
 
 void HistoryChartView::clear()
