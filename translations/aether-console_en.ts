@@ -1569,10 +1569,6 @@ The mode (%1) and the fixed limit stay as they are.</translation>
             <translation>Adaptive: the limit is learned from 429 responses. Fixed: the limit is max concurrent</translation>
         </message>
         <message>
-            <source>The limit the gateway enforces: max concurrent for fixed keys, the learned limit (or the initial limit of the policy) for adaptive keys</source>
-            <translation>The limit the gateway enforces: max concurrent for fixed keys, the learned limit (or the initial limit of the policy) for adaptive keys</translation>
-        </message>
-        <message>
             <source>429 responses caused by too many concurrent requests, since the last reset</source>
             <translation>429 responses caused by too many concurrent requests, since the last reset</translation>
         </message>
@@ -1599,6 +1595,10 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <message>
             <source>The concurrency limit learned so far; — until the first adjustment</source>
             <translation>The concurrency limit learned so far; — until the first adjustment</translation>
+        </message>
+        <message>
+            <source>The limit the gateway enforces: max concurrent for fixed keys, the learned limit for adaptive keys (— while nothing is learned: no limit on the key)</source>
+            <translation>The limit the gateway enforces: max concurrent for fixed keys, the learned limit for adaptive keys (— while nothing is learned: no limit on the key)</translation>
         </message>
     </context>
     <context>
@@ -1819,6 +1819,74 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <message>
             <source>Apply</source>
             <translation>Apply</translation>
+        </message>
+        <message>
+            <source>The limit the learning starts from while nothing is learned (until then the gateway enforces no limit on the key).</source>
+            <translation>The limit the learning starts from while nothing is learned (until then the gateway enforces no limit on the key).</translation>
+        </message>
+        <message>
+            <source>A decrease never goes below this.</source>
+            <translation>A decrease never goes below this.</translation>
+        </message>
+        <message>
+            <source>An increase never goes above this.</source>
+            <translation>An increase never goes above this.</translation>
+        </message>
+        <message>
+            <source>How much an increase (high utilisation or probe) adds.</source>
+            <translation>How much an increase (high utilisation or probe) adds.</translation>
+        </message>
+        <message>
+            <source>A concurrency 429 sets the limit to the concurrency at the 429 times this.</source>
+            <translation>A concurrency 429 sets the limit to the concurrency at the 429 times this.</translation>
+        </message>
+        <message>
+            <source>A 429 of unknown kind multiplies the limit by this.</source>
+            <translation>A 429 of unknown kind multiplies the limit by this.</translation>
+        </message>
+        <message>
+            <source>No increase for this long after any 429, RPM 429s included.</source>
+            <translation>No increase for this long after any 429, RPM 429s included.</translation>
+        </message>
+        <message>
+            <source>How many of the latest utilisation samples count.</source>
+            <translation>How many of the latest utilisation samples count.</translation>
+        </message>
+        <message>
+            <source>Only samples of this many last seconds count.</source>
+            <translation>Only samples of this many last seconds count.</translation>
+        </message>
+        <message>
+            <source>A sample counts as busy at this utilisation (concurrency ÷ limit) or more.</source>
+            <translation>A sample counts as busy at this utilisation (concurrency ÷ limit) or more.</translation>
+        </message>
+        <message>
+            <source>The limit increases when at least this share of the samples is busy.</source>
+            <translation>The limit increases when at least this share of the samples is busy.</translation>
+        </message>
+        <message>
+            <source>Samples needed before a high-utilisation increase.</source>
+            <translation>Samples needed before a high-utilisation increase.</translation>
+        </message>
+        <message>
+            <source>A probe increase needs this long since the last 429 and since the last probe.</source>
+            <translation>A probe increase needs this long since the last 429 and since the last probe.</translation>
+        </message>
+        <message>
+            <source>Samples needed for a probe increase.</source>
+            <translation>Samples needed for a probe increase.</translation>
+        </message>
+        <message>
+            <source>Mean utilisation needed for a probe increase.</source>
+            <translation>Mean utilisation needed for a probe increase.</translation>
+        </message>
+        <message>
+            <source>How many adjustment records each key keeps.</source>
+            <translation>How many adjustment records each key keeps.</translation>
+        </message>
+        <message>
+            <source>The adjustment algorithm.</source>
+            <translation>The adjustment algorithm.</translation>
         </message>
     </context>
     <context>

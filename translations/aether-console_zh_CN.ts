@@ -1563,10 +1563,6 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <translation>自适应：根据 429 响应学习并发限制。固定：并发限制即最大并发</translation>
     </message>
     <message>
-        <source>The limit the gateway enforces: max concurrent for fixed keys, the learned limit (or the initial limit of the policy) for adaptive keys</source>
-        <translation>网关实际执行的限制：固定密钥为最大并发，自适应密钥为学习值（尚未学习时为学习策略的初始并发限制）</translation>
-    </message>
-    <message>
         <source>429 responses caused by too many concurrent requests, since the last reset</source>
         <translation>自上次重置以来，因并发请求过多而收到的 429 响应次数</translation>
     </message>
@@ -1593,6 +1589,10 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>The concurrency limit learned so far; — until the first adjustment</source>
         <translation>目前学习到的并发限制；首次调整前显示 —</translation>
+    </message>
+    <message>
+        <source>The limit the gateway enforces: max concurrent for fixed keys, the learned limit for adaptive keys (— while nothing is learned: no limit on the key)</source>
+        <translation>网关实际执行的限制：固定密钥为最大并发，自适应密钥为学习值（尚未学习时显示 —：该密钥不受限制）</translation>
     </message>
 </context>
 <context>
@@ -1808,6 +1808,74 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>Apply</source>
         <translation>应用</translation>
+    </message>
+    <message>
+        <source>The limit the learning starts from while nothing is learned (until then the gateway enforces no limit on the key).</source>
+        <translation>尚未学习时，学习从该并发限制开始（在此之前网关不限制该密钥）。</translation>
+    </message>
+    <message>
+        <source>A decrease never goes below this.</source>
+        <translation>缩容后不会低于该值。</translation>
+    </message>
+    <message>
+        <source>An increase never goes above this.</source>
+        <translation>扩容后不会高于该值。</translation>
+    </message>
+    <message>
+        <source>How much an increase (high utilisation or probe) adds.</source>
+        <translation>每次扩容（高利用率或探测性扩容）增加的数量。</translation>
+    </message>
+    <message>
+        <source>A concurrency 429 sets the limit to the concurrency at the 429 times this.</source>
+        <translation>发生并发 429 时，并发限制设为当时的并发数乘以该值。</translation>
+    </message>
+    <message>
+        <source>A 429 of unknown kind multiplies the limit by this.</source>
+        <translation>发生未知 429 时，并发限制乘以该值。</translation>
+    </message>
+    <message>
+        <source>No increase for this long after any 429, RPM 429s included.</source>
+        <translation>任何 429（包括 RPM 429）之后的这段时间内不扩容。</translation>
+    </message>
+    <message>
+        <source>How many of the latest utilisation samples count.</source>
+        <translation>参与计算的最近利用率采样数。</translation>
+    </message>
+    <message>
+        <source>Only samples of this many last seconds count.</source>
+        <translation>只计算最近这么多秒内的采样。</translation>
+    </message>
+    <message>
+        <source>A sample counts as busy at this utilisation (concurrency ÷ limit) or more.</source>
+        <translation>利用率（并发数 ÷ 并发限制）达到该值的采样视为繁忙。</translation>
+    </message>
+    <message>
+        <source>The limit increases when at least this share of the samples is busy.</source>
+        <translation>繁忙采样的占比达到该值时扩容。</translation>
+    </message>
+    <message>
+        <source>Samples needed before a high-utilisation increase.</source>
+        <translation>高利用率扩容前至少需要的采样数。</translation>
+    </message>
+    <message>
+        <source>A probe increase needs this long since the last 429 and since the last probe.</source>
+        <translation>距上次 429 和上次探测性扩容都超过这段时间，才会进行探测性扩容。</translation>
+    </message>
+    <message>
+        <source>Samples needed for a probe increase.</source>
+        <translation>探测性扩容至少需要的采样数。</translation>
+    </message>
+    <message>
+        <source>Mean utilisation needed for a probe increase.</source>
+        <translation>探测性扩容所需的平均利用率。</translation>
+    </message>
+    <message>
+        <source>How many adjustment records each key keeps.</source>
+        <translation>每个密钥保留的调整记录数。</translation>
+    </message>
+    <message>
+        <source>The adjustment algorithm.</source>
+        <translation>调整算法。</translation>
     </message>
 </context>
 <context>

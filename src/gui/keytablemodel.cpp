@@ -174,8 +174,8 @@ QString KeyTableModel::columnToolTip(KeyColumn column)
     case KeyColumn::Learned:
         return tr("The concurrency limit learned so far; — until the first adjustment");
     case KeyColumn::Effective:
-        return tr("The limit the gateway enforces: max concurrent for fixed keys, the learned limit (or the initial "
-                  "limit of the policy) for adaptive keys");
+        return tr("The limit the gateway enforces: max concurrent for fixed keys, the learned limit for adaptive "
+                  "keys (— while nothing is learned: no limit on the key)");
     case KeyColumn::Concurrent429:
         return tr("429 responses caused by too many concurrent requests, since the last reset");
     case KeyColumn::Rpm429:

@@ -8,6 +8,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QGridLayout>
+#include <QHash>
 #include <QJsonValue>
 #include <QLabel>
 #include <QMessageBox>
@@ -163,6 +164,61 @@ void PolicyPage::showDefaults()
         if (const auto *spin = qobject_cast<const QSpinBox *>(editor))
             shown += spin->suffix();
         label->setText(tr("default: %1").arg(shown));
+        const QString help = fieldHelp(fieldOf(editor));
+        editor->setToolTip(help);
+        if (auto *name = findChild<QLabel *>(
+                QString(editor->objectName()).replace(QStringLiteral("Edit"), QStringLiteral("Label"))))
+            name->setToolTip(help);
+    }
+}
+
+QString PolicyPage::fieldHelp(const QString &field)
+{
+    static const QHash<QString, const char *> help{
+        {QStringLiteral("initial_limit"), QT_TR_NOOP("The limit the learning starts from while nothing is learned "
+                                                     "(until then the gateway enforces no limit on the key).")},
+        {QStringLiteral("min_limit"), QT_TR_NOOP("A decrease never goes below this.")},
+        {QStringLiteral("max_limit"), QT_TR_NOOP("An increase never goes above this.")},
+        {QStringLiteral("increase_step"), QT_TR_NOOP("How much an increase (high utilisation or probe) adds.")},
+        {QStringLiteral("decrease_multiplier"),
+         QT_TR_NOOP("A concurrency 429 sets the limit to the concurrency at the 429 times this.")},
+        {QStringLiteral("unknown_decrease_multiplier"),
+         QT_TR_NOOP("A 429 of unknown kind multiplies the limit by this.")},
+        {QStringLiteral("cooldown_minutes"), QT_TR_NOOP("No increase for this long after any 429, RPM 429s included.")},
+        {QStringLiteral("utilization_window_size"), QT_TR_NOOP("How many of the latest utilisation samples count.")},
+        {QStringLiteral("utilization_window_seconds"), QT_TR_NOOP("Only samples of this many last seconds count.")},
+        {QStringLiteral("utilization_threshold"),
+         QT_TR_NOOP("A sample counts as busy at this utilisation (concurrency ÷ limit) or more.")},
+        {QStringLiteral("high_utilization_ratio"),
+         QT_TR_NOOP("The limit increases when at least this share of the samples is busy.")},
+        {QStringLiteral("min_samples_for_decision"), QT_TR_NOOP("Samples needed before a high-utilisation increase.")},
+        {QStringLiteral("probe_interval_minutes"),
+         QT_TR_NOOP("A probe increase needs this long since the last 429 and since the last probe.")},
+        {QStringLiteral("probe_min_samples"), QT_TR_NOOP("Samples needed for a probe increase.")},
+        {QStringLiteral("probe_min_utilization"), QT_TR_NOOP("Mean utilisation needed for a probe increase.")},
+        {QStringLiteral("max_history_records"), QT_TR_NOOP("How many adjustment records each key keeps.")},
+        {QStringLiteral("strategy"), QT_TR_NOOP("The adjustment algorithm.")},
+    };
+    const auto it = help.constFind(field);
+    return it == help.constEnd() ? QString() : tr(*it);
+}
+
+void PolicyPage::markChangedDefaults()
+{
+    // A value that differs from the original service's default shows its default label in bold.
+    const QJsonObject defaults = LearningPolicy{}.toJson();
+    for (const QWidget *editor : std::as_const(m_editors)) {
+        auto *label = findChild<QLabel *>(
+            QString(editor->objectName()).replace(QStringLiteral("Edit"), QStringLiteral("Default")));
+        if (!label)
+            continue;
+        const bool differs = valueOf(editor) != defaults.value(fieldOf(editor));
+        QFont font = label->font();
+        if (font.bold() != differs) {
+            font.setBold(differs);
+            label->setFont(font);
+        }
+        label->setProperty("differsFromDefault", differs);
     }
 }
 
@@ -189,6 +245,7 @@ void PolicyPage::updateButtons()
     m_ui->policyApplyButton->setEnabled(edited);
     m_ui->policyRevertButton->setEnabled(edited);
     m_ui->policyResetButton->setEnabled(m_stored != LearningPolicy{} || edited);
+    markChangedDefaults();
 }
 
 void PolicyPage::showMessage(const QString &text, bool error)

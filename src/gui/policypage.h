@@ -37,6 +37,9 @@ protected:
     void showEvent(QShowEvent *event) override;
 
 private:
+    // What a parameter does (its tooltip).
+    static QString fieldHelp(const QString &field);
+    void markChangedDefaults();
     // Lists the edited fields (old → new) and asks before they are applied.
     bool confirmApply(const QJsonObject &edited);
     void alignColumns();

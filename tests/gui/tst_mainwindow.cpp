@@ -704,8 +704,12 @@ private slots:
         QCOMPARE(page->findChild<QLabel *>(u"cooldownMinutesDefault"_s)->text(), u"default: 5 min"_s);
         QVERIFY(!apply->isEnabled());
 
+        // Each parameter says what it does; a value other than the default marks its default in bold.
+        QVERIFY(step->toolTip().contains(u"increase"_s));
+        QVERIFY(!page->findChild<QLabel *>(u"increaseStepDefault"_s)->font().bold());
         // An edit is applied as a partial update and stored for every process.
         step->setValue(4);
+        QVERIFY(page->findChild<QLabel *>(u"increaseStepDefault"_s)->font().bold());
         page->findChild<QDoubleSpinBox *>(u"decreaseMultiplierEdit"_s)->setValue(0.5);
         QCOMPARE(page->editedFields(), (QStringList{u"decrease_multiplier"_s, u"increase_step"_s}));
         QVERIFY(apply->isEnabled());

@@ -5,6 +5,8 @@
 #include "auditpage.h"
 #include "auth/tokenstore.h"
 #include "bulkrunner.h"
+#include "charts/historychart.h"
+#include "charts/rate429chart.h"
 #include "consolesettings.h"
 #include "csvexporter.h"
 #include "dialogs.h"
@@ -19,6 +21,7 @@
 #include "testenvironment.h"
 #include "tokendialog.h"
 
+#include <QAbstractAxis>
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QBuffer>
@@ -362,6 +365,26 @@ private slots:
         Result<SqlStatement> eights = db.exec(u"SELECT count(*) FROM provider_api_keys WHERE max_concurrent = 8"_s);
         QVERIFY(eights.ok() && eights.value().next());
         QCOMPARE(eights.value().value(0).toLongLong(), stopped.value().changed);
+    }
+
+    // The charts follow the palette: a dark one gives a dark background and light labels, the series keep their
+    // colours.
+    void chartsFollowTheDarkPalette()
+    {
+        gui::HistoryChartView history;
+        gui::Rate429ChartView rates;
+        QPalette dark;
+        dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+        dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+        dark.setColor(QPalette::Text, QColor(0xee, 0xee, 0xee));
+        dark.setColor(QPalette::Mid, QColor(0x55, 0x55, 0x55));
+        for (QChartView *view : {static_cast<QChartView *>(&history), static_cast<QChartView *>(&rates)}) {
+            view->setPalette(dark);
+            QCOMPARE(view->chart()->backgroundBrush().color(), QColor(0x1e, 0x1e, 0x1e));
+            QCOMPARE(view->chart()->titleBrush().color(), QColor(0xee, 0xee, 0xee));
+            for (QAbstractAxis *axis : view->chart()->axes())
+                QCOMPARE(axis->labelsColor(), QColor(0xee, 0xee, 0xee));
+        }
     }
 
     void settingsDialogStoresWhatWasEntered()

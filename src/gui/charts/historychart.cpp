@@ -1,5 +1,7 @@
 #include "historychart.h"
 
+#include "chartpalette.h"
+
 #include "auditpage.h"
 #include "guiformat.h"
 
@@ -67,6 +69,7 @@ HistoryChartView::HistoryChartView(QWidget *parent)
         series->attachAxis(m_time);
         series->attachAxis(m_limits);
     }
+    applyPalette(chart(), palette());
     retranslate();
     clear();
 }
@@ -238,6 +241,13 @@ void HistoryChartView::showRecordTip(const QPointF &point, bool state)
             return;
         }
     }
+}
+
+void HistoryChartView::changeEvent(QEvent *event)
+{
+    QChartView::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        applyPalette(chart(), palette());
 }
 
 } // namespace aether::gui

@@ -35,6 +35,8 @@ public:
     QString legendText() const;
 
 protected:
+    // Follows the palette (light or dark).
+    void changeEvent(QEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
 
 private:

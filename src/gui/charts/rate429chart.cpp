@@ -1,5 +1,7 @@
 #include "rate429chart.h"
 
+#include "chartpalette.h"
+
 #include "guiformat.h"
 
 #include <QBarCategoryAxis>
@@ -42,6 +44,7 @@ Rate429ChartView::Rate429ChartView(QWidget *parent)
         if (key >= 0 && key < m_keys.size())
             emit keyClicked(m_keys.at(key).keyId);
     });
+    applyPalette(chart(), palette());
     retranslate();
 }
 
@@ -83,6 +86,13 @@ void Rate429ChartView::setKeys(const QList<Key429Count> &keys, const QString &sc
     m_counts->setRange(0, qreal(highest) * 1.1);
     m_counts->applyNiceNumbers();
     retranslate();
+}
+
+void Rate429ChartView::changeEvent(QEvent *event)
+{
+    QChartView::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        applyPalette(chart(), palette());
 }
 
 } // namespace aether::gui

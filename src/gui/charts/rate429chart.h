@@ -27,6 +27,10 @@ public:
 signals:
     void keyClicked(const QString &keyId);
 
+protected:
+    // Follows the palette (light or dark).
+    void changeEvent(QEvent *event) override;
+
 private:
     QHorizontalBarSeries *m_series;
     QBarSet *m_concurrent;
