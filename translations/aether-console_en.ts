@@ -290,6 +290,13 @@
         </message>
     </context>
     <context>
+        <name>ColumnChooser</name>
+        <message>
+            <source>Default columns</source>
+            <translation>Default columns</translation>
+        </message>
+    </context>
+    <context>
         <name>Error</name>
         <message>
             <source>The key no longer exists (it was deleted meanwhile).</source>

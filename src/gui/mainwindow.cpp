@@ -3,6 +3,7 @@
 #include "auditpage.h"
 #include "charts/historychart.h"
 #include "charts/rate429chart.h"
+#include "columnchooser.h"
 #include "csvexporter.h"
 #include "dialogs.h"
 #include "endpointcontrol.h"
@@ -184,10 +185,23 @@ void MainWindow::setupTable()
     view->horizontalHeader()->setSectionsMovable(true);
     view->horizontalHeader()->setSortIndicator(int(KeyColumn::Name), Qt::AscendingOrder);
     view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 8);
-    view->horizontalHeader()->setDefaultSectionSize(105);
-    view->setColumnWidth(int(KeyColumn::Name), 190);
-    view->setColumnWidth(int(KeyColumn::Mode), 100);
-    view->setColumnWidth(int(KeyColumn::Last429At), 150);
+    view->horizontalHeader()->setDefaultSectionSize(80);
+    view->setColumnWidth(int(KeyColumn::Name), 150);
+    view->setColumnWidth(int(KeyColumn::Mode), 95);
+    view->setColumnWidth(int(KeyColumn::Endpoint),
+                         view->fontMetrics().horizontalAdvance(QStringLiteral("OPENAI_CLI")) + 14);
+    // A whole time in the locale's format.
+    view->setColumnWidth(int(KeyColumn::Last429At),
+                         view->fontMetrics().horizontalAdvance(formatTimestamp(Timestamp::now())) + 14);
+    // By default the columns that fit the default window; the header's context menu shows the others.
+    QList<int> choosable;
+    for (int column = 0; column < visibleKeyColumnCount; ++column)
+        choosable << column;
+    m_columns = std::make_unique<ColumnChooser>(view, choosable,
+                                                QList<int>{int(KeyColumn::Provider), int(KeyColumn::MaxConcurrent),
+                                                           int(KeyColumn::Learned), int(KeyColumn::Rpm429),
+                                                           int(KeyColumn::Last429Type), int(KeyColumn::Adjustments)});
+    m_columns->applyDefaults();
     connect(m_model, &KeyTableModel::reloadFailed, this, &MainWindow::showFailure);
     connect(view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::onSelectionChanged);
     connect(view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
@@ -302,6 +316,7 @@ void MainWindow::retranslate()
     m_ui->modeFilterCombo->setItemText(2, tr("Fixed"));
     m_navigation->retranslate();
     m_filterBar->retranslate();
+    m_columns->fitTitles();
     m_model->retranslate();
     m_detail->retranslate();
     m_summary->retranslate();

@@ -26,6 +26,7 @@ class KeyDetailWidget;
 class KeyTableModel;
 class NavigationTree;
 class AuditPage;
+class ColumnChooser;
 class KeyFilterBar;
 class PolicyPage;
 class SummaryPage;
@@ -143,6 +144,7 @@ private:
     std::unique_ptr<BulkActions> m_bulk;
     QLabel *m_emptyGuide = nullptr;
     KeyFilterBar *m_filterBar = nullptr;
+    std::unique_ptr<ColumnChooser> m_columns;
     bool m_allShownSelected = false;
     bool m_selectingAll = false;
 };

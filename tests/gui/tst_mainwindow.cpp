@@ -215,6 +215,24 @@ private slots:
         QVERIFY(c.child<QLabel>("databaseStatus")->text().contains(c.db.location().displayName()));
         QVERIFY(c.child<QLabel>("httpStatus")->text().contains(u"off"_s));
         QVERIFY(!c.window->isBannerVisible());
+        // The default columns fit the window: every title whole, the key names always there; the others are one
+        // right-click on the header away.
+        auto *view = c.child<QTableView>("keyTable");
+        QHeaderView *header = view->horizontalHeader();
+        QVERIFY(!view->isColumnHidden(int(KeyColumn::Name)));
+        QVERIFY(!view->isColumnHidden(int(KeyColumn::Concurrent429)));
+        QVERIFY(view->isColumnHidden(int(KeyColumn::Provider)));
+        QCOMPARE(header->contextMenuPolicy(), Qt::CustomContextMenu);
+        int width = 0;
+        for (int column = 0; column < visibleKeyColumnCount; ++column) {
+            if (view->isColumnHidden(column))
+                continue;
+            const QString title = c.window->keyModel()->headerData(column, Qt::Horizontal).toString();
+            QVERIFY2(header->sectionSize(column) > header->fontMetrics().horizontalAdvance(title), qPrintable(title));
+            width += header->sectionSize(column);
+        }
+        QVERIFY2(width <= view->viewport()->width(),
+                 qPrintable(u"%1 of %2"_s.arg(width).arg(view->viewport()->width())));
     }
 
     void fixedAndBackToAdaptiveWithTheForm_data() { TestDatabase::addBackendRows(); }
