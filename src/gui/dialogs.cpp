@@ -2,6 +2,7 @@
 
 #include <QAbstractButton>
 #include <QInputDialog>
+#include <QLineEdit>
 #include <QMessageBox>
 
 #include <deque>
@@ -14,7 +15,8 @@ namespace {
 struct TestAnswers {
     bool on = false;
     std::deque<Answer> queue;
-    std::deque<int> numbers; // the values of accepted askInt() answers
+    std::deque<int> numbers;   // the values of accepted askInt() answers
+    std::deque<QString> texts; // the values of accepted askText() answers
     int unexpected = 0;
     QString lastMessage;
     QString lastQuestion;
@@ -78,6 +80,21 @@ std::optional<int> askInt(QWidget *parent, const QString &title, const QString &
     return ok ? std::optional<int>(chosen) : std::nullopt;
 }
 
+std::optional<QString> askText(QWidget *parent, const QString &title, const QString &label, const QString &value)
+{
+    testAnswers().lastQuestion = label;
+    if (const std::optional<Answer> answer = takeAnswer()) {
+        if (*answer == Answer::Reject || testAnswers().texts.empty())
+            return std::nullopt;
+        const QString text = testAnswers().texts.front();
+        testAnswers().texts.pop_front();
+        return text;
+    }
+    bool ok = false;
+    const QString chosen = QInputDialog::getText(parent, title, label, QLineEdit::Normal, value, &ok);
+    return ok ? std::optional<QString>(chosen) : std::nullopt;
+}
+
 bool askYesNo(QWidget *parent, const QString &title, const QString &text, bool cancelInsteadOfNo, bool yesIsDefault)
 {
     testAnswers().lastQuestion = text;
@@ -113,6 +130,12 @@ void setNextNumber(int value)
 {
     setNextAnswer(Answer::Accept);
     testAnswers().numbers.push_back(value);
+}
+
+void setNextText(const QString &value)
+{
+    setNextAnswer(Answer::Accept);
+    testAnswers().texts.push_back(value);
 }
 
 QString lastQuestion()

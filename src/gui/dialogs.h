@@ -26,6 +26,8 @@ bool askYesNo(QWidget *parent, const QString &title, const QString &text, bool c
 // A number in [minimum, maximum], starting at `value`; std::nullopt when cancelled.
 std::optional<int> askInt(QWidget *parent, const QString &title, const QString &label, int value, int minimum,
                           int maximum);
+// A line of text, starting at `value`; std::nullopt when cancelled.
+std::optional<QString> askText(QWidget *parent, const QString &title, const QString &label, const QString &value = {});
 void warning(QWidget *parent, const QString &title, const QString &text);
 void critical(QWidget *parent, const QString &title, const QString &text);
 
@@ -34,7 +36,9 @@ void enableTestAnswers();
 void setNextAnswer(Answer answer);
 // The next askInt() is answered with `value`.
 void setNextNumber(int value);
-// The text of the last question asked (confirm, askYesNo, askInt), whether shown or answered.
+// The next askText() is answered with `value`.
+void setNextText(const QString &value);
+// The text of the last question asked (confirm, askYesNo, askInt, askText), whether shown or answered.
 QString lastQuestion();
 // Answers queued and not taken yet.
 int pendingAnswers();

@@ -141,9 +141,12 @@ void KeyDetailWidget::showStats(const KeyStats &s)
     const QLocale locale;
     m_ui->modeValue->setText(KeyTableModel::modeLabel(s.adaptiveMode));
     m_ui->maxConcurrentValue->setText(formatLimit(s.maxConcurrent));
-    m_ui->effectiveValue->setText(locale.toString(s.effectiveLimit) + (s.adaptiveMode && !s.learnedLimit
-                                                                           ? tr(" (initial, nothing learned yet)")
-                                                                           : QString()));
+    // As the table shows it: an adaptive key has no limit of its own until one is learned (learning.md); the
+    // initial limit is only where the learning starts.
+    m_ui->effectiveValue->setText(s.adaptiveMode && !s.learnedLimit
+                                      ? tr("— (no limit until one is learned; the learning starts from %1)")
+                                            .arg(locale.toString(s.effectiveLimit))
+                                      : locale.toString(s.effectiveLimit));
     m_ui->learnedValue->setText(formatLimit(s.learnedLimit));
     m_ui->concurrent429Value->setText(locale.toString(s.concurrent429Count));
     m_ui->rpm429Value->setText(locale.toString(s.rpm429Count));

@@ -86,6 +86,29 @@ void KeyFilterBar::narrow(KeyFilter *filter, int minimumLimit) const
         filter->learnedAtMost = minimumLimit;
 }
 
+QVariantMap KeyFilterBar::state() const
+{
+    return {{QStringLiteral("activity"), m_active->currentData()},
+            {QStringLiteral("min429"), m_min429->value()},
+            {QStringLiteral("last429Within"), m_recent->currentData()},
+            {QStringLiteral("last429Type"), m_type->currentData()},
+            {QStringLiteral("stuck"), m_stuck->isChecked()}};
+}
+
+void KeyFilterBar::setState(const QVariantMap &state)
+{
+    {
+        const QSignalBlocker a(m_active), b(m_min429), c(m_recent), d(m_type), e(m_stuck);
+        // Values this version does not offer fall back to "any".
+        m_active->setCurrentIndex(std::max(0, m_active->findData(state.value(QStringLiteral("activity"), 0))));
+        m_min429->setValue(state.value(QStringLiteral("min429")).toInt());
+        m_recent->setCurrentIndex(std::max(0, m_recent->findData(state.value(QStringLiteral("last429Within"), 0))));
+        m_type->setCurrentIndex(std::max(0, m_type->findData(state.value(QStringLiteral("last429Type")).toString())));
+        m_stuck->setChecked(state.value(QStringLiteral("stuck")).toBool());
+    }
+    emit changed();
+}
+
 bool KeyFilterBar::stuckChosen() const
 {
     return m_stuck->isChecked();

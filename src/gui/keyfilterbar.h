@@ -2,6 +2,7 @@
 
 #include "keys/keytable.h"
 
+#include <QVariantMap>
 #include <QWidget>
 
 class QCheckBox;
@@ -21,6 +22,9 @@ public:
     // Adds the chosen conditions to `filter`; `minimumLimit` is the policy's (for "at the minimum limit").
     void narrow(KeyFilter *filter, int minimumLimit) const;
     bool stuckChosen() const;
+    // The chosen conditions as plain values (saved views), and back; setState() emits changed() once.
+    QVariantMap state() const;
+    void setState(const QVariantMap &state);
     void retranslate();
 
 signals:

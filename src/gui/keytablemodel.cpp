@@ -5,6 +5,7 @@
 
 #include <QIcon>
 #include <QLocale>
+#include <QPalette>
 
 namespace aether::gui {
 
@@ -58,6 +59,14 @@ void KeyTableModel::sort(int column, Qt::SortOrder order)
     m_sortColumn = KeyColumn(column);
     m_sortOrder = order;
     reload();
+}
+
+void KeyTableModel::setSorting(KeyColumn column, Qt::SortOrder order)
+{
+    if (int(column) < 0 || int(column) >= visibleKeyColumnCount)
+        return;
+    m_sortColumn = column;
+    m_sortOrder = order;
 }
 
 void KeyTableModel::retranslate()
@@ -117,6 +126,8 @@ QVariant KeyTableModel::data(const QModelIndex &index, int role) const
             return raw.isNull() ? QString() : formatTimestamp(raw.toString());
         case KeyColumn::Last429Type:
             return raw.isNull() ? QString() : limitTypeLabel(raw.toString());
+        case KeyColumn::Active:
+            return activeLabel(raw.toInt() != 0);
         default:
             return raw;
         }
@@ -136,9 +147,18 @@ QVariant KeyTableModel::data(const QModelIndex &index, int role) const
         default:
             return int(Qt::AlignLeft | Qt::AlignVCenter);
         }
+    case Qt::ForegroundRole:
+        // An inactive key (the gateway does not use it) is drawn dimmed in every column.
+        if (QSqlQueryModel::data(this->index(index.row(), int(KeyColumn::Active))).toInt() == 0)
+            return QPalette().brush(QPalette::Disabled, QPalette::Text);
+        return {};
     case Qt::ToolTipRole:
-        if (column == KeyColumn::Name)
-            return QSqlQueryModel::data(this->index(index.row(), int(KeyColumn::Id))).toString();
+        if (column == KeyColumn::Name) {
+            const QString id = QSqlQueryModel::data(this->index(index.row(), int(KeyColumn::Id))).toString();
+            if (QSqlQueryModel::data(this->index(index.row(), int(KeyColumn::Active))).toInt() == 0)
+                return tr("%1 (inactive: the gateway does not use this key)").arg(id);
+            return id;
+        }
         if (column == KeyColumn::Last429At && !raw.isNull())
             return raw.toString();
         return {};
@@ -186,6 +206,8 @@ QString KeyTableModel::columnToolTip(KeyColumn column)
         return tr("Whether the last 429 was a concurrency, an RPM or an unknown limit");
     case KeyColumn::Adjustments:
         return tr("How many limit adjustments the kept history holds (the policy keeps the most recent ones)");
+    case KeyColumn::Active:
+        return tr("Whether the gateway uses the key (its is_active flag); inactive keys are drawn dimmed");
     case KeyColumn::Id:
     case KeyColumn::EndpointId:
         break;
@@ -220,6 +242,8 @@ QString KeyTableModel::columnTitle(KeyColumn column)
         return tr("Last 429 type");
     case KeyColumn::Adjustments:
         return tr("Adjustments");
+    case KeyColumn::Active:
+        return tr("Active");
     case KeyColumn::Id:
         return tr("Key ID");
     case KeyColumn::EndpointId:
@@ -231,6 +255,11 @@ QString KeyTableModel::columnTitle(KeyColumn column)
 QString KeyTableModel::modeLabel(bool adaptive)
 {
     return adaptive ? tr("Adaptive") : tr("Fixed");
+}
+
+QString KeyTableModel::activeLabel(bool active)
+{
+    return active ? tr("Yes") : tr("No");
 }
 
 QString KeyTableModel::limitTypeLabel(const QString &type)

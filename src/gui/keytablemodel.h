@@ -30,6 +30,8 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+    // The sort order of the next reload (without running the query now).
+    void setSorting(KeyColumn column, Qt::SortOrder order);
     void fetchMore(const QModelIndex &parent = {}) override;
 
     // After a change of language: headers and the rows' words are drawn again.
@@ -39,6 +41,7 @@ public:
     // What a column shows, its unit and where it comes from (the header's tooltip).
     static QString columnToolTip(KeyColumn column);
     static QString modeLabel(bool adaptive);
+    static QString activeLabel(bool active);            // is_active
     static QString limitTypeLabel(const QString &type); // last_429_type: concurrent / rpm / unknown
 
 signals:

@@ -7,6 +7,7 @@
 #include "csvexporter.h"
 #include "dialogs.h"
 #include "endpointcontrol.h"
+#include "frozencolumn.h"
 #include "guiformat.h"
 #include "icons.h"
 #include "keychange.h"
@@ -15,6 +16,7 @@
 #include "keytablemodel.h"
 #include "navigationtree.h"
 #include "policypage.h"
+#include "savedviews.h"
 #include "settingsdialog.h"
 #include "summarypage.h"
 #include "tokendialog.h"
@@ -200,8 +202,17 @@ void MainWindow::setupTable()
     m_columns = std::make_unique<ColumnChooser>(view, choosable,
                                                 QList<int>{int(KeyColumn::Provider), int(KeyColumn::MaxConcurrent),
                                                            int(KeyColumn::Learned), int(KeyColumn::Rpm429),
-                                                           int(KeyColumn::Last429Type), int(KeyColumn::Adjustments)});
+                                                           int(KeyColumn::Last429Type), int(KeyColumn::Adjustments),
+                                                           int(KeyColumn::Active)});
     m_columns->applyDefaults();
+    // The key's name stays in view while the other columns scroll.
+    m_frozen = new FrozenColumn(view, int(KeyColumn::Name));
+    m_viewsMenu = new QMenu(this);
+    m_viewsMenu->setObjectName(QStringLiteral("savedViewsMenu"));
+    m_ui->viewMenu->insertMenu(m_ui->languageMenu->menuAction(), m_viewsMenu);
+    m_ui->viewMenu->insertSeparator(m_ui->languageMenu->menuAction());
+    m_viewsMenu->setTitle(tr("Saved &Views"));
+    connect(m_viewsMenu, &QMenu::aboutToShow, this, &MainWindow::fillViewsMenu);
     connect(m_model, &KeyTableModel::reloadFailed, this, &MainWindow::showFailure);
     connect(view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::onSelectionChanged);
     connect(view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
@@ -224,6 +235,90 @@ void MainWindow::setupTable()
         menu.addAction(m_ui->copyKeyIdAction);
         menu.exec(view->viewport()->mapToGlobal(pos));
     });
+}
+
+void MainWindow::fillViewsMenu()
+{
+    m_viewsMenu->clear();
+    const QList<SavedView> views = SavedViews(m_settings.raw()).all();
+    for (const SavedView &view : views) {
+        QAction *action = m_viewsMenu->addAction(view.name);
+        connect(action, &QAction::triggered, this, [this, name = view.name] { applyView(name); });
+    }
+    if (views.isEmpty())
+        m_viewsMenu->addAction(tr("No saved views"))->setEnabled(false);
+    m_viewsMenu->addSeparator();
+    connect(m_viewsMenu->addAction(tr("Save Current View…")), &QAction::triggered, this, &MainWindow::saveCurrentView);
+    QMenu *remove = m_viewsMenu->addMenu(tr("Delete View"));
+    remove->setEnabled(!views.isEmpty());
+    for (const SavedView &view : views) {
+        connect(remove->addAction(view.name), &QAction::triggered, this,
+                [this, name = view.name] { deleteView(name); });
+    }
+}
+
+bool MainWindow::saveCurrentView()
+{
+    const std::optional<QString> answer = dialogs::askText(
+        this, tr("Save View"), tr("A name for the current filters, sort order and columns of the key table:"));
+    if (!answer)
+        return false;
+    const QString name = answer->simplified();
+    if (name.isEmpty() || name.size() > SavedViews::maxNameLength) {
+        dialogs::warning(this, tr("Save View"),
+                         tr("A view's name has 1 to %1 characters.").arg(SavedViews::maxNameLength));
+        return false;
+    }
+    SavedViews views(m_settings.raw());
+    if (views.find(name) &&
+        !dialogs::askYesNo(this, tr("Save View"), tr("A view named “%1” exists. Replace it?").arg(name), true))
+        return false;
+    KeyFilter scope;
+    m_navigation->narrow(&scope);
+    views.save({name, m_ui->searchEdit->text(), m_ui->modeFilterCombo->currentData().toInt(), scope.providerId,
+                scope.endpointId, m_filterBar->state(), m_ui->keyTable->horizontalHeader()->saveState()});
+    statusBar()->showMessage(tr("View “%1” saved").arg(name), 5000);
+    return true;
+}
+
+bool MainWindow::applyView(const QString &name)
+{
+    const std::optional<SavedView> view = SavedViews(m_settings.raw()).find(name);
+    if (!view)
+        return false;
+    {
+        const QSignalBlocker search(m_ui->searchEdit), mode(m_ui->modeFilterCombo);
+        m_ui->searchEdit->setText(view->text);
+        m_ui->modeFilterCombo->setCurrentIndex(std::max(0, m_ui->modeFilterCombo->findData(view->mode)));
+    }
+    const bool scopeFound = m_navigation->choose(view->providerId, view->endpointId);
+    QHeaderView *header = m_ui->keyTable->horizontalHeader();
+    {
+        // One query for the whole view: the sort order is set here and used by the filter's reload below.
+        const QSignalBlocker block(header);
+        if (header->restoreState(view->header))
+            m_model->setSorting(KeyColumn(header->sortIndicatorSection()), header->sortIndicatorOrder());
+        m_ui->keyTable->setColumnHidden(int(KeyColumn::Id), true);
+        m_ui->keyTable->setColumnHidden(int(KeyColumn::EndpointId), true);
+        m_frozen->keepFirst();
+    }
+    header->viewport()->update();
+    m_filterBar->setState(view->conditions); // applies the filter
+    statusBar()->showMessage(scopeFound
+                                 ? tr("View “%1”").arg(name)
+                                 : tr("View “%1”: its provider or endpoint is gone; showing all endpoints").arg(name),
+                             5000);
+    return true;
+}
+
+bool MainWindow::deleteView(const QString &name)
+{
+    SavedViews views(m_settings.raw());
+    if (!views.find(name) ||
+        !dialogs::askYesNo(this, tr("Delete View"), tr("Delete the saved view “%1”?").arg(name), true))
+        return false;
+    views.remove(name);
+    return true;
 }
 
 void MainWindow::setupActions()
@@ -308,6 +403,7 @@ void MainWindow::connectActions()
 void MainWindow::retranslate()
 {
     m_ui->retranslateUi(this);
+    m_viewsMenu->setTitle(tr("Saved &Views"));
     retranslateEmptyGuide();
     for (QAction *a : m_ui->mainToolBar->actions())
         a->setIconText(toolbarText(a->text()));
@@ -760,6 +856,7 @@ void MainWindow::restoreWindowState()
     // The sort order is part of the header's state: apply it to the model.
     const QHeaderView *header = m_ui->keyTable->horizontalHeader();
     m_model->sort(header->sortIndicatorSection(), header->sortIndicatorOrder());
+    m_frozen->keepFirst();
     m_ui->keyTable->setColumnHidden(int(KeyColumn::Id), true);
     m_ui->keyTable->setColumnHidden(int(KeyColumn::EndpointId), true);
 }

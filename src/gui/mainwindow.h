@@ -13,6 +13,7 @@
 #include <memory>
 
 class QLabel;
+class QMenu;
 
 namespace Ui {
 class MainWindow;
@@ -27,6 +28,7 @@ class KeyTableModel;
 class NavigationTree;
 class AuditPage;
 class ColumnChooser;
+class FrozenColumn;
 class KeyFilterBar;
 class PolicyPage;
 class SummaryPage;
@@ -74,6 +76,12 @@ public:
     AuditPage *auditPage() const { return m_audit; }
     bool isBannerVisible() const;
 
+    // Saved views of the key table (View ▸ Saved views): asks for a name and saves the current filters, sort order
+    // and columns under it (asking before it replaces a view of that name); applies one; deletes one (asking first).
+    bool saveCurrentView();
+    bool applyView(const QString &name);
+    bool deleteView(const QString &name);
+
 signals:
     // The user chose another database in Settings; the window is to be reopened on it.
     void reopenRequested();
@@ -92,6 +100,7 @@ private:
     void connectActions();
     void connectPages();
     void setupTable();
+    void fillViewsMenu();
     void showInitialState();
     void reloadNavigation();
     void applyFilter();
@@ -144,6 +153,8 @@ private:
     std::unique_ptr<BulkActions> m_bulk;
     QLabel *m_emptyGuide = nullptr;
     KeyFilterBar *m_filterBar = nullptr;
+    QMenu *m_viewsMenu = nullptr;
+    FrozenColumn *m_frozen = nullptr;
     std::unique_ptr<ColumnChooser> m_columns;
     bool m_allShownSelected = false;
     bool m_selectingAll = false;

@@ -3,6 +3,7 @@
 #include <QHeaderView>
 #include <QLocale>
 #include <QTreeWidget>
+#include <QTreeWidgetItemIterator>
 
 namespace aether::gui {
 
@@ -100,6 +101,22 @@ void NavigationTree::chooseAll()
     m_loading = true;
     m_tree->setCurrentItem(m_tree->topLevelItem(0));
     m_loading = wasLoading;
+}
+
+bool NavigationTree::choose(const QString &providerId, const QString &endpointId)
+{
+    const int kind = !endpointId.isEmpty() ? EndpointNodeKind : !providerId.isEmpty() ? ProviderNodeKind : AllNode;
+    const QString id = kind == EndpointNodeKind ? endpointId : providerId;
+    QTreeWidgetItem *found = nullptr;
+    for (QTreeWidgetItemIterator it(m_tree); *it && !found && kind != AllNode; ++it) {
+        if ((*it)->data(0, NodeKindRole).toInt() == kind && (*it)->data(0, NodeIdRole).toString() == id)
+            found = *it;
+    }
+    const bool wasLoading = m_loading;
+    m_loading = true;
+    m_tree->setCurrentItem(found ? found : m_tree->topLevelItem(0));
+    m_loading = wasLoading;
+    return found || kind == AllNode;
 }
 
 void NavigationTree::retranslate()

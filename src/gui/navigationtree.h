@@ -24,6 +24,9 @@ public:
     QString scopeName() const;
     // Chooses "All endpoints" (without emitting scopeChanged).
     void chooseAll();
+    // Chooses the endpoint, else the provider, else "All endpoints" (without emitting scopeChanged); false when the
+    // provider or endpoint asked for is not there (any more).
+    bool choose(const QString &providerId, const QString &endpointId);
     void retranslate();
 
 signals:

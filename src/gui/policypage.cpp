@@ -239,8 +239,48 @@ QJsonObject PolicyPage::editedValues() const
     return edited;
 }
 
+void PolicyPage::showFieldError(const QString &field, const QString &text)
+{
+    clearFieldError();
+    for (QWidget *editor : std::as_const(m_editors)) {
+        if (fieldOf(editor) != field)
+            continue;
+        for (auto *grid : findChildren<QGridLayout *>()) {
+            const int at = grid->indexOf(editor);
+            if (at < 0)
+                continue;
+            int row = 0, column = 0, rowSpan = 0, columnSpan = 0;
+            grid->getItemPosition(at, &row, &column, &rowSpan, &columnSpan);
+            if (!m_fieldError) {
+                m_fieldError = new QLabel(this);
+                m_fieldError->setObjectName(QStringLiteral("policyFieldError"));
+                m_fieldError->setWordWrap(true);
+                m_fieldError->setStyleSheet(QStringLiteral("color: #b3261e;"));
+            }
+            m_fieldError->setText(text);
+            for (auto *other : findChildren<QGridLayout *>())
+                other->removeWidget(m_fieldError);
+            grid->addWidget(m_fieldError, row, 3); // after the field's default
+            m_fieldError->show();
+            m_errorField = field;
+            editor->setFocus();
+            if (auto *spin = qobject_cast<QAbstractSpinBox *>(editor))
+                spin->selectAll();
+            return;
+        }
+    }
+}
+
+void PolicyPage::clearFieldError()
+{
+    m_errorField.clear();
+    if (m_fieldError)
+        m_fieldError->hide();
+}
+
 void PolicyPage::updateButtons()
 {
+    clearFieldError();
     const bool edited = !editedValues().isEmpty();
     m_ui->policyApplyButton->setEnabled(edited);
     m_ui->policyRevertButton->setEnabled(edited);
@@ -263,6 +303,7 @@ void PolicyPage::apply()
     if (const Result<LearningPolicy> checked = LearningPolicy::patched(m_stored, edited);
         !checked && checked.error().code == ErrorCode::InvalidInput) {
         showMessage(describe(checked.error()), true);
+        showFieldError(checked.error().field, describe(checked.error()));
         return;
     }
     if (!confirmApply(edited))
@@ -271,6 +312,7 @@ void PolicyPage::apply()
     if (!policy) {
         if (policy.error().code == ErrorCode::InvalidInput) {
             showMessage(describe(policy.error()), true); // the edits stay for the user to correct
+            showFieldError(policy.error().field, describe(policy.error()));
             return;
         }
         emit failed(policy.error());

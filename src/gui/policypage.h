@@ -8,6 +8,8 @@
 
 class QAbstractSpinBox;
 
+class QLabel;
+
 namespace Ui {
 class PolicyPage;
 }
@@ -29,6 +31,9 @@ public:
     // The field names whose editors differ from the stored policy.
     QStringList editedFields() const;
 
+    // The field whose refused value is explained next to it; empty when none.
+    QString fieldWithError() const { return m_errorField; }
+
 signals:
     void failed(const aether::Error &error);
     void policyChanged();
@@ -49,6 +54,9 @@ private:
     void showDefaults();
     void describeStrategies();
     void showMessage(const QString &text, bool error);
+    // Shows a refused value's reason on the row of its field (and focuses the field); hidden again on the next edit.
+    void showFieldError(const QString &field, const QString &text);
+    void clearFieldError();
     QJsonObject editedValues() const;
     QString describe(const Error &error) const;
     QString fieldLabel(const QString &field) const;
@@ -59,6 +67,8 @@ private:
     LearningPolicy m_stored;
     QJsonObject m_shown;        // what the editors showed after the last show()
     QList<QWidget *> m_editors; // each carries its JSON field name in the "policyField" property
+    QLabel *m_fieldError = nullptr;
+    QString m_errorField;
 };
 
 } // namespace aether::gui

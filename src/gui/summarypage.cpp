@@ -33,8 +33,8 @@ SummaryPage::SummaryPage(KeyService &keys, KeyTable &table, QWidget *parent)
     m_ui->summarySplitter->setStretchFactor(1, 3);
     m_ui->summarySplitter->setSizes({560, 840});
     m_chart->setMinimumWidth(420);
-    for (QLabel *value :
-         {m_ui->adaptiveKeysValue, m_ui->concurrent429Value, m_ui->rpm429Value, m_ui->adjustmentsValue}) {
+    for (QLabel *value : {m_ui->adaptiveKeysValue, m_ui->fixedKeysValue, m_ui->concurrent429Value, m_ui->rpm429Value,
+                          m_ui->adjustmentsValue}) {
         QFont big = value->font();
         big.setPointSizeF(big.pointSizeF() * 2.4);
         big.setBold(true);
@@ -74,16 +74,17 @@ void SummaryPage::setScope(const KeyFilter &filter, const QString &scopeName)
 
 void SummaryPage::showScope()
 {
-    m_ui->scopeLabel->setText(m_scopeName.isEmpty() ? tr("Totals over the adaptive keys of all endpoints")
-                                                    : tr("Totals over the adaptive keys of all endpoints; the chart "
-                                                         "shows %1")
-                                                          .arg(m_scopeName));
+    const QString scope = m_scopeName.isEmpty() ? tr("All endpoints") : m_scopeName;
+    m_ui->scopeLabel->setText(tr("%1: the totals and the most recent adjustments cover its adaptive keys (as the "
+                                 "original service's summary does); the chart shows its adaptive and fixed keys.")
+                                  .arg(scope));
 }
 
 void SummaryPage::showSummary(const Summary &s)
 {
     const QLocale locale;
     m_ui->adaptiveKeysValue->setText(locale.toString(s.totalAdaptiveKeys));
+    m_ui->fixedKeysValue->setText(locale.toString(s.totalFixedKeys));
     m_ui->concurrent429Value->setText(locale.toString(s.totalConcurrent429Errors));
     m_ui->rpm429Value->setText(locale.toString(s.totalRpm429Errors));
     m_ui->adjustmentsValue->setText(locale.toString(s.totalAdjustments));
@@ -110,7 +111,7 @@ void SummaryPage::showSummary(const Summary &s)
 SummaryPage::Loaded SummaryPage::load(KeyService &keys, KeyTable &table, const KeyFilter &scope)
 {
     Loaded loaded;
-    loaded.summary = keys.summary();
+    loaded.summary = keys.summary(SummaryScope{scope.providerId, scope.endpointId});
     if (*loaded.summary)
         loaded.top = table.top429(scope, 20);
     return loaded;

@@ -13,7 +13,11 @@ namespace {
 const QString geometryKey = QStringLiteral("window/geometry");
 const QString stateKey = QStringLiteral("window/state");
 const QString splitterKey = QStringLiteral("window/splitter");
-const QString tableHeaderKey = QStringLiteral("window/tableHeader");
+// The header's state depends on the model's columns: a version with other columns starts from the defaults.
+QString tableHeaderKey(const QHeaderView *header)
+{
+    return QStringLiteral("window/tableHeader/%1").arg(header->count());
+}
 const QString pageKey = QStringLiteral("window/page");
 
 } // namespace
@@ -24,7 +28,7 @@ void WindowState::restore(QSettings &settings) const
     window->restoreState(settings.value(stateKey).toByteArray());
     if (!splitter->restoreState(settings.value(splitterKey).toByteArray()))
         splitter->setSizes({220, 760, 470});
-    tableHeader->restoreState(settings.value(tableHeaderKey).toByteArray());
+    tableHeader->restoreState(settings.value(tableHeaderKey(tableHeader)).toByteArray());
     pages->setCurrentIndex(settings.value(pageKey, 0).toInt());
 }
 
@@ -33,7 +37,7 @@ void WindowState::save(QSettings &settings) const
     settings.setValue(geometryKey, window->saveGeometry());
     settings.setValue(stateKey, window->saveState());
     settings.setValue(splitterKey, splitter->saveState());
-    settings.setValue(tableHeaderKey, tableHeader->saveState());
+    settings.setValue(tableHeaderKey(tableHeader), tableHeader->saveState());
     settings.setValue(pageKey, pages->currentIndex());
 }
 

@@ -117,6 +117,7 @@ private slots:
                 aether::Timestamp::parse(u"2025-12-25T14:47:08.123456+00:00"_s));
         QCOMPARE(q.value(int(KeyColumn::Last429Type)).toString(), u"concurrent"_s);
         QCOMPARE(q.value(int(KeyColumn::Adjustments)).toInt(), 3);
+        QCOMPARE(q.value(int(KeyColumn::Active)).toInt(), 1);
         QCOMPARE(q.value(int(KeyColumn::Id)).toString(), u"k-a"_s);
         QCOMPARE(q.value(int(KeyColumn::EndpointId)).toString(), u"e1"_s);
         QVERIFY(!q.next());
@@ -296,6 +297,9 @@ private slots:
         QCOMPARE(top.value().at(0).rpm429, 1);
         QCOMPARE(top.value().at(1).keyId, u"k-b"_s);
         QCOMPARE(top.value().at(2).keyId, u"k-c"_s);
+        // The chart marks keys with a fixed limit: k-b is one.
+        QVERIFY(top.value().at(0).adaptive);
+        QVERIFY(!top.value().at(1).adaptive);
         QCOMPARE(f.table.top429({}, 1).value().size(), 1);
         KeyFilter zeta;
         zeta.providerId = u"p2"_s;

@@ -112,6 +112,44 @@ private slots:
         }
     }
 
+    // The window's Summary narrows the same figures to a provider or an endpoint, and counts the fixed keys beside.
+    void summaryOfAScope_data() { TestDatabase::addBackendRows(); }
+    void summaryOfAScope()
+    {
+        AETHER_KEY_DATABASE(tdb, db, standardKeys());
+        KeyService keys(db);
+        const auto summaryOf = [&keys](const aether::SummaryScope &scope) {
+            aether::Result<aether::Summary> s = keys.summary(scope);
+            return s ? s.takeValue() : aether::Summary{-1};
+        };
+        const aether::Summary all = summaryOf({});
+        QCOMPARE(all.totalAdaptiveKeys, qint64(3));
+        QCOMPARE(all.totalFixedKeys, qint64(1));
+        // e1: k-a1, k-a3 adaptive and k-f1 fixed; e2: k-a2 alone.
+        const aether::Summary e1 = summaryOf({{}, u"e1"_s});
+        QCOMPARE(e1.totalAdaptiveKeys, qint64(2));
+        QCOMPARE(e1.totalFixedKeys, qint64(1));
+        QCOMPARE(e1.totalConcurrent429Errors, qint64(4 + 1));
+        QCOMPARE(e1.totalRpm429Errors, qint64(2 + 7));
+        QCOMPARE(e1.totalAdjustments, qint64(7));
+        QCOMPARE(e1.recentAdjustments.size(), 3);
+        const aether::Summary e2 = summaryOf({{}, u"e2"_s});
+        QCOMPARE(e2.totalAdaptiveKeys, qint64(1));
+        QCOMPARE(e2.totalFixedKeys, qint64(0));
+        QCOMPARE(e2.totalConcurrent429Errors, qint64(0));
+        QCOMPARE(e2.totalAdjustments, qint64(0));
+        QVERIFY(e2.recentAdjustments.isEmpty());
+        // The provider of both endpoints: the same as all; an endpoint given wins over its provider.
+        const aether::Summary provider = summaryOf({u"p1"_s, {}});
+        QCOMPARE(provider.totalAdaptiveKeys, qint64(3));
+        QCOMPARE(provider.totalFixedKeys, qint64(1));
+        QCOMPARE(summaryOf({u"p1"_s, u"e2"_s}).totalAdaptiveKeys, qint64(1));
+        QCOMPARE(summaryOf({u"no-such-provider"_s, {}}).totalAdaptiveKeys, qint64(0));
+        // Asked again unscoped after a scoped answer: the whole figures, not the cached scope's.
+        QCOMPARE(summaryOf({}).totalAdaptiveKeys, qint64(3));
+        QCOMPARE(summaryOf({}).totalAdjustments, all.totalAdjustments);
+    }
+
     // Histories built so that stored order, time order and string order differ, a fixed key has the newest records,
     // and more than ten records qualify.
     void summaryRecentAdjustments_data() { TestDatabase::addBackendRows(); }

@@ -16,6 +16,7 @@
 #include "keytablemodel.h"
 #include "mainwindow.h"
 #include "policypage.h"
+#include "savedviews.h"
 #include "storage/database.h"
 #include "storage/demodata.h"
 #include "storage/migrations.h"
@@ -46,6 +47,7 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QScopeGuard>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -511,6 +513,158 @@ private slots:
         QCOMPARE(c.window->keyModel()->rowCount(), 40);
     }
 
+    // is_active as a column (and inactive keys dimmed), beside the filter of the filter bar.
+    void activeColumn_data() { TestDatabase::addBackendRows(); }
+    void activeColumn()
+    {
+        AETHER_CONSOLE(c);
+        const QString inactive = c.value(u"SELECT id FROM provider_api_keys ORDER BY id"_s).toString();
+        const QString active = c.value(u"SELECT id FROM provider_api_keys ORDER BY id DESC"_s).toString();
+        c.value(u"UPDATE provider_api_keys SET is_active = false WHERE id = '%1'"_s.arg(inactive));
+        QVERIFY(c.window->refresh());
+        auto *view = c.child<QTableView>("keyTable");
+        QVERIFY(view->isColumnHidden(int(KeyColumn::Active))); // one right-click on the header away
+        view->setColumnHidden(int(KeyColumn::Active), false);
+        QCOMPARE(cell(*c.window, inactive, KeyColumn::Active), u"No"_s);
+        QCOMPARE(cell(*c.window, active, KeyColumn::Active), u"Yes"_s);
+        gui::KeyTableModel *model = c.window->keyModel();
+        const QModelIndex dimmed = model->index(tableRowOf(*c.window, inactive), int(KeyColumn::Effective));
+        QCOMPARE(model->data(dimmed, Qt::ForegroundRole).value<QBrush>().color(),
+                 QPalette().color(QPalette::Disabled, QPalette::Text));
+        QVERIFY(!model->data(model->index(tableRowOf(*c.window, active), int(KeyColumn::Effective)), Qt::ForegroundRole)
+                     .isValid());
+        // Sorting by it puts the inactive keys first.
+        view->sortByColumn(int(KeyColumn::Active), Qt::AscendingOrder);
+        QCOMPARE(model->data(model->index(0, int(KeyColumn::Active)), Qt::UserRole).toInt(), 0);
+        view->sortByColumn(int(KeyColumn::Active), Qt::DescendingOrder);
+        QCOMPARE(model->data(model->index(0, int(KeyColumn::Active)), Qt::UserRole).toInt(), 1);
+    }
+
+    // The name column stays in view while the table scrolls sideways, and stays the first column.
+    void frozenNameColumn_data() { TestDatabase::addBackendRows(); }
+    void frozenNameColumn()
+    {
+        AETHER_CONSOLE(c);
+        auto *view = c.child<QTableView>("keyTable");
+        auto *frozen = view->findChild<QTableView *>(u"keyTableFrozen"_s);
+        QVERIFY(frozen);
+        QVERIFY(frozen->isVisible());
+        QCOMPARE(frozen->model(), view->model());
+        QCOMPARE(frozen->selectionModel(), view->selectionModel());
+        for (int column = 0; column < keyColumnCount; ++column)
+            QCOMPARE(frozen->isColumnHidden(column), column != int(KeyColumn::Name));
+        // Narrow the window so that the table scrolls sideways, then scroll to its right end.
+        for (int column = 0; column < visibleKeyColumnCount; ++column)
+            view->setColumnHidden(column, false);
+        c.window->resize(900, 700);
+        QTRY_VERIFY(view->horizontalScrollBar()->maximum() > 0);
+        view->horizontalScrollBar()->setValue(view->horizontalScrollBar()->maximum());
+        QTRY_VERIFY(view->columnViewportPosition(int(KeyColumn::Name)) < 0); // scrolled away in the table itself
+        QCOMPARE(frozen->geometry().left(), view->frameWidth());
+        QCOMPARE(frozen->width(), view->columnWidth(int(KeyColumn::Name)));
+        QCOMPARE(frozen->columnViewportPosition(int(KeyColumn::Name)), 0);
+        // It follows the vertical scrolling and the column's width.
+        QTRY_VERIFY(view->verticalScrollBar()->maximum() > 0);
+        view->verticalScrollBar()->setValue(3);
+        QCOMPARE(frozen->verticalScrollBar()->value(), 3);
+        QCOMPARE(frozen->rowAt(0), view->rowAt(0));
+        view->setColumnWidth(int(KeyColumn::Name), 220);
+        QCOMPARE(frozen->width(), 220);
+        // Dragging it elsewhere (or another column before it) puts it back first.
+        QHeaderView *header = view->horizontalHeader();
+        header->moveSection(0, 3);
+        QCOMPARE(header->visualIndex(int(KeyColumn::Name)), 0);
+        header->moveSection(header->visualIndex(int(KeyColumn::Endpoint)), 0);
+        QCOMPARE(header->visualIndex(int(KeyColumn::Name)), 0);
+        // Its title sorts the table, as the table's own title does.
+        view->sortByColumn(int(KeyColumn::Effective), Qt::AscendingOrder);
+        QTest::mouseClick(frozen->horizontalHeader()->viewport(), Qt::LeftButton, {},
+                          QPoint(10, frozen->horizontalHeader()->height() / 2));
+        QCOMPARE(c.window->keyModel()->sortColumn(), KeyColumn::Name);
+        QCOMPARE(c.window->keyModel()->sortOrder(), Qt::AscendingOrder);
+        QCOMPARE(frozen->horizontalHeader()->sortIndicatorSection(), int(KeyColumn::Name));
+        QTest::mouseClick(frozen->horizontalHeader()->viewport(), Qt::LeftButton, {},
+                          QPoint(10, frozen->horizontalHeader()->height() / 2));
+        QCOMPARE(c.window->keyModel()->sortOrder(), Qt::DescendingOrder);
+        // A click on a name selects its key.
+        const QRect first = frozen->visualRect(frozen->model()->index(frozen->rowAt(0), int(KeyColumn::Name)));
+        QTest::mouseClick(frozen->viewport(), Qt::LeftButton, {}, first.center());
+        QCOMPARE(c.window->selectedKeyId(), c.window->keyModel()->keyIdAt(frozen->rowAt(0)));
+    }
+
+    // A named view keeps the filters, the sort order and the columns; applying it brings them all back.
+    void savedViews_data() { TestDatabase::addBackendRows(); }
+    void savedViews()
+    {
+        AETHER_CONSOLE(c);
+        for (const QString &name : {u"Busy fixed"_s, u"Busy fixed 2"_s}) {
+            if (gui::SavedViews(c.settings.raw()).find(name)) { // left by the other backend's run
+                answerNextDialog(gui::dialogs::Answer::Accept);
+                QVERIFY(c.window->deleteView(name));
+            }
+        }
+        auto *view = c.child<QTableView>("keyTable");
+        auto *mode = c.child<QComboBox>("modeFilterCombo");
+        auto *min429 = c.child<QSpinBox>("min429Spin");
+        mode->setCurrentIndex(2); // fixed
+        min429->setValue(1);
+        view->setColumnHidden(int(KeyColumn::Mode), true);
+        view->setColumnHidden(int(KeyColumn::Rpm429), false);
+        view->sortByColumn(int(KeyColumn::Concurrent429), Qt::DescendingOrder);
+        const int rows = c.value(u"SELECT count(*) FROM provider_api_keys WHERE max_concurrent IS NOT NULL AND "
+                                 u"concurrent_429_count + rpm_429_count >= 1"_s)
+                             .toInt();
+        QCOMPARE(c.window->keyModel()->rowCount(), rows);
+        const QString firstKey = c.window->keyModel()->keyIdAt(0);
+
+        // An empty name is refused; a good one is saved.
+        gui::dialogs::setNextText(u"   "_s);
+        QVERIFY(!c.window->saveCurrentView());
+        QVERIFY(gui::dialogs::lastMessage().contains(u"1 to 80 characters"_s));
+        gui::dialogs::setNextText(u" Busy  fixed "_s);
+        QVERIFY(c.window->saveCurrentView());
+        QVERIFY(gui::SavedViews(c.settings.raw()).find(u"Busy fixed"_s));
+
+        // Everything back to the defaults, then the view again.
+        mode->setCurrentIndex(0);
+        min429->setValue(0);
+        view->setColumnHidden(int(KeyColumn::Mode), false);
+        view->setColumnHidden(int(KeyColumn::Rpm429), true);
+        view->sortByColumn(int(KeyColumn::Name), Qt::AscendingOrder);
+        QCOMPARE(c.window->keyModel()->rowCount(), 40);
+        QVERIFY(c.window->applyView(u"Busy fixed"_s));
+        QCOMPARE(mode->currentIndex(), 2);
+        QCOMPARE(min429->value(), 1);
+        QVERIFY(view->isColumnHidden(int(KeyColumn::Mode)));
+        QVERIFY(!view->isColumnHidden(int(KeyColumn::Rpm429)));
+        QVERIFY(view->isColumnHidden(int(KeyColumn::Id)));
+        QCOMPARE(c.window->keyModel()->sortColumn(), KeyColumn::Concurrent429);
+        QCOMPARE(c.window->keyModel()->sortOrder(), Qt::DescendingOrder);
+        QCOMPARE(view->horizontalHeader()->sortIndicatorSection(), int(KeyColumn::Concurrent429));
+        QCOMPARE(c.window->keyModel()->rowCount(), rows);
+        QCOMPARE(c.window->keyModel()->keyIdAt(0), firstKey);
+        QCOMPARE(view->horizontalHeader()->visualIndex(int(KeyColumn::Name)), 0);
+
+        // The same name again asks before replacing; No keeps the old one.
+        gui::dialogs::setNextText(u"Busy fixed"_s);
+        answerNextDialog(gui::dialogs::Answer::Reject);
+        QVERIFY(!c.window->saveCurrentView());
+        QVERIFY(gui::dialogs::lastQuestion().contains(u"Replace it?"_s));
+        // The menu lists the views; deleting asks first.
+        QMenu *menu = c.child<QMenu>("savedViewsMenu");
+        QVERIFY(menu);
+        emit menu->aboutToShow();
+        QStringList titles;
+        for (const QAction *action : menu->actions())
+            titles << action->text();
+        QVERIFY2(titles.contains(u"Busy fixed"_s), qPrintable(titles.join(u", "_s)));
+        answerNextDialog(gui::dialogs::Answer::Reject);
+        QVERIFY(!c.window->deleteView(u"Busy fixed"_s));
+        answerNextDialog(gui::dialogs::Answer::Accept);
+        QVERIFY(c.window->deleteView(u"Busy fixed"_s));
+        QVERIFY(!c.window->applyView(u"Busy fixed"_s));
+    }
+
     void sortByLearnedLimit_data() { TestDatabase::addBackendRows(); }
     void sortByLearnedLimit()
     {
@@ -572,6 +726,31 @@ private slots:
         QCOMPARE(c.child<QLabel>("adaptiveKeysValue")->text(), QString::number(adaptive));
         QCOMPARE(c.child<QTableWidget>("recentTable")->rowCount(), 10);
         QCOMPARE(c.window->summaryPage()->rateChart()->keyCount(), 20);
+        const int fixed = c.value(u"SELECT count(*) FROM provider_api_keys WHERE max_concurrent IS NOT NULL"_s).toInt();
+        QCOMPARE(c.child<QLabel>("fixedKeysValue")->text(), QString::number(fixed));
+
+        // An endpoint chosen in the navigation: the totals are its own, and say so.
+        auto *tree = c.child<QTreeWidget>("navigationTree");
+        QTreeWidgetItem *endpoint = tree->topLevelItem(0)->child(0)->child(0);
+        const QString endpointId = endpoint->data(0, Qt::UserRole + 1).toString();
+        tree->setCurrentItem(endpoint);
+        QTRY_VERIFY(!c.window->summaryPage()->isLoading());
+        const auto inEndpoint = [&](const char *mode) {
+            return c
+                .value(
+                    u"SELECT count(*) FROM provider_api_keys WHERE endpoint_id = '%1' AND max_concurrent IS %2"_s.arg(
+                        endpointId, QLatin1String(mode)))
+                .toInt();
+        };
+        QCOMPARE(c.child<QLabel>("adaptiveKeysValue")->text(), QString::number(inEndpoint("NULL")));
+        QCOMPARE(c.child<QLabel>("fixedKeysValue")->text(), QString::number(inEndpoint("NOT NULL")));
+        QVERIFY(inEndpoint("NULL") < adaptive);
+        const int concurrent = c.value(u"SELECT sum(concurrent_429_count) FROM provider_api_keys WHERE endpoint_id = "
+                                       u"'%1' AND max_concurrent IS NULL"_s.arg(endpointId))
+                                   .toInt();
+        QCOMPARE(c.window->summaryPage()->findChild<QLabel *>(u"concurrent429Value"_s)->text(),
+                 QLocale().toString(concurrent));
+        QVERIFY(c.child<QLabel>("scopeLabel")->text().startsWith(endpoint->parent()->text(0)));
     }
 
     void changeThroughTheHttpEndpointShowsAfterRefresh_data() { TestDatabase::addBackendRows(); }
@@ -758,8 +937,18 @@ private slots:
         QCOMPARE(message->text(), u"Initial limit must be at least Minimum limit (60)."_s);
         QCOMPARE(minimum->value(), 60);
         QCOMPARE(c.keys.learningPolicy().value().minLimit, 3);
+        // The reason also stands on the row of the refused field.
+        QCOMPARE(page->fieldWithError(), u"initial_limit"_s);
+        auto *fieldError = page->findChild<QLabel *>(u"policyFieldError"_s);
+        QVERIFY(fieldError && !fieldError->isHidden());
+        QCOMPARE(fieldError->text(), message->text());
+        auto *initial = page->findChild<QSpinBox *>(u"initialLimitEdit"_s);
+        QTRY_VERIFY(qAbs(fieldError->mapTo(page, fieldError->rect().center()).y() -
+                         initial->mapTo(page, initial->rect().center()).y()) < initial->height());
         page->findChild<QPushButton *>(u"policyRevertButton"_s)->click();
         QCOMPARE(minimum->value(), 3);
+        QVERIFY(page->fieldWithError().isEmpty()); // gone with the edit
+        QVERIFY(fieldError->isHidden());
 
         // Reset to defaults asks first; Cancel keeps the policy, confirming restores the defaults.
         answerNextDialog(gui::dialogs::Answer::Reject);

@@ -11,6 +11,7 @@
 #include "csvexporter.h"
 #include "dialogs.h"
 #include "httpendpointservice.h"
+#include "icons.h"
 #include "keys/auditlog.h"
 #include "keys/keyservice.h"
 #include "keys/keytable.h"
@@ -384,6 +385,40 @@ private slots:
             QCOMPARE(view->chart()->titleBrush().color(), QColor(0xee, 0xee, 0xee));
             for (QAbstractAxis *axis : view->chart()->axes())
                 QCOMPARE(axis->labelsColor(), QColor(0xee, 0xee, 0xee));
+        }
+    }
+
+    // The icons are drawn from SVG at the screen's scale: at 150 % and 200 % a pixmap has all the device pixels
+    // (not a 16-pixel image scaled up), with the drawing inside it.
+    void iconsAreCrispAtHighScale()
+    {
+        for (const gui::Icon which : {gui::Icon::Adaptive, gui::Icon::Fixed, gui::Icon::Refresh, gui::Icon::Reset,
+                                      gui::Icon::Endpoint, gui::Icon::Settings, gui::Icon::Application}) {
+            const QIcon icon = gui::icon(which);
+            QVERIFY(!icon.isNull());
+            for (const qreal scale : {1.5, 2.0}) {
+                const QPixmap pixmap = icon.pixmap(QSize(16, 16), scale);
+                QCOMPARE(pixmap.devicePixelRatio(), scale);
+                QCOMPARE(pixmap.size(), QSize(qRound(16 * scale), qRound(16 * scale)));
+                // Something is drawn in it.
+                const QImage image = pixmap.toImage();
+                int opaque = 0;
+                for (int y = 0; y < image.height(); ++y)
+                    for (int x = 0; x < image.width(); ++x)
+                        opaque += qAlpha(image.pixel(x, y)) > 128;
+                QVERIFY(opaque > image.width());
+            }
+            // Drawn at 200 %, not the 16-pixel image doubled: the two differ along every edge.
+            const QImage doubled = icon.pixmap(QSize(16, 16), 1.0)
+                                       .toImage()
+                                       .convertToFormat(QImage::Format_ARGB32)
+                                       .scaled(32, 32, Qt::IgnoreAspectRatio, Qt::FastTransformation);
+            const QImage drawn = icon.pixmap(QSize(16, 16), 2.0).toImage().convertToFormat(QImage::Format_ARGB32);
+            int differing = 0;
+            for (int y = 0; y < 32; ++y)
+                for (int x = 0; x < 32; ++x)
+                    differing += drawn.pixel(x, y) != doubled.pixel(x, y);
+            QVERIFY2(differing > 32, qPrintable(QString::number(differing)));
         }
     }
 

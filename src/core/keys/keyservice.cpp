@@ -287,9 +287,9 @@ QList<Result<KeyChangeOutcome>> KeyService::applyChanges(const QList<KeyChange> 
     return outcomes;
 }
 
-Result<Summary> KeyService::summary()
+Result<Summary> KeyService::summary(const SummaryScope &scope)
 {
-    return m_db.run<Summary>([this]() { return m_summary.build(); });
+    return m_db.run<Summary>([this, &scope]() { return m_summary.build(scope); });
 }
 
 } // namespace aether

@@ -48,7 +48,7 @@ public:
     // Clears the learned limit, the 429 counters and times, the history and the samples; keeps the mode.
     Result<LearningReset> resetLearning(const QString &keyId, const Actor &actor);
     Result<LimitChange> setFixedLimit(const QString &keyId, int limit, const Actor &actor);
-    Result<Summary> summary();
+    Result<Summary> summary(const SummaryScope &scope = {});
 
     // The limit a gateway must enforce for the key now.
     Result<EnforcedLimit> enforcedLimit(const QString &keyId);

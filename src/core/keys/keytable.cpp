@@ -40,6 +40,7 @@ QStringList columnExpressions(const SqlDialect &dialect, bool keptCount)
         QStringLiteral("k.last_429_type"),
         keptCount ? QStringLiteral("k.console_adjustment_count")
                   : adjustmentCount(dialect, QStringLiteral("k.adjustment_history")),
+        QStringLiteral("CASE WHEN k.is_active THEN 1 ELSE 0 END"),
         QStringLiteral("k.id"),
         QStringLiteral("k.endpoint_id"),
     };
@@ -227,7 +228,7 @@ Result<QList<Key429Count>> KeyTable::top429(const KeyFilter &filter, int limit)
         binds << limit;
         Result<SqlStatement> st = m_db.exec(
             QStringLiteral("SELECT k.id, COALESCE(k.name, k.id), COALESCE(k.concurrent_429_count, 0), "
-                           "COALESCE(k.rpm_429_count, 0)") +
+                           "COALESCE(k.rpm_429_count, 0), k.max_concurrent IS NULL") +
                 keyJoins + condition +
                 QStringLiteral(" ORDER BY COALESCE(k.concurrent_429_count, 0) + COALESCE(k.rpm_429_count, 0) DESC, "
                                "k.id LIMIT ?"),
@@ -237,7 +238,8 @@ Result<QList<Key429Count>> KeyTable::top429(const KeyFilter &filter, int limit)
         QList<Key429Count> keys;
         while (st.value().next()) {
             keys.append({st.value().value(0).toString(), st.value().value(1).toString(),
-                         st.value().value(2).toLongLong(), st.value().value(3).toLongLong()});
+                         st.value().value(2).toLongLong(), st.value().value(3).toLongLong(),
+                         st.value().value(4).toBool()});
         }
         return keys;
     });

@@ -28,11 +28,12 @@ enum class KeyColumn {
     Last429At,
     Last429Type,
     Adjustments,
+    Active,     // the gateway's is_active (1 or 0)
     Id,         // not shown as a column of its own: the key id
     EndpointId, // not shown
 };
 inline constexpr int keyColumnCount = int(KeyColumn::EndpointId) + 1;
-inline constexpr int visibleKeyColumnCount = int(KeyColumn::Adjustments) + 1;
+inline constexpr int visibleKeyColumnCount = int(KeyColumn::Active) + 1;
 
 struct KeyFilter {
     enum class Mode { All, Adaptive, Fixed };
@@ -66,6 +67,7 @@ struct Key429Count {
     QString name;
     qint64 concurrent429 = 0;
     qint64 rpm429 = 0;
+    bool adaptive = true; // false: the key has a fixed limit
 };
 
 // One record of a key's adjustment history.

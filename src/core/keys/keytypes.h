@@ -75,8 +75,19 @@ struct RecentAdjustment {
     QJsonObject record; // as stored, including fields the console does not know
 };
 
+// Which keys a summary covers: every key, a provider's or an endpoint's (the endpoint wins when both are given).
+struct SummaryScope {
+    QString providerId;
+    QString endpointId;
+    bool operator==(const SummaryScope &other) const
+    {
+        return providerId == other.providerId && endpointId == other.endpointId;
+    }
+};
+
 struct Summary {
     qint64 totalAdaptiveKeys = 0;
+    qint64 totalFixedKeys = 0; // the keys of the scope with a fixed limit (not part of the original's answer)
     qint64 totalConcurrent429Errors = 0;
     qint64 totalRpm429Errors = 0;
     qint64 totalAdjustments = 0;

@@ -68,10 +68,10 @@ Status SummaryBuilder::refresh(const QString &versionExpr, const QStringList &id
     return Done{};
 }
 
-Result<Summary> SummaryBuilder::build()
+Result<Summary> SummaryBuilder::build(const SummaryScope &scope)
 {
     const std::optional<QByteArray> stamp = m_db.changeStamp();
-    if (stamp && m_stamp == stamp)
+    if (stamp && m_stamp == stamp && m_lastScope == scope)
         return m_last;
     Result<QString> versionExpr = m_versions.expression();
     if (!versionExpr)
@@ -79,27 +79,46 @@ Result<Summary> SummaryBuilder::build()
     QList<Row> rows;
     QStringList stale;
     Summary summary;
-    if (const Status read = readKeys(versionExpr.value(), &rows, &stale, &summary); !read)
+    if (const Status read = readKeys(versionExpr.value(), scope, &rows, &stale, &summary); !read)
         return read.error();
     if (const Status refreshed = refresh(versionExpr.value(), stale); !refreshed)
         return refreshed.error();
-    forgetGoneKeys(rows);
+    if (scope == SummaryScope{})
+        forgetGoneKeys(rows);
     summary.totalAdaptiveKeys = rows.size();
     if (const Status added = addRecords(versionExpr.value(), newestRecords(rows, &summary), &summary); !added)
         return added.error();
     if (stamp) {
         m_stamp = stamp;
+        m_lastScope = scope;
         m_last = summary;
     }
     return summary;
 }
 
-Status SummaryBuilder::readKeys(const QString &versionExpr, QList<Row> *rows, QStringList *stale, Summary *summary)
+Status SummaryBuilder::readKeys(const QString &versionExpr, const SummaryScope &scope, QList<Row> *rows,
+                                QStringList *stale, Summary *summary)
 {
     const bool versioned = !versionExpr.isEmpty();
+    QString inScope;
+    QVariantList binds;
+    if (!scope.endpointId.isEmpty()) {
+        inScope = QStringLiteral(" AND endpoint_id = ?");
+        binds << scope.endpointId;
+    } else if (!scope.providerId.isEmpty()) {
+        inScope = QStringLiteral(" AND endpoint_id IN (SELECT id FROM provider_endpoints WHERE provider_id = ?)");
+        binds << scope.providerId;
+    }
+    Result<SqlStatement> fixed = m_db.exec(
+        QStringLiteral("SELECT count(*) FROM provider_api_keys WHERE max_concurrent IS NOT NULL") + inScope, binds);
+    if (!fixed)
+        return fixed.error();
+    summary->totalFixedKeys = fixed.value().next() ? fixed.value().value(0).toLongLong() : 0;
     Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT id, name, concurrent_429_count, rpm_429_count, %1 "
                                                        "FROM provider_api_keys WHERE max_concurrent IS NULL")
-                                            .arg(versioned ? versionExpr : QStringLiteral("''")));
+                                                .arg(versioned ? versionExpr : QStringLiteral("''")) +
+                                            inScope,
+                                        binds);
     if (!st)
         return st.error();
     while (st.value().next()) {

@@ -27,8 +27,9 @@ public:
 
     SummaryBuilder(Database &db, RowVersion &versions, MalformedReporter reportMalformed);
 
-    // Call inside Database::run().
-    Result<Summary> build();
+    // Call inside Database::run(). The original's summary covers every adaptive key; a scope narrows it to a
+    // provider's or an endpoint's keys (the window's Summary page).
+    Result<Summary> build(const SummaryScope &scope = {});
 
 private:
     // What the summary needs of one history, kept small (10,000 keys): its length and the timestamps and positions
@@ -55,8 +56,9 @@ private:
     };
 
     // The adaptive keys with their 429 totals added to *summary, and those whose digest is stale.
-    Status readKeys(const QString &versionExpr, QList<Row> *rows, QStringList *stale, Summary *summary);
-    // Drops the digests of keys that were deleted or left adaptive mode.
+    Status readKeys(const QString &versionExpr, const SummaryScope &scope, QList<Row> *rows, QStringList *stale,
+                    Summary *summary);
+    // Drops the digests of keys that were deleted or left adaptive mode (after a summary of every key).
     void forgetGoneKeys(const QList<Row> &rows);
     // The newest `recentRecords` records over all digests, newest first; adds the history lengths to *summary.
     std::vector<Candidate> newestRecords(const QList<Row> &rows, Summary *summary) const;
@@ -71,6 +73,7 @@ private:
     MalformedReporter m_reportMalformed;
     QHash<QString, Digest> m_digests;
     std::optional<QByteArray> m_stamp;
+    SummaryScope m_lastScope;
     Summary m_last;
 };
 

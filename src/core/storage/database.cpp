@@ -78,10 +78,13 @@ QString sqliteSynchronous()
 Status Database::open()
 {
     if (m_lastFailedConnect.isValid() && m_lastFailedConnect.elapsed() < reconnectBackoffMs)
-        return Error::unavailable(QStringLiteral("database unavailable; waiting before connecting again"));
+        return Error::unavailable(m_lastConnectError.isEmpty()
+                                      ? QStringLiteral("database unavailable; waiting before connecting again")
+                                      : QStringLiteral("%1 (waiting before connecting again)").arg(m_lastConnectError));
     close();
     // Any return before the end is a failed attempt, which holds further attempts back for a moment.
     m_lastFailedConnect.start();
+    m_lastConnectError.clear();
 
     const bool postgres = m_dialect.isPostgres();
     const QString driver = postgres ? QStringLiteral("QPSQL") : QStringLiteral("QSQLITE");
@@ -93,7 +96,8 @@ Status Database::open()
         return configured;
     if (!db.open()) {
         m_lost = true;
-        return Error::unavailable(db.lastError().text());
+        m_lastConnectError = db.lastError().text().trimmed();
+        return Error::unavailable(m_lastConnectError);
     }
     m_open = true;
     m_lost = false;

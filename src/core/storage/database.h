@@ -144,6 +144,7 @@ private:
     bool m_open = false;
     bool m_lost = false;
     QElapsedTimer m_lastFailedConnect;
+    QString m_lastConnectError; // the driver's reason of the last failed attempt
     QHash<QString, QSqlQuery *> m_statements;
     quint64 m_localWrites = 0;
     int m_lockWaitMs = defaultLockWaitMs;

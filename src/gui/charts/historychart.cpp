@@ -9,6 +9,7 @@
 #include <QDateTimeAxis>
 #include <QJsonDocument>
 #include <QLineSeries>
+#include <QLocale>
 #include <QScatterSeries>
 #include <QToolTip>
 #include <QValueAxis>
@@ -231,7 +232,7 @@ void HistoryChartView::showRecordTip(const QPointF &point, bool state)
                 const QJsonValue v = it.value();
                 const QString text =
                     v.isString()   ? v.toString()
-                    : v.isDouble() ? QString::number(v.toDouble())
+                    : v.isDouble() ? QLocale().toString(v.toDouble(), 'g', 12)
                                    : QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact))
                                          .chopped(1)
                                          .mid(1);

@@ -50,6 +50,7 @@ Rate429ChartView::Rate429ChartView(QWidget *parent)
 
 void Rate429ChartView::retranslate()
 {
+    fillBars();
     m_concurrent->setLabel(tr("Concurrency 429s"));
     m_rpm->setLabel(tr("RPM 429s"));
     m_counts->setTitleText(tr("429 responses"));
@@ -65,15 +66,22 @@ void Rate429ChartView::setKeys(const QList<Key429Count> &keys, const QString &sc
 {
     m_keys = keys;
     m_scope = scope;
+    retranslate(); // fills the bars: their names say which keys are fixed
+}
+
+void Rate429ChartView::fillBars()
+{
     m_concurrent->remove(0, m_concurrent->count());
     m_rpm->remove(0, m_rpm->count());
     QStringList names;
     qint64 highest = 1;
     const QFontMetrics metrics(font());
     // Most 429s at the top: the axis draws its first category at the bottom.
-    for (qsizetype i = keys.size() - 1; i >= 0; --i) {
-        const Key429Count &k = keys.at(i);
+    for (qsizetype i = m_keys.size() - 1; i >= 0; --i) {
+        const Key429Count &k = m_keys.at(i);
         QString name = metrics.elidedText(k.name, Qt::ElideMiddle, 160);
+        if (!k.adaptive)
+            name = tr("%1 (fixed)", "a key with a fixed limit in the 429 chart").arg(name);
         while (names.contains(name)) // categories must be unique
             name += u' ';
         names << name;
@@ -85,7 +93,6 @@ void Rate429ChartView::setKeys(const QList<Key429Count> &keys, const QString &sc
     m_names->append(names);
     m_counts->setRange(0, qreal(highest) * 1.1);
     m_counts->applyNiceNumbers();
-    retranslate();
 }
 
 void Rate429ChartView::changeEvent(QEvent *event)

@@ -32,6 +32,7 @@ protected:
     void changeEvent(QEvent *event) override;
 
 private:
+    void fillBars();
     QHorizontalBarSeries *m_series;
     QBarSet *m_concurrent;
     QBarSet *m_rpm;
