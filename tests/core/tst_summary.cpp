@@ -112,6 +112,50 @@ private slots:
         }
     }
 
+    // The database computes each history's digest (length, last records' timestamps); what its JSON functions
+    // cannot take (not an array, a value jsonb refuses) is parsed by the console. Either way the answer is the same.
+    void summaryOfUnusualHistories_data() { TestDatabase::addBackendRows(); }
+    void summaryOfUnusualHistories()
+    {
+        const bool postgres = QByteArray(QTest::currentDataTag()) == "postgres";
+        QList<KeyFixture> keys;
+        KeyFixture mixed = key(u"u1"_s, u"mixed"_s);
+        // The last three: a number (no record), a record whose timestamp is a number (sorts as ""), and one whose
+        // timestamp is written with an escape.
+        mixed.history = uR"([{"timestamp":"2025-12-20T00:00:00+00:00","old_limit":1,"new_limit":2,"reason":"a"},7,)"
+                        uR"({"timestamp":5,"old_limit":2,"new_limit":3,"reason":"b"},)"
+                        uR"({"timestamp":"2025-12-21T00:00:00\u002B00:00","old_limit":3,"new_limit":4,"reason":"c"}])"_s;
+        keys << mixed;
+        KeyFixture nul = key(u"u2"_s, u"null text"_s);
+        nul.history = u"null"_s;
+        keys << nul;
+        KeyFixture empty = key(u"u3"_s, u"empty"_s);
+        empty.history = u"[]"_s;
+        keys << empty;
+        KeyFixture zero = key(u"u4"_s, u"nul character"_s); // jsonb cannot hold \u0000
+        zero.history = uR"([{"timestamp":"2025-12-22T00:00:00+00:00","old_limit":4,"new_limit":5,"reason":"d",)"
+                       uR"("note":"a\u0000b"}])"_s;
+        keys << zero;
+        if (!postgres) { // PostgreSQL's json type refuses to store it
+            KeyFixture broken = key(u"u5"_s, u"broken"_s);
+            broken.history = u"not json ["_s;
+            keys << broken;
+        }
+        AETHER_KEY_DATABASE(tdb, db, keys);
+        KeyService service(db);
+        const aether::Result<aether::Summary> summary = service.summary();
+        QVERIFY2(summary.ok(), qPrintable(summary.ok() ? QString() : errorText(summary.error())));
+        QCOMPARE(summary.value().totalAdaptiveKeys, qint64(keys.size()));
+        QCOMPARE(summary.value().totalAdjustments, qint64(4 + 0 + 0 + 1));
+        const QList<aether::RecentAdjustment> recent = summary.value().recentAdjustments;
+        QStringList shown;
+        for (const aether::RecentAdjustment &r : recent)
+            shown << r.keyId + u' ' + r.record.value(u"reason").toString();
+        QCOMPARE(shown, (QStringList{u"u4 d"_s, u"u1 c"_s, u"u1 b"_s}));
+        QCOMPARE(recent.at(1).record.value(u"timestamp").toString(), u"2025-12-21T00:00:00+00:00"_s);
+        QCOMPARE(recent.at(0).record.value(u"note").toString(), u"a\u0000b"_s);
+    }
+
     // The window's Summary narrows the same figures to a provider or an endpoint, and counts the fixed keys beside.
     void summaryOfAScope_data() { TestDatabase::addBackendRows(); }
     void summaryOfAScope()
@@ -120,7 +164,9 @@ private slots:
         KeyService keys(db);
         const auto summaryOf = [&keys](const aether::SummaryScope &scope) {
             aether::Result<aether::Summary> s = keys.summary(scope);
-            return s ? s.takeValue() : aether::Summary{-1};
+            aether::Summary failed;
+            failed.totalAdaptiveKeys = -1;
+            return s ? s.takeValue() : failed;
         };
         const aether::Summary all = summaryOf({});
         QCOMPARE(all.totalAdaptiveKeys, qint64(3));

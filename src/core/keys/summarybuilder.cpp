@@ -13,6 +13,57 @@ namespace aether {
 namespace {
 
 constexpr int fetchChunk = 200;
+constexpr int digestChunk = 500;
+constexpr int digestColumns = 5 + 2 * SummaryBuilder::recentPerKey; // the extra columns come after these
+
+// The digest of each history as the database computes it (SQLite's JSON functions, PostgreSQL's jsonb), so that
+// 100,000 histories are neither sent to the console nor parsed there: per key its id, version, whether the history is
+// NULL, its JSON type, its length (arrays) and, for each of its last recentPerKey records (last first), the record's
+// type and its timestamp when that is a string. Only arrays are taken from here; anything else is read and parsed by
+// the console, which reports malformed histories as it always did.
+// `extra` columns of the key follow (a first summary reads everything in one pass).
+QString digestQuery(const SqlDialect &dialect, const QString &version, const QString &where,
+                    const QStringList &extra = {})
+{
+    QStringList columns{QStringLiteral("id"), QStringLiteral("v"), QStringLiteral("h IS NULL")};
+    QString inner = QStringLiteral("id, %1 AS v, adjustment_history AS h").arg(version);
+    for (int i = 0; i < extra.size(); ++i)
+        inner += QStringLiteral(", %1 AS x%2").arg(extra.at(i)).arg(i);
+    if (dialect.isPostgres()) {
+        const QString array = QStringLiteral("jsonb_typeof(j) = 'array'");
+        columns << QStringLiteral("jsonb_typeof(j)")
+                << QStringLiteral("CASE WHEN %1 THEN jsonb_array_length(j) END").arg(array);
+        for (int k = 1; k <= SummaryBuilder::recentPerKey; ++k) {
+            columns << QStringLiteral("CASE WHEN %1 THEN jsonb_typeof(j -> -%2) END").arg(array).arg(k)
+                    << QStringLiteral("CASE WHEN %1 AND jsonb_typeof(j -> -%2 -> 'timestamp') = 'string' THEN "
+                                      "j -> -%2 ->> 'timestamp' END")
+                           .arg(array)
+                           .arg(k);
+        }
+    } else {
+        // The history's type once per key: LIMIT -1 keeps SQLite from copying the expression into every use.
+        const QString array = QStringLiteral("kind = 'array'");
+        columns << QStringLiteral("kind") << QStringLiteral("CASE WHEN %1 THEN json_array_length(h) END").arg(array);
+        for (int k = 1; k <= SummaryBuilder::recentPerKey; ++k) {
+            columns << QStringLiteral("CASE WHEN %1 THEN json_type(h, '$[#-%2]') END").arg(array).arg(k)
+                    << QStringLiteral("CASE WHEN %1 AND json_type(h, '$[#-%2].timestamp') = 'text' THEN "
+                                      "json_extract(h, '$[#-%2].timestamp') END")
+                           .arg(array)
+                           .arg(k);
+        }
+    }
+    for (int i = 0; i < extra.size(); ++i)
+        columns << QStringLiteral("x%1").arg(i);
+    // PostgreSQL converts each history once (OFFSET 0 keeps the subquery whole); SQLite takes its type once.
+    const QString from =
+        dialect.isPostgres()
+            ? QStringLiteral("(SELECT %1, CAST(adjustment_history AS jsonb) AS j FROM provider_api_keys WHERE %2 "
+                             "OFFSET 0) s")
+            : QStringLiteral("(SELECT %1, CASE WHEN json_valid(adjustment_history) THEN json_type(adjustment_history) "
+                             "END AS kind FROM provider_api_keys WHERE %2 LIMIT -1)");
+    return QStringLiteral("SELECT ") + columns.join(QStringLiteral(", ")) + QStringLiteral(" FROM ") +
+           from.arg(inner, where);
+}
 
 } // namespace
 
@@ -68,6 +119,65 @@ Status SummaryBuilder::refresh(const QString &versionExpr, const QStringList &id
     return Done{};
 }
 
+bool SummaryBuilder::storeDigest(const SqlStatement &row)
+{
+    const QString id = row.value(0).toString();
+    if (row.value(3).toString() != u"array") {
+        if (!row.value(2).toBool())
+            return false;                                                // not an array: the console reads it
+        m_digests.insert(id, Digest{row.value(1).toByteArray(), 0, {}}); // NULL: no history
+        return true;
+    }
+    Digest d;
+    d.version = row.value(1).toByteArray();
+    d.length = row.value(4).toInt();
+    for (int k = recentPerKey; k >= 1; --k) { // stored order
+        const int column = 5 + 2 * (k - 1);
+        if (d.length - k < 0 || row.value(column).toString() != u"object")
+            continue;
+        d.tail.append({row.value(column + 1).toString(), d.length - k});
+    }
+    m_digests.insert(id, std::move(d));
+    return true;
+}
+
+Status SummaryBuilder::refreshDigests(const QString &versionExpr, const QStringList &ids, const KeyScan &scan)
+{
+    const QString version = versionExpr.isEmpty() ? QStringLiteral("''") : versionExpr;
+    QStringList slow; // histories that are not arrays: the console reads them itself
+    const auto read = [&](const QString &where, const QVariantList &binds, const QStringList &covered) -> Status {
+        Result<SqlStatement> st = m_db.exec(digestQuery(m_db.dialect(), version, where), binds);
+        if (!st) {
+            if (st.error().code == ErrorCode::StorageUnavailable)
+                return st.error();
+            slow << covered; // a value the database's JSON functions refuse (e.g. \u0000 for jsonb)
+            return Done{};
+        }
+        while (st.value().next()) {
+            if (!storeDigest(st.value()))
+                slow << st.value().value(0).toString();
+        }
+        return Done{};
+    };
+    // Many stale keys (a first summary): one pass over the scope's adaptive keys in storage order costs a fraction
+    // of looking each one up by id.
+    if (ids.size() > scan.keys / 4) {
+        if (const Status status = read(scan.where, scan.binds, ids); !status)
+            return status;
+        return refresh(versionExpr, slow);
+    }
+    for (qsizetype start = 0; start < ids.size(); start += digestChunk) {
+        const QStringList chunk = ids.mid(start, digestChunk);
+        QVariantList binds;
+        for (const QString &id : chunk)
+            binds << id;
+        if (const Status status = read(QStringLiteral("id IN (%1)").arg(sqlPlaceholders(chunk.size())), binds, chunk);
+            !status)
+            return status;
+    }
+    return refresh(versionExpr, slow);
+}
+
 Result<Summary> SummaryBuilder::build(const SummaryScope &scope)
 {
     const std::optional<QByteArray> stamp = m_db.changeStamp();
@@ -79,9 +189,10 @@ Result<Summary> SummaryBuilder::build(const SummaryScope &scope)
     QList<Row> rows;
     QStringList stale;
     Summary summary;
-    if (const Status read = readKeys(versionExpr.value(), scope, &rows, &stale, &summary); !read)
+    KeyScan scan;
+    if (const Status read = readKeys(versionExpr.value(), scope, &rows, &stale, &summary, &scan); !read)
         return read.error();
-    if (const Status refreshed = refresh(versionExpr.value(), stale); !refreshed)
+    if (const Status refreshed = refreshDigests(versionExpr.value(), stale, scan); !refreshed)
         return refreshed.error();
     if (scope == SummaryScope{})
         forgetGoneKeys(rows);
@@ -97,7 +208,7 @@ Result<Summary> SummaryBuilder::build(const SummaryScope &scope)
 }
 
 Status SummaryBuilder::readKeys(const QString &versionExpr, const SummaryScope &scope, QList<Row> *rows,
-                                QStringList *stale, Summary *summary)
+                                QStringList *stale, Summary *summary, KeyScan *scan)
 {
     const bool versioned = !versionExpr.isEmpty();
     QString inScope;
@@ -114,14 +225,40 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, const SummaryScope &
     if (!fixed)
         return fixed.error();
     summary->totalFixedKeys = fixed.value().next() ? fixed.value().value(0).toLongLong() : 0;
-    Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT id, name, concurrent_429_count, rpm_429_count, %1 "
-                                                       "FROM provider_api_keys WHERE max_concurrent IS NULL")
-                                                .arg(versioned ? versionExpr : QStringLiteral("''")) +
-                                            inScope,
-                                        binds);
+    const QString version = versioned ? versionExpr : QStringLiteral("''");
+    scan->where = QStringLiteral("max_concurrent IS NULL") + inScope;
+    scan->binds = binds;
+    // Nothing known yet (a first summary): the keys and the digests of their histories in one pass.
+    if (m_digests.isEmpty()) {
+        Result<SqlStatement> st = m_db.exec(digestQuery(m_db.dialect(), version, scan->where,
+                                                        {QStringLiteral("name"), QStringLiteral("concurrent_429_count"),
+                                                         QStringLiteral("rpm_429_count")}),
+                                            binds);
+        if (st) {
+            while (st.value().next()) {
+                const SqlStatement &row = st.value();
+                ++scan->keys;
+                rows->append({row.value(0).toString(), row.optionalString(digestColumns)});
+                summary->totalConcurrent429Errors += row.value(digestColumns + 1).toLongLong();
+                summary->totalRpm429Errors += row.value(digestColumns + 2).toLongLong();
+                if (!storeDigest(row))
+                    *stale << rows->constLast().id;
+            }
+            return Done{};
+        }
+        if (st.error().code == ErrorCode::StorageUnavailable)
+            return st.error();
+        // A history the database's JSON functions refuse: the keys are read below and their histories one by one.
+    }
+    Result<SqlStatement> st = m_db.exec(
+        QStringLiteral("SELECT id, name, concurrent_429_count, rpm_429_count, %1 FROM provider_api_keys WHERE ")
+                .arg(version) +
+            scan->where,
+        binds);
     if (!st)
         return st.error();
     while (st.value().next()) {
+        ++scan->keys;
         Row row;
         row.id = st.value().value(0).toString();
         row.name = st.value().optionalString(1);

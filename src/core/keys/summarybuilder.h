@@ -55,15 +55,27 @@ private:
         const Row *row = nullptr;
     };
 
+    // The condition that selects the scope's adaptive keys, and their number.
+    struct KeyScan {
+        QString where;
+        QVariantList binds;
+        qsizetype keys = 0;
+    };
+
     // The adaptive keys with their 429 totals added to *summary, and those whose digest is stale.
     Status readKeys(const QString &versionExpr, const SummaryScope &scope, QList<Row> *rows, QStringList *stale,
-                    Summary *summary);
+                    Summary *summary, KeyScan *scan);
     // Drops the digests of keys that were deleted or left adaptive mode (after a summary of every key).
     void forgetGoneKeys(const QList<Row> &rows);
     // The newest `recentRecords` records over all digests, newest first; adds the history lengths to *summary.
     std::vector<Candidate> newestRecords(const QList<Row> &rows, Summary *summary) const;
     // Reads the winning records again and appends them to summary->recentAdjustments.
     Status addRecords(const QString &versionExpr, const std::vector<Candidate> &winners, Summary *summary);
+    // Stores the digest of one row of a digest query; false when the history is not an array (to be read by refresh()).
+    bool storeDigest(const SqlStatement &row);
+    // Renews the digests of these keys from digests the database computes (histories that are not arrays are read and
+    // parsed by refresh()).
+    Status refreshDigests(const QString &versionExpr, const QStringList &ids, const KeyScan &scan);
     // Reads the histories of these keys and renews their digests; with `records`, also hands back the parsed arrays.
     Status refresh(const QString &version, const QStringList &ids, QHash<QString, QJsonArray> *records = nullptr);
     Digest digest(const QByteArray &version, const QString &keyId, const QVariant &history, QJsonArray *array);
