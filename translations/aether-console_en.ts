@@ -1005,22 +1005,6 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
             <translation>Adaptive keys</translation>
         </message>
         <message>
-            <source>Concurrency 429s</source>
-            <translation>Concurrency 429s</translation>
-        </message>
-        <message>
-            <source>RPM 429s</source>
-            <translation>RPM 429s</translation>
-        </message>
-        <message>
-            <source>Adjustments</source>
-            <translation>Adjustments</translation>
-        </message>
-        <message>
-            <source>Most recent adjustments</source>
-            <translation>Most recent adjustments</translation>
-        </message>
-        <message>
             <source>Key</source>
             <translation>Key</translation>
         </message>
@@ -1035,6 +1019,26 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <message>
             <source>Reason</source>
             <translation>Reason</translation>
+        </message>
+        <message>
+            <source>Fixed keys</source>
+            <translation>Fixed keys</translation>
+        </message>
+        <message>
+            <source>Concurrency 429s of adaptive keys</source>
+            <translation>Concurrency 429s of adaptive keys</translation>
+        </message>
+        <message>
+            <source>RPM 429s of adaptive keys</source>
+            <translation>RPM 429s of adaptive keys</translation>
+        </message>
+        <message>
+            <source>Adjustments of adaptive keys</source>
+            <translation>Adjustments of adaptive keys</translation>
+        </message>
+        <message>
+            <source>Most recent adjustments of adaptive keys</source>
+            <translation>Most recent adjustments of adaptive keys</translation>
         </message>
     </context>
     <context>
@@ -1362,10 +1366,6 @@ id %2</translation>
             <translation>No key selected</translation>
         </message>
         <message>
-            <source> (initial, nothing learned yet)</source>
-            <translation> (initial, nothing learned yet)</translation>
-        </message>
-        <message>
             <source>never</source>
             <translation>never</translation>
         </message>
@@ -1412,6 +1412,10 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <message>
             <source>Learned state of %1 saved to %2</source>
             <translation>Learned state of %1 saved to %2</translation>
+        </message>
+        <message>
+            <source>— (no limit until one is learned; the learning starts from %1)</source>
+            <translation>— (no limit until one is learned; the learning starts from %1)</translation>
         </message>
     </context>
     <context>
@@ -1607,6 +1611,26 @@ The mode (%1) and the fixed limit stay as they are.</translation>
             <source>The limit the gateway enforces: max concurrent for fixed keys, the learned limit for adaptive keys (— while nothing is learned: no limit on the key)</source>
             <translation>The limit the gateway enforces: max concurrent for fixed keys, the learned limit for adaptive keys (— while nothing is learned: no limit on the key)</translation>
         </message>
+        <message>
+            <source>%1 (inactive: the gateway does not use this key)</source>
+            <translation>%1 (inactive: the gateway does not use this key)</translation>
+        </message>
+        <message>
+            <source>Whether the gateway uses the key (its is_active flag); inactive keys are drawn dimmed</source>
+            <translation>Whether the gateway uses the key (its is_active flag); inactive keys are drawn dimmed</translation>
+        </message>
+        <message>
+            <source>Active</source>
+            <translation>Active</translation>
+        </message>
+        <message>
+            <source>Yes</source>
+            <translation>Yes</translation>
+        </message>
+        <message>
+            <source>No</source>
+            <translation>No</translation>
+        </message>
     </context>
     <context>
         <name>aether::gui::MainWindow</name>
@@ -1737,6 +1761,54 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <message>
             <source>&lt;h3&gt;No keys in this database yet&lt;/h3&gt;&lt;p&gt;The console shows the provider API keys of a gateway. To work with real keys, open the gateway's own database: &lt;b&gt;File → Settings… → Database&lt;/b&gt; (PostgreSQL; its tables are used as they are).&lt;/p&gt;&lt;p&gt;To look around first, fill an empty database with demo keys: &lt;code&gt;aether-console --database URL --prepare --demo&lt;/code&gt;, or start the console on a new SQLite file and accept the demo data.&lt;/p&gt;</source>
             <translation>&lt;h3&gt;No keys in this database yet&lt;/h3&gt;&lt;p&gt;The console shows the provider API keys of a gateway. To work with real keys, open the gateway's own database: &lt;b&gt;File → Settings… → Database&lt;/b&gt; (PostgreSQL; its tables are used as they are).&lt;/p&gt;&lt;p&gt;To look around first, fill an empty database with demo keys: &lt;code&gt;aether-console --database URL --prepare --demo&lt;/code&gt;, or start the console on a new SQLite file and accept the demo data.&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <source>Saved &amp;Views</source>
+            <translation>Saved &amp;Views</translation>
+        </message>
+        <message>
+            <source>No saved views</source>
+            <translation>No saved views</translation>
+        </message>
+        <message>
+            <source>Save Current View…</source>
+            <translation>Save Current View…</translation>
+        </message>
+        <message>
+            <source>Delete View</source>
+            <translation>Delete View</translation>
+        </message>
+        <message>
+            <source>Save View</source>
+            <translation>Save View</translation>
+        </message>
+        <message>
+            <source>A name for the current filters, sort order and columns of the key table:</source>
+            <translation>A name for the current filters, sort order and columns of the key table:</translation>
+        </message>
+        <message>
+            <source>A view's name has 1 to %1 characters.</source>
+            <translation>A view's name has 1 to %1 characters.</translation>
+        </message>
+        <message>
+            <source>A view named “%1” exists. Replace it?</source>
+            <translation>A view named “%1” exists. Replace it?</translation>
+        </message>
+        <message>
+            <source>View “%1” saved</source>
+            <translation>View “%1” saved</translation>
+        </message>
+        <message>
+            <source>View “%1”</source>
+            <translation>View “%1”</translation>
+        </message>
+        <message>
+            <source>View “%1”: its provider or endpoint is gone; showing all endpoints</source>
+            <translation>View “%1”: its provider or endpoint is gone; showing all endpoints</translation>
+        </message>
+        <message>
+            <source>Delete the saved view “%1”?</source>
+            <translation>Delete the saved view “%1”?</translation>
         </message>
     </context>
     <context>
@@ -1928,6 +2000,11 @@ The mode (%1) and the fixed limit stay as they are.</translation>
                 <numerusform>429s per key in %1 (top %n)</numerusform>
             </translation>
         </message>
+        <message>
+            <source>%1 (fixed)</source>
+            <comment>a key with a fixed limit in the 429 chart</comment>
+            <translation>%1 (fixed)</translation>
+        </message>
     </context>
     <context>
         <name>aether::gui::SettingsDialog</name>
@@ -1987,12 +2064,12 @@ The mode (%1) and the fixed limit stay as they are.</translation>
     <context>
         <name>aether::gui::SummaryPage</name>
         <message>
-            <source>Totals over the adaptive keys of all endpoints</source>
-            <translation>Totals over the adaptive keys of all endpoints</translation>
+            <source>All endpoints</source>
+            <translation>All endpoints</translation>
         </message>
         <message>
-            <source>Totals over the adaptive keys of all endpoints; the chart shows %1</source>
-            <translation>Totals over the adaptive keys of all endpoints; the chart shows %1</translation>
+            <source>%1: the totals and the most recent adjustments cover its adaptive keys (as the original service's summary does); the chart shows its adaptive and fixed keys.</source>
+            <translation>%1: the totals and the most recent adjustments cover its adaptive keys (as the original service's summary does); the chart shows its adaptive and fixed keys.</translation>
         </message>
     </context>
     <context>

@@ -999,22 +999,6 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <translation>自适应密钥</translation>
     </message>
     <message>
-        <source>Concurrency 429s</source>
-        <translation>并发 429</translation>
-    </message>
-    <message>
-        <source>RPM 429s</source>
-        <translation>RPM 429</translation>
-    </message>
-    <message>
-        <source>Adjustments</source>
-        <translation>调整次数</translation>
-    </message>
-    <message>
-        <source>Most recent adjustments</source>
-        <translation>最近的调整</translation>
-    </message>
-    <message>
         <source>Key</source>
         <translation>密钥</translation>
     </message>
@@ -1029,6 +1013,26 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
     <message>
         <source>Reason</source>
         <translation>原因</translation>
+    </message>
+    <message>
+        <source>Fixed keys</source>
+        <translation>固定限制密钥</translation>
+    </message>
+    <message>
+        <source>Concurrency 429s of adaptive keys</source>
+        <translation>自适应密钥的并发 429 次数</translation>
+    </message>
+    <message>
+        <source>RPM 429s of adaptive keys</source>
+        <translation>自适应密钥的 RPM 429 次数</translation>
+    </message>
+    <message>
+        <source>Adjustments of adaptive keys</source>
+        <translation>自适应密钥的调整次数</translation>
+    </message>
+    <message>
+        <source>Most recent adjustments of adaptive keys</source>
+        <translation>自适应密钥的最近调整</translation>
     </message>
 </context>
 <context>
@@ -1356,10 +1360,6 @@ ID %2</translation>
         <translation>未选择密钥</translation>
     </message>
     <message>
-        <source> (initial, nothing learned yet)</source>
-        <translation> （初始值，尚未学习）</translation>
-    </message>
-    <message>
         <source>never</source>
         <translation>从未</translation>
     </message>
@@ -1406,6 +1406,10 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>Learned state of %1 saved to %2</source>
         <translation>%1 的学习状态已保存到 %2</translation>
+    </message>
+    <message>
+        <source>— (no limit until one is learned; the learning starts from %1)</source>
+        <translation>—（学习到限制之前不限制；学习从 %1 开始）</translation>
     </message>
 </context>
 <context>
@@ -1601,6 +1605,26 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <source>The limit the gateway enforces: max concurrent for fixed keys, the learned limit for adaptive keys (— while nothing is learned: no limit on the key)</source>
         <translation>网关实际执行的限制：固定密钥为最大并发，自适应密钥为学习值（尚未学习时显示 —：该密钥不受限制）</translation>
     </message>
+    <message>
+        <source>%1 (inactive: the gateway does not use this key)</source>
+        <translation>%1（未启用：网关不使用此密钥）</translation>
+    </message>
+    <message>
+        <source>Whether the gateway uses the key (its is_active flag); inactive keys are drawn dimmed</source>
+        <translation>网关是否使用此密钥（is_active 标志）；未启用的密钥以灰色显示</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
 </context>
 <context>
     <name>aether::gui::MainWindow</name>
@@ -1727,6 +1751,54 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>&lt;h3&gt;No keys in this database yet&lt;/h3&gt;&lt;p&gt;The console shows the provider API keys of a gateway. To work with real keys, open the gateway&apos;s own database: &lt;b&gt;File → Settings… → Database&lt;/b&gt; (PostgreSQL; its tables are used as they are).&lt;/p&gt;&lt;p&gt;To look around first, fill an empty database with demo keys: &lt;code&gt;aether-console --database URL --prepare --demo&lt;/code&gt;, or start the console on a new SQLite file and accept the demo data.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;此数据库中还没有密钥&lt;/h3&gt;&lt;p&gt;控制台显示网关的提供商 API 密钥。要管理真实的密钥，请打开网关自己的数据库：&lt;b&gt;文件 → 设置… → 数据库&lt;/b&gt;（PostgreSQL；直接使用其中的表）。&lt;/p&gt;&lt;p&gt;如想先熟悉一下，可以为空数据库填充演示密钥：&lt;code&gt;aether-console --database URL --prepare --demo&lt;/code&gt;，或在新的 SQLite 文件上启动控制台并接受演示数据。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Saved &amp;Views</source>
+        <translation>已保存的视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>No saved views</source>
+        <translation>没有已保存的视图</translation>
+    </message>
+    <message>
+        <source>Save Current View…</source>
+        <translation>保存当前视图…</translation>
+    </message>
+    <message>
+        <source>Delete View</source>
+        <translation>删除视图</translation>
+    </message>
+    <message>
+        <source>Save View</source>
+        <translation>保存视图</translation>
+    </message>
+    <message>
+        <source>A name for the current filters, sort order and columns of the key table:</source>
+        <translation>为密钥表当前的筛选条件、排序和列命名：</translation>
+    </message>
+    <message>
+        <source>A view&apos;s name has 1 to %1 characters.</source>
+        <translation>视图名称须为 1 到 %1 个字符。</translation>
+    </message>
+    <message>
+        <source>A view named “%1” exists. Replace it?</source>
+        <translation>已有名为“%1”的视图。要替换它吗？</translation>
+    </message>
+    <message>
+        <source>View “%1” saved</source>
+        <translation>已保存视图“%1”</translation>
+    </message>
+    <message>
+        <source>View “%1”</source>
+        <translation>视图“%1”</translation>
+    </message>
+    <message>
+        <source>View “%1”: its provider or endpoint is gone; showing all endpoints</source>
+        <translation>视图“%1”：其提供商或端点已不存在，显示所有端点</translation>
+    </message>
+    <message>
+        <source>Delete the saved view “%1”?</source>
+        <translation>要删除已保存的视图“%1”吗？</translation>
     </message>
 </context>
 <context>
@@ -1915,6 +1987,11 @@ The mode (%1) and the fixed limit stay as they are.</source>
             <numerusform>%1 中各密钥的 429（前 %n 个）</numerusform>
         </translation>
     </message>
+    <message>
+        <source>%1 (fixed)</source>
+        <comment>a key with a fixed limit in the 429 chart</comment>
+        <translation>%1（固定）</translation>
+    </message>
 </context>
 <context>
     <name>aether::gui::SettingsDialog</name>
@@ -1974,12 +2051,12 @@ The mode (%1) and the fixed limit stay as they are.</source>
 <context>
     <name>aether::gui::SummaryPage</name>
     <message>
-        <source>Totals over the adaptive keys of all endpoints</source>
-        <translation>所有端点自适应密钥的合计</translation>
+        <source>All endpoints</source>
+        <translation>所有端点</translation>
     </message>
     <message>
-        <source>Totals over the adaptive keys of all endpoints; the chart shows %1</source>
-        <translation>所有端点自适应密钥的合计；图表显示 %1</translation>
+        <source>%1: the totals and the most recent adjustments cover its adaptive keys (as the original service&apos;s summary does); the chart shows its adaptive and fixed keys.</source>
+        <translation>%1：合计与最近调整只统计其中的自适应密钥（与原服务的汇总一致）；图表显示其中的自适应密钥和固定限制密钥。</translation>
     </message>
 </context>
 <context>

@@ -156,6 +156,36 @@ private slots:
         QCOMPARE(recent.at(0).record.value(u"note").toString(), u"a\u0000b"_s);
     }
 
+    // Records with equal timestamps keep the keys' storage order (SQLite: rowid), whether the keys were read with
+    // their histories (a first summary) or from an index (later ones).
+    void summaryTiesKeepStorageOrder_data() { TestDatabase::addBackendRows(); }
+    void summaryTiesKeepStorageOrder()
+    {
+        const QString same = u"2025-12-24T00:00:00+00:00"_s;
+        KeyFixture first = key(u"t-z"_s, u"stored first"_s, u"e2"_s);
+        first.history = compact({record(same, 5, 6, u"probe_increase"_s)});
+        KeyFixture second = key(u"t-a"_s, u"stored second"_s, u"e1"_s);
+        second.history = compact({record(same, 7, 8, u"probe_increase"_s)});
+        KeyFixture other = key(u"t-m"_s, u"other"_s, u"e1"_s);
+        other.history = compact({record(u"2025-01-01T00:00:00+00:00"_s, 1, 2, u"probe_increase"_s)});
+        AETHER_KEY_DATABASE(tdb, db, (QList<KeyFixture>{first, second, other}));
+        KeyService keys(db);
+        const auto order = [&keys] {
+            QStringList ids;
+            for (const aether::RecentAdjustment &r : keys.summary().value().recentAdjustments)
+                ids << r.keyId;
+            return ids;
+        };
+        const QStringList expected{u"t-z"_s, u"t-a"_s, u"t-m"_s};
+        QCOMPARE(order(), expected);
+        QString error;
+        QVERIFY2(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = %1 WHERE id = 't-m'"_s.arg(
+                                 tdb.isPostgres() ? u"CAST('[]' AS json)"_s : u"'[]'"_s),
+                             &error),
+                 qPrintable(error));
+        QCOMPARE(order(), (QStringList{u"t-z"_s, u"t-a"_s}));
+    }
+
     // The window's Summary narrows the same figures to a provider or an endpoint, and counts the fixed keys beside.
     void summaryOfAScope_data() { TestDatabase::addBackendRows(); }
     void summaryOfAScope()

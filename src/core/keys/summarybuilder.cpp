@@ -226,24 +226,33 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, const SummaryScope &
         return fixed.error();
     summary->totalFixedKeys = fixed.value().next() ? fixed.value().value(0).toLongLong() : 0;
     const QString version = versioned ? versionExpr : QStringLiteral("''");
+    // Among records with equal timestamps the keys' order decides (see newestRecords): SQLite's is the rowid's,
+    // whichever index a query walks; PostgreSQL's the order its scan returns, as for the original service.
+    const QString storageOrder = m_db.dialect().isPostgres() ? QStringLiteral("0") : QStringLiteral("rowid");
+    const auto inStorageOrder = [this](QList<Row> *keys) {
+        if (!m_db.dialect().isPostgres())
+            std::stable_sort(keys->begin(), keys->end(), [](const Row &a, const Row &b) { return a.order < b.order; });
+    };
     scan->where = QStringLiteral("max_concurrent IS NULL") + inScope;
     scan->binds = binds;
     // Nothing known yet (a first summary): the keys and the digests of their histories in one pass.
     if (m_digests.isEmpty()) {
         Result<SqlStatement> st = m_db.exec(digestQuery(m_db.dialect(), version, scan->where,
                                                         {QStringLiteral("name"), QStringLiteral("concurrent_429_count"),
-                                                         QStringLiteral("rpm_429_count")}),
+                                                         QStringLiteral("rpm_429_count"), storageOrder}),
                                             binds);
         if (st) {
             while (st.value().next()) {
                 const SqlStatement &row = st.value();
                 ++scan->keys;
-                rows->append({row.value(0).toString(), row.optionalString(digestColumns)});
+                rows->append({row.value(0).toString(), row.optionalString(digestColumns),
+                              row.value(digestColumns + 3).toLongLong()});
                 summary->totalConcurrent429Errors += row.value(digestColumns + 1).toLongLong();
                 summary->totalRpm429Errors += row.value(digestColumns + 2).toLongLong();
                 if (!storeDigest(row))
                     *stale << rows->constLast().id;
             }
+            inStorageOrder(rows);
             return Done{};
         }
         if (st.error().code == ErrorCode::StorageUnavailable)
@@ -251,8 +260,8 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, const SummaryScope &
         // A history the database's JSON functions refuse: the keys are read below and their histories one by one.
     }
     Result<SqlStatement> st = m_db.exec(
-        QStringLiteral("SELECT id, name, concurrent_429_count, rpm_429_count, %1 FROM provider_api_keys WHERE ")
-                .arg(version) +
+        QStringLiteral("SELECT id, name, concurrent_429_count, rpm_429_count, %1, %2 FROM provider_api_keys WHERE ")
+                .arg(version, storageOrder) +
             scan->where,
         binds);
     if (!st)
@@ -262,6 +271,7 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, const SummaryScope &
         Row row;
         row.id = st.value().value(0).toString();
         row.name = st.value().optionalString(1);
+        row.order = st.value().value(5).toLongLong();
         summary->totalConcurrent429Errors += st.value().value(2).toLongLong();
         summary->totalRpm429Errors += st.value().value(3).toLongLong();
         const auto known = m_digests.constFind(row.id);
@@ -269,6 +279,7 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, const SummaryScope &
             *stale << row.id;
         rows->append(std::move(row));
     }
+    inStorageOrder(rows);
     return Done{};
 }
 

@@ -47,6 +47,7 @@ private:
     struct Row {
         QString id;
         std::optional<QString> name;
+        qint64 order = 0; // SQLite: the rowid
     };
     struct Candidate {
         const QString *timestamp = nullptr;
