@@ -122,9 +122,10 @@ private slots:
         KeyFixture mixed = key(u"u1"_s, u"mixed"_s);
         // The last three: a number (no record), a record whose timestamp is a number (sorts as ""), and one whose
         // timestamp is written with an escape.
-        mixed.history = uR"([{"timestamp":"2025-12-20T00:00:00+00:00","old_limit":1,"new_limit":2,"reason":"a"},7,)"
-                        uR"({"timestamp":5,"old_limit":2,"new_limit":3,"reason":"b"},)"
-                        uR"({"timestamp":"2025-12-21T00:00:00\u002B00:00","old_limit":3,"new_limit":4,"reason":"c"}])"_s;
+        mixed.history =
+            uR"([{"timestamp":"2025-12-20T00:00:00+00:00","old_limit":1,"new_limit":2,"reason":"a"},7,)"
+            uR"({"timestamp":5,"old_limit":2,"new_limit":3,"reason":"b"},)"
+            uR"({"timestamp":"2025-12-21T00:00:00\u002B00:00","old_limit":3,"new_limit":4,"reason":"c"}])"_s;
         keys << mixed;
         KeyFixture nul = key(u"u2"_s, u"null text"_s);
         nul.history = u"null"_s;
