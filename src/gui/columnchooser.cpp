@@ -45,8 +45,11 @@ void ColumnChooser::showMenu(const QPoint &pos)
         action->setCheckable(true);
         action->setChecked(!m_view->isColumnHidden(column));
         action->setEnabled(column != m_choosable.constFirst());
-        QObject::connect(action, &QAction::toggled, m_view,
-                         [view = m_view, column](bool shown) { view->setColumnHidden(column, !shown); });
+        QObject::connect(action, &QAction::toggled, m_view, [this, column](bool shown) {
+            m_view->setColumnHidden(column, !shown);
+            if (shown)
+                fitTitles(); // a column shown for the first time is as wide as its title
+        });
     }
     menu.addSeparator();
     QObject::connect(menu.addAction(tr("Default columns")), &QAction::triggered, m_view, [this] { applyDefaults(); });

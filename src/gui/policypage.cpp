@@ -260,7 +260,9 @@ void PolicyPage::showFieldError(const QString &field, const QString &text)
             m_fieldError->setText(text);
             for (auto *other : findChildren<QGridLayout *>())
                 other->removeWidget(m_fieldError);
-            grid->addWidget(m_fieldError, row, 3); // after the field's default
+            grid->addWidget(m_fieldError, row, 3); // right after the field's default
+            grid->setColumnStretch(2, 0);
+            grid->setColumnStretch(3, 1);
             m_fieldError->show();
             m_errorField = field;
             editor->setFocus();

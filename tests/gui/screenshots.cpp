@@ -20,11 +20,16 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QHeaderView>
+#include <QPushButton>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSpinBox>
+#include <QTableView>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeWidget>
 
 #include <cstdio>
 
@@ -78,18 +83,37 @@ int main(int argc, char *argv[])
 
     bool ok = save(&window, out + QStringLiteral("/main-window%1.png").arg(suffix));
     // The key with the longest history, so the chart shows the learning.
-    window.keyModel()->sort(int(KeyColumn::Adjustments), Qt::DescendingOrder);
+    if (auto *view = window.findChild<QTableView *>(QStringLiteral("keyTable")))
+        view->sortByColumn(int(KeyColumn::Adjustments), Qt::DescendingOrder);
     ok = window.selectKey(window.keyModel()->keyIdAt(0)) && ok;
     ok = save(&window, out + QStringLiteral("/key-detail%1.png").arg(suffix)) && ok;
     window.findChild<QTabWidget *>(QStringLiteral("pages"))->setCurrentIndex(1);
     while (window.summaryPage()->isLoading())
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
     ok = save(&window, out + QStringLiteral("/summary%1.png").arg(suffix)) && ok;
+    // The Summary of one endpoint.
+    if (auto *tree = window.findChild<QTreeWidget *>(QStringLiteral("navigationTree"))) {
+        tree->setCurrentItem(tree->topLevelItem(0)->child(0)->child(0));
+        while (window.summaryPage()->isLoading())
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        ok = save(&window, out + QStringLiteral("/summary-endpoint%1.png").arg(suffix)) && ok;
+        tree->setCurrentItem(tree->topLevelItem(0));
+    }
     // The learning policy with one value edited and not applied yet.
     window.findChild<QTabWidget *>(QStringLiteral("pages"))->setCurrentIndex(2);
     if (auto *step = window.findChild<QSpinBox *>(QStringLiteral("increaseStepEdit")))
         step->setValue(3);
     ok = save(&window, out + QStringLiteral("/policy%1.png").arg(suffix)) && ok;
+    // A refused combination: the reason stands next to its field.
+    if (auto *minimum = window.findChild<QSpinBox *>(QStringLiteral("minLimitEdit"))) {
+        minimum->setValue(60);
+        if (auto *apply = window.findChild<QPushButton *>(QStringLiteral("policyApplyButton")))
+            apply->click();
+        QCoreApplication::processEvents();
+        ok = save(&window, out + QStringLiteral("/policy-error%1.png").arg(suffix)) && ok;
+        if (auto *revert = window.findChild<QPushButton *>(QStringLiteral("policyRevertButton")))
+            revert->click();
+    }
     // The audit page after a few changes through the HTTP API and the window.
     const QStringList ids = core.table.ids(KeyFilter{}).value();
     core.keys.apply(KeyChange::setMode(ids.at(0), false, 8, Actor{QStringLiteral("token:ops")}));
@@ -98,6 +122,24 @@ int main(int argc, char *argv[])
     core.keys.apply(KeyChange::setMode(ids.at(3), true, std::nullopt, Actor{QStringLiteral("gui:ann@ops-desk")}));
     window.findChild<QTabWidget *>(QStringLiteral("pages"))->setCurrentIndex(3);
     ok = save(&window, out + QStringLiteral("/audit%1.png").arg(suffix)) && ok;
+    // Every column shown and the table scrolled to its right end: the names stay, inactive keys are dimmed, the
+    // selected row keeps its mode icon visible.
+    db.execRaw(QStringLiteral("UPDATE provider_api_keys SET is_active = 0 WHERE rowid % 7 = 0"));
+    window.findChild<QTabWidget *>(QStringLiteral("pages"))->setCurrentIndex(0);
+    window.refresh();
+    if (auto *view = window.findChild<QTableView *>(QStringLiteral("keyTable"))) {
+        for (int column = 0; column < visibleKeyColumnCount; ++column)
+            view->setColumnHidden(column, false);
+        for (int column = 0; column < visibleKeyColumnCount; ++column) // as the header's menu does
+            view->setColumnWidth(
+                column, std::max(view->columnWidth(column), view->horizontalHeader()->sectionSizeHint(column)));
+        view->sortByColumn(int(KeyColumn::Name), Qt::AscendingOrder);
+        ok = window.selectKey(window.keyModel()->keyIdAt(2)) && ok;
+        QCoreApplication::processEvents();
+        view->horizontalScrollBar()->setValue(view->horizontalScrollBar()->maximum());
+        QCoreApplication::processEvents();
+        ok = save(&window, out + QStringLiteral("/keys-scrolled%1.png").arg(suffix)) && ok;
+    }
     // The dialogs, to check their layouts in both languages.
     gui::SettingsDialog settingsDialog(settings, location, &core.endpoint, &window);
     settingsDialog.show();
