@@ -251,8 +251,8 @@ private slots:
         aether::Migrations migrations(db);
         QCOMPARE(migrations.currentVersion().value(), 0);
         QVERIFY(migrations.run().ok());
-        QCOMPARE(migrations.currentVersion().value(), 3);
-        QCOMPARE(aether::Migrations::latestVersion, 3);
+        QCOMPARE(migrations.currentVersion().value(), 4);
+        QCOMPARE(aether::Migrations::latestVersion, 4);
         QCOMPARE(migrations.gatewayOwnsTables().value(), false);
 
         SqlProbe probe(tdb.location());
@@ -278,7 +278,7 @@ private slots:
                  qPrintable(probe.lastError()));
 
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  QStringList{u"gateway_tables|console"_s});
         QVERIFY(
@@ -317,10 +317,10 @@ private slots:
             const aether::Status again = aether::Migrations(db).run();
             QVERIFY2(again.ok(), qPrintable(again.ok() ? QString() : again.error().detail));
         }
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 3);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 4);
         QCOMPARE(tableNames(probe, tdb.isPostgres()), before);
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  (QStringList{u"gateway_tables|console"_s, u"marker|kept"_s}));
     }
@@ -339,8 +339,8 @@ private slots:
         QVERIFY2(one.ok(), qPrintable(one.ok() ? QString() : one.error().detail));
         const aether::Status two = aether::Migrations(second).run();
         QVERIFY2(two.ok(), qPrintable(two.ok() ? QString() : two.error().detail));
-        QCOMPARE(aether::Migrations(first).currentVersion().value(), 3);
-        QCOMPARE(aether::Migrations(second).currentVersion().value(), 3);
+        QCOMPARE(aether::Migrations(first).currentVersion().value(), 4);
+        QCOMPARE(aether::Migrations(second).currentVersion().value(), 4);
         QCOMPARE(aether::Migrations(second).gatewayOwnsTables().value(), false);
 
         // A third connection opened afterwards finds the work done as well.
@@ -350,7 +350,7 @@ private slots:
 
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta"_s), QStringList{u"gateway_tables|console"_s});
         // Both connections can use the tables.
         QVERIFY(aether::KeyService(first).listAdaptiveKeys().ok());
@@ -378,6 +378,16 @@ private slots:
         QCOMPARE(probe.value(count).toInt(), 5);
         QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = 'not json ['"_s));
         QCOMPARE(probe.value(count).toInt(), 0);
+        // The last three records' types and timestamps, for the Summary (version 4).
+        const QString tail = u"SELECT console_history_tail FROM provider_api_keys WHERE id = 'k'"_s;
+        QVERIFY(probe.value(tail).isNull()); // not JSON: the Summary reads the history itself
+        QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = '[1, {\"timestamp\": \"t1\"}, "
+                            u"{\"timestamp\": 5}, {\"timestamp\": \"t\\u0033\"}]'"_s));
+        QCOMPARE(probe.value(tail).toString(), u"[\"object\",\"t1\",\"object\",null,\"object\",\"t3\"]"_s);
+        QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = '[7]'"_s));
+        QCOMPARE(probe.value(tail).toString(), u"[null,null,null,null,\"integer\",null]"_s);
+        QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = NULL"_s));
+        QCOMPARE(probe.value(tail).toString(), u"[]"_s);
         QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = '{\"a\": 1}'"_s));
         QCOMPARE(probe.value(count).toInt(), 0);
         QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = NULL"_s));
@@ -388,7 +398,7 @@ private slots:
         QVERIFY2(plan.join(u' ').contains(u"ix_console_key_table"_s), qPrintable(plan.join(u'\n')));
     }
 
-    // A database of version 1 is brought to version 2 with its rows: the counts are filled in.
+    // A database of version 1 is brought to the latest version with its rows: the counts and tails are filled in.
     void upgradeFromVersion1()
     {
         TestDatabase tdb("sqlite");
@@ -402,8 +412,12 @@ private slots:
         QVERIFY2(executeAll(tdb,
                             {u"DROP INDEX ix_console_key_table"_s, u"DROP INDEX ix_console_last_429"_s,
                              u"DROP INDEX ix_console_audit_key"_s, u"DROP TRIGGER console_revision_on_insert"_s,
-                             u"DROP TRIGGER console_revision_on_update"_s,
+                             u"DROP TRIGGER console_revision_on_update"_s, u"DROP INDEX ix_console_adaptive_keys"_s,
+                             u"ALTER TABLE provider_api_keys DROP COLUMN console_history_tail"_s,
                              u"ALTER TABLE provider_api_keys DROP COLUMN console_adjustment_count"_s,
+                             u"CREATE INDEX ix_console_adaptive_keys ON provider_api_keys (endpoint_id, id, name, "
+                             u"learned_max_concurrent, concurrent_429_count, rpm_429_count, console_revision, "
+                             u"max_concurrent) WHERE max_concurrent IS NULL"_s,
                              u"CREATE TRIGGER console_revision_on_insert AFTER INSERT ON provider_api_keys BEGIN "
                              u"UPDATE provider_api_keys SET console_revision = random() WHERE rowid = NEW.rowid; END"_s,
                              u"CREATE TRIGGER console_revision_on_update AFTER UPDATE OF adjustment_history ON "
@@ -421,9 +435,11 @@ private slots:
         QVERIFY(db.open().ok());
         QCOMPARE(aether::Migrations(db).currentVersion().value(), 1);
         QVERIFY(aether::Migrations(db).run().ok());
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 3);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 4);
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.value(u"SELECT console_adjustment_count FROM provider_api_keys"_s).toInt(), 2);
+        QCOMPARE(probe.value(u"SELECT console_history_tail FROM provider_api_keys"_s).toString(),
+                 u"[null,null,\"object\",null,\"object\",null]"_s);
         QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = '[1]'"_s));
         QCOMPARE(probe.value(u"SELECT console_adjustment_count FROM provider_api_keys"_s).toInt(), 1);
     }
@@ -526,7 +542,7 @@ private:
         const aether::Status migrated = migrations.run();
         QVERIFY2(migrated.ok(), qPrintable(migrated.ok() ? QString() : migrated.error().detail));
         QCOMPARE(migrations.gatewayOwnsTables().value(), true);
-        QCOMPARE(migrations.currentVersion().value(), 3);
+        QCOMPARE(migrations.currentVersion().value(), 4);
         QVERIFY(migrations.run().ok());
         for (const QString &table : consoleTables)
             QVERIFY2(tableNames(probe, pg).contains(table), qPrintable(table));

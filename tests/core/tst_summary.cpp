@@ -187,6 +187,40 @@ private slots:
         QCOMPARE(order(), (QStringList{u"t-z"_s, u"t-a"_s}));
     }
 
+    // SQLite tables the console did not make (no kept tails): the database digests each history instead, with the
+    // same answer.
+    void summaryWithoutKeptTails()
+    {
+        QList<KeyFixture> keys = recentAdjustmentKeys();
+        keys << standardKeys();
+        TestDatabase tdb("sqlite");
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        QVERIFY(aether::Migrations(db).run().ok());
+        QString error;
+        QVERIFY2(aether::test::insertFixtureRows(tdb, ownerRows(), keys, &error), qPrintable(error));
+        const auto describeSummary = [](const aether::Summary &s) -> QString {
+            return u"%1 %2 %3 %4 %5\n"_s.arg(s.totalAdaptiveKeys)
+                       .arg(s.totalFixedKeys)
+                       .arg(s.totalConcurrent429Errors)
+                       .arg(s.totalRpm429Errors)
+                       .arg(s.totalAdjustments) +
+                   describe(s.recentAdjustments);
+        };
+        const aether::Result<aether::Summary> kept = KeyService(db).summary();
+        QVERIFY(kept.ok());
+        QVERIFY(executeAll(tdb,
+                           {u"DROP TRIGGER console_revision_on_insert"_s, u"DROP TRIGGER console_revision_on_update"_s,
+                            u"DROP INDEX ix_console_adaptive_keys"_s,
+                            u"ALTER TABLE provider_api_keys DROP COLUMN console_history_tail"_s},
+                           &error));
+        KeyService digested(db);
+        const aether::Result<aether::Summary> scanned = digested.summary();
+        QVERIFY(scanned.ok());
+        QCOMPARE(describeSummary(scanned.value()), describeSummary(kept.value()));
+        QCOMPARE(scanned.value().recentAdjustments.size(), 10);
+    }
+
     // The window's Summary narrows the same figures to a provider or an endpoint, and counts the fixed keys beside.
     void summaryOfAScope_data() { TestDatabase::addBackendRows(); }
     void summaryOfAScope()

@@ -235,6 +235,10 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, const SummaryScope &
     };
     scan->where = QStringLiteral("max_concurrent IS NULL") + inScope;
     scan->binds = binds;
+    // The console's own SQLite tables keep each history's length and last records' timestamps (Migrations version
+    // 4) in the adaptive keys' index: no history is read at all.
+    if (hasKeptTail())
+        return readKeptKeys(version, versioned, rows, stale, summary, scan);
     // Nothing known yet (a first summary): the keys and the digests of their histories in one pass.
     if (m_digests.isEmpty()) {
         Result<SqlStatement> st = m_db.exec(digestQuery(m_db.dialect(), version, scan->where,
@@ -280,6 +284,65 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, const SummaryScope &
         rows->append(std::move(row));
     }
     inStorageOrder(rows);
+    return Done{};
+}
+
+bool SummaryBuilder::hasKeptTail()
+{
+    if (!m_keptTail) {
+        if (m_db.dialect().isPostgres()) {
+            m_keptTail = false;
+        } else {
+            Result<SqlStatement> st = m_db.exec(QStringLiteral(
+                "SELECT count(*) FROM pragma_table_info('provider_api_keys') WHERE name = 'console_history_tail'"));
+            if (!st || !st.value().next())
+                return false; // ask again next time
+            m_keptTail = st.value().value(0).toInt() > 0;
+        }
+    }
+    return *m_keptTail;
+}
+
+Status SummaryBuilder::readKeptKeys(const QString &version, bool versioned, QList<Row> *rows, QStringList *stale,
+                                    Summary *summary, KeyScan *scan)
+{
+    Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT id, name, concurrent_429_count, rpm_429_count, %1, "
+                                                       "rowid, console_adjustment_count, console_history_tail FROM "
+                                                       "provider_api_keys WHERE ")
+                                                .arg(version) +
+                                            scan->where,
+                                        scan->binds);
+    if (!st)
+        return st.error();
+    while (st.value().next()) {
+        const SqlStatement &row = st.value();
+        ++scan->keys;
+        Row key{row.value(0).toString(), row.optionalString(1), row.value(5).toLongLong()};
+        summary->totalConcurrent429Errors += row.value(2).toLongLong();
+        summary->totalRpm429Errors += row.value(3).toLongLong();
+        const QByteArray rowVersion = row.value(4).toByteArray();
+        const auto known = m_digests.constFind(key.id);
+        if (versioned && known != m_digests.constEnd() && known->version == rowVersion) {
+            rows->append(std::move(key));
+            continue;
+        }
+        // [type, timestamp] of the third-last, second-last and last record; NULL: not an array, read it.
+        const QJsonArray tail =
+            row.isNull(7) ? QJsonArray() : QJsonDocument::fromJson(row.value(7).toString().toUtf8()).array();
+        if (row.isNull(7) || (tail.size() != 2 * recentPerKey && !tail.isEmpty())) {
+            *stale << key.id;
+        } else {
+            Digest d{rowVersion, tail.isEmpty() ? 0 : row.value(6).toInt(), {}};
+            for (int k = recentPerKey; k >= 1 && !tail.isEmpty(); --k) {
+                const int at = 2 * (recentPerKey - k);
+                if (d.length - k >= 0 && tail.at(at).toString() == u"object")
+                    d.tail.append({tail.at(at + 1).toString(), d.length - k});
+            }
+            m_digests.insert(key.id, std::move(d));
+        }
+        rows->append(std::move(key));
+    }
+    std::stable_sort(rows->begin(), rows->end(), [](const Row &a, const Row &b) { return a.order < b.order; });
     return Done{};
 }
 

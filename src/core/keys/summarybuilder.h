@@ -66,6 +66,11 @@ private:
     // The adaptive keys with their 429 totals added to *summary, and those whose digest is stale.
     Status readKeys(const QString &versionExpr, const SummaryScope &scope, QList<Row> *rows, QStringList *stale,
                     Summary *summary, KeyScan *scan);
+    // The console's SQLite tables keep each history's last records in console_history_tail (see Migrations).
+    bool hasKeptTail();
+    // readKeys() on such tables: digests from the kept tails, read from the adaptive keys' index.
+    Status readKeptKeys(const QString &version, bool versioned, QList<Row> *rows, QStringList *stale, Summary *summary,
+                        KeyScan *scan);
     // Drops the digests of keys that were deleted or left adaptive mode (after a summary of every key).
     void forgetGoneKeys(const QList<Row> &rows);
     // The newest `recentRecords` records over all digests, newest first; adds the history lengths to *summary.
@@ -86,6 +91,7 @@ private:
     MalformedReporter m_reportMalformed;
     QHash<QString, Digest> m_digests;
     std::optional<QByteArray> m_stamp;
+    std::optional<bool> m_keptTail;
     SummaryScope m_lastScope;
     Summary m_last;
 };

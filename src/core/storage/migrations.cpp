@@ -128,23 +128,29 @@ Status Migrations::run()
             if (!lock)
                 return lock.error();
         }
-        Result<SqlStatement> exists =
-            m_db.exec(m_db.dialect().tableExistsQuery(), {QStringLiteral("console_schema_version")});
-        if (!exists)
-            return exists.error();
+        // Every statement is finished before the DDL runs: SQLite refuses to drop an index while one is active.
         int current = 0;
-        if (exists.value().next()) {
-            Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT max(version) FROM console_schema_version"));
-            if (!st)
-                return st.error();
-            current = st.value().next() ? st.value().value(0).toInt() : 0;
+        {
+            Result<SqlStatement> exists =
+                m_db.exec(m_db.dialect().tableExistsQuery(), {QStringLiteral("console_schema_version")});
+            if (!exists)
+                return exists.error();
+            if (exists.value().next()) {
+                Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT max(version) FROM console_schema_version"));
+                if (!st)
+                    return st.error();
+                current = st.value().next() ? st.value().value(0).toInt() : 0;
+            }
         }
         if (current < 1) {
-            Result<SqlStatement> keys =
-                m_db.exec(m_db.dialect().tableExistsQuery(), {QStringLiteral("provider_api_keys")});
-            if (!keys)
-                return keys.error();
-            const bool gatewayTablesExist = keys.value().next();
+            bool gatewayTablesExist = false;
+            {
+                Result<SqlStatement> keys =
+                    m_db.exec(m_db.dialect().tableExistsQuery(), {QStringLiteral("provider_api_keys")});
+                if (!keys)
+                    return keys.error();
+                gatewayTablesExist = keys.value().next();
+            }
             if (const Status applied = applyVersion1(gatewayTablesExist); !applied)
                 return applied;
         }
@@ -154,6 +160,10 @@ Status Migrations::run()
         }
         if (current < 3) {
             if (const Status applied = applyVersion3(); !applied)
+                return applied;
+        }
+        if (current < 4) {
+            if (const Status applied = applyVersion4(); !applied)
                 return applied;
         }
         return Done{};
@@ -218,6 +228,69 @@ Status Migrations::applyVersion3()
         !status)
         return status;
     return recordVersion(3);
+}
+
+Status Migrations::applyVersion4()
+{
+    // A first Summary of 100,000 keys would read every ~2 KB history for its last records' timestamps. On the
+    // console's own SQLite tables the triggers keep those (sqliteHistoryTail) in a column that the adaptive keys'
+    // index covers, with the count of records, so the Summary reads the index. A gateway's own tables are left as
+    // they are (the Summary then has the database digest each history).
+    bool consoleTables = false;
+    {
+        Result<SqlStatement> owner = m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"),
+                                               {QStringLiteral("gateway_tables")});
+        if (!owner)
+            return owner.error();
+        consoleTables = owner.value().next() && owner.value().value(0).toString() == u"console";
+    }
+    if (consoleTables && !m_db.dialect().isPostgres()) {
+        const QString count = sqliteHistoryCount(QStringLiteral("NEW.adjustment_history"));
+        const QString tail = sqliteHistoryTail(QStringLiteral("NEW.adjustment_history"));
+        const QStringList ddl{
+            QStringLiteral("ALTER TABLE provider_api_keys ADD COLUMN console_history_tail TEXT"),
+            QStringLiteral("UPDATE provider_api_keys SET console_history_tail = %1")
+                .arg(sqliteHistoryTail(QStringLiteral("adjustment_history"))),
+            QStringLiteral("DROP TRIGGER console_revision_on_insert"),
+            QStringLiteral("DROP TRIGGER console_revision_on_update"),
+            QStringLiteral("CREATE TRIGGER console_revision_on_insert AFTER INSERT ON provider_api_keys BEGIN "
+                           "UPDATE provider_api_keys SET console_revision = random(), console_adjustment_count = %1, "
+                           "console_history_tail = %2 WHERE rowid = NEW.rowid; END")
+                .arg(count, tail),
+            QStringLiteral("CREATE TRIGGER console_revision_on_update AFTER UPDATE OF adjustment_history "
+                           "ON provider_api_keys BEGIN "
+                           "UPDATE provider_api_keys SET console_revision = random(), console_adjustment_count = %1, "
+                           "console_history_tail = %2 WHERE rowid = NEW.rowid; END")
+                .arg(count, tail),
+            QStringLiteral("DROP INDEX ix_console_adaptive_keys"),
+            QStringLiteral("CREATE INDEX ix_console_adaptive_keys ON provider_api_keys (endpoint_id, id, name, "
+                           "learned_max_concurrent, concurrent_429_count, rpm_429_count, console_revision, "
+                           "max_concurrent, console_adjustment_count, console_history_tail) "
+                           "WHERE max_concurrent IS NULL"),
+        };
+        for (const QString &sql : ddl) {
+            if (const Status status = m_db.execRaw(sql); !status)
+                return status;
+        }
+    }
+    return recordVersion(4);
+}
+
+QString sqliteHistoryTail(const QString &column)
+{
+    // '[]' for no history; for an array, [type, timestamp] of its third-last, second-last and last records (JSON
+    // types as SQLite names them, the timestamp when it is text); NULL for anything else (the console reads it).
+    QStringList parts;
+    for (int k = 3; k >= 1; --k) {
+        parts << QStringLiteral("json_type(%1, '$[#-%2]')").arg(column).arg(k)
+              << QStringLiteral("CASE WHEN json_type(%1, '$[#-%2].timestamp') = 'text' THEN "
+                                "json_extract(%1, '$[#-%2].timestamp') END")
+                     .arg(column)
+                     .arg(k);
+    }
+    return QStringLiteral("CASE WHEN %1 IS NULL THEN '[]' WHEN json_valid(%1) AND json_type(%1) = 'array' THEN "
+                          "json_array(%2) END")
+        .arg(column, parts.join(QStringLiteral(", ")));
 }
 
 QString sqliteHistoryCount(const QString &column)

@@ -10,10 +10,13 @@ namespace aether {
 // already exists it belongs to a gateway: those tables are never created, altered or dropped.
 // SQLite: the number of records in a JSON history column; 0 for NULL and anything that is not an array.
 QString sqliteHistoryCount(const QString &column);
+// The [type, timestamp] pairs of the last three records of a JSON history column (SQLite), as the triggers keep them in
+// console_history_tail for the Summary; '[]' for NULL, NULL when it is not an array.
+QString sqliteHistoryTail(const QString &column);
 
 class Migrations {
 public:
-    static constexpr int latestVersion = 3;
+    static constexpr int latestVersion = 4;
 
     explicit Migrations(Database &db)
         : m_db(db)
@@ -33,6 +36,7 @@ private:
     Status applyVersion2();
     // 3: an index for the audit log's pages by key.
     Status applyVersion3();
+    Status applyVersion4();
     Status recordVersion(int version);
 
     Database &m_db;
