@@ -36,11 +36,11 @@ KeyFilterBar::KeyFilterBar(QWidget *parent)
 
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_active);
+    layout->addWidget(m_active, 1);
     layout->addWidget(m_min429Label);
     layout->addWidget(m_min429);
-    layout->addWidget(m_recent);
-    layout->addWidget(m_type);
+    layout->addWidget(m_recent, 1);
+    layout->addWidget(m_type, 1);
     layout->addWidget(m_stuck);
     layout->addStretch(1);
 
@@ -72,6 +72,20 @@ void KeyFilterBar::retranslate()
     m_type->setToolTip(tr("The type of each key's last 429"));
     m_stuck->setText(tr("At the minimum limit"));
     m_stuck->setToolTip(tr("Adaptive keys whose learned limit is down at the learning policy's minimum limit"));
+    fitCombos();
+}
+
+void KeyFilterBar::fitCombos()
+{
+    // As wide as their longest entry when there is room, narrower (elided) in a small window.
+    for (QComboBox *combo : {m_active, m_recent, m_type}) {
+        combo->setMaximumWidth(QWIDGETSIZE_MAX);
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+        const int natural = combo->sizeHint().width();
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(4);
+        combo->setMaximumWidth(natural);
+    }
 }
 
 void KeyFilterBar::narrow(KeyFilter *filter, int minimumLimit) const

@@ -31,6 +31,8 @@ signals:
     void changed();
 
 private:
+    void fitCombos();
+
     QComboBox *m_active;
     QLabel *m_min429Label;
     QSpinBox *m_min429;

@@ -53,6 +53,8 @@ MainWindow::MainWindow(ConsoleServices services, ConsoleSettings &settings, QWid
     m_databaseStatus->setObjectName(QStringLiteral("databaseStatus"));
     m_httpStatus = new QLabel(this);
     m_httpStatus->setObjectName(QStringLiteral("httpStatus"));
+    // A long database path may be cut (its whole text is the tooltip): it must not widen the window.
+    m_databaseStatus->setMinimumWidth(120);
     statusBar()->addPermanentWidget(m_databaseStatus);
     statusBar()->addPermanentWidget(m_httpStatus);
     m_navigation = new NavigationTree(m_ui->navigationTree, services.table);
@@ -167,6 +169,10 @@ MainWindow::~MainWindow()
 void MainWindow::setupTable()
 {
     m_model = new KeyTableModel(m_services.table, this);
+    // A wider window widens the key table; the navigation and the detail pane keep their width.
+    m_ui->mainSplitter->setStretchFactor(0, 0);
+    m_ui->mainSplitter->setStretchFactor(1, 1);
+    m_ui->mainSplitter->setStretchFactor(2, 0);
     QTableView *view = m_ui->keyTable;
     m_filterBar = new KeyFilterBar(view->parentWidget());
     m_filterBar->setObjectName(QStringLiteral("keyFilterBar"));
@@ -484,6 +490,7 @@ void MainWindow::retranslateEmptyGuide()
 void MainWindow::updateStatus()
 {
     m_databaseStatus->setText(tr("Database: %1").arg(m_services.db.location().displayName()));
+    m_databaseStatus->setToolTip(m_databaseStatus->text());
     m_endpoint->updateStatus();
 }
 

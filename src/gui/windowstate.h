@@ -16,7 +16,9 @@ struct WindowState {
     QHeaderView *tableHeader;
     QTabWidget *pages;
 
-    // Restores what was saved; the splitter gets its default sizes when nothing was.
+    // Restores what was saved; the splitter gets its default sizes when nothing was. Without a saved geometry the
+    // window takes its default size, or less on a small screen (1366×768, or 1600×1000 at 150 %): it always fits
+    // the screen's available area.
     void restore(QSettings &settings) const;
     void save(QSettings &settings) const;
 };

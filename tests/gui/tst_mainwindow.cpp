@@ -235,6 +235,11 @@ private slots:
         }
         QVERIFY2(width <= view->viewport()->width(),
                  qPrintable(u"%1 of %2"_s.arg(width).arg(view->viewport()->width())));
+        // The window can be as small as a 1366×768 screen, or a 1600×1000 one at 150 % (1067×667 device-independent
+        // pixels, less the frame and a panel): nothing forces it wider or taller.
+        const QSize smallest = c.window->minimumSizeHint();
+        QVERIFY2(smallest.width() <= 1050 && smallest.height() <= 600,
+                 qPrintable(u"%1×%2"_s.arg(smallest.width()).arg(smallest.height())));
     }
 
     void fixedAndBackToAdaptiveWithTheForm_data() { TestDatabase::addBackendRows(); }
