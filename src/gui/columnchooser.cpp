@@ -39,9 +39,15 @@ void ColumnChooser::fitTitles()
 void ColumnChooser::showMenu(const QPoint &pos)
 {
     QMenu menu(m_view);
+    populate(&menu);
+    menu.exec(m_view->horizontalHeader()->viewport()->mapToGlobal(pos));
+}
+
+void ColumnChooser::populate(QMenu *menu)
+{
     const QAbstractItemModel *model = m_view->model();
     for (const int column : std::as_const(m_choosable)) {
-        QAction *action = menu.addAction(model->headerData(column, Qt::Horizontal).toString());
+        QAction *action = menu->addAction(model->headerData(column, Qt::Horizontal).toString());
         action->setCheckable(true);
         action->setChecked(!m_view->isColumnHidden(column));
         action->setEnabled(column != m_choosable.constFirst());
@@ -51,9 +57,8 @@ void ColumnChooser::showMenu(const QPoint &pos)
                 fitTitles(); // a column shown for the first time is as wide as its title
         });
     }
-    menu.addSeparator();
-    QObject::connect(menu.addAction(tr("Default columns")), &QAction::triggered, m_view, [this] { applyDefaults(); });
-    menu.exec(m_view->horizontalHeader()->viewport()->mapToGlobal(pos));
+    menu->addSeparator();
+    QObject::connect(menu->addAction(tr("Default columns")), &QAction::triggered, m_view, [this] { applyDefaults(); });
 }
 
 } // namespace aether::gui

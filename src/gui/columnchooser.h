@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 #include <QList>
 
+class QMenu;
 class QPoint;
 class QTableView;
 
@@ -22,6 +23,8 @@ public:
     void applyDefaults();
     // Widens columns whose title does not fit (after a change of language).
     void fitTitles();
+    // Fills the header's menu: one checkable entry per column, then Default columns.
+    void populate(QMenu *menu);
 
 private:
     void showMenu(const QPoint &pos);

@@ -70,6 +70,7 @@ public:
     // The keys a key action is for when it is more than one: the selected rows, or all shown.
     std::optional<BulkScope> bulkScope() const;
     KeyTableModel *keyModel() const { return m_model; }
+    ColumnChooser *columnChooser() const { return m_columns.get(); }
     KeyDetailWidget *detail() const { return m_detail; }
     SummaryPage *summaryPage() const { return m_summary; }
     PolicyPage *policyPage() const { return m_policy; }

@@ -7,6 +7,7 @@
 #include "base/catalogue.h"
 #include "charts/historychart.h"
 #include "charts/rate429chart.h"
+#include "columnchooser.h"
 #include "consolesettings.h"
 #include "dialogs.h"
 #include "keychange.h"
@@ -516,6 +517,41 @@ private slots:
                  rowsWhere(u"max_concurrent IS NULL AND learned_max_concurrent <= 3"_s));
         stuck->setChecked(false);
         QCOMPARE(c.window->keyModel()->rowCount(), 40);
+    }
+
+    // The header's menu: one entry per column (the name always shown), checked when shown; Default columns.
+    void columnChooserMenu_data() { TestDatabase::addBackendRows(); }
+    void columnChooserMenu()
+    {
+        AETHER_CONSOLE(c);
+        auto *view = c.child<QTableView>("keyTable");
+        QMenu menu;
+        c.window->columnChooser()->populate(&menu);
+        QList<QAction *> entries;
+        for (QAction *action : menu.actions()) {
+            if (!action->isSeparator())
+                entries << action;
+        }
+        QCOMPARE(entries.size(), visibleKeyColumnCount + 1);
+        QCOMPARE(entries.last()->text(), u"Default columns"_s);
+        for (int column = 0; column < visibleKeyColumnCount; ++column) {
+            QCOMPARE(entries.at(column)->text(), c.window->keyModel()->headerData(column, Qt::Horizontal).toString());
+            QCOMPARE(entries.at(column)->isChecked(), !view->isColumnHidden(column));
+        }
+        QVERIFY(!entries.at(int(KeyColumn::Name))->isEnabled());
+        // Showing a column: shown, and as wide as its title.
+        QVERIFY(view->isColumnHidden(int(KeyColumn::Last429Type)));
+        view->setColumnWidth(int(KeyColumn::Last429Type), 10);
+        entries.at(int(KeyColumn::Last429Type))->trigger();
+        QVERIFY(!view->isColumnHidden(int(KeyColumn::Last429Type)));
+        QVERIFY(view->columnWidth(int(KeyColumn::Last429Type)) >=
+                view->horizontalHeader()->sectionSizeHint(int(KeyColumn::Last429Type)));
+        entries.at(int(KeyColumn::Mode))->trigger();
+        QVERIFY(view->isColumnHidden(int(KeyColumn::Mode)));
+        // Default columns brings the default set back.
+        entries.last()->trigger();
+        QVERIFY(view->isColumnHidden(int(KeyColumn::Last429Type)));
+        QVERIFY(!view->isColumnHidden(int(KeyColumn::Mode)));
     }
 
     // is_active as a column (and inactive keys dimmed), beside the filter of the filter bar.
