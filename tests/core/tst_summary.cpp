@@ -173,7 +173,8 @@ private slots:
         KeyService keys(db);
         const auto order = [&keys] {
             QStringList ids;
-            for (const aether::RecentAdjustment &r : keys.summary().value().recentAdjustments)
+            const aether::Result<aether::Summary> summary = keys.summary(); // kept: the loop reads into it
+            for (const aether::RecentAdjustment &r : summary.value().recentAdjustments)
                 ids << r.keyId;
             return ids;
         };
