@@ -71,15 +71,9 @@ KeyTable::KeyTable(Database &db)
 bool KeyTable::hasKeptCount()
 {
     if (!m_keptCount) {
-        if (m_db.dialect().isPostgres()) {
-            m_keptCount = false;
-        } else {
-            Result<SqlStatement> st = m_db.exec(QStringLiteral(
-                "SELECT count(*) FROM pragma_table_info('provider_api_keys') WHERE name = 'console_adjustment_count'"));
-            if (!st || !st.value().next())
-                return false; // ask again next time
-            m_keptCount = st.value().value(0).toInt() > 0;
-        }
+        m_keptCount = hasKeptKeyColumn(m_db, QStringLiteral("console_adjustment_count"));
+        if (!m_keptCount)
+            return false; // ask again next time
     }
     return *m_keptCount;
 }

@@ -1,6 +1,7 @@
 #include "keys/summarybuilder.h"
 
 #include "base/jsoncolumn.h"
+#include "storage/migrations.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -290,15 +291,9 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, const SummaryScope &
 bool SummaryBuilder::hasKeptTail()
 {
     if (!m_keptTail) {
-        if (m_db.dialect().isPostgres()) {
-            m_keptTail = false;
-        } else {
-            Result<SqlStatement> st = m_db.exec(QStringLiteral(
-                "SELECT count(*) FROM pragma_table_info('provider_api_keys') WHERE name = 'console_history_tail'"));
-            if (!st || !st.value().next())
-                return false; // ask again next time
-            m_keptTail = st.value().value(0).toInt() > 0;
-        }
+        m_keptTail = hasKeptKeyColumn(m_db, QStringLiteral("console_history_tail"));
+        if (!m_keptTail)
+            return false; // ask again next time
     }
     return *m_keptTail;
 }

@@ -293,6 +293,17 @@ QString sqliteHistoryTail(const QString &column)
         .arg(column, parts.join(QStringLiteral(", ")));
 }
 
+std::optional<bool> hasKeptKeyColumn(Database &db, const QString &column)
+{
+    if (db.dialect().isPostgres())
+        return false;
+    Result<SqlStatement> st =
+        db.exec(QStringLiteral("SELECT count(*) FROM pragma_table_info('provider_api_keys') WHERE name = ?"), {column});
+    if (!st || !st.value().next())
+        return std::nullopt;
+    return st.value().value(0).toInt() > 0;
+}
+
 QString sqliteHistoryCount(const QString &column)
 {
     return QStringLiteral("COALESCE(CASE WHEN json_valid(%1) THEN CASE WHEN json_type(%1) = 'array' THEN "

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+
 #include "base/error.h"
 #include "storage/database.h"
 
@@ -13,6 +15,9 @@ QString sqliteHistoryCount(const QString &column);
 // The [type, timestamp] pairs of the last three records of a JSON history column (SQLite), as the triggers keep them in
 // console_history_tail for the Summary; '[]' for NULL, NULL when it is not an array.
 QString sqliteHistoryTail(const QString &column);
+// Whether provider_api_keys has a column the console keeps there (console_adjustment_count, console_history_tail):
+// only the console's own SQLite tables do; std::nullopt when the database could not tell.
+std::optional<bool> hasKeptKeyColumn(Database &db, const QString &column);
 
 class Migrations {
 public:
