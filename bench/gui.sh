@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # The console window on 100,000 keys (bench/README.md): fills an SQLite database once (kept in /tmp between runs),
 # then runs aether-gui-bench under Xvfb.
-#   bench/gui.sh [--keys N] [--build DIR] [--backend sqlite|postgres]
-# (postgres: a server of its own in a scratch folder, filled each run.)
+#   bench/gui.sh [--keys N] [--build DIR] [--backend sqlite|postgres] [--runs N]
+# (postgres: a server of its own in a scratch folder, filled each time. --runs: start the window N times on the same
+# database, as on the days after the first; on PostgreSQL the first Summary keeps digests for later processes.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-keys=100000 build="$root/build" backend=sqlite
+keys=100000 build="$root/build" backend=sqlite runs=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --keys) keys=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --backend) backend=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -42,7 +44,10 @@ Xvfb "$display" -screen 0 1600x1000x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
 trap 'kill $xvfb 2>/dev/null || true; [ "$backend" != postgres ] || { "$root/tests/pg/pgserver.sh" stop "$pg/pg" >/dev/null 2>&1; rm -rf "$pg"; }' EXIT
 sleep 1
-start=$(date +%s%3N)
-DISPLAY=$display "$build/bench/aether-gui-bench" "$url" 2>/dev/null | tee /tmp/aether-gui-bench.out
-painted=$(sed -n 's/.*at \([0-9]*\) ms since the epoch.*/\1/p' /tmp/aether-gui-bench.out)
-echo "start of the process to the first painted table: $((painted - start)) ms"
+for run in $(seq 1 "$runs"); do
+  [ "$runs" -eq 1 ] || echo "== process $run of $runs on this database"
+  start=$(date +%s%3N)
+  DISPLAY=$display "$build/bench/aether-gui-bench" "$url" 2>/dev/null | tee /tmp/aether-gui-bench.out
+  painted=$(sed -n 's/.*at \([0-9]*\) ms since the epoch.*/\1/p' /tmp/aether-gui-bench.out)
+  echo "start of the process to the first painted table: $((painted - start)) ms"
+done

@@ -300,6 +300,32 @@ private slots:
         QVERIFY(third.has_value());
         QVERIFY(third != second);
         QVERIFY(third != first);
+
+        // A transaction under way when a stamp is taken moves it when it commits.
+        aether::Database other(tdb.location());
+        QVERIFY(other.open().ok());
+        std::optional<QByteArray> during;
+        const aether::Status written =
+            other.transaction<aether::Done>(aether::Database::Mode::Write, [&]() -> aether::Status {
+                aether::Result<aether::SqlStatement> st =
+                    other.exec(u"UPDATE provider_api_keys SET rpm_429_count = 2 WHERE id = 'k'"_s);
+                if (!st)
+                    return st.error();
+                during = db.changeStamp();
+                return aether::Done{};
+            });
+        QVERIFY(written.ok());
+        QCOMPARE(during, third); // not committed yet
+        const std::optional<QByteArray> fourth = db.changeStamp();
+        QVERIFY(fourth.has_value());
+        QVERIFY(fourth != third);
+        QCOMPARE(db.changeStamp(), fourth);
+
+        // PostgreSQL: a write to another table makes the stamp read again, to the same value (SQLite's data_version
+        // moves with any commit of another connection).
+        QVERIFY(tdb.execute(u"UPDATE console_meta SET value = value WHERE name = 'gateway_tables'"_s));
+        if (tdb.isPostgres())
+            QCOMPARE(db.changeStamp(), fourth);
     }
 
     // A connection killed by the server is replaced on the next call, which then succeeds (run()/transaction()

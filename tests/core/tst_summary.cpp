@@ -67,6 +67,22 @@ QList<KeyFixture> recentAdjustmentKeys()
     return keys;
 }
 
+// Totals and the recent records, one line each.
+QString describeSummary(const aether::Summary &s)
+{
+    return u"%1 %2 %3 %4 %5\n"_s.arg(s.totalAdaptiveKeys)
+               .arg(s.totalFixedKeys)
+               .arg(s.totalConcurrent429Errors)
+               .arg(s.totalRpm429Errors)
+               .arg(s.totalAdjustments) +
+           describe(s.recentAdjustments);
+}
+
+QString describeSummary(const aether::Result<aether::Summary> &s)
+{
+    return s ? describeSummary(s.value()) : u"error: "_s + errorText(s.error());
+}
+
 } // namespace
 
 class TestSummary : public QObject {
@@ -113,7 +129,8 @@ private slots:
     }
 
     // The database computes each history's digest (length, last records' timestamps); what its JSON functions
-    // cannot take (not an array, a value jsonb refuses) is parsed by the console. Either way the answer is the same.
+    // cannot take (not an array, a timestamp PostgreSQL cannot turn into text) is parsed by the console. Either way the
+    // answer is the same.
     void summaryOfUnusualHistories_data() { TestDatabase::addBackendRows(); }
     void summaryOfUnusualHistories()
     {
@@ -133,10 +150,13 @@ private slots:
         KeyFixture empty = key(u"u3"_s, u"empty"_s);
         empty.history = u"[]"_s;
         keys << empty;
-        KeyFixture zero = key(u"u4"_s, u"nul character"_s); // jsonb cannot hold \u0000
+        KeyFixture zero = key(u"u4"_s, u"nul character"_s); // a \u0000 inside a record
         zero.history = uR"([{"timestamp":"2025-12-22T00:00:00+00:00","old_limit":4,"new_limit":5,"reason":"d",)"
                        uR"("note":"a\u0000b"}])"_s;
         keys << zero;
+        KeyFixture nulStamp = key(u"u6"_s, u"nul in a timestamp"_s); // PostgreSQL's ->> refuses to unescape it
+        nulStamp.history = uR"([{"timestamp":"2025-01-01T00:00:00\u0000","old_limit":1,"new_limit":2,"reason":"e"}])"_s;
+        keys << nulStamp;
         if (!postgres) { // PostgreSQL's json type refuses to store it
             KeyFixture broken = key(u"u5"_s, u"broken"_s);
             broken.history = u"not json ["_s;
@@ -147,12 +167,12 @@ private slots:
         const aether::Result<aether::Summary> summary = service.summary();
         QVERIFY2(summary.ok(), qPrintable(summary.ok() ? QString() : errorText(summary.error())));
         QCOMPARE(summary.value().totalAdaptiveKeys, qint64(keys.size()));
-        QCOMPARE(summary.value().totalAdjustments, qint64(4 + 0 + 0 + 1));
+        QCOMPARE(summary.value().totalAdjustments, qint64(4 + 0 + 0 + 1 + 1));
         const QList<aether::RecentAdjustment> recent = summary.value().recentAdjustments;
         QStringList shown;
         for (const aether::RecentAdjustment &r : recent)
             shown << r.keyId + u' ' + r.record.value(u"reason").toString();
-        QCOMPARE(shown, (QStringList{u"u4 d"_s, u"u1 c"_s, u"u1 b"_s}));
+        QCOMPARE(shown, (QStringList{u"u4 d"_s, u"u1 c"_s, u"u6 e"_s, u"u1 b"_s}));
         QCOMPARE(recent.at(1).record.value(u"timestamp").toString(), u"2025-12-21T00:00:00+00:00"_s);
         QCOMPARE(recent.at(0).record.value(u"note").toString(), u"a\u0000b"_s);
     }
@@ -200,14 +220,6 @@ private slots:
         QVERIFY(aether::Migrations(db).run().ok());
         QString error;
         QVERIFY2(aether::test::insertFixtureRows(tdb, ownerRows(), keys, &error), qPrintable(error));
-        const auto describeSummary = [](const aether::Summary &s) -> QString {
-            return u"%1 %2 %3 %4 %5\n"_s.arg(s.totalAdaptiveKeys)
-                       .arg(s.totalFixedKeys)
-                       .arg(s.totalConcurrent429Errors)
-                       .arg(s.totalRpm429Errors)
-                       .arg(s.totalAdjustments) +
-                   describe(s.recentAdjustments);
-        };
         const aether::Result<aether::Summary> kept = KeyService(db).summary();
         QVERIFY(kept.ok());
         QVERIFY(executeAll(tdb,
@@ -220,6 +232,78 @@ private slots:
         QVERIFY(scanned.ok());
         QCOMPARE(describeSummary(scanned.value()), describeSummary(kept.value()));
         QCOMPARE(scanned.value().recentAdjustments.size(), 10);
+    }
+
+    // PostgreSQL keeps each history's digest in console_history_digests, tagged with the row's xmin: a new process
+    // reads those instead of digesting every history again; a history written by anyone (a gateway) is digested
+    // again, a kept digest of another row version is ignored, and the digests of deleted keys go.
+    void keptDigestsOnPostgres_data() { TestDatabase::addBackendRows(); }
+    void keptDigestsOnPostgres()
+    {
+        if (QByteArray(QTest::currentDataTag()) != "postgres")
+            QSKIP("SQLite keeps the digests in the key rows (summaryWithoutKeptTails)");
+        QList<KeyFixture> keys = recentAdjustmentKeys();
+        keys << standardKeys();
+        AETHER_KEY_DATABASE(tdb, db, keys);
+        SqlProbe probe(tdb.location());
+        const QString adaptive = u"SELECT count(*) FROM provider_api_keys WHERE max_concurrent IS NULL"_s;
+        const QString kept = u"SELECT count(*) FROM console_history_digests"_s;
+        QCOMPARE(probe.value(kept).toInt(), 0);
+        const QString first = describeSummary(KeyService(db).summary());
+        QVERIFY2(!first.startsWith(u"error"), qPrintable(first));
+        QCOMPARE(probe.value(kept).toInt(), probe.value(adaptive).toInt());
+
+        // A new process: the same answer from the kept digests, which are used as they are...
+        QCOMPARE(describeSummary(KeyService(db).summary()), first);
+        const QString lie = u"UPDATE console_history_digests SET last_at = '2099-01-01T00:00:00+00:00' "
+                            u"WHERE key_id = 'r3'"_s;
+        QString error;
+        QVERIFY2(tdb.execute(lie, &error), qPrintable(error));
+        const aether::Result<aether::Summary> lied = KeyService(db).summary();
+        QVERIFY(lied.ok());
+        QCOMPARE(lied.value().recentAdjustments.first().keyId, u"r3"_s); // its last record, ranked by the kept tail
+        // ...but only for the row version they were made from.
+        QVERIFY2(tdb.execute(u"UPDATE console_history_digests SET row_version = '1' WHERE key_id = 'r3'"_s, &error),
+                 qPrintable(error));
+        QCOMPARE(describeSummary(KeyService(db).summary()), first);
+        QVERIFY(probe.value(u"SELECT row_version FROM console_history_digests WHERE key_id = 'r3'"_s).toString() !=
+                u"1"_s);
+
+        // A gateway appends a record: a new process and the same one both see it.
+        KeyService running(db);
+        QCOMPARE(describeSummary(running.summary()), first);
+        const QString newest = compact({record(u"2030-01-01T00:00:00+00:00"_s, 2, 3, u"probe_increase"_s)});
+        QVERIFY2(
+            tdb.execute(
+                u"UPDATE provider_api_keys SET adjustment_history = CAST('%1' AS json) WHERE id = 'r7'"_s.arg(newest),
+                &error),
+            qPrintable(error));
+        const aether::Result<aether::Summary> renewed = running.summary();
+        QVERIFY(renewed.ok());
+        QCOMPARE(renewed.value().recentAdjustments.first().keyId, u"r7"_s);
+        QCOMPARE(describeSummary(KeyService(db).summary()), describeSummary(renewed));
+
+        // Deleted keys and keys made fixed lose their kept digests at a later summary.
+        QVERIFY2(executeAll(tdb,
+                            {u"DELETE FROM provider_api_keys WHERE id = 'r1'"_s,
+                             u"UPDATE provider_api_keys SET max_concurrent = 5 WHERE id = 'r2'"_s},
+                            &error),
+                 qPrintable(error));
+        QVERIFY(KeyService(db).summary().ok());
+        QCOMPARE(probe.value(kept).toInt(), probe.value(adaptive).toInt());
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_history_digests WHERE key_id IN ('r1', 'r2')"_s).toInt(),
+                 0);
+
+        // Without the table (dropped by hand), the summary digests the histories as before.
+        KeyService again(db);
+        const QString before = describeSummary(again.summary());
+        QVERIFY2(tdb.execute(u"DROP TABLE console_history_digests"_s, &error), qPrintable(error));
+        QCOMPARE(describeSummary(KeyService(db).summary()), before);
+        QVERIFY2(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = NULL WHERE id = 'r7'"_s, &error),
+                 qPrintable(error));
+        const aether::Result<aether::Summary> without = again.summary();
+        QVERIFY(without.ok());
+        QVERIFY(without.value().recentAdjustments.first().keyId != u"r7"_s);
     }
 
     // The window's Summary narrows the same figures to a provider or an endpoint, and counts the fixed keys beside.

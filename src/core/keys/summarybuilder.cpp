@@ -55,7 +55,8 @@ QString digestQuery(const SqlDialect &dialect, const QString &version, const QSt
     }
     for (int i = 0; i < extra.size(); ++i)
         columns << QStringLiteral("x%1").arg(i);
-    // PostgreSQL converts each history once (OFFSET 0 keeps the subquery whole); SQLite takes its type once.
+    // PostgreSQL converts each history to jsonb once (OFFSET 0 keeps the subquery whole): its json functions would
+    // parse the whole text again for every element taken, ten times slower. SQLite takes each history's type once.
     const QString from =
         dialect.isPostgres()
             ? QStringLiteral("(SELECT %1, CAST(adjustment_history AS jsonb) AS j FROM provider_api_keys WHERE %2 "
@@ -95,7 +96,8 @@ SummaryBuilder::Digest SummaryBuilder::digest(const QByteArray &version, const Q
     return d;
 }
 
-Status SummaryBuilder::refresh(const QString &versionExpr, const QStringList &ids, QHash<QString, QJsonArray> *records)
+Status SummaryBuilder::refresh(const QString &versionExpr, const QStringList &ids, QHash<QString, QJsonArray> *records,
+                               QHash<QString, std::optional<QString>> *names)
 {
     const QString version = versionExpr.isEmpty() ? QStringLiteral("''") : versionExpr;
     const QString history = m_db.dialect().asText(QStringLiteral("adjustment_history"));
@@ -104,9 +106,10 @@ Status SummaryBuilder::refresh(const QString &versionExpr, const QStringList &id
         QVariantList binds;
         for (const QString &id : chunk)
             binds << id;
-        Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT id, %1, %2 FROM provider_api_keys WHERE id IN (%3)")
-                                                .arg(version, history, sqlPlaceholders(chunk.size())),
-                                            binds);
+        Result<SqlStatement> st =
+            m_db.exec(QStringLiteral("SELECT id, %1, %2, name FROM provider_api_keys WHERE id IN (%3)")
+                          .arg(version, history, sqlPlaceholders(chunk.size())),
+                      binds);
         if (!st)
             return st.error();
         while (st.value().next()) {
@@ -115,6 +118,8 @@ Status SummaryBuilder::refresh(const QString &versionExpr, const QStringList &id
             m_digests.insert(id, digest(st.value().value(1).toByteArray(), id, st.value().value(2), &array));
             if (records)
                 records->insert(id, array);
+            if (names)
+                names->insert(id, st.value().optionalString(3));
         }
     }
     return Done{};
@@ -144,6 +149,83 @@ bool SummaryBuilder::storeDigest(const SqlStatement &row)
 
 Status SummaryBuilder::refreshDigests(const QString &versionExpr, const QStringList &ids, const KeyScan &scan)
 {
+    if (ids.isEmpty() || !hasDigestTable())
+        return computeDigests(versionExpr, ids, scan);
+    QStringList slow;
+    QSet<QString> done;
+    Status kept = Done{};
+    if (ids.size() > scan.keys / 4) {
+        kept = keepDigests(versionExpr, scan.where, scan.binds, &slow, &done);
+    } else {
+        for (qsizetype start = 0; start < ids.size() && kept; start += digestChunk) {
+            const QStringList chunk = ids.mid(start, digestChunk);
+            QVariantList binds;
+            for (const QString &id : chunk)
+                binds << id;
+            kept = keepDigests(versionExpr, QStringLiteral("id IN (%1)").arg(sqlPlaceholders(chunk.size())), binds,
+                               &slow, &done);
+        }
+    }
+    if (!kept) {
+        if (kept.error().code == ErrorCode::StorageUnavailable)
+            return kept;
+        // Not kept (no right to write here, a value jsonb refuses, a deadlock with another console): computed.
+        return computeDigests(versionExpr, ids, scan);
+    }
+    QStringList rest; // changed again meanwhile, or kept by another console at the same moment
+    for (const QString &id : ids) {
+        if (!done.contains(id))
+            rest << id;
+    }
+    if (const Status computed = computeDigests(versionExpr, rest, scan); !computed)
+        return computed;
+    return refresh(versionExpr, slow);
+}
+
+Status SummaryBuilder::keepDigests(const QString &version, const QString &where, const QVariantList &binds,
+                                   QStringList *slow, QSet<QString> *done)
+{
+    // Per record from the third-last to the last: its timestamp when it is an object ('' when that is no string).
+    QStringList last;
+    for (int k = recentPerKey; k >= 1; --k) {
+        last << QStringLiteral("CASE WHEN jsonb_typeof(j -> -%1) = 'object' THEN COALESCE(CASE WHEN "
+                               "jsonb_typeof(j -> -%1 -> 'timestamp') = 'string' THEN j -> -%1 ->> 'timestamp' END, "
+                               "'') END")
+                    .arg(k);
+    }
+    // One statement: digests only what is missing or stale (OFFSET 0 converts each history to jsonb once), keeps it
+    // and returns it. Another console doing the same at the same moment writes the same values.
+    const QString sql =
+        QStringLiteral("INSERT INTO console_history_digests (key_id, row_version, length, third_last_at, "
+                       "second_last_at, last_at) SELECT id, v, CASE WHEN h IS NULL THEN 0 WHEN jsonb_typeof(j) = "
+                       "'array' THEN jsonb_array_length(j) END, %1 FROM (SELECT id, v, h, CAST(h AS jsonb) AS j FROM "
+                       "(SELECT id, %2 AS v, adjustment_history AS h FROM provider_api_keys WHERE %3) k WHERE NOT "
+                       "EXISTS (SELECT 1 FROM console_history_digests d WHERE d.key_id = k.id AND d.row_version = "
+                       "k.v) OFFSET 0) s ON CONFLICT (key_id) DO UPDATE SET row_version = EXCLUDED.row_version, "
+                       "length = EXCLUDED.length, third_last_at = EXCLUDED.third_last_at, second_last_at = "
+                       "EXCLUDED.second_last_at, last_at = EXCLUDED.last_at RETURNING key_id, row_version, length, "
+                       "third_last_at, second_last_at, last_at")
+            .arg(last.join(QStringLiteral(", ")), version, where);
+    Result<SqlStatement> st = m_db.execBulk(sql, binds);
+    if (!st)
+        return st.error();
+    while (st.value().next()) {
+        const SqlStatement &row = st.value();
+        const QString id = row.value(0).toString();
+        Digest d;
+        if (keptColumns(row, 2, row.value(1).toByteArray(), &d))
+            m_digests.insert(id, std::move(d));
+        else
+            *slow << id; // not an array: the console reads it
+        done->insert(id);
+    }
+    return Done{};
+}
+
+Status SummaryBuilder::computeDigests(const QString &versionExpr, const QStringList &ids, const KeyScan &scan)
+{
+    if (ids.isEmpty())
+        return Done{};
     const QString version = versionExpr.isEmpty() ? QStringLiteral("''") : versionExpr;
     QStringList slow; // histories that are not arrays: the console reads them itself
     const auto read = [&](const QString &where, const QVariantList &binds, const QStringList &covered) -> Status {
@@ -181,7 +263,12 @@ Status SummaryBuilder::refreshDigests(const QString &versionExpr, const QStringL
 
 Result<Summary> SummaryBuilder::build(const SummaryScope &scope)
 {
-    const std::optional<QByteArray> stamp = m_db.changeStamp();
+    QVariantList scopeBinds;
+    const QString inScope = scopeCondition(scope, &scopeBinds);
+    // PostgreSQL counts the fixed keys in the same pass as the stamp.
+    QVariant fixedKeys;
+    const std::optional<QByteArray> stamp = m_db.changeStamp(
+        QStringLiteral("count(*) FILTER (WHERE max_concurrent IS NOT NULL%1)").arg(inScope), scopeBinds, &fixedKeys);
     if (stamp && m_stamp == stamp && m_lastScope == scope)
         return m_last;
     Result<QString> versionExpr = m_versions.expression();
@@ -191,12 +278,17 @@ Result<Summary> SummaryBuilder::build(const SummaryScope &scope)
     QStringList stale;
     Summary summary;
     KeyScan scan;
-    if (const Status read = readKeys(versionExpr.value(), scope, &rows, &stale, &summary, &scan); !read)
+    scan.scope = inScope;
+    scan.where = QStringLiteral("max_concurrent IS NULL") + inScope;
+    scan.binds = scopeBinds;
+    if (const Status read = readKeys(versionExpr.value(), fixedKeys, &rows, &stale, &summary, &scan); !read)
         return read.error();
     if (const Status refreshed = refreshDigests(versionExpr.value(), stale, scan); !refreshed)
         return refreshed.error();
-    if (scope == SummaryScope{})
+    if (scope == SummaryScope{}) {
         forgetGoneKeys(rows);
+        clearGoneDigests(rows.size());
+    }
     summary.totalAdaptiveKeys = rows.size();
     if (const Status added = addRecords(versionExpr.value(), newestRecords(rows, &summary), &summary); !added)
         return added.error();
@@ -208,24 +300,33 @@ Result<Summary> SummaryBuilder::build(const SummaryScope &scope)
     return summary;
 }
 
-Status SummaryBuilder::readKeys(const QString &versionExpr, const SummaryScope &scope, QList<Row> *rows,
+QString SummaryBuilder::scopeCondition(const SummaryScope &scope, QVariantList *binds)
+{
+    if (!scope.endpointId.isEmpty()) {
+        *binds << scope.endpointId;
+        return QStringLiteral(" AND endpoint_id = ?");
+    }
+    if (!scope.providerId.isEmpty()) {
+        *binds << scope.providerId;
+        return QStringLiteral(" AND endpoint_id IN (SELECT id FROM provider_endpoints WHERE provider_id = ?)");
+    }
+    return {};
+}
+
+Status SummaryBuilder::readKeys(const QString &versionExpr, const QVariant &fixedKeys, QList<Row> *rows,
                                 QStringList *stale, Summary *summary, KeyScan *scan)
 {
     const bool versioned = !versionExpr.isEmpty();
-    QString inScope;
-    QVariantList binds;
-    if (!scope.endpointId.isEmpty()) {
-        inScope = QStringLiteral(" AND endpoint_id = ?");
-        binds << scope.endpointId;
-    } else if (!scope.providerId.isEmpty()) {
-        inScope = QStringLiteral(" AND endpoint_id IN (SELECT id FROM provider_endpoints WHERE provider_id = ?)");
-        binds << scope.providerId;
+    if (fixedKeys.isValid() && !fixedKeys.isNull()) {
+        summary->totalFixedKeys = fixedKeys.toLongLong();
+    } else {
+        Result<SqlStatement> fixed = m_db.exec(
+            QStringLiteral("SELECT count(*) FROM provider_api_keys WHERE max_concurrent IS NOT NULL") + scan->scope,
+            scan->binds);
+        if (!fixed)
+            return fixed.error();
+        summary->totalFixedKeys = fixed.value().next() ? fixed.value().value(0).toLongLong() : 0;
     }
-    Result<SqlStatement> fixed = m_db.exec(
-        QStringLiteral("SELECT count(*) FROM provider_api_keys WHERE max_concurrent IS NOT NULL") + inScope, binds);
-    if (!fixed)
-        return fixed.error();
-    summary->totalFixedKeys = fixed.value().next() ? fixed.value().value(0).toLongLong() : 0;
     const QString version = versioned ? versionExpr : QStringLiteral("''");
     // Among records with equal timestamps the keys' order decides (see newestRecords): SQLite's is the rowid's,
     // whichever index a query walks; PostgreSQL's the order its scan returns, as for the original service.
@@ -234,26 +335,55 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, const SummaryScope &
         if (!m_db.dialect().isPostgres())
             std::stable_sort(keys->begin(), keys->end(), [](const Row &a, const Row &b) { return a.order < b.order; });
     };
-    scan->where = QStringLiteral("max_concurrent IS NULL") + inScope;
-    scan->binds = binds;
     // The console's own SQLite tables keep each history's length and last records' timestamps (Migrations version
     // 4) in the adaptive keys' index: no history is read at all.
-    if (hasKeptTail())
-        return readKeptKeys(version, versioned, rows, stale, summary, scan);
+    if (hasKeptTail()) {
+        return readKeptKeys(
+            QStringLiteral("SELECT id, concurrent_429_count, rpm_429_count, %1, rowid, "
+                           "console_adjustment_count, console_history_tail FROM provider_api_keys "
+                           "WHERE ")
+                    .arg(version) +
+                scan->where,
+            [](const SqlStatement &row, const QByteArray &v, Digest *d) {
+                return keptTail(v, row.value(5).toInt(), row.value(6), d);
+            },
+            versioned, rows, stale, summary, scan);
+    }
+    // PostgreSQL: a new process takes the digests kept by earlier ones (those of this row version).
+    if (m_digests.isEmpty() && hasDigestTable()) {
+        const Status read = readKeptKeys(
+            QStringLiteral("SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.v, 0, d.row_version = k.v, "
+                           "d.length, d.third_last_at, d.second_last_at, d.last_at FROM (SELECT id, "
+                           "concurrent_429_count, rpm_429_count, %1 AS v FROM provider_api_keys WHERE %2) k LEFT JOIN "
+                           "console_history_digests d ON d.key_id = k.id")
+                .arg(version, scan->where),
+            [](const SqlStatement &row, const QByteArray &v, Digest *d) {
+                return row.value(5).toBool() && keptColumns(row, 6, v, d);
+            },
+            versioned, rows, stale, summary, scan);
+        if (read || read.error().code == ErrorCode::StorageUnavailable)
+            return read;
+        // The table is gone or unreadable: the histories are digested as without it.
+        m_digestTable = false;
+        rows->clear();
+        stale->clear();
+        summary->totalConcurrent429Errors = 0;
+        summary->totalRpm429Errors = 0;
+        scan->keys = 0;
+    }
     // Nothing known yet (a first summary): the keys and the digests of their histories in one pass.
     if (m_digests.isEmpty()) {
-        Result<SqlStatement> st = m_db.exec(digestQuery(m_db.dialect(), version, scan->where,
-                                                        {QStringLiteral("name"), QStringLiteral("concurrent_429_count"),
-                                                         QStringLiteral("rpm_429_count"), storageOrder}),
-                                            binds);
+        Result<SqlStatement> st = m_db.exec(
+            digestQuery(m_db.dialect(), version, scan->where,
+                        {QStringLiteral("concurrent_429_count"), QStringLiteral("rpm_429_count"), storageOrder}),
+            scan->binds);
         if (st) {
             while (st.value().next()) {
                 const SqlStatement &row = st.value();
                 ++scan->keys;
-                rows->append({row.value(0).toString(), row.optionalString(digestColumns),
-                              row.value(digestColumns + 3).toLongLong()});
-                summary->totalConcurrent429Errors += row.value(digestColumns + 1).toLongLong();
-                summary->totalRpm429Errors += row.value(digestColumns + 2).toLongLong();
+                rows->append({row.value(0).toString(), row.value(digestColumns + 2).toLongLong()});
+                summary->totalConcurrent429Errors += row.value(digestColumns).toLongLong();
+                summary->totalRpm429Errors += row.value(digestColumns + 1).toLongLong();
                 if (!storeDigest(row))
                     *stale << rows->constLast().id;
             }
@@ -264,23 +394,22 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, const SummaryScope &
             return st.error();
         // A history the database's JSON functions refuse: the keys are read below and their histories one by one.
     }
-    Result<SqlStatement> st = m_db.exec(
-        QStringLiteral("SELECT id, name, concurrent_429_count, rpm_429_count, %1, %2 FROM provider_api_keys WHERE ")
-                .arg(version, storageOrder) +
-            scan->where,
-        binds);
+    Result<SqlStatement> st =
+        m_db.exec(QStringLiteral("SELECT id, concurrent_429_count, rpm_429_count, %1, %2 FROM provider_api_keys WHERE ")
+                          .arg(version, storageOrder) +
+                      scan->where,
+                  scan->binds);
     if (!st)
         return st.error();
     while (st.value().next()) {
         ++scan->keys;
         Row row;
         row.id = st.value().value(0).toString();
-        row.name = st.value().optionalString(1);
-        row.order = st.value().value(5).toLongLong();
-        summary->totalConcurrent429Errors += st.value().value(2).toLongLong();
-        summary->totalRpm429Errors += st.value().value(3).toLongLong();
+        row.order = st.value().value(4).toLongLong();
+        summary->totalConcurrent429Errors += st.value().value(1).toLongLong();
+        summary->totalRpm429Errors += st.value().value(2).toLongLong();
         const auto known = m_digests.constFind(row.id);
-        if (!versioned || known == m_digests.constEnd() || known->version != st.value().value(4).toByteArray())
+        if (!versioned || known == m_digests.constEnd() || known->version != st.value().value(3).toByteArray())
             *stale << row.id;
         rows->append(std::move(row));
     }
@@ -298,47 +427,93 @@ bool SummaryBuilder::hasKeptTail()
     return *m_keptTail;
 }
 
-Status SummaryBuilder::readKeptKeys(const QString &version, bool versioned, QList<Row> *rows, QStringList *stale,
-                                    Summary *summary, KeyScan *scan)
+bool SummaryBuilder::hasDigestTable()
 {
-    Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT id, name, concurrent_429_count, rpm_429_count, %1, "
-                                                       "rowid, console_adjustment_count, console_history_tail FROM "
-                                                       "provider_api_keys WHERE ")
-                                                .arg(version) +
-                                            scan->where,
-                                        scan->binds);
+    if (!m_digestTable) {
+        if (!m_db.dialect().isPostgres()) {
+            m_digestTable = false;
+        } else {
+            Result<SqlStatement> st =
+                m_db.exec(m_db.dialect().tableExistsQuery(), {QStringLiteral("console_history_digests")});
+            if (!st)
+                return false; // ask again next time
+            m_digestTable = st.value().next();
+        }
+    }
+    return *m_digestTable;
+}
+
+bool SummaryBuilder::keptTail(const QByteArray &version, int length, const QVariant &tail, Digest *d)
+{
+    if (tail.isNull())
+        return false;
+    // [type, timestamp] of the third-last, second-last and last record; [] for no history.
+    const QJsonArray kept = QJsonDocument::fromJson(tail.toString().toUtf8()).array();
+    if (kept.size() != 2 * recentPerKey && !kept.isEmpty())
+        return false;
+    *d = Digest{version, kept.isEmpty() ? 0 : length, {}};
+    for (int k = recentPerKey; k >= 1 && !kept.isEmpty(); --k) {
+        const int at = 2 * (recentPerKey - k);
+        if (d->length - k >= 0 && kept.at(at).toString() == u"object")
+            d->tail.append({kept.at(at + 1).toString(), d->length - k});
+    }
+    return true;
+}
+
+bool SummaryBuilder::keptColumns(const SqlStatement &row, int column, const QByteArray &version, Digest *d)
+{
+    if (row.isNull(column))
+        return false;
+    *d = Digest{version, row.value(column).toInt(), {}};
+    for (int k = recentPerKey; k >= 1; --k) {
+        const int at = column + 1 + recentPerKey - k;
+        if (d->length - k >= 0 && !row.isNull(at))
+            d->tail.append({row.value(at).toString(), d->length - k});
+    }
+    return true;
+}
+
+Status SummaryBuilder::readKeptKeys(const QString &query, const KeptDecoder &decode, bool versioned, QList<Row> *rows,
+                                    QStringList *stale, Summary *summary, KeyScan *scan)
+{
+    Result<SqlStatement> st = m_db.execBulk(query, scan->binds);
     if (!st)
         return st.error();
     while (st.value().next()) {
         const SqlStatement &row = st.value();
         ++scan->keys;
-        Row key{row.value(0).toString(), row.optionalString(1), row.value(5).toLongLong()};
-        summary->totalConcurrent429Errors += row.value(2).toLongLong();
-        summary->totalRpm429Errors += row.value(3).toLongLong();
-        const QByteArray rowVersion = row.value(4).toByteArray();
+        Row key{row.value(0).toString(), row.value(4).toLongLong()};
+        summary->totalConcurrent429Errors += row.value(1).toLongLong();
+        summary->totalRpm429Errors += row.value(2).toLongLong();
+        const QByteArray rowVersion = row.value(3).toByteArray();
         const auto known = m_digests.constFind(key.id);
         if (versioned && known != m_digests.constEnd() && known->version == rowVersion) {
             rows->append(std::move(key));
             continue;
         }
-        // [type, timestamp] of the third-last, second-last and last record; NULL: not an array, read it.
-        const QJsonArray tail =
-            row.isNull(7) ? QJsonArray() : QJsonDocument::fromJson(row.value(7).toString().toUtf8()).array();
-        if (row.isNull(7) || (tail.size() != 2 * recentPerKey && !tail.isEmpty())) {
-            *stale << key.id;
-        } else {
-            Digest d{rowVersion, tail.isEmpty() ? 0 : row.value(6).toInt(), {}};
-            for (int k = recentPerKey; k >= 1 && !tail.isEmpty(); --k) {
-                const int at = 2 * (recentPerKey - k);
-                if (d.length - k >= 0 && tail.at(at).toString() == u"object")
-                    d.tail.append({tail.at(at + 1).toString(), d.length - k});
-            }
+        Digest d;
+        if (decode(row, rowVersion, &d))
             m_digests.insert(key.id, std::move(d));
-        }
+        else
+            *stale << key.id; // not an array, or no digest kept for this version
         rows->append(std::move(key));
     }
     std::stable_sort(rows->begin(), rows->end(), [](const Row &a, const Row &b) { return a.order < b.order; });
     return Done{};
+}
+
+void SummaryBuilder::clearGoneDigests(qsizetype adaptiveKeys)
+{
+    constexpr qint64 cleanupInterval = 3600 * 1000;
+    if (!hasDigestTable() || (m_sinceDigestCleanup.isValid() && m_sinceDigestCleanup.elapsed() < cleanupInterval))
+        return;
+    m_sinceDigestCleanup.start();
+    Result<SqlStatement> kept = m_db.exec(QStringLiteral("SELECT count(*) FROM console_history_digests"));
+    if (!kept || !kept.value().next() || kept.value().value(0).toLongLong() <= adaptiveKeys)
+        return;
+    // A failure here costs nothing but space: the next hour tries again.
+    (void)m_db.exec(QStringLiteral("DELETE FROM console_history_digests d WHERE NOT EXISTS (SELECT 1 FROM "
+                                   "provider_api_keys k WHERE k.id = d.key_id AND k.max_concurrent IS NULL)"));
 }
 
 void SummaryBuilder::forgetGoneKeys(const QList<Row> &rows)
@@ -384,12 +559,13 @@ Status SummaryBuilder::addRecords(const QString &versionExpr, const std::vector<
             ids << c.row->id;
     }
     QHash<QString, QJsonArray> records;
-    if (const Status reread = refresh(versionExpr, ids, &records); !reread)
+    QHash<QString, std::optional<QString>> names; // read here for the few keys shown, not for every key
+    if (const Status reread = refresh(versionExpr, ids, &records, &names); !reread)
         return reread.error();
     for (const Candidate &c : winners) {
         const QJsonValue record = records.value(c.row->id).at(c.index);
         if (record.isObject())
-            summary->recentAdjustments.append({c.row->id, c.row->name, record.toObject()});
+            summary->recentAdjustments.append({c.row->id, names.value(c.row->id), record.toObject()});
     }
     return Done{};
 }

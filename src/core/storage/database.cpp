@@ -260,18 +260,30 @@ bool Database::shouldRetry(const Error &error)
 
 Result<SqlStatement> Database::exec(const QString &sql, const QVariantList &binds)
 {
+    return execStatement(sql, binds, true);
+}
+
+Result<SqlStatement> Database::execBulk(const QString &sql, const QVariantList &binds)
+{
+    return execStatement(sql, binds, !m_dialect.isPostgres());
+}
+
+Result<SqlStatement> Database::execStatement(const QString &sql, const QVariantList &binds, bool forwardOnly)
+{
     if (!m_open)
         return Error::unavailable(QStringLiteral("the database is not open"));
-    QSqlQuery *query = m_statements.value(sql);
+    // A statement is cached per SQL text and way of reading (the bulk one is the same text with a mark).
+    const QString cacheKey = forwardOnly ? sql : QStringLiteral("bulk:") + sql;
+    QSqlQuery *query = m_statements.value(cacheKey);
     if (!query) {
         query = new QSqlQuery(QSqlDatabase::database(m_connectionName, false));
-        query->setForwardOnly(true);
+        query->setForwardOnly(forwardOnly);
         if (!query->prepare(sql)) {
             const Error error = classify(query->lastError());
             delete query;
             return error;
         }
-        m_statements.insert(sql, query);
+        m_statements.insert(cacheKey, query);
     }
     for (int i = 0; i < binds.size(); ++i)
         query->bindValue(i, binds.at(i));
@@ -379,23 +391,47 @@ void Database::setCacheKibibytes(int kib)
 
 std::optional<QByteArray> Database::changeStamp()
 {
+    return changeStamp(QString(), {}, nullptr);
+}
+
+std::optional<QByteArray> Database::changeStamp(const QString &extraAggregate, const QVariantList &binds,
+                                                QVariant *extra)
+{
+    if (extra)
+        *extra = QVariant();
     if (!m_open || m_lost)
         return std::nullopt;
+    const QByteArray local = '/' + QByteArray::number(m_localWrites);
     // SQLite: data_version moves when another connection (or process) commits; our own commits are counted here.
-    // PostgreSQL: every new row version carries a newer xmin, so the count and sum of xmin change with any
-    // insert, update or delete of provider_api_keys.
-    const QString sql = m_dialect.isPostgres()
-                            ? QStringLiteral("SELECT count(*), coalesce(sum(CAST(CAST(xmin AS text) AS bigint)), 0) "
-                                             "FROM provider_api_keys")
-                            : QStringLiteral("PRAGMA data_version");
-    Result<SqlStatement> st = exec(sql);
+    if (!m_dialect.isPostgres()) {
+        Result<SqlStatement> st = exec(QStringLiteral("PRAGMA data_version"));
+        if (!st || !st.value().next())
+            return std::nullopt;
+        return st.value().value(0).toByteArray() + local;
+    }
+    // PostgreSQL: every new row version carries a newer xmin, so the count and sum of xmin change with any insert,
+    // update or delete of provider_api_keys; reading them costs a scan of the table (~100 ms at 100,000 keys). When
+    // no transaction has begun or ended anywhere since they were read (the same snapshot: the same next transaction
+    // id and the same ones in progress), nothing can have changed, and an idle window's checks cost next to nothing.
+    Result<SqlStatement> snapshot = exec(QStringLiteral("SELECT CAST(txid_current_snapshot() AS text)"));
+    if (!snapshot || !snapshot.value().next())
+        return std::nullopt;
+    const QByteArray now = snapshot.value().value(0).toByteArray();
+    if (now == m_pgSnapshot && !m_pgStamp.isEmpty())
+        return m_pgStamp + local;
+    const bool withExtra = extra && !extraAggregate.isEmpty();
+    Result<SqlStatement> st =
+        exec(QStringLiteral("SELECT count(*), coalesce(sum(CAST(CAST(xmin AS text) AS bigint)), 0)%1 "
+                            "FROM provider_api_keys")
+                 .arg(withExtra ? QStringLiteral(", ") + extraAggregate : QString()),
+             withExtra ? binds : QVariantList());
     if (!st || !st.value().next())
         return std::nullopt;
-    QByteArray stamp = st.value().value(0).toByteArray();
-    if (m_dialect.isPostgres())
-        stamp += ':' + st.value().value(1).toByteArray();
-    stamp += '/' + QByteArray::number(m_localWrites);
-    return stamp;
+    m_pgSnapshot = now;
+    m_pgStamp = st.value().value(0).toByteArray() + ':' + st.value().value(1).toByteArray();
+    if (withExtra)
+        *extra = st.value().value(2);
+    return m_pgStamp + local;
 }
 
 } // namespace aether

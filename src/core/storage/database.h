@@ -92,6 +92,10 @@ public:
 
     // Prepares (once per SQL text) and executes a statement with positional bound values.
     Result<SqlStatement> exec(const QString &sql, const QVariantList &binds = {});
+    // The same for a statement whose result is read to the end at once (tens of thousands of rows): PostgreSQL
+    // hands over the rows in one piece instead of one message per row (Qt's driver reads forward-only queries row by
+    // row), about twice as fast. On SQLite the same as exec().
+    Result<SqlStatement> execBulk(const QString &sql, const QVariantList &binds = {});
     // A query of its own (not from the statement cache), executed and scrollable, for a QSqlQueryModel to fetch
     // from. Reconnects and retries once like run().
     Result<QSqlQuery> query(const QString &sql, const QVariantList &binds = {});
@@ -113,6 +117,9 @@ public:
     // Changes whenever the data may have changed, in this process or in another one; std::nullopt when it cannot be
     // told cheaply. Lets read caches stay exact.
     std::optional<QByteArray> changeStamp();
+    // The same, with one more aggregate over provider_api_keys computed in the same pass where that is how the stamp
+    // is taken (PostgreSQL); *extra stays null where it is not (SQLite).
+    std::optional<QByteArray> changeStamp(const QString &extraAggregate, const QVariantList &binds, QVariant *extra);
     // Called after this connection committed a write.
     void noteLocalWrite() { ++m_localWrites; }
     // SQLite: after how many WAL pages a commit copies the log back into the database (SQLite's default is 1000).
@@ -123,6 +130,7 @@ public:
     void setCacheKibibytes(int kib);
 
 private:
+    Result<SqlStatement> execStatement(const QString &sql, const QVariantList &binds, bool forwardOnly);
     // The connection's parameters; for SQLite, the file's folder is created.
     Status configure(QSqlDatabase &db) const;
     // Time zone, date style and timeouts (PostgreSQL) or journal, synchronous mode and cache (SQLite) of a new
@@ -147,6 +155,9 @@ private:
     QString m_lastConnectError; // the driver's reason of the last failed attempt
     QHash<QString, QSqlQuery *> m_statements;
     quint64 m_localWrites = 0;
+    // PostgreSQL: the snapshot (txid_current_snapshot) under which m_pgStamp was taken.
+    QByteArray m_pgSnapshot;
+    QByteArray m_pgStamp;
     int m_lockWaitMs = defaultLockWaitMs;
     bool m_busyHandler = false;
     bool m_inWriteTransaction = false;

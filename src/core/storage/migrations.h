@@ -21,7 +21,7 @@ std::optional<bool> hasKeptKeyColumn(Database &db, const QString &column);
 
 class Migrations {
 public:
-    static constexpr int latestVersion = 4;
+    static constexpr int latestVersion = 5;
 
     explicit Migrations(Database &db)
         : m_db(db)
@@ -41,7 +41,10 @@ private:
     Status applyVersion2();
     // 3: an index for the audit log's pages by key.
     Status applyVersion3();
+    // 4: on the console's own SQLite tables, the last records of each history kept beside its count (the Summary).
     Status applyVersion4();
+    // 5: on PostgreSQL, a table of the console's own that keeps the Summary's history digests between processes.
+    Status applyVersion5();
     Status recordVersion(int version);
 
     Database &m_db;
