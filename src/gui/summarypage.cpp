@@ -13,6 +13,17 @@
 
 namespace aether::gui {
 
+// Touched only on the reading thread: its connection (opened there on first use), and the change stamp and scope of
+// the figures last handed to the page.
+struct SummaryPage::Reader {
+    DatabaseLocation location;
+    std::unique_ptr<Database> db;
+    std::unique_ptr<KeyService> keys;
+    std::unique_ptr<KeyTable> table;
+    std::optional<QByteArray> stamp;
+    KeyFilter scope;
+};
+
 SummaryPage::SummaryPage(KeyService &keys, KeyTable &table, QWidget *parent)
     : QWidget(parent)
     , m_ui(std::make_unique<Ui::SummaryPage>())
@@ -50,8 +61,19 @@ SummaryPage::SummaryPage(KeyService &keys, KeyTable &table, QWidget *parent)
 
 SummaryPage::~SummaryPage()
 {
-    if (m_worker)
-        m_worker->wait();
+    if (!m_thread)
+        return;
+    // The connection is closed on the thread that opened it, after a reload in progress.
+    QMetaObject::invokeMethod(
+        m_readerContext,
+        [reader = m_reader] {
+            reader->table.reset();
+            reader->keys.reset();
+            reader->db.reset();
+        },
+        Qt::BlockingQueuedConnection);
+    m_thread->quit();
+    m_thread->wait();
 }
 
 void SummaryPage::retranslate()
@@ -119,54 +141,70 @@ SummaryPage::Loaded SummaryPage::load(KeyService &keys, KeyTable &table, const K
 
 void SummaryPage::reload()
 {
-    if (m_worker) {
+    if (m_loading) {
         m_again = true;
         return;
     }
-    // Nothing changed since the figures shown were read (the database's change stamp, the same scope): they stay.
-    const std::optional<QByteArray> revision = m_keys.dataRevision();
-    if (m_summary && revision && revision == m_loadedRevision && m_scope.providerId == m_loadedScope.providerId &&
-        m_scope.endpointId == m_loadedScope.endpointId)
-        return;
-    m_loadedRevision = revision;
-    m_loadedScope = m_scope;
     const DatabaseLocation location = m_keys.database().location();
     if (location.isSqlite() && location.path == u":memory:") {
         show(load(m_keys, m_table, m_scope)); // only the window's own connection sees it
         return;
     }
+    if (!m_thread) {
+        m_thread = std::make_unique<QThread>();
+        m_thread->setObjectName(QStringLiteral("summary"));
+        m_readerContext = new QObject;
+        m_readerContext->moveToThread(m_thread.get());
+        connect(m_thread.get(), &QThread::finished, m_readerContext, &QObject::deleteLater);
+        m_reader = std::make_shared<Reader>();
+        m_thread->start();
+    }
+    m_loading = true;
     m_busy->show();
-    m_worker.reset(QThread::create([this, location, scope = m_scope] {
-        Database db(location);
-        KeyService keys(db);
-        KeyTable table(db);
-        auto loaded = std::make_shared<Loaded>(load(keys, table, scope));
+    const bool shown = m_summary.has_value();
+    QMetaObject::invokeMethod(m_readerContext, [this, reader = m_reader, location, scope = m_scope, shown] {
+        if (!reader->db || reader->location.toUrl() != location.toUrl()) {
+            reader->table.reset();
+            reader->keys.reset();
+            reader->db = std::make_unique<Database>(location);
+            reader->keys = std::make_unique<KeyService>(*reader->db);
+            reader->table = std::make_unique<KeyTable>(*reader->db);
+            reader->location = location;
+            reader->stamp.reset();
+        }
+        const std::optional<QByteArray> stamp = reader->keys->dataRevision();
+        std::shared_ptr<Loaded> loaded;
+        if (!shown || !stamp || stamp != reader->stamp || scope.providerId != reader->scope.providerId ||
+            scope.endpointId != reader->scope.endpointId) {
+            loaded = std::make_shared<Loaded>(load(*reader->keys, *reader->table, scope));
+            const bool ok = *loaded->summary && *loaded->top;
+            reader->stamp = ok ? stamp : std::nullopt; // read again next time
+            reader->scope = scope;
+        }
+        // Nothing changed (no `loaded`): the figures shown stay.
         QMetaObject::invokeMethod(
             this,
             [this, loaded] {
-                m_worker->wait();
-                m_worker.reset();
+                m_loading = false;
                 m_busy->hide();
-                show(*loaded);
+                if (loaded)
+                    show(*loaded);
                 if (std::exchange(m_again, false))
                     reload();
             },
             Qt::QueuedConnection);
-    }));
-    m_worker->start();
+    });
 }
 
 void SummaryPage::show(const Loaded &loaded)
 {
     if (!*loaded.summary) {
-        m_loadedRevision.reset(); // read again next time
         emit failed(loaded.summary->error());
         return;
     }
     m_summary = loaded.summary->value();
     showSummary(*m_summary);
     if (!*loaded.top) {
-        m_loadedRevision.reset();
         emit failed(loaded.top->error());
         return;
     }

@@ -27,10 +27,12 @@ public:
     SummaryPage(KeyService &keys, KeyTable &table, QWidget *parent = nullptr);
     ~SummaryPage() override; // waits for a reload in progress
 
-    // Reads the summary again off the GUI thread, on a connection of its own (a busy indicator shows meanwhile and the
-    // figures shown so far stay); a reload asked for while one runs follows it. failed() when the database failed.
+    // Reads the summary again off the GUI thread, on a connection of its own that lives as long as the page (a busy
+    // indicator shows meanwhile and the figures shown so far stay). That connection's change stamp tells whether
+    // anything changed since the figures shown were read: then they stay, and no query ran on the GUI thread. A
+    // reload asked for while one runs follows it. failed() when the database failed.
     void reload();
-    bool isLoading() const { return m_worker != nullptr; }
+    bool isLoading() const { return m_loading; }
     void setScope(const KeyFilter &filter, const QString &scopeName);
     Rate429ChartView *rateChart() const { return m_chart; }
     void retranslate();
@@ -57,10 +59,13 @@ private:
     QString m_scopeName;
     std::optional<Summary> m_summary;
     QProgressBar *m_busy;
-    std::unique_ptr<QThread> m_worker;
+    // The reading thread, an object living there to run work on, and what only that thread touches.
+    struct Reader;
+    std::unique_ptr<QThread> m_thread;
+    QObject *m_readerContext = nullptr;
+    std::shared_ptr<Reader> m_reader;
+    bool m_loading = false;
     bool m_again = false;
-    std::optional<QByteArray> m_loadedRevision; // the change stamp and scope of the figures shown
-    KeyFilter m_loadedScope;
 };
 
 } // namespace aether::gui

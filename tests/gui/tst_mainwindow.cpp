@@ -792,6 +792,26 @@ private slots:
         QCOMPARE(c.window->summaryPage()->findChild<QLabel *>(u"concurrent429Value"_s)->text(),
                  QLocale().toString(concurrent));
         QVERIFY(c.child<QLabel>("scopeLabel")->text().startsWith(endpoint->parent()->text(0)));
+
+        // All keys again; away and back with nothing changed: the figures stay. A change behind the window's back
+        // shows at the next visit (the reading thread's connection tells, not the window's).
+        tree->setCurrentItem(tree->topLevelItem(0));
+        QTRY_VERIFY(!c.window->summaryPage()->isLoading());
+        QCOMPARE(c.child<QLabel>("adaptiveKeysValue")->text(), QString::number(adaptive));
+        auto *pages = c.child<QTabWidget>("pages");
+        const auto visitAgain = [&] {
+            pages->setCurrentIndex(0);
+            pages->setCurrentIndex(1);
+            QVERIFY(c.window->summaryPage()->isLoading());
+            QTRY_VERIFY(!c.window->summaryPage()->isLoading());
+        };
+        visitAgain();
+        QCOMPARE(c.child<QLabel>("adaptiveKeysValue")->text(), QString::number(adaptive));
+        QSqlQuery change(QSqlDatabase::database(c.probeName));
+        QVERIFY(change.exec(u"UPDATE provider_api_keys SET max_concurrent = NULL"_s));
+        visitAgain();
+        QCOMPARE(c.child<QLabel>("adaptiveKeysValue")->text(), QString::number(adaptive + fixed));
+        QCOMPARE(c.child<QLabel>("fixedKeysValue")->text(), u"0"_s);
     }
 
     void changeThroughTheHttpEndpointShowsAfterRefresh_data() { TestDatabase::addBackendRows(); }
