@@ -6,12 +6,15 @@
 #     keys with 10 events each (a gateway that reports every few hundred milliseconds sees several outcomes per key);
 # then prints the core alone (aether-learner-bench: Learner::handleSuccess on a state in memory).
 #   bench/events.sh [--backend sqlite|postgres] [--keys N] [--duration S] [--build DIR]
+# (AETHER_BENCH_SQL: statements run on the filled database before the server starts, for an A/B of a schema variant.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
 "$bin" --database "$url" --prepare --demo --demo-keys "$keys" 2>/dev/null
 psql_run "UPDATE provider_api_keys SET max_concurrent = NULL" >/dev/null
+# A/B of a schema variant: SQL run on the filled database before the server starts (e.g. other triggers).
+[ -z "${AETHER_BENCH_SQL:-}" ] || psql_run "$AETHER_BENCH_SQL" >/dev/null
 token=$("$bin" --database "$url" --create-token bench-gateway --role gateway | tail -1)
 admin=$("$bin" --database "$url" --create-token bench-admin | tail -1)
 start_server
