@@ -70,12 +70,7 @@ KeyTable::KeyTable(Database &db)
 
 bool KeyTable::hasKeptCount()
 {
-    if (!m_keptCount) {
-        m_keptCount = hasKeptKeyColumn(m_db, QStringLiteral("console_adjustment_count"));
-        if (!m_keptCount)
-            return false; // ask again next time
-    }
-    return *m_keptCount;
+    return hasKeptKeyColumn(m_db, QStringLiteral("console_adjustment_count"), &m_keptCount);
 }
 
 QString KeyTable::where(const KeyFilter &filter, QVariantList *binds) const

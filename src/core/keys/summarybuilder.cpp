@@ -419,12 +419,7 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, const QVariant &fixe
 
 bool SummaryBuilder::hasKeptTail()
 {
-    if (!m_keptTail) {
-        m_keptTail = hasKeptKeyColumn(m_db, QStringLiteral("console_history_tail"));
-        if (!m_keptTail)
-            return false; // ask again next time
-    }
-    return *m_keptTail;
+    return hasKeptKeyColumn(m_db, QStringLiteral("console_history_tail"), &m_keptTail);
 }
 
 bool SummaryBuilder::hasDigestTable()

@@ -2,6 +2,9 @@
 
 #include "base/timestamp.h"
 
+#include <algorithm>
+#include <array>
+
 namespace aether {
 
 namespace {
@@ -154,20 +157,12 @@ Status Migrations::run()
             if (const Status applied = applyVersion1(gatewayTablesExist); !applied)
                 return applied;
         }
-        if (current < 2) {
-            if (const Status applied = applyVersion2(); !applied)
-                return applied;
-        }
-        if (current < 3) {
-            if (const Status applied = applyVersion3(); !applied)
-                return applied;
-        }
-        if (current < 4) {
-            if (const Status applied = applyVersion4(); !applied)
-                return applied;
-        }
-        if (current < 5) {
-            if (const Status applied = applyVersion5(); !applied)
+        // Versions 2 and later, in order, each recording itself.
+        const std::array<Status (Migrations::*)(), latestVersion - 1> later{
+            &Migrations::applyVersion2, &Migrations::applyVersion3, &Migrations::applyVersion4,
+            &Migrations::applyVersion5};
+        for (int version = std::max(current + 1, 2); version <= latestVersion; ++version) {
+            if (const Status applied = (this->*later[size_t(version - 2)])(); !applied)
                 return applied;
         }
         return Done{};
@@ -316,15 +311,20 @@ QString sqliteHistoryTail(const QString &column)
         .arg(column, parts.join(QStringLiteral(", ")));
 }
 
-std::optional<bool> hasKeptKeyColumn(Database &db, const QString &column)
+bool hasKeptKeyColumn(Database &db, const QString &column, std::optional<bool> *known)
 {
-    if (db.dialect().isPostgres())
+    if (*known)
+        return **known;
+    if (db.dialect().isPostgres()) {
+        *known = false;
         return false;
+    }
     Result<SqlStatement> st =
         db.exec(QStringLiteral("SELECT count(*) FROM pragma_table_info('provider_api_keys') WHERE name = ?"), {column});
     if (!st || !st.value().next())
-        return std::nullopt;
-    return st.value().value(0).toInt() > 0;
+        return false; // ask again next time
+    *known = st.value().value(0).toInt() > 0;
+    return **known;
 }
 
 QString sqliteHistoryCount(const QString &column)

@@ -16,8 +16,9 @@ QString sqliteHistoryCount(const QString &column);
 // console_history_tail for the Summary; '[]' for NULL, NULL when it is not an array.
 QString sqliteHistoryTail(const QString &column);
 // Whether provider_api_keys has a column the console keeps there (console_adjustment_count, console_history_tail):
-// only the console's own SQLite tables do; std::nullopt when the database could not tell.
-std::optional<bool> hasKeptKeyColumn(Database &db, const QString &column);
+// only the console's own SQLite tables do. The answer is kept in *known once the database told; while it could not,
+// false, and the next call asks again.
+bool hasKeptKeyColumn(Database &db, const QString &column, std::optional<bool> *known);
 
 class Migrations {
 public:
