@@ -251,8 +251,8 @@ private slots:
         aether::Migrations migrations(db);
         QCOMPARE(migrations.currentVersion().value(), 0);
         QVERIFY(migrations.run().ok());
-        QCOMPARE(migrations.currentVersion().value(), 5);
-        QCOMPARE(aether::Migrations::latestVersion, 5);
+        QCOMPARE(migrations.currentVersion().value(), 6);
+        QCOMPARE(aether::Migrations::latestVersion, 6);
         QCOMPARE(migrations.gatewayOwnsTables().value(), false);
 
         SqlProbe probe(tdb.location());
@@ -262,6 +262,9 @@ private slots:
             QVERIFY2(tables.contains(table), qPrintable(table + u" is missing; tables: "_s + tables.join(u", ")));
         // PostgreSQL keeps the Summary's digests in a table (version 5); SQLite in the key rows (version 4).
         QCOMPARE(tables.contains(u"console_history_digests"_s), tdb.isPostgres());
+        // The time series (version 6), on both.
+        QVERIFY(tables.contains(u"console_timeline"_s));
+        QVERIFY(tables.contains(u"console_timeline_seen"_s));
         for (const QString &table : tables) {
             QVERIFY2(gatewayTables.contains(table) || table.startsWith(u"console_"),
                      qPrintable(u"unexpected table "_s + table));
@@ -280,7 +283,7 @@ private slots:
                  qPrintable(probe.lastError()));
 
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  QStringList{u"gateway_tables|console"_s});
         QVERIFY(
@@ -319,10 +322,10 @@ private slots:
             const aether::Status again = aether::Migrations(db).run();
             QVERIFY2(again.ok(), qPrintable(again.ok() ? QString() : again.error().detail));
         }
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 5);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 6);
         QCOMPARE(tableNames(probe, tdb.isPostgres()), before);
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  (QStringList{u"gateway_tables|console"_s, u"marker|kept"_s}));
     }
@@ -341,8 +344,8 @@ private slots:
         QVERIFY2(one.ok(), qPrintable(one.ok() ? QString() : one.error().detail));
         const aether::Status two = aether::Migrations(second).run();
         QVERIFY2(two.ok(), qPrintable(two.ok() ? QString() : two.error().detail));
-        QCOMPARE(aether::Migrations(first).currentVersion().value(), 5);
-        QCOMPARE(aether::Migrations(second).currentVersion().value(), 5);
+        QCOMPARE(aether::Migrations(first).currentVersion().value(), 6);
+        QCOMPARE(aether::Migrations(second).currentVersion().value(), 6);
         QCOMPARE(aether::Migrations(second).gatewayOwnsTables().value(), false);
 
         // A third connection opened afterwards finds the work done as well.
@@ -352,7 +355,7 @@ private slots:
 
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta"_s), QStringList{u"gateway_tables|console"_s});
         // Both connections can use the tables.
         QVERIFY(aether::KeyService(first).listAdaptiveKeys().ok());
@@ -437,7 +440,7 @@ private slots:
         QVERIFY(db.open().ok());
         QCOMPARE(aether::Migrations(db).currentVersion().value(), 1);
         QVERIFY(aether::Migrations(db).run().ok());
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 5);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 6);
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.value(u"SELECT console_adjustment_count FROM provider_api_keys"_s).toInt(), 2);
         QCOMPARE(probe.value(u"SELECT console_history_tail FROM provider_api_keys"_s).toString(),
@@ -544,7 +547,7 @@ private:
         const aether::Status migrated = migrations.run();
         QVERIFY2(migrated.ok(), qPrintable(migrated.ok() ? QString() : migrated.error().detail));
         QCOMPARE(migrations.gatewayOwnsTables().value(), true);
-        QCOMPARE(migrations.currentVersion().value(), 5);
+        QCOMPARE(migrations.currentVersion().value(), 6);
         QVERIFY(migrations.run().ok());
         for (const QString &table : consoleTables)
             QVERIFY2(tableNames(probe, pg).contains(table), qPrintable(table));

@@ -5,14 +5,15 @@
 set -euo pipefail
 root=$(cd "${1:?usage: check.sh SOURCE_DIR}" && pwd)
 cd "$root/src/core"
-order=(base storage learning auth keys simulation)
+order=(base storage timeline learning auth keys simulation)
 declare -A allowed=(
   [base]="base"
   [storage]="base storage"
-  [learning]="base storage learning"
+  [timeline]="base storage timeline"
+  [learning]="base storage timeline learning"
   [auth]="base storage auth"
-  [keys]="base storage learning auth keys"
-  [simulation]="base storage learning auth keys simulation"
+  [keys]="base storage timeline learning auth keys"
+  [simulation]="base storage timeline learning auth keys simulation"
 )
 bad=0
 for folder in "${order[@]}"; do
@@ -24,7 +25,7 @@ for folder in "${order[@]}"; do
     fi
   done < <(grep -rHoE '#include "[a-z]+/[a-z]+\.h"' "$folder" | sed -E 's/#include "//; s/"$//')
 done
-for f in $(ls "$root/src/core" | grep -vE '^(CMakeLists.txt|base|storage|learning|auth|keys|simulation)$'); do
+for f in $(ls "$root/src/core" | grep -vE '^(CMakeLists.txt|base|storage|timeline|learning|auth|keys|simulation)$'); do
   echo "FAIL: src/core/$f is outside the domain folders"; bad=1
 done
 http_headers=$(cd "$root/src/http" && find . -name '*.h' -printf '%f\n')

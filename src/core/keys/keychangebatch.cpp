@@ -50,6 +50,7 @@ QStringList distinctKeyIds(const QList<KeyChange> &changes)
 KeyChangeBatch::KeyChangeBatch(Database &db)
     : m_db(db)
     , m_learning(db)
+    , m_timeline(db)
     , m_setMaxSql(QStringLiteral("UPDATE provider_api_keys SET max_concurrent = ?, updated_at = %1 WHERE %2 = ?")
                       .arg(db.dialect().timestampParam(), rowKeyColumn()))
     , m_resetSql(QStringLiteral("UPDATE provider_api_keys SET learned_max_concurrent = NULL, concurrent_429_count = 0, "
@@ -127,11 +128,14 @@ Result<QList<Result<KeyChangeOutcome>>> KeyChangeBatch::applyAdminChanges(const 
         outcomes.append(state == states.end() ? Result<KeyChangeOutcome>(Error::notFound(change.keyId))
                                               : applyOne(change, &state.value(), &audit));
     }
-    const QString now = Timestamp::now().toIsoString();
+    const Timestamp at = Timestamp::now();
+    const QString now = at.toIsoString();
     if (const Status written = writeKeys(ids, states, now); !written)
         return written.error();
     if (const Status logged = writeAudit(audit, now); !logged)
         return logged.error();
+    if (const Status recorded = writeTimeline(ids, states, at); !recorded)
+        return recorded.error();
     return outcomes;
 }
 
@@ -152,6 +156,7 @@ Status KeyChangeBatch::lockKeys(const QStringList &ids, QHash<QString, KeyState>
                                 state.learned = st.optionalInt(2);
                                 state.rowKey = st.value(3);
                                 state.nothingRecorded = st.value(4).toInt() == 1;
+                                state.limitAtLock = state.effectiveLimit();
                                 states->insert(st.value(0).toString(), state);
                             });
 }
@@ -226,6 +231,24 @@ Status KeyChangeBatch::writeKeys(const QStringList &ids, const QHash<QString, Ke
         }
     }
     return Done{};
+}
+
+Status KeyChangeBatch::writeTimeline(const QStringList &ids, const QHash<QString, KeyState> &states, Timestamp now)
+{
+    m_timeline.clear();
+    for (const QString &id : ids) {
+        const auto state = states.constFind(id);
+        if (state == states.constEnd())
+            continue;
+        const std::optional<int> limit = state->effectiveLimit();
+        if (limit != state->limitAtLock)
+            m_timeline.add(id, now, TimelineCounts{}, state->limitAtLock, limit);
+        if (state->learningReset)
+            m_timeline.noteReset(id, limit);
+        else if (limit != state->limitAtLock)
+            m_timeline.noteCounted(id, 0, 0, std::nullopt, limit);
+    }
+    return m_timeline.write();
 }
 
 Status KeyChangeBatch::writeAudit(const QList<AuditRow> &rows, const QString &now)

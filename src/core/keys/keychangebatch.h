@@ -4,6 +4,7 @@
 #include "keys/keytypes.h"
 #include "learning/learningbatch.h"
 #include "storage/database.h"
+#include "timeline/timelinewriter.h"
 
 #include <QHash>
 #include <QList>
@@ -30,6 +31,8 @@ private:
         QVariant rowKey; // what the UPDATEs find the row by (see rowKeyColumn())
         std::optional<int> maxConcurrent;
         std::optional<int> learned;
+        std::optional<int> limitAtLock; // the effective limit as read
+        std::optional<int> effectiveLimit() const { return maxConcurrent ? maxConcurrent : learned; }
         bool maxChanged = false;
         bool learningReset = false;
         bool nothingRecorded = false; // no 429 counted or recorded, no history: a reset would change nothing stored
@@ -45,6 +48,8 @@ private:
     Result<KeyChangeOutcome> applyOne(const KeyChange &change, KeyState *state, QList<AuditRow> *audit);
     Status writeKeys(const QStringList &ids, const QHash<QString, KeyState> &states, const QString &now);
     Status writeAudit(const QList<AuditRow> &rows, const QString &now);
+    // Changes of the effective limit and resets, into the time series.
+    Status writeTimeline(const QStringList &ids, const QHash<QString, KeyState> &states, Timestamp now);
 
     // SQLite: the rowid read under the write lock, which spares each UPDATE the lookup through the primary-key index
     // (rowid tables only; the console's SQLite schema is one, its triggers use the rowid too). PostgreSQL: the id.
@@ -52,6 +57,7 @@ private:
 
     Database &m_db;
     LearningBatch m_learning;
+    TimelineRecorder m_timeline;
     const QString m_setMaxSql;
     const QString m_resetSql;
 };

@@ -93,6 +93,7 @@ std::optional<std::vector<UtilizationSample>> samplesFromJson(const QString &tex
 LearningBatch::LearningBatch(Database &db)
     : m_db(db)
     , m_policies(db)
+    , m_timeline(db)
 {
     const SqlDialect &d = db.dialect();
     // Whether the history is an array (or NULL / JSON null) is decided by the database, which checks it far faster
@@ -120,6 +121,7 @@ LearningBatch::LearningBatch(Database &db)
 
 Result<QList<Result<EventOutcome>>> LearningBatch::apply(const QList<const LearningEvent *> &events)
 {
+    m_timeline.clear(); // what an earlier, failed attempt collected
     Result<LearningPolicy> policy = m_policies.read();
     if (!policy)
         return policy.error();
@@ -162,12 +164,15 @@ Result<QList<Result<EventOutcome>>> LearningBatch::apply(const QList<const Learn
     if (m_db.dialect().isPostgres() && changed.size() > 1) {
         if (const Status written = writeRowsPostgres(changed, rows, now); !written)
             return written.error();
-        return outcomes;
+    } else {
+        for (const QString &id : std::as_const(changed)) {
+            if (const Status written = writeRow(id, rows[id], now); !written)
+                return written.error();
+        }
     }
-    for (const QString &id : std::as_const(changed)) {
-        if (const Status written = writeRow(id, rows[id], now); !written)
-            return written.error();
-    }
+    // The time series in the same transaction: a rolled-back batch leaves no trace there either.
+    if (const Status recorded = m_timeline.write(); !recorded)
+        return recorded.error();
     return outcomes;
 }
 
@@ -256,6 +261,10 @@ EventOutcome LearningBatch::applyOne(const LearningEvent &event, const Learner &
     EventOutcome outcome;
     outcome.keyId = event.keyId;
     LearningDecision decision;
+    const std::optional<int> limitBefore = row->state.enforcedLimit();
+    const qint64 concurrentBefore = row->state.concurrent429Count;
+    const qint64 rpmBefore = row->state.rpm429Count;
+    TimelineCounts counts;
     if (event.success) {
         decision = learner.handleSuccess(row->state, event.currentConcurrent.value_or(0), event.at);
     } else {
@@ -269,6 +278,18 @@ EventOutcome LearningBatch::applyOne(const LearningEvent &event, const Learner &
         }
         outcome.classification = kind;
         decision = learner.handle429(row->state, kind, event.currentConcurrent, event.at);
+        (kind == RateLimitKind::Concurrent ? counts.concurrent429
+         : kind == RateLimitKind::Rpm      ? counts.rpm429
+                                           : counts.unknown429) = 1;
+    }
+    counts.successes = event.success ? 1 : 0;
+    counts.adjustments = decision.adjusted ? 1 : 0;
+    const std::optional<int> limitAfter = row->state.enforcedLimit();
+    m_timeline.add(event.keyId, event.at, counts, limitBefore, limitAfter);
+    if (!counts.onlySuccesses() || limitBefore != limitAfter) {
+        m_timeline.noteCounted(
+            event.keyId, row->state.concurrent429Count - concurrentBefore, row->state.rpm429Count - rpmBefore,
+            decision.adjusted ? std::optional<qint64>(event.at.microseconds()) : std::nullopt, limitAfter);
     }
     row->changed = row->changed || decision.changed;
     row->historyChanged = row->historyChanged || decision.historyChanged;

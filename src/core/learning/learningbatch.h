@@ -4,6 +4,7 @@
 #include "learning/learningevent.h"
 #include "learning/policystore.h"
 #include "storage/database.h"
+#include "timeline/timelinewriter.h"
 
 #include <QCache>
 #include <QHash>
@@ -51,6 +52,7 @@ private:
 
     Database &m_db;
     PolicyStore m_policies;
+    TimelineRecorder m_timeline;
     QString m_lockSql;
     // The samples this connection last wrote per key, parsed: the next event of the key reads the same text back
     // and skips parsing it again (a key written by another process meanwhile has other text, and is parsed).

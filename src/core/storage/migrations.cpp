@@ -160,7 +160,7 @@ Status Migrations::run()
         // Versions 2 and later, in order, each recording itself.
         const std::array<Status (Migrations::*)(), latestVersion - 1> later{
             &Migrations::applyVersion2, &Migrations::applyVersion3, &Migrations::applyVersion4,
-            &Migrations::applyVersion5};
+            &Migrations::applyVersion5, &Migrations::applyVersion6};
         for (int version = std::max(current + 1, 2); version <= latestVersion; ++version) {
             if (const Status applied = (this->*later[size_t(version - 2)])(); !applied)
                 return applied;
@@ -292,6 +292,34 @@ Status Migrations::applyVersion5()
             return status;
     }
     return recordVersion(5);
+}
+
+Status Migrations::applyVersion6()
+{
+    // The time series of each key (timeline/timelinewriter.h) and the sampler's last view of each key's counters, on
+    // every database (a gateway's own tables stay as they are; no foreign key, which would put triggers on them).
+    // Clustered by key: one key's 30 days are one range, and "all keys over a day" seeks each key's range. SQLite:
+    // WITHOUT ROWID, so the rows are the index (a row is ~55 bytes).
+    const bool pg = m_db.dialect().isPostgres();
+    const QString id = pg ? QStringLiteral("VARCHAR(36)") : QStringLiteral("TEXT");
+    const QString big = pg ? QStringLiteral("BIGINT") : QStringLiteral("INTEGER");
+    const QStringList ddl{
+        QStringLiteral("CREATE TABLE IF NOT EXISTS console_timeline (key_id %1 NOT NULL, step INTEGER NOT NULL, "
+                       "bucket %2 NOT NULL, concurrent_429 %2 NOT NULL DEFAULT 0, rpm_429 %2 NOT NULL DEFAULT 0, "
+                       "unknown_429 %2 NOT NULL DEFAULT 0, successes %2 NOT NULL DEFAULT 0, "
+                       "adjustments %2 NOT NULL DEFAULT 0, limit_begin INTEGER, limit_end INTEGER, "
+                       "PRIMARY KEY (key_id, step, bucket))%3")
+            .arg(id, big, pg ? QString() : QStringLiteral(" WITHOUT ROWID")),
+        QStringLiteral("CREATE TABLE IF NOT EXISTS console_timeline_seen (key_id %1 NOT NULL PRIMARY KEY, "
+                       "concurrent_429 %2 NOT NULL, rpm_429 %2 NOT NULL, limit_value INTEGER, history_mark TEXT, "
+                       "last_record_us %2)")
+            .arg(id, big),
+    };
+    for (const QString &sql : ddl) {
+        if (const Status status = m_db.execRaw(sql); !status)
+            return status;
+    }
+    return recordVersion(6);
 }
 
 QString sqliteHistoryTail(const QString &column)

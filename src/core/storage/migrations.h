@@ -22,7 +22,7 @@ bool hasKeptKeyColumn(Database &db, const QString &column, std::optional<bool> *
 
 class Migrations {
 public:
-    static constexpr int latestVersion = 5;
+    static constexpr int latestVersion = 6;
 
     explicit Migrations(Database &db)
         : m_db(db)
@@ -46,6 +46,8 @@ private:
     Status applyVersion4();
     // 5: on PostgreSQL, a table of the console's own that keeps the Summary's history digests between processes.
     Status applyVersion5();
+    // 6: the time series of each key and the sampler's view of the keys (console_timeline, console_timeline_seen).
+    Status applyVersion6();
     Status recordVersion(int version);
 
     Database &m_db;

@@ -1,0 +1,214 @@
+#include "timeline/timelinequery.h"
+
+#include <algorithm>
+
+namespace aether {
+
+namespace {
+
+constexpr qint64 defaultPointsAtMost = 1500;
+
+TimelineCounts countsAt(const SqlStatement &st, int first)
+{
+    return TimelineCounts{st.value(first).toLongLong(), st.value(first + 1).toLongLong(),
+                          st.value(first + 2).toLongLong(), st.value(first + 3).toLongLong(),
+                          st.value(first + 4).toLongLong()};
+}
+
+TimelineSeries emptySeries(const TimelineRange &range)
+{
+    TimelineSeries series;
+    series.range = range;
+    const qint64 count = range.pointCount();
+    series.points.reserve(count);
+    for (qint64 i = 0; i < count; ++i)
+        series.points.append(TimelinePoint{range.from + i * range.step, {}, std::nullopt});
+    return series;
+}
+
+} // namespace
+
+TimelineQuery::TimelineQuery(Database &db)
+    : m_db(db)
+{
+}
+
+const QList<qint64> &TimelineQuery::steps()
+{
+    static const QList<qint64> all{timeline::minute, 5 * timeline::minute, timeline::hour, timeline::day};
+    return all;
+}
+
+qint64 TimelineQuery::defaultStep(qint64 from, qint64 to)
+{
+    for (const qint64 step : steps()) {
+        if (range(from, to, step).pointCount() <= defaultPointsAtMost)
+            return step;
+    }
+    return steps().constLast();
+}
+
+TimelineRange TimelineQuery::range(qint64 from, qint64 to, qint64 step)
+{
+    return TimelineRange{timeline::bucketOf(from, step), to, step};
+}
+
+void TimelineQuery::addRow(TimelineSeries *series, qint64 bucket, qint64 rowStep, const TimelineCounts &counts)
+{
+    const TimelineRange &r = series->range;
+    if (bucket + rowStep <= r.from || bucket >= r.to)
+        return;
+    const qint64 index = (std::max(bucket, r.from) - r.from) / r.step;
+    if (index < 0 || index >= series->points.size())
+        return;
+    series->points[index].counts += counts;
+    series->total += counts;
+}
+
+Result<TimelineSeries> TimelineQuery::keySeries(const QString &keyId, const TimelineRange &range)
+{
+    if (!m_db.canHold(keyId))
+        return Error::notFound(keyId);
+    return m_db.transaction<TimelineSeries>(Database::Mode::Read, [&]() -> Result<TimelineSeries> {
+        std::optional<int> current;
+        {
+            Result<SqlStatement> st = m_db.exec(
+                QStringLiteral("SELECT max_concurrent, learned_max_concurrent FROM provider_api_keys WHERE id = ?"),
+                {keyId});
+            if (!st)
+                return st.error();
+            if (!st.value().next())
+                return Error::notFound(keyId);
+            current = st.value().isNull(0) ? st.value().optionalInt(1) : st.value().optionalInt(0);
+        }
+        TimelineSeries series = emptySeries(range);
+        series.hasLimit = true;
+        // The limit when the range begins: at the end of the last row before it.
+        std::optional<std::optional<int>> before;
+        {
+            Result<SqlStatement> st =
+                m_db.exec(QStringLiteral("SELECT limit_end FROM console_timeline WHERE key_id = ? AND bucket < ? "
+                                         "ORDER BY bucket DESC, step LIMIT 1"),
+                          {keyId, range.from - timeline::hour});
+            if (!st)
+                return st.error();
+            if (st.value().next())
+                before = st.value().optionalInt(0);
+        }
+        std::optional<std::optional<int>> firstBegin;
+        QList<std::optional<std::optional<int>>> ends(series.points.size());
+        {
+            Result<SqlStatement> st =
+                m_db.exec(QStringLiteral("SELECT bucket, step, concurrent_429, rpm_429, unknown_429, successes, "
+                                         "adjustments, limit_begin, limit_end FROM console_timeline WHERE key_id = ? "
+                                         "AND bucket >= ? AND bucket < ? ORDER BY bucket, step"),
+                          {keyId, range.from - timeline::hour, range.to});
+            if (!st)
+                return st.error();
+            while (st.value().next()) {
+                const SqlStatement &row = st.value();
+                const qint64 bucket = row.value(0).toLongLong();
+                const qint64 rowStep = row.value(1).toLongLong();
+                if (bucket + rowStep <= range.from) {
+                    before = row.optionalInt(8);
+                    continue;
+                }
+                if (!firstBegin)
+                    firstBegin = row.optionalInt(7);
+                addRow(&series, bucket, rowStep, countsAt(row, 2));
+                const qint64 index = (std::max(bucket, range.from) - range.from) / range.step;
+                if (index >= 0 && index < ends.size())
+                    ends[index] = row.optionalInt(8);
+            }
+        }
+        if (!before && !firstBegin) {
+            // Nothing in or before the range: the limit it had is the one the first later row began with, or the
+            // key's limit now when nothing was recorded since.
+            Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT limit_begin FROM console_timeline WHERE key_id "
+                                                               "= ? AND bucket >= ? ORDER BY bucket, step LIMIT 1"),
+                                                {keyId, range.to});
+            if (!st)
+                return st.error();
+            firstBegin = st.value().next() ? st.value().optionalInt(0) : current;
+        }
+        std::optional<int> limit = before ? *before : *firstBegin;
+        for (qsizetype i = 0; i < series.points.size(); ++i) {
+            if (ends.at(i))
+                limit = *ends.at(i);
+            series.points[i].limit = limit;
+        }
+        return series;
+    });
+}
+
+QString TimelineQuery::scopeJoin(const TimelineScope &scope, QVariantList *binds) const
+{
+    // The keys drive the join (SQLite: CROSS JOIN keeps that order): each key's rows of the range are one seek.
+    QString sql = QStringLiteral(" FROM provider_api_keys k ");
+    QString where;
+    if (!scope.keyId.isEmpty()) {
+        where = QStringLiteral(" AND k.id = ?");
+        *binds << scope.keyId;
+    } else if (!scope.endpointId.isEmpty()) {
+        where = QStringLiteral(" AND k.endpoint_id = ?");
+        *binds << scope.endpointId;
+    } else if (!scope.providerId.isEmpty()) {
+        sql += QStringLiteral("JOIN provider_endpoints e ON e.id = k.endpoint_id ");
+        where = QStringLiteral(" AND e.provider_id = ?");
+        *binds << scope.providerId;
+    }
+    return sql +
+           QStringLiteral("CROSS JOIN console_timeline t WHERE t.key_id = k.id AND t.step IN (60, 3600) AND "
+                          "t.bucket >= ? AND t.bucket < ?") +
+           where;
+}
+
+Result<TimelineSeries> TimelineQuery::scopeSeries(const TimelineScope &scope, const TimelineRange &range)
+{
+    if (!m_db.canHold(QString(scope.keyId + scope.endpointId + scope.providerId)))
+        return emptySeries(range);
+    return m_db.run<TimelineSeries>([&]() -> Result<TimelineSeries> {
+        TimelineSeries series = emptySeries(range);
+        QVariantList binds{range.from - timeline::hour, range.to}; // the range's, then the scope's
+        const QString from = scopeJoin(scope, &binds);
+        Result<SqlStatement> st =
+            m_db.execBulk(QStringLiteral("SELECT t.bucket, t.step, sum(t.concurrent_429), sum(t.rpm_429), "
+                                         "sum(t.unknown_429), sum(t.successes), sum(t.adjustments)%1 "
+                                         "GROUP BY t.bucket, t.step ORDER BY t.bucket, t.step")
+                              .arg(from),
+                          binds);
+        if (!st)
+            return st.error();
+        while (st.value().next())
+            addRow(&series, st.value().value(0).toLongLong(), st.value().value(1).toLongLong(),
+                   countsAt(st.value(), 2));
+        return series;
+    });
+}
+
+Result<QList<TopKey>> TimelineQuery::topKeys(const TimelineScope &scope, qint64 from, qint64 to, int count)
+{
+    if (!m_db.canHold(QString(scope.keyId + scope.endpointId + scope.providerId)))
+        return QList<TopKey>();
+    return m_db.run<QList<TopKey>>([&]() -> Result<QList<TopKey>> {
+        QVariantList binds{from, to};
+        const QString join = scopeJoin(scope, &binds);
+        binds << count;
+        Result<SqlStatement> st = m_db.exec(
+            QStringLiteral("SELECT t.key_id, min(k.name), sum(t.concurrent_429), sum(t.rpm_429), sum(t.unknown_429), "
+                           "sum(t.successes), sum(t.adjustments)%1 GROUP BY t.key_id "
+                           "HAVING sum(t.concurrent_429 + t.rpm_429 + t.unknown_429) > 0 "
+                           "ORDER BY sum(t.concurrent_429 + t.rpm_429 + t.unknown_429) DESC, t.key_id LIMIT ?")
+                .arg(join),
+            binds);
+        if (!st)
+            return st.error();
+        QList<TopKey> keys;
+        while (st.value().next())
+            keys.append(
+                TopKey{st.value().value(0).toString(), st.value().value(1).toString(), countsAt(st.value(), 2)});
+        return keys;
+    });
+}
+
+} // namespace aether

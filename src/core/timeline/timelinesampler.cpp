@@ -1,0 +1,344 @@
+#include "timeline/timelinesampler.h"
+
+#include "base/jsoncolumn.h"
+#include "storage/migrations.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+
+#include <algorithm>
+#include <limits>
+
+namespace aether {
+
+namespace {
+
+const QString sampledAtName = QStringLiteral("timeline_sampled_at");
+constexpr qsizetype seenRowsPerStatement = 100;
+constexpr qint64 recentLast429Us = 10LL * 60 * 1000000; // a last_429_at this recent dates the counters' increase
+
+std::optional<qint64> optionalLong(const SqlStatement &st, int column)
+{
+    return st.isNull(column) ? std::nullopt : std::optional<qint64>(st.value(column).toLongLong());
+}
+
+std::optional<int> limitValue(const QJsonValue &value)
+{
+    return value.isDouble() ? std::optional<int>(value.toInt()) : std::nullopt;
+}
+
+} // namespace
+
+TimelineSampler::TimelineSampler(Database &db)
+    : m_db(db)
+    , m_rows(db)
+{
+}
+
+Result<std::optional<QString>> TimelineSampler::lastSampledAt()
+{
+    Result<SqlStatement> st =
+        m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"), {sampledAtName});
+    if (!st)
+        return st.error();
+    if (!st.value().next())
+        return std::optional<QString>();
+    return st.value().optionalString(0);
+}
+
+Result<SamplingPass> TimelineSampler::sample(Timestamp now, qint64 minIntervalSeconds, int retentionDays)
+{
+    const qint64 oldest = timeline::bucketOf(now, timeline::hour) - qint64(retentionDays) * timeline::day;
+    const auto sampledRecently = [&](const std::optional<QString> &at) {
+        if (!at || minIntervalSeconds <= 0)
+            return false;
+        const std::optional<Timestamp> t = Timestamp::parse(*at);
+        return t && t->microseconds() <= now.microseconds() &&
+               now.microseconds() - t->microseconds() < minIntervalSeconds * 1000000;
+    };
+    const auto apply = [&](const Plan &plan) -> Result<SamplingPass> {
+        SamplingPass pass;
+        pass.ran = true;
+        pass.keys = plan.keys.size();
+        QList<SeenWrite> seen;
+        m_rows.clear();
+        for (const KeyRead &key : plan.keys) {
+            if (key.history)
+                ++pass.historiesRead;
+            planKey(key, plan, now, oldest, &pass, &seen);
+        }
+        pass.rowsWritten = m_rows.pendingRows();
+        if (const Status written = m_rows.write(); !written)
+            return written.error();
+        if (const Status written = writeSeen(seen); !written)
+            return written.error();
+        Result<qsizetype> gone = forgetGoneKeys();
+        if (!gone)
+            return gone.error();
+        pass.goneKeys = gone.value();
+        if (const Status recorded = recordSampledAt(now); !recorded)
+            return recorded.error();
+        return pass;
+    };
+
+    if (m_db.dialect().isPostgres()) {
+        // One transaction: the advisory lock keeps other processes' passes out until it ends.
+        return m_db.transaction<SamplingPass>(Database::Mode::Write, [&]() -> Result<SamplingPass> {
+            Result<SqlStatement> lock =
+                m_db.exec(QStringLiteral("SELECT pg_try_advisory_xact_lock(?)"), {advisoryLockKey});
+            if (!lock)
+                return lock.error();
+            if (!lock.value().next() || !lock.value().value(0).toBool())
+                return SamplingPass{};
+            Plan plan;
+            Result<std::optional<QString>> at = lastSampledAt();
+            if (!at)
+                return at.error();
+            if (sampledRecently(at.value()))
+                return SamplingPass{};
+            if (const Status read = readKeys(&plan); !read)
+                return read.error();
+            return apply(plan);
+        });
+    }
+    // SQLite: read in a snapshot without holding the write lock (the gateway's and the console's writers go on), then
+    // write what changed unless another pass wrote meanwhile. The seen counters are written as differences, so an
+    // event that the console applied between the two is neither lost nor counted twice.
+    Plan plan;
+    bool skip = false;
+    Result<bool> read = m_db.transaction<bool>(Database::Mode::Read, [&]() -> Result<bool> {
+        Result<std::optional<QString>> at = lastSampledAt();
+        if (!at)
+            return at.error();
+        plan = Plan{};
+        plan.sampledAt = at.value();
+        if (sampledRecently(at.value()))
+            return false;
+        if (const Status keys = readKeys(&plan); !keys)
+            return keys.error();
+        return true;
+    });
+    if (!read)
+        return read.error();
+    skip = !read.value();
+    if (skip)
+        return SamplingPass{};
+    return m_db.transaction<SamplingPass>(Database::Mode::Write, [&]() -> Result<SamplingPass> {
+        Result<std::optional<QString>> at = lastSampledAt();
+        if (!at)
+            return at.error();
+        if (at.value() != plan.sampledAt)
+            return SamplingPass{}; // another pass wrote since this one read
+        return apply(plan);
+    });
+}
+
+Status TimelineSampler::readKeys(Plan *plan)
+{
+    const bool pg = m_db.dialect().isPostgres();
+    QString mark;
+    bool hashHere = false;
+    if (pg) {
+        mark = QStringLiteral("md5(CAST(k.adjustment_history AS text))");
+    } else if (hasKeptKeyColumn(m_db, QStringLiteral("console_revision"), &m_hasRevision)) {
+        mark = QStringLiteral("CAST(k.console_revision AS TEXT)"); // renewed by a trigger when the history is written
+    } else {
+        mark = QStringLiteral("NULL"); // the history's hash, taken here
+        hashHere = true;
+    }
+    const QString sql =
+        pg ? QStringLiteral("SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.max_concurrent, "
+                            "k.learned_max_concurrent, CAST(k.last_429_at AS text), s.key_id IS NOT NULL, "
+                            "s.concurrent_429, s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, m.mark, "
+                            "CASE WHEN m.mark IS DISTINCT FROM s.history_mark THEN CAST(k.adjustment_history AS text) "
+                            "END FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
+                            "CROSS JOIN LATERAL (SELECT %1 AS mark) m")
+                 .arg(mark)
+           : QStringLiteral("SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.max_concurrent, "
+                            "k.learned_max_concurrent, k.last_429_at, s.key_id IS NOT NULL, s.concurrent_429, "
+                            "s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, %1, "
+                            "CASE WHEN %2 THEN k.adjustment_history END "
+                            "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id")
+                 .arg(mark, hashHere ? QStringLiteral("1") : QStringLiteral("s.history_mark IS NOT %1").arg(mark));
+    Result<SqlStatement> st = m_db.execBulk(sql);
+    if (!st)
+        return st.error();
+    QStringList newIds;
+    while (st.value().next()) {
+        const SqlStatement &row = st.value();
+        KeyRead key;
+        key.id = row.value(0).toString();
+        key.concurrent429 = row.value(1).toLongLong();
+        key.rpm429 = row.value(2).toLongLong();
+        const std::optional<int> max = row.optionalInt(3);
+        key.limit = max ? max : row.optionalInt(4);
+        if (!row.isNull(5))
+            key.last429At = Timestamp::parse(row.value(5).toString());
+        key.seen = row.value(6).toBool();
+        key.seenConcurrent429 = row.value(7).toLongLong();
+        key.seenRpm429 = row.value(8).toLongLong();
+        key.seenLimit = row.optionalInt(9);
+        key.seenLastRecordUs = optionalLong(row, 10);
+        key.seenMark = row.optionalString(11);
+        key.mark = row.optionalString(12);
+        key.history = row.optionalString(13);
+        if (hashHere && key.history) {
+            key.mark = QString::number(qHash(*key.history), 16);
+            if (key.mark == key.seenMark)
+                key.history.reset();
+        }
+        if (!key.seen)
+            newIds << key.id;
+        plan->keys.append(std::move(key));
+    }
+    return m_db.selectByIds(
+        QStringLiteral("SELECT key_id, min(bucket) FROM console_timeline WHERE key_id IN (%1) GROUP BY key_id"), newIds,
+        [plan](const SqlStatement &row) {
+            plan->firstBuckets.insert(row.value(0).toString(), row.value(1).toLongLong());
+        });
+}
+
+void TimelineSampler::planKey(const KeyRead &key, const Plan &plan, Timestamp now, qint64 oldest, SamplingPass *pass,
+                              QList<SeenWrite> *seen)
+{
+    const qint64 latest = timeline::bucketOf(now, timeline::minute);
+    std::optional<qint64> newestUs = key.seen ? key.seenLastRecordUs : std::nullopt;
+    std::optional<int> known = key.seenLimit; // the limit as last recorded
+    if (key.history) {
+        JsonArrayState state = JsonArrayState::Null;
+        const QJsonArray records = readJsonArray(*key.history, &state);
+        const qint64 firstBucket = plan.firstBuckets.value(key.id, std::numeric_limits<qint64>::max());
+        for (const QJsonValue &value : records) {
+            const QJsonObject record = value.toObject();
+            const std::optional<Timestamp> at =
+                Timestamp::parse(record.value(QLatin1StringView("timestamp")).toString());
+            if (!at)
+                continue;
+            const qint64 us = at->microseconds();
+            if (key.seen && key.seenLastRecordUs && us <= *key.seenLastRecordUs)
+                continue; // counted before
+            if (!newestUs || *newestUs < us)
+                newestUs = us;
+            const qint64 bucket = timeline::bucketOf(*at, timeline::minute);
+            if (!key.seen && bucket >= firstBucket)
+                continue; // a new key's record from where its time series begins: written with it already
+            if (bucket < oldest || bucket > latest)
+                continue;
+            TimelineCounts counts;
+            counts.adjustments = 1;
+            if (record.value(QLatin1StringView("reason")).toString() == u"unknown_429")
+                counts.unknown429 = 1;
+            const std::optional<int> newLimit = limitValue(record.value(QLatin1StringView("new_limit")));
+            m_rows.add(key.id, *at, counts, limitValue(record.value(QLatin1StringView("old_limit"))), newLimit);
+            known = newLimit;
+        }
+    }
+    if (!key.seen) {
+        ++pass->newKeys;
+        seen->append({key.id, true, key.concurrent429, key.rpm429, key.limit, key.mark, newestUs});
+        return;
+    }
+    const qint64 concurrentDiff = key.concurrent429 - key.seenConcurrent429;
+    const qint64 rpmDiff = key.rpm429 - key.seenRpm429;
+    TimelineCounts counts;
+    counts.concurrent429 = concurrentDiff >= 0 ? concurrentDiff : key.concurrent429; // went down: reset, then these
+    counts.rpm429 = rpmDiff >= 0 ? rpmDiff : key.rpm429;
+    const std::optional<int> before = known;
+    if (counts.total429() > 0 || before != key.limit) {
+        Timestamp at = now;
+        if (counts.total429() > 0 && key.last429At && key.last429At->microseconds() <= now.microseconds() &&
+            now.microseconds() - key.last429At->microseconds() < recentLast429Us)
+            at = *key.last429At;
+        m_rows.add(key.id, at, counts, before, key.limit);
+    }
+    if (concurrentDiff != 0 || rpmDiff != 0 || key.limit != key.seenLimit || key.mark != key.seenMark ||
+        newestUs != key.seenLastRecordUs)
+        seen->append({key.id, false, concurrentDiff, rpmDiff, key.limit, key.mark, newestUs});
+}
+
+Status TimelineSampler::writeSeen(const QList<SeenWrite> &writes)
+{
+    const bool pg = m_db.dialect().isPostgres();
+    QList<const SeenWrite *> inserts;
+    QList<const SeenWrite *> updates;
+    for (const SeenWrite &w : writes)
+        (w.insert ? inserts : updates).append(&w);
+    const auto nullableLong = [](const std::optional<qint64> &v) {
+        return v ? QVariant(*v) : QVariant(QMetaType::fromType<qint64>());
+    };
+    const auto nullableText = [](const std::optional<QString> &v) {
+        return v ? QVariant(*v) : QVariant(QMetaType::fromType<QString>());
+    };
+    for (qsizetype start = 0; start < inserts.size(); start += seenRowsPerStatement) {
+        const qsizetype count = std::min(seenRowsPerStatement, inserts.size() - start);
+        QVariantList binds;
+        for (qsizetype i = start; i < start + count; ++i) {
+            const SeenWrite &w = *inserts.at(i);
+            binds << w.id << w.concurrent429 << w.rpm429 << sqlNullableInt(w.limit) << nullableText(w.mark)
+                  << nullableLong(w.lastRecordUs);
+        }
+        Result<SqlStatement> st = m_db.exec(
+            QStringLiteral("INSERT INTO console_timeline_seen (key_id, concurrent_429, rpm_429, limit_value, "
+                           "history_mark, last_record_us) VALUES %1 ON CONFLICT (key_id) DO NOTHING")
+                .arg(sqlPlaceholders(count, pg ? QStringLiteral("(?, ?, ?, CAST(? AS integer), ?, CAST(? AS bigint))")
+                                               : QStringLiteral("(?, ?, ?, ?, ?, ?)"))),
+            binds);
+        if (!st)
+            return st.error();
+    }
+    // The counters as differences: a concurrent writer's own additions stay.
+    if (pg) {
+        for (qsizetype start = 0; start < updates.size(); start += seenRowsPerStatement) {
+            const qsizetype count = std::min(seenRowsPerStatement, updates.size() - start);
+            QVariantList binds;
+            for (qsizetype i = start; i < start + count; ++i) {
+                const SeenWrite &w = *updates.at(i);
+                binds << w.id << w.concurrent429 << w.rpm429 << sqlNullableInt(w.limit) << nullableText(w.mark)
+                      << nullableLong(w.lastRecordUs);
+            }
+            Result<SqlStatement> st = m_db.exec(
+                QStringLiteral("UPDATE console_timeline_seen AS s SET concurrent_429 = s.concurrent_429 + v.c, "
+                               "rpm_429 = s.rpm_429 + v.r, limit_value = v.lim, history_mark = v.mark, "
+                               "last_record_us = GREATEST(s.last_record_us, v.rec) FROM (VALUES %1) AS "
+                               "v(key_id, c, r, lim, mark, rec) WHERE s.key_id = v.key_id")
+                    .arg(sqlPlaceholders(count, QStringLiteral("(CAST(? AS varchar), CAST(? AS bigint), CAST(? AS "
+                                                               "bigint), CAST(? AS integer), CAST(? AS text), "
+                                                               "CAST(? AS bigint))"))),
+                binds);
+            if (!st)
+                return st.error();
+        }
+        return Done{};
+    }
+    for (const SeenWrite *w : std::as_const(updates)) {
+        Result<SqlStatement> st = m_db.exec(
+            QStringLiteral("UPDATE console_timeline_seen SET concurrent_429 = concurrent_429 + ?, rpm_429 = rpm_429 + "
+                           "?, limit_value = ?, history_mark = ?, last_record_us = CASE WHEN last_record_us IS NULL "
+                           "OR last_record_us < ? THEN ? ELSE last_record_us END WHERE key_id = ?"),
+            {w->concurrent429, w->rpm429, sqlNullableInt(w->limit), nullableText(w->mark),
+             nullableLong(w->lastRecordUs), nullableLong(w->lastRecordUs), w->id});
+        if (!st)
+            return st.error();
+    }
+    return Done{};
+}
+
+Result<qsizetype> TimelineSampler::forgetGoneKeys()
+{
+    Result<SqlStatement> st = m_db.exec(
+        QStringLiteral("DELETE FROM console_timeline_seen WHERE NOT EXISTS (SELECT 1 FROM provider_api_keys k "
+                       "WHERE k.id = console_timeline_seen.key_id)"));
+    if (!st)
+        return st.error();
+    return qsizetype(std::max(0, st.value().rowsAffected()));
+}
+
+Status TimelineSampler::recordSampledAt(Timestamp now)
+{
+    Result<SqlStatement> st = m_db.exec(QStringLiteral("INSERT INTO console_meta (name, value) VALUES (?, ?) "
+                                                       "ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
+                                        {sampledAtName, now.toIsoString()});
+    return st ? Status(Done{}) : Status(st.error());
+}
+
+} // namespace aether

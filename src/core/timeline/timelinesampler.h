@@ -1,0 +1,86 @@
+#pragma once
+
+#include "base/error.h"
+#include "base/timestamp.h"
+#include "storage/database.h"
+#include "timeline/timelinewriter.h"
+
+#include <optional>
+
+namespace aether {
+
+// What one sampling pass did.
+struct SamplingPass {
+    bool ran = false; // false: another process holds the sampler's slot or sampled less than the interval ago
+    qsizetype keys = 0;
+    qsizetype newKeys = 0;
+    qsizetype goneKeys = 0;
+    qsizetype historiesRead = 0;
+    qsizetype rowsWritten = 0; // time-series rows added to or created
+};
+
+// The time series of keys whose rows a gateway writes itself: reads every key's 429 counters, effective limit and
+// (when it changed) adjustment history, and records what changed since the last pass (console_timeline_seen):
+// counter increases (a counter that went down was reset: what it holds now is new), history records newer than the
+// newest one counted (adjustments, unknown 429s, which have no counter, each in the minute of its own timestamp),
+// and changes of the limit. A key seen for the first time is a baseline: its counters count from now on, and its
+// history's records are recorded as far as the time series has nothing of that key yet. Keys deleted since are
+// forgotten (their time series stays until it expires).
+// The console's own writes keep console_timeline_seen in step (TimelineRecorder), so nothing is counted twice.
+// Several processes may sample one database: on PostgreSQL one pass runs at a time (an advisory lock, taken or
+// skipped) and a pass is skipped when another process sampled less than `minIntervalSeconds` ago; on SQLite the pass
+// reads in a snapshot and writes only if no other pass wrote in between.
+class TimelineSampler {
+public:
+    explicit TimelineSampler(Database &db);
+
+    Result<SamplingPass> sample(Timestamp now, qint64 minIntervalSeconds = 0,
+                                int retentionDays = timeline::defaultRetentionDays);
+
+    static constexpr qint64 advisoryLockKey = 7406178;
+
+private:
+    struct KeyRead {
+        QString id;
+        qint64 concurrent429 = 0;
+        qint64 rpm429 = 0;
+        std::optional<int> limit; // effective
+        std::optional<Timestamp> last429At;
+        bool seen = false;
+        qint64 seenConcurrent429 = 0;
+        qint64 seenRpm429 = 0;
+        std::optional<int> seenLimit;
+        std::optional<qint64> seenLastRecordUs;
+        std::optional<QString> seenMark;
+        std::optional<QString> mark;
+        std::optional<QString> history; // read only when the mark changed
+    };
+    struct SeenWrite {
+        QString id;
+        bool insert = false;
+        qint64 concurrent429 = 0; // insert: the counters; update: what to add
+        qint64 rpm429 = 0;
+        std::optional<int> limit;
+        std::optional<QString> mark;
+        std::optional<qint64> lastRecordUs;
+    };
+    struct Plan {
+        std::optional<QString> sampledAt; // console_meta's value when the pass read
+        QList<KeyRead> keys;
+        QHash<QString, qint64> firstBuckets; // new keys: the earliest bucket of their time series
+    };
+
+    Result<std::optional<QString>> lastSampledAt();
+    Status readKeys(Plan *plan);
+    void planKey(const KeyRead &key, const Plan &plan, Timestamp now, qint64 oldest, SamplingPass *pass,
+                 QList<SeenWrite> *seen);
+    Status writeSeen(const QList<SeenWrite> &writes);
+    Result<qsizetype> forgetGoneKeys();
+    Status recordSampledAt(Timestamp now);
+
+    Database &m_db;
+    TimelineRecorder m_rows;
+    std::optional<bool> m_hasRevision;
+};
+
+} // namespace aether

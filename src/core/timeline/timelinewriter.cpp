@@ -1,0 +1,180 @@
+#include "timeline/timelinewriter.h"
+
+#include <QList>
+
+#include <algorithm>
+
+namespace aether {
+
+namespace {
+
+constexpr qsizetype rowsPerStatement = 50;
+
+} // namespace
+
+QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows)
+{
+    const QString one = dialect.isPostgres() ? QStringLiteral("(CAST(? AS varchar), ?, ?, ?, ?, ?, ?, ?, CAST(? AS "
+                                                              "integer), CAST(? AS integer))")
+                                             : QStringLiteral("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    return QStringLiteral("INSERT INTO console_timeline (key_id, step, bucket, concurrent_429, rpm_429, unknown_429, "
+                          "successes, adjustments, limit_begin, limit_end) VALUES %1 "
+                          "ON CONFLICT (key_id, step, bucket) DO UPDATE SET "
+                          "concurrent_429 = console_timeline.concurrent_429 + excluded.concurrent_429, "
+                          "rpm_429 = console_timeline.rpm_429 + excluded.rpm_429, "
+                          "unknown_429 = console_timeline.unknown_429 + excluded.unknown_429, "
+                          "successes = console_timeline.successes + excluded.successes, "
+                          "adjustments = console_timeline.adjustments + excluded.adjustments, "
+                          "limit_end = excluded.limit_end")
+        .arg(sqlPlaceholders(rows, one));
+}
+
+TimelineRecorder::TimelineRecorder(Database &db)
+    : m_db(db)
+{
+}
+
+void TimelineRecorder::add(const QString &keyId, Timestamp at, const TimelineCounts &counts,
+                           std::optional<int> limitBefore, std::optional<int> limitAfter)
+{
+    const auto key = std::make_pair(keyId, timeline::bucketOf(at, timeline::minute));
+    auto found = m_rows.find(key);
+    if (found == m_rows.end()) {
+        found = m_rows.emplace(key, Row{}).first;
+        found->second.limitBegin = limitBefore;
+    }
+    Row &row = found->second;
+    row.counts += counts;
+    row.limitEnd = limitAfter;
+    row.limitChanged = row.limitChanged || limitBefore != limitAfter;
+}
+
+void TimelineRecorder::noteCounted(const QString &keyId, qint64 concurrent429, qint64 rpm429,
+                                   std::optional<qint64> newestRecordUs, std::optional<int> limit)
+{
+    Seen &seen = m_seen[keyId];
+    seen.concurrent429 += concurrent429;
+    seen.rpm429 += rpm429;
+    if (newestRecordUs && (!seen.newestRecordUs || *seen.newestRecordUs < *newestRecordUs))
+        seen.newestRecordUs = newestRecordUs;
+    seen.limit = limit;
+}
+
+void TimelineRecorder::noteReset(const QString &keyId, std::optional<int> limit)
+{
+    Seen &seen = m_seen[keyId];
+    seen = Seen{};
+    seen.reset = true;
+    seen.limit = limit;
+}
+
+qsizetype TimelineRecorder::pendingRows() const
+{
+    return std::count_if(m_rows.begin(), m_rows.end(), [](const auto &entry) {
+        return !entry.second.counts.onlySuccesses() || entry.second.limitChanged;
+    });
+}
+
+void TimelineRecorder::clear()
+{
+    m_rows.clear();
+    m_seen.clear();
+}
+
+Status TimelineRecorder::write()
+{
+    Status written = writeRows();
+    if (written)
+        written = writeSeen();
+    clear();
+    return written;
+}
+
+Status TimelineRecorder::writeRows()
+{
+    QList<const std::pair<const std::pair<QString, qint64>, Row> *> upserts;
+    QList<std::pair<std::pair<QString, qint64>, qint64>> successes;
+    for (const auto &entry : m_rows) {
+        const Row &row = entry.second;
+        if (row.counts.onlySuccesses() && !row.limitChanged) {
+            if (row.counts.successes > 0)
+                successes.append({entry.first, row.counts.successes});
+        } else {
+            upserts.append(&entry);
+        }
+    }
+    for (qsizetype start = 0; start < upserts.size(); start += rowsPerStatement) {
+        const qsizetype count = std::min(rowsPerStatement, upserts.size() - start);
+        QVariantList binds;
+        binds.reserve(count * 10);
+        for (qsizetype i = start; i < start + count; ++i) {
+            const auto &[key, row] = *upserts.at(i);
+            binds << key.first << timeline::minute << key.second << row.counts.concurrent429 << row.counts.rpm429
+                  << row.counts.unknown429 << row.counts.successes << row.counts.adjustments
+                  << sqlNullableInt(row.limitBegin) << sqlNullableInt(row.limitEnd);
+        }
+        Result<SqlStatement> st = m_db.exec(timelineUpsertSql(m_db.dialect(), count), binds);
+        if (!st)
+            return st.error();
+    }
+    return addSuccesses(successes);
+}
+
+Status TimelineRecorder::addSuccesses(const QList<std::pair<std::pair<QString, qint64>, qint64>> &rows)
+{
+    // Successes alone add to a row that exists (a minute with a 429 or an adjustment) and create none.
+    if (m_db.dialect().isPostgres()) {
+        for (qsizetype start = 0; start < rows.size(); start += rowsPerStatement) {
+            const qsizetype count = std::min(rowsPerStatement, rows.size() - start);
+            QVariantList binds;
+            for (qsizetype i = start; i < start + count; ++i)
+                binds << rows.at(i).first.first << rows.at(i).first.second << rows.at(i).second;
+            Result<SqlStatement> st = m_db.exec(
+                QStringLiteral("UPDATE console_timeline AS t SET successes = t.successes + v.n FROM (VALUES %1) AS "
+                               "v(key_id, bucket, n) WHERE t.key_id = v.key_id AND t.step = 60 AND t.bucket = v.bucket")
+                    .arg(sqlPlaceholders(count, QStringLiteral("(CAST(? AS varchar), CAST(? AS bigint), "
+                                                               "CAST(? AS bigint))"))),
+                binds);
+            if (!st)
+                return st.error();
+        }
+        return Done{};
+    }
+    for (const auto &row : rows) {
+        Result<SqlStatement> st = m_db.exec(QStringLiteral("UPDATE console_timeline SET successes = successes + ? "
+                                                           "WHERE key_id = ? AND step = 60 AND bucket = ?"),
+                                            {row.second, row.first.first, row.first.second});
+        if (!st)
+            return st.error();
+    }
+    return Done{};
+}
+
+Status TimelineRecorder::writeSeen()
+{
+    // Only keys the sampler has seen have a row; for the others there is nothing to keep in step.
+    QStringList ids = m_seen.keys();
+    std::sort(ids.begin(), ids.end());
+    const QString greatest = m_db.dialect().isPostgres() ? QStringLiteral("GREATEST") : QStringLiteral("max");
+    for (const QString &id : std::as_const(ids)) {
+        const Seen &seen = m_seen.value(id);
+        Result<SqlStatement> st =
+            seen.reset
+                ? m_db.exec(QStringLiteral("UPDATE console_timeline_seen SET concurrent_429 = 0, rpm_429 = 0, "
+                                           "limit_value = ? WHERE key_id = ?"),
+                            {sqlNullableInt(seen.limit), id})
+                : m_db.exec(
+                      QStringLiteral("UPDATE console_timeline_seen SET concurrent_429 = concurrent_429 + "
+                                     "?, rpm_429 = rpm_429 + ?, limit_value = ?, last_record_us = "
+                                     "%1(COALESCE(last_record_us, 0), COALESCE(CAST(? AS bigint), 0)) WHERE key_id = ?")
+                          .arg(greatest),
+                      {seen.concurrent429, seen.rpm429, sqlNullableInt(seen.limit),
+                       seen.newestRecordUs ? QVariant(*seen.newestRecordUs) : QVariant(QMetaType::fromType<qint64>()),
+                       id});
+        if (!st)
+            return st.error();
+    }
+    return Done{};
+}
+
+} // namespace aether

@@ -1,0 +1,434 @@
+// The time series of keys on both backends: bucketing at minute and hour borders (UTC), what learning events and
+// changes write (in their transaction: a rollback leaves nothing), the sampler of counters a gateway writes (resets,
+// new and deleted keys, history records, several samplers at once), roll-up and retention, and the queries.
+
+#include "keyfixture.h"
+#include "keys/keychangebatch.h"
+#include "keys/keyservice.h"
+#include "sqlprobe.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "testdatabase.h"
+#include "testenvironment.h"
+#include "timeline/timelinemaintenance.h"
+#include "timeline/timelinequery.h"
+#include "timeline/timelinesampler.h"
+
+#include <QTest>
+
+#include <atomic>
+#include <thread>
+
+using namespace Qt::StringLiterals;
+using aether::KeyChange;
+using aether::KeyService;
+using aether::LearningEvent;
+using aether::RateLimitKind;
+using aether::TimelineCounts;
+using aether::TimelineQuery;
+using aether::TimelineSampler;
+using aether::Timestamp;
+using namespace aether::test;
+namespace timeline = aether::timeline;
+
+namespace {
+
+const aether::Actor actor{u"token:ops"_s};
+constexpr qint64 t0s = 1795694400; // 2026-11-26T12:00:00Z, a minute's and an hour's start
+const Timestamp t0 = Timestamp::fromMicroseconds(t0s * 1000000);
+
+Timestamp at(qint64 seconds, qint64 us = 0)
+{
+    return Timestamp::fromMicroseconds((t0s + seconds) * 1000000 + us);
+}
+
+LearningEvent reported(const QString &key, std::optional<RateLimitKind> kind, Timestamp when, int cc = 10)
+{
+    LearningEvent e;
+    e.keyId = key;
+    e.success = !kind;
+    e.kind = kind;
+    e.currentConcurrent = cc;
+    e.at = when;
+    return e;
+}
+
+// key|step|bucket offset from t0|c|r|u|s|a|limit_begin|limit_end, in key and bucket order.
+QStringList timelineRows(SqlProbe &probe)
+{
+    return probe.lines(u"SELECT key_id, step, bucket - %1, concurrent_429, rpm_429, unknown_429, successes, "
+                       u"adjustments, COALESCE(CAST(limit_begin AS text), 'null'), "
+                       u"COALESCE(CAST(limit_end AS text), 'null') FROM console_timeline ORDER BY key_id, step, "
+                       u"bucket"_s.arg(t0s));
+}
+
+QString iso(qint64 seconds)
+{
+    return at(seconds).toIsoString();
+}
+
+} // namespace
+
+class TestTimeline : public QObject {
+    Q_OBJECT
+
+    static QList<KeyFixture> keys()
+    {
+        KeyFixture a = key(u"k-a"_s, u"alpha"_s, u"e"_s);
+        a.learned = 20;
+        a.history = u"[]"_s;
+        KeyFixture b = key(u"k-b"_s, u"beta"_s, u"e"_s);
+        b.learned = 30;
+        b.history = u"[]"_s;
+        KeyFixture f = key(u"k-f"_s, u"fixed"_s, u"e"_s);
+        f.maxConcurrent = 8;
+        f.history = u"[]"_s;
+        return {a, b, f};
+    }
+
+private slots:
+    void initTestCase() { aether::test::useTestEnvironment(); }
+
+    void buckets()
+    {
+        QCOMPARE(timeline::bucketOf(t0, timeline::minute), t0s);
+        QCOMPARE(timeline::bucketOf(at(59, 999999), timeline::minute), t0s);
+        QCOMPARE(timeline::bucketOf(at(60), timeline::minute), t0s + 60);
+        QCOMPARE(timeline::bucketOf(at(-1, 999999), timeline::minute), t0s - 60); // 11:59:59.999999
+        QCOMPARE(timeline::bucketOf(at(3599, 999999), timeline::hour), t0s);
+        QCOMPARE(timeline::bucketOf(at(3600), timeline::hour), t0s + 3600);
+        QCOMPARE(timeline::bucketOf(qint64(-1), timeline::minute), qint64(-60)); // before 1970 rounds down too
+        QCOMPARE(timeline::bucketOf(Timestamp::fromMicroseconds(-1), timeline::minute), qint64(-60));
+        QCOMPARE(TimelineQuery::range(t0s + 90, t0s + 600, 300).from, t0s);
+        QCOMPARE(TimelineQuery::range(t0s + 90, t0s + 600, 300).pointCount(), 2);
+        QCOMPARE(TimelineQuery::defaultStep(t0s, t0s + 86400), timeline::minute); // 1,440 minutes
+        QCOMPARE(TimelineQuery::defaultStep(t0s, t0s + 7 * 86400), timeline::hour);
+        QCOMPARE(TimelineQuery::defaultStep(t0s, t0s + 30 * 86400), timeline::hour);
+    }
+
+    void eventsAreRecorded_data() { TestDatabase::addBackendRows(); }
+    void eventsAreRecorded()
+    {
+        AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keys());
+        KeyService service(db);
+        // Minute 0: successes before and after a concurrency 429 at 10 in flight (20 -> 8), an RPM 429 (no change);
+        // minute 1: an unknown 429 at its first microsecond (8 -> 7); minute 2: successes only (no row).
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, std::nullopt, at(1))).ok());
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Concurrent, at(2))).ok());
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, std::nullopt, at(3))).ok());
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Rpm, at(59, 999999))).ok());
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Unknown, at(60))).ok());
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, std::nullopt, at(120))).ok());
+        // A batch: two keys, several events of one of them in one minute.
+        aether::KeyChangeBatch batch(db);
+        const auto applied = db.transaction<bool>(aether::Database::Mode::Write, [&]() -> aether::Result<bool> {
+            LearningEvent e1 = reported(u"k-b"_s, RateLimitKind::Concurrent, at(61));
+            LearningEvent e2 = reported(u"k-b"_s, RateLimitKind::Concurrent, at(61));
+            LearningEvent e3 = reported(u"k-f"_s, RateLimitKind::Rpm, at(61));
+            auto result =
+                batch.apply({KeyChange::learningEvent(e1), KeyChange::learningEvent(e2), KeyChange::learningEvent(e3)});
+            if (!result)
+                return result.error();
+            return true;
+        });
+        QVERIFY(applied.ok());
+
+        SqlProbe probe(tdb.location());
+        QCOMPARE(timelineRows(probe), (QStringList{
+                                          u"k-a|60|0|1|1|0|1|1|20|8"_s, // the success before the 429 made no row
+                                          u"k-a|60|60|0|0|1|0|1|8|7"_s,
+                                          u"k-b|60|60|2|0|0|0|2|30|8"_s, // the second 429 records 8 -> 8
+                                          u"k-f|60|60|0|1|0|0|0|8|8"_s,
+                                      }));
+    }
+
+    void rollbackLeavesNoTrace_data() { TestDatabase::addBackendRows(); }
+    void rollbackLeavesNoTrace()
+    {
+        AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keys());
+        aether::KeyChangeBatch batch(db);
+        const QList<KeyChange> changes{KeyChange::learningEvent(reported(u"k-a"_s, RateLimitKind::Concurrent, at(5))),
+                                       KeyChange::setLimit(u"k-b"_s, 9, actor)};
+        const auto failed = db.transaction<bool>(aether::Database::Mode::Write, [&]() -> aether::Result<bool> {
+            if (!batch.apply(changes))
+                return aether::Error::failure(u"unexpected"_s);
+            return aether::Error::failure(u"rolled back on purpose"_s);
+        });
+        QVERIFY(!failed.ok());
+        SqlProbe probe(tdb.location());
+        QCOMPARE(timelineRows(probe), QStringList());
+        const auto committed = db.transaction<bool>(aether::Database::Mode::Write, [&]() -> aether::Result<bool> {
+            if (!batch.apply(changes))
+                return aether::Error::failure(u"unexpected"_s);
+            return true;
+        });
+        QVERIFY(committed.ok());
+        const QStringList rows = timelineRows(probe);
+        QCOMPARE(rows.size(), 2);
+        QVERIFY2(rows.at(0).startsWith(u"k-a|60|0|1|0|0|0|1|20|8"_s), qPrintable(rows.join(u"; ")));
+        QVERIFY2(rows.at(1).startsWith(u"k-b|60|"_s) && rows.at(1).endsWith(u"|0|0|0|0|0|30|9"_s),
+                 qPrintable(rows.join(u"; ")));
+    }
+    // A gateway writes the key rows itself: the sampler records what changed between its passes.
+    void samplerRecordsGatewayWrites_data() { TestDatabase::addBackendRows(); }
+    void samplerRecordsGatewayWrites()
+    {
+        QList<KeyFixture> rows = keys();
+        rows[0].concurrent429 = 40; // counted before the console ever looked: not in the time series
+        rows[0].history =
+            u"[{\"timestamp\":\"%1\",\"old_limit\":30,\"new_limit\":20,\"reason\":\"concurrent_429\"}]"_s.arg(
+                iso(-7200));
+        AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), rows);
+        SqlProbe probe(tdb.location());
+        TimelineSampler sampler(db);
+        auto pass = sampler.sample(at(0));
+        QVERIFY(pass.ok());
+        QVERIFY(pass.value().ran);
+        QCOMPARE(pass.value().keys, 3);
+        QCOMPARE(pass.value().newKeys, 3);
+        // The baseline: the history's record (two hours ago) is in, the counters are not.
+        QCOMPARE(timelineRows(probe), QStringList{u"k-a|60|-7200|0|0|0|0|1|30|20"_s});
+
+        const auto gateway = [&](const QString &sql) {
+            QString error;
+            QVERIFY2(executeAll(tdb, {sql}, &error), qPrintable(error));
+        };
+        // 10 s later: +3 concurrency 429s and a new record (unknown 429, 20 -> 18) at 00:05; k-b's RPM counter; k-f
+        // made adaptive by the gateway (no limit now).
+        gateway(u"UPDATE provider_api_keys SET concurrent_429_count = 43, learned_max_concurrent = 18, "
+                u"last_429_at = '%1', adjustment_history = '[{\"timestamp\":\"%2\",\"old_limit\":30,\"new_limit\":20,"
+                u"\"reason\":\"concurrent_429\"},{\"timestamp\":\"%1\",\"old_limit\":20,\"new_limit\":18,"
+                u"\"reason\":\"unknown_429\"}]' WHERE id = 'k-a'"_s.arg(iso(5), iso(-7200)));
+        gateway(u"UPDATE provider_api_keys SET rpm_429_count = 2 WHERE id = 'k-b'"_s);
+        gateway(u"UPDATE provider_api_keys SET max_concurrent = NULL WHERE id = 'k-f'"_s);
+        pass = sampler.sample(at(10));
+        QVERIFY(pass.ok());
+        QCOMPARE(pass.value().historiesRead, 1);
+        QCOMPARE(timelineRows(probe), (QStringList{u"k-a|60|-7200|0|0|0|0|1|30|20"_s,
+                                                   u"k-a|60|0|3|0|1|0|1|20|18"_s, // 429s at last_429_at's minute
+                                                   u"k-b|60|0|0|2|0|0|0|30|30"_s, u"k-f|60|0|0|0|0|0|0|8|null"_s}));
+        // Nothing changed: nothing written.
+        pass = sampler.sample(at(40));
+        QVERIFY(pass.ok());
+        QCOMPARE(pass.value().rowsWritten, 0);
+        QCOMPARE(pass.value().historiesRead, 0);
+
+        // A reset by the gateway (43 -> 0, then 2 new ones), a key deleted, a key added.
+        gateway(u"UPDATE provider_api_keys SET concurrent_429_count = 2, last_429_at = NULL WHERE id = 'k-a'"_s);
+        gateway(u"DELETE FROM provider_api_keys WHERE id = 'k-b'"_s);
+        KeyFixture added = key(u"k-new"_s, u"new"_s, u"e"_s);
+        added.concurrent429 = 5;
+        gateway(insertSql(added));
+        pass = sampler.sample(at(130));
+        QVERIFY(pass.ok());
+        QCOMPARE(pass.value().newKeys, 1);
+        QCOMPARE(pass.value().goneKeys, 1);
+        QCOMPARE(probe.lines(u"SELECT key_id, concurrent_429 FROM console_timeline_seen ORDER BY key_id"_s),
+                 (QStringList{u"k-a|2"_s, u"k-f|0"_s, u"k-new|5"_s}));
+        QVERIFY(timelineRows(probe).contains(u"k-a|60|120|2|0|0|0|0|18|18"_s));
+
+        // The console's own events after that are counted by the console, not again by the sampler.
+        KeyService service(db);
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Concurrent, at(200))).ok());
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Unknown, at(201))).ok());
+        pass = sampler.sample(at(230));
+        QVERIFY(pass.ok());
+        QCOMPARE(pass.value().rowsWritten, 0);
+        QCOMPARE(probe
+                     .value(u"SELECT sum(concurrent_429 + unknown_429) FROM console_timeline WHERE key_id = 'k-a' "
+                            u"AND bucket >= %1"_s.arg(t0s + 180))
+                     .toInt(),
+                 2);
+        // A reset through the console: the sampler's view follows it.
+        QVERIFY(service.resetLearning(u"k-a"_s, actor).ok());
+        pass = sampler.sample(at(260));
+        QVERIFY(pass.ok());
+        QCOMPARE(pass.value().rowsWritten, 0);
+    }
+
+    // Several samplers on one database, while a gateway raises counters: every increase is counted exactly once.
+    void concurrentSamplersCountOnce_data() { TestDatabase::addBackendRows(); }
+    void concurrentSamplersCountOnce()
+    {
+        AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keys());
+        QVERIFY(TimelineSampler(db).sample(at(0)).ok());
+        std::atomic<bool> stop{false};
+        std::atomic<int> passes{0};
+        const auto samplerThread = [&]() {
+            aether::Database own(tdb.location());
+            if (!own.open())
+                return;
+            TimelineSampler sampler(own);
+            while (!stop) {
+                auto pass = sampler.sample(Timestamp::now());
+                if (pass.ok() && pass.value().ran)
+                    ++passes;
+            }
+        };
+        std::thread a(samplerThread);
+        std::thread b(samplerThread);
+        int raised = 0;
+        {
+            aether::Database gatewayDb(tdb.location());
+            QVERIFY(gatewayDb.open().ok());
+            for (int i = 0; i < 60; ++i) {
+                auto st = gatewayDb.exec(u"UPDATE provider_api_keys SET concurrent_429_count = concurrent_429_count + "
+                                         u"1 WHERE id = 'k-b'"_s);
+                QVERIFY(st.ok());
+                ++raised;
+                QTest::qWait(5);
+            }
+        }
+        stop = true;
+        a.join();
+        b.join();
+        QVERIFY(TimelineSampler(db).sample(Timestamp::now()).ok());
+        SqlProbe probe(tdb.location());
+        QCOMPARE(probe.value(u"SELECT sum(concurrent_429) FROM console_timeline WHERE key_id = 'k-b'"_s).toInt(),
+                 raised);
+        QVERIFY(passes > 1);
+    }
+
+    // On PostgreSQL a pass is skipped while another process holds the sampler's slot, and when another process
+    // sampled less than the interval ago.
+    void samplerSlotOnPostgres()
+    {
+        TestDatabase tdb("postgres");
+        if (!tdb.isReady())
+            QSKIP(qPrintable(tdb.skipReason()));
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        QVERIFY(aether::Migrations(db).run().ok());
+        aether::Database other(tdb.location());
+        QVERIFY(other.open().ok());
+        const auto held = other.transaction<bool>(aether::Database::Mode::Write, [&]() -> aether::Result<bool> {
+            auto lock = other.exec(u"SELECT pg_advisory_xact_lock(?)"_s, {TimelineSampler::advisoryLockKey});
+            if (!lock)
+                return lock.error();
+            auto pass = TimelineSampler(db).sample(at(0));
+            if (!pass)
+                return pass.error();
+            return pass.value().ran;
+        });
+        QVERIFY(held.ok());
+        QCOMPARE(held.value(), false);
+        QVERIFY(TimelineSampler(db).sample(at(0), 30).value().ran);
+        QVERIFY(!TimelineSampler(other).sample(at(20), 30).value().ran); // sampled 20 s ago
+        QVERIFY(TimelineSampler(other).sample(at(31), 30).value().ran);
+    }
+
+    void rollUpAndRetention_data() { TestDatabase::addBackendRows(); }
+    void rollUpAndRetention()
+    {
+        AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keys());
+        QString error;
+        const auto row = [](const QString &key, qint64 step, qint64 offset, int c, int a, std::optional<int> begin,
+                            std::optional<int> end) {
+            return u"INSERT INTO console_timeline (key_id, step, bucket, concurrent_429, rpm_429, unknown_429, "
+                   u"successes, adjustments, limit_begin, limit_end) VALUES ('%1', %2, %3, %4, 1, 0, 5, %5, %6, %7)"_s
+                       .arg(key)
+                       .arg(step)
+                       .arg(t0s + offset)
+                       .arg(c)
+                       .arg(a)
+                       .arg(sqlInt(begin), sqlInt(end));
+        };
+        const qint64 h = 3600;
+        QVERIFY2(executeAll(tdb,
+                            {row(u"k-a"_s, 60, -50 * h, 2, 1, 20, 17), row(u"k-a"_s, 60, -50 * h + 600, 3, 1, 17, 14),
+                             row(u"k-a"_s, 60, -50 * h + 3600, 1, 0, 14, 14), // the next hour
+                             row(u"k-a"_s, 60, -47 * h, 4, 0, 14, 14),        // younger than 48 h: stays
+                             row(u"k-a"_s, 3600, -31 * 24 * h, 9, 9, 9, 9),   // older than 30 days: expires
+                             row(u"k-b"_s, 60, -49 * h, 1, 1, 30, 25), row(u"k-b"_s, 3600, -49 * h, 1, 0, 30, 30)},
+                            &error),
+                 qPrintable(error));
+        aether::TimelineMaintenance maintenance(db);
+        auto pass = maintenance.run(at(0), 30, {}, 1); // one key per chunk
+        QVERIFY(pass.ok());
+        QCOMPARE(pass.value().keys, 2);
+        QCOMPARE(pass.value().minuteRowsRolledUp, 4);
+        QCOMPARE(pass.value().rowsExpired, 1);
+        SqlProbe probe(tdb.location());
+        QCOMPARE(timelineRows(probe),
+                 (QStringList{
+                     u"k-a|60|%1|4|1|0|5|0|14|14"_s.arg(-47 * h), u"k-a|3600|%1|5|2|0|10|2|20|14"_s.arg(-50 * h),
+                     u"k-a|3600|%1|1|1|0|5|0|14|14"_s.arg(-49 * h),
+                     u"k-b|3600|%1|2|2|0|10|1|30|25"_s.arg(-49 * h), // added to the hour row
+                 }));
+        // Again: nothing left to do. A shorter retention expires more.
+        QCOMPARE(maintenance.run(at(0), 30).value().minuteRowsRolledUp, 0);
+        QCOMPARE(maintenance.run(at(0), 1).value().rowsExpired, 4); // everything older than a day
+    }
+
+    void queries_data() { TestDatabase::addBackendRows(); }
+    void queries()
+    {
+        QList<KeyFixture> rows = keys();
+        KeyFixture other = key(u"k-o"_s, u"other endpoint"_s, u"e2"_s);
+        other.learned = 12;
+        rows << other;
+        QStringList owners = ownerRowsSql();
+        owners << u"INSERT INTO providers (id, name, display_name, is_active, created_at, updated_at) VALUES ('p2', "
+                  u"'q', 'Q', true, '%1', '%1')"_s.arg(fixtureTime)
+               << u"INSERT INTO provider_endpoints (id, provider_id, api_format, base_url, is_active, created_at, "
+                  u"updated_at) VALUES ('e2', 'p2', 'OPENAI', 'https://y', true, '%1', '%1')"_s.arg(fixtureTime);
+        AETHER_FIXTURE_DATABASE(tdb, db, owners, rows);
+        KeyService service(db);
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Concurrent, at(65))).ok()); // 20 -> 8
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Rpm, at(190))).ok());
+        QVERIFY(service.applyEvent(reported(u"k-b"_s, RateLimitKind::Rpm, at(70))).ok());
+        QVERIFY(service.applyEvent(reported(u"k-o"_s, RateLimitKind::Rpm, at(70))).ok());
+        QVERIFY(service.applyEvent(reported(u"k-o"_s, RateLimitKind::Rpm, at(71))).ok());
+        // An hour row two days back.
+        QString error;
+        QVERIFY2(executeAll(tdb,
+                            {u"INSERT INTO console_timeline VALUES ('k-a', 3600, %1, 7, 0, 0, 0, 0, 25, 20)"_s.arg(
+                                t0s - 50 * 3600)},
+                            &error),
+                 qPrintable(error));
+        TimelineQuery query(db);
+        auto series = query.keySeries(u"k-a"_s, TimelineQuery::range(t0s, t0s + 300, 60));
+        QVERIFY(series.ok());
+        QCOMPARE(series.value().points.size(), 5); // every minute, zero where nothing happened
+        QList<std::optional<int>> limits;
+        QList<qint64> total;
+        for (const aether::TimelinePoint &p : series.value().points) {
+            limits << p.limit;
+            total << p.counts.total429();
+        }
+        QCOMPARE(total, (QList<qint64>{0, 1, 0, 1, 0}));
+        QCOMPARE(limits, (QList<std::optional<int>>{20, 8, 8, 8, 8})); // before the 429: the older row's end
+        QCOMPARE(series.value().points.at(0).t, t0s);
+        QCOMPARE(series.value().points.at(1).counts.adjustments, 1);
+        // Five minutes wide, the hour row falls into the bucket where its hour begins.
+        series = query.keySeries(u"k-a"_s, TimelineQuery::range(t0s - 51 * 3600, t0s + 600, 300));
+        QVERIFY(series.ok());
+        QCOMPARE(series.value().total.concurrent429, 8);
+        QCOMPARE(series.value().points.at(12).counts.concurrent429, 7);
+        QCOMPARE(series.value().points.at(0).limit, std::optional<int>(25)); // the first row's start
+        QVERIFY(!query.keySeries(u"nope"_s, TimelineQuery::range(t0s, t0s + 60, 60)).ok());
+        // A key without rows: its limit now.
+        series = query.keySeries(u"k-f"_s, TimelineQuery::range(t0s, t0s + 120, 60));
+        QCOMPARE(series.value().points.at(1).limit, std::optional<int>(8));
+
+        const auto totalOf = [&](const aether::TimelineScope &scope) {
+            return query.scopeSeries(scope, TimelineQuery::range(t0s, t0s + 3600, 3600)).value().total.total429();
+        };
+        QCOMPARE(totalOf({}), 5);
+        QCOMPARE(totalOf({{}, u"e"_s, {}}), 3);
+        QCOMPARE(totalOf({{}, u"e2"_s, {}}), 2);
+        QCOMPARE(totalOf({{}, {}, u"p2"_s}), 2);
+        QCOMPARE(totalOf({{}, u"missing"_s, {}}), 0);
+        const auto top = query.topKeys({}, t0s, t0s + 3600);
+        QVERIFY(top.ok());
+        QCOMPARE(top.value().size(), 3);
+        QCOMPARE(top.value().at(0).keyId, u"k-a"_s); // 2, ahead of k-o by id
+        QCOMPARE(top.value().at(1).keyId, u"k-o"_s);
+        QCOMPARE(top.value().at(1).name, u"other endpoint"_s);
+        QCOMPARE(top.value().at(2).counts.rpm429, 1);
+        QCOMPARE(query.topKeys({{}, u"e2"_s, {}}, t0s, t0s + 3600).value().size(), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTimeline)
+#include "tst_timeline.moc"
