@@ -8,6 +8,7 @@
 #include "icons.h"
 #include "mainwindow.h"
 #include "storage/databasesetup.h"
+#include "timeline/timelinekeeper.h"
 
 #include <QApplication>
 #include <QFileInfo>
@@ -67,7 +68,12 @@ int runConsoleWindow(QApplication &app, const WindowOptions &options)
         const Status ready = prepare(db, options, offerDemo);
         offerDemo = false;
         ConsoleCore core(db, qEnvironmentVariable("AETHER_CONSOLE_TOKEN"));
-        gui::MainWindow window(core.services(), settings);
+        TimelineKeeper timeline(location.value(),
+                                {options.samplingSeconds, options.retentionDays.value_or(settings.retentionDays())});
+        timeline.start();
+        gui::ConsoleServices services = core.services();
+        services.timeline = &timeline;
+        gui::MainWindow window(services, settings);
         if (!ready)
             window.refresh(); // shows the banner with the reason; Retry and auto-refresh try again
         QObject::connect(&window, &gui::MainWindow::languageChosen, &window,

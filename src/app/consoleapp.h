@@ -12,6 +12,8 @@ struct WindowOptions {
     std::optional<QString> databaseUrl; // --database or $AETHER_CONSOLE_DATABASE; else the settings, else embedded
     bool demo = false;                  // fill an empty database with the demo data
     int demoKeys = 40;
+    std::optional<int> retentionDays; // --retention-days; else the settings
+    int samplingSeconds = 30;         // --sampling-interval
 };
 
 // Opens the console window on the database and runs until it is closed. On a first run (no embedded database yet)

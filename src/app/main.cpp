@@ -289,9 +289,17 @@ int serve(const CliOptions &cli, const QCommandLineParser &parser, Database &db,
     app::HttpEndpoint endpoint(db, keys, tokens);
     if (const std::optional<QString> refused = cli.endpoint.applyTo(parser, endpoint.server()))
         return fail(*refused);
+    QString timelineProblem;
+    const std::optional<TimelineKeeper::Settings> timelineSettings =
+        cli.common.timelineSettings(parser, &timelineProblem);
+    if (!timelineSettings)
+        return fail(timelineProblem);
     const Result<quint16> port = endpoint.listen(address->address, address->port);
     if (!port)
         return fail(port.error().detail);
+    // The time series: sampled and maintained on a thread of its own while the server runs.
+    TimelineKeeper timeline(db.location(), *timelineSettings);
+    timeline.start();
 
     QTimer reconnect;
     QObject::connect(&reconnect, &QTimer::timeout, &reconnect, [&]() {

@@ -37,5 +37,14 @@ int main(int argc, char *argv[])
         return 1;
     }
     options.demoKeys = *demoKeys;
+    QString timelineProblem;
+    const std::optional<TimelineKeeper::Settings> timeline = common.timelineSettings(parser, &timelineProblem);
+    if (!timeline) {
+        std::fprintf(stderr, "aether-console: %s\n", qPrintable(timelineProblem));
+        return 1;
+    }
+    if (parser.isSet(common.retentionDays))
+        options.retentionDays = timeline->retentionDays;
+    options.samplingSeconds = timeline->samplingSeconds;
     return app::runConsoleWindow(app, options);
 }

@@ -1,5 +1,7 @@
 #include "consolesettings.h"
 
+#include "timeline/timelinewriter.h"
+
 namespace aether::gui {
 
 ConsoleSettings::ConsoleSettings() = default;
@@ -88,6 +90,18 @@ QString ConsoleSettings::language() const
 void ConsoleSettings::setLanguage(const QString &language)
 {
     m_settings.setValue(QStringLiteral("view/language"), language);
+}
+
+int ConsoleSettings::retentionDays() const
+{
+    const int days =
+        m_settings.value(QStringLiteral("timeline/retention_days"), timeline::defaultRetentionDays).toInt();
+    return qBound(timeline::minRetentionDays, days, timeline::maxRetentionDays);
+}
+
+void ConsoleSettings::setRetentionDays(int days)
+{
+    m_settings.setValue(QStringLiteral("timeline/retention_days"), days);
 }
 
 } // namespace aether::gui

@@ -27,6 +27,9 @@ public:
     void setAutoRefresh(bool on);
     int refreshSeconds() const;
     void setRefreshSeconds(int seconds);
+    // How many days the time series is kept ("timeline/retention_days"; --retention-days overrides it).
+    int retentionDays() const;
+    void setRetentionDays(int days);
     QString language() const; // "system", "zh_CN" or "en"
     void setLanguage(const QString &language);
 

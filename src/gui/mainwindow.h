@@ -6,6 +6,7 @@
 #include "keys/keyservice.h"
 #include "keys/keytable.h"
 #include "storage/database.h"
+#include "timeline/timelinekeeper.h"
 
 #include <QMainWindow>
 #include <QTimer>
@@ -42,6 +43,7 @@ struct ConsoleServices {
     KeyTable &table;
     TokenStore &tokens;
     HttpEndpointService *endpoint = nullptr;
+    TimelineKeeper *timeline = nullptr; // samples and maintains the time series (the program's; none in tests)
 };
 
 // The console's main window: the provider/endpoint tree, the key table (sorted and filtered in SQL), the detail pane

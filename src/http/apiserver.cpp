@@ -19,6 +19,7 @@ ApiServer::ApiServer(Database &db, KeyService &keys, TokenStore &tokens, ChangeW
     , m_statusRoutes(m_context)
     , m_bulkRoutes(m_context)
     , m_auditRoutes(m_context)
+    , m_timelineRoutes(m_context)
 {
     addRoutes();
 }
@@ -52,6 +53,9 @@ void ApiServer::addRoutes()
     m_server.route(base + u"/policy", [this](Request r) { return m_policyRoutes.handle(r); });
     m_server.route(base + u"/summary", [&keys](Request r) { return keys.summary(r); });
     m_server.route(base + u"/audit", [this](Request r) { return m_auditRoutes.list(r); });
+    m_server.route(base + u"/keys/<arg>/timeline",
+                   [this](const QString &id, Request r) { return m_timelineRoutes.keyTimeline(id, r); });
+    m_server.route(base + u"/timeline", [this](Request r) { return m_timelineRoutes.timeline(r); });
     m_server.route(QStringLiteral("/healthz"), [this](Request r) { return m_statusRoutes.health(r); });
     m_server.route(QStringLiteral("/version"), [](Request r) { return StatusController::version(r); });
     m_server.setMissingHandler(

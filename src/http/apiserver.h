@@ -10,6 +10,7 @@
 #include "controllers/policycontroller.h"
 #include "controllers/routecontext.h"
 #include "controllers/statuscontroller.h"
+#include "controllers/timelinecontroller.h"
 #include "errormapper.h"
 #include "gatekeeper.h"
 
@@ -75,6 +76,7 @@ private:
     StatusController m_statusRoutes;
     BulkController m_bulkRoutes;
     AuditController m_auditRoutes;
+    TimelineController m_timelineRoutes;
     QHttpServer m_server;
     GuardLimits m_guardLimits;
     std::optional<QSslConfiguration> m_tls;

@@ -112,4 +112,22 @@ std::optional<QHttpServerResponse> checkIntegerQuery(const QUrlQuery &query, con
     return std::nullopt;
 }
 
+QString lastQueryValue(const QUrlQuery &query, const QString &field)
+{
+    const QStringList values = query.allQueryItemValues(field, QUrl::FullyDecoded);
+    return values.isEmpty() ? QString() : values.last();
+}
+
+std::optional<QHttpServerResponse> checkTimeQuery(const QUrlQuery &query, const QString &field,
+                                                  std::optional<Timestamp> *value)
+{
+    if (!query.hasQueryItem(field))
+        return std::nullopt;
+    const QString raw = lastQueryValue(query, field);
+    *value = Timestamp::parse(raw);
+    if (!*value)
+        return queryError(field, "datetime_parsing", QStringLiteral("Input should be a valid datetime"), raw);
+    return std::nullopt;
+}
+
 } // namespace aether::http

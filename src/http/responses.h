@@ -1,5 +1,6 @@
 #pragma once
 
+#include "base/timestamp.h"
 #include "messages.h"
 
 #include <QHttpServerRequest>
@@ -33,6 +34,12 @@ QHttpServerResponse queryError(const QString &field, const char *type, const QSt
 // outside [min, max]. A parameter given several times counts with its last value. Leaves *value alone when absent.
 std::optional<QHttpServerResponse> checkIntegerQuery(const QUrlQuery &query, const QString &field, qint64 min,
                                                      qint64 max, bool required, std::optional<qint64> *value);
+// The last value of a query parameter given several times (as FastAPI reads it); empty when absent.
+QString lastQueryValue(const QUrlQuery &query, const QString &field);
+// FastAPI's validation of a datetime query parameter (422 datetime_parsing): ISO 8601, without an offset UTC. Leaves
+// *value alone when absent.
+std::optional<QHttpServerResponse> checkTimeQuery(const QUrlQuery &query, const QString &field,
+                                                  std::optional<Timestamp> *value);
 
 QJsonValue optionalJson(const std::optional<QString> &value);
 QByteArray headerValue(const QHttpServerRequest &request, const QByteArray &name);

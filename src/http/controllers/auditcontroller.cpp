@@ -12,27 +12,9 @@ namespace aether::http {
 
 namespace {
 
-QString lastValue(const QUrlQuery &query, const QString &field)
-{
-    const QStringList values = query.allQueryItemValues(field, QUrl::FullyDecoded);
-    return values.isEmpty() ? QString() : values.last();
-}
-
-std::optional<QHttpServerResponse> checkTimeQuery(const QUrlQuery &query, const QString &field,
-                                                  std::optional<Timestamp> *value)
-{
-    if (!query.hasQueryItem(field))
-        return std::nullopt;
-    const QString raw = lastValue(query, field);
-    *value = Timestamp::parse(raw);
-    if (!*value)
-        return queryError(field, "datetime_parsing", QStringLiteral("Input should be a valid datetime"), raw);
-    return std::nullopt;
-}
-
 std::optional<QHttpServerResponse> checkActionQuery(const QUrlQuery &query, QString *action)
 {
-    *action = lastValue(query, QStringLiteral("action"));
+    *action = lastQueryValue(query, QStringLiteral("action"));
     const QStringList actions = AuditLog::actions();
     if (action->isEmpty() || actions.contains(*action))
         return std::nullopt;
@@ -70,8 +52,8 @@ QHttpServerResponse AuditController::list(const QHttpServerRequest &request)
         return std::move(*refused);
     const QUrlQuery query = request.query();
     AuditQuery audit;
-    audit.keyId = lastValue(query, QStringLiteral("key_id"));
-    audit.actor = lastValue(query, QStringLiteral("actor"));
+    audit.keyId = lastQueryValue(query, QStringLiteral("key_id"));
+    audit.actor = lastQueryValue(query, QStringLiteral("actor"));
     std::optional<qint64> limit;
     std::optional<qint64> cursor;
     if (auto refused = checkIntegerQuery(query, QStringLiteral("limit"), 1, AuditQuery::maxLimit, false, &limit))
