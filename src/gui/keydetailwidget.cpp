@@ -6,6 +6,7 @@
 #include "guiformat.h"
 #include "keychange.h"
 #include "keytablemodel.h"
+#include "trendpanel.h"
 #include "ui_keydetail.h"
 
 #include <QDateTime>
@@ -33,6 +34,7 @@ KeyDetailWidget::KeyDetailWidget(KeyService &keys, KeyTable &table, QWidget *par
     , m_table(table)
     , m_chart(new HistoryChartView(this))
     , m_legend(new QLabel(this))
+    , m_trend(new TrendPanel(keys.database().location(), false, this))
 {
     m_ui->setupUi(this);
     m_ui->chartLayout->addWidget(m_chart);
@@ -40,6 +42,9 @@ KeyDetailWidget::KeyDetailWidget(KeyService &keys, KeyTable &table, QWidget *par
     m_legend->setWordWrap(true);
     m_legend->setTextFormat(Qt::RichText);
     m_ui->chartLayout->addWidget(m_legend);
+    m_trend->setObjectName(QStringLiteral("keyTrend"));
+    m_ui->chartLayout->addWidget(m_trend);
+    connect(m_trend, &TrendPanel::failed, this, &KeyDetailWidget::failed);
     m_ui->fixedLimitSpin->setRange(minFixedLimit, maxFixedLimit);
     connect(m_ui->applyButton, &QPushButton::clicked, this, &KeyDetailWidget::apply);
     connect(m_ui->resetButton, &QPushButton::clicked, this, &KeyDetailWidget::resetLearning);
@@ -55,6 +60,7 @@ void KeyDetailWidget::retranslate()
 {
     m_ui->retranslateUi(this);
     m_chart->retranslate();
+    m_trend->retranslate();
     m_legend->setText(m_chart->legendText());
     if (m_stats)
         showStats(*m_stats);
@@ -75,6 +81,7 @@ bool KeyDetailWidget::showKey(const QString &keyId, const QString &keyName)
             value->clear();
         m_ui->recentList->clear();
         m_chart->clear();
+        m_trend->setVisible(false);
         m_ui->statsGroup->setEnabled(false);
         m_ui->controlGroup->setEnabled(false);
         return true;
@@ -105,6 +112,8 @@ bool KeyDetailWidget::showKey(const QString &keyId, const QString &keyName)
                             audit ? audit.value().entries : QList<AuditEntry>());
     else
         m_chart->clear();
+    m_trend->setScope(TimelineScope{keyId, {}, {}}, m_keyName.isEmpty() ? keyId : m_keyName);
+    m_trend->setVisible(true);
     updateControls();
     return true;
 }

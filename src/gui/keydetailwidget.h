@@ -15,6 +15,8 @@ class KeyDetailWidget;
 
 namespace aether::gui {
 
+class TrendPanel;
+
 class HistoryChartView;
 struct ChangeReport;
 
@@ -32,6 +34,8 @@ public:
     bool showKey(const QString &keyId, const QString &keyName = {});
     // Reads the shown key again (after a refresh), keeping what the user is editing in the form.
     void reload();
+    // The key's 429s and limit over time.
+    TrendPanel *trendPanel() const { return m_trend; }
     QString keyId() const { return m_keyId; }
     HistoryChartView *historyChart() const { return m_chart; }
     void retranslate();
@@ -59,6 +63,7 @@ private:
     KeyTable &m_table;
     HistoryChartView *m_chart;
     QLabel *m_legend;
+    TrendPanel *m_trend;
     QString m_keyId;
     QString m_keyName;
     std::optional<KeyStats> m_stats;

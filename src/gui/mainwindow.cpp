@@ -829,6 +829,8 @@ void MainWindow::openSettings()
         return;
     m_autoRefresh.setInterval(m_settings.refreshSeconds() * 1000);
     m_ui->autoRefreshAction->setChecked(m_settings.autoRefresh());
+    if (m_services.timeline)
+        m_services.timeline->setRetentionDays(m_settings.retentionDays());
     emit languageChosen(m_settings.language());
     if (m_settings.databaseUrl() != before) {
         emit reopenRequested();

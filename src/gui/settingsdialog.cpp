@@ -44,6 +44,7 @@ SettingsDialog::SettingsDialog(ConsoleSettings &settings, const DatabaseLocation
     m_ui->autostartCheck->setChecked(settings.httpAutostart());
     m_ui->autoRefreshCheck->setChecked(settings.autoRefresh());
     m_ui->intervalSpin->setValue(settings.refreshSeconds());
+    m_ui->retentionSpin->setValue(settings.retentionDays());
     m_ui->languageCombo->setCurrentIndex(std::max(0, m_ui->languageCombo->findData(settings.language())));
 
     connect(m_ui->sqliteRadio, &QRadioButton::toggled, this, &SettingsDialog::updateEnabled);
@@ -159,6 +160,7 @@ void SettingsDialog::accept()
     m_settings.setHttpAutostart(m_ui->autostartCheck->isChecked());
     m_settings.setAutoRefresh(m_ui->autoRefreshCheck->isChecked());
     m_settings.setRefreshSeconds(m_ui->intervalSpin->value());
+    m_settings.setRetentionDays(m_ui->retentionSpin->value());
     m_settings.setLanguage(m_ui->languageCombo->currentData().toString());
     QDialog::accept();
 }

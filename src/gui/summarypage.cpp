@@ -2,6 +2,7 @@
 
 #include "charts/rate429chart.h"
 #include "guiformat.h"
+#include "trendpanel.h"
 #include "storage/database.h"
 #include "ui_summarypage.h"
 
@@ -9,6 +10,7 @@
 #include <QJsonObject>
 #include <QLocale>
 #include <QProgressBar>
+#include <QSplitter>
 #include <QThread>
 
 namespace aether::gui {
@@ -30,9 +32,21 @@ SummaryPage::SummaryPage(KeyService &keys, KeyTable &table, QWidget *parent)
     , m_keys(keys)
     , m_table(table)
     , m_chart(new Rate429ChartView(this))
+    , m_trend(new TrendPanel(keys.database().location(), true, this))
     , m_busy(new QProgressBar(this))
 {
     m_ui->setupUi(this);
+    // Below the totals, recent adjustments and lifetime chart: the 429s over time, in a splitter of their own.
+    auto *vertical = new QSplitter(Qt::Vertical, this);
+    vertical->setObjectName(QStringLiteral("summaryTrendSplitter"));
+    m_ui->mainLayout->replaceWidget(m_ui->summarySplitter, vertical);
+    vertical->addWidget(m_ui->summarySplitter);
+    m_trend->setObjectName(QStringLiteral("summaryTrend"));
+    vertical->addWidget(m_trend);
+    vertical->setStretchFactor(0, 1);
+    vertical->setStretchFactor(1, 1);
+    connect(m_trend, &TrendPanel::keyActivated, this, &SummaryPage::keyActivated);
+    connect(m_trend, &TrendPanel::failed, this, &SummaryPage::failed);
     m_busy->setObjectName(QStringLiteral("summaryBusy"));
     m_busy->setRange(0, 0); // busy
     m_busy->setMaximumHeight(m_busy->fontMetrics().height() / 2 + 4);
@@ -80,6 +94,7 @@ void SummaryPage::retranslate()
 {
     m_ui->retranslateUi(this);
     m_chart->retranslate();
+    m_trend->retranslate();
     showScope();
     if (m_summary)
         showSummary(*m_summary); // the numbers and reasons in the new language (retranslateUi reset the tiles)
@@ -92,6 +107,8 @@ void SummaryPage::setScope(const KeyFilter &filter, const QString &scopeName)
     m_scope.providerId = filter.providerId;
     m_scope.endpointId = filter.endpointId;
     m_scopeName = scopeName;
+    m_trend->setScope(TimelineScope{{}, m_scope.endpointId, m_scope.providerId},
+                      scopeName.isEmpty() ? tr("all endpoints") : scopeName);
 }
 
 void SummaryPage::showScope()

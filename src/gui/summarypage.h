@@ -17,6 +17,7 @@ class SummaryPage;
 namespace aether::gui {
 
 class Rate429ChartView;
+class TrendPanel;
 
 // The original service's summary as a page: the totals over adaptive keys as large numbers, the ten most recent
 // adjustments, and the keys with the most 429s as a bar chart (for the endpoint or provider chosen in the navigation,
@@ -35,6 +36,8 @@ public:
     bool isLoading() const { return m_loading; }
     void setScope(const KeyFilter &filter, const QString &scopeName);
     Rate429ChartView *rateChart() const { return m_chart; }
+    // 429s over time in the scope, with the keys that had the most in the chosen range.
+    TrendPanel *trendPanel() const { return m_trend; }
     void retranslate();
 
 signals:
@@ -55,6 +58,7 @@ private:
     KeyService &m_keys;
     KeyTable &m_table;
     Rate429ChartView *m_chart;
+    TrendPanel *m_trend;
     KeyFilter m_scope;
     QString m_scopeName;
     std::optional<Summary> m_summary;

@@ -16,6 +16,7 @@
 #include "storage/demodata.h"
 #include "storage/migrations.h"
 #include "summarypage.h"
+#include "trendpanel.h"
 #include "tokendialog.h"
 
 #include <QApplication>
@@ -25,6 +26,7 @@
 #include <QScrollBar>
 #include <QSettings>
 #include <QSpinBox>
+#include <QScrollArea>
 #include <QTableView>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -87,6 +89,16 @@ int main(int argc, char *argv[])
         view->sortByColumn(int(KeyColumn::Adjustments), Qt::DescendingOrder);
     ok = window.selectKey(window.keyModel()->keyIdAt(0)) && ok;
     ok = save(&window, out + QStringLiteral("/key-detail%1.png").arg(suffix)) && ok;
+    // The same key's 429s and limit over the last 7 days, further down the detail pane.
+    if (auto *trend = window.findChild<gui::TrendPanel *>(QStringLiteral("keyTrend"))) {
+        trend->setRange(gui::TrendPanel::Range::LastWeek);
+        if (auto *scroll = window.findChild<QScrollArea *>(QStringLiteral("detailScroll")))
+            scroll->ensureWidgetVisible(trend, 0, 0);
+        while (trend->isLoading())
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        ok = save(&window, out + QStringLiteral("/key-trend%1.png").arg(suffix)) && ok;
+        trend->setRange(gui::TrendPanel::Range::LastDay);
+    }
     window.findChild<QTabWidget *>(QStringLiteral("pages"))->setCurrentIndex(1);
     while (window.summaryPage()->isLoading())
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);

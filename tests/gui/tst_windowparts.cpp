@@ -7,6 +7,7 @@
 #include "bulkrunner.h"
 #include "charts/historychart.h"
 #include "charts/rate429chart.h"
+#include "charts/timelinechart.h"
 #include "consolesettings.h"
 #include "csvexporter.h"
 #include "dialogs.h"
@@ -21,15 +22,19 @@
 #include "testdatabase.h"
 #include "testenvironment.h"
 #include "tokendialog.h"
+#include "trendpanel.h"
 
 #include <QAbstractAxis>
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QAreaSeries>
+#include <QLineSeries>
 #include <QBuffer>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QGroupBox>
+#include <QLabel>
 #include <QLineEdit>
 #include <QProgressDialog>
 #include <QPushButton>
@@ -368,23 +373,102 @@ private slots:
         QCOMPARE(eights.value().value(0).toLongLong(), stopped.value().changed);
     }
 
+    // The trend panel shows the series of a known key: its 429s stacked by type in their minutes and its limit as
+    // steps, the range's totals; the Summary's panel sums the scope and lists its top keys.
+    void trendPanelShowsAKeysSeries_data() { TestDatabase::addBackendRows(); }
+    void trendPanelShowsAKeysSeries()
+    {
+        QFETCH(QByteArray, backend);
+        TestDatabase tdb(backend);
+        if (!tdb.isReady())
+            QSKIP(qPrintable(tdb.skipReason()));
+        Database db(tdb.location());
+        QVERIFY(setUpDatabase(db, [] { return std::optional<int>(12); }).ready.ok());
+        KeyTable table(db);
+        const QStringList ids = table.ids(KeyFilter{}).value();
+        const QString id = ids.first();
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        const qint64 minute = timeline::bucketOf(now, timeline::minute) - 10 * 60;
+        const QString insert = u"INSERT INTO console_timeline (key_id, step, bucket, concurrent_429, rpm_429, "
+                               u"unknown_429, successes, adjustments, limit_begin, limit_end) VALUES (?, 60, ?, ?, ?, ?, "
+                               u"0, ?, ?, ?)"_s;
+        QVERIFY(db.exec(u"DELETE FROM console_timeline"_s).ok()); // the demo's own story
+        QVERIFY(db.exec(insert, {id, minute, 4, 1, 0, 1, 30, 25}).ok());
+        QVERIFY(db.exec(insert, {id, minute + 120, 0, 0, 2, 1, 25, 22}).ok());
+        QVERIFY(db.exec(insert, {ids.at(1), minute, 1, 0, 0, 0, 10, 10}).ok());
+
+        gui::TrendPanel panel(tdb.location(), false);
+        panel.resize(900, 500);
+        panel.setRange(gui::TrendPanel::Range::LastHour);
+        panel.setScope(TimelineScope{id, {}, {}}, u"the key"_s);
+        panel.show();
+        QTRY_VERIFY(!panel.isLoading());
+        QTRY_VERIFY(panel.chart()->series().points.size() >= 60);
+        const TimelineSeries &series = panel.chart()->series();
+        QCOMPARE(series.range.step, timeline::minute);
+        QCOMPARE(series.total.concurrent429, 4);
+        QCOMPARE(series.total.unknown429, 2);
+        // The stacked areas: concurrency, then + RPM, then + unknown, as steps of each bucket.
+        const QList<QAreaSeries *> areas = panel.chart()->areas();
+        const auto highest = [](const QLineSeries *line) {
+            qreal top = 0;
+            for (const QPointF &p : line->points())
+                top = std::max(top, p.y());
+            return top;
+        };
+        QCOMPARE(highest(areas.at(0)->upperSeries()), 4.0);
+        QCOMPARE(highest(areas.at(1)->upperSeries()), 5.0);
+        QCOMPARE(highest(areas.at(2)->upperSeries()), 5.0);
+        QVERIFY(panel.chart()->limitSeries()->isVisible());
+        QList<qreal> limits;
+        for (const QPointF &p : panel.chart()->limitSeries()->points()) {
+            if (limits.isEmpty() || limits.last() != p.y())
+                limits << p.y();
+        }
+        QCOMPARE(limits, (QList<qreal>{30, 25, 22}));
+        const QString tip = panel.chart()->bucketText(minute * 1000 + 30000);
+        QVERIFY2(tip.contains(u"Concurrency 429s: 4"_s) && tip.contains(u"25"_s), qPrintable(tip));
+        QVERIFY2(panel.totalsLabel()->text().contains(u"4 concurrency 429s"_s), qPrintable(panel.totalsLabel()->text()));
+
+        // A scope of many keys: the sum, no limit, the top keys.
+        gui::TrendPanel scope(tdb.location(), true);
+        scope.setRange(gui::TrendPanel::Range::LastDay);
+        scope.setScope(TimelineScope{}, u"all endpoints"_s);
+        scope.show();
+        QTRY_VERIFY(!scope.isLoading() && scope.topKeysTable()->rowCount() == 2);
+        QCOMPARE(scope.chart()->series().total.total429(), 8);
+        QVERIFY(!scope.chart()->limitSeries()->isVisible());
+        QCOMPARE(scope.topKeysTable()->item(0, 0)->data(Qt::UserRole).toString(), id);
+        QCOMPARE(scope.topKeysTable()->item(0, 4)->text(), u"7"_s);
+        // Zoom and back.
+        QVERIFY(!scope.chart()->isZoomed());
+        QTest::keyClick(scope.chart(), Qt::Key_Plus);
+        QVERIFY(scope.chart()->isZoomed());
+        QTest::keyClick(scope.chart(), Qt::Key_Escape);
+        QVERIFY(!scope.chart()->isZoomed());
+    }
+
     // The charts follow the palette: a dark one gives a dark background and light labels, the series keep their
     // colours.
     void chartsFollowTheDarkPalette()
     {
         gui::HistoryChartView history;
         gui::Rate429ChartView rates;
+        gui::TimelineChartView timelineChart;
         QPalette dark;
         dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
         dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
         dark.setColor(QPalette::Text, QColor(0xee, 0xee, 0xee));
         dark.setColor(QPalette::Mid, QColor(0x55, 0x55, 0x55));
-        for (QChartView *view : {static_cast<QChartView *>(&history), static_cast<QChartView *>(&rates)}) {
+        for (QChartView *view : {static_cast<QChartView *>(&history), static_cast<QChartView *>(&rates),
+                                 static_cast<QChartView *>(&timelineChart)}) {
             view->setPalette(dark);
             QCOMPARE(view->chart()->backgroundBrush().color(), QColor(0x1e, 0x1e, 0x1e));
             QCOMPARE(view->chart()->titleBrush().color(), QColor(0xee, 0xee, 0xee));
-            for (QAbstractAxis *axis : view->chart()->axes())
-                QCOMPARE(axis->labelsColor(), QColor(0xee, 0xee, 0xee));
+            for (QAbstractAxis *axis : view->chart()->axes()) {
+                if (axis->objectName() != u"limitAxis") // the limit's axis keeps the limit's colour
+                    QCOMPARE(axis->labelsColor(), QColor(0xee, 0xee, 0xee));
+            }
         }
     }
 
@@ -461,6 +545,7 @@ private slots:
         QCOMPARE(settings.tlsKeyFile(), u"/tmp/key.pem"_s);
         QVERIFY(settings.httpAutostart());
         QCOMPARE(settings.language(), u"zh_CN"_s);
+        QCOMPARE(settings.retentionDays(), 30);
         QVERIFY(settings.databaseUrl().isEmpty()); // the embedded database stays the default
     }
 

@@ -38,8 +38,20 @@ QString demoId(const QString &what)
     return QUuid::createUuidV5(ns, what).toString(QUuid::WithoutBraces);
 }
 
+// One 429 or adjustment of the story, for the time series (console_timeline).
+struct TimelineEntry {
+    qint64 us = 0;
+    int concurrent429 = 0;
+    int rpm429 = 0;
+    int unknown429 = 0;
+    int adjustments = 0;
+    int limitBefore = 0;
+    int limitAfter = 0;
+};
+
 struct KeyHistory {
     QJsonArray records;
+    QList<TimelineEntry> timeline; // every event of the story, also those the history no longer keeps
     std::optional<int> learned;
     int concurrent429 = 0;
     int rpm429 = 0;
@@ -80,6 +92,7 @@ KeyHistory makeHistory(QRandomGenerator &rng, qint64 nowUs)
             ++h.rpm429;
             h.last429Us = t;
             h.last429Type = QStringLiteral("rpm");
+            h.timeline.append({t, 0, 1, 0, 0, limit, limit});
             continue; // an RPM 429 changes no limit and writes no record
         } else {
             next = qMin(limit + 2, 200);
@@ -98,6 +111,8 @@ KeyHistory makeHistory(QRandomGenerator &rng, qint64 nowUs)
         rec.insert(QStringLiteral("old_limit"), limit);
         rec.insert(QStringLiteral("new_limit"), next);
         h.records.append(rec);
+        const QString reason = rec.value(QStringLiteral("reason")).toString();
+        h.timeline.append({t, reason == u"concurrent_429" ? 1 : 0, 0, reason == u"unknown_429" ? 1 : 0, 1, limit, next});
         limit = next;
         learnedAny = true;
     }
@@ -106,6 +121,28 @@ KeyHistory makeHistory(QRandomGenerator &rng, qint64 nowUs)
     if (learnedAny)
         h.learned = limit;
     return h;
+}
+
+Status insertTimeline(Database &db, const QString &keyId, const QList<TimelineEntry> &entries)
+{
+    // The story's 429s and adjustments per minute, as the console records them (the time series' layout:
+    // timeline/timelinewriter.h).
+    for (const TimelineEntry &e : entries) {
+        const qint64 minute = (e.us / 1000000) / 60 * 60;
+        Result<SqlStatement> st = db.exec(
+            QStringLiteral("INSERT INTO console_timeline (key_id, step, bucket, concurrent_429, rpm_429, unknown_429, "
+                           "successes, adjustments, limit_begin, limit_end) VALUES (?, 60, ?, ?, ?, ?, 0, ?, ?, ?) "
+                           "ON CONFLICT (key_id, step, bucket) DO UPDATE SET "
+                           "concurrent_429 = console_timeline.concurrent_429 + excluded.concurrent_429, "
+                           "rpm_429 = console_timeline.rpm_429 + excluded.rpm_429, "
+                           "unknown_429 = console_timeline.unknown_429 + excluded.unknown_429, "
+                           "adjustments = console_timeline.adjustments + excluded.adjustments, "
+                           "limit_end = excluded.limit_end"),
+            {keyId, minute, e.concurrent429, e.rpm429, e.unknown429, e.adjustments, e.limitBefore, e.limitAfter});
+        if (!st)
+            return st.error();
+    }
+    return Done{};
 }
 
 } // namespace
@@ -197,6 +234,8 @@ Status DemoData::insertKeys(int keyCount, QRandomGenerator &rng, qint64 nowUs, c
                                   QStringLiteral("[]"), rng.bounded(100) < 92, created, created});
         if (!st)
             return st.error();
+        if (const Status recorded = insertTimeline(m_db, demoId(QStringLiteral("key-%1").arg(k)), h.timeline); !recorded)
+            return recorded;
     }
     return Done{};
 }

@@ -94,14 +94,32 @@ Status TimelineRecorder::writeRows()
 {
     QList<const std::pair<const std::pair<QString, qint64>, Row> *> upserts;
     QList<std::pair<std::pair<QString, qint64>, qint64>> successes;
+    const auto written = [this](const QString &key, qint64 minute) {
+        const auto found = m_recentRows.constFind(key);
+        return found != m_recentRows.constEnd() && (found->first == minute || found->second == minute);
+    };
     for (const auto &entry : m_rows) {
         const Row &row = entry.second;
         if (row.counts.onlySuccesses() && !row.limitChanged) {
-            if (row.counts.successes > 0)
+            if (row.counts.successes > 0 && written(entry.first.first, entry.first.second))
                 successes.append({entry.first, row.counts.successes});
         } else {
             upserts.append(&entry);
         }
+    }
+    // Remember the rows written now (a rolled-back write leaves a wrong entry: the successes then update nothing).
+    for (const auto *entry : std::as_const(upserts)) {
+        const qint64 minute = entry->first.second;
+        if (minute > m_newestMinute) {
+            m_newestMinute = minute;
+            if (m_recentRows.size() > 100000)
+                m_recentRows.clear();
+        }
+        if (minute + timeline::minute < m_newestMinute)
+            continue;
+        auto &recent = m_recentRows[entry->first.first];
+        if (recent.first != minute && recent.second != minute)
+            recent = {std::max(recent.first, recent.second), minute};
     }
     for (qsizetype start = 0; start < upserts.size(); start += rowsPerStatement) {
         const qsizetype count = std::min(rowsPerStatement, upserts.size() - start);

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Benchmark of the time series (see bench/README.md): fills a fresh database with 10,000 demo keys (80 % adaptive) and
+# 30 days of synthetic history, then runs aether-timeline-bench: storage, sampling passes, queries, maintenance.
+#   bench/timeline.sh [--backend sqlite|postgres] [--keys N] [--build DIR] [--incidents-per-day X]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+incidents=1
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --incidents-per-day) incidents=$2; shift 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+set -- "${args[@]+"${args[@]}"}"
+. "$here/common.sh"
+
+"$bin" --database "$url" --prepare --demo --demo-keys "$keys" 2>/dev/null
+if [ "$backend" = postgres ]; then
+  psql_run "UPDATE provider_api_keys SET max_concurrent = NULL WHERE abs(hashtext(id)) % 5 <> 0" >/dev/null
+else
+  psql_run "UPDATE provider_api_keys SET max_concurrent = NULL WHERE rowid % 5 <> 0" >/dev/null
+fi
+psql_run "DELETE FROM console_timeline" >/dev/null # the demo's own story: only the synthetic history counts
+"$build/bench/aether-timeline-bench" "$url" --fill --incidents-per-day "$incidents"
+echo "backend: $backend, keys: $keys"
+machine

@@ -1,0 +1,343 @@
+// The time series at 10,000 keys (bench/README.md): fills console_timeline with 30 days of synthetic history as the
+// console keeps it (minutes for the last 48 hours, hours before), then measures its storage, a sampling pass over
+// every key (the first, which sees every key; then steady passes after a gateway raised some counters and wrote some
+// histories), and the queries of the window and the HTTP routes. Prints one line per measurement.
+//   aether-timeline-bench DATABASE_URL [--fill] [--incidents-per-day X]
+// The database must hold the keys already (aether-console --prepare --demo --demo-keys 10000).
+
+#include "storage/database.h"
+#include "storage/databaselocation.h"
+#include "storage/migrations.h"
+#include "timeline/timelinemaintenance.h"
+#include "timeline/timelinequery.h"
+#include "timeline/timelinesampler.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QRandomGenerator>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+using namespace aether;
+
+namespace {
+
+void say(const QString &line)
+{
+    std::printf("%s\n", qPrintable(line));
+    std::fflush(stdout);
+}
+
+[[noreturn]] void die(const QString &what)
+{
+    std::fprintf(stderr, "aether-timeline-bench: %s\n", qPrintable(what));
+    std::exit(1);
+}
+
+template <typename T> T check(Result<T> result, const char *what)
+{
+    if (!result)
+        die(QStringLiteral("%1: %2").arg(QLatin1StringView(what), result.error().detail));
+    return std::move(result.value());
+}
+
+double median(QList<double> values)
+{
+    std::sort(values.begin(), values.end());
+    return values.isEmpty() ? 0 : values.at(values.size() / 2);
+}
+
+QStringList keyIds(Database &db)
+{
+    Result<SqlStatement> st = db.exec(QStringLiteral("SELECT id FROM provider_api_keys ORDER BY id"));
+    if (!st)
+        die(st.error().detail);
+    QStringList ids;
+    while (st.value().next())
+        ids << st.value().value(0).toString();
+    return ids;
+}
+
+// Per key, incidents at random times (Poisson, `perDay` a day on average), each 1–20 minutes long; in an incident's
+// minutes 1–5 concurrency 429s with probability 0.7, an RPM 429 with 0.1, an adjustment with 0.3 (the limit moves
+// down by 15 %, and climbs back by 2 between incidents). Minutes of the last 48 hours stay minutes, older ones are
+// summed into hours, as the console's roll-up leaves them.
+qint64 fill(Database &db, const QStringList &ids, qint64 now, double perDay)
+{
+    QRandomGenerator random(20261202);
+    const qint64 start = now - 30 * timeline::day;
+    const qint64 minuteSince = timeline::bucketOf(now - timeline::minuteRowsKeptSeconds, timeline::hour);
+    qint64 rows = 0;
+    const bool pg = db.dialect().isPostgres();
+    const QString one = pg ? QStringLiteral("(CAST(? AS varchar), ?, ?, ?, ?, ?, ?, ?, CAST(? AS integer), CAST(? AS "
+                                            "integer))")
+                           : QStringLiteral("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    constexpr qsizetype perStatement = 100;
+    for (qsizetype k = 0; k < ids.size(); k += 200) {
+        const Result<bool> done = db.transaction<bool>(Database::Mode::Write, [&]() -> Result<bool> {
+            QList<QVariantList> pending;
+            const auto flush = [&]() -> Status {
+                for (qsizetype i = 0; i < pending.size(); i += perStatement) {
+                    const qsizetype count = std::min(perStatement, pending.size() - i);
+                    QVariantList binds;
+                    for (qsizetype j = i; j < i + count; ++j)
+                        binds << pending.at(j);
+                    Result<SqlStatement> st = db.exec(
+                        QStringLiteral("INSERT INTO console_timeline (key_id, step, bucket, concurrent_429, rpm_429, "
+                                       "unknown_429, successes, adjustments, limit_begin, limit_end) VALUES %1")
+                            .arg(sqlPlaceholders(count, one)),
+                        binds);
+                    if (!st)
+                        return st.error();
+                }
+                rows += pending.size();
+                pending.clear();
+                return Done{};
+            };
+            for (qsizetype i = k; i < std::min(ids.size(), k + 200); ++i) {
+                std::map<std::pair<qint64, qint64>, std::array<qint64, 5>> buckets; // (step, bucket) → counts
+                std::map<std::pair<qint64, qint64>, std::pair<int, int>> limits;
+                int limit = 40;
+                qint64 t = start;
+                for (;;) {
+                    // Exponential gaps between incidents.
+                    t += qint64(-std::log(1.0 - random.generateDouble()) * timeline::day / perDay);
+                    if (t >= now)
+                        break;
+                    const int minutes = 1 + random.bounded(20);
+                    limit = std::min(200, limit + 2 * int(random.bounded(6)));
+                    for (int m = 0; m < minutes; ++m) {
+                        const qint64 at = timeline::bucketOf(t + m * 60, timeline::minute);
+                        if (at >= now)
+                            break;
+                        std::array<qint64, 5> c{0, 0, 0, 0, 0};
+                        if (random.generateDouble() < 0.7)
+                            c[0] = 1 + random.bounded(5);
+                        if (random.generateDouble() < 0.1)
+                            c[1] = 1;
+                        const int before = limit;
+                        if (random.generateDouble() < 0.3) {
+                            c[4] = 1;
+                            limit = std::max(3, int(limit * 0.85));
+                        }
+                        if (c[0] + c[1] + c[4] == 0)
+                            continue;
+                        c[3] = random.bounded(200);
+                        const qint64 step = at >= minuteSince ? timeline::minute : timeline::hour;
+                        const auto key = std::make_pair(step, timeline::bucketOf(at, step));
+                        auto &sum = buckets[key];
+                        for (int x = 0; x < 5; ++x)
+                            sum[x] += c[x];
+                        auto found = limits.find(key);
+                        if (found == limits.end())
+                            limits[key] = {before, limit};
+                        else
+                            found->second.second = limit;
+                    }
+                }
+                for (const auto &[key, c] : buckets) {
+                    pending.append(QVariantList{ids.at(i), key.first, key.second, c[0], c[1], c[2], c[3], c[4],
+                                                limits[key].first, limits[key].second});
+                }
+            }
+            if (const Status flushed = flush(); !flushed)
+                return flushed.error();
+            return true;
+        });
+        if (!done)
+            die(done.error().detail);
+    }
+    return rows;
+}
+
+qint64 storageBytes(Database &db)
+{
+    if (db.dialect().isPostgres()) {
+        Result<SqlStatement> st = db.exec(QStringLiteral("SELECT pg_total_relation_size('console_timeline'), "
+                                                         "pg_total_relation_size('console_timeline_seen')"));
+        if (!st || !st.value().next())
+            return -1;
+        return st.value().value(0).toLongLong() + st.value().value(1).toLongLong();
+    }
+    Result<SqlStatement> st = db.exec(QStringLiteral("SELECT sum(pgsize) FROM dbstat WHERE name IN "
+                                                     "('console_timeline', 'console_timeline_seen', "
+                                                     "'sqlite_autoindex_console_timeline_seen_1')"));
+    if (!st || !st.value().next())
+        return -1;
+    return st.value().value(0).toLongLong();
+}
+
+// A gateway's writes between two passes: counters of `share` of the keys raised, a record added to the history of
+// half of those.
+void gatewayWrites(Database &db, double share, qint64 now, int round)
+{
+    const int every = std::max(1, int(1.0 / share));
+    const QString ts = Timestamp::fromMicroseconds(now * 1000000).toIsoString();
+    const QString record =
+        QStringLiteral("{\"timestamp\":\"%1\",\"old_limit\":20,\"new_limit\":17,\"reason\":\"concurrent_429\"}").arg(ts);
+    const bool pg = db.dialect().isPostgres();
+    const QString append = pg ? QStringLiteral("CAST(COALESCE(CAST(adjustment_history AS jsonb), '[]'::jsonb) || "
+                                               "jsonb_build_array(CAST(? AS jsonb)) AS json)")
+                              : QStringLiteral("json_insert(COALESCE(adjustment_history, '[]'), '$[#]', json(?))");
+    const Result<bool> done = db.transaction<bool>(Database::Mode::Write, [&]() -> Result<bool> {
+        Result<SqlStatement> st = db.exec(
+            QStringLiteral("UPDATE provider_api_keys SET concurrent_429_count = concurrent_429_count + 2 WHERE "
+                           "abs(%1) % %2 = %3")
+                .arg(pg ? QStringLiteral("hashtext(id)") : QStringLiteral("unicode(substr(id, 2, 1)) * 31 + "
+                                                                          "unicode(substr(id, 5, 1))"))
+                .arg(every)
+                .arg(round % every));
+        if (!st)
+            return st.error();
+        Result<SqlStatement> history = db.exec(
+            QStringLiteral("UPDATE provider_api_keys SET adjustment_history = %1 WHERE abs(%2) % %3 = %4")
+                .arg(append,
+                     pg ? QStringLiteral("hashtext(id)")
+                        : QStringLiteral("unicode(substr(id, 2, 1)) * 31 + unicode(substr(id, 5, 1))"))
+                .arg(every * 2)
+                .arg(round % (every * 2)),
+            {record});
+        if (!history)
+            return history.error();
+        return true;
+    });
+    if (!done)
+        die(done.error().detail);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("url"), QStringLiteral("The database."));
+    const QCommandLineOption fillOption(QStringLiteral("fill"), QStringLiteral("Fill 30 days of synthetic history."));
+    const QCommandLineOption incidents(QStringLiteral("incidents-per-day"), QStringLiteral("Incidents per key a day."),
+                                       QStringLiteral("x"), QStringLiteral("1"));
+    parser.addOptions({fillOption, incidents});
+    parser.process(app);
+    if (parser.positionalArguments().size() != 1)
+        parser.showHelp(2);
+    const Result<DatabaseLocation> location = DatabaseLocation::parse(parser.positionalArguments().constFirst());
+    if (!location)
+        die(location.error().detail);
+    Database db(location.value());
+    if (const Status opened = db.open(); !opened)
+        die(opened.error().detail);
+    if (const Status migrated = Migrations(db).run(); !migrated)
+        die(migrated.error().detail);
+    const QStringList ids = keyIds(db);
+    const qint64 now = Timestamp::now().microseconds() / 1000000;
+    say(QStringLiteral("keys: %1").arg(ids.size()));
+
+    QElapsedTimer timer;
+    if (parser.isSet(fillOption)) {
+        timer.start();
+        const qint64 rows = fill(db, ids, now, parser.value(incidents).toDouble());
+        say(QStringLiteral("filled: %1 rows (%2 incidents per key a day) in %3 s")
+                .arg(rows)
+                .arg(parser.value(incidents))
+                .arg(double(timer.elapsed()) / 1000, 0, 'f', 1));
+        if (db.dialect().isPostgres())
+            db.execRaw(QStringLiteral("VACUUM ANALYZE console_timeline"));
+        else
+            db.execRaw(QStringLiteral("ANALYZE"));
+    }
+    {
+        Result<SqlStatement> st = db.exec(QStringLiteral("SELECT count(*), sum(CASE WHEN step = 60 THEN 1 ELSE 0 END) "
+                                                         "FROM console_timeline"));
+        if (st && st.value().next())
+            say(QStringLiteral("rows: %1 (%2 minutes, %3 hours)")
+                    .arg(st.value().value(0).toLongLong())
+                    .arg(st.value().value(1).toLongLong())
+                    .arg(st.value().value(0).toLongLong() - st.value().value(1).toLongLong()));
+    }
+
+    // Sampling: the first pass sees every key; then steady passes after a gateway's writes.
+    TimelineSampler sampler(db);
+    timer.start();
+    SamplingPass first = check(sampler.sample(Timestamp::fromMicroseconds(now * 1000000)), "sampling");
+    say(QStringLiteral("sampling, first pass: %1 ms (%2 keys, %3 histories, %4 rows)")
+            .arg(timer.elapsed())
+            .arg(first.keys)
+            .arg(first.historiesRead)
+            .arg(first.rowsWritten));
+    QList<double> idle;
+    QList<double> busy;
+    for (int round = 1; round <= 7; ++round) {
+        const qint64 at = now + round * 30;
+        timer.start();
+        SamplingPass pass = check(sampler.sample(Timestamp::fromMicroseconds(at * 1000000)), "sampling");
+        idle << double(timer.nsecsElapsed()) / 1e6;
+        gatewayWrites(db, 0.1, at, round);
+        timer.start();
+        pass = check(sampler.sample(Timestamp::fromMicroseconds((at + 15) * 1000000)), "sampling");
+        busy << double(timer.nsecsElapsed()) / 1e6;
+        if (round == 7)
+            say(QStringLiteral("sampling, a pass after 10 % of the keys got 429s and 5 % a history record: %1 keys, "
+                               "%2 histories read, %3 rows")
+                    .arg(pass.keys)
+                    .arg(pass.historiesRead)
+                    .arg(pass.rowsWritten));
+    }
+    say(QStringLiteral("sampling pass, nothing changed: median %1 ms (7 passes)").arg(median(idle), 0, 'f', 1));
+    say(QStringLiteral("sampling pass, after the gateway's writes: median %1 ms, max %2 ms (7 passes)")
+            .arg(median(busy), 0, 'f', 1)
+            .arg(*std::max_element(busy.begin(), busy.end()), 0, 'f', 1));
+
+    TimelineQuery query(db);
+    QList<double> oneKey;
+    QRandomGenerator random(7);
+    qint64 points = 0;
+    for (int i = 0; i < 21; ++i) {
+        const QString id = ids.at(random.bounded(int(ids.size())));
+        timer.start();
+        const TimelineSeries series = check(
+            query.keySeries(id, TimelineQuery::range(now - 30 * timeline::day, now, timeline::hour)), "key series");
+        oneKey << double(timer.nsecsElapsed()) / 1e6;
+        points += series.total.total429();
+    }
+    say(QStringLiteral("one key over 30 days by the hour (720 points): median %1 ms (21 keys)").arg(median(oneKey), 0,
+                                                                                                    'f', 1));
+    const auto timeScope = [&](const QString &what, qint64 span, qint64 step, int runs) {
+        QList<double> times;
+        qint64 total = 0;
+        for (int i = 0; i < runs; ++i) {
+            timer.start();
+            const TimelineSeries series =
+                check(query.scopeSeries({}, TimelineQuery::range(now - span, now, step)), "scope series");
+            times << double(timer.nsecsElapsed()) / 1e6;
+            total = series.total.total429();
+        }
+        say(QStringLiteral("%1: median %2 ms (%3 runs; %4 429s)").arg(what).arg(median(times), 0, 'f', 1).arg(runs).arg(total));
+    };
+    timeScope(QStringLiteral("all keys over 24 hours by the minute (1,440 points)"), timeline::day, timeline::minute, 7);
+    timeScope(QStringLiteral("all keys over 7 days by the hour (168 points)"), 7 * timeline::day, timeline::hour, 5);
+    timeScope(QStringLiteral("all keys over 30 days by the day (30 points)"), 30 * timeline::day, timeline::day, 3);
+    {
+        QList<double> times;
+        for (int i = 0; i < 5; ++i) {
+            timer.start();
+            check(query.topKeys({}, now - timeline::day, now), "top keys");
+            times << double(timer.nsecsElapsed()) / 1e6;
+        }
+        say(QStringLiteral("top 10 keys over 24 hours: median %1 ms (5 runs)").arg(median(times), 0, 'f', 1));
+    }
+    timer.start();
+    const MaintenancePass maintained = check(TimelineMaintenance(db).run(Timestamp::fromMicroseconds(now * 1000000),
+                                                                         timeline::defaultRetentionDays),
+                                             "maintenance");
+    say(QStringLiteral("maintenance (roll-up and retention) over %1 keys: %2 ms, %3 minutes rolled up, %4 expired")
+            .arg(maintained.keys)
+            .arg(timer.elapsed())
+            .arg(maintained.minuteRowsRolledUp)
+            .arg(maintained.rowsExpired));
+    const qint64 bytes = storageBytes(db);
+    say(QStringLiteral("storage of the time series: %1 MB").arg(double(bytes) / 1e6, 0, 'f', 1));
+    return 0;
+}
