@@ -140,28 +140,22 @@ Status TimelineRecorder::writeRows()
 
 Status TimelineRecorder::addSuccesses(const QList<std::pair<std::pair<QString, qint64>, qint64>> &rows)
 {
-    // Successes alone add to a row that exists (a minute with a 429 or an adjustment) and create none.
-    if (m_db.dialect().isPostgres()) {
-        for (qsizetype start = 0; start < rows.size(); start += rowsPerStatement) {
-            const qsizetype count = std::min(rowsPerStatement, rows.size() - start);
-            QVariantList binds;
-            for (qsizetype i = start; i < start + count; ++i)
-                binds << rows.at(i).first.first << rows.at(i).first.second << rows.at(i).second;
-            Result<SqlStatement> st = m_db.exec(
-                QStringLiteral("UPDATE console_timeline AS t SET successes = t.successes + v.n FROM (VALUES %1) AS "
-                               "v(key_id, bucket, n) WHERE t.key_id = v.key_id AND t.step = 60 AND t.bucket = v.bucket")
-                    .arg(sqlPlaceholders(count, QStringLiteral("(CAST(? AS varchar), CAST(? AS bigint), "
-                                                               "CAST(? AS bigint))"))),
-                binds);
-            if (!st)
-                return st.error();
-        }
-        return Done{};
-    }
-    for (const auto &row : rows) {
-        Result<SqlStatement> st = m_db.exec(QStringLiteral("UPDATE console_timeline SET successes = successes + ? "
-                                                           "WHERE key_id = ? AND step = 60 AND bucket = ?"),
-                                            {row.second, row.first.first, row.first.second});
+    // Successes alone add to a row that exists (a minute with a 429 or an adjustment) and create none: one statement
+    // for many rows (VALUES columns are column1… on both databases).
+    const QString one = m_db.dialect().isPostgres()
+                            ? QStringLiteral("(CAST(? AS varchar), CAST(? AS bigint), CAST(? AS bigint))")
+                            : QStringLiteral("(?, ?, ?)");
+    for (qsizetype start = 0; start < rows.size(); start += rowsPerStatement) {
+        const qsizetype count = std::min(rowsPerStatement, rows.size() - start);
+        QVariantList binds;
+        binds.reserve(count * 3);
+        for (qsizetype i = start; i < start + count; ++i)
+            binds << rows.at(i).first.first << rows.at(i).first.second << rows.at(i).second;
+        Result<SqlStatement> st = m_db.exec(
+            QStringLiteral("UPDATE console_timeline AS t SET successes = t.successes + v.column3 FROM (VALUES %1) AS v "
+                           "WHERE t.key_id = v.column1 AND t.step = 60 AND t.bucket = v.column2")
+                .arg(sqlPlaceholders(count, one)),
+            binds);
         if (!st)
             return st.error();
     }
@@ -170,25 +164,47 @@ Status TimelineRecorder::addSuccesses(const QList<std::pair<std::pair<QString, q
 
 Status TimelineRecorder::writeSeen()
 {
-    // Only keys the sampler has seen have a row; for the others there is nothing to keep in step.
+    // Only keys the sampler has seen have a row; for the others there is nothing to keep in step. The counters are
+    // raised by what this transaction added, so that a sampler's pass in between loses nothing.
     QStringList ids = m_seen.keys();
     std::sort(ids.begin(), ids.end());
-    const QString greatest = m_db.dialect().isPostgres() ? QStringLiteral("GREATEST") : QStringLiteral("max");
+    const bool pg = m_db.dialect().isPostgres();
+    const auto nullableLong = [](const std::optional<qint64> &v) {
+        return v ? QVariant(*v) : QVariant(QMetaType::fromType<qint64>());
+    };
+    QStringList raised;
     for (const QString &id : std::as_const(ids)) {
         const Seen &seen = m_seen.value(id);
-        Result<SqlStatement> st =
-            seen.reset
-                ? m_db.exec(QStringLiteral("UPDATE console_timeline_seen SET concurrent_429 = 0, rpm_429 = 0, "
-                                           "limit_value = ? WHERE key_id = ?"),
-                            {sqlNullableInt(seen.limit), id})
-                : m_db.exec(
-                      QStringLiteral("UPDATE console_timeline_seen SET concurrent_429 = concurrent_429 + "
-                                     "?, rpm_429 = rpm_429 + ?, limit_value = ?, last_record_us = "
-                                     "%1(COALESCE(last_record_us, 0), COALESCE(CAST(? AS bigint), 0)) WHERE key_id = ?")
-                          .arg(greatest),
-                      {seen.concurrent429, seen.rpm429, sqlNullableInt(seen.limit),
-                       seen.newestRecordUs ? QVariant(*seen.newestRecordUs) : QVariant(QMetaType::fromType<qint64>()),
-                       id});
+        if (!seen.reset) {
+            raised << id;
+            continue;
+        }
+        Result<SqlStatement> st = m_db.exec(QStringLiteral("UPDATE console_timeline_seen SET concurrent_429 = 0, "
+                                                           "rpm_429 = 0, limit_value = ? WHERE key_id = ?"),
+                                            {sqlNullableInt(seen.limit), id});
+        if (!st)
+            return st.error();
+    }
+    const QString one = pg ? QStringLiteral("(CAST(? AS varchar), CAST(? AS bigint), CAST(? AS bigint), CAST(? AS "
+                                            "integer), CAST(? AS bigint))")
+                           : QStringLiteral("(?, ?, ?, ?, ?)");
+    for (qsizetype start = 0; start < raised.size(); start += rowsPerStatement) {
+        const qsizetype count = std::min(rowsPerStatement, raised.size() - start);
+        QVariantList binds;
+        binds.reserve(count * 5);
+        for (qsizetype i = start; i < start + count; ++i) {
+            const Seen &seen = m_seen.value(raised.at(i));
+            binds << raised.at(i) << seen.concurrent429 << seen.rpm429 << sqlNullableInt(seen.limit)
+                  << nullableLong(seen.newestRecordUs);
+        }
+        Result<SqlStatement> st = m_db.exec(
+            QStringLiteral("UPDATE console_timeline_seen AS s SET concurrent_429 = s.concurrent_429 + v.column2, "
+                           "rpm_429 = s.rpm_429 + v.column3, limit_value = v.column4, last_record_us = "
+                           "CASE WHEN v.column5 IS NOT NULL AND (s.last_record_us IS NULL OR s.last_record_us < "
+                           "v.column5) THEN v.column5 ELSE s.last_record_us END FROM (VALUES %1) AS v "
+                           "WHERE s.key_id = v.column1")
+                .arg(sqlPlaceholders(count, one)),
+            binds);
         if (!st)
             return st.error();
     }
