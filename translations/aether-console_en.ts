@@ -288,6 +288,22 @@
             <source>Database ready: %1. Serve the HTTP API with --serve.</source>
             <translation>Database ready: %1. Serve the HTTP API with --serve.</translation>
         </message>
+        <message>
+            <source>Days the time series of 429s and limits is kept (default: the setting timeline/retention_days, else 30).</source>
+            <translation>Days the time series of 429s and limits is kept (default: the setting timeline/retention_days, else 30).</translation>
+        </message>
+        <message>
+            <source>Seconds between two readings of the keys' counters for the time series (default 30).</source>
+            <translation>Seconds between two readings of the keys' counters for the time series (default 30).</translation>
+        </message>
+        <message>
+            <source>--retention-days takes a number of days from %1 to %2</source>
+            <translation>--retention-days takes a number of days from %1 to %2</translation>
+        </message>
+        <message>
+            <source>--sampling-interval takes a number of seconds from %1 to %2</source>
+            <translation>--sampling-interval takes a number of seconds from %1 to %2</translation>
+        </message>
     </context>
     <context>
         <name>ColumnChooser</name>
@@ -992,6 +1008,18 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <message>
             <source>Start the HTTP API when the console opens</source>
             <translation>Start the HTTP API when the console opens</translation>
+        </message>
+        <message>
+            <source>Keep 429s over time:</source>
+            <translation>Keep 429s over time:</translation>
+        </message>
+        <message>
+            <source> days</source>
+            <translation> days</translation>
+        </message>
+        <message>
+            <source>How long the time series of each key's 429s, adjustments and limit is kept (older than 48 hours it is kept by the hour). Applies to this console's own cleanup; --retention-days overrides it.</source>
+            <translation>How long the time series of each key's 429s, adjustments and limit is kept (older than 48 hours it is kept by the hour). Applies to this console's own cleanup; --retention-days overrides it.</translation>
         </message>
     </context>
     <context>
@@ -2071,6 +2099,69 @@ The mode (%1) and the fixed limit stay as they are.</translation>
             <source>%1: the totals and the most recent adjustments cover its adaptive keys (as the original service's summary does); the chart shows its adaptive and fixed keys.</source>
             <translation>%1: the totals and the most recent adjustments cover its adaptive keys (as the original service's summary does); the chart shows its adaptive and fixed keys.</translation>
         </message>
+        <message>
+            <source>all endpoints</source>
+            <translation>all endpoints</translation>
+        </message>
+    </context>
+    <context>
+        <name>aether::gui::TimelineChartView</name>
+        <message>
+            <source>Concurrency 429s</source>
+            <translation>Concurrency 429s</translation>
+        </message>
+        <message>
+            <source>RPM 429s</source>
+            <translation>RPM 429s</translation>
+        </message>
+        <message>
+            <source>Unknown 429s</source>
+            <translation>Unknown 429s</translation>
+        </message>
+        <message>
+            <source>Effective limit</source>
+            <translation>Effective limit</translation>
+        </message>
+        <message>
+            <source>Time (local)</source>
+            <translation>Time (local)</translation>
+        </message>
+        <message>
+            <source>429s per bucket</source>
+            <translation>429s per bucket</translation>
+        </message>
+        <message>
+            <source>Limit</source>
+            <translation>Limit</translation>
+        </message>
+        <message>
+            <source>%1 – %2</source>
+            <translation>%1 – %2</translation>
+        </message>
+        <message>
+            <source>Concurrency 429s: %1</source>
+            <translation>Concurrency 429s: %1</translation>
+        </message>
+        <message>
+            <source>RPM 429s: %1</source>
+            <translation>RPM 429s: %1</translation>
+        </message>
+        <message>
+            <source>Unknown 429s: %1</source>
+            <translation>Unknown 429s: %1</translation>
+        </message>
+        <message>
+            <source>Adjustments: %1</source>
+            <translation>Adjustments: %1</translation>
+        </message>
+        <message>
+            <source>Effective limit at the end: %1</source>
+            <translation>Effective limit at the end: %1</translation>
+        </message>
+        <message>
+            <source>none (nothing learned yet)</source>
+            <translation>none (nothing learned yet)</translation>
+        </message>
     </context>
     <context>
         <name>aether::gui::TokenDialog</name>
@@ -2105,6 +2196,105 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <message>
             <source>Revoke the token %1? Whoever uses it can no longer call the HTTP API.</source>
             <translation>Revoke the token %1? Whoever uses it can no longer call the HTTP API.</translation>
+        </message>
+    </context>
+    <context>
+        <name>aether::gui::TrendPanel</name>
+        <message>
+            <source>Last hour</source>
+            <translation>Last hour</translation>
+        </message>
+        <message>
+            <source>Last 24 hours</source>
+            <translation>Last 24 hours</translation>
+        </message>
+        <message>
+            <source>Last 7 days</source>
+            <translation>Last 7 days</translation>
+        </message>
+        <message>
+            <source>Last 30 days</source>
+            <translation>Last 30 days</translation>
+        </message>
+        <message>
+            <source>From – to</source>
+            <translation>From – to</translation>
+        </message>
+        <message>
+            <source>From (local time)</source>
+            <translation>From (local time)</translation>
+        </message>
+        <message>
+            <source>To (local time)</source>
+            <translation>To (local time)</translation>
+        </message>
+        <message>
+            <source>Show whole range</source>
+            <translation>Show whole range</translation>
+        </message>
+        <message>
+            <source>Zoom with the mouse wheel or by dragging across the chart; pan with the arrow keys or the middle mouse button; Esc or a double-click shows the whole range.</source>
+            <translation>Zoom with the mouse wheel or by dragging across the chart; pan with the arrow keys or the middle mouse button; Esc or a double-click shows the whole range.</translation>
+        </message>
+        <message>
+            <source>Key</source>
+            <translation>Key</translation>
+        </message>
+        <message>
+            <source>Concurrency</source>
+            <translation>Concurrency</translation>
+        </message>
+        <message>
+            <source>RPM</source>
+            <translation>RPM</translation>
+        </message>
+        <message>
+            <source>Unknown</source>
+            <translation>Unknown</translation>
+        </message>
+        <message>
+            <source>Total</source>
+            <translation>Total</translation>
+        </message>
+        <message>
+            <source>Keys with the most 429s in the range (double-click to show a key)</source>
+            <translation>Keys with the most 429s in the range (double-click to show a key)</translation>
+        </message>
+        <message>
+            <source>by the minute</source>
+            <translation>by the minute</translation>
+        </message>
+        <message>
+            <source>per 5 minutes</source>
+            <translation>per 5 minutes</translation>
+        </message>
+        <message>
+            <source>by the hour</source>
+            <translation>by the hour</translation>
+        </message>
+        <message>
+            <source>by the day</source>
+            <translation>by the day</translation>
+        </message>
+        <message>
+            <source>%1 – %2, %3</source>
+            <translation>%1 – %2, %3</translation>
+        </message>
+        <message>
+            <source>429s over time</source>
+            <translation>429s over time</translation>
+        </message>
+        <message>
+            <source>429s over time: %1</source>
+            <translation>429s over time: %1</translation>
+        </message>
+        <message>
+            <source>In %1: %2 concurrency 429s, %3 RPM 429s, %4 unknown 429s, %5 adjustments. Older than 48 hours the series is kept by the hour; times are local.</source>
+            <translation>In %1: %2 concurrency 429s, %3 RPM 429s, %4 unknown 429s, %5 adjustments. Older than 48 hours the series is kept by the hour; times are local.</translation>
+        </message>
+        <message>
+            <source>Ran&amp;ge:</source>
+            <translation>Ran&amp;ge:</translation>
         </message>
     </context>
 </TS>

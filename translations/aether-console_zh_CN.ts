@@ -282,6 +282,22 @@
         <source>Database ready: %1. Serve the HTTP API with --serve.</source>
         <translation>数据库已就绪：%1。请使用 --serve 启动 HTTP 接口。</translation>
     </message>
+    <message>
+        <source>Days the time series of 429s and limits is kept (default: the setting timeline/retention_days, else 30).</source>
+        <translation>429 时间序列的保留天数（默认：设置项 timeline/retention_days，否则为 30）。</translation>
+    </message>
+    <message>
+        <source>Seconds between two readings of the keys&apos; counters for the time series (default 30).</source>
+        <translation>为时间序列读取各密钥计数器的间隔秒数（默认 30）。</translation>
+    </message>
+    <message>
+        <source>--retention-days takes a number of days from %1 to %2</source>
+        <translation>--retention-days 须为 %1 到 %2 之间的天数</translation>
+    </message>
+    <message>
+        <source>--sampling-interval takes a number of seconds from %1 to %2</source>
+        <translation>--sampling-interval 须为 %1 到 %2 之间的秒数</translation>
+    </message>
 </context>
 <context>
     <name>ColumnChooser</name>
@@ -986,6 +1002,18 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
     <message>
         <source>Start the HTTP API when the console opens</source>
         <translation>打开控制台时启动 HTTP 接口</translation>
+    </message>
+    <message>
+        <source>Keep 429s over time:</source>
+        <translation>429 趋势保留：</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> 天</translation>
+    </message>
+    <message>
+        <source>How long the time series of each key&apos;s 429s, adjustments and limit is kept (older than 48 hours it is kept by the hour). Applies to this console&apos;s own cleanup; --retention-days overrides it.</source>
+        <translation>每个密钥的 429 次数、调整次数和有效限制的时间序列保留多久（超过 48 小时的按小时保存）。只影响本控制台自己的清理；--retention-days 优先。</translation>
     </message>
 </context>
 <context>
@@ -2058,6 +2086,69 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <source>%1: the totals and the most recent adjustments cover its adaptive keys (as the original service&apos;s summary does); the chart shows its adaptive and fixed keys.</source>
         <translation>%1：合计与最近调整只统计其中的自适应密钥（与原服务的汇总一致）；图表显示其中的自适应密钥和固定限制密钥。</translation>
     </message>
+    <message>
+        <source>all endpoints</source>
+        <translation>所有端点</translation>
+    </message>
+</context>
+<context>
+    <name>aether::gui::TimelineChartView</name>
+    <message>
+        <source>Concurrency 429s</source>
+        <translation>并发 429 次数</translation>
+    </message>
+    <message>
+        <source>RPM 429s</source>
+        <translation>RPM 429 次数</translation>
+    </message>
+    <message>
+        <source>Unknown 429s</source>
+        <translation>未知 429 次数</translation>
+    </message>
+    <message>
+        <source>Effective limit</source>
+        <translation>有效限制</translation>
+    </message>
+    <message>
+        <source>Time (local)</source>
+        <translation>时间（本地）</translation>
+    </message>
+    <message>
+        <source>429s per bucket</source>
+        <translation>429 次数</translation>
+    </message>
+    <message>
+        <source>Limit</source>
+        <translation>限制</translation>
+    </message>
+    <message>
+        <source>%1 – %2</source>
+        <translation>%1 – %2</translation>
+    </message>
+    <message>
+        <source>Concurrency 429s: %1</source>
+        <translation>并发 429 次数：%1</translation>
+    </message>
+    <message>
+        <source>RPM 429s: %1</source>
+        <translation>RPM 429 次数：%1</translation>
+    </message>
+    <message>
+        <source>Unknown 429s: %1</source>
+        <translation>未知 429 次数：%1</translation>
+    </message>
+    <message>
+        <source>Adjustments: %1</source>
+        <translation>调整次数：%1</translation>
+    </message>
+    <message>
+        <source>Effective limit at the end: %1</source>
+        <translation>时间段结束时的有效限制：%1</translation>
+    </message>
+    <message>
+        <source>none (nothing learned yet)</source>
+        <translation>无（未学习）</translation>
+    </message>
 </context>
 <context>
     <name>aether::gui::TokenDialog</name>
@@ -2092,6 +2183,105 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>Revoke the token %1? Whoever uses it can no longer call the HTTP API.</source>
         <translation>要吊销令牌 %1 吗？使用该令牌的任何人都将无法再调用 HTTP 接口。</translation>
+    </message>
+</context>
+<context>
+    <name>aether::gui::TrendPanel</name>
+    <message>
+        <source>Last hour</source>
+        <translation>最近 1 小时</translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation>最近 24 小时</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>最近 7 天</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>最近 30 天</translation>
+    </message>
+    <message>
+        <source>From – to</source>
+        <translation>自定义起止时间</translation>
+    </message>
+    <message>
+        <source>From (local time)</source>
+        <translation>开始（本地时间）</translation>
+    </message>
+    <message>
+        <source>To (local time)</source>
+        <translation>结束（本地时间）</translation>
+    </message>
+    <message>
+        <source>Show whole range</source>
+        <translation>显示整个时间范围</translation>
+    </message>
+    <message>
+        <source>Zoom with the mouse wheel or by dragging across the chart; pan with the arrow keys or the middle mouse button; Esc or a double-click shows the whole range.</source>
+        <translation>用鼠标滚轮或在图表上拖选来缩放；用方向键或鼠标中键平移；按 Esc 或双击显示整个时间范围。</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>密钥</translation>
+    </message>
+    <message>
+        <source>Concurrency</source>
+        <translation>并发 429 次数</translation>
+    </message>
+    <message>
+        <source>RPM</source>
+        <translation>RPM 429 次数</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>未知 429 次数</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>Keys with the most 429s in the range (double-click to show a key)</source>
+        <translation>该时间范围内 429 最多的密钥（双击显示该密钥）</translation>
+    </message>
+    <message>
+        <source>by the minute</source>
+        <translation>按分钟</translation>
+    </message>
+    <message>
+        <source>per 5 minutes</source>
+        <translation>每 5 分钟</translation>
+    </message>
+    <message>
+        <source>by the hour</source>
+        <translation>按小时</translation>
+    </message>
+    <message>
+        <source>by the day</source>
+        <translation>按天</translation>
+    </message>
+    <message>
+        <source>%1 – %2, %3</source>
+        <translation>%1 – %2，%3</translation>
+    </message>
+    <message>
+        <source>429s over time</source>
+        <translation>429 趋势</translation>
+    </message>
+    <message>
+        <source>429s over time: %1</source>
+        <translation>429 趋势：%1</translation>
+    </message>
+    <message>
+        <source>In %1: %2 concurrency 429s, %3 RPM 429s, %4 unknown 429s, %5 adjustments. Older than 48 hours the series is kept by the hour; times are local.</source>
+        <translation>%1：并发 429 %2 次、RPM 429 %3 次、未知 429 %4 次，调整 %5 次。超过 48 小时的数据按小时保存；时间为本地时间。</translation>
+    </message>
+    <message>
+        <source>Ran&amp;ge:</source>
+        <translation>时间范围(&amp;G)：</translation>
     </message>
 </context>
 </TS>

@@ -2,8 +2,8 @@
 
 #include "charts/rate429chart.h"
 #include "guiformat.h"
-#include "trendpanel.h"
 #include "storage/database.h"
+#include "trendpanel.h"
 #include "ui_summarypage.h"
 
 #include <QHeaderView>
@@ -43,8 +43,9 @@ SummaryPage::SummaryPage(KeyService &keys, KeyTable &table, QWidget *parent)
     vertical->addWidget(m_ui->summarySplitter);
     m_trend->setObjectName(QStringLiteral("summaryTrend"));
     vertical->addWidget(m_trend);
-    vertical->setStretchFactor(0, 1);
-    vertical->setStretchFactor(1, 1);
+    vertical->setStretchFactor(0, 3);
+    vertical->setStretchFactor(1, 2);
+    vertical->setSizes({540, 360}); // the bar chart above keeps room for its twenty keys' names
     connect(m_trend, &TrendPanel::keyActivated, this, &SummaryPage::keyActivated);
     connect(m_trend, &TrendPanel::failed, this, &SummaryPage::failed);
     m_busy->setObjectName(QStringLiteral("summaryBusy"));

@@ -46,6 +46,7 @@ TrendPanel::TrendPanel(const DatabaseLocation &location, bool withTopKeys, QWidg
     , m_resetZoom(new QPushButton(this))
     , m_busy(new QProgressBar(this))
     , m_chart(new TimelineChartView(this))
+    , m_legend(new QLabel(this))
     , m_totals(new QLabel(this))
 {
     setObjectName(QStringLiteral("trendPanel"));
@@ -68,6 +69,9 @@ TrendPanel::TrendPanel(const DatabaseLocation &location, bool withTopKeys, QWidg
     m_busy->setTextVisible(false);
     m_busy->setMaximumHeight(m_busy->fontMetrics().height() / 2 + 4);
     m_busy->setVisible(false);
+    m_legend->setWordWrap(true);
+    m_legend->setTextFormat(Qt::RichText);
+    m_legend->setObjectName(QStringLiteral("trendLegend"));
     m_totals->setWordWrap(true);
     m_totals->setObjectName(QStringLiteral("trendTotals"));
 
@@ -84,7 +88,10 @@ TrendPanel::TrendPanel(const DatabaseLocation &location, bool withTopKeys, QWidg
     layout->addWidget(m_busy);
     if (withTopKeys) {
         auto *row = new QHBoxLayout;
-        row->addWidget(m_chart, 3);
+        auto *chartColumn = new QVBoxLayout;
+        chartColumn->addWidget(m_chart, 1);
+        chartColumn->addWidget(m_legend);
+        row->addLayout(chartColumn, 3);
         auto *side = new QVBoxLayout;
         m_topTitle = new QLabel(this);
         m_topTitle->setWordWrap(true);
@@ -106,6 +113,7 @@ TrendPanel::TrendPanel(const DatabaseLocation &location, bool withTopKeys, QWidg
         });
     } else {
         layout->addWidget(m_chart, 1);
+        layout->addWidget(m_legend);
     }
     layout->addWidget(m_totals);
 
@@ -128,7 +136,7 @@ TrendPanel::TrendPanel(const DatabaseLocation &location, bool withTopKeys, QWidg
 
 void TrendPanel::retranslate()
 {
-    m_rangeLabel->setText(tr("&Range:"));
+    m_rangeLabel->setText(tr("Ran&ge:"));
     m_range->setItemText(int(Range::LastHour), tr("Last hour"));
     m_range->setItemText(int(Range::LastDay), tr("Last 24 hours"));
     m_range->setItemText(int(Range::LastWeek), tr("Last 7 days"));
@@ -141,10 +149,10 @@ void TrendPanel::retranslate()
                                "or the middle mouse button; Esc or a double-click shows the whole range."));
     m_chart->retranslate();
     if (m_top) {
-        m_top->setHorizontalHeaderLabels(
-            {tr("Key"), tr("Concurrency"), tr("RPM"), tr("Unknown"), tr("Total")});
+        m_top->setHorizontalHeaderLabels({tr("Key"), tr("Concurrency"), tr("RPM"), tr("Unknown"), tr("Total")});
         m_topTitle->setText(tr("Keys with the most 429s in the range (double-click to show a key)"));
     }
+    m_legend->setText(m_chart->legendText());
     if (m_shown) {
         m_chart->setTitle(title());
         showTotals();
@@ -195,14 +203,7 @@ void TrendPanel::reload()
         from = m_from->dateTime().toSecsSinceEpoch();
         to = std::max(from + timeline::minute, m_to->dateTime().toSecsSinceEpoch());
     }
-    qint64 step = TimelineQuery::defaultStep(from, to);
-    // Never more buckets than the HTTP routes return: a long custom range gets a coarser step.
-    for (const qint64 candidate : TimelineQuery::steps()) {
-        if (candidate >= step && TimelineQuery::range(from, to, candidate).pointCount() <= TimelineQuery::maxPoints) {
-            step = candidate;
-            break;
-        }
-    }
+    const qint64 step = stepFor(from, to);
     TimelineRequest request;
     request.scope = m_scope;
     request.range = TimelineQuery::range(from, to, step);
@@ -211,12 +212,21 @@ void TrendPanel::reload()
     m_loader->load(request);
 }
 
+qint64 TrendPanel::stepFor(qint64 from, qint64 to)
+{
+    for (const qint64 step : TimelineQuery::steps()) {
+        if (TimelineQuery::range(from, to, step).pointCount() <= pointsAtMost)
+            return step;
+    }
+    return TimelineQuery::steps().constLast();
+}
+
 QString TrendPanel::rangeText(const TimelineRange &range) const
 {
     const QLocale locale;
     const QString from = locale.toString(QDateTime::fromSecsSinceEpoch(range.from), QLocale::ShortFormat);
     const QString to = locale.toString(QDateTime::fromSecsSinceEpoch(range.to), QLocale::ShortFormat);
-    const QString step = range.step == timeline::minute ? tr("by the minute")
+    const QString step = range.step == timeline::minute       ? tr("by the minute")
                          : range.step == 5 * timeline::minute ? tr("per 5 minutes")
                          : range.step == timeline::hour       ? tr("by the hour")
                                                               : tr("by the day");
@@ -245,6 +255,7 @@ void TrendPanel::showLoaded(const TimelineRequest &request, const TimelineSeries
     m_busy->setVisible(m_loader->isLoading());
     m_shown = request;
     m_chart->setSeries(series, title());
+    m_legend->setText(m_chart->legendText());
     showTotals();
     const QLocale locale;
     if (!m_top || !request.withTopKeys)

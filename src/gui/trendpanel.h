@@ -30,6 +30,10 @@ public:
     // What to show; `name` titles the chart. Reloads when the panel is visible.
     void setScope(const TimelineScope &scope, const QString &name);
     void setRange(Range range);
+    // The finest step that shows [from, to) in at most this many buckets (about three pixels a bucket), so that
+    // a bucket stays visible without zooming.
+    static constexpr qint64 pointsAtMost = 800;
+    static qint64 stepFor(qint64 from, qint64 to);
     // Reads again (the range "the last …" moves with the clock).
     void reload();
     bool isLoading() const;
@@ -60,6 +64,7 @@ private:
     QPushButton *m_resetZoom;
     QProgressBar *m_busy;
     TimelineChartView *m_chart;
+    QLabel *m_legend;
     QLabel *m_totals;
     QLabel *m_topTitle = nullptr;
     QTableWidget *m_top = nullptr;

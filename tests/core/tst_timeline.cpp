@@ -111,8 +111,9 @@ private slots:
     {
         AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keys());
         KeyService service(db);
-        // Minute 0: successes before and after a concurrency 429 at 10 in flight (20 -> 8), an RPM 429 (no change);
-        // minute 1: an unknown 429 at its first microsecond (8 -> 7); minute 2: successes only (no row).
+        // Minute 0, one event a transaction: successes before and after a concurrency 429 at 10 in flight (20 -> 8),
+        // an RPM 429 (no change); minute 1: an unknown 429 at its first microsecond (8 -> 7); minute 2: successes
+        // only (no row).
         QVERIFY(service.applyEvent(reported(u"k-a"_s, std::nullopt, at(1))).ok());
         QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Concurrent, at(2))).ok());
         QVERIFY(service.applyEvent(reported(u"k-a"_s, std::nullopt, at(3))).ok());
@@ -126,7 +127,8 @@ private slots:
             LearningEvent e2 = reported(u"k-b"_s, RateLimitKind::Concurrent, at(61));
             LearningEvent e3 = reported(u"k-f"_s, RateLimitKind::Rpm, at(61));
             auto result =
-                batch.apply({KeyChange::learningEvent(e1), KeyChange::learningEvent(e2), KeyChange::learningEvent(e3)});
+                batch.apply({KeyChange::learningEvent(e1), KeyChange::learningEvent(e2), KeyChange::learningEvent(e3),
+                             KeyChange::learningEvent(reported(u"k-b"_s, std::nullopt, at(62)))});
             if (!result)
                 return result.error();
             return true;
@@ -135,9 +137,10 @@ private slots:
 
         SqlProbe probe(tdb.location());
         QCOMPARE(timelineRows(probe), (QStringList{
-                                          u"k-a|60|0|1|1|0|1|1|20|8"_s, // the success before the 429 made no row
+                                          // Successes count where they come in one write with a 429 of the minute.
+                                          u"k-a|60|0|1|1|0|0|1|20|8"_s,
                                           u"k-a|60|60|0|0|1|0|1|8|7"_s,
-                                          u"k-b|60|60|2|0|0|0|2|30|8"_s, // the second 429 records 8 -> 8
+                                          u"k-b|60|60|2|0|0|1|2|30|8"_s, // the second 429 records 8 -> 8
                                           u"k-f|60|60|0|1|0|0|0|8|8"_s,
                                       }));
     }

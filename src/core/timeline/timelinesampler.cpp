@@ -263,6 +263,10 @@ Status TimelineSampler::writeSeen(const QList<SeenWrite> &writes)
     QList<const SeenWrite *> updates;
     for (const SeenWrite &w : writes)
         (w.insert ? inserts : updates).append(&w);
+    // In key order, as every writer of these rows takes them (no circular waits on PostgreSQL).
+    const auto byKey = [](const SeenWrite *a, const SeenWrite *b) { return a->id < b->id; };
+    std::sort(inserts.begin(), inserts.end(), byKey);
+    std::sort(updates.begin(), updates.end(), byKey);
     const auto nullableLong = [](const std::optional<qint64> &v) {
         return v ? QVariant(*v) : QVariant(QMetaType::fromType<qint64>());
     };

@@ -83,44 +83,27 @@ void TimelineRecorder::clear()
 
 Status TimelineRecorder::write()
 {
-    Status written = writeRows();
-    if (written)
-        written = writeSeen();
+    // Rows, then counters, each in key order: every writer (the sampler too) takes the row locks in this order, so
+    // that none waits for another in a circle (PostgreSQL).
+    QList<Statement> statements = rowStatements();
+    statements += seenStatements();
     clear();
-    return written;
+    for (const Statement &statement : std::as_const(statements)) {
+        Result<SqlStatement> st = m_db.exec(statement.sql, statement.binds);
+        if (!st)
+            return st.error();
+    }
+    return Done{};
 }
 
-Status TimelineRecorder::writeRows()
+QList<TimelineRecorder::Statement> TimelineRecorder::rowStatements() const
 {
     QList<const std::pair<const std::pair<QString, qint64>, Row> *> upserts;
-    QList<std::pair<std::pair<QString, qint64>, qint64>> successes;
-    const auto written = [this](const QString &key, qint64 minute) {
-        const auto found = m_recentRows.constFind(key);
-        return found != m_recentRows.constEnd() && (found->first == minute || found->second == minute);
-    };
     for (const auto &entry : m_rows) {
-        const Row &row = entry.second;
-        if (row.counts.onlySuccesses() && !row.limitChanged) {
-            if (row.counts.successes > 0 && written(entry.first.first, entry.first.second))
-                successes.append({entry.first, row.counts.successes});
-        } else {
+        if (!entry.second.counts.onlySuccesses() || entry.second.limitChanged)
             upserts.append(&entry);
-        }
     }
-    // Remember the rows written now (a rolled-back write leaves a wrong entry: the successes then update nothing).
-    for (const auto *entry : std::as_const(upserts)) {
-        const qint64 minute = entry->first.second;
-        if (minute > m_newestMinute) {
-            m_newestMinute = minute;
-            if (m_recentRows.size() > 100000)
-                m_recentRows.clear();
-        }
-        if (minute + timeline::minute < m_newestMinute)
-            continue;
-        auto &recent = m_recentRows[entry->first.first];
-        if (recent.first != minute && recent.second != minute)
-            recent = {std::max(recent.first, recent.second), minute};
-    }
+    QList<Statement> statements;
     for (qsizetype start = 0; start < upserts.size(); start += rowsPerStatement) {
         const qsizetype count = std::min(rowsPerStatement, upserts.size() - start);
         QVariantList binds;
@@ -131,38 +114,12 @@ Status TimelineRecorder::writeRows()
                   << row.counts.unknown429 << row.counts.successes << row.counts.adjustments
                   << sqlNullableInt(row.limitBegin) << sqlNullableInt(row.limitEnd);
         }
-        Result<SqlStatement> st = m_db.exec(timelineUpsertSql(m_db.dialect(), count), binds);
-        if (!st)
-            return st.error();
+        statements.append({timelineUpsertSql(m_db.dialect(), count), binds});
     }
-    return addSuccesses(successes);
+    return statements;
 }
 
-Status TimelineRecorder::addSuccesses(const QList<std::pair<std::pair<QString, qint64>, qint64>> &rows)
-{
-    // Successes alone add to a row that exists (a minute with a 429 or an adjustment) and create none: one statement
-    // for many rows (VALUES columns are column1… on both databases).
-    const QString one = m_db.dialect().isPostgres()
-                            ? QStringLiteral("(CAST(? AS varchar), CAST(? AS bigint), CAST(? AS bigint))")
-                            : QStringLiteral("(?, ?, ?)");
-    for (qsizetype start = 0; start < rows.size(); start += rowsPerStatement) {
-        const qsizetype count = std::min(rowsPerStatement, rows.size() - start);
-        QVariantList binds;
-        binds.reserve(count * 3);
-        for (qsizetype i = start; i < start + count; ++i)
-            binds << rows.at(i).first.first << rows.at(i).first.second << rows.at(i).second;
-        Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("UPDATE console_timeline AS t SET successes = t.successes + v.column3 FROM (VALUES %1) AS v "
-                           "WHERE t.key_id = v.column1 AND t.step = 60 AND t.bucket = v.column2")
-                .arg(sqlPlaceholders(count, one)),
-            binds);
-        if (!st)
-            return st.error();
-    }
-    return Done{};
-}
-
-Status TimelineRecorder::writeSeen()
+QList<TimelineRecorder::Statement> TimelineRecorder::seenStatements() const
 {
     // Only keys the sampler has seen have a row; for the others there is nothing to keep in step. The counters are
     // raised by what this transaction added, so that a sampler's pass in between loses nothing.
@@ -172,6 +129,7 @@ Status TimelineRecorder::writeSeen()
     const auto nullableLong = [](const std::optional<qint64> &v) {
         return v ? QVariant(*v) : QVariant(QMetaType::fromType<qint64>());
     };
+    QList<Statement> statements;
     QStringList raised;
     for (const QString &id : std::as_const(ids)) {
         const Seen &seen = m_seen.value(id);
@@ -179,11 +137,9 @@ Status TimelineRecorder::writeSeen()
             raised << id;
             continue;
         }
-        Result<SqlStatement> st = m_db.exec(QStringLiteral("UPDATE console_timeline_seen SET concurrent_429 = 0, "
-                                                           "rpm_429 = 0, limit_value = ? WHERE key_id = ?"),
-                                            {sqlNullableInt(seen.limit), id});
-        if (!st)
-            return st.error();
+        statements.append({QStringLiteral("UPDATE console_timeline_seen SET concurrent_429 = 0, rpm_429 = 0, "
+                                          "limit_value = CAST(? AS integer) WHERE key_id = ?"),
+                           {sqlNullableInt(seen.limit), id}});
     }
     const QString one = pg ? QStringLiteral("(CAST(? AS varchar), CAST(? AS bigint), CAST(? AS bigint), CAST(? AS "
                                             "integer), CAST(? AS bigint))")
@@ -197,18 +153,16 @@ Status TimelineRecorder::writeSeen()
             binds << raised.at(i) << seen.concurrent429 << seen.rpm429 << sqlNullableInt(seen.limit)
                   << nullableLong(seen.newestRecordUs);
         }
-        Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("UPDATE console_timeline_seen AS s SET concurrent_429 = s.concurrent_429 + v.column2, "
-                           "rpm_429 = s.rpm_429 + v.column3, limit_value = v.column4, last_record_us = "
-                           "CASE WHEN v.column5 IS NOT NULL AND (s.last_record_us IS NULL OR s.last_record_us < "
-                           "v.column5) THEN v.column5 ELSE s.last_record_us END FROM (VALUES %1) AS v "
-                           "WHERE s.key_id = v.column1")
-                .arg(sqlPlaceholders(count, one)),
-            binds);
-        if (!st)
-            return st.error();
+        statements.append(
+            {QStringLiteral("UPDATE console_timeline_seen AS s SET concurrent_429 = s.concurrent_429 + v.column2, "
+                            "rpm_429 = s.rpm_429 + v.column3, limit_value = v.column4, last_record_us = "
+                            "CASE WHEN v.column5 IS NOT NULL AND (s.last_record_us IS NULL OR s.last_record_us < "
+                            "v.column5) THEN v.column5 ELSE s.last_record_us END FROM (VALUES %1) AS v "
+                            "WHERE s.key_id = v.column1")
+                 .arg(sqlPlaceholders(count, one)),
+             binds});
     }
-    return Done{};
+    return statements;
 }
 
 } // namespace aether

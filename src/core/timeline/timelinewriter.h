@@ -17,7 +17,9 @@ namespace aether {
 // end; minutes older than 48 hours are rolled up into hours (step 3600) and everything is kept retentionDays days.
 // A minute has a row only when something other than successes happened in it (a 429, an adjustment, a change of the
 // limit): most minutes of most keys have none, and successes alone would fill a row for every busy key and minute.
-// Successes are counted in the rows that exist, as far as the process that applies them wrote the row.
+// Successes are counted where they come in one write with such a change of the same key and minute (a batch of
+// events, or the events a writer groups into one transaction): adding them to rows written earlier would cost every
+// success a statement.
 namespace timeline {
 constexpr qint64 minute = 60;
 constexpr qint64 hour = 3600;
@@ -101,18 +103,16 @@ private:
         std::optional<int> limit;
         bool reset = false;
     };
-    Status writeRows();
-    Status addSuccesses(const QList<std::pair<std::pair<QString, qint64>, qint64>> &rows);
-    Status writeSeen();
+    struct Statement {
+        QString sql;
+        QVariantList binds;
+    };
+    QList<Statement> rowStatements() const;
+    QList<Statement> seenStatements() const;
 
     Database &m_db;
     std::map<std::pair<QString, qint64>, Row> m_rows; // (key, minute) in order: rows are locked in one order
     QHash<QString, Seen> m_seen;
-    // The rows of the last two minutes this recorder wrote (key → minutes): successes alone are added only to those,
-    // so that a success of a key without a 429 in its minute (almost every success) costs no statement. A row that
-    // another process created gets no successes from this one ("where known").
-    QHash<QString, std::pair<qint64, qint64>> m_recentRows;
-    qint64 m_newestMinute = 0;
 };
 
 // The upsert of timeline rows (key, step, bucket, five counts, limit at start, limit at end) that adds the counts to

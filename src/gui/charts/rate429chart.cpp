@@ -40,8 +40,8 @@ Rate429ChartView::Rate429ChartView(QWidget *parent)
     c->legend()->setAlignment(Qt::AlignBottom);
     connect(m_series, &QHorizontalBarSeries::clicked, this, [this](int index, QBarSet *) {
         // Bars are drawn bottom-up; m_keys is most-first and the categories were appended in reverse.
-        const qsizetype key = m_keys.size() - 1 - index;
-        if (key >= 0 && key < m_keys.size())
+        const qsizetype key = visibleCount() - 1 - index;
+        if (key >= 0 && key < visibleCount())
             emit keyClicked(m_keys.at(key).keyId);
     });
     applyPalette(chart(), palette());
@@ -57,9 +57,9 @@ void Rate429ChartView::retranslate()
     if (m_keys.isEmpty())
         chart()->setTitle(tr("429s per key: none recorded"));
     else if (m_scope.isEmpty())
-        chart()->setTitle(tr("429s per key (top %n)", nullptr, int(m_keys.size())));
+        chart()->setTitle(tr("429s per key (top %n)", nullptr, int(visibleCount())));
     else
-        chart()->setTitle(tr("429s per key in %1 (top %n)", nullptr, int(m_keys.size())).arg(m_scope));
+        chart()->setTitle(tr("429s per key in %1 (top %n)", nullptr, int(visibleCount())).arg(m_scope));
 }
 
 void Rate429ChartView::setKeys(const QList<Key429Count> &keys, const QString &scope)
@@ -77,7 +77,7 @@ void Rate429ChartView::fillBars()
     qint64 highest = 1;
     const QFontMetrics metrics(font());
     // Most 429s at the top: the axis draws its first category at the bottom.
-    for (qsizetype i = m_keys.size() - 1; i >= 0; --i) {
+    for (qsizetype i = visibleCount() - 1; i >= 0; --i) {
         const Key429Count &k = m_keys.at(i);
         QString name = metrics.elidedText(k.name, Qt::ElideMiddle, 160);
         if (!k.adaptive)
@@ -91,8 +91,26 @@ void Rate429ChartView::fillBars()
     }
     m_names->clear();
     m_names->append(names);
+    m_filled = visibleCount();
     m_counts->setRange(0, qreal(highest) * 1.1);
     m_counts->applyNiceNumbers();
+}
+
+qsizetype Rate429ChartView::visibleCount() const
+{
+    // As many keys as have room for their names (a bar pair needs about 1.7 lines); the axis elides the rest.
+    const int line = QFontMetrics(font()).height();
+    const qsizetype fit = std::max<qsizetype>(3, (height() - 7 * line) * 10 / (17 * line));
+    return std::min(m_keys.size(), fit);
+}
+
+void Rate429ChartView::resizeEvent(QResizeEvent *event)
+{
+    const qsizetype before = visibleCount();
+    QChartView::resizeEvent(event);
+    m_fitted = visibleCount();
+    if (m_fitted != before || m_filled != m_fitted)
+        retranslate();
 }
 
 void Rate429ChartView::changeEvent(QEvent *event)

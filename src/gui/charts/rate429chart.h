@@ -20,6 +20,8 @@ public:
 
     void setKeys(const QList<Key429Count> &keys, const QString &scope);
     int keyCount() const { return int(m_keys.size()); }
+    // The keys drawn: the first keyCount() that have room at the chart's height.
+    qsizetype visibleCount() const;
     QBarSet *concurrentSet() const { return m_concurrent; }
     QBarSet *rpmSet() const { return m_rpm; }
     void retranslate();
@@ -30,6 +32,7 @@ signals:
 protected:
     // Follows the palette (light or dark).
     void changeEvent(QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void fillBars();
@@ -39,6 +42,8 @@ private:
     QBarCategoryAxis *m_names;
     QValueAxis *m_counts;
     QList<Key429Count> m_keys;
+    qsizetype m_fitted = 0;
+    qsizetype m_filled = 0;
     QString m_scope;
 };
 

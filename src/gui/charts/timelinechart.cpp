@@ -46,7 +46,7 @@ TimelineChartView::TimelineChartView(QWidget *parent)
     setMouseTracking(true);
     QChart *c = chart();
     c->setMargins(QMargins(4, 4, 4, 4));
-    c->legend()->setAlignment(Qt::AlignBottom);
+    c->legend()->hide(); // see legendText(): the chart's own legend cuts its entries short in a narrow pane
     const QList<QColor> colors{concurrentColor, rpmColor, unknownColor};
     for (int layer = 0; layer < 3; ++layer) {
         auto *upper = new QLineSeries(this);
@@ -55,7 +55,8 @@ TimelineChartView::TimelineChartView(QWidget *parent)
         QColor fill = colors.at(layer);
         fill.setAlpha(190);
         area->setBrush(fill);
-        area->setPen(QPen(colors.at(layer).darker(120), 1));
+        area->setPen(Qt::NoPen); // a layer without 429s would draw its outline over the one below
+        area->setProperty("color", colors.at(layer));
         c->addSeries(area);
         m_uppers << upper;
         m_lowers << lower;
@@ -99,6 +100,20 @@ void TimelineChartView::retranslate()
     m_counts->setTitleText(tr("429s per bucket"));
     m_limits->setTitleText(tr("Limit"));
     chart()->setTitle(m_title);
+}
+
+QString TimelineChartView::legendText() const
+{
+    QStringList items;
+    for (const QAreaSeries *area : m_areas) {
+        items << QStringLiteral("<span style=\"color:%1\">&#9632;</span>&nbsp;%2")
+                     .arg(area->property("color").value<QColor>().name(),
+                          area->name().toHtmlEscaped().replace(u' ', QStringLiteral("&nbsp;")));
+    }
+    if (m_series.hasLimit)
+        items << QStringLiteral("<span style=\"color:%1\">&#9473;</span>&nbsp;%2")
+                     .arg(limitColor.name(), m_limit->name().toHtmlEscaped().replace(u' ', QStringLiteral("&nbsp;")));
+    return items.join(QStringLiteral(" &nbsp; ")); // lines break between entries only
 }
 
 void TimelineChartView::setTitle(const QString &title)
@@ -148,11 +163,19 @@ void TimelineChartView::setSeries(const TimelineSeries &series, const QString &t
     m_limit->replace(limit);
     m_limit->setVisible(series.hasLimit);
     m_limits->setVisible(series.hasLimit);
-    // The limit's legend entry only where there is one.
-    if (const auto markers = chart()->legend()->markers(m_limit); !markers.isEmpty())
-        markers.first()->setVisible(series.hasLimit);
-    m_counts->setRange(0, qreal(highest + std::max<qint64>(1, highest / 10)));
-    m_counts->applyNiceNumbers();
+    // Whole numbers only: a tick every 1, 2, 5, 10, 20, … 429s, five or fewer ticks.
+    qint64 interval = 1;
+    for (qint64 scale = 1; highest / interval > 5; scale *= 10) {
+        for (const qint64 f : {1, 2, 5}) {
+            interval = f * scale;
+            if (highest / interval <= 5)
+                break;
+        }
+    }
+    m_counts->setTickType(QValueAxis::TicksDynamic);
+    m_counts->setTickAnchor(0);
+    m_counts->setTickInterval(qreal(interval));
+    m_counts->setRange(0, qreal((highest / interval + 1) * interval));
     m_limits->setRange(0, highestLimit + std::max(2, highestLimit / 10));
     m_limits->applyNiceNumbers();
     m_fullFrom = qreal(series.range.from) * 1000;

@@ -26,6 +26,8 @@ public:
     void resetZoom();
     bool isZoomed() const;
     void retranslate();
+    // The legend as rich text (a coloured mark and a label per series), for a label under the chart that wraps.
+    QString legendText() const;
     const TimelineSeries &series() const { return m_series; }
     // The numbers of the bucket at a time, as the tooltip shows them (empty outside the range).
     QString bucketText(qint64 epochMs) const;
