@@ -35,6 +35,7 @@
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QSaveFile>
+#include <QScrollArea>
 #include <QScrollBar>
 #include <QStandardPaths>
 
@@ -76,7 +77,13 @@ void MainWindow::setupPages()
     m_ui->detailLayout->addWidget(m_detail);
     m_summary = new SummaryPage(m_services.keys, m_services.table, this);
     m_summary->setObjectName(QStringLiteral("summaryPage"));
-    m_ui->summaryTabLayout->addWidget(m_summary);
+    // In a scroll area: the totals, the lifetime chart and the trend need more height than a small window has.
+    auto *summaryScroll = new QScrollArea(this);
+    summaryScroll->setObjectName(QStringLiteral("summaryScroll"));
+    summaryScroll->setWidgetResizable(true);
+    summaryScroll->setFrameShape(QFrame::NoFrame);
+    summaryScroll->setWidget(m_summary);
+    m_ui->summaryTabLayout->addWidget(summaryScroll);
     m_policy = new PolicyPage(m_services.keys, this);
     m_policy->setObjectName(QStringLiteral("policyPage"));
     m_ui->policyTabLayout->addWidget(m_policy);
