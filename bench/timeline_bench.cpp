@@ -178,29 +178,30 @@ void gatewayWrites(Database &db, double share, qint64 now, int round)
     const int every = std::max(1, int(1.0 / share));
     const QString ts = Timestamp::fromMicroseconds(now * 1000000).toIsoString();
     const QString record =
-        QStringLiteral("{\"timestamp\":\"%1\",\"old_limit\":20,\"new_limit\":17,\"reason\":\"concurrent_429\"}").arg(ts);
+        QStringLiteral("{\"timestamp\":\"%1\",\"old_limit\":20,\"new_limit\":17,\"reason\":\"concurrent_429\"}")
+            .arg(ts);
     const bool pg = db.dialect().isPostgres();
     const QString append = pg ? QStringLiteral("CAST(COALESCE(CAST(adjustment_history AS jsonb), '[]'::jsonb) || "
                                                "jsonb_build_array(CAST(? AS jsonb)) AS json)")
                               : QStringLiteral("json_insert(COALESCE(adjustment_history, '[]'), '$[#]', json(?))");
     const Result<bool> done = db.transaction<bool>(Database::Mode::Write, [&]() -> Result<bool> {
-        Result<SqlStatement> st = db.exec(
-            QStringLiteral("UPDATE provider_api_keys SET concurrent_429_count = concurrent_429_count + 2 WHERE "
-                           "abs(%1) % %2 = %3")
-                .arg(pg ? QStringLiteral("hashtext(id)") : QStringLiteral("unicode(substr(id, 2, 1)) * 31 + "
-                                                                          "unicode(substr(id, 5, 1))"))
-                .arg(every)
-                .arg(round % every));
+        Result<SqlStatement> st =
+            db.exec(QStringLiteral("UPDATE provider_api_keys SET concurrent_429_count = concurrent_429_count + 2 WHERE "
+                                   "abs(%1) % %2 = %3")
+                        .arg(pg ? QStringLiteral("hashtext(id)")
+                                : QStringLiteral("unicode(substr(id, 2, 1)) * 31 + "
+                                                 "unicode(substr(id, 5, 1))"))
+                        .arg(every)
+                        .arg(round % every));
         if (!st)
             return st.error();
-        Result<SqlStatement> history = db.exec(
-            QStringLiteral("UPDATE provider_api_keys SET adjustment_history = %1 WHERE abs(%2) % %3 = %4")
-                .arg(append,
-                     pg ? QStringLiteral("hashtext(id)")
-                        : QStringLiteral("unicode(substr(id, 2, 1)) * 31 + unicode(substr(id, 5, 1))"))
-                .arg(every * 2)
-                .arg(round % (every * 2)),
-            {record});
+        Result<SqlStatement> history =
+            db.exec(QStringLiteral("UPDATE provider_api_keys SET adjustment_history = %1 WHERE abs(%2) % %3 = %4")
+                        .arg(append, pg ? QStringLiteral("hashtext(id)")
+                                        : QStringLiteral("unicode(substr(id, 2, 1)) * 31 + unicode(substr(id, 5, 1))"))
+                        .arg(every * 2)
+                        .arg(round % (every * 2)),
+                    {record});
         if (!history)
             return history.error();
         return true;
@@ -302,8 +303,8 @@ int main(int argc, char *argv[])
         oneKey << double(timer.nsecsElapsed()) / 1e6;
         points += series.total.total429();
     }
-    say(QStringLiteral("one key over 30 days by the hour (720 points): median %1 ms (21 keys)").arg(median(oneKey), 0,
-                                                                                                    'f', 1));
+    say(QStringLiteral("one key over 30 days by the hour (720 points): median %1 ms (21 keys)")
+            .arg(median(oneKey), 0, 'f', 1));
     const auto timeScope = [&](const QString &what, qint64 span, qint64 step, int runs) {
         QList<double> times;
         qint64 total = 0;
@@ -314,9 +315,14 @@ int main(int argc, char *argv[])
             times << double(timer.nsecsElapsed()) / 1e6;
             total = series.total.total429();
         }
-        say(QStringLiteral("%1: median %2 ms (%3 runs; %4 429s)").arg(what).arg(median(times), 0, 'f', 1).arg(runs).arg(total));
+        say(QStringLiteral("%1: median %2 ms (%3 runs; %4 429s)")
+                .arg(what)
+                .arg(median(times), 0, 'f', 1)
+                .arg(runs)
+                .arg(total));
     };
-    timeScope(QStringLiteral("all keys over 24 hours by the minute (1,440 points)"), timeline::day, timeline::minute, 7);
+    timeScope(QStringLiteral("all keys over 24 hours by the minute (1,440 points)"), timeline::day, timeline::minute,
+              7);
     timeScope(QStringLiteral("all keys over 7 days by the hour (168 points)"), 7 * timeline::day, timeline::hour, 5);
     timeScope(QStringLiteral("all keys over 30 days by the day (30 points)"), 30 * timeline::day, timeline::day, 3);
     {
@@ -329,9 +335,9 @@ int main(int argc, char *argv[])
         say(QStringLiteral("top 10 keys over 24 hours: median %1 ms (5 runs)").arg(median(times), 0, 'f', 1));
     }
     timer.start();
-    const MaintenancePass maintained = check(TimelineMaintenance(db).run(Timestamp::fromMicroseconds(now * 1000000),
-                                                                         timeline::defaultRetentionDays),
-                                             "maintenance");
+    const MaintenancePass maintained =
+        check(TimelineMaintenance(db).run(Timestamp::fromMicroseconds(now * 1000000), timeline::defaultRetentionDays),
+              "maintenance");
     say(QStringLiteral("maintenance (roll-up and retention) over %1 keys: %2 ms, %3 minutes rolled up, %4 expired")
             .arg(maintained.keys)
             .arg(timer.elapsed())
