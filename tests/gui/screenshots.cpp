@@ -16,17 +16,17 @@
 #include "storage/demodata.h"
 #include "storage/migrations.h"
 #include "summarypage.h"
-#include "trendpanel.h"
 #include "tokendialog.h"
+#include "trendpanel.h"
 
 #include <QApplication>
 #include <QDir>
 #include <QHeaderView>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSpinBox>
-#include <QScrollArea>
 #include <QTableView>
 #include <QTabWidget>
 #include <QTemporaryDir>

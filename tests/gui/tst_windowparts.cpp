@@ -28,7 +28,6 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QAreaSeries>
-#include <QLineSeries>
 #include <QBuffer>
 #include <QCheckBox>
 #include <QComboBox>
@@ -36,6 +35,7 @@
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLineSeries>
 #include <QProgressDialog>
 #include <QPushButton>
 #include <QSettings>
@@ -389,9 +389,10 @@ private slots:
         const QString id = ids.first();
         const qint64 now = QDateTime::currentSecsSinceEpoch();
         const qint64 minute = timeline::bucketOf(now, timeline::minute) - 10 * 60;
-        const QString insert = u"INSERT INTO console_timeline (key_id, step, bucket, concurrent_429, rpm_429, "
-                               u"unknown_429, successes, adjustments, limit_begin, limit_end) VALUES (?, 60, ?, ?, ?, ?, "
-                               u"0, ?, ?, ?)"_s;
+        const QString insert =
+            u"INSERT INTO console_timeline (key_id, step, bucket, concurrent_429, rpm_429, "
+            u"unknown_429, successes, adjustments, limit_begin, limit_end) VALUES (?, 60, ?, ?, ?, ?, "
+            u"0, ?, ?, ?)"_s;
         QVERIFY(db.exec(u"DELETE FROM console_timeline"_s).ok()); // the demo's own story
         QVERIFY(db.exec(insert, {id, minute, 4, 1, 0, 1, 30, 25}).ok());
         QVERIFY(db.exec(insert, {id, minute + 120, 0, 0, 2, 1, 25, 22}).ok());
@@ -428,7 +429,8 @@ private slots:
         QCOMPARE(limits, (QList<qreal>{30, 25, 22}));
         const QString tip = panel.chart()->bucketText(minute * 1000 + 30000);
         QVERIFY2(tip.contains(u"Concurrency 429s: 4"_s) && tip.contains(u"25"_s), qPrintable(tip));
-        QVERIFY2(panel.totalsLabel()->text().contains(u"4 concurrency 429s"_s), qPrintable(panel.totalsLabel()->text()));
+        QVERIFY2(panel.totalsLabel()->text().contains(u"4 concurrency 429s"_s),
+                 qPrintable(panel.totalsLabel()->text()));
 
         // A scope of many keys: the sum, no limit, the top keys.
         gui::TrendPanel scope(tdb.location(), true);

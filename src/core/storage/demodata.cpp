@@ -112,7 +112,8 @@ KeyHistory makeHistory(QRandomGenerator &rng, qint64 nowUs)
         rec.insert(QStringLiteral("new_limit"), next);
         h.records.append(rec);
         const QString reason = rec.value(QStringLiteral("reason")).toString();
-        h.timeline.append({t, reason == u"concurrent_429" ? 1 : 0, 0, reason == u"unknown_429" ? 1 : 0, 1, limit, next});
+        h.timeline.append(
+            {t, reason == u"concurrent_429" ? 1 : 0, 0, reason == u"unknown_429" ? 1 : 0, 1, limit, next});
         limit = next;
         learnedAny = true;
     }
@@ -234,7 +235,8 @@ Status DemoData::insertKeys(int keyCount, QRandomGenerator &rng, qint64 nowUs, c
                                   QStringLiteral("[]"), rng.bounded(100) < 92, created, created});
         if (!st)
             return st.error();
-        if (const Status recorded = insertTimeline(m_db, demoId(QStringLiteral("key-%1").arg(k)), h.timeline); !recorded)
+        if (const Status recorded = insertTimeline(m_db, demoId(QStringLiteral("key-%1").arg(k)), h.timeline);
+            !recorded)
             return recorded;
     }
     return Done{};
