@@ -200,8 +200,10 @@ void TrendPanel::reload()
     qint64 to = QDateTime::currentSecsSinceEpoch() + 1;
     qint64 from = to - spanOf(range);
     if (range == Range::Custom) {
-        from = m_from->dateTime().toSecsSinceEpoch();
-        to = std::max(from + timeline::minute, m_to->dateTime().toSecsSinceEpoch());
+        to = m_to->dateTime().toSecsSinceEpoch();
+        // At most as many days as the HTTP routes return buckets (a wider range would be empty years anyway).
+        from = std::clamp(m_from->dateTime().toSecsSinceEpoch(), to - TimelineQuery::maxPoints * timeline::day,
+                          to - timeline::minute);
     }
     const qint64 step = stepFor(from, to);
     TimelineRequest request;
