@@ -39,7 +39,7 @@ SummaryPage::SummaryPage(KeyService &keys, KeyTable &table, QWidget *parent)
     // Below the totals, recent adjustments and lifetime chart: the 429s over time, in a splitter of their own.
     auto *vertical = new QSplitter(Qt::Vertical, this);
     vertical->setObjectName(QStringLiteral("summaryTrendSplitter"));
-    m_ui->mainLayout->replaceWidget(m_ui->summarySplitter, vertical);
+    delete m_ui->mainLayout->replaceWidget(m_ui->summarySplitter, vertical); // the layout item it held is ours
     vertical->addWidget(m_ui->summarySplitter);
     m_trend->setObjectName(QStringLiteral("summaryTrend"));
     vertical->addWidget(m_trend);
