@@ -18,6 +18,13 @@ psql_run "UPDATE provider_api_keys SET max_concurrent = NULL" >/dev/null
 token=$("$bin" --database "$url" --create-token bench-gateway --role gateway | tail -1)
 admin=$("$bin" --database "$url" --create-token bench-admin | tail -1)
 start_server
+# The steady state: a console with the time series takes every key's baseline in its first sampling pass, once, when
+# it starts (builds before the time series have no such pass).
+for _ in $(seq 300); do
+  psql_run "SELECT count(*) FROM console_meta WHERE name = 'timeline_sampled_at'" 2>/dev/null | grep -q '^ *1$' && break
+  psql_run "SELECT count(*) FROM console_schema_version WHERE version >= 6" 2>/dev/null | grep -q '^ *0$' && break
+  sleep 0.1
+done
 curl -sf -H "Authorization: Bearer $admin" "$base/api/admin/adaptive/keys" >"$work/keys.json"
 grep -o '"id":"[^"]*"' "$work/keys.json" | cut -d'"' -f4 | awk 'NR <= 1000' >"$work/ids"
 

@@ -1,6 +1,7 @@
 // The time series of keys on both backends: bucketing at minute and hour borders (UTC), what learning events and
 // changes write (in their transaction: a rollback leaves nothing), the sampler of counters a gateway writes (resets,
-// new and deleted keys, history records, several samplers at once), roll-up and retention, and the queries.
+// new and deleted keys, history records, several samplers at once, events before its first pass), roll-up and
+// retention, and the queries.
 
 #include "keyfixture.h"
 #include "keys/keychangebatch.h"
@@ -84,6 +85,17 @@ class TestTimeline : public QObject {
         f.maxConcurrent = 8;
         f.history = u"[]"_s;
         return {a, b, f};
+    }
+
+    // k-a with 40 concurrency 429s and a record from two hours ago, from before the console ever looked.
+    static QList<KeyFixture> keysWithAPast()
+    {
+        QList<KeyFixture> rows = keys();
+        rows[0].concurrent429 = 40;
+        rows[0].history =
+            u"[{\"timestamp\":\"%1\",\"old_limit\":30,\"new_limit\":20,\"reason\":\"concurrent_429\"}]"_s.arg(
+                iso(-7200));
+        return rows;
     }
 
 private slots:
@@ -176,12 +188,7 @@ private slots:
     void samplerRecordsGatewayWrites_data() { TestDatabase::addBackendRows(); }
     void samplerRecordsGatewayWrites()
     {
-        QList<KeyFixture> rows = keys();
-        rows[0].concurrent429 = 40; // counted before the console ever looked: not in the time series
-        rows[0].history =
-            u"[{\"timestamp\":\"%1\",\"old_limit\":30,\"new_limit\":20,\"reason\":\"concurrent_429\"}]"_s.arg(
-                iso(-7200));
-        AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), rows);
+        AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keysWithAPast());
         SqlProbe probe(tdb.location());
         TimelineSampler sampler(db);
         auto pass = sampler.sample(at(0));
@@ -247,6 +254,51 @@ private slots:
         pass = sampler.sample(at(260));
         QVERIFY(pass.ok());
         QCOMPARE(pass.value().rowsWritten, 0);
+    }
+
+    // The console's events on keys no sampler has seen yet: they create the key's view, which still needs its
+    // baseline; the first pass takes it (the counters from before are not counted, the events not twice, the older
+    // history is filled in) and counts the gateway's writes from then on.
+    void eventsBeforeTheFirstPass_data() { TestDatabase::addBackendRows(); }
+    void eventsBeforeTheFirstPass()
+    {
+        AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keysWithAPast());
+        SqlProbe probe(tdb.location());
+        KeyService service(db);
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Concurrent, at(5))).ok());
+        QCOMPARE(probe.lines(u"SELECT key_id, concurrent_429, needs_baseline FROM console_timeline_seen"_s),
+                 QStringList{u"k-a|1|1"_s});
+        const QStringList afterEvent = timelineRows(probe);
+        QCOMPARE(afterEvent.size(), 1);
+        QVERIFY2(afterEvent.first().startsWith(u"k-a|60|0|1|0|0|"_s), qPrintable(afterEvent.join(u"; ")));
+
+        TimelineSampler sampler(db);
+        auto pass = sampler.sample(at(30));
+        QVERIFY(pass.ok());
+        QCOMPARE(pass.value().newKeys, 3);
+        // The record from two hours ago is filled in; the event's 429 and its adjustment are there once.
+        QCOMPARE(timelineRows(probe), QStringList{u"k-a|60|-7200|0|0|0|0|1|30|20"_s} + afterEvent);
+        QCOMPARE(probe.lines(u"SELECT key_id, concurrent_429, needs_baseline FROM console_timeline_seen ORDER BY "
+                             u"key_id"_s),
+                 (QStringList{u"k-a|41|0"_s, u"k-b|0|0"_s, u"k-f|0|0"_s}));
+        // PostgreSQL: the row versions read, so that the next pass digests only the histories of rows written since.
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_seen WHERE row_version IS NOT NULL"_s).toInt(),
+                 tdb.isPostgres() ? 3 : 0);
+        pass = sampler.sample(at(60));
+        QVERIFY(pass.ok());
+        QCOMPARE(pass.value().rowsWritten, 0);
+
+        // From now on the gateway's increases count.
+        QString error;
+        QVERIFY2(executeAll(tdb,
+                            {u"UPDATE provider_api_keys SET concurrent_429_count = concurrent_429_count + 3 "
+                             u"WHERE id = 'k-a'"_s},
+                            &error),
+                 qPrintable(error));
+        pass = sampler.sample(at(125));
+        QVERIFY(pass.ok());
+        QCOMPARE(pass.value().rowsWritten, 1); // in the minute of the key's last 429 (the event's)
+        QCOMPARE(probe.value(u"SELECT sum(concurrent_429) FROM console_timeline WHERE key_id = 'k-a'"_s).toInt(), 4);
     }
 
     // Several samplers on one database, while a gateway raises counters: every increase is counted exactly once.

@@ -160,7 +160,7 @@ Status Migrations::run()
         // Versions 2 and later, in order, each recording itself.
         const std::array<Status (Migrations::*)(), latestVersion - 1> later{
             &Migrations::applyVersion2, &Migrations::applyVersion3, &Migrations::applyVersion4,
-            &Migrations::applyVersion5, &Migrations::applyVersion6};
+            &Migrations::applyVersion5, &Migrations::applyVersion6, &Migrations::applyVersion7};
         for (int version = std::max(current + 1, 2); version <= latestVersion; ++version) {
             if (const Status applied = (this->*later[size_t(version - 2)])(); !applied)
                 return applied;
@@ -320,6 +320,36 @@ Status Migrations::applyVersion6()
             return status;
     }
     return recordVersion(6);
+}
+
+Status Migrations::applyVersion7()
+{
+    // A key's view may be created by the console's own write before any sampler has seen the key: it then holds only
+    // what the console counted, and the next pass takes the key's baseline (timeline/timelinesampler.h). The console's
+    // writes can so always be one upsert, which finds its rows through the primary key on every database.
+    // PostgreSQL: the key row's version (xmin) when the sampler last read it; while it is the same, the history's
+    // digest is the one kept, and the sampler need not digest every key's history on every pass.
+    // (A column that is there already, left by an interrupted upgrade, stays.)
+    const bool pg = m_db.dialect().isPostgres();
+    for (const auto &[column, type] :
+         {std::pair{QStringLiteral("needs_baseline"), QStringLiteral("INTEGER NOT NULL DEFAULT 0")},
+          std::pair{QStringLiteral("row_version"), QStringLiteral("TEXT")}}) {
+        if (!pg) {
+            Result<SqlStatement> st = m_db.exec(
+                QStringLiteral("SELECT count(*) FROM pragma_table_info('console_timeline_seen') WHERE name = ?"),
+                {column});
+            if (!st)
+                return st.error();
+            if (st.value().next() && st.value().value(0).toInt() > 0)
+                continue;
+        }
+        if (const Status status =
+                m_db.execRaw(QStringLiteral("ALTER TABLE console_timeline_seen ADD COLUMN %1%2 %3")
+                                 .arg(pg ? QStringLiteral("IF NOT EXISTS ") : QString(), column, type));
+            !status)
+            return status;
+    }
+    return recordVersion(7);
 }
 
 QString sqliteHistoryTail(const QString &column)

@@ -22,7 +22,7 @@ bool hasKeptKeyColumn(Database &db, const QString &column, std::optional<bool> *
 
 class Migrations {
 public:
-    static constexpr int latestVersion = 6;
+    static constexpr int latestVersion = 7;
 
     explicit Migrations(Database &db)
         : m_db(db)
@@ -48,6 +48,7 @@ private:
     Status applyVersion5();
     // 6: the time series of each key and the sampler's view of the keys (console_timeline, console_timeline_seen).
     Status applyVersion6();
+    Status applyVersion7();
     Status recordVersion(int version);
 
     Database &m_db;

@@ -139,7 +139,9 @@ Status TimelineSampler::readKeys(Plan *plan)
     QString mark;
     bool hashHere = false;
     if (pg) {
-        mark = QStringLiteral("md5(CAST(k.adjustment_history AS text))");
+        // The digest kept while the row is the version read last (most rows on most passes), else the history's.
+        mark = QStringLiteral("CASE WHEN s.row_version = CAST(k.xmin AS text) THEN s.history_mark ELSE "
+                              "md5(CAST(k.adjustment_history AS text)) END");
     } else if (hasKeptKeyColumn(m_db, QStringLiteral("console_revision"), &m_hasRevision)) {
         mark = QStringLiteral("CAST(k.console_revision AS TEXT)"); // renewed by a trigger when the history is written
     } else {
@@ -148,14 +150,17 @@ Status TimelineSampler::readKeys(Plan *plan)
     }
     const QString sql =
         pg ? QStringLiteral("SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.max_concurrent, "
-                            "k.learned_max_concurrent, CAST(k.last_429_at AS text), s.key_id IS NOT NULL, "
+                            "k.learned_max_concurrent, CAST(k.last_429_at AS text), "
+                            "s.key_id IS NOT NULL AND s.needs_baseline = 0, "
                             "s.concurrent_429, s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, m.mark, "
                             "CASE WHEN m.mark IS DISTINCT FROM s.history_mark THEN CAST(k.adjustment_history AS text) "
-                            "END FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
+                            "END, CAST(k.xmin AS text) FROM provider_api_keys k "
+                            "LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
                             "CROSS JOIN LATERAL (SELECT %1 AS mark) m")
                  .arg(mark)
            : QStringLiteral("SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.max_concurrent, "
-                            "k.learned_max_concurrent, k.last_429_at, s.key_id IS NOT NULL, s.concurrent_429, "
+                            "k.learned_max_concurrent, k.last_429_at, s.key_id IS NOT NULL AND s.needs_baseline = 0, "
+                            "s.concurrent_429, "
                             "s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, %1, "
                             "CASE WHEN %2 THEN k.adjustment_history END "
                             "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id")
@@ -182,6 +187,8 @@ Status TimelineSampler::readKeys(Plan *plan)
         key.seenMark = row.optionalString(11);
         key.mark = row.optionalString(12);
         key.history = row.optionalString(13);
+        if (pg)
+            key.rowVersion = row.optionalString(14);
         if (hashHere && key.history) {
             key.mark = QString::number(qHash(*key.history), 16);
             if (key.mark == key.seenMark)
@@ -234,8 +241,11 @@ void TimelineSampler::planKey(const KeyRead &key, const Plan &plan, Timestamp no
         }
     }
     if (!key.seen) {
+        // The baseline; a view the console created meanwhile holds what it counted since (written as a difference,
+        // like every other view: what a writer adds between this read and the write stays).
         ++pass->newKeys;
-        seen->append({key.id, true, key.concurrent429, key.rpm429, key.limit, key.mark, newestUs});
+        seen->append({key.id, key.concurrent429 - key.seenConcurrent429, key.rpm429 - key.seenRpm429, key.limit,
+                      key.mark, newestUs, key.rowVersion});
         return;
     }
     const qint64 concurrentDiff = key.concurrent429 - key.seenConcurrent429;
@@ -253,74 +263,33 @@ void TimelineSampler::planKey(const KeyRead &key, const Plan &plan, Timestamp no
     }
     if (concurrentDiff != 0 || rpmDiff != 0 || key.limit != key.seenLimit || key.mark != key.seenMark ||
         newestUs != key.seenLastRecordUs)
-        seen->append({key.id, false, concurrentDiff, rpmDiff, key.limit, key.mark, newestUs});
+        seen->append({key.id, concurrentDiff, rpmDiff, key.limit, key.mark, newestUs, key.rowVersion});
 }
 
-Status TimelineSampler::writeSeen(const QList<SeenWrite> &writes)
+Status TimelineSampler::writeSeen(const QList<SeenWrite> &unsorted)
 {
-    const bool pg = m_db.dialect().isPostgres();
-    QList<const SeenWrite *> inserts;
-    QList<const SeenWrite *> updates;
-    for (const SeenWrite &w : writes)
-        (w.insert ? inserts : updates).append(&w);
-    // In key order, as every writer of these rows takes them (no circular waits on PostgreSQL).
-    const auto byKey = [](const SeenWrite *a, const SeenWrite *b) { return a->id < b->id; };
-    std::sort(inserts.begin(), inserts.end(), byKey);
-    std::sort(updates.begin(), updates.end(), byKey);
+    // In key order, as every writer of these rows takes them (no circular waits on PostgreSQL); the counters as
+    // differences, so that a concurrent writer's own additions stay.
+    QList<const SeenWrite *> writes;
+    writes.reserve(unsorted.size());
+    for (const SeenWrite &w : unsorted)
+        writes.append(&w);
+    std::sort(writes.begin(), writes.end(), [](const SeenWrite *a, const SeenWrite *b) { return a->id < b->id; });
     const auto nullableLong = [](const std::optional<qint64> &v) {
         return v ? QVariant(*v) : QVariant(QMetaType::fromType<qint64>());
     };
-    const auto nullableText = [](const std::optional<QString> &v) {
-        return v ? QVariant(*v) : QVariant(QMetaType::fromType<QString>());
-    };
-    for (qsizetype start = 0; start < inserts.size(); start += seenRowsPerStatement) {
-        const qsizetype count = std::min(seenRowsPerStatement, inserts.size() - start);
+    for (qsizetype start = 0; start < writes.size(); start += seenRowsPerStatement) {
+        const qsizetype count = std::min(seenRowsPerStatement, writes.size() - start);
         QVariantList binds;
+        binds.reserve(count * 8);
         for (qsizetype i = start; i < start + count; ++i) {
-            const SeenWrite &w = *inserts.at(i);
-            binds << w.id << w.concurrent429 << w.rpm429 << sqlNullableInt(w.limit) << nullableText(w.mark)
-                  << nullableLong(w.lastRecordUs);
+            const SeenWrite &w = *writes.at(i);
+            binds << w.id << w.concurrent429 << w.rpm429 << sqlNullableInt(w.limit)
+                  << (w.mark ? QVariant(*w.mark) : QVariant(QMetaType::fromType<QString>()))
+                  << nullableLong(w.lastRecordUs) << 0
+                  << (w.rowVersion ? QVariant(*w.rowVersion) : QVariant(QMetaType::fromType<QString>()));
         }
-        Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("INSERT INTO console_timeline_seen (key_id, concurrent_429, rpm_429, limit_value, "
-                           "history_mark, last_record_us) VALUES %1 ON CONFLICT (key_id) DO NOTHING")
-                .arg(sqlPlaceholders(count, pg ? QStringLiteral("(?, ?, ?, CAST(? AS integer), ?, CAST(? AS bigint))")
-                                               : QStringLiteral("(?, ?, ?, ?, ?, ?)"))),
-            binds);
-        if (!st)
-            return st.error();
-    }
-    // The counters as differences: a concurrent writer's own additions stay.
-    if (pg) {
-        for (qsizetype start = 0; start < updates.size(); start += seenRowsPerStatement) {
-            const qsizetype count = std::min(seenRowsPerStatement, updates.size() - start);
-            QVariantList binds;
-            for (qsizetype i = start; i < start + count; ++i) {
-                const SeenWrite &w = *updates.at(i);
-                binds << w.id << w.concurrent429 << w.rpm429 << sqlNullableInt(w.limit) << nullableText(w.mark)
-                      << nullableLong(w.lastRecordUs);
-            }
-            Result<SqlStatement> st = m_db.exec(
-                QStringLiteral("UPDATE console_timeline_seen AS s SET concurrent_429 = s.concurrent_429 + v.c, "
-                               "rpm_429 = s.rpm_429 + v.r, limit_value = v.lim, history_mark = v.mark, "
-                               "last_record_us = GREATEST(s.last_record_us, v.rec) FROM (VALUES %1) AS "
-                               "v(key_id, c, r, lim, mark, rec) WHERE s.key_id = v.key_id")
-                    .arg(sqlPlaceholders(count, QStringLiteral("(CAST(? AS varchar), CAST(? AS bigint), CAST(? AS "
-                                                               "bigint), CAST(? AS integer), CAST(? AS text), "
-                                                               "CAST(? AS bigint))"))),
-                binds);
-            if (!st)
-                return st.error();
-        }
-        return Done{};
-    }
-    for (const SeenWrite *w : std::as_const(updates)) {
-        Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("UPDATE console_timeline_seen SET concurrent_429 = concurrent_429 + ?, rpm_429 = rpm_429 + "
-                           "?, limit_value = ?, history_mark = ?, last_record_us = CASE WHEN last_record_us IS NULL "
-                           "OR last_record_us < ? THEN ? ELSE last_record_us END WHERE key_id = ?"),
-            {w->concurrent429, w->rpm429, sqlNullableInt(w->limit), nullableText(w->mark),
-             nullableLong(w->lastRecordUs), nullableLong(w->lastRecordUs), w->id});
+        Result<SqlStatement> st = m_db.exec(timelineSeenUpsertSql(m_db.dialect(), count, true), binds);
         if (!st)
             return st.error();
     }

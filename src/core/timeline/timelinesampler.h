@@ -26,7 +26,8 @@ struct SamplingPass {
 // and changes of the limit. A key seen for the first time is a baseline: its counters count from now on, and its
 // history's records are recorded as far as the time series has nothing of that key yet. Keys deleted since are
 // forgotten (their time series stays until it expires).
-// The console's own writes keep console_timeline_seen in step (TimelineRecorder), so nothing is counted twice.
+// The console's own writes keep console_timeline_seen in step (TimelineRecorder), so nothing is counted twice; a
+// view the console created for a key no pass has seen yet still needs its baseline, and the key is new to the pass.
 // Several processes may sample one database: on PostgreSQL one pass runs at a time (an advisory lock, taken or
 // skipped) and a pass is skipped when another process sampled less than `minIntervalSeconds` ago; on SQLite the pass
 // reads in a snapshot and writes only if no other pass wrote in between.
@@ -53,16 +54,17 @@ private:
         std::optional<qint64> seenLastRecordUs;
         std::optional<QString> seenMark;
         std::optional<QString> mark;
-        std::optional<QString> history; // read only when the mark changed
+        std::optional<QString> history;    // read only when the mark changed
+        std::optional<QString> rowVersion; // PostgreSQL: the row's xmin
     };
     struct SeenWrite {
         QString id;
-        bool insert = false;
-        qint64 concurrent429 = 0; // insert: the counters; update: what to add
+        qint64 concurrent429 = 0; // what to add (a key without a view: its counters)
         qint64 rpm429 = 0;
         std::optional<int> limit;
         std::optional<QString> mark;
         std::optional<qint64> lastRecordUs;
+        std::optional<QString> rowVersion;
     };
     struct Plan {
         std::optional<QString> sampledAt; // console_meta's value when the pass read
@@ -74,7 +76,7 @@ private:
     Status readKeys(Plan *plan);
     void planKey(const KeyRead &key, const Plan &plan, Timestamp now, qint64 oldest, SamplingPass *pass,
                  QList<SeenWrite> *seen);
-    Status writeSeen(const QList<SeenWrite> &writes);
+    Status writeSeen(const QList<SeenWrite> &unsorted);
     Result<qsizetype> forgetGoneKeys();
     Status recordSampledAt(Timestamp now);
 

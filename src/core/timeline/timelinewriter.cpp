@@ -29,6 +29,27 @@ QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows)
         .arg(sqlPlaceholders(rows, one));
 }
 
+QString timelineSeenUpsertSql(const SqlDialect &dialect, qsizetype rows, bool bySampler)
+{
+    const QString one = dialect.isPostgres() ? QStringLiteral("(CAST(? AS varchar), CAST(? AS bigint), CAST(? AS "
+                                                              "bigint), CAST(? AS integer), CAST(? AS text), CAST(? AS "
+                                                              "bigint), CAST(? AS integer), CAST(? AS text))")
+                                             : QStringLiteral("(?, ?, ?, ?, ?, ?, ?, ?)");
+    return QStringLiteral("INSERT INTO console_timeline_seen (key_id, concurrent_429, rpm_429, limit_value, "
+                          "history_mark, last_record_us, needs_baseline, row_version) VALUES %1 "
+                          "ON CONFLICT (key_id) DO UPDATE SET "
+                          "concurrent_429 = console_timeline_seen.concurrent_429 + excluded.concurrent_429, "
+                          "rpm_429 = console_timeline_seen.rpm_429 + excluded.rpm_429, "
+                          "limit_value = excluded.limit_value, last_record_us = CASE WHEN "
+                          "excluded.last_record_us IS NOT NULL AND (console_timeline_seen.last_record_us IS NULL OR "
+                          "console_timeline_seen.last_record_us < excluded.last_record_us) THEN "
+                          "excluded.last_record_us ELSE console_timeline_seen.last_record_us END%2")
+        .arg(sqlPlaceholders(rows, one),
+             bySampler ? QStringLiteral(", history_mark = excluded.history_mark, needs_baseline = 0, "
+                                        "row_version = excluded.row_version")
+                       : QString());
+}
+
 TimelineRecorder::TimelineRecorder(Database &db)
     : m_db(db)
 {
@@ -121,11 +142,10 @@ QList<TimelineRecorder::Statement> TimelineRecorder::rowStatements() const
 
 QList<TimelineRecorder::Statement> TimelineRecorder::seenStatements() const
 {
-    // Only keys the sampler has seen have a row; for the others there is nothing to keep in step. The counters are
-    // raised by what this transaction added, so that a sampler's pass in between loses nothing.
+    // The counters are raised by what this transaction added, so that a sampler's pass in between loses nothing. A
+    // key without a view gets one that waits for its baseline (the sampler's next pass).
     QStringList ids = m_seen.keys();
     std::sort(ids.begin(), ids.end());
-    const bool pg = m_db.dialect().isPostgres();
     const auto nullableLong = [](const std::optional<qint64> &v) {
         return v ? QVariant(*v) : QVariant(QMetaType::fromType<qint64>());
     };
@@ -137,30 +157,22 @@ QList<TimelineRecorder::Statement> TimelineRecorder::seenStatements() const
             raised << id;
             continue;
         }
+        // A key no sampler has seen has no view to reset: its baseline, when taken, is the counters as they are then.
         statements.append({QStringLiteral("UPDATE console_timeline_seen SET concurrent_429 = 0, rpm_429 = 0, "
                                           "limit_value = CAST(? AS integer) WHERE key_id = ?"),
                            {sqlNullableInt(seen.limit), id}});
     }
-    const QString one = pg ? QStringLiteral("(CAST(? AS varchar), CAST(? AS bigint), CAST(? AS bigint), CAST(? AS "
-                                            "integer), CAST(? AS bigint))")
-                           : QStringLiteral("(?, ?, ?, ?, ?)");
     for (qsizetype start = 0; start < raised.size(); start += rowsPerStatement) {
         const qsizetype count = std::min(rowsPerStatement, raised.size() - start);
         QVariantList binds;
-        binds.reserve(count * 5);
+        binds.reserve(count * 8);
         for (qsizetype i = start; i < start + count; ++i) {
             const Seen &seen = m_seen.value(raised.at(i));
             binds << raised.at(i) << seen.concurrent429 << seen.rpm429 << sqlNullableInt(seen.limit)
-                  << nullableLong(seen.newestRecordUs);
+                  << QVariant(QMetaType::fromType<QString>()) << nullableLong(seen.newestRecordUs) << 1
+                  << QVariant(QMetaType::fromType<QString>());
         }
-        statements.append(
-            {QStringLiteral("UPDATE console_timeline_seen AS s SET concurrent_429 = s.concurrent_429 + v.column2, "
-                            "rpm_429 = s.rpm_429 + v.column3, limit_value = v.column4, last_record_us = "
-                            "CASE WHEN v.column5 IS NOT NULL AND (s.last_record_us IS NULL OR s.last_record_us < "
-                            "v.column5) THEN v.column5 ELSE s.last_record_us END FROM (VALUES %1) AS v "
-                            "WHERE s.key_id = v.column1")
-                 .arg(sqlPlaceholders(count, one)),
-             binds});
+        statements.append({timelineSeenUpsertSql(m_db.dialect(), count, false), binds});
     }
     return statements;
 }

@@ -67,7 +67,8 @@ struct TimelineCounts {
 // Collects what a write transaction does to keys (learning events, changes of mode and limit, resets) and writes it
 // into the time series inside the same transaction, so that a rolled-back change leaves no trace and a committed one
 // is counted once. It also keeps the sampler's last view of the key (console_timeline_seen) in step, so that the
-// sampler does not count the same 429s and records again from the key's counters and history.
+// sampler does not count the same 429s and records again from the key's counters and history; for a key no sampler
+// has seen yet it creates the view, marked as still needing its baseline.
 class TimelineRecorder {
 public:
     explicit TimelineRecorder(Database &db);
@@ -118,5 +119,13 @@ private:
 // The upsert of timeline rows (key, step, bucket, five counts, limit at start, limit at end) that adds the counts to
 // an existing row and replaces its limit at the end; `rows` rows of placeholders.
 QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows);
+
+// The upsert of the sampler's view of keys (console_timeline_seen; placeholders per row: key, concurrency and RPM
+// 429s to add, limit, history mark, newest record counted, needs baseline, row version), `rows` rows. It adds the
+// counters, replaces the limit and keeps the newer of the newest records; `bySampler`: it also replaces the history
+// mark and the row version and marks the baseline taken, else it keeps them. An upsert rather than an UPDATE … FROM
+// (VALUES …): PostgreSQL's planner joins a small table by scanning all of it, an upsert finds each row through the
+// primary key.
+QString timelineSeenUpsertSql(const SqlDialect &dialect, qsizetype rows, bool bySampler);
 
 } // namespace aether
