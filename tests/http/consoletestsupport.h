@@ -139,6 +139,9 @@ QJsonObject httpError(const QString &message);      // A
 QJsonObject invalidRequest(const QString &message); // B
 QJsonObject routingDetail(const char *text);        // C
 QJsonObject systemError(const QString &message);    // E
+// FastAPI's 422 for one query parameter: {"detail": [{"type", "loc": ["query", field], "msg", "input"[, "ctx"]}]}.
+QJsonObject queryDetail(const char *field, const char *type, const QString &msg, const QJsonValue &input,
+                        const QJsonObject &ctx = {});
 
 QJsonValue parseJson(const QByteArray &text); // Undefined when not JSON; accepts scalars
 QString compact(const QJsonValue &value);     // JSON text of any value

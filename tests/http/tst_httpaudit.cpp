@@ -17,18 +17,6 @@ namespace {
 
 const QByteArray auditPath = apiBase + "/audit";
 
-QJsonObject queryDetail(const char *field, const char *type, const QString &msg, const QJsonValue &input,
-                        const QJsonObject &ctx = {})
-{
-    QJsonObject item{{u"type"_s, QString::fromLatin1(type)},
-                     {u"loc"_s, QJsonArray{u"query"_s, QString::fromLatin1(field)}},
-                     {u"msg"_s, msg},
-                     {u"input"_s, input}};
-    if (!ctx.isEmpty())
-        item.insert(u"ctx"_s, ctx);
-    return QJsonObject{{u"detail"_s, QJsonArray{item}}};
-}
-
 QJsonArray entriesOf(const Reply &reply)
 {
     return parseJson(reply.body).toObject().value(u"entries"_s).toArray();

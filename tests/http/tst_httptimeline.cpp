@@ -15,18 +15,6 @@ using namespace aether::test;
 
 namespace {
 
-QJsonObject queryDetail(const char *field, const char *type, const QString &msg, const QJsonValue &input,
-                        const QJsonObject &ctx = {})
-{
-    QJsonObject item{{u"type"_s, QString::fromLatin1(type)},
-                     {u"loc"_s, QJsonArray{u"query"_s, QString::fromLatin1(field)}},
-                     {u"msg"_s, msg},
-                     {u"input"_s, input}};
-    if (!ctx.isEmpty())
-        item.insert(u"ctx"_s, ctx);
-    return QJsonObject{{u"detail"_s, QJsonArray{item}}};
-}
-
 QByteArray isoQuery(qint64 epochSeconds)
 {
     return QUrl::toPercentEncoding(aether::Timestamp::fromMicroseconds(epochSeconds * 1000000).toIsoString());
