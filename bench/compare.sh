@@ -1,25 +1,50 @@
 #!/usr/bin/env bash
-# Throughput of the admin routes of two or more servers measured in turns, so that this machine's speed drift hits
-# them alike: each server gets its own copy of one 10,000-key SQLite database, then every round runs each route
-# against each server for a few seconds. Prints the median requests/s per route and server, and each server's ratio
-# to the first one. Used for the cost of the connection guard (against a build without it) and of synchronous=FULL.
-#   bench/compare.sh [--rounds N] [--seconds S] LABEL=BUILD_DIR[:ENV=VALUE] …
+# Throughput of two or more servers measured in turns, so that this machine's speed drift hits them alike: each server
+# gets its own copy of one 10,000-key database (SQLite: a file; PostgreSQL: a database of one cluster, made from the
+# first build's as a template), then every round runs each route against each server for a few seconds, the servers'
+# order reversed every other round. Prints the median requests/s per route and server, and each server's ratio to the
+# first one. Used for the cost of the connection guard (against a build without it), of synchronous=FULL, and of the
+# time series on learning events.
+#   bench/compare.sh [--rounds N] [--seconds S] [--backend sqlite|postgres] [--routes R,R…] LABEL=BUILD_DIR[:ENV=VALUE] …
+#   routes: version stats limit (the default, 32 connections), event (one learning event, 32 connections), batch500
+#   and batch50 (500 events on 500 or on 50 keys, 4 connections; events/s = requests/s × 500)
 #   e.g. bench/compare.sh before=/tmp/old-build after=build "after, NORMAL=build:AETHER_CONSOLE_SQLITE_SYNCHRONOUS=NORMAL"
+#        bench/compare.sh --backend postgres --routes event,batch500,batch50 before=/tmp/old-build after=build
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-rounds=5 seconds=5
+rounds=5 seconds=5 backend=sqlite routes=version,stats,limit
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
+    --backend) backend=$2; shift 2 ;;
+    --routes) routes=$2; shift 2 ;;
     *) break ;;
   esac
 done
 [ $# -ge 2 ] || { echo "usage: $0 [--rounds N] [--seconds S] LABEL=BUILD[:ENV=VALUE] LABEL=BUILD …" >&2; exit 2; }
-command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+[ ${#need[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
 work=$(mktemp -d /tmp/aether-compare.XXXXXX)
+chmod 755 "$work" # the PostgreSQL server runs as its own user
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+cleanup() {
+  kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  [ "$backend" = postgres ] && "$here/../tests/pg/pgserver.sh" stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+if [ "$backend" = postgres ]; then
+  "$here/../tests/pg/pgserver.sh" start "$work/pg" >/dev/null
+  pg() { psql -qAt -h "$work/pg" -U postgres -d postgres -c "$1"; }
+  pg "CREATE DATABASE seed" >/dev/null
+  url_of() { echo "postgresql://postgres@/$1?host=$work/pg"; }
+else
+  url_of() { echo "sqlite://$work/$1.sqlite"; }
+fi
 export AETHER_CONSOLE_TOKEN=bench-token
 labels=() bases=()
 first_bin=
@@ -31,11 +56,22 @@ for spec in "$@"; do
   [ -x "$bin" ] || { echo "missing $bin" >&2; exit 1; }
   if [ -z "$first_bin" ]; then
     first_bin=$bin
-    "$bin" --database "sqlite://$work/seed.sqlite" --prepare --demo --demo-keys 10000 >/dev/null 2>&1
+    "$bin" --database "$(url_of seed)" --prepare --demo --demo-keys 10000 >/dev/null 2>&1
   fi
   n=${#labels[@]}
-  cp "$work/seed.sqlite" "$work/db$n.sqlite"
-  env $env "$bin" --database "sqlite://$work/db$n.sqlite" --serve --listen 127.0.0.1:0 >"$work/out$n" 2>"$work/err$n" &
+  if [ "$backend" = postgres ]; then
+    pg "CREATE DATABASE db$n TEMPLATE seed" >/dev/null
+  else
+    cp "$work/seed.sqlite" "$work/db$n.sqlite"
+  fi
+  # A build with the time series would otherwise roll up the demo's story while it is measured.
+  "$bin" --database "$(url_of "db$n")" --prepare >/dev/null 2>&1
+  if [ "$backend" = postgres ]; then
+    psql -qAt -h "$work/pg" -U postgres -d "db$n" -c "DELETE FROM console_timeline" >/dev/null 2>&1 || true
+  else
+    sqlite3 "$work/db$n.sqlite" "DELETE FROM console_timeline" >/dev/null 2>&1 || true
+  fi
+  env $env "$bin" --database "$(url_of "db$n")" --serve --listen 127.0.0.1:0 >"$work/out$n" 2>"$work/err$n" &
   pids+=($!)
   for _ in $(seq 100); do grep -q Listening "$work/out$n" 2>/dev/null && break; sleep 0.1; done
   base=$(sed -n 's/^Listening on //p' "$work/out$n")
@@ -60,19 +96,33 @@ end
 LUA
   echo "$work/$4.lua"
 }
+. "$here/eventscripts.sh"
+event_script "$work/event.lua" "$work/ids" "$AETHER_CONSOLE_TOKEN"
+batch_script "$work/batch500.lua" "$work/ids" "$AETHER_CONSOLE_TOKEN" 500
+batch_script "$work/batch50.lua" "$work/ids" "$AETHER_CONSOLE_TOKEN" 50
 declare -A scripts=(
   [version]=$(script GET "/version?key=" "&limit=" version alternate)
   [stats]=$(script GET /api/admin/adaptive/keys/ /stats stats)
   [limit]=$(script PATCH /api/admin/adaptive/keys/ "/limit?limit=" limit alternate)
+  [event]=$work/event.lua [batch500]=$work/batch500.lua [batch50]=$work/batch50.lua
 )
-routes=(version stats limit)
+declare -A connections=([version]=32 [stats]=32 [limit]=32 [event]=32 [batch500]=4 [batch50]=4)
+IFS=, read -r -a routes <<<"$routes"
+for route in "${routes[@]}"; do
+  [ -n "${scripts[$route]:-}" ] || { echo "unknown route $route" >&2; exit 2; }
+done
+# The steady state: a build with the time series takes every key's baseline in its first sampling pass.
+sleep 3
+order=("${!bases[@]}")
 for round in $(seq "$rounds"); do
   for route in "${routes[@]}"; do
-    for i in "${!bases[@]}"; do
-      rps=$(wrk -t2 -c32 -d"${seconds}s" -s "${scripts[$route]}" "${bases[$i]}" | awk '/Requests\/sec/ {print $2}')
-      echo "$route $i $rps" >>"$work/runs"
+    for i in "${order[@]}"; do
+      out=$(wrk -t2 -c"${connections[$route]}" -d"${seconds}s" -s "${scripts[$route]}" "${bases[$i]}")
+      if echo "$out" | grep -q 'Non-2xx'; then echo "$out" >&2; echo "non-2xx answers from ${labels[$i]}" >&2; exit 1; fi
+      echo "$route $i $(echo "$out" | awk '/Requests\/sec/ {print $2}')" >>"$work/runs"
     done
   done
+  order=($(printf '%s\n' "${order[@]}" | tac)) # the other order next round
 done
 median() { sort -g | awk '{v[NR] = $0} END {print v[int((NR + 1) / 2)]}'; }
 printf '| route |'; for l in "${labels[@]}"; do printf ' %s req/s |' "$l"; done
@@ -91,5 +141,5 @@ for route in "${routes[@]}"; do
   echo
 done
 echo
-echo "rounds: $rounds × ${seconds} s per route and server, in turns; wrk -t2 -c32; $(nproc) cores"
+echo "rounds: $rounds × ${seconds} s per route and server, in turns; wrk -t2; $backend; $(nproc) cores"
 awk '{print "run:", $0}' "$work/runs" | tr '\n' ';' | head -c 4000; echo

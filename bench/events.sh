@@ -28,61 +28,11 @@ done
 curl -sf -H "Authorization: Bearer $admin" "$base/api/admin/adaptive/keys" >"$work/keys.json"
 grep -o '"id":"[^"]*"' "$work/keys.json" | cut -d'"' -f4 | awk 'NR <= 1000' >"$work/ids"
 
-# Event i: a success at a varying in-flight count, and every tenth a 429 with the provider's headers.
-cat >"$work/events.lua" <<LUA
-local ids = {}
-for line in io.lines("$work/ids") do ids[#ids + 1] = line end
-local n = 0
-wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer $token"
-wrk.headers["Content-Type"] = "application/json"
-local function event(i)
-  if i % 10 == 9 then
-    return '{"outcome":"rate_limited","current_concurrent":' .. (5 + i % 20) ..
-           ',"headers":{"anthropic-ratelimit-requests-remaining":"3","retry-after":"2"}}'
-  end
-  return '{"outcome":"success","current_concurrent":' .. (1 + i % 30) .. '}'
-end
-_G.event = event
-request = function()
-  n = n + 1
-  return wrk.format(nil, "/api/admin/adaptive/keys/" .. ids[(n % #ids) + 1] .. "/events", nil, event(n))
-end
-LUA
-# Batches: 8 different bodies of 500 events on \$spread keys each (500: every event on a key of its own; 50: ten events
-# per key, one after another), taking turns through the 1,000 ids.
-batch_script() { # $1 = keys per batch
-  local spread=$1
-  cat >"$work/batch$spread.lua" <<LUA
-local ids = {}
-for line in io.lines("$work/ids") do ids[#ids + 1] = line end
-local bodies, n = {}, 0
-for b = 0, 7 do
-  local parts = {}
-  for j = 0, 499 do
-    local i = b * 500 + j
-    local key = '"key_id":"' .. ids[(b * $spread + j % $spread) % #ids + 1] .. '",'
-    if i % 10 == 9 then
-      parts[#parts + 1] = '{' .. key .. '"outcome":"rate_limited","current_concurrent":' .. (5 + i % 20) ..
-                          ',"headers":{"anthropic-ratelimit-requests-remaining":"3","retry-after":"2"}}'
-    else
-      parts[#parts + 1] = '{' .. key .. '"outcome":"success","current_concurrent":' .. (1 + i % 30) .. '}'
-    end
-  end
-  bodies[#bodies + 1] = '{"events":[' .. table.concat(parts, ",") .. ']}'
-end
-wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer $token"
-wrk.headers["Content-Type"] = "application/json"
-request = function()
-  n = n + 1
-  return wrk.format(nil, "/api/admin/adaptive/events", nil, bodies[(n % #bodies) + 1])
-end
-LUA
-  echo "$work/batch$spread.lua"
-}
-batch500=$(batch_script 500)
-batch50=$(batch_script 50)
+. "$here/eventscripts.sh"
+event_script "$work/events.lua" "$work/ids" "$token"
+batch500=$work/batch500.lua batch50=$work/batch50.lua
+batch_script "$batch500" "$work/ids" "$token" 500
+batch_script "$batch50" "$work/ids" "$token" 50
 
 run_wrk() { # $1 connections, $2 script; prints "rps p50 p99"
   local out
