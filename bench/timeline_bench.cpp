@@ -8,6 +8,7 @@
 #include "storage/database.h"
 #include "storage/databaselocation.h"
 #include "storage/migrations.h"
+#include "storage/timelinetables.h"
 #include "timeline/timelinemaintenance.h"
 #include "timeline/timelinequery.h"
 #include "timeline/timelinesampler.h"
@@ -19,6 +20,7 @@
 #include <QRandomGenerator>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 
@@ -65,110 +67,103 @@ QStringList keyIds(Database &db)
 // Per key, incidents at random times (Poisson, `perDay` a day on average), each 1–20 minutes long; in an incident's
 // minutes 1–5 concurrency 429s with probability 0.7, an RPM 429 with 0.1, an adjustment with 0.3 (the limit moves
 // down by 15 %, and climbs back by 2 between incidents). Minutes of the last 48 hours stay minutes, older ones are
-// summed into hours, as the console's roll-up leaves them.
+// summed into hours, as the console's roll-up leaves them. Written in time order, all keys' rows of one stretch of
+// time before the next, as the table grows in the console (each key's rows end where the next ones are added), in
+// transactions of a few thousand rows.
 qint64 fill(Database &db, const QStringList &ids, qint64 now, double perDay)
 {
     QRandomGenerator random(20261202);
     const qint64 start = now - 30 * timeline::day;
     const qint64 minuteSince = timeline::bucketOf(now - timeline::minuteRowsKeptSeconds, timeline::hour);
-    qint64 rows = 0;
-    const bool pg = db.dialect().isPostgres();
-    const QString one = pg ? QStringLiteral("(CAST(? AS varchar), ?, ?, ?, ?, ?, ?, ?, CAST(? AS integer), CAST(? AS "
-                                            "integer))")
-                           : QStringLiteral("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    constexpr qsizetype perStatement = 100;
-    for (qsizetype k = 0; k < ids.size(); k += 200) {
-        const Result<bool> done = db.transaction<bool>(Database::Mode::Write, [&]() -> Result<bool> {
-            QList<QVariantList> pending;
-            const auto flush = [&]() -> Status {
-                for (qsizetype i = 0; i < pending.size(); i += perStatement) {
-                    const qsizetype count = std::min(perStatement, pending.size() - i);
-                    QVariantList binds;
-                    for (qsizetype j = i; j < i + count; ++j)
-                        binds << pending.at(j);
-                    Result<SqlStatement> st = db.exec(
-                        QStringLiteral("INSERT INTO console_timeline (key_id, step, bucket, concurrent_429, rpm_429, "
-                                       "unknown_429, successes, adjustments, limit_begin, limit_end) VALUES %1")
-                            .arg(sqlPlaceholders(count, one)),
-                        binds);
-                    if (!st)
-                        return st.error();
+    QList<TimelineRowWrite> all;
+    for (const QString &id : ids) {
+        std::map<std::pair<qint64, qint64>, TimelineRowWrite> buckets; // (step, bucket)
+        int limit = 40;
+        qint64 t = start;
+        for (;;) {
+            // Exponential gaps between incidents.
+            t += qint64(-std::log(1.0 - random.generateDouble()) * timeline::day / perDay);
+            if (t >= now)
+                break;
+            const int minutes = 1 + random.bounded(20);
+            limit = std::min(200, limit + 2 * int(random.bounded(6)));
+            for (int m = 0; m < minutes; ++m) {
+                const qint64 at = timeline::bucketOf(t + m * 60, timeline::minute);
+                if (at >= now)
+                    break;
+                TimelineCounts c;
+                if (random.generateDouble() < 0.7)
+                    c.concurrent429 = 1 + random.bounded(5);
+                if (random.generateDouble() < 0.1)
+                    c.rpm429 = 1;
+                const int before = limit;
+                if (random.generateDouble() < 0.3) {
+                    c.adjustments = 1;
+                    limit = std::max(3, int(limit * 0.85));
                 }
-                rows += pending.size();
-                pending.clear();
-                return Done{};
-            };
-            for (qsizetype i = k; i < std::min(ids.size(), k + 200); ++i) {
-                std::map<std::pair<qint64, qint64>, std::array<qint64, 5>> buckets; // (step, bucket) → counts
-                std::map<std::pair<qint64, qint64>, std::pair<int, int>> limits;
-                int limit = 40;
-                qint64 t = start;
-                for (;;) {
-                    // Exponential gaps between incidents.
-                    t += qint64(-std::log(1.0 - random.generateDouble()) * timeline::day / perDay);
-                    if (t >= now)
-                        break;
-                    const int minutes = 1 + random.bounded(20);
-                    limit = std::min(200, limit + 2 * int(random.bounded(6)));
-                    for (int m = 0; m < minutes; ++m) {
-                        const qint64 at = timeline::bucketOf(t + m * 60, timeline::minute);
-                        if (at >= now)
-                            break;
-                        std::array<qint64, 5> c{0, 0, 0, 0, 0};
-                        if (random.generateDouble() < 0.7)
-                            c[0] = 1 + random.bounded(5);
-                        if (random.generateDouble() < 0.1)
-                            c[1] = 1;
-                        const int before = limit;
-                        if (random.generateDouble() < 0.3) {
-                            c[4] = 1;
-                            limit = std::max(3, int(limit * 0.85));
-                        }
-                        if (c[0] + c[1] + c[4] == 0)
-                            continue;
-                        c[3] = random.bounded(200);
-                        const qint64 step = at >= minuteSince ? timeline::minute : timeline::hour;
-                        const auto key = std::make_pair(step, timeline::bucketOf(at, step));
-                        auto &sum = buckets[key];
-                        for (int x = 0; x < 5; ++x)
-                            sum[x] += c[x];
-                        auto found = limits.find(key);
-                        if (found == limits.end())
-                            limits[key] = {before, limit};
-                        else
-                            found->second.second = limit;
-                    }
-                }
-                for (const auto &[key, c] : buckets) {
-                    pending.append(QVariantList{ids.at(i), key.first, key.second, c[0], c[1], c[2], c[3], c[4],
-                                                limits[key].first, limits[key].second});
-                }
+                if (c.onlySuccesses())
+                    continue;
+                c.successes = random.bounded(200);
+                const qint64 step = at >= minuteSince ? timeline::minute : timeline::hour;
+                const auto key = std::make_pair(step, timeline::bucketOf(at, step));
+                auto found = buckets.find(key);
+                if (found == buckets.end())
+                    found = buckets.emplace(key, TimelineRowWrite{id, step, key.second, {}, before, {}}).first;
+                found->second.counts += c;
+                found->second.limitEnd = limit;
             }
-            if (const Status flushed = flush(); !flushed)
-                return flushed.error();
+        }
+        for (const auto &entry : buckets)
+            all.append(entry.second);
+    }
+    QList<const TimelineRowWrite *> order;
+    order.reserve(all.size());
+    for (const TimelineRowWrite &row : std::as_const(all))
+        order.append(&row);
+    std::stable_sort(order.begin(), order.end(),
+                     [](const TimelineRowWrite *a, const TimelineRowWrite *b) { return a->bucket < b->bucket; });
+    constexpr qsizetype perTransaction = 5000;
+    for (qsizetype i = 0; i < order.size(); i += perTransaction) {
+        QList<TimelineRowWrite> chunk;
+        for (qsizetype j = i; j < std::min(order.size(), i + perTransaction); ++j)
+            chunk.append(*order.at(j));
+        const Result<bool> done = db.transaction<bool>(Database::Mode::Write, [&]() -> Result<bool> {
+            if (const Status written = writeTimelineRows(db, chunk); !written)
+                return written.error();
             return true;
         });
         if (!done)
             die(done.error().detail);
     }
-    return rows;
+    return all.size();
 }
 
-qint64 storageBytes(Database &db)
+// The bytes of the time series: its rows (PostgreSQL: the table), their index (SQLite: none, the rows are the index)
+// and the keys' views with theirs.
+struct Storage {
+    qint64 rows = -1;
+    qint64 index = 0;
+    qint64 views = 0;
+    qint64 total() const { return rows + index + views; }
+};
+
+Storage storage(Database &db)
 {
-    if (db.dialect().isPostgres()) {
-        Result<SqlStatement> st = db.exec(QStringLiteral("SELECT pg_total_relation_size('console_timeline'), "
-                                                         "pg_total_relation_size('console_timeline_seen')"));
-        if (!st || !st.value().next())
-            return -1;
-        return st.value().value(0).toLongLong() + st.value().value(1).toLongLong();
+    Storage s;
+    Result<SqlStatement> st =
+        db.dialect().isPostgres()
+            ? db.exec(QStringLiteral("SELECT pg_table_size('console_timeline'), pg_indexes_size('console_timeline'), "
+                                     "pg_total_relation_size('console_timeline_seen')"))
+            : db.exec(QStringLiteral("SELECT sum(CASE WHEN name = 'console_timeline' THEN pgsize END), 0, "
+                                     "sum(CASE WHEN name <> 'console_timeline' THEN pgsize END) FROM dbstat WHERE "
+                                     "name IN ('console_timeline', 'console_timeline_seen', "
+                                     "'sqlite_autoindex_console_timeline_seen_1')"));
+    if (st && st.value().next()) {
+        s.rows = st.value().value(0).toLongLong();
+        s.index = st.value().value(1).toLongLong();
+        s.views = st.value().value(2).toLongLong();
     }
-    Result<SqlStatement> st = db.exec(QStringLiteral("SELECT sum(pgsize) FROM dbstat WHERE name IN "
-                                                     "('console_timeline', 'console_timeline_seen', "
-                                                     "'sqlite_autoindex_console_timeline_seen_1')"));
-    if (!st || !st.value().next())
-        return -1;
-    return st.value().value(0).toLongLong();
+    return s;
 }
 
 // A gateway's writes between two passes: counters of `share` of the keys raised, a record added to the history of
@@ -343,7 +338,9 @@ int main(int argc, char *argv[])
             .arg(timer.elapsed())
             .arg(maintained.minuteRowsRolledUp)
             .arg(maintained.rowsExpired));
-    const qint64 bytes = storageBytes(db);
-    say(QStringLiteral("storage of the time series: %1 MB").arg(double(bytes) / 1e6, 0, 'f', 1));
+    const Storage bytes = storage(db);
+    const auto mb = [](qint64 b) { return QString::number(double(b) / 1e6, 'f', 1); };
+    say(QStringLiteral("storage of the time series: %1 MB (rows %2 MB, their index %3 MB, the keys' views %4 MB)")
+            .arg(mb(bytes.total()), mb(bytes.rows), mb(bytes.index), mb(bytes.views)));
     return 0;
 }

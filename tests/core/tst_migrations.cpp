@@ -7,6 +7,7 @@
 #include "storage/database.h"
 #include "storage/demodata.h"
 #include "storage/migrations.h"
+#include "storage/timelinetables.h"
 #include "testdatabase.h"
 #include "testenvironment.h"
 
@@ -251,8 +252,8 @@ private slots:
         aether::Migrations migrations(db);
         QCOMPARE(migrations.currentVersion().value(), 0);
         QVERIFY(migrations.run().ok());
-        QCOMPARE(migrations.currentVersion().value(), 7);
-        QCOMPARE(aether::Migrations::latestVersion, 7);
+        QCOMPARE(migrations.currentVersion().value(), 8);
+        QCOMPARE(aether::Migrations::latestVersion, 8);
         QCOMPARE(migrations.gatewayOwnsTables().value(), false);
 
         SqlProbe probe(tdb.location());
@@ -287,7 +288,7 @@ private slots:
                  qPrintable(probe.lastError()));
 
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  QStringList{u"gateway_tables|console"_s});
         QVERIFY(
@@ -326,10 +327,10 @@ private slots:
             const aether::Status again = aether::Migrations(db).run();
             QVERIFY2(again.ok(), qPrintable(again.ok() ? QString() : again.error().detail));
         }
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 7);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 8);
         QCOMPARE(tableNames(probe, tdb.isPostgres()), before);
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  (QStringList{u"gateway_tables|console"_s, u"marker|kept"_s}));
     }
@@ -348,8 +349,8 @@ private slots:
         QVERIFY2(one.ok(), qPrintable(one.ok() ? QString() : one.error().detail));
         const aether::Status two = aether::Migrations(second).run();
         QVERIFY2(two.ok(), qPrintable(two.ok() ? QString() : two.error().detail));
-        QCOMPARE(aether::Migrations(first).currentVersion().value(), 7);
-        QCOMPARE(aether::Migrations(second).currentVersion().value(), 7);
+        QCOMPARE(aether::Migrations(first).currentVersion().value(), 8);
+        QCOMPARE(aether::Migrations(second).currentVersion().value(), 8);
         QCOMPARE(aether::Migrations(second).gatewayOwnsTables().value(), false);
 
         // A third connection opened afterwards finds the work done as well.
@@ -359,7 +360,7 @@ private slots:
 
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta"_s), QStringList{u"gateway_tables|console"_s});
         // Both connections can use the tables.
         QVERIFY(aether::KeyService(first).listAdaptiveKeys().ok());
@@ -444,13 +445,78 @@ private slots:
         QVERIFY(db.open().ok());
         QCOMPARE(aether::Migrations(db).currentVersion().value(), 1);
         QVERIFY(aether::Migrations(db).run().ok());
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 7);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 8);
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.value(u"SELECT console_adjustment_count FROM provider_api_keys"_s).toInt(), 2);
         QCOMPARE(probe.value(u"SELECT console_history_tail FROM provider_api_keys"_s).toString(),
                  u"[null,null,\"object\",null,\"object\",null]"_s);
         QVERIFY(tdb.execute(u"UPDATE provider_api_keys SET adjustment_history = '[1]'"_s));
         QCOMPARE(probe.value(u"SELECT console_adjustment_count FROM provider_api_keys"_s).toInt(), 1);
+    }
+
+    // Version 8 narrows the time series' rows: a database of version 7 keeps every row and view, now under key
+    // numbers and minutes; a key with rows but no view gets one that waits for its baseline; new keys get new numbers.
+    void upgradeTimelineToVersion8_data() { TestDatabase::addBackendRows(); }
+    void upgradeTimelineToVersion8()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        {
+            aether::Database db(tdb.location());
+            QVERIFY(db.open().ok());
+            QVERIFY(aether::Migrations(db).run().ok());
+        }
+        const bool pg = tdb.isPostgres();
+        const QString id = pg ? u"VARCHAR(36)"_s : u"TEXT"_s;
+        const QString big = pg ? u"BIGINT"_s : u"INTEGER"_s;
+        QString error;
+        // Back to what version 7 left, with rows.
+        QVERIFY2(executeAll(tdb,
+                            {u"DROP TABLE console_timeline"_s, u"DROP TABLE console_timeline_seen"_s,
+                             u"CREATE TABLE console_timeline (key_id %1 NOT NULL, step INTEGER NOT NULL, bucket %2 "
+                             u"NOT NULL, concurrent_429 %2 NOT NULL DEFAULT 0, rpm_429 %2 NOT NULL DEFAULT 0, "
+                             u"unknown_429 %2 NOT NULL DEFAULT 0, successes %2 NOT NULL DEFAULT 0, adjustments %2 NOT "
+                             u"NULL DEFAULT 0, limit_begin INTEGER, limit_end INTEGER, PRIMARY KEY (key_id, step, "
+                             u"bucket))"_s.arg(id, big),
+                             u"CREATE TABLE console_timeline_seen (key_id %1 NOT NULL PRIMARY KEY, concurrent_429 %2 "
+                             u"NOT NULL, rpm_429 %2 NOT NULL, limit_value INTEGER, history_mark TEXT, last_record_us "
+                             u"%2, needs_baseline INTEGER NOT NULL DEFAULT 0, row_version TEXT)"_s.arg(id, big),
+                             u"INSERT INTO console_timeline_seen VALUES ('k-a', 41, 2, 20, 'm', 1795694400000000, 0, "
+                             u"NULL)"_s,
+                             u"INSERT INTO console_timeline VALUES ('k-a', 60, 1795694400, 3, 1, 0, 7, 1, 30, 20), "
+                             u"('k-a', 3600, 1795500000, 9, 0, 2, 0, 3, NULL, 25), "
+                             u"('k-old', 60, 1795694460, 1, 0, 0, 0, 0, 5, 5)"_s,
+                             u"DELETE FROM console_schema_version WHERE version = 8"_s},
+                            &error),
+                 qPrintable(error));
+        if (pg)
+            QVERIFY2(executeAll(tdb, {u"DROP SEQUENCE IF EXISTS console_timeline_key_no"_s}, &error),
+                     qPrintable(error));
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 7);
+        QVERIFY(aether::Migrations(db).run().ok());
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 8);
+        SqlProbe probe(tdb.location());
+        QCOMPARE(probe.lines(u"SELECT s.key_id, t.step, t.minute * 60, t.concurrent_429, t.rpm_429, t.unknown_429, "
+                             u"t.successes, t.adjustments, COALESCE(CAST(t.limit_begin AS text), 'null'), t.limit_end "
+                             u"FROM console_timeline t JOIN console_timeline_seen s ON s.key_no = t.key_no ORDER BY "
+                             u"s.key_id, t.step"_s),
+                 (QStringList{u"k-a|60|1795694400|3|1|0|7|1|30|20"_s, u"k-a|3600|1795500000|9|0|2|0|3|null|25"_s,
+                              u"k-old|60|1795694460|1|0|0|0|0|5|5"_s}));
+        QCOMPARE(probe.lines(u"SELECT key_id, concurrent_429, rpm_429, limit_value, history_mark, last_record_us, "
+                             u"needs_baseline FROM console_timeline_seen ORDER BY key_id"_s),
+                 (QStringList{u"k-a|41|2|20|m|1795694400000000|0"_s, u"k-old|0|0|<null>|<null>|<null>|1"_s}));
+        // The next view gets a number of its own.
+        QVERIFY(db.transaction<bool>(aether::Database::Mode::Write, [&]() -> aether::Result<bool> {
+                      if (const aether::Status written = aether::writeTimelineRows(
+                              db, {{u"k-new"_s, 60, 1795694520, aether::TimelineCounts{1, 0, 0, 0, 0}, 4, 4}});
+                          !written)
+                          return written.error();
+                      return true;
+                  }).ok());
+        QCOMPARE(probe.value(u"SELECT count(DISTINCT key_no) FROM console_timeline_seen"_s).toInt(), 3);
+        QVERIFY(probe.value(u"SELECT key_no FROM console_timeline_seen WHERE key_id = 'k-new'"_s).toLongLong() >
+                probe.value(u"SELECT max(key_no) FROM console_timeline_seen WHERE key_id <> 'k-new'"_s).toLongLong());
     }
 
     // An existing gateway database: the gateway's own DDL and rows with every column filled; then migrations and every
@@ -551,7 +617,7 @@ private:
         const aether::Status migrated = migrations.run();
         QVERIFY2(migrated.ok(), qPrintable(migrated.ok() ? QString() : migrated.error().detail));
         QCOMPARE(migrations.gatewayOwnsTables().value(), true);
-        QCOMPARE(migrations.currentVersion().value(), 7);
+        QCOMPARE(migrations.currentVersion().value(), 8);
         QVERIFY(migrations.run().ok());
         for (const QString &table : consoleTables)
             QVERIFY2(tableNames(probe, pg).contains(table), qPrintable(table));

@@ -27,6 +27,7 @@ using aether::LearningEvent;
 using aether::RateLimitKind;
 using aether::TimelineCounts;
 using aether::TimelineQuery;
+using aether::TimelineRowWrite;
 using aether::TimelineSampler;
 using aether::Timestamp;
 using namespace aether::test;
@@ -54,13 +55,34 @@ LearningEvent reported(const QString &key, std::optional<RateLimitKind> kind, Ti
     return e;
 }
 
-// key|step|bucket offset from t0|c|r|u|s|a|limit_begin|limit_end, in key and bucket order.
+// key|step|bucket offset from t0|c|r|u|s|a|limit_begin|limit_end, in key and bucket order (the rows name their key by
+// its view's number; a key that is gone shows as "gone").
 QStringList timelineRows(SqlProbe &probe)
 {
-    return probe.lines(u"SELECT key_id, step, bucket - %1, concurrent_429, rpm_429, unknown_429, successes, "
-                       u"adjustments, COALESCE(CAST(limit_begin AS text), 'null'), "
-                       u"COALESCE(CAST(limit_end AS text), 'null') FROM console_timeline ORDER BY key_id, step, "
-                       u"bucket"_s.arg(t0s));
+    return probe.lines(
+        u"SELECT COALESCE(s.key_id, 'gone'), t.step, t.minute * 60 - %1, t.concurrent_429, t.rpm_429, "
+        u"t.unknown_429, t.successes, t.adjustments, COALESCE(CAST(t.limit_begin AS text), 'null'), "
+        u"COALESCE(CAST(t.limit_end AS text), 'null') FROM console_timeline t LEFT JOIN "
+        u"console_timeline_seen s ON s.key_no = t.key_no ORDER BY s.key_id, t.step, t.minute"_s.arg(t0s));
+}
+
+bool writeRows(aether::Database &db, const QList<TimelineRowWrite> &rows)
+{
+    return db
+        .transaction<bool>(aether::Database::Mode::Write,
+                           [&]() -> aether::Result<bool> {
+                               if (const aether::Status written = aether::writeTimelineRows(db, rows); !written)
+                                   return written.error();
+                               return true;
+                           })
+        .ok();
+}
+
+// " FROM … WHERE …" of the time series' rows of one key, joined as t.
+QString rowsOf(const QString &keyId)
+{
+    return u" FROM console_timeline t JOIN console_timeline_seen s ON s.key_no = t.key_no WHERE s.key_id = '%1'"_s.arg(
+        keyId);
 }
 
 QString iso(qint64 seconds)
@@ -245,8 +267,8 @@ private slots:
         QVERIFY(pass.ok());
         QCOMPARE(pass.value().rowsWritten, 0);
         QCOMPARE(probe
-                     .value(u"SELECT sum(concurrent_429 + unknown_429) FROM console_timeline WHERE key_id = 'k-a' "
-                            u"AND bucket >= %1"_s.arg(t0s + 180))
+                     .value(u"SELECT sum(t.concurrent_429 + t.unknown_429)"_s + rowsOf(u"k-a"_s) +
+                            u" AND t.minute >= %1"_s.arg((t0s + 180) / 60))
                      .toInt(),
                  2);
         // A reset through the console: the sampler's view follows it.
@@ -298,7 +320,7 @@ private slots:
         pass = sampler.sample(at(125));
         QVERIFY(pass.ok());
         QCOMPARE(pass.value().rowsWritten, 1); // in the minute of the key's last 429 (the event's)
-        QCOMPARE(probe.value(u"SELECT sum(concurrent_429) FROM console_timeline WHERE key_id = 'k-a'"_s).toInt(), 4);
+        QCOMPARE(probe.value(u"SELECT sum(t.concurrent_429)"_s + rowsOf(u"k-a"_s)).toInt(), 4);
     }
 
     // Several samplers on one database, while a gateway raises counters: every increase is counted exactly once.
@@ -339,8 +361,7 @@ private slots:
         b.join();
         QVERIFY(TimelineSampler(db).sample(Timestamp::now()).ok());
         SqlProbe probe(tdb.location());
-        QCOMPARE(probe.value(u"SELECT sum(concurrent_429) FROM console_timeline WHERE key_id = 'k-b'"_s).toInt(),
-                 raised);
+        QCOMPARE(probe.value(u"SELECT sum(t.concurrent_429)"_s + rowsOf(u"k-b"_s)).toInt(), raised);
         QVERIFY(passes > 1);
     }
 
@@ -379,24 +400,14 @@ private slots:
         QString error;
         const auto row = [](const QString &key, qint64 step, qint64 offset, int c, int a, std::optional<int> begin,
                             std::optional<int> end) {
-            return u"INSERT INTO console_timeline (key_id, step, bucket, concurrent_429, rpm_429, unknown_429, "
-                   u"successes, adjustments, limit_begin, limit_end) VALUES ('%1', %2, %3, %4, 1, 0, 5, %5, %6, %7)"_s
-                       .arg(key)
-                       .arg(step)
-                       .arg(t0s + offset)
-                       .arg(c)
-                       .arg(a)
-                       .arg(sqlInt(begin), sqlInt(end));
+            return TimelineRowWrite{key, step, t0s + offset, TimelineCounts{c, 1, 0, 5, a}, begin, end};
         };
         const qint64 h = 3600;
-        QVERIFY2(executeAll(tdb,
-                            {row(u"k-a"_s, 60, -50 * h, 2, 1, 20, 17), row(u"k-a"_s, 60, -50 * h + 600, 3, 1, 17, 14),
-                             row(u"k-a"_s, 60, -50 * h + 3600, 1, 0, 14, 14), // the next hour
-                             row(u"k-a"_s, 60, -47 * h, 4, 0, 14, 14),        // younger than 48 h: stays
-                             row(u"k-a"_s, 3600, -31 * 24 * h, 9, 9, 9, 9),   // older than 30 days: expires
-                             row(u"k-b"_s, 60, -49 * h, 1, 1, 30, 25), row(u"k-b"_s, 3600, -49 * h, 1, 0, 30, 30)},
-                            &error),
-                 qPrintable(error));
+        QVERIFY(writeRows(db, {row(u"k-a"_s, 60, -50 * h, 2, 1, 20, 17), row(u"k-a"_s, 60, -50 * h + 600, 3, 1, 17, 14),
+                               row(u"k-a"_s, 60, -50 * h + 3600, 1, 0, 14, 14), // the next hour
+                               row(u"k-a"_s, 60, -47 * h, 4, 0, 14, 14),        // younger than 48 h: stays
+                               row(u"k-a"_s, 3600, -31 * 24 * h, 9, 9, 9, 9),   // older than 30 days: expires
+                               row(u"k-b"_s, 60, -49 * h, 1, 1, 30, 25), row(u"k-b"_s, 3600, -49 * h, 1, 0, 30, 30)}));
         aether::TimelineMaintenance maintenance(db);
         auto pass = maintenance.run(at(0), 30, {}, 1); // one key per chunk
         QVERIFY(pass.ok());
@@ -435,12 +446,8 @@ private slots:
         QVERIFY(service.applyEvent(reported(u"k-o"_s, RateLimitKind::Rpm, at(70))).ok());
         QVERIFY(service.applyEvent(reported(u"k-o"_s, RateLimitKind::Rpm, at(71))).ok());
         // An hour row two days back.
-        QString error;
-        QVERIFY2(executeAll(tdb,
-                            {u"INSERT INTO console_timeline VALUES ('k-a', 3600, %1, 7, 0, 0, 0, 0, 25, 20)"_s.arg(
-                                t0s - 50 * 3600)},
-                            &error),
-                 qPrintable(error));
+        QVERIFY(
+            writeRows(db, {TimelineRowWrite{u"k-a"_s, 3600, t0s - 50 * 3600, TimelineCounts{7, 0, 0, 0, 0}, 25, 20}}));
         TimelineQuery query(db);
         auto series = query.keySeries(u"k-a"_s, TimelineQuery::range(t0s, t0s + 300, 60));
         QVERIFY(series.ok());

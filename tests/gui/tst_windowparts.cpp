@@ -19,6 +19,7 @@
 #include "keytablemodel.h"
 #include "settingsdialog.h"
 #include "storage/databasesetup.h"
+#include "storage/timelinetables.h"
 #include "testdatabase.h"
 #include "testenvironment.h"
 #include "tokendialog.h"
@@ -389,14 +390,11 @@ private slots:
         const QString id = ids.first();
         const qint64 now = QDateTime::currentSecsSinceEpoch();
         const qint64 minute = timeline::bucketOf(now, timeline::minute) - 10 * 60;
-        const QString insert =
-            u"INSERT INTO console_timeline (key_id, step, bucket, concurrent_429, rpm_429, "
-            u"unknown_429, successes, adjustments, limit_begin, limit_end) VALUES (?, 60, ?, ?, ?, ?, "
-            u"0, ?, ?, ?)"_s;
         QVERIFY(db.exec(u"DELETE FROM console_timeline"_s).ok()); // the demo's own story
-        QVERIFY(db.exec(insert, {id, minute, 4, 1, 0, 1, 30, 25}).ok());
-        QVERIFY(db.exec(insert, {id, minute + 120, 0, 0, 2, 1, 25, 22}).ok());
-        QVERIFY(db.exec(insert, {ids.at(1), minute, 1, 0, 0, 0, 10, 10}).ok());
+        QVERIFY(writeTimelineRows(db, {{id, 60, minute, TimelineCounts{4, 1, 0, 0, 1}, 30, 25},
+                                       {id, 60, minute + 120, TimelineCounts{0, 0, 2, 0, 1}, 25, 22},
+                                       {ids.at(1), 60, minute, TimelineCounts{1, 0, 0, 0, 0}, 10, 10}})
+                    .ok());
 
         gui::TrendPanel panel(tdb.location(), false);
         panel.resize(900, 500);

@@ -2,6 +2,7 @@
 
 #include "base/timestamp.h"
 #include "storage/migrations.h"
+#include "storage/timelinetables.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -126,24 +127,19 @@ KeyHistory makeHistory(QRandomGenerator &rng, qint64 nowUs)
 
 Status insertTimeline(Database &db, const QString &keyId, const QList<TimelineEntry> &entries)
 {
-    // The story's 429s and adjustments per minute, as the console records them (the time series' layout:
-    // timeline/timelinewriter.h).
+    // The story's 429s and adjustments per minute, as the console records them.
+    QList<TimelineRowWrite> rows;
+    rows.reserve(entries.size());
     for (const TimelineEntry &e : entries) {
-        const qint64 minute = (e.us / 1000000) / 60 * 60;
-        Result<SqlStatement> st = db.exec(
-            QStringLiteral("INSERT INTO console_timeline (key_id, step, bucket, concurrent_429, rpm_429, unknown_429, "
-                           "successes, adjustments, limit_begin, limit_end) VALUES (?, 60, ?, ?, ?, ?, 0, ?, ?, ?) "
-                           "ON CONFLICT (key_id, step, bucket) DO UPDATE SET "
-                           "concurrent_429 = console_timeline.concurrent_429 + excluded.concurrent_429, "
-                           "rpm_429 = console_timeline.rpm_429 + excluded.rpm_429, "
-                           "unknown_429 = console_timeline.unknown_429 + excluded.unknown_429, "
-                           "adjustments = console_timeline.adjustments + excluded.adjustments, "
-                           "limit_end = excluded.limit_end"),
-            {keyId, minute, e.concurrent429, e.rpm429, e.unknown429, e.adjustments, e.limitBefore, e.limitAfter});
-        if (!st)
-            return st.error();
+        TimelineRowWrite row;
+        row.keyId = keyId;
+        row.bucket = timeline::bucketOf(Timestamp::fromMicroseconds(e.us), timeline::minute);
+        row.counts = TimelineCounts{e.concurrent429, e.rpm429, e.unknown429, 0, e.adjustments};
+        row.limitBegin = e.limitBefore;
+        row.limitEnd = e.limitAfter;
+        rows.append(row);
     }
-    return Done{};
+    return writeTimelineRows(db, rows);
 }
 
 } // namespace

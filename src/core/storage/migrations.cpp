@@ -160,7 +160,8 @@ Status Migrations::run()
         // Versions 2 and later, in order, each recording itself.
         const std::array<Status (Migrations::*)(), latestVersion - 1> later{
             &Migrations::applyVersion2, &Migrations::applyVersion3, &Migrations::applyVersion4,
-            &Migrations::applyVersion5, &Migrations::applyVersion6, &Migrations::applyVersion7};
+            &Migrations::applyVersion5, &Migrations::applyVersion6, &Migrations::applyVersion7,
+            &Migrations::applyVersion8};
         for (int version = std::max(current + 1, 2); version <= latestVersion; ++version) {
             if (const Status applied = (this->*later[size_t(version - 2)])(); !applied)
                 return applied;
@@ -350,6 +351,78 @@ Status Migrations::applyVersion7()
             return status;
     }
     return recordVersion(7);
+}
+
+Status Migrations::applyVersion8()
+{
+    // The time series' rows become narrow (timeline/timelinewriter.h): on PostgreSQL a row of the version 6 layout took
+    // ~220 bytes with its index (the key's 36-character id twice, 8-byte numbers, a 24-byte row header), 30 days of
+    // 10,000 keys ~106 MB. Now the key is a 4-byte number that its view in console_timeline_seen holds (PostgreSQL: a
+    // sequence; SQLite: the view's AUTOINCREMENT key, so that no number is given twice), the bucket is minutes since
+    // the epoch and the counts are 4-byte integers. A key that has rows but no view (rows of version 6) gets a view
+    // that waits for its baseline. The rows are copied into the new table. (Tables that have this layout already
+    // stay as they are.)
+    const bool pg = m_db.dialect().isPostgres();
+    {
+        Result<SqlStatement> st =
+            m_db.exec(pg ? QStringLiteral("SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                                          "current_schema() AND table_name = 'console_timeline' AND column_name = ?")
+                         : QStringLiteral("SELECT count(*) FROM pragma_table_info('console_timeline') WHERE name = ?"),
+                      {QStringLiteral("key_no")});
+        if (!st)
+            return st.error();
+        if (st.value().next() && st.value().value(0).toInt() > 0)
+            return recordVersion(8);
+    }
+    QStringList ddl;
+    if (pg) {
+        ddl << QStringLiteral("CREATE SEQUENCE console_timeline_key_no AS integer")
+            << QStringLiteral("ALTER TABLE console_timeline_seen ADD COLUMN key_no INTEGER NOT NULL "
+                              "DEFAULT nextval('console_timeline_key_no')")
+            << QStringLiteral("ALTER SEQUENCE console_timeline_key_no OWNED BY console_timeline_seen.key_no")
+            << QStringLiteral("INSERT INTO console_timeline_seen (key_id, concurrent_429, rpm_429, needs_baseline) "
+                              "SELECT DISTINCT t.key_id, 0, 0, 1 FROM console_timeline t WHERE NOT EXISTS (SELECT 1 "
+                              "FROM console_timeline_seen s WHERE s.key_id = t.key_id)");
+    } else {
+        ddl << QStringLiteral("CREATE TABLE console_timeline_seen_v8 (key_no INTEGER PRIMARY KEY AUTOINCREMENT, "
+                              "key_id TEXT NOT NULL UNIQUE, concurrent_429 INTEGER NOT NULL, rpm_429 INTEGER NOT "
+                              "NULL, limit_value INTEGER, history_mark TEXT, last_record_us INTEGER, needs_baseline "
+                              "INTEGER NOT NULL DEFAULT 0, row_version TEXT)")
+            << QStringLiteral("INSERT INTO console_timeline_seen_v8 (key_id, concurrent_429, rpm_429, limit_value, "
+                              "history_mark, last_record_us, needs_baseline, row_version) SELECT key_id, "
+                              "concurrent_429, rpm_429, limit_value, history_mark, last_record_us, needs_baseline, "
+                              "row_version FROM console_timeline_seen ORDER BY key_id")
+            << QStringLiteral("INSERT INTO console_timeline_seen_v8 (key_id, concurrent_429, rpm_429, needs_baseline) "
+                              "SELECT DISTINCT key_id, 0, 0, 1 FROM console_timeline WHERE key_id NOT IN (SELECT "
+                              "key_id FROM console_timeline_seen_v8) ORDER BY key_id")
+            << QStringLiteral("DROP TABLE console_timeline_seen")
+            << QStringLiteral("ALTER TABLE console_timeline_seen_v8 RENAME TO console_timeline_seen");
+    }
+    // All columns 4 bytes wide and aligned (PostgreSQL: 64 bytes a row with its header); SQLite: WITHOUT ROWID, the
+    // row is its own index.
+    const QString count = pg ? QStringLiteral("LEAST(t.%1, 2147483647)") : QStringLiteral("t.%1");
+    QStringList counts;
+    for (const char *column : {"concurrent_429", "rpm_429", "unknown_429", "successes", "adjustments"})
+        counts << count.arg(QLatin1StringView(column));
+    ddl << QStringLiteral("CREATE TABLE console_timeline_v8 (key_no INTEGER NOT NULL, step INTEGER NOT NULL, "
+                          "minute INTEGER NOT NULL, concurrent_429 INTEGER NOT NULL DEFAULT 0, rpm_429 INTEGER NOT "
+                          "NULL DEFAULT 0, unknown_429 INTEGER NOT NULL DEFAULT 0, successes INTEGER NOT NULL DEFAULT "
+                          "0, adjustments INTEGER NOT NULL DEFAULT 0, limit_begin INTEGER, limit_end INTEGER, "
+                          "PRIMARY KEY (key_no, step, minute))%1")
+               .arg(pg ? QString() : QStringLiteral(" WITHOUT ROWID"))
+        << QStringLiteral("INSERT INTO console_timeline_v8 SELECT s.key_no, t.step, %1, %2, t.limit_begin, "
+                          "t.limit_end FROM console_timeline t JOIN console_timeline_seen s ON s.key_id = t.key_id "
+                          "ORDER BY s.key_no, t.step, t.bucket")
+               .arg(QStringLiteral("CAST(t.bucket / 60 AS integer)"), counts.join(QStringLiteral(", ")))
+        << QStringLiteral("DROP TABLE console_timeline")
+        << QStringLiteral("ALTER TABLE console_timeline_v8 RENAME TO console_timeline");
+    if (pg)
+        ddl << QStringLiteral("ALTER INDEX console_timeline_v8_pkey RENAME TO console_timeline_pkey");
+    for (const QString &sql : std::as_const(ddl)) {
+        if (const Status status = m_db.execRaw(sql); !status)
+            return status;
+    }
+    return recordVersion(8);
 }
 
 QString sqliteHistoryTail(const QString &column)

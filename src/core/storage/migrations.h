@@ -22,7 +22,7 @@ bool hasKeptKeyColumn(Database &db, const QString &column, std::optional<bool> *
 
 class Migrations {
 public:
-    static constexpr int latestVersion = 7;
+    static constexpr int latestVersion = 8;
 
     explicit Migrations(Database &db)
         : m_db(db)
@@ -49,6 +49,8 @@ private:
     // 6: the time series of each key and the sampler's view of the keys (console_timeline, console_timeline_seen).
     Status applyVersion6();
     Status applyVersion7();
+    // 8: the time series' narrow rows: key numbers (kept with each key's view), minutes, 4-byte counts.
+    Status applyVersion8();
     Status recordVersion(int version);
 
     Database &m_db;

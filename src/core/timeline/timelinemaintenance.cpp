@@ -28,7 +28,7 @@ Result<MaintenancePass> TimelineMaintenance::run(Timestamp now, int retentionDay
 {
     MaintenancePass pass;
     pass.ran = true;
-    QString lastKey;
+    qint64 lastKey = 0; // key numbers begin at 1
     for (;;) {
         Result<bool> more = runChunk(now, retentionDays, keysPerChunk, &lastKey, &pass);
         if (!more)
@@ -40,14 +40,14 @@ Result<MaintenancePass> TimelineMaintenance::run(Timestamp now, int retentionDay
     }
 }
 
-Result<bool> TimelineMaintenance::runChunk(Timestamp now, int retentionDays, int keysPerChunk, QString *lastKey,
+Result<bool> TimelineMaintenance::runChunk(Timestamp now, int retentionDays, int keysPerChunk, qint64 *lastKey,
                                            MaintenancePass *pass)
 {
-    const qint64 expireBefore = timeline::bucketOf(now, timeline::hour) - qint64(retentionDays) * timeline::day;
-    const qint64 rollUpBefore =
-        timeline::bucketOf(now.microseconds() / 1000000 - timeline::minuteRowsKeptSeconds, timeline::hour);
-    // From the same key when the transaction is retried; "" (not NULL) before the first.
-    const QString after = lastKey->isNull() ? QStringLiteral("") : *lastKey;
+    const qint64 expireBefore =
+        timeline::storedMinute(timeline::bucketOf(now, timeline::hour) - qint64(retentionDays) * timeline::day);
+    const qint64 rollUpBefore = timeline::storedMinute(
+        timeline::bucketOf(now.microseconds() / 1000000 - timeline::minuteRowsKeptSeconds, timeline::hour));
+    const qint64 after = *lastKey; // from the same key when the transaction is retried
     return m_db.transaction<bool>(Database::Mode::Write, [&]() -> Result<bool> {
         if (m_db.dialect().isPostgres()) {
             Result<SqlStatement> lock =
@@ -59,49 +59,47 @@ Result<bool> TimelineMaintenance::runChunk(Timestamp now, int retentionDays, int
                 return false;
             }
         }
-        QStringList ids;
+        QVariantList binds; // the chunk's key numbers
         {
-            Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT DISTINCT key_id FROM console_timeline WHERE "
-                                                               "key_id > ? ORDER BY key_id LIMIT ?"),
+            Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT DISTINCT key_no FROM console_timeline WHERE "
+                                                               "key_no > ? ORDER BY key_no LIMIT ?"),
                                                 {after, keysPerChunk});
             if (!st)
                 return st.error();
             while (st.value().next())
-                ids << st.value().value(0).toString();
+                binds << st.value().value(0).toLongLong();
         }
-        if (ids.isEmpty())
+        if (binds.isEmpty())
             return false;
-        *lastKey = ids.constLast();
-        pass->keys += ids.size();
-        const QString in = sqlPlaceholders(ids.size());
-        QVariantList binds;
-        for (const QString &id : std::as_const(ids))
-            binds << id;
+        *lastKey = binds.constLast().toLongLong();
+        pass->keys += binds.size();
+        const QString in = sqlPlaceholders(binds.size());
 
         {
             Result<SqlStatement> st =
-                m_db.exec(QStringLiteral("DELETE FROM console_timeline WHERE key_id IN (%1) AND bucket < ?").arg(in),
+                m_db.exec(QStringLiteral("DELETE FROM console_timeline WHERE key_no IN (%1) AND minute < ?").arg(in),
                           QVariantList(binds) << expireBefore);
             if (!st)
                 return st.error();
             pass->rowsExpired += std::max(0, st.value().rowsAffected());
         }
 
-        std::map<std::pair<QString, qint64>, HourRow> hours;
+        std::map<std::pair<qint64, qint64>, HourRow> hours; // (key number, hour's start in seconds)
         qsizetype minutes = 0;
         {
             Result<SqlStatement> st =
-                m_db.exec(QStringLiteral("SELECT key_id, bucket, concurrent_429, rpm_429, unknown_429, successes, "
-                                         "adjustments, limit_begin, limit_end FROM console_timeline WHERE key_id IN "
-                                         "(%1) AND step = 60 AND bucket < ? ORDER BY key_id, bucket")
+                m_db.exec(QStringLiteral("SELECT key_no, minute, concurrent_429, rpm_429, unknown_429, successes, "
+                                         "adjustments, limit_begin, limit_end FROM console_timeline WHERE key_no IN "
+                                         "(%1) AND step = 60 AND minute < ? ORDER BY key_no, minute")
                               .arg(in),
                           QVariantList(binds) << rollUpBefore);
             if (!st)
                 return st.error();
             while (st.value().next()) {
                 const SqlStatement &row = st.value();
-                const auto key = std::make_pair(row.value(0).toString(),
-                                                timeline::bucketOf(row.value(1).toLongLong(), timeline::hour));
+                const auto key =
+                    std::make_pair(row.value(0).toLongLong(),
+                                   timeline::bucketOf(row.value(1).toLongLong() * timeline::minute, timeline::hour));
                 auto found = hours.find(key);
                 if (found == hours.end()) {
                     found = hours.emplace(key, HourRow{}).first;
@@ -117,7 +115,7 @@ Result<bool> TimelineMaintenance::runChunk(Timestamp now, int retentionDays, int
         }
         if (minutes == 0)
             return true;
-        QList<const std::pair<const std::pair<QString, qint64>, HourRow> *> rows;
+        QList<const std::pair<const std::pair<qint64, qint64>, HourRow> *> rows;
         for (const auto &entry : hours)
             rows.append(&entry);
         for (qsizetype start = 0; start < rows.size(); start += rowsPerUpsert) {
@@ -125,16 +123,17 @@ Result<bool> TimelineMaintenance::runChunk(Timestamp now, int retentionDays, int
             QVariantList upsert;
             for (qsizetype i = start; i < start + count; ++i) {
                 const auto &[key, hour] = *rows.at(i);
-                upsert << key.first << timeline::hour << key.second << hour.counts.concurrent429 << hour.counts.rpm429
-                       << hour.counts.unknown429 << hour.counts.successes << hour.counts.adjustments
-                       << sqlNullableInt(hour.limitBegin) << sqlNullableInt(hour.limitEnd);
+                upsert << key.first << timeline::hour << timeline::storedMinute(key.second) << hour.counts.concurrent429
+                       << hour.counts.rpm429 << hour.counts.unknown429 << hour.counts.successes
+                       << hour.counts.adjustments << sqlNullableInt(hour.limitBegin) << sqlNullableInt(hour.limitEnd);
             }
-            Result<SqlStatement> st = m_db.exec(timelineUpsertSql(m_db.dialect(), count), upsert);
+            Result<SqlStatement> st =
+                m_db.exec(timelineUpsertSql(m_db.dialect(), count, TimelineKeyBy::Number), upsert);
             if (!st)
                 return st.error();
         }
         Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("DELETE FROM console_timeline WHERE key_id IN (%1) AND step = 60 AND bucket < ?").arg(in),
+            QStringLiteral("DELETE FROM console_timeline WHERE key_no IN (%1) AND step = 60 AND minute < ?").arg(in),
             QVariantList(binds) << rollUpBefore);
         if (!st)
             return st.error();

@@ -32,8 +32,9 @@ public:
     static constexpr qint64 advisoryLockKey = 7406179;
 
 private:
-    // One chunk of keys after `afterKey`; the last key done comes back in *lastKey (empty: there were none).
-    Result<bool> runChunk(Timestamp now, int retentionDays, int keysPerChunk, QString *lastKey, MaintenancePass *pass);
+    // One chunk of keys (by their numbers in the series) after *lastKey, which then holds the last one done; false
+    // when there were none.
+    Result<bool> runChunk(Timestamp now, int retentionDays, int keysPerChunk, qint64 *lastKey, MaintenancePass *pass);
 
     Database &m_db;
 };

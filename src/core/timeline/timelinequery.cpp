@@ -71,25 +71,36 @@ Result<TimelineSeries> TimelineQuery::keySeries(const QString &keyId, const Time
         return Error::notFound(keyId);
     return m_db.transaction<TimelineSeries>(Database::Mode::Read, [&]() -> Result<TimelineSeries> {
         std::optional<int> current;
+        QVariant keyNo; // none: nothing was ever recorded for the key
         {
-            Result<SqlStatement> st = m_db.exec(
-                QStringLiteral("SELECT max_concurrent, learned_max_concurrent FROM provider_api_keys WHERE id = ?"),
-                {keyId});
+            Result<SqlStatement> st =
+                m_db.exec(QStringLiteral("SELECT k.max_concurrent, k.learned_max_concurrent, s.key_no FROM "
+                                         "provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
+                                         "WHERE k.id = ?"),
+                          {keyId});
             if (!st)
                 return st.error();
             if (!st.value().next())
                 return Error::notFound(keyId);
             current = st.value().isNull(0) ? st.value().optionalInt(1) : st.value().optionalInt(0);
+            keyNo = st.value().isNull(2) ? QVariant() : st.value().value(2);
         }
         TimelineSeries series = emptySeries(range);
         series.hasLimit = true;
+        if (!keyNo.isValid()) {
+            for (TimelinePoint &point : series.points)
+                point.limit = current;
+            return series;
+        }
+        const qint64 from = timeline::minuteBound(range.from - timeline::hour);
+        const qint64 to = timeline::minuteBound(range.to);
         // The limit when the range begins: at the end of the last row before it.
         std::optional<std::optional<int>> before;
         {
             Result<SqlStatement> st =
-                m_db.exec(QStringLiteral("SELECT limit_end FROM console_timeline WHERE key_id = ? AND bucket < ? "
-                                         "ORDER BY bucket DESC, step LIMIT 1"),
-                          {keyId, range.from - timeline::hour});
+                m_db.exec(QStringLiteral("SELECT limit_end FROM console_timeline WHERE key_no = ? AND minute < ? "
+                                         "ORDER BY minute DESC, step LIMIT 1"),
+                          {keyNo, from});
             if (!st)
                 return st.error();
             if (st.value().next())
@@ -99,15 +110,15 @@ Result<TimelineSeries> TimelineQuery::keySeries(const QString &keyId, const Time
         QList<std::optional<std::optional<int>>> ends(series.points.size());
         {
             Result<SqlStatement> st =
-                m_db.exec(QStringLiteral("SELECT bucket, step, concurrent_429, rpm_429, unknown_429, successes, "
-                                         "adjustments, limit_begin, limit_end FROM console_timeline WHERE key_id = ? "
-                                         "AND bucket >= ? AND bucket < ? ORDER BY bucket, step"),
-                          {keyId, range.from - timeline::hour, range.to});
+                m_db.exec(QStringLiteral("SELECT minute, step, concurrent_429, rpm_429, unknown_429, successes, "
+                                         "adjustments, limit_begin, limit_end FROM console_timeline WHERE key_no = ? "
+                                         "AND minute >= ? AND minute < ? ORDER BY minute, step"),
+                          {keyNo, from, to});
             if (!st)
                 return st.error();
             while (st.value().next()) {
                 const SqlStatement &row = st.value();
-                const qint64 bucket = row.value(0).toLongLong();
+                const qint64 bucket = row.value(0).toLongLong() * timeline::minute;
                 const qint64 rowStep = row.value(1).toLongLong();
                 if (bucket + rowStep <= range.from) {
                     before = row.optionalInt(8);
@@ -124,9 +135,9 @@ Result<TimelineSeries> TimelineQuery::keySeries(const QString &keyId, const Time
         if (!before && !firstBegin) {
             // Nothing in or before the range: the limit it had is the one the first later row began with, or the
             // key's limit now when nothing was recorded since.
-            Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT limit_begin FROM console_timeline WHERE key_id "
-                                                               "= ? AND bucket >= ? ORDER BY bucket, step LIMIT 1"),
-                                                {keyId, range.to});
+            Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT limit_begin FROM console_timeline WHERE key_no "
+                                                               "= ? AND minute >= ? ORDER BY minute, step LIMIT 1"),
+                                                {keyNo, to});
             if (!st)
                 return st.error();
             firstBegin = st.value().next() ? st.value().optionalInt(0) : current;
@@ -158,8 +169,8 @@ QString TimelineQuery::scopeJoin(const TimelineScope &scope, QVariantList *binds
         *binds << scope.providerId;
     }
     return sql +
-           QStringLiteral("CROSS JOIN console_timeline t WHERE t.key_id = k.id AND t.step IN (60, 3600) AND "
-                          "t.bucket >= ? AND t.bucket < ?") +
+           QStringLiteral("CROSS JOIN console_timeline_seen s CROSS JOIN console_timeline t WHERE s.key_id = k.id "
+                          "AND t.key_no = s.key_no AND t.step IN (60, 3600) AND t.minute >= ? AND t.minute < ?") +
            where;
 }
 
@@ -169,18 +180,19 @@ Result<TimelineSeries> TimelineQuery::scopeSeries(const TimelineScope &scope, co
         return emptySeries(range);
     return m_db.run<TimelineSeries>([&]() -> Result<TimelineSeries> {
         TimelineSeries series = emptySeries(range);
-        QVariantList binds{range.from - timeline::hour, range.to}; // the range's, then the scope's
+        // The range's binds, then the scope's.
+        QVariantList binds{timeline::minuteBound(range.from - timeline::hour), timeline::minuteBound(range.to)};
         const QString from = scopeJoin(scope, &binds);
         Result<SqlStatement> st =
-            m_db.execBulk(QStringLiteral("SELECT t.bucket, t.step, sum(t.concurrent_429), sum(t.rpm_429), "
+            m_db.execBulk(QStringLiteral("SELECT t.minute, t.step, sum(t.concurrent_429), sum(t.rpm_429), "
                                          "sum(t.unknown_429), sum(t.successes), sum(t.adjustments)%1 "
-                                         "GROUP BY t.bucket, t.step ORDER BY t.bucket, t.step")
+                                         "GROUP BY t.minute, t.step ORDER BY t.minute, t.step")
                               .arg(from),
                           binds);
         if (!st)
             return st.error();
         while (st.value().next())
-            addRow(&series, st.value().value(0).toLongLong(), st.value().value(1).toLongLong(),
+            addRow(&series, st.value().value(0).toLongLong() * timeline::minute, st.value().value(1).toLongLong(),
                    countsAt(st.value(), 2));
         return series;
     });
@@ -191,14 +203,14 @@ Result<QList<TopKey>> TimelineQuery::topKeys(const TimelineScope &scope, qint64 
     if (!m_db.canHold(QString(scope.keyId + scope.endpointId + scope.providerId)))
         return QList<TopKey>();
     return m_db.run<QList<TopKey>>([&]() -> Result<QList<TopKey>> {
-        QVariantList binds{from, to};
+        QVariantList binds{timeline::minuteBound(from), timeline::minuteBound(to)};
         const QString join = scopeJoin(scope, &binds);
         binds << count;
         Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("SELECT t.key_id, min(k.name), sum(t.concurrent_429), sum(t.rpm_429), sum(t.unknown_429), "
-                           "sum(t.successes), sum(t.adjustments)%1 GROUP BY t.key_id "
+            QStringLiteral("SELECT k.id, min(k.name), sum(t.concurrent_429), sum(t.rpm_429), sum(t.unknown_429), "
+                           "sum(t.successes), sum(t.adjustments)%1 GROUP BY k.id "
                            "HAVING sum(t.concurrent_429 + t.rpm_429 + t.unknown_429) > 0 "
-                           "ORDER BY sum(t.concurrent_429 + t.rpm_429 + t.unknown_429) DESC, t.key_id LIMIT ?")
+                           "ORDER BY sum(t.concurrent_429 + t.rpm_429 + t.unknown_429) DESC, k.id LIMIT ?")
                 .arg(join),
             binds);
         if (!st)

@@ -68,9 +68,10 @@ Result<SamplingPass> TimelineSampler::sample(Timestamp now, qint64 minIntervalSe
             planKey(key, plan, now, oldest, &pass, &seen);
         }
         pass.rowsWritten = m_rows.pendingRows();
-        if (const Status written = m_rows.write(); !written)
-            return written.error();
+        // The views first, as every writer: they also give new keys the numbers their rows are written under.
         if (const Status written = writeSeen(seen); !written)
+            return written.error();
+        if (const Status written = m_rows.write(); !written)
             return written.error();
         Result<qsizetype> gone = forgetGoneKeys();
         if (!gone)
@@ -199,9 +200,10 @@ Status TimelineSampler::readKeys(Plan *plan)
         plan->keys.append(std::move(key));
     }
     return m_db.selectByIds(
-        QStringLiteral("SELECT key_id, min(bucket) FROM console_timeline WHERE key_id IN (%1) GROUP BY key_id"), newIds,
-        [plan](const SqlStatement &row) {
-            plan->firstBuckets.insert(row.value(0).toString(), row.value(1).toLongLong());
+        QStringLiteral("SELECT s.key_id, min(t.minute) FROM console_timeline_seen s JOIN console_timeline t ON "
+                       "t.key_no = s.key_no WHERE s.key_id IN (%1) GROUP BY s.key_id"),
+        newIds, [plan](const SqlStatement &row) {
+            plan->firstBuckets.insert(row.value(0).toString(), row.value(1).toLongLong() * timeline::minute);
         });
 }
 
@@ -281,10 +283,10 @@ Status TimelineSampler::writeSeen(const QList<SeenWrite> &unsorted)
     for (qsizetype start = 0; start < writes.size(); start += seenRowsPerStatement) {
         const qsizetype count = std::min(seenRowsPerStatement, writes.size() - start);
         QVariantList binds;
-        binds.reserve(count * 8);
+        binds.reserve(count * 9);
         for (qsizetype i = start; i < start + count; ++i) {
             const SeenWrite &w = *writes.at(i);
-            binds << w.id << w.concurrent429 << w.rpm429 << sqlNullableInt(w.limit)
+            binds << w.id << w.id << w.concurrent429 << w.rpm429 << sqlNullableInt(w.limit)
                   << (w.mark ? QVariant(*w.mark) : QVariant(QMetaType::fromType<QString>()))
                   << nullableLong(w.lastRecordUs) << 0
                   << (w.rowVersion ? QVariant(*w.rowVersion) : QVariant(QMetaType::fromType<QString>()));

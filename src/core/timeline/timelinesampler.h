@@ -25,7 +25,7 @@ struct SamplingPass {
 // newest one counted (adjustments, unknown 429s, which have no counter, each in the minute of its own timestamp),
 // and changes of the limit. A key seen for the first time is a baseline: its counters count from now on, and its
 // history's records are recorded as far as the time series has nothing of that key yet. Keys deleted since are
-// forgotten (their time series stays until it expires).
+// forgotten (their rows stay until they expire, under a key number never given again).
 // The console's own writes keep console_timeline_seen in step (TimelineRecorder), so nothing is counted twice; a
 // view the console created for a key no pass has seen yet still needs its baseline, and the key is new to the pass.
 // Several processes may sample one database: on PostgreSQL one pass runs at a time (an advisory lock, taken or

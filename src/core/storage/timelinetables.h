@@ -1,0 +1,116 @@
+#pragma once
+
+#include "base/error.h"
+#include "base/timestamp.h"
+#include "storage/database.h"
+
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+namespace aether {
+
+// The console's time series of each key (console_timeline): per key and minute (step 60) the concurrency, RPM and
+// unknown 429s, the successes, the adjustments and the effective limit at the minute's start and end; minutes older
+// than 48 hours are rolled up into hours (step 3600) and everything is kept retentionDays days.
+// Since schema version 8 a row is narrow, so that 30 days of 10,000 keys fit in ~50 MB on PostgreSQL too: the key is
+// its number (key_no, given by the key's view in console_timeline_seen and never given again), the bucket's start is
+// in minutes since the epoch (`minute`), and the numbers are 4-byte integers. Outside the SQL of the time series (here
+// and in timeline/) everything speaks of key ids and epoch seconds. A minute has a row only when something other than
+// successes happened in it (a 429, an adjustment, a change of the limit): most minutes of most keys have none, and
+// successes alone would fill a row for every busy key and minute. Successes are counted where they come in one write
+// with such a change of the same key and minute (a batch of events, or the events a writer groups into one
+// transaction): adding them to rows written earlier would cost every success a statement.
+namespace timeline {
+constexpr qint64 minute = 60;
+constexpr qint64 hour = 3600;
+constexpr qint64 day = 86400;
+constexpr qint64 minuteRowsKeptSeconds = 48 * hour; // then rolled up into hours
+constexpr int defaultRetentionDays = 30;
+constexpr int minRetentionDays = 1;
+constexpr int maxRetentionDays = 3650;
+constexpr int defaultSamplingSeconds = 30;
+
+// The start of the bucket of `step` seconds that holds `at` (UTC epoch seconds).
+inline qint64 bucketOf(qint64 epochSeconds, qint64 step)
+{
+    const qint64 q = epochSeconds / step;
+    return (epochSeconds % step < 0 ? q - 1 : q) * step;
+}
+inline qint64 bucketOf(Timestamp at, qint64 step)
+{
+    const qint64 us = at.microseconds();
+    const qint64 seconds = us / 1000000 - (us % 1000000 < 0 ? 1 : 0);
+    return bucketOf(seconds, step);
+}
+// The stored `minute` of a bucket that starts at `epochSeconds`, and the first stored minute at or after a bound
+// (`minute >= minuteBound(s)` is `start >= s`, `minute < minuteBound(s)` is `start < s`).
+inline qint64 storedMinute(qint64 epochSeconds)
+{
+    return bucketOf(epochSeconds, minute) / minute;
+}
+inline qint64 minuteBound(qint64 epochSeconds)
+{
+    return storedMinute(epochSeconds) + (bucketOf(epochSeconds, minute) == epochSeconds ? 0 : 1);
+}
+} // namespace timeline
+
+struct TimelineCounts {
+    qint64 concurrent429 = 0;
+    qint64 rpm429 = 0;
+    qint64 unknown429 = 0;
+    qint64 successes = 0;
+    qint64 adjustments = 0;
+
+    qint64 total429() const { return concurrent429 + rpm429 + unknown429; }
+    bool onlySuccesses() const { return total429() == 0 && adjustments == 0; }
+    TimelineCounts &operator+=(const TimelineCounts &other)
+    {
+        concurrent429 += other.concurrent429;
+        rpm429 += other.rpm429;
+        unknown429 += other.unknown429;
+        successes += other.successes;
+        adjustments += other.adjustments;
+        return *this;
+    }
+};
+
+// How a key is named in the time series' rows: by its id (looked up in its view) or by its number.
+enum class TimelineKeyBy { Id, Number };
+
+// The upsert of timeline rows (key, step, bucket's minute, five counts, limit at start, limit at end) that adds the
+// counts to an existing row and replaces its limit at the end; `rows` rows of placeholders. A key named by id must
+// have its view (console_timeline_seen) already, else the insert fails (key_no is NOT NULL).
+QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows, TimelineKeyBy keyBy);
+
+// The upsert of the sampler's view of keys (console_timeline_seen; placeholders per row: key, key again, concurrency
+// and RPM 429s to add, limit, history mark, newest record counted, needs baseline, row version), `rows` rows. It adds
+// the counters, replaces the limit and keeps the newer of the newest records; `bySampler`: it also replaces the
+// history mark and the row version and marks the baseline taken, else it keeps them. A new view gets the next key
+// number; an existing one keeps its own (named in the insert, so that no number is used up by an update). An upsert
+// rather than an UPDATE … FROM (VALUES …): PostgreSQL's planner joins a small table by scanning all of it, an upsert
+// finds each row through the primary key.
+QString timelineSeenUpsertSql(const SqlDialect &dialect, qsizetype rows, bool bySampler);
+
+// A row written straight into the time series (demo data, benchmarks, tests): step and bucket in seconds.
+struct TimelineRowWrite {
+    QString keyId;
+    qint64 step = timeline::minute;
+    qint64 bucket = 0;
+    TimelineCounts counts;
+    std::optional<int> limitBegin;
+    std::optional<int> limitEnd;
+};
+// Adds the rows (in the caller's transaction), in key order. `Create`: a key without a view first gets one that
+// waits for its baseline (timeline/timelinesampler.h); `Exist`: the caller wrote every key's view already in
+// this transaction (the insert of a row whose key has none fails: key_no is NOT NULL).
+enum class TimelineViews { Create, Exist };
+Status writeTimelineRows(Database &db, const QList<TimelineRowWrite> &rows,
+                         TimelineViews views = TimelineViews::Create);
+
+// The view's number of the key whose id is bound here (a scalar subquery); `orNext`: for a view's insert, the next
+// number when the key has none (a number is taken only then, not on every update; never given twice).
+QString timelineKeyNumberSql(const SqlDialect &dialect, bool orNext);
+
+} // namespace aether
