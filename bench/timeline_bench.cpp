@@ -245,8 +245,9 @@ int main(int argc, char *argv[])
             db.execRaw(QStringLiteral("ANALYZE"));
     }
     {
-        Result<SqlStatement> st = db.exec(QStringLiteral("SELECT count(*), sum(CASE WHEN step = 60 THEN 1 ELSE 0 END) "
-                                                         "FROM console_timeline"));
+        Result<SqlStatement> st =
+            db.exec(QStringLiteral("SELECT count(*), sum(CASE WHEN slot % 2 = 0 THEN 1 ELSE 0 END) "
+                                   "FROM console_timeline"));
         if (st && st.value().next())
             say(QStringLiteral("rows: %1 (%2 minutes, %3 hours)")
                     .arg(st.value().value(0).toLongLong())

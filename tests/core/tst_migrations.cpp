@@ -484,7 +484,7 @@ private slots:
                              u"NULL)"_s,
                              u"INSERT INTO console_timeline VALUES ('k-a', 60, 1795694400, 3, 1, 0, 7, 1, 30, 20), "
                              u"('k-a', 3600, 1795500000, 9, 0, 2, 0, 3, NULL, 25), "
-                             u"('k-old', 60, 1795694460, 1, 0, 0, 0, 0, 5, 5)"_s,
+                             u"('k-old', 60, 1795694460, 1, 0, 0, 0, 0, 5, 40000)"_s,
                              u"DELETE FROM console_schema_version WHERE version = 8"_s},
                             &error),
                  qPrintable(error));
@@ -497,12 +497,13 @@ private slots:
         QVERIFY(aether::Migrations(db).run().ok());
         QCOMPARE(aether::Migrations(db).currentVersion().value(), 8);
         SqlProbe probe(tdb.location());
-        QCOMPARE(probe.lines(u"SELECT s.key_id, t.step, t.minute * 60, t.concurrent_429, t.rpm_429, t.unknown_429, "
+        QCOMPARE(probe.lines(u"SELECT s.key_id, CASE WHEN t.slot % 2 = 1 THEN 3600 ELSE 60 END, t.slot / 2 * 60, "
+                             u"t.concurrent_429, t.rpm_429, t.unknown_429, "
                              u"t.successes, t.adjustments, COALESCE(CAST(t.limit_begin AS text), 'null'), t.limit_end "
                              u"FROM console_timeline t JOIN console_timeline_seen s ON s.key_no = t.key_no ORDER BY "
-                             u"s.key_id, t.step"_s),
+                             u"s.key_id, t.slot % 2"_s),
                  (QStringList{u"k-a|60|1795694400|3|1|0|7|1|30|20"_s, u"k-a|3600|1795500000|9|0|2|0|3|null|25"_s,
-                              u"k-old|60|1795694460|1|0|0|0|0|5|5"_s}));
+                              u"k-old|60|1795694460|1|0|0|0|0|5|32767"_s})); // a 2-byte limit
         QCOMPARE(probe.lines(u"SELECT key_id, concurrent_429, rpm_429, limit_value, history_mark, last_record_us, "
                              u"needs_baseline FROM console_timeline_seen ORDER BY key_id"_s),
                  (QStringList{u"k-a|41|2|20|m|1795694400000000|0"_s, u"k-old|0|0|<null>|<null>|<null>|1"_s}));

@@ -60,10 +60,11 @@ LearningEvent reported(const QString &key, std::optional<RateLimitKind> kind, Ti
 QStringList timelineRows(SqlProbe &probe)
 {
     return probe.lines(
-        u"SELECT COALESCE(s.key_id, 'gone'), t.step, t.minute * 60 - %1, t.concurrent_429, t.rpm_429, "
-        u"t.unknown_429, t.successes, t.adjustments, COALESCE(CAST(t.limit_begin AS text), 'null'), "
-        u"COALESCE(CAST(t.limit_end AS text), 'null') FROM console_timeline t LEFT JOIN "
-        u"console_timeline_seen s ON s.key_no = t.key_no ORDER BY s.key_id, t.step, t.minute"_s.arg(t0s));
+        u"SELECT COALESCE(s.key_id, 'gone'), CASE WHEN t.slot % 2 = 1 THEN 3600 ELSE 60 END, t.slot / 2 * 60 - %1, "
+        u"t.concurrent_429, t.rpm_429, t.unknown_429, t.successes, t.adjustments, "
+        u"COALESCE(CAST(t.limit_begin AS text), 'null'), COALESCE(CAST(t.limit_end AS text), 'null') FROM "
+        u"console_timeline t LEFT JOIN console_timeline_seen s ON s.key_no = t.key_no ORDER BY s.key_id, t.slot % 2, "
+        u"t.slot"_s.arg(t0s));
 }
 
 bool writeRows(aether::Database &db, const QList<TimelineRowWrite> &rows)
@@ -133,6 +134,20 @@ private slots:
         QCOMPARE(timeline::bucketOf(at(3600), timeline::hour), t0s + 3600);
         QCOMPARE(timeline::bucketOf(qint64(-1), timeline::minute), qint64(-60)); // before 1970 rounds down too
         QCOMPARE(timeline::bucketOf(Timestamp::fromMicroseconds(-1), timeline::minute), qint64(-60));
+        // The stored slot: minute rows even, hour rows odd, in time order; bounds select by the bucket's start.
+        const qint64 m0 = t0s / 60;
+        QCOMPARE(timeline::slotOf(t0s, timeline::minute), 2 * m0);
+        QCOMPARE(timeline::slotOf(t0s, timeline::hour), 2 * m0 + 1);
+        QCOMPARE(timeline::slotOf(t0s + 60, timeline::minute), 2 * m0 + 2);
+        QCOMPARE(timeline::slotBound(t0s), 2 * m0);         // both rows that start at t0 are at or after it
+        QCOMPARE(timeline::slotBound(t0s + 1), 2 * m0 + 2); // neither starts at or after t0 + 1 s
+        QCOMPARE(timeline::slotBound(t0s + 60), 2 * m0 + 2);
+        QCOMPARE(timeline::slotStart(2 * m0 + 1), t0s);
+        QCOMPARE(timeline::slotStep(2 * m0 + 1), timeline::hour);
+        QCOMPARE(timeline::slotStep(2 * m0), timeline::minute);
+        QCOMPARE(timeline::slotStart(timeline::slotOf(-60, timeline::minute)), qint64(-60));
+        QCOMPARE(timeline::storedLimit(40000), std::optional<int>(timeline::maxStoredLimit));
+        QCOMPARE(timeline::storedLimit(std::nullopt), std::optional<int>());
         QCOMPARE(TimelineQuery::range(t0s + 90, t0s + 600, 300).from, t0s);
         QCOMPARE(TimelineQuery::range(t0s + 90, t0s + 600, 300).pointCount(), 2);
         QCOMPARE(TimelineQuery::defaultStep(t0s, t0s + 86400), timeline::minute); // 1,440 minutes
@@ -268,7 +283,7 @@ private slots:
         QCOMPARE(pass.value().rowsWritten, 0);
         QCOMPARE(probe
                      .value(u"SELECT sum(t.concurrent_429 + t.unknown_429)"_s + rowsOf(u"k-a"_s) +
-                            u" AND t.minute >= %1"_s.arg((t0s + 180) / 60))
+                            u" AND t.slot >= %1"_s.arg((t0s + 180) / 60 * 2))
                      .toInt(),
                  2);
         // A reset through the console: the sampler's view follows it.

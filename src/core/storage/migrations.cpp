@@ -1,6 +1,7 @@
 #include "storage/migrations.h"
 
 #include "base/timestamp.h"
+#include "storage/timelinetables.h"
 
 #include <algorithm>
 #include <array>
@@ -358,17 +359,17 @@ Status Migrations::applyVersion8()
     // The time series' rows become narrow (timeline/timelinewriter.h): on PostgreSQL a row of the version 6 layout took
     // ~220 bytes with its index (the key's 36-character id twice, 8-byte numbers, a 24-byte row header), 30 days of
     // 10,000 keys ~106 MB. Now the key is a 4-byte number that its view in console_timeline_seen holds (PostgreSQL: a
-    // sequence; SQLite: the view's AUTOINCREMENT key, so that no number is given twice), the bucket is minutes since
-    // the epoch and the counts are 4-byte integers. A key that has rows but no view (rows of version 6) gets a view
-    // that waits for its baseline. The rows are copied into the new table. (Tables that have this layout already
-    // stay as they are.)
+    // sequence; SQLite: the view's AUTOINCREMENT key, so that no number is given twice), step and bucket are one
+    // 4-byte slot, the counts 4-byte and the limits 2-byte integers (storage/timelinetables.h). A key that has rows but
+    // no view (rows of version 6) gets a view that waits for its baseline. The rows are copied into the new table.
+    // (Tables that have this layout already stay as they are.)
     const bool pg = m_db.dialect().isPostgres();
     {
         Result<SqlStatement> st =
             m_db.exec(pg ? QStringLiteral("SELECT count(*) FROM information_schema.columns WHERE table_schema = "
                                           "current_schema() AND table_name = 'console_timeline' AND column_name = ?")
                          : QStringLiteral("SELECT count(*) FROM pragma_table_info('console_timeline') WHERE name = ?"),
-                      {QStringLiteral("key_no")});
+                      {QStringLiteral("slot")});
         if (!st)
             return st.error();
         if (st.value().next() && st.value().value(0).toInt() > 0)
@@ -398,22 +399,26 @@ Status Migrations::applyVersion8()
             << QStringLiteral("DROP TABLE console_timeline_seen")
             << QStringLiteral("ALTER TABLE console_timeline_seen_v8 RENAME TO console_timeline_seen");
     }
-    // All columns 4 bytes wide and aligned (PostgreSQL: 64 bytes a row with its header); SQLite: WITHOUT ROWID, the
-    // row is its own index.
+    // 32 bytes of data, aligned (PostgreSQL: 56 bytes a row with its header, an index entry 16); SQLite: WITHOUT ROWID,
+    // the row is its own index.
     const QString count = pg ? QStringLiteral("LEAST(t.%1, 2147483647)") : QStringLiteral("t.%1");
     QStringList counts;
     for (const char *column : {"concurrent_429", "rpm_429", "unknown_429", "successes", "adjustments"})
         counts << count.arg(QLatin1StringView(column));
-    ddl << QStringLiteral("CREATE TABLE console_timeline_v8 (key_no INTEGER NOT NULL, step INTEGER NOT NULL, "
-                          "minute INTEGER NOT NULL, concurrent_429 INTEGER NOT NULL DEFAULT 0, rpm_429 INTEGER NOT "
-                          "NULL DEFAULT 0, unknown_429 INTEGER NOT NULL DEFAULT 0, successes INTEGER NOT NULL DEFAULT "
-                          "0, adjustments INTEGER NOT NULL DEFAULT 0, limit_begin INTEGER, limit_end INTEGER, "
-                          "PRIMARY KEY (key_no, step, minute))%1")
+    const QString limit = QStringLiteral("CASE WHEN t.%1 > %2 THEN %2 ELSE t.%1 END"); // NULL stays NULL
+    ddl << QStringLiteral("CREATE TABLE console_timeline_v8 (key_no INTEGER NOT NULL, slot INTEGER NOT NULL, "
+                          "limit_begin SMALLINT, limit_end SMALLINT, concurrent_429 INTEGER NOT NULL DEFAULT 0, "
+                          "rpm_429 INTEGER NOT NULL DEFAULT 0, unknown_429 INTEGER NOT NULL DEFAULT 0, successes "
+                          "INTEGER NOT NULL DEFAULT 0, adjustments INTEGER NOT NULL DEFAULT 0, "
+                          "PRIMARY KEY (key_no, slot))%1")
                .arg(pg ? QString() : QStringLiteral(" WITHOUT ROWID"))
-        << QStringLiteral("INSERT INTO console_timeline_v8 SELECT s.key_no, t.step, %1, %2, t.limit_begin, "
-                          "t.limit_end FROM console_timeline t JOIN console_timeline_seen s ON s.key_id = t.key_id "
-                          "ORDER BY s.key_no, t.step, t.bucket")
-               .arg(QStringLiteral("CAST(t.bucket / 60 AS integer)"), counts.join(QStringLiteral(", ")))
+        << QStringLiteral("INSERT INTO console_timeline_v8 (key_no, slot, limit_begin, limit_end, concurrent_429, "
+                          "rpm_429, unknown_429, successes, adjustments) SELECT s.key_no, CAST(t.bucket / 60 AS "
+                          "integer) * 2 + CASE WHEN t.step = 3600 THEN 1 ELSE 0 END, %1, %2, %3 FROM console_timeline "
+                          "t JOIN console_timeline_seen s ON s.key_id = t.key_id WHERE t.step IN (60, 3600)")
+               .arg(limit.arg(QStringLiteral("limit_begin")).arg(timeline::maxStoredLimit),
+                    limit.arg(QStringLiteral("limit_end")).arg(timeline::maxStoredLimit),
+                    counts.join(QStringLiteral(", ")))
         << QStringLiteral("DROP TABLE console_timeline")
         << QStringLiteral("ALTER TABLE console_timeline_v8 RENAME TO console_timeline");
     if (pg)

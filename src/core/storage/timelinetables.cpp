@@ -56,12 +56,13 @@ Status writeRows(Database &db, const QList<const TimelineRowWrite *> &rows, bool
     for (qsizetype start = 0; start < rows.size(); start += rowsPerStatement) {
         const qsizetype count = std::min(rowsPerStatement, rows.size() - start);
         QVariantList binds;
-        binds.reserve(count * 10);
+        binds.reserve(count * 9);
         for (qsizetype i = start; i < start + count; ++i) {
             const TimelineRowWrite &row = *rows.at(i);
-            binds << row.keyId << row.step << timeline::storedMinute(row.bucket) << row.counts.concurrent429
+            binds << row.keyId << timeline::slotOf(row.bucket, row.step) << row.counts.concurrent429
                   << row.counts.rpm429 << row.counts.unknown429 << row.counts.successes << row.counts.adjustments
-                  << sqlNullableInt(row.limitBegin) << sqlNullableInt(row.limitEnd);
+                  << sqlNullableInt(timeline::storedLimit(row.limitBegin))
+                  << sqlNullableInt(timeline::storedLimit(row.limitEnd));
         }
         Result<SqlStatement> st = db.exec(timelineUpsertSql(dialect, count, TimelineKeyBy::Id), binds);
         if (!st)
@@ -77,11 +78,11 @@ QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows, TimelineKey
     const QString key = keyBy == TimelineKeyBy::Id ? keyNumberOfId(dialect) : QStringLiteral("?");
     const QString one =
         dialect.isPostgres()
-            ? QStringLiteral("(%1, ?, ?, ?, ?, ?, ?, ?, CAST(? AS integer), CAST(? AS integer))").arg(key)
-            : QStringLiteral("(%1, ?, ?, ?, ?, ?, ?, ?, ?, ?)").arg(key);
-    return QStringLiteral("INSERT INTO console_timeline (key_no, step, minute, concurrent_429, rpm_429, unknown_429, "
+            ? QStringLiteral("(%1, ?, ?, ?, ?, ?, ?, CAST(? AS smallint), CAST(? AS smallint))").arg(key)
+            : QStringLiteral("(%1, ?, ?, ?, ?, ?, ?, ?, ?)").arg(key);
+    return QStringLiteral("INSERT INTO console_timeline (key_no, slot, concurrent_429, rpm_429, unknown_429, "
                           "successes, adjustments, limit_begin, limit_end) VALUES %1 "
-                          "ON CONFLICT (key_no, step, minute) DO UPDATE SET "
+                          "ON CONFLICT (key_no, slot) DO UPDATE SET "
                           "concurrent_429 = console_timeline.concurrent_429 + excluded.concurrent_429, "
                           "rpm_429 = console_timeline.rpm_429 + excluded.rpm_429, "
                           "unknown_429 = console_timeline.unknown_429 + excluded.unknown_429, "
@@ -93,12 +94,17 @@ QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows, TimelineKey
 
 QString timelineSeenUpsertSql(const SqlDialect &dialect, qsizetype rows, bool bySampler)
 {
+    // The sampler read the numbers of the views it writes (none for a new view); other writers look them up.
+    const QString number = !bySampler ? keyNumberOrNext(dialect)
+                           : dialect.isPostgres()
+                               ? QStringLiteral("COALESCE(CAST(? AS integer), nextval('console_timeline_key_no'))")
+                               : QStringLiteral("?");
     const QString one =
         dialect.isPostgres()
             ? QStringLiteral("(CAST(? AS varchar), %1, CAST(? AS bigint), CAST(? AS bigint), CAST(? AS integer), "
                              "CAST(? AS text), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text))")
-                  .arg(keyNumberOrNext(dialect))
-            : QStringLiteral("(?, %1, ?, ?, ?, ?, ?, ?, ?)").arg(keyNumberOrNext(dialect));
+                  .arg(number)
+            : QStringLiteral("(?, %1, ?, ?, ?, ?, ?, ?, ?)").arg(number);
     return QStringLiteral("INSERT INTO console_timeline_seen (key_id, key_no, concurrent_429, rpm_429, limit_value, "
                           "history_mark, last_record_us, needs_baseline, row_version) VALUES %1 "
                           "ON CONFLICT (key_id) DO UPDATE SET "

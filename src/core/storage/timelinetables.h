@@ -7,6 +7,7 @@
 #include <QList>
 #include <QString>
 
+#include <algorithm>
 #include <optional>
 
 namespace aether {
@@ -14,14 +15,15 @@ namespace aether {
 // The console's time series of each key (console_timeline): per key and minute (step 60) the concurrency, RPM and
 // unknown 429s, the successes, the adjustments and the effective limit at the minute's start and end; minutes older
 // than 48 hours are rolled up into hours (step 3600) and everything is kept retentionDays days.
-// Since schema version 8 a row is narrow, so that 30 days of 10,000 keys fit in ~50 MB on PostgreSQL too: the key is
-// its number (key_no, given by the key's view in console_timeline_seen and never given again), the bucket's start is
-// in minutes since the epoch (`minute`), and the numbers are 4-byte integers. Outside the SQL of the time series (here
-// and in timeline/) everything speaks of key ids and epoch seconds. A minute has a row only when something other than
-// successes happened in it (a 429, an adjustment, a change of the limit): most minutes of most keys have none, and
-// successes alone would fill a row for every busy key and minute. Successes are counted where they come in one write
-// with such a change of the same key and minute (a batch of events, or the events a writer groups into one
-// transaction): adding them to rows written earlier would cost every success a statement.
+// Since schema version 8 a row is narrow, so that 30 days of 10,000 keys fit in 50 MB on PostgreSQL too: the key is
+// its number (key_no, given by the key's view in console_timeline_seen and never given again), the bucket is a `slot`
+// (slotOf()), the counts are 4-byte and the limits 2-byte integers: 32 bytes of data, and an index entry of 8. Outside
+// the SQL of the time series (here and in timeline/) everything speaks of key ids, epoch seconds and steps, and
+// limits above maxStoredLimit are kept as that (no concurrency limit comes near). A minute has a row only when
+// something other than successes happened in it (a 429, an adjustment, a change of the limit): most minutes of most
+// keys have none, and successes alone would fill a row for every busy key and minute. Successes are counted where they
+// come in one write with such a change of the same key and minute (a batch of events, or the events a writer groups
+// into one transaction): adding them to rows written earlier would cost every success a statement.
 namespace timeline {
 constexpr qint64 minute = 60;
 constexpr qint64 hour = 3600;
@@ -44,15 +46,30 @@ inline qint64 bucketOf(Timestamp at, qint64 step)
     const qint64 seconds = us / 1000000 - (us % 1000000 < 0 ? 1 : 0);
     return bucketOf(seconds, step);
 }
-// The stored `minute` of a bucket that starts at `epochSeconds`, and the first stored minute at or after a bound
-// (`minute >= minuteBound(s)` is `start >= s`, `minute < minuteBound(s)` is `start < s`).
-inline qint64 storedMinute(qint64 epochSeconds)
+// A row's slot: the minute its bucket starts (minutes since the epoch) times two, plus one for an hour row. A key's
+// rows are so one range in time order (a minute before the hour that begins with it), and one column tells both.
+inline qint64 slotOf(qint64 bucketStart, qint64 step)
 {
-    return bucketOf(epochSeconds, minute) / minute;
+    return bucketOf(bucketStart, minute) / minute * 2 + (step == hour ? 1 : 0);
 }
-inline qint64 minuteBound(qint64 epochSeconds)
+// The first slot of a bucket that starts at or after `epochSeconds`: `slot >= slotBound(s)` is "starts at or after s",
+// `slot < slotBound(s)` is "starts before s".
+inline qint64 slotBound(qint64 epochSeconds)
 {
-    return storedMinute(epochSeconds) + (bucketOf(epochSeconds, minute) == epochSeconds ? 0 : 1);
+    return slotOf(epochSeconds, minute) + (bucketOf(epochSeconds, minute) == epochSeconds ? 0 : 2);
+}
+inline qint64 slotStart(qint64 slot)
+{
+    return (slot >= 0 ? slot / 2 : (slot - 1) / 2) * minute;
+}
+inline qint64 slotStep(qint64 slot)
+{
+    return slot % 2 != 0 ? hour : minute;
+}
+constexpr int maxStoredLimit = 32767;
+inline std::optional<int> storedLimit(std::optional<int> limit)
+{
+    return limit ? std::optional<int>(std::min(*limit, maxStoredLimit)) : std::nullopt;
 }
 } // namespace timeline
 
@@ -79,15 +96,16 @@ struct TimelineCounts {
 // How a key is named in the time series' rows: by its id (looked up in its view) or by its number.
 enum class TimelineKeyBy { Id, Number };
 
-// The upsert of timeline rows (key, step, bucket's minute, five counts, limit at start, limit at end) that adds the
+// The upsert of timeline rows (key, slot, five counts, limit at start, limit at end) that adds the
 // counts to an existing row and replaces its limit at the end; `rows` rows of placeholders. A key named by id must
 // have its view (console_timeline_seen) already, else the insert fails (key_no is NOT NULL).
 QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows, TimelineKeyBy keyBy);
 
-// The upsert of the sampler's view of keys (console_timeline_seen; placeholders per row: key, key again, concurrency
-// and RPM 429s to add, limit, history mark, newest record counted, needs baseline, row version), `rows` rows. It adds
-// the counters, replaces the limit and keeps the newer of the newest records; `bySampler`: it also replaces the
-// history mark and the row version and marks the baseline taken, else it keeps them. A new view gets the next key
+// The upsert of the sampler's view of keys (console_timeline_seen; placeholders per row: key, key again — `bySampler`:
+// the view's number or NULL for a new view —, concurrency and RPM 429s to add, limit, history mark, newest record
+// counted, needs baseline, row version), `rows` rows. It adds the counters, replaces the limit and keeps the newer of
+// the newest records; `bySampler`: it also replaces the history mark and the row version and marks the baseline
+// taken, else it keeps them. A new view gets the next key
 // number; an existing one keeps its own (named in the insert, so that no number is used up by an update). An upsert
 // rather than an UPDATE … FROM (VALUES …): PostgreSQL's planner joins a small table by scanning all of it, an upsert
 // finds each row through the primary key.

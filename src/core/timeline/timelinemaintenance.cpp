@@ -44,8 +44,8 @@ Result<bool> TimelineMaintenance::runChunk(Timestamp now, int retentionDays, int
                                            MaintenancePass *pass)
 {
     const qint64 expireBefore =
-        timeline::storedMinute(timeline::bucketOf(now, timeline::hour) - qint64(retentionDays) * timeline::day);
-    const qint64 rollUpBefore = timeline::storedMinute(
+        timeline::slotBound(timeline::bucketOf(now, timeline::hour) - qint64(retentionDays) * timeline::day);
+    const qint64 rollUpBefore = timeline::slotBound(
         timeline::bucketOf(now.microseconds() / 1000000 - timeline::minuteRowsKeptSeconds, timeline::hour));
     const qint64 after = *lastKey; // from the same key when the transaction is retried
     return m_db.transaction<bool>(Database::Mode::Write, [&]() -> Result<bool> {
@@ -77,7 +77,7 @@ Result<bool> TimelineMaintenance::runChunk(Timestamp now, int retentionDays, int
 
         {
             Result<SqlStatement> st =
-                m_db.exec(QStringLiteral("DELETE FROM console_timeline WHERE key_no IN (%1) AND minute < ?").arg(in),
+                m_db.exec(QStringLiteral("DELETE FROM console_timeline WHERE key_no IN (%1) AND slot < ?").arg(in),
                           QVariantList(binds) << expireBefore);
             if (!st)
                 return st.error();
@@ -88,9 +88,9 @@ Result<bool> TimelineMaintenance::runChunk(Timestamp now, int retentionDays, int
         qsizetype minutes = 0;
         {
             Result<SqlStatement> st =
-                m_db.exec(QStringLiteral("SELECT key_no, minute, concurrent_429, rpm_429, unknown_429, successes, "
+                m_db.exec(QStringLiteral("SELECT key_no, slot, concurrent_429, rpm_429, unknown_429, successes, "
                                          "adjustments, limit_begin, limit_end FROM console_timeline WHERE key_no IN "
-                                         "(%1) AND step = 60 AND minute < ? ORDER BY key_no, minute")
+                                         "(%1) AND slot < ? AND slot % 2 = 0 ORDER BY key_no, slot")
                               .arg(in),
                           QVariantList(binds) << rollUpBefore);
             if (!st)
@@ -99,7 +99,7 @@ Result<bool> TimelineMaintenance::runChunk(Timestamp now, int retentionDays, int
                 const SqlStatement &row = st.value();
                 const auto key =
                     std::make_pair(row.value(0).toLongLong(),
-                                   timeline::bucketOf(row.value(1).toLongLong() * timeline::minute, timeline::hour));
+                                   timeline::bucketOf(timeline::slotStart(row.value(1).toLongLong()), timeline::hour));
                 auto found = hours.find(key);
                 if (found == hours.end()) {
                     found = hours.emplace(key, HourRow{}).first;
@@ -123,7 +123,7 @@ Result<bool> TimelineMaintenance::runChunk(Timestamp now, int retentionDays, int
             QVariantList upsert;
             for (qsizetype i = start; i < start + count; ++i) {
                 const auto &[key, hour] = *rows.at(i);
-                upsert << key.first << timeline::hour << timeline::storedMinute(key.second) << hour.counts.concurrent429
+                upsert << key.first << timeline::slotOf(key.second, timeline::hour) << hour.counts.concurrent429
                        << hour.counts.rpm429 << hour.counts.unknown429 << hour.counts.successes
                        << hour.counts.adjustments << sqlNullableInt(hour.limitBegin) << sqlNullableInt(hour.limitEnd);
             }
@@ -133,7 +133,7 @@ Result<bool> TimelineMaintenance::runChunk(Timestamp now, int retentionDays, int
                 return st.error();
         }
         Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("DELETE FROM console_timeline WHERE key_no IN (%1) AND step = 60 AND minute < ?").arg(in),
+            QStringLiteral("DELETE FROM console_timeline WHERE key_no IN (%1) AND slot < ? AND slot % 2 = 0").arg(in),
             QVariantList(binds) << rollUpBefore);
         if (!st)
             return st.error();

@@ -92,14 +92,14 @@ Result<TimelineSeries> TimelineQuery::keySeries(const QString &keyId, const Time
                 point.limit = current;
             return series;
         }
-        const qint64 from = timeline::minuteBound(range.from - timeline::hour);
-        const qint64 to = timeline::minuteBound(range.to);
+        const qint64 from = timeline::slotBound(range.from - timeline::hour);
+        const qint64 to = timeline::slotBound(range.to);
         // The limit when the range begins: at the end of the last row before it.
         std::optional<std::optional<int>> before;
         {
             Result<SqlStatement> st =
-                m_db.exec(QStringLiteral("SELECT limit_end FROM console_timeline WHERE key_no = ? AND minute < ? "
-                                         "ORDER BY minute DESC, step LIMIT 1"),
+                m_db.exec(QStringLiteral("SELECT limit_end FROM console_timeline WHERE key_no = ? AND slot < ? "
+                                         "ORDER BY slot DESC LIMIT 1"),
                           {keyNo, from});
             if (!st)
                 return st.error();
@@ -110,33 +110,33 @@ Result<TimelineSeries> TimelineQuery::keySeries(const QString &keyId, const Time
         QList<std::optional<std::optional<int>>> ends(series.points.size());
         {
             Result<SqlStatement> st =
-                m_db.exec(QStringLiteral("SELECT minute, step, concurrent_429, rpm_429, unknown_429, successes, "
-                                         "adjustments, limit_begin, limit_end FROM console_timeline WHERE key_no = ? "
-                                         "AND minute >= ? AND minute < ? ORDER BY minute, step"),
+                m_db.exec(QStringLiteral("SELECT slot, concurrent_429, rpm_429, unknown_429, successes, adjustments, "
+                                         "limit_begin, limit_end FROM console_timeline WHERE key_no = ? AND slot >= ? "
+                                         "AND slot < ? ORDER BY slot"),
                           {keyNo, from, to});
             if (!st)
                 return st.error();
             while (st.value().next()) {
                 const SqlStatement &row = st.value();
-                const qint64 bucket = row.value(0).toLongLong() * timeline::minute;
-                const qint64 rowStep = row.value(1).toLongLong();
+                const qint64 bucket = timeline::slotStart(row.value(0).toLongLong());
+                const qint64 rowStep = timeline::slotStep(row.value(0).toLongLong());
                 if (bucket + rowStep <= range.from) {
-                    before = row.optionalInt(8);
+                    before = row.optionalInt(7);
                     continue;
                 }
                 if (!firstBegin)
-                    firstBegin = row.optionalInt(7);
-                addRow(&series, bucket, rowStep, countsAt(row, 2));
+                    firstBegin = row.optionalInt(6);
+                addRow(&series, bucket, rowStep, countsAt(row, 1));
                 const qint64 index = (std::max(bucket, range.from) - range.from) / range.step;
                 if (index >= 0 && index < ends.size())
-                    ends[index] = row.optionalInt(8);
+                    ends[index] = row.optionalInt(7);
             }
         }
         if (!before && !firstBegin) {
             // Nothing in or before the range: the limit it had is the one the first later row began with, or the
             // key's limit now when nothing was recorded since.
             Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT limit_begin FROM console_timeline WHERE key_no "
-                                                               "= ? AND minute >= ? ORDER BY minute, step LIMIT 1"),
+                                                               "= ? AND slot >= ? ORDER BY slot LIMIT 1"),
                                                 {keyNo, to});
             if (!st)
                 return st.error();
@@ -170,7 +170,7 @@ QString TimelineQuery::scopeJoin(const TimelineScope &scope, QVariantList *binds
     }
     return sql +
            QStringLiteral("CROSS JOIN console_timeline_seen s CROSS JOIN console_timeline t WHERE s.key_id = k.id "
-                          "AND t.key_no = s.key_no AND t.step IN (60, 3600) AND t.minute >= ? AND t.minute < ?") +
+                          "AND t.key_no = s.key_no AND t.slot >= ? AND t.slot < ?") +
            where;
 }
 
@@ -181,19 +181,19 @@ Result<TimelineSeries> TimelineQuery::scopeSeries(const TimelineScope &scope, co
     return m_db.run<TimelineSeries>([&]() -> Result<TimelineSeries> {
         TimelineSeries series = emptySeries(range);
         // The range's binds, then the scope's.
-        QVariantList binds{timeline::minuteBound(range.from - timeline::hour), timeline::minuteBound(range.to)};
+        QVariantList binds{timeline::slotBound(range.from - timeline::hour), timeline::slotBound(range.to)};
         const QString from = scopeJoin(scope, &binds);
         Result<SqlStatement> st =
-            m_db.execBulk(QStringLiteral("SELECT t.minute, t.step, sum(t.concurrent_429), sum(t.rpm_429), "
+            m_db.execBulk(QStringLiteral("SELECT t.slot, sum(t.concurrent_429), sum(t.rpm_429), "
                                          "sum(t.unknown_429), sum(t.successes), sum(t.adjustments)%1 "
-                                         "GROUP BY t.minute, t.step ORDER BY t.minute, t.step")
+                                         "GROUP BY t.slot ORDER BY t.slot")
                               .arg(from),
                           binds);
         if (!st)
             return st.error();
         while (st.value().next())
-            addRow(&series, st.value().value(0).toLongLong() * timeline::minute, st.value().value(1).toLongLong(),
-                   countsAt(st.value(), 2));
+            addRow(&series, timeline::slotStart(st.value().value(0).toLongLong()),
+                   timeline::slotStep(st.value().value(0).toLongLong()), countsAt(st.value(), 1));
         return series;
     });
 }
@@ -203,7 +203,7 @@ Result<QList<TopKey>> TimelineQuery::topKeys(const TimelineScope &scope, qint64 
     if (!m_db.canHold(QString(scope.keyId + scope.endpointId + scope.providerId)))
         return QList<TopKey>();
     return m_db.run<QList<TopKey>>([&]() -> Result<QList<TopKey>> {
-        QVariantList binds{timeline::minuteBound(from), timeline::minuteBound(to)};
+        QVariantList binds{timeline::slotBound(from), timeline::slotBound(to)};
         const QString join = scopeJoin(scope, &binds);
         binds << count;
         Result<SqlStatement> st = m_db.exec(

@@ -56,10 +56,12 @@ private:
         std::optional<QString> mark;
         std::optional<QString> history;    // read only when the mark changed
         std::optional<QString> rowVersion; // PostgreSQL: the row's xmin
+        std::optional<qint64> keyNo;       // the view's number; none: no view yet
     };
     struct SeenWrite {
         QString id;
-        qint64 concurrent429 = 0; // what to add (a key without a view: its counters)
+        std::optional<qint64> keyNo; // none: a new view, with the next number
+        qint64 concurrent429 = 0;    // what to add (a key without a view: its counters)
         qint64 rpm429 = 0;
         std::optional<int> limit;
         std::optional<QString> mark;
@@ -69,6 +71,7 @@ private:
     struct Plan {
         std::optional<QString> sampledAt; // console_meta's value when the pass read
         QList<KeyRead> keys;
+        qsizetype views = 0;                 // keys read that have a view
         QHash<QString, qint64> firstBuckets; // new keys: the earliest bucket of their time series
     };
 
@@ -77,7 +80,8 @@ private:
     void planKey(const KeyRead &key, const Plan &plan, Timestamp now, qint64 oldest, SamplingPass *pass,
                  QList<SeenWrite> *seen);
     Status writeSeen(const QList<SeenWrite> &unsorted);
-    Result<qsizetype> forgetGoneKeys();
+    // Deletes the views of keys that are gone; `viewsOfKeys`: the views the pass read with their keys.
+    Result<qsizetype> forgetGoneKeys(qsizetype viewsOfKeys);
     Status recordSampledAt(Timestamp now);
 
     Database &m_db;
