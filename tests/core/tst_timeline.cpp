@@ -441,6 +441,42 @@ private slots:
         QCOMPARE(maintenance.run(at(0), 1).value().rowsExpired, 4); // everything older than a day
     }
 
+    // PostgreSQL: the series' index, grown at every key's own end and so half empty, is rebuilt at most once a day;
+    // SQLite has nothing to rebuild (the rows are the index).
+    void indexRebuiltOnceADay_data() { TestDatabase::addBackendRows(); }
+    void indexRebuiltOnceADay()
+    {
+        AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keys());
+        aether::TimelineMaintenance maintenance(db);
+        if (!tdb.isPostgres()) {
+            QCOMPARE(maintenance.compactIndex(at(0)).value(), false);
+            return;
+        }
+        QString error;
+        // 30 minutes of 3,000 keys, written minute by minute as a console writes them; then two minutes of every three
+        // gone (rolled up or expired): the index keeps its pages.
+        const qint64 first = timeline::slotOf(t0s, timeline::minute);
+        QVERIFY2(executeAll(tdb,
+                            {u"INSERT INTO console_timeline (key_no, slot, concurrent_429) SELECT k, %1 + 2 * m, 1 "
+                             u"FROM generate_series(0, 29) m, generate_series(1, 3000) k ORDER BY m, k"_s.arg(first),
+                             u"DELETE FROM console_timeline WHERE mod((slot - %1) / 2, 3) <> 0"_s.arg(first),
+                             u"VACUUM ANALYZE console_timeline"_s},
+                            &error),
+                 qPrintable(error));
+        SqlProbe probe(tdb.location());
+        const auto indexBytes = [&] {
+            return probe.value(u"SELECT pg_relation_size('console_timeline_pkey')"_s).toLongLong();
+        };
+        const qint64 before = indexBytes();
+        QVERIFY(maintenance.compactIndex(at(0)).value());
+        const qint64 after = indexBytes();
+        QVERIFY2(after * 3 < before * 2, qPrintable(u"%1 -> %2 bytes"_s.arg(before).arg(after)));
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline"_s).toInt(), 30000);
+        QVERIFY(!maintenance.compactIndex(at(3600)).value());      // not twice a day
+        QVERIFY(!maintenance.compactIndex(at(2 * 86400)).value()); // a day later: packed still
+        QVERIFY(probe.value(u"SELECT to_regclass('console_timeline_pkey_ccnew') IS NULL"_s).toBool());
+    }
+
     void queries_data() { TestDatabase::addBackendRows(); }
     void queries()
     {

@@ -2,6 +2,7 @@
 
 #include <QList>
 
+#include <limits>
 #include <map>
 
 namespace aether {
@@ -9,6 +10,7 @@ namespace aether {
 namespace {
 
 constexpr qsizetype rowsPerUpsert = 50;
+const QString rolledUpToName = QStringLiteral("timeline_rolled_up_to"); // a slot
 
 struct HourRow {
     TimelineCounts counts;
@@ -28,25 +30,114 @@ Result<MaintenancePass> TimelineMaintenance::run(Timestamp now, int retentionDay
 {
     MaintenancePass pass;
     pass.ran = true;
+    Bounds bounds;
+    bounds.expireBefore =
+        timeline::slotBound(timeline::bucketOf(now, timeline::hour) - qint64(retentionDays) * timeline::day);
+    bounds.rollUpBefore = timeline::slotBound(
+        timeline::bucketOf(now.microseconds() / 1000000 - timeline::minuteRowsKeptSeconds, timeline::hour));
+    // The minute rows to roll up lie below rollUpBefore and, but for late events, above where the last run over every
+    // key rolled up to: from a day before that (scanning every key's hours on every run cost ~300 ms at 10,000 keys).
+    {
+        Result<SqlStatement> st =
+            m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"), {rolledUpToName});
+        if (!st)
+            return st.error();
+        bool known = false;
+        const qint64 to = st.value().next() ? st.value().value(0).toString().toLongLong(&known) : 0;
+        bounds.rollUpFrom = known ? std::min(to, bounds.rollUpBefore) - 2 * (timeline::day / timeline::minute)
+                                  : std::numeric_limits<int>::min();
+    }
     qint64 lastKey = 0; // key numbers begin at 1
     for (;;) {
-        Result<bool> more = runChunk(now, retentionDays, keysPerChunk, &lastKey, &pass);
+        Result<bool> more = runChunk(bounds, keysPerChunk, &lastKey, &pass);
         if (!more)
             return more.error();
-        if (!more.value())
+        if (!more.value()) {
+            Result<SqlStatement> st =
+                m_db.exec(QStringLiteral("INSERT INTO console_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO "
+                                         "UPDATE SET value = excluded.value"),
+                          {rolledUpToName, QString::number(bounds.rollUpBefore)});
+            if (!st)
+                return st.error();
+            Result<bool> rebuilt = compactIndex(now);
+            if (!rebuilt)
+                return rebuilt.error();
+            pass.indexRebuilt = rebuilt.value();
             return pass;
+        }
         if (keepGoing && !keepGoing())
             return pass;
     }
 }
 
-Result<bool> TimelineMaintenance::runChunk(Timestamp now, int retentionDays, int keysPerChunk, qint64 *lastKey,
+Result<bool> TimelineMaintenance::compactIndex(Timestamp now)
+{
+    if (!m_db.dialect().isPostgres())
+        return false;
+    const QString rebuiltAt = QStringLiteral("timeline_index_rebuilt_at");
+    {
+        Result<SqlStatement> st =
+            m_db.exec(QStringLiteral("SELECT (SELECT value FROM console_meta WHERE name = ?), "
+                                     "COALESCE(pg_relation_size(to_regclass('console_timeline_pkey')), 0), "
+                                     "COALESCE((SELECT reltuples FROM pg_class WHERE oid = "
+                                     "to_regclass('console_timeline_pkey')), -1), "
+                                     "current_setting('server_version_num')::integer"),
+                      {rebuiltAt});
+        if (!st)
+            return st.error();
+        if (!st.value().next())
+            return false;
+        const std::optional<Timestamp> last = Timestamp::parse(st.value().value(0).toString());
+        if (last && now.microseconds() - last->microseconds() < timeline::day * 1000000)
+            return false;
+        const double bytes = st.value().value(1).toDouble();
+        const double entries = st.value().value(2).toDouble(); // -1: not counted yet (before the first VACUUM)
+        // An entry is 16 bytes and a 4-byte pointer; a rebuilt leaf page is 90 % full.
+        const double needed = entries * 20 / 0.9;
+        if (st.value().value(3).toInt() < 120000 || entries < 0 || bytes < 1e6 || bytes < 1.5 * needed)
+            return false;
+    }
+    Result<SqlStatement> locked = m_db.exec(QStringLiteral("SELECT pg_try_advisory_lock(?)"), {indexLockKey});
+    if (!locked)
+        return locked.error();
+    if (!locked.value().next() || !locked.value().value(0).toBool())
+        return false;
+    // Not in a transaction (REINDEX CONCURRENTLY cannot be), and with time to wait for the transactions it must
+    // outlast; an interrupted rebuild leaves an invalid copy of the index behind, which is dropped.
+    QString lockTimeout;
+    if (Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT current_setting('lock_timeout')"));
+        st && st.value().next())
+        lockTimeout = st.value().value(0).toString();
+    m_db.execRaw(QStringLiteral("SET lock_timeout = '60s'"));
+    const auto dropLeftover = [this]() {
+        Result<SqlStatement> st =
+            m_db.exec(QStringLiteral("SELECT to_regclass('console_timeline_pkey_ccnew') IS NOT NULL"));
+        if (st && st.value().next() && st.value().value(0).toBool())
+            m_db.execRaw(QStringLiteral("DROP INDEX CONCURRENTLY console_timeline_pkey_ccnew"));
+    };
+    dropLeftover();
+    const Status rebuilt = m_db.execRaw(QStringLiteral("REINDEX INDEX CONCURRENTLY console_timeline_pkey"));
+    if (!rebuilt)
+        dropLeftover();
+    if (!lockTimeout.isEmpty())
+        m_db.execRaw(QStringLiteral("SET lock_timeout = '%1'").arg(lockTimeout));
+    // Tried today, whatever came of it: not again at every run.
+    Result<SqlStatement> recorded = m_db.exec(QStringLiteral("INSERT INTO console_meta (name, value) VALUES (?, ?) "
+                                                             "ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
+                                              {rebuiltAt, now.toIsoString()});
+    m_db.exec(QStringLiteral("SELECT pg_advisory_unlock(?)"), {indexLockKey});
+    if (!rebuilt)
+        return rebuilt.error();
+    if (!recorded)
+        return recorded.error();
+    return true;
+}
+
+Result<bool> TimelineMaintenance::runChunk(const Bounds &bounds, int keysPerChunk, qint64 *lastKey,
                                            MaintenancePass *pass)
 {
-    const qint64 expireBefore =
-        timeline::slotBound(timeline::bucketOf(now, timeline::hour) - qint64(retentionDays) * timeline::day);
-    const qint64 rollUpBefore = timeline::slotBound(
-        timeline::bucketOf(now.microseconds() / 1000000 - timeline::minuteRowsKeptSeconds, timeline::hour));
+    const qint64 expireBefore = bounds.expireBefore;
+    const qint64 rollUpBefore = bounds.rollUpBefore;
     const qint64 after = *lastKey; // from the same key when the transaction is retried
     return m_db.transaction<bool>(Database::Mode::Write, [&]() -> Result<bool> {
         if (m_db.dialect().isPostgres()) {
@@ -90,9 +181,9 @@ Result<bool> TimelineMaintenance::runChunk(Timestamp now, int retentionDays, int
             Result<SqlStatement> st =
                 m_db.exec(QStringLiteral("SELECT key_no, slot, concurrent_429, rpm_429, unknown_429, successes, "
                                          "adjustments, limit_begin, limit_end FROM console_timeline WHERE key_no IN "
-                                         "(%1) AND slot < ? AND slot % 2 = 0 ORDER BY key_no, slot")
+                                         "(%1) AND slot >= ? AND slot < ? AND slot % 2 = 0 ORDER BY key_no, slot")
                               .arg(in),
-                          QVariantList(binds) << rollUpBefore);
+                          QVariantList(binds) << bounds.rollUpFrom << rollUpBefore);
             if (!st)
                 return st.error();
             while (st.value().next()) {
@@ -133,8 +224,10 @@ Result<bool> TimelineMaintenance::runChunk(Timestamp now, int retentionDays, int
                 return st.error();
         }
         Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("DELETE FROM console_timeline WHERE key_no IN (%1) AND slot < ? AND slot % 2 = 0").arg(in),
-            QVariantList(binds) << rollUpBefore);
+            QStringLiteral(
+                "DELETE FROM console_timeline WHERE key_no IN (%1) AND slot >= ? AND slot < ? AND slot % 2 = 0")
+                .arg(in),
+            QVariantList(binds) << bounds.rollUpFrom << rollUpBefore);
         if (!st)
             return st.error();
         pass->minuteRowsRolledUp += minutes;

@@ -15,6 +15,7 @@ struct MaintenancePass {
     qsizetype keys = 0;
     qsizetype minuteRowsRolledUp = 0;
     qsizetype rowsExpired = 0;
+    bool indexRebuilt = false; // PostgreSQL: the series' index was rebuilt (compactIndex())
 };
 
 // Keeps the time series small: minute rows older than 48 hours become hour rows (sums; the limit at the start of the
@@ -30,11 +31,23 @@ public:
                                 int keysPerChunk = 200);
 
     static constexpr qint64 advisoryLockKey = 7406179;
+    static constexpr qint64 indexLockKey = 7406180;
+
+    // PostgreSQL: every key's rows grow at their own end of the series' index, so a full leaf page is split in half and
+    // its older half never filled again (~56 % full, a third of the series' storage). At most once a day (after a run
+    // over every key), when the index holds more than 1.5 times the pages its entries need, it is rebuilt without
+    // holding up writers (REINDEX CONCURRENTLY, PostgreSQL 12 and later; one process at a time). True when rebuilt.
+    Result<bool> compactIndex(Timestamp now);
 
 private:
     // One chunk of keys (by their numbers in the series) after *lastKey, which then holds the last one done; false
     // when there were none.
-    Result<bool> runChunk(Timestamp now, int retentionDays, int keysPerChunk, qint64 *lastKey, MaintenancePass *pass);
+    struct Bounds {
+        qint64 expireBefore = 0; // slots
+        qint64 rollUpFrom = 0;
+        qint64 rollUpBefore = 0;
+    };
+    Result<bool> runChunk(const Bounds &bounds, int keysPerChunk, qint64 *lastKey, MaintenancePass *pass);
 
     Database &m_db;
 };
