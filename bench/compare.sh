@@ -126,8 +126,9 @@ for round in $(seq "$rounds"); do
 done
 median() { sort -g | awk '{v[NR] = $0} END {print v[int((NR + 1) / 2)]}'; }
 printf '| route |'; for l in "${labels[@]}"; do printf ' %s req/s |' "$l"; done
-for l in "${labels[@]:1}"; do printf ' %s / %s |' "$l" "${labels[0]}"; done; echo
-printf '|---|'; for _ in "${labels[@]}" "${labels[@]:1}"; do printf -- '---|'; done; echo
+for l in "${labels[@]:1}"; do printf ' %s / %s |' "$l" "${labels[0]}"; done
+for l in "${labels[@]:1}"; do printf ' round by round |'; done; echo
+printf '|---|'; for _ in "${labels[@]}" "${labels[@]:1}" "${labels[@]:1}"; do printf -- '---|'; done; echo
 declare -A med
 for route in "${routes[@]}"; do
   printf '| %s |' "$route"
@@ -138,8 +139,15 @@ for route in "${routes[@]}"; do
   for i in $(seq 1 $((${#bases[@]} - 1))); do
     awk -v a="${med[$route,$i]}" -v b="${med[$route,0]}" 'BEGIN { printf " %.1f %% |", 100 * a / b }'
   done
+  # The median of each round's ratio: the two runs of a round are seconds apart, so a machine that slows down or
+  # speeds up over minutes shifts both.
+  for i in $(seq 1 $((${#bases[@]} - 1))); do
+    awk -v r="$route" -v s="$i" '$1 == r && $2 == 0 {b[++nb] = $3} $1 == r && $2 == s {a[++na] = $3}
+      END {for (k = 1; k <= na; k++) print a[k] / b[k]}' "$work/runs" | median |
+      awk '{printf " %.1f %% |", 100 * $1}'
+  done
   echo
 done
 echo
-echo "rounds: $rounds × ${seconds} s per route and server, in turns; wrk -t2; $backend; $(nproc) cores"
+echo "rounds: $rounds × ${seconds} s per route and server, in turns (ratios: of the medians, and the median of the rounds' ratios); wrk -t2; $backend; $(nproc) cores"
 awk '{print "run:", $0}' "$work/runs" | tr '\n' ';' | head -c 4000; echo

@@ -27,6 +27,18 @@ QString keyNumberOrNext(const SqlDialect &dialect)
                : keyNumberOfId(dialect);
 }
 
+// An upsert's tail that adds the counts to an existing row and replaces its limit at the end.
+QString addToExistingRow()
+{
+    return QStringLiteral("ON CONFLICT (key_no, slot) DO UPDATE SET "
+                          "concurrent_429 = console_timeline.concurrent_429 + excluded.concurrent_429, "
+                          "rpm_429 = console_timeline.rpm_429 + excluded.rpm_429, "
+                          "unknown_429 = console_timeline.unknown_429 + excluded.unknown_429, "
+                          "successes = console_timeline.successes + excluded.successes, "
+                          "adjustments = console_timeline.adjustments + excluded.adjustments, "
+                          "limit_end = excluded.limit_end");
+}
+
 Status writeRows(Database &db, const QList<const TimelineRowWrite *> &rows, bool createViews)
 {
     const SqlDialect &dialect = db.dialect();
@@ -58,11 +70,7 @@ Status writeRows(Database &db, const QList<const TimelineRowWrite *> &rows, bool
         QVariantList binds;
         binds.reserve(count * 9);
         for (qsizetype i = start; i < start + count; ++i) {
-            const TimelineRowWrite &row = *rows.at(i);
-            binds << row.keyId << timeline::slotOf(row.bucket, row.step) << row.counts.concurrent429
-                  << row.counts.rpm429 << row.counts.unknown429 << row.counts.successes << row.counts.adjustments
-                  << sqlNullableInt(timeline::storedLimit(row.limitBegin))
-                  << sqlNullableInt(timeline::storedLimit(row.limitEnd));
+            appendTimelineRowBinds(&binds, *rows.at(i));
         }
         Result<SqlStatement> st = db.exec(timelineUpsertSql(dialect, count, TimelineKeyBy::Id), binds);
         if (!st)
@@ -81,15 +89,29 @@ QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows, TimelineKey
             ? QStringLiteral("(%1, ?, ?, ?, ?, ?, ?, CAST(? AS smallint), CAST(? AS smallint))").arg(key)
             : QStringLiteral("(%1, ?, ?, ?, ?, ?, ?, ?, ?)").arg(key);
     return QStringLiteral("INSERT INTO console_timeline (key_no, slot, concurrent_429, rpm_429, unknown_429, "
-                          "successes, adjustments, limit_begin, limit_end) VALUES %1 "
-                          "ON CONFLICT (key_no, slot) DO UPDATE SET "
-                          "concurrent_429 = console_timeline.concurrent_429 + excluded.concurrent_429, "
-                          "rpm_429 = console_timeline.rpm_429 + excluded.rpm_429, "
-                          "unknown_429 = console_timeline.unknown_429 + excluded.unknown_429, "
-                          "successes = console_timeline.successes + excluded.successes, "
-                          "adjustments = console_timeline.adjustments + excluded.adjustments, "
-                          "limit_end = excluded.limit_end")
-        .arg(sqlPlaceholders(rows, one));
+                          "successes, adjustments, limit_begin, limit_end) VALUES %1 %2")
+        .arg(sqlPlaceholders(rows, one), addToExistingRow());
+}
+
+QString timelineRowsOfViewsSql(qsizetype rows)
+{
+    return QStringLiteral(
+               "INSERT INTO console_timeline (key_no, slot, concurrent_429, rpm_429, unknown_429, "
+               "successes, adjustments, limit_begin, limit_end) SELECT tv.key_no, x.slot, x.c, x.r, x.u, "
+               "x.s, x.a, x.lb, x.le FROM (VALUES %1) AS x (key_id, slot, c, r, u, s, a, lb, le) LEFT JOIN tv "
+               "ON tv.key_id = x.key_id %2")
+        .arg(sqlPlaceholders(rows, QStringLiteral("(CAST(? AS varchar), CAST(? AS integer), CAST(? AS integer), "
+                                                  "CAST(? AS integer), CAST(? AS integer), CAST(? AS integer), "
+                                                  "CAST(? AS integer), CAST(? AS smallint), CAST(? AS smallint))")),
+             addToExistingRow());
+}
+
+void appendTimelineRowBinds(QVariantList *binds, const TimelineRowWrite &row)
+{
+    *binds << row.keyId << timeline::slotOf(row.bucket, row.step) << row.counts.concurrent429 << row.counts.rpm429
+           << row.counts.unknown429 << row.counts.successes << row.counts.adjustments
+           << sqlNullableInt(timeline::storedLimit(row.limitBegin))
+           << sqlNullableInt(timeline::storedLimit(row.limitEnd));
 }
 
 QString timelineSeenUpsertSql(const SqlDialect &dialect, qsizetype rows, bool bySampler)

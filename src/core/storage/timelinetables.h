@@ -111,6 +111,11 @@ QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows, TimelineKey
 // finds each row through the primary key.
 QString timelineSeenUpsertSql(const SqlDialect &dialect, qsizetype rows, bool bySampler);
 
+// PostgreSQL: the rows' upsert that reads its keys' numbers from `tv`, the RETURNING key_id, key_no of a views' upsert
+// before it in the same statement (WITH tv AS (…)): one round trip for both. Placeholders per row as
+// appendTimelineRowBinds() gives them. A row whose key is not in `tv` fails the insert (key_no is NOT NULL).
+QString timelineRowsOfViewsSql(qsizetype rows);
+
 // A row written straight into the time series (demo data, benchmarks, tests): step and bucket in seconds.
 struct TimelineRowWrite {
     QString keyId;
@@ -120,6 +125,9 @@ struct TimelineRowWrite {
     std::optional<int> limitBegin;
     std::optional<int> limitEnd;
 };
+// The binds of a row for timelineUpsertSql(…, TimelineKeyBy::Id) and timelineRowsOfViewsSql(): key id, slot, five
+// counts, the limits.
+void appendTimelineRowBinds(QVariantList *binds, const TimelineRowWrite &row);
 // Adds the rows (in the caller's transaction), in key order. `Create`: a key without a view first gets one that
 // waits for its baseline (timeline/timelinesampler.h); `Exist`: the caller wrote every key's view already in
 // this transaction (the insert of a row whose key has none fails: key_no is NOT NULL).

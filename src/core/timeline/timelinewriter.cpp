@@ -64,22 +64,52 @@ void TimelineRecorder::clear()
     m_seen.clear();
 }
 
-Status TimelineRecorder::write()
+std::optional<TimelineRecorder::StatementPrefix> TimelineRecorder::takeAsPrefix()
 {
-    // The views, then the rows, each in key order: every writer (the sampler too) takes the row locks in this order, so
-    // that none waits for another in a circle (PostgreSQL); and the rows name their key by the view's number.
-    const QList<Statement> statements = seenStatements();
-    for (const Statement &statement : statements) {
-        Result<SqlStatement> st = m_db.exec(statement.sql, statement.binds);
-        if (!st)
-            return st.error();
-    }
+    if (!m_db.dialect().isPostgres())
+        return std::nullopt;
+    QList<Statement> views = seenStatements();
+    if (views.size() != 1 || !views.constFirst().raised)
+        return std::nullopt;
+    const QList<TimelineRowWrite> rows = pendingRowWrites();
+    if (rows.isEmpty() || rows.size() > rowsPerStatement)
+        return std::nullopt;
+    clear();
+    StatementPrefix prefix{QStringLiteral("WITH tv AS (%1 RETURNING key_id, key_no), tr AS (%2) ")
+                               .arg(views.constFirst().sql, timelineRowsOfViewsSql(rows.size())),
+                           views.constFirst().binds};
+    for (const TimelineRowWrite &row : rows)
+        appendTimelineRowBinds(&prefix.binds, row);
+    return prefix;
+}
+
+QList<TimelineRowWrite> TimelineRecorder::pendingRowWrites() const
+{
     QList<TimelineRowWrite> rows;
     for (const auto &[key, row] : m_rows) {
         if (!row.counts.onlySuccesses() || row.limitChanged)
             rows.append({key.first, timeline::minute, key.second, row.counts, row.limitBegin, row.limitEnd});
     }
+    return rows;
+}
+
+Status TimelineRecorder::write()
+{
+    // PostgreSQL, the common case: one statement.
+    if (std::optional<StatementPrefix> prefix = takeAsPrefix()) {
+        Result<SqlStatement> st = m_db.exec(prefix->sql + QStringLiteral("SELECT 1"), prefix->binds);
+        return st ? Status(Done{}) : Status(st.error());
+    }
+    // The views, then the rows, each in key order: every writer (the sampler too) takes the row locks in this order, so
+    // that none waits for another in a circle (PostgreSQL); and the rows name their key by the view's number.
+    const QList<Statement> statements = seenStatements();
+    const QList<TimelineRowWrite> rows = pendingRowWrites();
     clear();
+    for (const Statement &statement : statements) {
+        Result<SqlStatement> st = m_db.exec(statement.sql, statement.binds);
+        if (!st)
+            return st.error();
+    }
     return writeTimelineRows(m_db, rows, TimelineViews::Exist);
 }
 
@@ -121,7 +151,7 @@ QList<TimelineRecorder::Statement> TimelineRecorder::seenStatements() const
                   << QVariant(QMetaType::fromType<QString>()) << nullableLong(seen.newestRecordUs) << 1
                   << QVariant(QMetaType::fromType<QString>());
         }
-        statements.append({timelineSeenUpsertSql(dialect, count, false), binds});
+        statements.append({timelineSeenUpsertSql(dialect, count, false), binds, true});
     }
     return statements;
 }

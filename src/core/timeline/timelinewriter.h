@@ -38,6 +38,7 @@ public:
 
     // Writes and forgets what was collected. Must run inside the caller's write transaction.
     Status write();
+
     void clear();
 
 private:
@@ -57,8 +58,19 @@ private:
     struct Statement {
         QString sql;
         QVariantList binds;
+        bool raised = false; // the upsert that raises views (not a reset)
     };
+    // PostgreSQL, the common case (rows of at most 50 keys and minutes, no reset): what write() does, as a WITH part
+    // ("WITH tv AS (…), tr AS (…) ", data-modifying, so it runs whatever statement follows), with its binds; the
+    // recorder is then empty. Every statement is a round trip on PostgreSQL, and most transactions of learning events
+    // write the series: the views and the rows in one statement save one. std::nullopt otherwise (and on SQLite).
+    struct StatementPrefix {
+        QString sql;
+        QVariantList binds;
+    };
+    std::optional<StatementPrefix> takeAsPrefix();
     QList<Statement> seenStatements() const;
+    QList<TimelineRowWrite> pendingRowWrites() const;
 
     Database &m_db;
     std::map<std::pair<QString, qint64>, Row> m_rows; // (key, minute) in order: rows are locked in one order
