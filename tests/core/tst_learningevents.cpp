@@ -97,6 +97,18 @@ class TestLearningEvents : public QObject {
         return {a, fresh, fixed, corrupt};
     }
 
+    // k-a with a history of 19 records, "by" stored-0 … stored-18.
+    static QList<KeyFixture> withLongHistory(QList<KeyFixture> fixtures)
+    {
+        QStringList stored;
+        for (int i = 0; i < 19; ++i)
+            stored << u"{\"timestamp\":\"2025-01-01T00:00:%1+00:00\",\"old_limit\":20,\"new_limit\":20,"
+                      u"\"reason\":\"manual\",\"by\":\"stored-%2\"}"_s.arg(i, 2, 10, QLatin1Char('0'))
+                          .arg(i);
+        fixtures[0].history = u"[%1]"_s.arg(stored.join(u','));
+        return fixtures;
+    }
+
 private slots:
     void initTestCase() { aether::test::useTestEnvironment(); }
 
@@ -239,6 +251,36 @@ private slots:
         const QMap<QString, QString> row = keyRow(probe, u"k-a"_s);
         QCOMPARE(row[u"learned_max_concurrent"_s], u"45"_s);
         QCOMPARE(jsonArray(row[u"adjustment_history"_s]).size(), 1);
+    }
+
+    void batchKeepsTheLastRecords_data() { TestDatabase::addBackendRows(); }
+    void batchKeepsTheLastRecords()
+    {
+        // A stored history one short of the kept 20, and a batch that adds three records to it and one to a key
+        // without any: the stored records come first, then the batch's in order, the oldest dropped.
+        AETHER_EVENT_DATABASE(tdb, db, withLongHistory(keys(backend == "postgres")));
+        KeyService service(db);
+        QList<KeyChange> changes;
+        for (int i = 0; i < 3; ++i) {
+            changes << KeyChange::learningEvent(limited(u"k-a"_s, 1, RateLimitKind::Unknown));
+            changes << KeyChange::learningEvent(success(u"k-f"_s, 3)); // fixed: no record
+        }
+        changes << KeyChange::learningEvent(limited(u"k-new"_s, 12));
+        const QList<aether::Result<aether::KeyChangeOutcome>> outcomes = service.applyChanges(changes);
+        QList<QJsonObject> added;
+        for (qsizetype i = 0; i < 6; i += 2)
+            added << std::get<aether::EventOutcome>(outcomes.at(i).value()).adjustment;
+        SqlProbe probe(tdb.location());
+        const QJsonArray history = jsonArray(keyRow(probe, u"k-a"_s)[u"adjustment_history"_s]);
+        QCOMPARE(history.size(), 20);
+        for (int i = 0; i < 17; ++i)
+            QCOMPARE(history.at(i).toObject().value(u"by"_s).toString(), u"stored-%1"_s.arg(i + 2));
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(history.at(17 + i).toObject(), added.at(i));
+        QCOMPARE(history.at(19).toObject().value(u"new_limit"_s).toInt(), 14);
+        const QJsonArray fresh = jsonArray(keyRow(probe, u"k-new"_s)[u"adjustment_history"_s]);
+        QCOMPARE(fresh.size(), 1);
+        QCOMPARE(fresh.at(0).toObject(), std::get<aether::EventOutcome>(outcomes.at(6).value()).adjustment);
     }
 
     void batchOfSeveralKeys_data() { TestDatabase::addBackendRows(); }

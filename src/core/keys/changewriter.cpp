@@ -27,6 +27,10 @@ public:
         if (!m_keys) {
             m_db = std::make_unique<Database>(m_location);
             m_db->setAutoCheckpointPages(m_autoCheckpointPages);
+            // SQLite keeps a transaction's changed pages in its cache until the commit; at the 2 MB default a batch
+            // of 500 keys (~2 KB of history each, plus their time series) fills it and SQLite writes pages to the
+            // WAL in the middle of the transaction. The cache grows only as far as it is used.
+            m_db->setCacheKibibytes(16 * 1024);
             m_keys = std::make_unique<KeyService>(*m_db);
         }
         return *m_db;

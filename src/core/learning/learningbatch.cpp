@@ -106,13 +106,14 @@ LearningBatch::LearningBatch(Database &db)
     // The history itself (~2 KB a key) is read only for the keys that get a record.
     m_lockSql = QStringLiteral("SELECT k.id, k.max_concurrent, k.learned_max_concurrent, k.concurrent_429_count, "
                                "k.rpm_429_count, %1, k.last_429_type, k.last_concurrent_peak, %2, %3, %4, %5, p.name, "
-                               "%6 FROM provider_api_keys k "
+                               "%6, %8 FROM provider_api_keys k "
                                "LEFT JOIN provider_endpoints e ON e.id = k.endpoint_id "
                                "LEFT JOIN providers p ON p.id = e.provider_id WHERE k.id IN (%7)")
                     .arg(d.asText(QStringLiteral("k.last_429_at")), QStringLiteral("k.adjustment_history IS NULL"),
                          d.asText(QStringLiteral("k.utilization_samples")),
                          d.asText(QStringLiteral("k.last_probe_increase_at")),
-                         d.isPostgres() ? QStringLiteral("k.id") : QStringLiteral("k.rowid"), historyIsArray);
+                         d.isPostgres() ? QStringLiteral("k.id") : QStringLiteral("k.rowid"), historyIsArray)
+                    .arg(QStringLiteral("%1"), PolicyStore::storedValueSql());
     // In id order, so that writers in several processes lock rows in the same order (no deadlock on PostgreSQL);
     // SQLite holds the database write lock already.
     if (d.isPostgres())
@@ -122,11 +123,6 @@ LearningBatch::LearningBatch(Database &db)
 Result<QList<Result<EventOutcome>>> LearningBatch::apply(const QList<const LearningEvent *> &events)
 {
     m_timeline.clear(); // what an earlier, failed attempt collected
-    Result<LearningPolicy> policy = m_policies.read();
-    if (!policy)
-        return policy.error();
-    const Learner learner(policy.value());
-
     QStringList ids;
     QSet<QString> seen;
     for (const LearningEvent *event : events) {
@@ -135,10 +131,13 @@ Result<QList<Result<EventOutcome>>> LearningBatch::apply(const QList<const Learn
             ids << event->keyId;
         }
     }
+    // The policy comes with the locked rows (one statement fewer a transaction); no row locked, no policy needed.
     QHash<QString, LockedRow> rows;
     rows.reserve(ids.size());
-    if (const Status locked = lockKeys(ids, &rows); !locked)
+    std::optional<QString> policyText;
+    if (const Status locked = lockKeys(ids, &rows, &policyText); !locked)
         return locked.error();
+    const Learner learner(m_policies.fromStored(policyText));
 
     QList<Result<EventOutcome>> outcomes;
     outcomes.reserve(events.size());
@@ -148,12 +147,9 @@ Result<QList<Result<EventOutcome>>> LearningBatch::apply(const QList<const Learn
             outcomes.append(Error::notFound(event->keyId));
         else
             outcomes.append(applyOne(*event, learner, &row.value()));
-        if (row != rows.end() && row->historyChanged && !row->historyLoaded) {
-            if (const Status loaded = loadHistory(event->keyId, &row.value(), learner.policy().maxHistoryRecords);
-                !loaded)
-                return loaded.error();
-        }
     }
+    if (const Status loaded = loadHistories(&rows, learner.policy().maxHistoryRecords); !loaded)
+        return loaded.error();
     const QString now = Timestamp::now().toIsoString();
     QStringList changed;
     for (const QString &id : std::as_const(ids)) {
@@ -176,11 +172,13 @@ Result<QList<Result<EventOutcome>>> LearningBatch::apply(const QList<const Learn
     return outcomes;
 }
 
-Status LearningBatch::lockKeys(const QStringList &ids, QHash<QString, LockedRow> *rows)
+Status LearningBatch::lockKeys(const QStringList &ids, QHash<QString, LockedRow> *rows,
+                               std::optional<QString> *policyText)
 {
-    return m_db.selectByIds(m_lockSql, ids, [this, rows](const SqlStatement &st) {
+    return m_db.selectByIds(m_lockSql, ids, [this, rows, policyText](const SqlStatement &st) {
         const QString id = st.value(0).toString();
         rows->insert(id, readRow(st, id));
+        *policyText = st.optionalString(14);
     });
 }
 
@@ -233,26 +231,44 @@ Result<std::optional<QString>> LearningBatch::storedHistory(const QVariant &rowK
     return std::optional<QString>(st.value().value(0).toString());
 }
 
-Status LearningBatch::loadHistory(const QString &keyId, LockedRow *row, int maxRecords)
+Status LearningBatch::loadHistories(QHash<QString, LockedRow> *rows, int maxRecords)
 {
-    // The stored records, then the ones this batch added (the learner kept the last N of those), the last N of all.
-    JsonArrayState state = JsonArrayState::Null;
-    QJsonArray history;
-    Result<std::optional<QString>> stored = storedHistory(row->rowKey);
-    if (!stored)
-        return stored.error(); // never replace a history that could not be read
-    if (stored.value()) {
-        history = readJsonArray(*stored.value(), &state);
-        if (state == JsonArrayState::Malformed)
-            row->historyMalformed = true; // the database's check and ours disagree: ours decides
+    // The learner only appends records, so the stored ones can come after the batch: read in one statement for all
+    // keys that got a record, the stored records then the batch's (the learner kept the last N of those), the last N.
+    QStringList ids;
+    for (auto row = rows->cbegin(); row != rows->cend(); ++row) {
+        if (row->historyChanged && !row->historyLoaded)
+            ids << row.key();
     }
-    for (const QJsonValue &record : std::as_const(row->state.history))
-        history.append(record);
-    while (history.size() > maxRecords)
-        history.removeFirst();
-    row->state.history = history;
-    row->historyLoaded = true;
-    Q_UNUSED(keyId);
+    if (ids.isEmpty())
+        return Done{};
+    QHash<QString, std::optional<QString>> stored;
+    stored.reserve(ids.size());
+    const Status read = m_db.selectByIds(
+        QStringLiteral("SELECT id, %1 FROM provider_api_keys WHERE id IN (%2)")
+            .arg(m_db.dialect().asText(QStringLiteral("adjustment_history")), QStringLiteral("%1")),
+        ids, [&stored](const SqlStatement &st) { stored.insert(st.value(0).toString(), st.optionalString(1)); });
+    if (!read)
+        return read;
+    for (const QString &id : std::as_const(ids)) {
+        LockedRow &row = (*rows)[id];
+        const auto found = stored.constFind(id);
+        if (found == stored.cend())
+            return Error::failure(QStringLiteral("key %1 disappeared while it was locked").arg(id));
+        JsonArrayState state = JsonArrayState::Null;
+        QJsonArray history;
+        if (*found) {
+            history = readJsonArray(**found, &state);
+            if (state == JsonArrayState::Malformed)
+                row.historyMalformed = true; // the database's check and ours disagree: ours decides
+        }
+        for (const QJsonValue &record : std::as_const(row.state.history))
+            history.append(record);
+        while (history.size() > maxRecords)
+            history.removeFirst();
+        row.state.history = history;
+        row.historyLoaded = true;
+    }
     return Done{};
 }
 

@@ -38,10 +38,12 @@ private:
         std::optional<QString> malformedSamples; // the same, or when entries were not samples
     };
 
-    Status lockKeys(const QStringList &ids, QHash<QString, LockedRow> *rows);
+    // The rows of the keys, locked, and the stored policy's text.
+    Status lockKeys(const QStringList &ids, QHash<QString, LockedRow> *rows, std::optional<QString> *policyText);
     LockedRow readRow(const SqlStatement &st, const QString &keyId);
     EventOutcome applyOne(const LearningEvent &event, const Learner &learner, LockedRow *row);
-    Status loadHistory(const QString &keyId, LockedRow *row, int maxRecords);
+    // The stored histories of the keys that got a record, before the batch's records.
+    Status loadHistories(QHash<QString, LockedRow> *rows, int maxRecords);
     // The stored history's text (read in the batch's transaction); std::nullopt for NULL.
     Result<std::optional<QString>> storedHistory(const QVariant &rowKey);
     Status writeRow(const QString &keyId, LockedRow &row, const QString &now);

@@ -22,10 +22,21 @@ Result<LearningPolicy> PolicyStore::read()
         return st.error();
     if (!st.value().next())
         return LearningPolicy{};
-    const QString text = st.value().value(0).toString();
-    if (text == m_cachedText)
+    return fromStored(st.value().value(0).toString());
+}
+
+QString PolicyStore::storedValueSql()
+{
+    return QStringLiteral("(SELECT value FROM console_meta WHERE name = '%1')").arg(policyRow);
+}
+
+LearningPolicy PolicyStore::fromStored(const std::optional<QString> &text)
+{
+    if (!text)
+        return LearningPolicy{};
+    if (*text == m_cachedText)
         return m_cached;
-    const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8());
+    const QJsonDocument doc = QJsonDocument::fromJson(text->toUtf8());
     Result<LearningPolicy> policy =
         doc.isObject() ? LearningPolicy::patched(LearningPolicy{}, doc.object()) : Error::invalid({}, reason::dictType);
     if (!policy) {
@@ -35,9 +46,9 @@ Result<LearningPolicy> PolicyStore::read()
         m_warned = true;
         return LearningPolicy{};
     }
-    m_cachedText = text;
+    m_cachedText = *text;
     m_cached = policy.value();
-    return policy;
+    return m_cached;
 }
 
 Status PolicyStore::lockForWrite()

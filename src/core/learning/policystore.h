@@ -3,6 +3,8 @@
 #include "learning/learningpolicy.h"
 #include "storage/database.h"
 
+#include <optional>
+
 namespace aether {
 
 // The learning policy in the console's own table (console_meta, row "learning_policy"), shared by every process on the
@@ -17,6 +19,10 @@ public:
 
     // Within the caller's transaction (or outside any).
     Result<LearningPolicy> read();
+    // A scalar subquery that gives the stored value (NULL: none), for a query that reads the policy with its rows
+    // instead of in a statement of its own; fromStored() makes the policy of what it gave.
+    static QString storedValueSql();
+    LearningPolicy fromStored(const std::optional<QString> &text);
     // Each in a write transaction of its own.
     Result<LearningPolicy> update(const QJsonObject &patch, const QString &actor);
     Result<LearningPolicy> reset(const QString &actor);
