@@ -276,6 +276,49 @@ private slots:
     }
 
     // The change stamp moves with a write by this connection and by any other one.
+    void statementCacheIsBounded_data() { TestDatabase::addBackendRows(); }
+    void statementCacheIsBounded()
+    {
+        // Statements of many texts (multi-row upserts of 1 to 50 rows and the like): the connection keeps at most
+        // maxCachedStatements prepared, never drops one whose rows are still being read, and reuses the others.
+        AETHER_TEST_DATABASE(tdb);
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        QVERIFY(db.execRaw(u"CREATE TABLE t (id INTEGER PRIMARY KEY, label TEXT)"_s).ok());
+        QVERIFY(db.exec(u"INSERT INTO t (id, label) VALUES (1, 'a'), (2, 'b'), (3, 'c')"_s).ok());
+        // (execBulk: Qt's PostgreSQL driver ends a forward-only result when the connection runs another statement.)
+        aether::Result<aether::SqlStatement> reading = db.execBulk(u"SELECT id FROM t ORDER BY id"_s);
+        QVERIFY(reading.ok());
+        QVERIFY(reading.value().next());
+        QCOMPARE(reading.value().value(0).toInt(), 1);
+        const qsizetype texts = 3 * aether::Database::maxCachedStatements;
+        for (qsizetype i = 0; i < texts; ++i) {
+            aether::Result<aether::SqlStatement> one = db.exec(u"SELECT id + %1 FROM t WHERE id = ?"_s.arg(i), {2});
+            QVERIFY(one.ok());
+            QVERIFY(one.value().next());
+            QCOMPARE(one.value().value(0).toLongLong(), 2 + i);
+            QVERIFY(db.cachedStatementCount() <= aether::Database::maxCachedStatements);
+        }
+        // The statement read all along is still there, with its rows.
+        QVERIFY(reading.value().next());
+        QCOMPARE(reading.value().value(0).toInt(), 2);
+        QVERIFY(reading.value().next());
+        QCOMPARE(reading.value().value(0).toInt(), 3);
+        QVERIFY(!reading.value().next());
+        if (tdb.isPostgres()) {
+            // The server holds no more prepared statements than the cache.
+            aether::Result<aether::SqlStatement> prepared = db.exec(u"SELECT count(*) FROM pg_prepared_statements"_s);
+            QVERIFY(prepared.ok());
+            QVERIFY(prepared.value().next());
+            QVERIFY(prepared.value().value(0).toLongLong() <= aether::Database::maxCachedStatements);
+        }
+        // A statement used again after the others keeps working (prepared anew if it was dropped).
+        aether::Result<aether::SqlStatement> again = db.exec(u"SELECT id + 0 FROM t WHERE id = ?"_s, {3});
+        QVERIFY(again.ok());
+        QVERIFY(again.value().next());
+        QCOMPARE(again.value().value(0).toLongLong(), 3);
+    }
+
     void changeStamp_data() { TestDatabase::addBackendRows(); }
     void changeStamp()
     {

@@ -274,17 +274,19 @@ Result<SqlStatement> Database::execStatement(const QString &sql, const QVariantL
         return Error::unavailable(QStringLiteral("the database is not open"));
     // A statement is cached per SQL text and way of reading (the bulk one is the same text with a mark).
     const QString cacheKey = forwardOnly ? sql : QStringLiteral("bulk:") + sql;
-    QSqlQuery *query = m_statements.value(cacheKey);
-    if (!query) {
-        query = new QSqlQuery(QSqlDatabase::database(m_connectionName, false));
-        query->setForwardOnly(forwardOnly);
-        if (!query->prepare(sql)) {
-            const Error error = classify(query->lastError());
-            delete query;
-            return error;
-        }
-        m_statements.insert(cacheKey, query);
+    CachedStatement *cached = m_statements.value(cacheKey);
+    if (!cached) {
+        auto fresh = std::make_unique<CachedStatement>(QSqlDatabase::database(m_connectionName, false));
+        fresh->query.setForwardOnly(forwardOnly);
+        if (!fresh->query.prepare(sql))
+            return classify(fresh->query.lastError());
+        cached = fresh.release();
+        m_statements.insert(cacheKey, cached);
+        if (m_statements.size() > maxCachedStatements)
+            dropLeastRecentStatement(cached);
     }
+    cached->lastUse = ++m_statementUses;
+    QSqlQuery *query = &cached->query;
     for (int i = 0; i < binds.size(); ++i)
         query->bindValue(i, binds.at(i));
     if (!query->exec()) {
@@ -292,7 +294,23 @@ Result<SqlStatement> Database::execStatement(const QString &sql, const QVariantL
         query->finish();
         return error;
     }
-    return SqlStatement(query);
+    return SqlStatement(query, &cached->readers);
+}
+
+void Database::dropLeastRecentStatement(const CachedStatement *keep)
+{
+    // A statement that a caller still reads stays; the cache may then hold a few more for a while.
+    auto oldest = m_statements.end();
+    for (auto it = m_statements.begin(); it != m_statements.end(); ++it) {
+        const CachedStatement *cached = it.value();
+        if (cached != keep && cached->readers == 0 &&
+            (oldest == m_statements.end() || cached->lastUse < oldest.value()->lastUse))
+            oldest = it;
+    }
+    if (oldest == m_statements.end())
+        return;
+    delete oldest.value();
+    m_statements.erase(oldest);
 }
 
 Result<QSqlQuery> Database::query(const QString &sql, const QVariantList &binds)

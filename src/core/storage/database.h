@@ -20,19 +20,25 @@ namespace aether {
 // when it goes out of scope, so SQLite read snapshots are never held longer than the caller needs them.
 class SqlStatement {
 public:
-    explicit SqlStatement(QSqlQuery *query)
+    // `readers` counts the statements that use the query, so that the cache never drops one that is being read.
+    SqlStatement(QSqlQuery *query, int *readers)
         : m_query(query)
+        , m_readers(readers)
     {
+        ++*m_readers;
     }
     SqlStatement(SqlStatement &&other) noexcept
         : m_query(std::exchange(other.m_query, nullptr))
+        , m_readers(std::exchange(other.m_readers, nullptr))
     {
     }
     SqlStatement &operator=(SqlStatement &&) = delete;
     ~SqlStatement()
     {
-        if (m_query)
+        if (m_query) {
             m_query->finish();
+            --*m_readers;
+        }
     }
     bool next() { return m_query->next(); }
     QVariant value(int column) const { return m_query->value(column); }
@@ -49,6 +55,7 @@ public:
 
 private:
     QSqlQuery *m_query;
+    int *m_readers;
 };
 
 // "?, ?, ?" (or `count` copies of another group, e.g. "(?, ?)") for IN lists and multi-row VALUES.
@@ -128,6 +135,10 @@ public:
     // SQLite: the page cache of this connection in KiB (SQLite's default is 2,000). Larger lets sorts of many rows
     // stay in memory.
     void setCacheKibibytes(int kib);
+    // Prepared statements kept per connection (statements with many variants, such as multi-row upserts of 1 to 50
+    // rows, would otherwise pile up, on a PostgreSQL server too).
+    static constexpr qsizetype maxCachedStatements = 256;
+    qsizetype cachedStatementCount() const { return m_statements.size(); }
 
 private:
     Result<SqlStatement> execStatement(const QString &sql, const QVariantList &binds, bool forwardOnly);
@@ -153,7 +164,20 @@ private:
     bool m_lost = false;
     QElapsedTimer m_lastFailedConnect;
     QString m_lastConnectError; // the driver's reason of the last failed attempt
-    QHash<QString, QSqlQuery *> m_statements;
+    // The prepared statements by SQL text, at most maxCachedStatements (each is also a prepared statement on a
+    // PostgreSQL server); the least recently used one that no SqlStatement uses is dropped first.
+    struct CachedStatement {
+        explicit CachedStatement(const QSqlDatabase &db)
+            : query(db)
+        {
+        }
+        QSqlQuery query;
+        quint64 lastUse = 0;
+        int readers = 0; // SqlStatements that use it now
+    };
+    QHash<QString, CachedStatement *> m_statements;
+    quint64 m_statementUses = 0;
+    void dropLeastRecentStatement(const CachedStatement *keep);
     quint64 m_localWrites = 0;
     // PostgreSQL: the snapshot (txid_current_snapshot) under which m_pgStamp was taken.
     QByteArray m_pgSnapshot;
