@@ -17,12 +17,12 @@ const QString policyRow = QStringLiteral("learning_policy");
 
 Result<LearningPolicy> PolicyStore::read()
 {
-    Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"), {policyRow});
+    Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT ") + storedValueSql());
     if (!st)
         return st.error();
     if (!st.value().next())
         return LearningPolicy{};
-    return fromStored(st.value().value(0).toString());
+    return fromStored(st.value().optionalString(0));
 }
 
 QString PolicyStore::storedValueSql()
