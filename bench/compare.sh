@@ -3,7 +3,9 @@
 # gets its own copy of one 10,000-key database (SQLite: a file; PostgreSQL: a database of one cluster, made from the
 # first build's as a template), then every round runs each route against each server for a few seconds, the servers'
 # order reversed every other round. Prints the median requests/s per route and server, and each server's ratio to the
-# first one. Used for the cost of the connection guard (against a build without it), of synchronous=FULL, and of the
+# first one, and the CPU time the server (and the PostgreSQL server's processes) spent per request: on a machine that
+# the load generator, the server and the database saturate together, throughput is inversely proportional to the CPU
+# time a request costs, and that time scatters much less from run to run than requests/s do. Used for the cost of the connection guard (against a build without it), of synchronous=FULL, and of the
 # time series on learning events.
 #   bench/compare.sh [--rounds N] [--seconds S] [--backend sqlite|postgres] [--routes R,R…] LABEL=BUILD_DIR[:ENV=VALUE] …
 #   routes: version stats limit (the default, 32 connections), event (one learning event, 32 connections), batch500
@@ -113,22 +115,44 @@ for route in "${routes[@]}"; do
 done
 # The steady state: a build with the time series takes every key's baseline in its first sampling pass.
 sleep 3
+# CPU ticks (user + system) of the processes that serve a request: the server's, and PostgreSQL's (all of its
+# processes: only one server is loaded at a time).
+ticks() {
+  local pids=("$1")
+  [ "$backend" = postgres ] && pids+=($(pgrep -x postgres || true))
+  for p in "${pids[@]}"; do sed 's/.*) //' "/proc/$p/stat" 2>/dev/null || true; done | awk '{t += $12 + $13} END {print t + 0}'
+}
+hz=$(getconf CLK_TCK)
 order=("${!bases[@]}")
 for round in $(seq "$rounds"); do
   for route in "${routes[@]}"; do
     for i in "${order[@]}"; do
+      before=$(ticks "${pids[$i]}")
       out=$(wrk -t2 -c"${connections[$route]}" -d"${seconds}s" -s "${scripts[$route]}" "${bases[$i]}")
+      after=$(ticks "${pids[$i]}")
       if echo "$out" | grep -q 'Non-2xx'; then echo "$out" >&2; echo "non-2xx answers from ${labels[$i]}" >&2; exit 1; fi
-      echo "$route $i $(echo "$out" | awk '/Requests\/sec/ {print $2}')" >>"$work/runs"
+      requests=$(echo "$out" | awk '/requests in/ {print $1}')
+      echo "$route $i $(echo "$out" | awk '/Requests\/sec/ {print $2}') $(awk -v t=$((after - before)) -v r="$requests" \
+        -v hz="$hz" 'BEGIN {printf "%.4f", 1000 * t / hz / r}')" >>"$work/runs"
     done
   done
   order=($(printf '%s\n' "${order[@]}" | tac)) # the other order next round
 done
 median() { sort -g | awk '{v[NR] = $0} END {print v[int((NR + 1) / 2)]}'; }
+# The median of each round's ratio of column $2 (3: requests/s, 4: CPU per request) of server $3 to server 0: the two
+# runs of a round are seconds apart, so a machine that slows down or speeds up over minutes shifts both.
+round_ratio() {
+  awk -v r="$1" -v c="$2" -v s="$3" '$1 == r && $2 == 0 {b[++nb] = $c} $1 == r && $2 == s {a[++na] = $c}
+    END {for (k = 1; k <= na; k++) print a[k] / b[k]}' "$work/runs" | median
+}
 printf '| route |'; for l in "${labels[@]}"; do printf ' %s req/s |' "$l"; done
 for l in "${labels[@]:1}"; do printf ' %s / %s |' "$l" "${labels[0]}"; done
-for l in "${labels[@]:1}"; do printf ' round by round |'; done; echo
-printf '|---|'; for _ in "${labels[@]}" "${labels[@]:1}" "${labels[@]:1}"; do printf -- '---|'; done; echo
+for l in "${labels[@]:1}"; do printf ' round by round |'; done
+for l in "${labels[@]}"; do printf ' %s CPU ms/req |' "$l"; done
+for l in "${labels[@]:1}"; do printf ' %s / %s CPU, round by round |' "${labels[0]}" "$l"; done; echo
+printf '|---|'; for _ in "${labels[@]}" "${labels[@]:1}" "${labels[@]:1}" "${labels[@]}" "${labels[@]:1}"; do
+  printf -- '---|'
+done; echo
 declare -A med
 for route in "${routes[@]}"; do
   printf '| %s |' "$route"
@@ -139,15 +163,14 @@ for route in "${routes[@]}"; do
   for i in $(seq 1 $((${#bases[@]} - 1))); do
     awk -v a="${med[$route,$i]}" -v b="${med[$route,0]}" 'BEGIN { printf " %.1f %% |", 100 * a / b }'
   done
-  # The median of each round's ratio: the two runs of a round are seconds apart, so a machine that slows down or
-  # speeds up over minutes shifts both.
-  for i in $(seq 1 $((${#bases[@]} - 1))); do
-    awk -v r="$route" -v s="$i" '$1 == r && $2 == 0 {b[++nb] = $3} $1 == r && $2 == s {a[++na] = $3}
-      END {for (k = 1; k <= na; k++) print a[k] / b[k]}' "$work/runs" | median |
-      awk '{printf " %.1f %% |", 100 * $1}'
+  for i in $(seq 1 $((${#bases[@]} - 1))); do round_ratio "$route" 3 "$i" | awk '{printf " %.1f %% |", 100 * $1}'; done
+  for i in "${!bases[@]}"; do
+    awk -v r="$route" -v s="$i" '$1 == r && $2 == s {print $4}' "$work/runs" | median | awk '{printf " %.3f |", $1}'
   done
+  # As a throughput: the first server's CPU time per request over this one's.
+  for i in $(seq 1 $((${#bases[@]} - 1))); do round_ratio "$route" 4 "$i" | awk '{printf " %.1f %% |", 100 / $1}'; done
   echo
 done
 echo
-echo "rounds: $rounds × ${seconds} s per route and server, in turns (ratios: of the medians, and the median of the rounds' ratios); wrk -t2; $backend; $(nproc) cores"
+echo "rounds: $rounds × ${seconds} s per route and server, in turns (ratios: of the medians, and the median of the rounds' ratios); CPU: the server's and the database server's user + system time per request; wrk -t2; $backend; $(nproc) cores"
 awk '{print "run:", $0}' "$work/runs" | tr '\n' ';' | head -c 4000; echo
