@@ -34,6 +34,8 @@ HttpEndpoint::HttpEndpoint(Database &db, KeyService &keys, TokenStore &tokens)
     tokens.setTouchWriter([writer](const QByteArray &hashHex, const Timestamp &at) {
         writer->run([hashHex, at](Database &connection) { TokenStore::writeLastUsed(connection, hashHex, at); });
     });
+    // Every request presents a token: on PostgreSQL, verified ones are remembered until a revocation is announced.
+    tokens.setCacheEnabled(true);
     m_server = std::make_unique<http::ApiServer>(db, keys, tokens, *m_writer);
 }
 
@@ -41,6 +43,7 @@ HttpEndpoint::~HttpEndpoint()
 {
     m_server.reset();
     m_tokens.setTouchWriter({});
+    m_tokens.setCacheEnabled(false);
     m_writer.reset();
     if (m_checkpointer) {
         m_checkpointer.reset();

@@ -14,6 +14,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLocale>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -414,6 +415,90 @@ private slots:
         QTest::qWait(pastBackoff);
         QVERIFY(keys.keyExists(u"nope"_s).ok());
         QVERIFY(db.ping().ok());
+    }
+
+    // Notifications (PostgreSQL): a listener hears every committed notify() of any connection, by the event loop
+    // alone, also when the last statement's rows were not all read; none of a rolled-back one; and after a
+    // reconnection it is told that it may have missed some, and hears the next ones again. SQLite has none.
+    void notificationsReachListeners_data() { TestDatabase::addBackendRows(); }
+    void notificationsReachListeners()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        aether::Database other(tdb.location());
+        QVERIFY(other.open().ok());
+        const QString channel = u"aether_test_channel"_s;
+        int heard = 0;
+        QCOMPARE(db.listen(channel, [&heard]() { ++heard; }), tdb.isPostgres());
+        QCOMPARE(db.isListening(channel), tdb.isPostgres());
+        if (!tdb.isPostgres()) {
+            QVERIFY(other.notify(channel).ok()); // nothing to do, and no failure
+            QCOMPARE(heard, 0);
+            return;
+        }
+        QCOMPARE(heard, 1); // subscribed on an open connection: what came before is unknown
+        const auto send = [&](bool commit) {
+            return other.transaction<aether::Done>(aether::Database::Mode::Write, [&]() -> aether::Status {
+                if (const aether::Status sent = other.notify(channel); !sent)
+                    return sent;
+                return commit ? aether::Status(aether::Done{}) : aether::Status(aether::Error::failure(u"no"_s));
+            });
+        };
+        // The last statement leaves rows unread: libpq would keep the notification until the next statement.
+        const auto readOneOfThree = [&db]() {
+            aether::Result<aether::SqlStatement> st = db.exec(u"SELECT generate_series(1, 3)"_s);
+            return st.ok() && st.value().next() && st.value().value(0).toInt() == 1;
+        };
+        QVERIFY(readOneOfThree());
+        // A statement released after a later one ended its result is not read again (Qt would warn).
+        QTest::failOnWarning(QRegularExpression(u"results lost"_s));
+        {
+            aether::Result<aether::SqlStatement> first = db.exec(u"SELECT generate_series(1, 3)"_s);
+            QVERIFY(first.ok() && first.value().next());
+            QVERIFY(db.exec(u"SELECT 2"_s).ok());
+        }
+        QVERIFY(readOneOfThree());
+        QVERIFY(!send(false).ok());
+        QVERIFY(send(true).ok());
+        QTRY_COMPARE(heard, 2);
+        QTest::qWait(100);
+        QCOMPARE(heard, 2); // the rolled-back one never arrives
+
+        QVERIFY(
+            other
+                .transaction<aether::Done>(aether::Database::Mode::Write,
+                                           [&]() -> aether::Status { return other.notify(u"aether_other_channel"_s); })
+                .ok());
+        QTest::qWait(100);
+        QCOMPARE(heard, 2); // another channel
+
+        // The server drops the connection: the next statement reconnects and subscribes again.
+        SqlProbe probe(tdb.location());
+        QTest::qWait(600); // past Database::open()'s back-off
+        int backendPid = 0;
+        {
+            aether::Result<aether::SqlStatement> st = db.exec(u"SELECT pg_backend_pid()"_s);
+            QVERIFY(st.ok() && st.value().next());
+            backendPid = st.value().value(0).toInt();
+        }
+        QVERIFY(probe.value(u"SELECT pg_terminate_backend(%1)"_s.arg(backendPid)).toBool());
+        QTest::qWait(50);
+        QVERIFY(db.run<bool>([&]() -> aether::Result<bool> {
+                      aether::Result<aether::SqlStatement> st = db.exec(u"SELECT 1"_s);
+                      return st ? aether::Result<bool>(true) : aether::Result<bool>(st.error());
+                  }).ok());
+        QCOMPARE(heard, 3);
+        QVERIFY(db.isListening(channel));
+        QVERIFY(readOneOfThree());
+        QVERIFY(send(true).ok());
+        QTRY_COMPARE(heard, 4);
+
+        db.stopListening(channel);
+        QVERIFY(!db.isListening(channel));
+        QVERIFY(send(true).ok());
+        QTest::qWait(100);
+        QCOMPARE(heard, 4);
     }
 };
 

@@ -9,6 +9,7 @@
 
 #include <QCryptographicHash>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QLocale>
 #include <QStandardPaths>
 #include <QTest>
@@ -254,6 +255,70 @@ private slots:
         QCOMPARE(second.authenticate(token.secret).value()->name, u"shared"_s);
         QVERIFY(first.revoke(u"shared"_s).ok());
         QVERIFY(!second.authenticate(token.secret).value().has_value());
+    }
+
+    // A server remembers the tokens it verified only where revocations are announced (PostgreSQL): a revocation by
+    // another connection (another console process) reaches it when it commits, a token deleted by hand within
+    // cacheMs. On SQLite every request is checked against the table.
+    void cacheFollowsRevocations_data() { TestDatabase::addBackendRows(); }
+    void cacheFollowsRevocations()
+    {
+        AETHER_TOKEN_DATABASE(tdb, db);
+        aether::Database other(tdb.location());
+        QVERIFY(other.open().ok());
+        TokenStore server(db);
+        TokenStore console(other);
+        // As in a server: last uses are written elsewhere, so no statement on the server's connection follows a check.
+        server.setTouchWriter([](const QByteArray &, const aether::Timestamp &) {});
+        server.setCacheEnabled(true);
+        const bool postgres = !tdb.location().isSqlite();
+        QCOMPARE(server.isCacheInUse(), postgres);
+        const aether::NewToken revoked = console.create(u"revoked"_s, Role::Gateway).value();
+        const aether::NewToken deleted = console.create(u"deleted"_s, Role::Viewer).value();
+        const aether::NewToken kept = console.create(u"kept"_s, Role::Admin).value();
+        const auto accepted = [&](const QString &secret) {
+            const aether::Result<std::optional<aether::Caller>> caller = server.authenticate(secret);
+            return caller.ok() && caller.value().has_value();
+        };
+        QVERIFY(accepted(revoked.secret));
+        QVERIFY(accepted(deleted.secret));
+        QVERIFY(accepted(kept.secret));
+
+        // Deleted without an announcement: still accepted from the cache (PostgreSQL), refused at once (SQLite).
+        SqlProbe probe(tdb.location());
+        QVERIFY2(probe.rows(u"DELETE FROM console_tokens WHERE name = 'deleted'"_s), qPrintable(probe.lastError()));
+        QCOMPARE(accepted(deleted.secret), postgres);
+
+        // Revoked in another process: refused once the announcement is in (the event loop delivers it), long before
+        // the cache would expire; the others are looked up again, and still accepted.
+        QElapsedTimer sinceRevoked;
+        sinceRevoked.start();
+        QVERIFY(console.revoke(u"revoked"_s).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(!accepted(revoked.secret), 1000);
+        QVERIFY(sinceRevoked.elapsed() < 1000);
+        QVERIFY(!accepted(deleted.secret)); // the announcement emptied the whole cache
+        QVERIFY(accepted(kept.secret));
+
+        // Its own revocation takes effect at once.
+        const aether::NewToken own = console.create(u"own"_s, Role::Viewer).value();
+        QVERIFY(accepted(own.secret));
+        QVERIFY(server.revoke(u"own"_s).ok());
+        QVERIFY(!accepted(own.secret));
+
+        // Deleted without announcement: refused after cacheMs at the latest, and not before.
+        if (postgres) {
+            QTest::qWait(200); // the announcement of the revocation above reaches this connection too
+            QVERIFY(accepted(kept.secret));
+            QElapsedTimer sinceDeleted;
+            sinceDeleted.start();
+            QVERIFY2(probe.rows(u"DELETE FROM console_tokens WHERE name = 'kept'"_s), qPrintable(probe.lastError()));
+            QVERIFY(accepted(kept.secret));
+            QTRY_VERIFY_WITH_TIMEOUT(!accepted(kept.secret), int(TokenStore::cacheMs) + 1000);
+            QVERIFY(sinceDeleted.elapsed() >= TokenStore::cacheMs - 500);
+        }
+
+        server.setCacheEnabled(false);
+        QVERIFY(!server.isCacheInUse());
     }
 
     void environmentToken_data() { TestDatabase::addBackendRows(); }

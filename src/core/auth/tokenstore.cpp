@@ -55,6 +55,11 @@ TokenStore::TokenStore(Database &db, QString environmentToken)
     }
 }
 
+TokenStore::~TokenStore()
+{
+    setCacheEnabled(false);
+}
+
 QByteArray TokenStore::hash(QStringView secret)
 {
     return QCryptographicHash::hash(secret.toUtf8(), QCryptographicHash::Sha256).toHex();
@@ -114,14 +119,35 @@ Result<QList<TokenInfo>> TokenStore::list()
 
 Status TokenStore::revoke(const QString &name)
 {
-    return m_db.transaction<Done>(Database::Mode::Write, [&]() -> Status {
+    const Status revoked = m_db.transaction<Done>(Database::Mode::Write, [&]() -> Status {
         Result<SqlStatement> st = m_db.exec(QStringLiteral("DELETE FROM console_tokens WHERE name = ?"), {name});
         if (!st)
             return st.error();
         if (st.value().rowsAffected() == 0)
             return Error::notFound(QStringLiteral("no token named \"%1\"").arg(name));
-        return Done{};
+        // Servers in other processes forget the tokens they verified when this commits.
+        return m_db.notify(revocationChannel());
     });
+    if (revoked)
+        m_verified.clear();
+    return revoked;
+}
+
+void TokenStore::setCacheEnabled(bool enabled)
+{
+    m_verified.clear();
+    if (enabled == m_cacheEnabled)
+        return;
+    m_cacheEnabled = enabled;
+    if (enabled)
+        m_db.listen(revocationChannel(), [this]() { m_verified.clear(); });
+    else
+        m_db.stopListening(revocationChannel());
+}
+
+bool TokenStore::isCacheInUse() const
+{
+    return m_cacheEnabled && m_db.isListening(revocationChannel());
 }
 
 Result<std::optional<Caller>> TokenStore::authenticate(QStringView secret)
@@ -130,6 +156,15 @@ Result<std::optional<Caller>> TokenStore::authenticate(QStringView secret)
     const QByteArray presented = hash(secret);
     if (!m_environmentHash.isEmpty() && constantTimeEquals(presented, m_environmentHash))
         return Found(Caller{QStringLiteral("environment"), Role::Admin});
+    const bool cacheInUse = isCacheInUse();
+    if (cacheInUse) {
+        const auto verified = m_verified.constFind(presented);
+        if (verified != m_verified.cend() && verified->since.elapsed() < cacheMs) {
+            const Caller caller = verified->caller;
+            touch(presented);
+            return Found(caller);
+        }
+    }
     Result<Found> found = m_db.run<Found>([&]() -> Result<Found> {
         Result<SqlStatement> st =
             m_db.exec(QStringLiteral("SELECT token_hash, name, role FROM console_tokens WHERE token_hash = ?"),
@@ -143,8 +178,17 @@ Result<std::optional<Caller>> TokenStore::authenticate(QStringView secret)
             return Found();
         return Found(Caller{st.value().value(1).toString(), *role});
     });
-    if (found && found.value())
+    if (found && found.value()) {
+        // Asked again: the lookup may have found the connection lost, or reconnected (which forgets everything).
+        if (cacheInUse && isCacheInUse()) {
+            if (m_verified.size() >= maxCachedTokens)
+                m_verified.clear();
+            Verified &verified = m_verified[presented];
+            verified.caller = *found.value();
+            verified.since.start();
+        }
         touch(presented);
+    }
     return found;
 }
 

@@ -42,6 +42,9 @@ struct NewToken {
 class TokenStore {
 public:
     explicit TokenStore(Database &db, QString environmentToken = {});
+    ~TokenStore();
+    TokenStore(const TokenStore &) = delete;
+    TokenStore &operator=(const TokenStore &) = delete;
 
     Result<NewToken> create(const QString &name, Role role);
     Result<QList<TokenInfo>> list();
@@ -61,6 +64,17 @@ public:
     // Writes a token's last use on `db` (best effort: a failure is logged).
     static void writeLastUsed(Database &db, const QByteArray &hashHex, const Timestamp &at);
 
+    // For a server answering many requests: where revocations are announced (PostgreSQL's notifications, see
+    // Database::listen()), a token found in the table is remembered for up to cacheMs, so that a request with it
+    // costs no query. A token revoked by any console process is refused as soon as the announcement arrives, which
+    // is when the revocation commits; one deleted without it (by hand in SQL, or by an older console) within cacheMs.
+    // Elsewhere (SQLite, where a lookup costs no round trip) every request is checked against the table.
+    void setCacheEnabled(bool enabled);
+    bool isCacheInUse() const;
+    static constexpr qint64 cacheMs = 5000;
+    static constexpr qsizetype maxCachedTokens = 1000;
+    static QString revocationChannel() { return QStringLiteral("aether_console_tokens"); }
+
 private:
     void touch(const QByteArray &hashHex);
 
@@ -69,6 +83,12 @@ private:
     qsizetype m_environmentLength = 0;
     QHash<QByteArray, QElapsedTimer> m_lastTouched;
     TouchWriter m_touchWriter;
+    struct Verified {
+        Caller caller;
+        QElapsedTimer since;
+    };
+    bool m_cacheEnabled = false;
+    QHash<QByteArray, Verified> m_verified; // only tokens found in the table: a client cannot fill it
 };
 
 } // namespace aether

@@ -61,6 +61,7 @@ void Database::close()
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         db.close();
     }
+    m_subscribed.clear(); // a new connection subscribes again
     m_open = false;
 }
 
@@ -105,7 +106,75 @@ Status Database::open()
     if (const Status ready = runSessionSetup(db); !ready)
         return ready;
     m_lastFailedConnect.invalidate();
+    subscribeListeners(db);
     return Done{};
+}
+
+bool Database::listen(const QString &channel, std::function<void()> onNotify)
+{
+    if (!m_dialect.isPostgres())
+        return false;
+    m_listeners.insert(channel, std::move(onNotify));
+    if (m_open && !m_lost) {
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        subscribeListeners(db);
+    }
+    return true;
+}
+
+void Database::stopListening(const QString &channel)
+{
+    m_listeners.remove(channel);
+    if (m_subscribed.remove(channel) && m_open && !m_lost)
+        QSqlDatabase::database(m_connectionName, false).driver()->unsubscribeFromNotification(channel);
+}
+
+bool Database::isListening(const QString &channel) const
+{
+    return m_open && !m_lost && m_subscribed.contains(channel);
+}
+
+Status Database::notify(const QString &channel)
+{
+    if (!m_dialect.isPostgres())
+        return Done{};
+    Result<SqlStatement> st = exec(QStringLiteral("SELECT pg_notify(?, '')"), {channel});
+    return st ? Status(Done{}) : Status(st.error());
+}
+
+void Database::subscribeListeners(QSqlDatabase &db)
+{
+    if (m_listeners.isEmpty())
+        return;
+    QSqlDriver *driver = db.driver();
+    if (driver != m_notifyingDriver) { // the driver lives as long as the connection's name: connected once
+        QObject::connect(driver, &QSqlDriver::notification, driver,
+                         [this](const QString &name, QSqlDriver::NotificationSource, const QVariant &) {
+                             // A copy: the listener may stop listening.
+                             if (const std::function<void()> listener = m_listeners.value(name))
+                                 listener();
+                         });
+        m_notifyingDriver = driver;
+    }
+    // Qt's driver keeps the subscriptions of a connection the server dropped (it cleans up only a connection that
+    // is still up): they are renewed, not refused as already there.
+    const QStringList stale = driver->subscribedToNotifications();
+    const QStringList channels = m_listeners.keys();
+    for (const QString &channel : channels) {
+        if (m_subscribed.contains(channel))
+            continue;
+        if (stale.contains(channel))
+            driver->unsubscribeFromNotification(channel);
+        if (driver->subscribeToNotification(channel)) {
+            m_subscribed.insert(channel);
+        } else {
+            qCWarning(lcDatabase, "cannot listen to notifications on %s: %s", qPrintable(channel),
+                      qPrintable(driver->lastError().text()));
+        }
+        // Whatever was sent before (while disconnected, or before this connection existed) did not arrive here.
+        if (const std::function<void()> listener = m_listeners.value(channel))
+            listener();
+    }
 }
 
 Status Database::configure(QSqlDatabase &db) const
@@ -251,6 +320,7 @@ bool Database::shouldRetry(const Error &error)
         return false;
     // Was it the connection? Ask the server with a statement of its own, outside any transaction.
     QSqlQuery probe(QSqlDatabase::database(m_connectionName, false));
+    ++m_execs;
     if (probe.exec(QStringLiteral("SELECT 1")))
         return false;
     qCWarning(lcDatabase) << "database connection lost:" << error.detail;
@@ -289,12 +359,13 @@ Result<SqlStatement> Database::execStatement(const QString &sql, const QVariantL
     QSqlQuery *query = &cached->query;
     for (int i = 0; i < binds.size(); ++i)
         query->bindValue(i, binds.at(i));
+    ++m_execs;
     if (!query->exec()) {
         const Error error = classify(query->lastError());
         query->finish();
         return error;
     }
-    return SqlStatement(query, &cached->readers);
+    return SqlStatement(query, &cached->readers, forwardOnly && !m_subscribed.isEmpty() ? &m_execs : nullptr);
 }
 
 void Database::dropLeastRecentStatement(const CachedStatement *keep)
@@ -321,6 +392,7 @@ Result<QSqlQuery> Database::query(const QString &sql, const QVariantList &binds)
             return classify(query.lastError());
         for (int i = 0; i < binds.size(); ++i)
             query.bindValue(i, binds.at(i));
+        ++m_execs;
         if (!query.exec())
             return classify(query.lastError());
         return query;
@@ -353,6 +425,7 @@ Status Database::execRaw(const QString &sql)
     if (!m_open)
         return Error::unavailable(QStringLiteral("the database is not open"));
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    ++m_execs;
     if (!query.exec(sql))
         return classify(query.lastError());
     return Done{};

@@ -6,6 +6,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QSet>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QVariantList>
@@ -21,21 +22,31 @@ namespace aether {
 class SqlStatement {
 public:
     // `readers` counts the statements that use the query, so that the cache never drops one that is being read.
-    SqlStatement(QSqlQuery *query, int *readers)
+    // `latestExec`: when given, the rows left unread are read on release, unless a later statement (whose number
+    // differs from the one it had now) has already ended this one's result (see Database::listen()).
+    SqlStatement(QSqlQuery *query, int *readers, const quint64 *latestExec = nullptr)
         : m_query(query)
         , m_readers(readers)
+        , m_latestExec(latestExec)
+        , m_exec(latestExec ? *latestExec : 0)
     {
         ++*m_readers;
     }
     SqlStatement(SqlStatement &&other) noexcept
         : m_query(std::exchange(other.m_query, nullptr))
         , m_readers(std::exchange(other.m_readers, nullptr))
+        , m_latestExec(other.m_latestExec)
+        , m_exec(other.m_exec)
     {
     }
     SqlStatement &operator=(SqlStatement &&) = delete;
     ~SqlStatement()
     {
         if (m_query) {
+            if (m_latestExec && *m_latestExec == m_exec && m_query->isActive() && m_query->isSelect()) {
+                while (m_query->next()) {
+                }
+            }
             m_query->finish();
             --*m_readers;
         }
@@ -56,6 +67,8 @@ public:
 private:
     QSqlQuery *m_query;
     int *m_readers;
+    const quint64 *m_latestExec;
+    quint64 m_exec;
 };
 
 // "?, ?, ?" (or `count` copies of another group, e.g. "(?, ?)") for IN lists and multi-row VALUES.
@@ -129,6 +142,20 @@ public:
     std::optional<QByteArray> changeStamp(const QString &extraAggregate, const QVariantList &binds, QVariant *extra);
     // Called after this connection committed a write.
     void noteLocalWrite() { ++m_localWrites; }
+
+    // PostgreSQL's notifications, for caches that another process may make stale. `onNotify` runs in this
+    // connection's thread, from its event loop, whenever a transaction that called notify(channel) commits (in any
+    // process, this one too), and after every reconnection (what was sent meanwhile is lost). While listening, the
+    // rows a caller leaves unread are read when its SqlStatement is released: Qt's driver reads a result row by
+    // row, and libpq does not take a notification off the socket while a result is still open, so it would wait for
+    // the connection's next statement. SQLite has no notifications: false, and nothing is called.
+    bool listen(const QString &channel, std::function<void()> onNotify);
+    void stopListening(const QString &channel);
+    // Whether notifications of `channel` reach this connection now (listened to, connected and subscribed).
+    bool isListening(const QString &channel) const;
+    // Tells the listeners of `channel` once the caller's transaction commits (nothing if it rolls back); nothing on
+    // SQLite.
+    Status notify(const QString &channel);
     // SQLite: after how many WAL pages a commit copies the log back into the database (SQLite's default is 1000).
     // A process whose WalCheckpointer does that work raises it, so requests seldom pay for it.
     void setAutoCheckpointPages(int pages);
@@ -148,6 +175,9 @@ private:
     // connection; a failure closes it.
     Status runSessionSetup(QSqlDatabase &db);
     Status execControl(const QString &sql);
+    // After a connection opened (or a channel was added): subscribes to the listened channels not subscribed yet and
+    // tells their listeners that notifications may have been missed.
+    void subscribeListeners(QSqlDatabase &db);
     // SQLite: replaces the driver's busy timeout with onSqliteBusy (false when the driver's handle is not SQLite's).
     bool installBusyHandler(QSqlDatabase &db);
     static int onSqliteBusy(void *database, int attempts);
@@ -179,6 +209,10 @@ private:
     quint64 m_statementUses = 0;
     void dropLeastRecentStatement(const CachedStatement *keep);
     quint64 m_localWrites = 0;
+    QHash<QString, std::function<void()>> m_listeners;
+    QSet<QString> m_subscribed;
+    const QObject *m_notifyingDriver = nullptr; // whose notification signal is connected
+    quint64 m_execs = 0;                        // statements run on this connection so far
     // PostgreSQL: the snapshot (txid_current_snapshot) under which m_pgStamp was taken.
     QByteArray m_pgSnapshot;
     QByteArray m_pgStamp;
