@@ -252,8 +252,8 @@ private slots:
         aether::Migrations migrations(db);
         QCOMPARE(migrations.currentVersion().value(), 0);
         QVERIFY(migrations.run().ok());
-        QCOMPARE(migrations.currentVersion().value(), 8);
-        QCOMPARE(aether::Migrations::latestVersion, 8);
+        QCOMPARE(migrations.currentVersion().value(), aether::Migrations::latestVersion);
+        QCOMPARE(aether::Migrations::latestVersion, 9);
         QCOMPARE(migrations.gatewayOwnsTables().value(), false);
 
         SqlProbe probe(tdb.location());
@@ -266,6 +266,7 @@ private slots:
         // The time series (version 6), on both.
         QVERIFY(tables.contains(u"console_timeline"_s));
         QVERIFY(tables.contains(u"console_timeline_seen"_s));
+        QVERIFY(tables.contains(u"console_timeline_pending"_s));
         // Version 7: a key's view may wait for its baseline; PostgreSQL keeps the row version read last.
         QCOMPARE(probe.lines(u"SELECT count(*) FROM console_timeline_seen WHERE needs_baseline = 0 AND "
                              u"row_version IS NULL"_s),
@@ -288,7 +289,7 @@ private slots:
                  qPrintable(probe.lastError()));
 
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  QStringList{u"gateway_tables|console"_s});
         QVERIFY(
@@ -327,10 +328,10 @@ private slots:
             const aether::Status again = aether::Migrations(db).run();
             QVERIFY2(again.ok(), qPrintable(again.ok() ? QString() : again.error().detail));
         }
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 8);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), aether::Migrations::latestVersion);
         QCOMPARE(tableNames(probe, tdb.isPostgres()), before);
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  (QStringList{u"gateway_tables|console"_s, u"marker|kept"_s}));
     }
@@ -349,8 +350,8 @@ private slots:
         QVERIFY2(one.ok(), qPrintable(one.ok() ? QString() : one.error().detail));
         const aether::Status two = aether::Migrations(second).run();
         QVERIFY2(two.ok(), qPrintable(two.ok() ? QString() : two.error().detail));
-        QCOMPARE(aether::Migrations(first).currentVersion().value(), 8);
-        QCOMPARE(aether::Migrations(second).currentVersion().value(), 8);
+        QCOMPARE(aether::Migrations(first).currentVersion().value(), aether::Migrations::latestVersion);
+        QCOMPARE(aether::Migrations(second).currentVersion().value(), aether::Migrations::latestVersion);
         QCOMPARE(aether::Migrations(second).gatewayOwnsTables().value(), false);
 
         // A third connection opened afterwards finds the work done as well.
@@ -360,7 +361,7 @@ private slots:
 
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s}));
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta"_s), QStringList{u"gateway_tables|console"_s});
         // Both connections can use the tables.
         QVERIFY(aether::KeyService(first).listAdaptiveKeys().ok());
@@ -445,7 +446,7 @@ private slots:
         QVERIFY(db.open().ok());
         QCOMPARE(aether::Migrations(db).currentVersion().value(), 1);
         QVERIFY(aether::Migrations(db).run().ok());
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 8);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), aether::Migrations::latestVersion);
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.value(u"SELECT console_adjustment_count FROM provider_api_keys"_s).toInt(), 2);
         QCOMPARE(probe.value(u"SELECT console_history_tail FROM provider_api_keys"_s).toString(),
@@ -456,6 +457,7 @@ private slots:
 
     // Version 8 narrows the time series' rows: a database of version 7 keeps every row and view, now under key
     // numbers and minutes; a key with rows but no view gets one that waits for its baseline; new keys get new numbers.
+    // Version 9 then adds the pending counts of the console's writes (none yet) and what each view folded of them.
     void upgradeTimelineToVersion8_data() { TestDatabase::addBackendRows(); }
     void upgradeTimelineToVersion8()
     {
@@ -485,7 +487,8 @@ private slots:
                              u"INSERT INTO console_timeline VALUES ('k-a', 60, 1795694400, 3, 1, 0, 7, 1, 30, 20), "
                              u"('k-a', 3600, 1795500000, 9, 0, 2, 0, 3, NULL, 25), "
                              u"('k-old', 60, 1795694460, 1, 0, 0, 0, 0, 5, 40000)"_s,
-                             u"DELETE FROM console_schema_version WHERE version = 8"_s},
+                             u"DROP TABLE console_timeline_pending"_s,
+                             u"DELETE FROM console_schema_version WHERE version >= 8"_s},
                             &error),
                  qPrintable(error));
         if (pg)
@@ -495,7 +498,7 @@ private slots:
         QVERIFY(db.open().ok());
         QCOMPARE(aether::Migrations(db).currentVersion().value(), 7);
         QVERIFY(aether::Migrations(db).run().ok());
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 8);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), aether::Migrations::latestVersion);
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.lines(u"SELECT s.key_id, CASE WHEN t.slot % 2 = 1 THEN 3600 ELSE 60 END, t.slot / 2 * 60, "
                              u"t.concurrent_429, t.rpm_429, t.unknown_429, "
@@ -505,8 +508,9 @@ private slots:
                  (QStringList{u"k-a|60|1795694400|3|1|0|7|1|30|20"_s, u"k-a|3600|1795500000|9|0|2|0|3|null|25"_s,
                               u"k-old|60|1795694460|1|0|0|0|0|5|32767"_s})); // a 2-byte limit
         QCOMPARE(probe.lines(u"SELECT key_id, concurrent_429, rpm_429, limit_value, history_mark, last_record_us, "
-                             u"needs_baseline FROM console_timeline_seen ORDER BY key_id"_s),
-                 (QStringList{u"k-a|41|2|20|m|1795694400000000|0"_s, u"k-old|0|0|<null>|<null>|<null>|1"_s}));
+                             u"needs_baseline, folded_seq FROM console_timeline_seen ORDER BY key_id"_s),
+                 (QStringList{u"k-a|41|2|20|m|1795694400000000|0|0"_s, u"k-old|0|0|<null>|<null>|<null>|1|0"_s}));
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_pending"_s).toInt(), 0);
         // The next view gets a number of its own.
         QVERIFY(db.transaction<bool>(aether::Database::Mode::Write, [&]() -> aether::Result<bool> {
                       if (const aether::Status written = aether::writeTimelineRows(
@@ -618,7 +622,7 @@ private:
         const aether::Status migrated = migrations.run();
         QVERIFY2(migrated.ok(), qPrintable(migrated.ok() ? QString() : migrated.error().detail));
         QCOMPARE(migrations.gatewayOwnsTables().value(), true);
-        QCOMPARE(migrations.currentVersion().value(), 8);
+        QCOMPARE(migrations.currentVersion().value(), aether::Migrations::latestVersion);
         QVERIFY(migrations.run().ok());
         for (const QString &table : consoleTables)
             QVERIFY2(tableNames(probe, pg).contains(table), qPrintable(table));

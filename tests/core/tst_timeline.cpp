@@ -91,6 +91,35 @@ QString iso(qint64 seconds)
     return at(seconds).toIsoString();
 }
 
+// A gateway's writes: `sql`, `times` times over a connection of its own, `pauseMs` apart; how many succeeded.
+int gatewayWrites(const aether::DatabaseLocation &location, const QString &sql, int times, int pauseMs)
+{
+    aether::Database own(location);
+    if (!own.open())
+        return 0;
+    int done = 0;
+    for (int i = 0; i < times; ++i) {
+        if (own.exec(sql).ok())
+            ++done;
+        QTest::qWait(pauseMs);
+    }
+    return done;
+}
+
+// Samples over a connection of its own until `stop`, counting the passes that ran.
+void sampleUntil(const aether::DatabaseLocation &location, const std::atomic<bool> &stop, std::atomic<int> &passes)
+{
+    aether::Database own(location);
+    if (!own.open())
+        return;
+    TimelineSampler sampler(own);
+    while (!stop) {
+        auto pass = sampler.sample(Timestamp::now());
+        if (pass.ok() && pass.value().ran)
+            ++passes;
+    }
+}
+
 } // namespace
 
 class TestTimeline : public QObject {
@@ -278,16 +307,24 @@ private slots:
         KeyService service(db);
         QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Concurrent, at(200))).ok());
         QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Unknown, at(201))).ok());
+        QCOMPARE(probe.lines(u"SELECT concurrent_429, rpm_429 FROM console_timeline_pending ORDER BY seq"_s),
+                 (QStringList{u"1|0"_s, u"0|0"_s}));
         pass = sampler.sample(at(230));
         QVERIFY(pass.ok());
         QCOMPARE(pass.value().rowsWritten, 0);
+        QCOMPARE(pass.value().pendingFolded, 1);
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_pending"_s).toInt(), 0);
         QCOMPARE(probe
                      .value(u"SELECT sum(t.concurrent_429 + t.unknown_429)"_s + rowsOf(u"k-a"_s) +
                             u" AND t.slot >= %1"_s.arg((t0s + 180) / 60 * 2))
                      .toInt(),
                  2);
-        // A reset through the console: the sampler's view follows it.
+        // A reset through the console: the sampler's view follows it, and what the console counted before it and no
+        // pass has folded yet is dropped with the counters.
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Concurrent, at(240))).ok());
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_pending"_s).toInt(), 1);
         QVERIFY(service.resetLearning(u"k-a"_s, actor).ok());
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_pending"_s).toInt(), 0);
         pass = sampler.sample(at(260));
         QVERIFY(pass.ok());
         QCOMPARE(pass.value().rowsWritten, 0);
@@ -303,8 +340,11 @@ private slots:
         SqlProbe probe(tdb.location());
         KeyService service(db);
         QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Concurrent, at(5))).ok());
+        // The view waits for its baseline; what the event counted waits for the sampler.
         QCOMPARE(probe.lines(u"SELECT key_id, concurrent_429, needs_baseline FROM console_timeline_seen"_s),
-                 QStringList{u"k-a|1|1"_s});
+                 QStringList{u"k-a|0|1"_s});
+        QCOMPARE(probe.lines(u"SELECT key_id, concurrent_429, rpm_429, limit_value FROM console_timeline_pending"_s),
+                 QStringList{u"k-a|1|0|8"_s});
         const QStringList afterEvent = timelineRows(probe);
         QCOMPARE(afterEvent.size(), 1);
         QVERIFY2(afterEvent.first().startsWith(u"k-a|60|0|1|0|0|"_s), qPrintable(afterEvent.join(u"; ")));
@@ -318,6 +358,7 @@ private slots:
         QCOMPARE(probe.lines(u"SELECT key_id, concurrent_429, needs_baseline FROM console_timeline_seen ORDER BY "
                              u"key_id"_s),
                  (QStringList{u"k-a|41|0"_s, u"k-b|0|0"_s, u"k-f|0|0"_s}));
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_pending"_s).toInt(), 0);
         // PostgreSQL: the row versions read, so that the next pass digests only the histories of rows written since.
         QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_seen WHERE row_version IS NOT NULL"_s).toInt(),
                  tdb.isPostgres() ? 3 : 0);
@@ -346,31 +387,13 @@ private slots:
         QVERIFY(TimelineSampler(db).sample(at(0)).ok());
         std::atomic<bool> stop{false};
         std::atomic<int> passes{0};
-        const auto samplerThread = [&]() {
-            aether::Database own(tdb.location());
-            if (!own.open())
-                return;
-            TimelineSampler sampler(own);
-            while (!stop) {
-                auto pass = sampler.sample(Timestamp::now());
-                if (pass.ok() && pass.value().ran)
-                    ++passes;
-            }
-        };
+        const auto samplerThread = [&]() { sampleUntil(tdb.location(), stop, passes); };
         std::thread a(samplerThread);
         std::thread b(samplerThread);
-        int raised = 0;
-        {
-            aether::Database gatewayDb(tdb.location());
-            QVERIFY(gatewayDb.open().ok());
-            for (int i = 0; i < 60; ++i) {
-                auto st = gatewayDb.exec(u"UPDATE provider_api_keys SET concurrent_429_count = concurrent_429_count + "
-                                         u"1 WHERE id = 'k-b'"_s);
-                QVERIFY(st.ok());
-                ++raised;
-                QTest::qWait(5);
-            }
-        }
+        const int raised = gatewayWrites(
+            tdb.location(),
+            u"UPDATE provider_api_keys SET concurrent_429_count = concurrent_429_count + 1 WHERE id = 'k-b'"_s, 60, 5);
+        QCOMPARE(raised, 60);
         stop = true;
         a.join();
         b.join();
@@ -378,6 +401,65 @@ private slots:
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.value(u"SELECT sum(t.concurrent_429)"_s + rowsOf(u"k-b"_s)).toInt(), raised);
         QVERIFY(passes > 1);
+    }
+
+    // The console's own events, a gateway's writes and samplers, all at once on one key: every 429 is in the time
+    // series once, the events' by the console, the gateway's by a sampler, whichever pass reads what the events
+    // appended, and nothing is left pending.
+    void eventsGatewayAndSamplersCountOnce_data() { TestDatabase::addBackendRows(); }
+    void eventsGatewayAndSamplersCountOnce()
+    {
+        AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keys());
+        QVERIFY(TimelineSampler(db).sample(Timestamp::now()).ok());
+        std::atomic<bool> stop{false};
+        std::atomic<int> passes{0};
+        std::atomic<int> events{0};
+        std::atomic<int> adjusted{0};
+        std::atomic<bool> eventFailed{false};
+        const auto samplerThread = [&]() { sampleUntil(tdb.location(), stop, passes); };
+        std::thread sampling(samplerThread);
+        std::thread console([&]() {
+            aether::Database own(tdb.location());
+            if (!own.open()) {
+                eventFailed = true;
+                return;
+            }
+            KeyService service(own);
+            for (int i = 0; i < 60; ++i) {
+                const RateLimitKind kind = i % 3 == 0 ? RateLimitKind::Rpm : RateLimitKind::Concurrent;
+                const auto outcome = service.applyEvent(reported(u"k-b"_s, kind, Timestamp::now(), 5));
+                if (!outcome.ok()) {
+                    eventFailed = true;
+                    continue;
+                }
+                ++events;
+                if (outcome.value().adjusted)
+                    ++adjusted;
+                QTest::qWait(3);
+            }
+        });
+        const int raised = gatewayWrites(tdb.location(),
+                                         u"UPDATE provider_api_keys SET concurrent_429_count = concurrent_429_count + "
+                                         u"1, rpm_429_count = rpm_429_count + 2 WHERE id = 'k-b'"_s,
+                                         60, 3);
+        QCOMPARE(raised, 60);
+        console.join();
+        stop = true;
+        sampling.join();
+        QVERIFY(!eventFailed);
+        QCOMPARE(events.load(), 60);
+        QVERIFY(passes > 1);
+        QVERIFY(TimelineSampler(db).sample(Timestamp::now()).ok());
+        SqlProbe probe(tdb.location());
+        QCOMPARE(probe.value(u"SELECT sum(t.concurrent_429)"_s + rowsOf(u"k-b"_s)).toInt(), raised + 40);
+        QCOMPARE(probe.value(u"SELECT sum(t.rpm_429)"_s + rowsOf(u"k-b"_s)).toInt(), 2 * raised + 20);
+        QCOMPARE(probe.value(u"SELECT sum(t.adjustments)"_s + rowsOf(u"k-b"_s)).toInt(), adjusted.load());
+        QVERIFY(adjusted > 0);
+        QCOMPARE(probe.lines(u"SELECT s.concurrent_429 = k.concurrent_429_count, s.rpm_429 = k.rpm_429_count FROM "
+                             u"console_timeline_seen s JOIN provider_api_keys k ON k.id = s.key_id WHERE k.id = "
+                             u"'k-b'"_s),
+                 QStringList{tdb.isPostgres() ? u"true|true"_s : u"1|1"_s});
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_pending"_s).toInt(), 0);
     }
 
     // On PostgreSQL a pass is skipped while another process holds the sampler's slot, and when another process

@@ -162,7 +162,7 @@ Status Migrations::run()
         const std::array<Status (Migrations::*)(), latestVersion - 1> later{
             &Migrations::applyVersion2, &Migrations::applyVersion3, &Migrations::applyVersion4,
             &Migrations::applyVersion5, &Migrations::applyVersion6, &Migrations::applyVersion7,
-            &Migrations::applyVersion8};
+            &Migrations::applyVersion8, &Migrations::applyVersion9};
         for (int version = std::max(current + 1, 2); version <= latestVersion; ++version) {
             if (const Status applied = (this->*later[size_t(version - 2)])(); !applied)
                 return applied;
@@ -428,6 +428,43 @@ Status Migrations::applyVersion8()
             return status;
     }
     return recordVersion(8);
+}
+
+Status Migrations::applyVersion9()
+{
+    // The console's writes no longer raise the sampler's view of a key in their transaction (a row update on every
+    // learning event that writes the series, the series' largest cost on PostgreSQL): they append what they counted
+    // to console_timeline_pending, a table without an index, and the sampler folds it into the view
+    // (timeline/timelinesampler.h). Its rows of one key are numbered in the order their transactions held the key.
+    // folded_seq: the last of a key's pending rows that its view holds.
+    // (A table or column that is there already, left by an interrupted upgrade, stays.)
+    const bool pg = m_db.dialect().isPostgres();
+    QStringList ddl{
+        pg ? QStringLiteral("CREATE TABLE IF NOT EXISTS console_timeline_pending (seq BIGINT GENERATED ALWAYS AS "
+                            "IDENTITY, key_id VARCHAR(36) NOT NULL, concurrent_429 BIGINT NOT NULL, rpm_429 BIGINT "
+                            "NOT NULL, last_record_us BIGINT, limit_value INTEGER)")
+           : QStringLiteral("CREATE TABLE IF NOT EXISTS console_timeline_pending (seq INTEGER PRIMARY KEY "
+                            "AUTOINCREMENT, key_id TEXT NOT NULL, concurrent_429 INTEGER NOT NULL, rpm_429 INTEGER "
+                            "NOT NULL, last_record_us INTEGER, limit_value INTEGER)")};
+    bool hasColumn = false;
+    if (!pg) {
+        Result<SqlStatement> st =
+            m_db.exec(QStringLiteral("SELECT count(*) FROM pragma_table_info('console_timeline_seen') WHERE name = ?"),
+                      {QStringLiteral("folded_seq")});
+        if (!st)
+            return st.error();
+        hasColumn = st.value().next() && st.value().value(0).toInt() > 0;
+    }
+    if (!hasColumn) {
+        ddl << QStringLiteral("ALTER TABLE console_timeline_seen ADD COLUMN %1folded_seq %2 NOT NULL DEFAULT 0")
+                   .arg(pg ? QStringLiteral("IF NOT EXISTS ") : QString(),
+                        pg ? QStringLiteral("BIGINT") : QStringLiteral("INTEGER"));
+    }
+    for (const QString &sql : std::as_const(ddl)) {
+        if (const Status status = m_db.execRaw(sql); !status)
+            return status;
+    }
+    return recordVersion(9);
 }
 
 QString sqliteHistoryTail(const QString &column)

@@ -22,7 +22,7 @@ bool hasKeptKeyColumn(Database &db, const QString &column, std::optional<bool> *
 
 class Migrations {
 public:
-    static constexpr int latestVersion = 8;
+    static constexpr int latestVersion = 9;
 
     explicit Migrations(Database &db)
         : m_db(db)
@@ -51,6 +51,8 @@ private:
     Status applyVersion7();
     // 8: the time series' narrow rows: key numbers (kept with each key's view), minutes, 4-byte counts.
     Status applyVersion8();
+    // 9: what the console's own writes counted, until the sampler has seen it (console_timeline_pending).
+    Status applyVersion9();
     Status recordVersion(int version);
 
     Database &m_db;

@@ -1,6 +1,7 @@
 #include "storage/timelinetables.h"
 
 #include <algorithm>
+#include <functional>
 #include <tuple>
 
 namespace aether {
@@ -39,44 +40,136 @@ QString addToExistingRow()
                           "limit_end = excluded.limit_end");
 }
 
-Status writeRows(Database &db, const QList<const TimelineRowWrite *> &rows, bool createViews)
+QString pendingInsertSql(const SqlDialect &dialect, qsizetype rows)
 {
-    const SqlDialect &dialect = db.dialect();
-    if (createViews) {
-        QStringList ids;
-        for (const TimelineRowWrite *row : rows) {
-            if (ids.isEmpty() || ids.constLast() != row->keyId)
-                ids << row->keyId;
-        }
-        const QString one = dialect.isPostgres()
-                                ? QStringLiteral("(CAST(? AS varchar), %1, 0, 0, 1)").arg(keyNumberOrNext(dialect))
-                                : QStringLiteral("(?, %1, 0, 0, 1)").arg(keyNumberOrNext(dialect));
-        for (qsizetype start = 0; start < ids.size(); start += rowsPerStatement) {
-            const qsizetype count = std::min(rowsPerStatement, ids.size() - start);
-            QVariantList binds;
-            for (qsizetype i = start; i < start + count; ++i)
-                binds << ids.at(i) << ids.at(i);
-            Result<SqlStatement> st =
-                db.exec(QStringLiteral("INSERT INTO console_timeline_seen (key_id, key_no, concurrent_429, rpm_429, "
-                                       "needs_baseline) VALUES %1 ON CONFLICT (key_id) DO NOTHING")
-                            .arg(sqlPlaceholders(count, one)),
-                        binds);
-            if (!st)
-                return st.error();
-        }
+    const QString one = dialect.isPostgres()
+                            ? QStringLiteral("(CAST(? AS varchar), CAST(? AS bigint), CAST(? AS bigint), "
+                                             "CAST(? AS bigint), CAST(? AS integer))")
+                            : QStringLiteral("(?, ?, ?, ?, ?)");
+    return QStringLiteral("INSERT INTO console_timeline_pending (key_id, concurrent_429, rpm_429, last_record_us, "
+                          "limit_value) VALUES %1")
+        .arg(sqlPlaceholders(rows, one));
+}
+
+void appendPendingBinds(QVariantList *binds, const TimelinePendingWrite &pending)
+{
+    *binds << pending.keyId << pending.concurrent429 << pending.rpm429
+           << (pending.newestRecordUs ? QVariant(*pending.newestRecordUs) : QVariant(QMetaType::fromType<qint64>()))
+           << sqlNullableInt(pending.limit);
+}
+
+void appendRowBinds(QVariantList *binds, const TimelineRowWrite &row)
+{
+    *binds << row.keyId << timeline::slotOf(row.bucket, row.step) << row.counts.concurrent429 << row.counts.rpm429
+           << row.counts.unknown429 << row.counts.successes << row.counts.adjustments
+           << sqlNullableInt(timeline::storedLimit(row.limitBegin))
+           << sqlNullableInt(timeline::storedLimit(row.limitEnd));
+}
+
+QStringList distinctKeys(const QList<const TimelineRowWrite *> &rows)
+{
+    QStringList ids;
+    for (const TimelineRowWrite *row : rows) {
+        if (ids.isEmpty() || ids.constLast() != row->keyId)
+            ids << row->keyId;
     }
-    for (qsizetype start = 0; start < rows.size(); start += rowsPerStatement) {
-        const qsizetype count = std::min(rowsPerStatement, rows.size() - start);
+    return ids;
+}
+
+// PostgreSQL: one statement that creates the views the rows' keys lack (tv; a key with a view costs an index lookup,
+// nothing is written), appends `pending` pending counts (tp) when there are any, and adds the rows, which find their
+// keys' numbers through the views or in tv. A view created meanwhile by another transaction (a sampler's pass) is
+// taken over by the conflict clause, which returns its number.
+QString rowsWithViewsSql(const SqlDialect &dialect, qsizetype keys, qsizetype rows, qsizetype pending)
+{
+    QString sql =
+        QStringLiteral("WITH tv AS (INSERT INTO console_timeline_seen (key_id, key_no, concurrent_429, rpm_429, "
+                       "needs_baseline) SELECT v.key_id, nextval('console_timeline_key_no'), 0, 0, 1 FROM (VALUES %1) "
+                       "AS v (key_id) WHERE (SELECT 1 FROM console_timeline_seen s WHERE s.key_id = v.key_id) IS NULL "
+                       "ON CONFLICT (key_id) DO UPDATE SET key_no = console_timeline_seen.key_no "
+                       "RETURNING key_id, key_no)")
+            .arg(sqlPlaceholders(keys, QStringLiteral("(CAST(? AS varchar))")));
+    if (pending > 0)
+        sql += QStringLiteral(", tp AS (%1)").arg(pendingInsertSql(dialect, pending));
+    return sql +
+           QStringLiteral(
+               " INSERT INTO console_timeline (key_no, slot, concurrent_429, rpm_429, unknown_429, successes, "
+               "adjustments, limit_begin, limit_end) SELECT COALESCE((SELECT s.key_no FROM console_timeline_seen "
+               "s WHERE s.key_id = x.key_id), (SELECT tv.key_no FROM tv WHERE tv.key_id = x.key_id)), x.slot, "
+               "x.c, x.r, x.u, x.s, x.a, x.lb, x.le FROM (VALUES %1) AS x (key_id, slot, c, r, u, s, a, lb, le) %2")
+               .arg(sqlPlaceholders(rows, QStringLiteral("(CAST(? AS varchar), CAST(? AS integer), CAST(? AS "
+                                                         "integer), CAST(? AS integer), CAST(? AS integer), "
+                                                         "CAST(? AS integer), CAST(? AS integer), CAST(? AS "
+                                                         "smallint), CAST(? AS smallint))")),
+                    addToExistingRow());
+}
+
+Status execChunks(Database &db, qsizetype count, const std::function<QString(qsizetype)> &sql,
+                  const std::function<void(QVariantList *, qsizetype)> &bind)
+{
+    for (qsizetype start = 0; start < count; start += rowsPerStatement) {
+        const qsizetype n = std::min(rowsPerStatement, count - start);
         QVariantList binds;
-        binds.reserve(count * 9);
-        for (qsizetype i = start; i < start + count; ++i) {
-            appendTimelineRowBinds(&binds, *rows.at(i));
-        }
-        Result<SqlStatement> st = db.exec(timelineUpsertSql(dialect, count, TimelineKeyBy::Id), binds);
+        for (qsizetype i = start; i < start + n; ++i)
+            bind(&binds, i);
+        Result<SqlStatement> st = db.exec(sql(n), binds);
         if (!st)
             return st.error();
     }
     return Done{};
+}
+
+Status writeRows(Database &db, const QList<const TimelineRowWrite *> &rows, bool createViews,
+                 const QList<TimelinePendingWrite> &pending)
+{
+    const SqlDialect &dialect = db.dialect();
+    if (createViews && dialect.isPostgres()) {
+        // Each 50 rows with the views of their keys and the next 50 pending counts; the pending counts left over (a
+        // writer has rows for every key it counted something of, so there are none but in theory) alone.
+        qsizetype pendingDone = 0;
+        for (qsizetype start = 0; start < rows.size(); start += rowsPerStatement) {
+            const QList<const TimelineRowWrite *> chunk = rows.mid(start, rowsPerStatement);
+            const QStringList keys = distinctKeys(chunk);
+            const qsizetype pendingHere = std::min(rowsPerStatement, pending.size() - pendingDone);
+            QVariantList binds;
+            for (const QString &key : keys)
+                binds << key;
+            for (qsizetype i = pendingDone; i < pendingDone + pendingHere; ++i)
+                appendPendingBinds(&binds, pending.at(i));
+            for (const TimelineRowWrite *row : chunk)
+                appendRowBinds(&binds, *row);
+            Result<SqlStatement> st = db.exec(rowsWithViewsSql(dialect, keys.size(), chunk.size(), pendingHere), binds);
+            if (!st)
+                return st.error();
+            pendingDone += pendingHere;
+        }
+        const QList<TimelinePendingWrite> rest = pending.mid(pendingDone);
+        return execChunks(
+            db, rest.size(), [&](qsizetype n) { return pendingInsertSql(dialect, n); },
+            [&](QVariantList *binds, qsizetype i) { appendPendingBinds(binds, rest.at(i)); });
+    }
+    if (createViews) {
+        const QStringList ids = distinctKeys(rows);
+        const QString one = QStringLiteral("(?, %1, 0, 0, 1)").arg(keyNumberOrNext(dialect));
+        const Status views = execChunks(
+            db, ids.size(),
+            [&](qsizetype n) {
+                return QStringLiteral("INSERT INTO console_timeline_seen (key_id, key_no, concurrent_429, rpm_429, "
+                                      "needs_baseline) VALUES %1 ON CONFLICT (key_id) DO NOTHING")
+                    .arg(sqlPlaceholders(n, one));
+            },
+            [&](QVariantList *binds, qsizetype i) { *binds << ids.at(i) << ids.at(i); });
+        if (!views)
+            return views;
+    }
+    const Status appended = execChunks(
+        db, pending.size(), [&](qsizetype n) { return pendingInsertSql(dialect, n); },
+        [&](QVariantList *binds, qsizetype i) { appendPendingBinds(binds, pending.at(i)); });
+    if (!appended)
+        return appended;
+    return execChunks(
+        db, rows.size(), [&](qsizetype n) { return timelineUpsertSql(dialect, n, TimelineKeyBy::Id); },
+        [&](QVariantList *binds, qsizetype i) { appendRowBinds(binds, *rows.at(i)); });
 }
 
 } // namespace
@@ -93,53 +186,29 @@ QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows, TimelineKey
         .arg(sqlPlaceholders(rows, one), addToExistingRow());
 }
 
-QString timelineRowsOfViewsSql(qsizetype rows)
+QString timelineSeenUpsertSql(const SqlDialect &dialect, qsizetype rows)
 {
-    return QStringLiteral(
-               "INSERT INTO console_timeline (key_no, slot, concurrent_429, rpm_429, unknown_429, "
-               "successes, adjustments, limit_begin, limit_end) SELECT tv.key_no, x.slot, x.c, x.r, x.u, "
-               "x.s, x.a, x.lb, x.le FROM (VALUES %1) AS x (key_id, slot, c, r, u, s, a, lb, le) LEFT JOIN tv "
-               "ON tv.key_id = x.key_id %2")
-        .arg(sqlPlaceholders(rows, QStringLiteral("(CAST(? AS varchar), CAST(? AS integer), CAST(? AS integer), "
-                                                  "CAST(? AS integer), CAST(? AS integer), CAST(? AS integer), "
-                                                  "CAST(? AS integer), CAST(? AS smallint), CAST(? AS smallint))")),
-             addToExistingRow());
-}
-
-void appendTimelineRowBinds(QVariantList *binds, const TimelineRowWrite &row)
-{
-    *binds << row.keyId << timeline::slotOf(row.bucket, row.step) << row.counts.concurrent429 << row.counts.rpm429
-           << row.counts.unknown429 << row.counts.successes << row.counts.adjustments
-           << sqlNullableInt(timeline::storedLimit(row.limitBegin))
-           << sqlNullableInt(timeline::storedLimit(row.limitEnd));
-}
-
-QString timelineSeenUpsertSql(const SqlDialect &dialect, qsizetype rows, bool bySampler)
-{
-    // The sampler read the numbers of the views it writes (none for a new view); other writers look them up.
-    const QString number = !bySampler ? keyNumberOrNext(dialect)
-                           : dialect.isPostgres()
-                               ? QStringLiteral("COALESCE(CAST(? AS integer), nextval('console_timeline_key_no'))")
-                               : QStringLiteral("?");
+    // The sampler read the numbers of the views it writes (none for a new view).
     const QString one =
         dialect.isPostgres()
-            ? QStringLiteral("(CAST(? AS varchar), %1, CAST(? AS bigint), CAST(? AS bigint), CAST(? AS integer), "
-                             "CAST(? AS text), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text))")
-                  .arg(number)
-            : QStringLiteral("(?, %1, ?, ?, ?, ?, ?, ?, ?)").arg(number);
+            ? QStringLiteral("(CAST(? AS varchar), COALESCE(CAST(? AS integer), nextval('console_timeline_key_no')), "
+                             "CAST(? AS bigint), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text), CAST(? AS "
+                             "bigint), 0, CAST(? AS text), CAST(? AS bigint))")
+            : QStringLiteral("(?, ?, ?, ?, ?, ?, ?, 0, ?, ?)");
     return QStringLiteral("INSERT INTO console_timeline_seen (key_id, key_no, concurrent_429, rpm_429, limit_value, "
-                          "history_mark, last_record_us, needs_baseline, row_version) VALUES %1 "
+                          "history_mark, last_record_us, needs_baseline, row_version, folded_seq) VALUES %1 "
                           "ON CONFLICT (key_id) DO UPDATE SET "
                           "concurrent_429 = console_timeline_seen.concurrent_429 + excluded.concurrent_429, "
                           "rpm_429 = console_timeline_seen.rpm_429 + excluded.rpm_429, "
                           "limit_value = excluded.limit_value, last_record_us = CASE WHEN "
                           "excluded.last_record_us IS NOT NULL AND (console_timeline_seen.last_record_us IS NULL OR "
                           "console_timeline_seen.last_record_us < excluded.last_record_us) THEN "
-                          "excluded.last_record_us ELSE console_timeline_seen.last_record_us END%2")
-        .arg(sqlPlaceholders(rows, one),
-             bySampler ? QStringLiteral(", history_mark = excluded.history_mark, needs_baseline = 0, "
-                                        "row_version = excluded.row_version")
-                       : QString());
+                          "excluded.last_record_us ELSE console_timeline_seen.last_record_us END, "
+                          "history_mark = excluded.history_mark, needs_baseline = 0, "
+                          "row_version = excluded.row_version, folded_seq = CASE WHEN "
+                          "excluded.folded_seq > console_timeline_seen.folded_seq THEN excluded.folded_seq ELSE "
+                          "console_timeline_seen.folded_seq END")
+        .arg(sqlPlaceholders(rows, one));
 }
 
 QString timelineKeyNumberSql(const SqlDialect &dialect, bool orNext)
@@ -147,7 +216,8 @@ QString timelineKeyNumberSql(const SqlDialect &dialect, bool orNext)
     return orNext ? keyNumberOrNext(dialect) : keyNumberOfId(dialect);
 }
 
-Status writeTimelineRows(Database &db, const QList<TimelineRowWrite> &rows, TimelineViews views)
+Status writeTimelineRows(Database &db, const QList<TimelineRowWrite> &rows, TimelineViews views,
+                         const QList<TimelinePendingWrite> &pending)
 {
     QList<const TimelineRowWrite *> sorted;
     sorted.reserve(rows.size());
@@ -156,7 +226,10 @@ Status writeTimelineRows(Database &db, const QList<TimelineRowWrite> &rows, Time
     std::sort(sorted.begin(), sorted.end(), [](const TimelineRowWrite *a, const TimelineRowWrite *b) {
         return std::tie(a->keyId, a->step, a->bucket) < std::tie(b->keyId, b->step, b->bucket);
     });
-    return writeRows(db, sorted, views == TimelineViews::Create);
+    QList<TimelinePendingWrite> pendingSorted = pending;
+    std::sort(pendingSorted.begin(), pendingSorted.end(),
+              [](const TimelinePendingWrite &a, const TimelinePendingWrite &b) { return a.keyId < b.keyId; });
+    return writeRows(db, sorted, views == TimelineViews::Create, pendingSorted);
 }
 
 } // namespace aether

@@ -101,20 +101,14 @@ enum class TimelineKeyBy { Id, Number };
 // have its view (console_timeline_seen) already, else the insert fails (key_no is NOT NULL).
 QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows, TimelineKeyBy keyBy);
 
-// The upsert of the sampler's view of keys (console_timeline_seen; placeholders per row: key, key again — `bySampler`:
-// the view's number or NULL for a new view —, concurrency and RPM 429s to add, limit, history mark, newest record
-// counted, needs baseline, row version), `rows` rows. It adds the counters, replaces the limit and keeps the newer of
-// the newest records; `bySampler`: it also replaces the history mark and the row version and marks the baseline
-// taken, else it keeps them. A new view gets the next key
-// number; an existing one keeps its own (named in the insert, so that no number is used up by an update). An upsert
-// rather than an UPDATE … FROM (VALUES …): PostgreSQL's planner joins a small table by scanning all of it, an upsert
-// finds each row through the primary key.
-QString timelineSeenUpsertSql(const SqlDialect &dialect, qsizetype rows, bool bySampler);
-
-// PostgreSQL: the rows' upsert that reads its keys' numbers from `tv`, the RETURNING key_id, key_no of a views' upsert
-// before it in the same statement (WITH tv AS (…)): one round trip for both. Placeholders per row as
-// appendTimelineRowBinds() gives them. A row whose key is not in `tv` fails the insert (key_no is NOT NULL).
-QString timelineRowsOfViewsSql(qsizetype rows);
+// The upsert of the sampler's view of keys (console_timeline_seen; placeholders per row: key, the view's number or
+// NULL for a new view, concurrency and RPM 429s to add, limit, history mark, newest record counted, row version, last
+// pending row folded), `rows` rows. It adds the counters, replaces the limit, the history mark and the row version,
+// keeps the newer of the newest records and the later of the pending rows folded, and marks the baseline taken. A new
+// view gets the next key number; an existing one keeps its own (named in the insert, so that no number is used up by
+// an update). An upsert rather than an UPDATE … FROM (VALUES …): PostgreSQL's planner joins a small table by scanning
+// all of it, an upsert finds each row through the primary key.
+QString timelineSeenUpsertSql(const SqlDialect &dialect, qsizetype rows);
 
 // A row written straight into the time series (demo data, benchmarks, tests): step and bucket in seconds.
 struct TimelineRowWrite {
@@ -125,15 +119,25 @@ struct TimelineRowWrite {
     std::optional<int> limitBegin;
     std::optional<int> limitEnd;
 };
-// The binds of a row for timelineUpsertSql(…, TimelineKeyBy::Id) and timelineRowsOfViewsSql(): key id, slot, five
-// counts, the limits.
-void appendTimelineRowBinds(QVariantList *binds, const TimelineRowWrite &row);
-// Adds the rows (in the caller's transaction), in key order. `Create`: a key without a view first gets one that
-// waits for its baseline (timeline/timelinesampler.h); `Exist`: the caller wrote every key's view already in
-// this transaction (the insert of a row whose key has none fails: key_no is NOT NULL).
+// What a writer of key rows counted in the time series itself, for the sampler (console_timeline_pending,
+// timeline/timelinesampler.h): the increases of the key's 429 counters, the newest history record it added, and the
+// key's effective limit after the write (std::nullopt: no limit).
+struct TimelinePendingWrite {
+    QString keyId;
+    qint64 concurrent429 = 0;
+    qint64 rpm429 = 0;
+    std::optional<qint64> newestRecordUs;
+    std::optional<int> limit;
+};
+// Adds the rows and appends the pending counts (in the caller's transaction, which must hold the row locks of the
+// pending counts' keys: a key's pending rows are numbered in that order), in key order. `Create`: a key without a
+// view first gets one that waits for its baseline (timeline/timelinesampler.h); `Exist`: the caller wrote every key's
+// view already in this transaction (the insert of a row whose key has none fails: key_no is NOT NULL).
+// PostgreSQL, `Create`: every 50 rows are one statement with the views they need and up to 50 pending counts (every
+// statement is a round trip, and most transactions of learning events write the series).
 enum class TimelineViews { Create, Exist };
-Status writeTimelineRows(Database &db, const QList<TimelineRowWrite> &rows,
-                         TimelineViews views = TimelineViews::Create);
+Status writeTimelineRows(Database &db, const QList<TimelineRowWrite> &rows, TimelineViews views = TimelineViews::Create,
+                         const QList<TimelinePendingWrite> &pending = {});
 
 // The view's number of the key whose id is bound here (a scalar subquery); `orNext`: for a view's insert, the next
 // number when the key has none (a number is taken only then, not on every update; never given twice).

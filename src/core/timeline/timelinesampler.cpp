@@ -65,6 +65,8 @@ Result<SamplingPass> TimelineSampler::sample(Timestamp now, qint64 minIntervalSe
         for (const KeyRead &key : plan.keys) {
             if (key.history)
                 ++pass.historiesRead;
+            if (key.pendingSeq)
+                ++pass.pendingFolded;
             planKey(key, plan, now, oldest, &pass, &seen);
         }
         pass.rowsWritten = m_rows.pendingRows();
@@ -77,6 +79,10 @@ Result<SamplingPass> TimelineSampler::sample(Timestamp now, qint64 minIntervalSe
         if (!gone)
             return gone.error();
         pass.goneKeys = gone.value();
+        if (pass.pendingFolded > 0 || pass.goneKeys > 0) {
+            if (const Status dropped = dropFoldedPending(); !dropped)
+                return dropped.error();
+        }
         if (const Status recorded = recordSampledAt(now); !recorded)
             return recorded.error();
         return pass;
@@ -155,16 +161,23 @@ Status TimelineSampler::readKeys(Plan *plan)
                             "s.key_id IS NOT NULL AND s.needs_baseline = 0, "
                             "s.concurrent_429, s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, m.mark, "
                             "CASE WHEN m.mark IS DISTINCT FROM s.history_mark THEN CAST(k.adjustment_history AS text) "
-                            "END, CAST(k.xmin AS text), s.key_no FROM provider_api_keys k "
-                            "LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
+                            "END, CAST(k.xmin AS text), s.key_no, p.c, p.r, p.us, p.lim, p.seq "
+                            "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
+                            "LEFT JOIN (SELECT key_id, sum(concurrent_429) AS c, sum(rpm_429) AS r, "
+                            "max(last_record_us) AS us, (array_agg(limit_value ORDER BY seq DESC))[1] AS lim, "
+                            "max(seq) AS seq FROM console_timeline_pending GROUP BY key_id) p ON p.key_id = k.id "
                             "CROSS JOIN LATERAL (SELECT %1 AS mark) m")
                  .arg(mark)
            : QStringLiteral("SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.max_concurrent, "
                             "k.learned_max_concurrent, k.last_429_at, s.key_id IS NOT NULL AND s.needs_baseline = 0, "
                             "s.concurrent_429, "
                             "s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, %1, "
-                            "CASE WHEN %2 THEN k.adjustment_history END, NULL, s.key_no "
-                            "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id")
+                            "CASE WHEN %2 THEN k.adjustment_history END, NULL, s.key_no, p.c, p.r, p.us, "
+                            "(SELECT q.limit_value FROM console_timeline_pending q WHERE q.seq = p.seq), p.seq "
+                            "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
+                            "LEFT JOIN (SELECT key_id, sum(concurrent_429) AS c, sum(rpm_429) AS r, "
+                            "max(last_record_us) AS us, max(seq) AS seq FROM console_timeline_pending "
+                            "GROUP BY key_id) p ON p.key_id = k.id")
                  .arg(mark, hashHere ? QStringLiteral("1") : QStringLiteral("s.history_mark IS NOT %1").arg(mark));
     Result<SqlStatement> st = m_db.execBulk(sql);
     if (!st)
@@ -191,6 +204,13 @@ Status TimelineSampler::readKeys(Plan *plan)
         if (pg)
             key.rowVersion = row.optionalString(14);
         key.keyNo = optionalLong(row, 15);
+        key.pendingSeq = optionalLong(row, 20);
+        if (key.pendingSeq) {
+            key.pendingConcurrent429 = row.value(16).toLongLong();
+            key.pendingRpm429 = row.value(17).toLongLong();
+            key.pendingLastRecordUs = optionalLong(row, 18);
+            key.pendingLimit = row.optionalInt(19);
+        }
         if (key.keyNo)
             ++plan->views;
         if (hashHere && key.history) {
@@ -214,8 +234,13 @@ void TimelineSampler::planKey(const KeyRead &key, const Plan &plan, Timestamp no
                               QList<SeenWrite> *seen)
 {
     const qint64 latest = timeline::bucketOf(now, timeline::minute);
-    std::optional<qint64> newestUs = key.seen ? key.seenLastRecordUs : std::nullopt;
-    std::optional<int> known = key.seenLimit; // the limit as last recorded
+    // The newest record counted: by the last pass or since by the console's own writes.
+    std::optional<qint64> countedUs = key.seen ? key.seenLastRecordUs : std::nullopt;
+    if (key.seen && key.pendingLastRecordUs && (!countedUs || *countedUs < *key.pendingLastRecordUs))
+        countedUs = key.pendingLastRecordUs;
+    std::optional<qint64> newestUs = countedUs;
+    // The limit as last recorded.
+    std::optional<int> known = key.pendingSeq ? key.pendingLimit : key.seenLimit;
     if (key.history) {
         JsonArrayState state = JsonArrayState::Null;
         const QJsonArray records = readJsonArray(*key.history, &state);
@@ -227,7 +252,7 @@ void TimelineSampler::planKey(const KeyRead &key, const Plan &plan, Timestamp no
             if (!at)
                 continue;
             const qint64 us = at->microseconds();
-            if (key.seen && key.seenLastRecordUs && us <= *key.seenLastRecordUs)
+            if (countedUs && us <= *countedUs)
                 continue; // counted before
             if (!newestUs || *newestUs < us)
                 newestUs = us;
@@ -249,15 +274,23 @@ void TimelineSampler::planKey(const KeyRead &key, const Plan &plan, Timestamp no
         // The baseline; a view the console created meanwhile holds what it counted since (written as a difference,
         // like every other view: what a writer adds between this read and the write stays).
         ++pass->newKeys;
+        if (key.pendingLastRecordUs && (!newestUs || *newestUs < *key.pendingLastRecordUs))
+            newestUs = key.pendingLastRecordUs;
         seen->append({key.id, key.keyNo, key.concurrent429 - key.seenConcurrent429, key.rpm429 - key.seenRpm429,
-                      key.limit, key.mark, newestUs, key.rowVersion});
+                      key.limit, key.mark, newestUs, key.rowVersion, key.pendingSeq.value_or(0)});
         return;
     }
+    // The view follows the counters as read (written as a difference); what the gateway added is what they rose by
+    // beyond the view and the console's own counts.
     const qint64 concurrentDiff = key.concurrent429 - key.seenConcurrent429;
     const qint64 rpmDiff = key.rpm429 - key.seenRpm429;
+    const auto added = [](qint64 diff, qint64 pending, qint64 now) {
+        // Went down: reset outside the console, then what it holds now, less what the console counted.
+        return diff >= pending ? diff - pending : std::max<qint64>(0, now - pending);
+    };
     TimelineCounts counts;
-    counts.concurrent429 = concurrentDiff >= 0 ? concurrentDiff : key.concurrent429; // went down: reset, then these
-    counts.rpm429 = rpmDiff >= 0 ? rpmDiff : key.rpm429;
+    counts.concurrent429 = added(concurrentDiff, key.pendingConcurrent429, key.concurrent429);
+    counts.rpm429 = added(rpmDiff, key.pendingRpm429, key.rpm429);
     const std::optional<int> before = known;
     if (counts.total429() > 0 || before != key.limit) {
         Timestamp at = now;
@@ -267,8 +300,9 @@ void TimelineSampler::planKey(const KeyRead &key, const Plan &plan, Timestamp no
         m_rows.add(key.id, at, counts, before, key.limit);
     }
     if (concurrentDiff != 0 || rpmDiff != 0 || key.limit != key.seenLimit || key.mark != key.seenMark ||
-        newestUs != key.seenLastRecordUs)
-        seen->append({key.id, key.keyNo, concurrentDiff, rpmDiff, key.limit, key.mark, newestUs, key.rowVersion});
+        newestUs != key.seenLastRecordUs || key.pendingSeq)
+        seen->append({key.id, key.keyNo, concurrentDiff, rpmDiff, key.limit, key.mark, newestUs, key.rowVersion,
+                      key.pendingSeq.value_or(0)});
 }
 
 Status TimelineSampler::writeSeen(const QList<SeenWrite> &unsorted)
@@ -291,10 +325,10 @@ Status TimelineSampler::writeSeen(const QList<SeenWrite> &unsorted)
             const SeenWrite &w = *writes.at(i);
             binds << w.id << nullableLong(w.keyNo) << w.concurrent429 << w.rpm429 << sqlNullableInt(w.limit)
                   << (w.mark ? QVariant(*w.mark) : QVariant(QMetaType::fromType<QString>()))
-                  << nullableLong(w.lastRecordUs) << 0
-                  << (w.rowVersion ? QVariant(*w.rowVersion) : QVariant(QMetaType::fromType<QString>()));
+                  << nullableLong(w.lastRecordUs)
+                  << (w.rowVersion ? QVariant(*w.rowVersion) : QVariant(QMetaType::fromType<QString>())) << w.foldedSeq;
         }
-        Result<SqlStatement> st = m_db.exec(timelineSeenUpsertSql(m_db.dialect(), count, true), binds);
+        Result<SqlStatement> st = m_db.exec(timelineSeenUpsertSql(m_db.dialect(), count), binds);
         if (!st)
             return st.error();
     }
@@ -319,6 +353,16 @@ Result<qsizetype> TimelineSampler::forgetGoneKeys(qsizetype viewsOfKeys)
     if (!st)
         return st.error();
     return qsizetype(std::max(0, st.value().rowsAffected()));
+}
+
+Status TimelineSampler::dropFoldedPending()
+{
+    // One pass over the pending rows (no index: they are appended on every learning event and live one pass), each
+    // looking up its key's view.
+    Result<SqlStatement> st =
+        m_db.exec(QStringLiteral("DELETE FROM console_timeline_pending WHERE seq <= COALESCE((SELECT s.folded_seq FROM "
+                                 "console_timeline_seen s WHERE s.key_id = console_timeline_pending.key_id), seq)"));
+    return st ? Status(Done{}) : Status(st.error());
 }
 
 Status TimelineSampler::recordSampledAt(Timestamp now)

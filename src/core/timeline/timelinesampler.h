@@ -16,7 +16,8 @@ struct SamplingPass {
     qsizetype newKeys = 0;
     qsizetype goneKeys = 0;
     qsizetype historiesRead = 0;
-    qsizetype rowsWritten = 0; // time-series rows added to or created
+    qsizetype rowsWritten = 0;   // time-series rows added to or created
+    qsizetype pendingFolded = 0; // keys whose counts the console's own writes had appended (pending) were folded in
 };
 
 // The time series of keys whose rows a gateway writes itself: reads every key's 429 counters, effective limit and
@@ -26,8 +27,13 @@ struct SamplingPass {
 // and changes of the limit. A key seen for the first time is a baseline: its counters count from now on, and its
 // history's records are recorded as far as the time series has nothing of that key yet. Keys deleted since are
 // forgotten (their rows stay until they expire, under a key number never given again).
-// The console's own writes keep console_timeline_seen in step (TimelineRecorder), so nothing is counted twice; a
-// view the console created for a key no pass has seen yet still needs its baseline, and the key is new to the pass.
+// The console's own writes record their 429s and records in the time series themselves and append what they counted to
+// console_timeline_pending (TimelineRecorder); a pass reads those with the counters (one snapshot), takes them out of
+// the increases it records, folds them into the view and deletes them, so nothing is counted twice. A key's pending
+// rows are numbered in the order of the transactions that wrote them (each held the key's row lock): the view keeps
+// the last one folded, and rows appended after the pass read stay for the next pass. A view the console created for
+// a key no pass has seen yet still needs its baseline, and the key is new to the pass. When a counter went down
+// (reset outside the console) while pending counts wait, the console's counts are taken out of what it holds now.
 // Several processes may sample one database: on PostgreSQL one pass runs at a time (an advisory lock, taken or
 // skipped) and a pass is skipped when another process sampled less than `minIntervalSeconds` ago; on SQLite the pass
 // reads in a snapshot and writes only if no other pass wrote in between.
@@ -57,6 +63,13 @@ private:
         std::optional<QString> history;    // read only when the mark changed
         std::optional<QString> rowVersion; // PostgreSQL: the row's xmin
         std::optional<qint64> keyNo;       // the view's number; none: no view yet
+        // What the console's own writes counted since the last pass (console_timeline_pending); pendingSeq: the last
+        // such row read, none: there was none.
+        qint64 pendingConcurrent429 = 0;
+        qint64 pendingRpm429 = 0;
+        std::optional<qint64> pendingLastRecordUs;
+        std::optional<int> pendingLimit; // the limit after the last of them
+        std::optional<qint64> pendingSeq;
     };
     struct SeenWrite {
         QString id;
@@ -67,6 +80,7 @@ private:
         std::optional<QString> mark;
         std::optional<qint64> lastRecordUs;
         std::optional<QString> rowVersion;
+        qint64 foldedSeq = 0;
     };
     struct Plan {
         std::optional<QString> sampledAt; // console_meta's value when the pass read
@@ -82,6 +96,8 @@ private:
     Status writeSeen(const QList<SeenWrite> &unsorted);
     // Deletes the views of keys that are gone; `viewsOfKeys`: the views the pass read with their keys.
     Result<qsizetype> forgetGoneKeys(qsizetype viewsOfKeys);
+    // Deletes the pending rows the views hold now, and those of keys without a view (gone).
+    Status dropFoldedPending();
     Status recordSampledAt(Timestamp now);
 
     Database &m_db;

@@ -1,16 +1,11 @@
 #include "timeline/timelinewriter.h"
 
 #include <QList>
+#include <QStringList>
 
 #include <algorithm>
 
 namespace aether {
-
-namespace {
-
-constexpr qsizetype rowsPerStatement = 50;
-
-} // namespace
 
 TimelineRecorder::TimelineRecorder(Database &db)
     : m_db(db)
@@ -35,20 +30,21 @@ void TimelineRecorder::add(const QString &keyId, Timestamp at, const TimelineCou
 void TimelineRecorder::noteCounted(const QString &keyId, qint64 concurrent429, qint64 rpm429,
                                    std::optional<qint64> newestRecordUs, std::optional<int> limit)
 {
-    Seen &seen = m_seen[keyId];
-    seen.concurrent429 += concurrent429;
-    seen.rpm429 += rpm429;
-    if (newestRecordUs && (!seen.newestRecordUs || *seen.newestRecordUs < *newestRecordUs))
-        seen.newestRecordUs = newestRecordUs;
-    seen.limit = limit;
+    Counted &counted = m_counted[keyId];
+    counted.concurrent429 += concurrent429;
+    counted.rpm429 += rpm429;
+    if (newestRecordUs && (!counted.newestRecordUs || *counted.newestRecordUs < *newestRecordUs))
+        counted.newestRecordUs = newestRecordUs;
+    counted.limit = limit;
+    counted.counted = true;
 }
 
 void TimelineRecorder::noteReset(const QString &keyId, std::optional<int> limit)
 {
-    Seen &seen = m_seen[keyId];
-    seen = Seen{};
-    seen.reset = true;
-    seen.limit = limit;
+    Counted &counted = m_counted[keyId];
+    counted = Counted{};
+    counted.reset = true;
+    counted.limit = limit;
 }
 
 qsizetype TimelineRecorder::pendingRows() const
@@ -61,26 +57,7 @@ qsizetype TimelineRecorder::pendingRows() const
 void TimelineRecorder::clear()
 {
     m_rows.clear();
-    m_seen.clear();
-}
-
-std::optional<TimelineRecorder::StatementPrefix> TimelineRecorder::takeAsPrefix()
-{
-    if (!m_db.dialect().isPostgres())
-        return std::nullopt;
-    QList<Statement> views = seenStatements();
-    if (views.size() != 1 || !views.constFirst().raised)
-        return std::nullopt;
-    const QList<TimelineRowWrite> rows = pendingRowWrites();
-    if (rows.isEmpty() || rows.size() > rowsPerStatement)
-        return std::nullopt;
-    clear();
-    StatementPrefix prefix{QStringLiteral("WITH tv AS (%1 RETURNING key_id, key_no), tr AS (%2) ")
-                               .arg(views.constFirst().sql, timelineRowsOfViewsSql(rows.size())),
-                           views.constFirst().binds};
-    for (const TimelineRowWrite &row : rows)
-        appendTimelineRowBinds(&prefix.binds, row);
-    return prefix;
+    m_counted.clear();
 }
 
 QList<TimelineRowWrite> TimelineRecorder::pendingRowWrites() const
@@ -95,65 +72,48 @@ QList<TimelineRowWrite> TimelineRecorder::pendingRowWrites() const
 
 Status TimelineRecorder::write()
 {
-    // PostgreSQL, the common case: one statement.
-    if (std::optional<StatementPrefix> prefix = takeAsPrefix()) {
-        Result<SqlStatement> st = m_db.exec(prefix->sql + QStringLiteral("SELECT 1"), prefix->binds);
-        return st ? Status(Done{}) : Status(st.error());
+    // Resets first (their views, in key order as every writer of views takes them), then what was counted after them
+    // and the rows.
+    QStringList resets;
+    QList<TimelinePendingWrite> pending;
+    for (auto it = m_counted.constBegin(); it != m_counted.constEnd(); ++it) {
+        if (it->reset)
+            resets << it.key();
+        if (it->counted)
+            pending.append({it.key(), it->concurrent429, it->rpm429, it->newestRecordUs, it->limit});
     }
-    // The views, then the rows, each in key order: every writer (the sampler too) takes the row locks in this order, so
-    // that none waits for another in a circle (PostgreSQL); and the rows name their key by the view's number.
-    const QList<Statement> statements = seenStatements();
+    std::sort(resets.begin(), resets.end());
     const QList<TimelineRowWrite> rows = pendingRowWrites();
-    clear();
-    for (const Statement &statement : statements) {
-        Result<SqlStatement> st = m_db.exec(statement.sql, statement.binds);
-        if (!st)
-            return st.error();
+    if (const Status written = writeResets(resets); !written) {
+        clear();
+        return written;
     }
-    return writeTimelineRows(m_db, rows, TimelineViews::Exist);
+    clear();
+    return writeTimelineRows(m_db, rows, TimelineViews::Create, pending);
 }
 
-QList<TimelineRecorder::Statement> TimelineRecorder::seenStatements() const
+Status TimelineRecorder::writeResets(const QStringList &ids)
 {
-    // The counters are raised by what this transaction added, so that a sampler's pass in between loses nothing. A
-    // key without a view gets one that waits for its baseline (the sampler's next pass).
-    QStringList ids = m_seen.keys();
-    std::sort(ids.begin(), ids.end());
-    const auto nullableLong = [](const std::optional<qint64> &v) {
-        return v ? QVariant(*v) : QVariant(QMetaType::fromType<qint64>());
-    };
+    // The view's counters are set to 0 with the key's; what was counted of the key before and not yet folded into the
+    // view is dropped with them. A key no sampler has seen gets a view that waits for its baseline.
     const SqlDialect &dialect = m_db.dialect();
-    QList<Statement> statements;
-    QStringList raised;
-    for (const QString &id : std::as_const(ids)) {
-        const Seen &seen = m_seen.value(id);
-        if (!seen.reset) {
-            raised << id;
-            continue;
-        }
-        // A key no sampler has seen gets a view that waits for its baseline (the counters as they are then).
-        const QString one = dialect.isPostgres()
-                                ? QStringLiteral("(CAST(? AS varchar), %1, 0, 0, CAST(? AS integer), 1)")
-                                : QStringLiteral("(?, %1, 0, 0, ?, 1)");
-        statements.append({QStringLiteral("INSERT INTO console_timeline_seen (key_id, key_no, concurrent_429, rpm_429, "
-                                          "limit_value, needs_baseline) VALUES %1 ON CONFLICT (key_id) DO UPDATE SET "
-                                          "concurrent_429 = 0, rpm_429 = 0, limit_value = excluded.limit_value")
-                               .arg(one.arg(timelineKeyNumberSql(dialect, true))),
-                           {id, id, sqlNullableInt(seen.limit)}});
+    const QString one = dialect.isPostgres() ? QStringLiteral("(CAST(? AS varchar), %1, 0, 0, CAST(? AS integer), 1)")
+                                             : QStringLiteral("(?, %1, 0, 0, ?, 1)");
+    const QString reset = QStringLiteral("INSERT INTO console_timeline_seen (key_id, key_no, concurrent_429, rpm_429, "
+                                         "limit_value, needs_baseline) VALUES %1 ON CONFLICT (key_id) DO UPDATE SET "
+                                         "concurrent_429 = 0, rpm_429 = 0, limit_value = excluded.limit_value")
+                              .arg(one.arg(timelineKeyNumberSql(dialect, true)));
+    const QString dropPending = dialect.isPostgres()
+                                    ? QStringLiteral("DELETE FROM console_timeline_pending WHERE key_id = "
+                                                     "CAST(? AS varchar)")
+                                    : QStringLiteral("DELETE FROM console_timeline_pending WHERE key_id = ?");
+    for (const QString &id : ids) {
+        if (Result<SqlStatement> st = m_db.exec(reset, {id, id, sqlNullableInt(m_counted.value(id).limit)}); !st)
+            return st.error();
+        if (Result<SqlStatement> st = m_db.exec(dropPending, {id}); !st)
+            return st.error();
     }
-    for (qsizetype start = 0; start < raised.size(); start += rowsPerStatement) {
-        const qsizetype count = std::min(rowsPerStatement, raised.size() - start);
-        QVariantList binds;
-        binds.reserve(count * 9);
-        for (qsizetype i = start; i < start + count; ++i) {
-            const Seen &seen = m_seen.value(raised.at(i));
-            binds << raised.at(i) << raised.at(i) << seen.concurrent429 << seen.rpm429 << sqlNullableInt(seen.limit)
-                  << QVariant(QMetaType::fromType<QString>()) << nullableLong(seen.newestRecordUs) << 1
-                  << QVariant(QMetaType::fromType<QString>());
-        }
-        statements.append({timelineSeenUpsertSql(dialect, count, false), binds, true});
-    }
-    return statements;
+    return Done{};
 }
 
 } // namespace aether

@@ -15,9 +15,10 @@ namespace aether {
 
 // Collects what a write transaction does to keys (learning events, changes of mode and limit, resets) and writes it
 // into the time series inside the same transaction, so that a rolled-back change leaves no trace and a committed one
-// is counted once. It also keeps the sampler's last view of the key (console_timeline_seen) in step, so that the
-// sampler does not count the same 429s and records again from the key's counters and history; for a key no sampler
-// has seen yet it creates the view, marked as still needing its baseline.
+// is counted once. What it counted of a key's counters and history it appends to console_timeline_pending, so that
+// the sampler does not count the same 429s and records again (it folds them into its view of the key); for a key no
+// sampler has seen yet it creates the view, marked as still needing its baseline. The view itself is written only on
+// a reset: raising it on every learning event was the series' largest cost on PostgreSQL (a row update).
 class TimelineRecorder {
 public:
     explicit TimelineRecorder(Database &db);
@@ -32,11 +33,12 @@ public:
     // The key's counters were set to 0 (a reset of its learning). Every key with rows must have had one of these two
     // calls, or its view written before in the transaction (the sampler): the rows name the key by the view's number.
     void noteReset(const QString &keyId, std::optional<int> limit);
-    bool isEmpty() const { return m_rows.empty() && m_seen.isEmpty(); }
+    bool isEmpty() const { return m_rows.empty() && m_counted.isEmpty(); }
     // The rows write() will create or add to (not counting successes added to existing ones).
     qsizetype pendingRows() const;
 
-    // Writes and forgets what was collected. Must run inside the caller's write transaction.
+    // Writes and forgets what was collected. Must run inside the caller's write transaction, which holds the row
+    // locks of the keys noted.
     Status write();
 
     void clear();
@@ -48,33 +50,20 @@ private:
         std::optional<int> limitEnd;
         bool limitChanged = false;
     };
-    struct Seen {
+    struct Counted {
         qint64 concurrent429 = 0;
         qint64 rpm429 = 0;
         std::optional<qint64> newestRecordUs;
         std::optional<int> limit;
-        bool reset = false;
+        bool reset = false;   // the counters were set to 0 first
+        bool counted = false; // noteCounted() since (or without) the reset
     };
-    struct Statement {
-        QString sql;
-        QVariantList binds;
-        bool raised = false; // the upsert that raises views (not a reset)
-    };
-    // PostgreSQL, the common case (rows of at most 50 keys and minutes, no reset): what write() does, as a WITH part
-    // ("WITH tv AS (…), tr AS (…) ", data-modifying, so it runs whatever statement follows), with its binds; the
-    // recorder is then empty. Every statement is a round trip on PostgreSQL, and most transactions of learning events
-    // write the series: the views and the rows in one statement save one. std::nullopt otherwise (and on SQLite).
-    struct StatementPrefix {
-        QString sql;
-        QVariantList binds;
-    };
-    std::optional<StatementPrefix> takeAsPrefix();
-    QList<Statement> seenStatements() const;
     QList<TimelineRowWrite> pendingRowWrites() const;
+    Status writeResets(const QStringList &ids);
 
     Database &m_db;
     std::map<std::pair<QString, qint64>, Row> m_rows; // (key, minute) in order: rows are locked in one order
-    QHash<QString, Seen> m_seen;
+    QHash<QString, Counted> m_counted;
 };
 
 } // namespace aether
