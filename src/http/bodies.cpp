@@ -25,6 +25,20 @@ void writeModeChange(JsonWriter &out, const ModeChange &c, Language language)
     out.key("effective_limit"), out.optionalNumber(c.effectiveLimit);
 }
 
+void writeEvent(JsonWriter &out, const EventOutcome &outcome)
+{
+    out.beginObject();
+    out.key("key_id"), out.string(outcome.keyId);
+    out.key("classification");
+    outcome.classification ? out.string(rateLimitKindName(*outcome.classification)) : out.null();
+    out.key("learned_max_concurrent"), out.optionalNumber(outcome.learned);
+    out.key("effective_limit"), out.optionalNumber(outcome.effectiveLimit);
+    out.key("adjusted"), out.boolean(outcome.adjusted);
+    out.key("adjustment");
+    outcome.adjusted ? out.raw(QJsonDocument(outcome.adjustment).toJson(QJsonDocument::Compact)) : out.null();
+    out.endObject();
+}
+
 void writeLimitChange(JsonWriter &out, const LimitChange &c, Language language)
 {
     out.key("message"), out.string(text(Message::SetFixedLimit, language).arg(c.maxConcurrent));
@@ -78,7 +92,7 @@ QByteArray statsBody(const KeyStats &s)
 QByteArray changeBody(const KeyChangeOutcome &outcome, Language language)
 {
     if (const auto *event = std::get_if<EventOutcome>(&outcome))
-        return QJsonDocument(eventBody(*event)).toJson(QJsonDocument::Compact);
+        return eventBody(*event);
     JsonWriter out(256);
     out.beginObject();
     if (const auto *c = std::get_if<ModeChange>(&outcome)) {
@@ -93,19 +107,36 @@ QByteArray changeBody(const KeyChangeOutcome &outcome, Language language)
     return out.take();
 }
 
-QJsonObject eventBody(const EventOutcome &outcome)
+QByteArray eventBody(const EventOutcome &outcome)
 {
-    return QJsonObject{
-        {QStringLiteral("key_id"), outcome.keyId},
-        {QStringLiteral("classification"), outcome.classification
-                                               ? QJsonValue(rateLimitKindName(*outcome.classification))
-                                               : QJsonValue(QJsonValue::Null)},
-        {QStringLiteral("learned_max_concurrent"), optionalInt(outcome.learned)},
-        {QStringLiteral("effective_limit"), optionalInt(outcome.effectiveLimit)},
-        {QStringLiteral("adjusted"), outcome.adjusted},
-        {QStringLiteral("adjustment"),
-         outcome.adjusted ? QJsonValue(outcome.adjustment) : QJsonValue(QJsonValue::Null)},
-    };
+    JsonWriter out(256);
+    writeEvent(out, outcome);
+    return out.take();
+}
+
+EventResultsBody::EventResultsBody(qsizetype entries)
+    : m_out(entries * 160 + 16)
+{
+    m_out.beginObject();
+    m_out.key("results");
+    m_out.beginArray();
+}
+
+void EventResultsBody::addOutcome(const EventOutcome &outcome)
+{
+    writeEvent(m_out, outcome);
+}
+
+void EventResultsBody::addEntry(const QJsonObject &entry)
+{
+    m_out.raw(QJsonDocument(entry).toJson(QJsonDocument::Compact));
+}
+
+QByteArray EventResultsBody::take()
+{
+    m_out.endArray();
+    m_out.endObject();
+    return m_out.take();
 }
 
 QJsonObject summaryBody(const Summary &s)

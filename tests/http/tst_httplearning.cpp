@@ -5,6 +5,7 @@
 #include "consoletestsupport.h"
 #include "testenvironment.h"
 
+#include <QJsonDocument>
 #include <QLocale>
 #include <QStandardPaths>
 #include <QTest>
@@ -359,6 +360,15 @@ void TestHttpLearning::batch()
     QCOMPARE(results.at(0).toObject().value(u"learned_max_concurrent"_s).toInt(), 9);
     QCOMPARE(results.at(6).toObject().value(u"learned_max_concurrent"_s).toInt(), 8);
     QCOMPARE(results.at(6).toObject().value(u"adjustment"_s).toObject().value(u"old_limit"_s).toInt(), 9);
+    // Each answer's fields in the documented order (docs/api-changelog.md), the record as a JSON object, compact.
+    QVERIFY2(reply.body.startsWith(R"({"results":[{"key_id":"k-other","classification":"unknown",)"
+                                   R"("learned_max_concurrent":9,"effective_limit":9,"adjusted":true,"adjustment":{")"),
+             reply.body.constData());
+    QVERIFY2(reply.body.contains(R"({"key_id":"k-fix","classification":null,"learned_max_concurrent":30,)"
+                                 R"("effective_limit":8,"adjusted":false,"adjustment":null})"),
+             reply.body.constData());
+    // Compact: Qt's own serialization of it (keys in another order) is as long.
+    QCOMPARE(QJsonDocument(reply.json().toObject()).toJson(QJsonDocument::Compact).size(), reply.body.size());
     QCOMPARE(compareJson(results.at(1), parseJson(R"({"key_id":"nope","status":404,
         "error":{"type":"http_error","message":"Key not found"}})")),
              QString());

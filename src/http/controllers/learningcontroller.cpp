@@ -71,7 +71,7 @@ void LearningController::postEvent(const QString &keyId, const QHttpServerReques
             const Result<KeyChangeOutcome> &outcome = outcomes.constFirst();
             if (!outcome)
                 return context.errors.response(outcome.error(), language);
-            return json(eventBody(std::get<EventOutcome>(outcome.value())));
+            return QHttpServerResponse(jsonMime, eventBody(std::get<EventOutcome>(outcome.value())));
         },
         std::move(responder));
 }
@@ -146,25 +146,25 @@ ChangeQueue::Render LearningController::renderBatch(ParsedBatch batch, Language 
 {
     RouteContext &context = m_context;
     return [&context, language, batch = std::move(batch)](const ChangeQueue::Outcomes &outcomes) {
-        QJsonArray results;
+        EventResultsBody results(qsizetype(batch.entries.size()));
         for (const auto &entry : batch.entries) {
             if (const auto *error = std::get_if<QJsonObject>(&entry)) {
-                results.append(*error);
+                results.addEntry(*error);
                 continue;
             }
             const qsizetype index = std::get<qsizetype>(entry);
             const Result<KeyChangeOutcome> &outcome = outcomes.at(index);
             if (outcome) {
-                results.append(eventBody(std::get<EventOutcome>(outcome.value())));
+                results.addOutcome(std::get<EventOutcome>(outcome.value()));
             } else if (outcome.error().code == ErrorCode::NotFound || outcome.error().code == ErrorCode::InvalidInput) {
                 QJsonObject item = context.errors.entry(outcome.error(), language);
                 item.insert(QStringLiteral("key_id"), batch.changes.at(index).keyId);
-                results.append(item);
+                results.addEntry(item);
             } else {
                 return context.errors.response(outcome.error(), language); // storage: nothing was applied
             }
         }
-        return json(QJsonObject{{QStringLiteral("results"), results}});
+        return QHttpServerResponse(jsonMime, results.take());
     };
 }
 
