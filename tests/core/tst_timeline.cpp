@@ -462,6 +462,30 @@ private slots:
         QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_pending"_s).toInt(), 0);
     }
 
+    // Many rows at once (demo data, a sampling pass; one JSON text on PostgreSQL): created, then added to, under the
+    // keys' numbers, keys without a view getting one.
+    void manyRowsAtOnce_data() { TestDatabase::addBackendRows(); }
+    void manyRowsAtOnce()
+    {
+        AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keys());
+        QList<TimelineRowWrite> rows;
+        for (const QString &id : {u"k-a"_s, u"k-b"_s, u"k-f"_s}) {
+            for (int m = 0; m < 60; ++m)
+                rows.append({id, timeline::minute, t0s + m * 60, TimelineCounts{1, 2, 3, 4, 5}, 40000, m});
+        }
+        QVERIFY(writeRows(db, rows));
+        QVERIFY(writeRows(db, rows));
+        SqlProbe probe(tdb.location());
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline"_s).toInt(), 180);
+        QCOMPARE(probe.lines(u"SELECT s.key_id, count(*), sum(t.concurrent_429), sum(t.rpm_429), sum(t.unknown_429), "
+                             u"sum(t.successes), sum(t.adjustments), min(t.limit_begin), max(t.limit_end) FROM "
+                             u"console_timeline t JOIN console_timeline_seen s ON s.key_no = t.key_no GROUP BY "
+                             u"s.key_id ORDER BY s.key_id"_s),
+                 (QStringList{u"k-a|60|120|240|360|480|600|32767|59"_s, u"k-b|60|120|240|360|480|600|32767|59"_s,
+                              u"k-f|60|120|240|360|480|600|32767|59"_s}));
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_seen WHERE needs_baseline = 1"_s).toInt(), 3);
+    }
+
     // On PostgreSQL a pass is skipped while another process holds the sampler's slot, and when another process
     // sampled less than the interval ago.
     void samplerSlotOnPostgres()

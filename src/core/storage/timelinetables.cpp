@@ -1,5 +1,9 @@
 #include "storage/timelinetables.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
 #include <algorithm>
 #include <functional>
 #include <tuple>
@@ -9,6 +13,7 @@ namespace aether {
 namespace {
 
 constexpr qsizetype rowsPerStatement = 50;
+constexpr qsizetype rowsPerJson = 2000;
 
 // The number of the key whose id is bound here: the one its view has.
 QString keyNumberOfId(const SqlDialect &dialect)
@@ -119,10 +124,51 @@ Status execChunks(Database &db, qsizetype count, const std::function<QString(qsi
     return Done{};
 }
 
+// PostgreSQL, many rows and no pending counts (the sampler, demo data): all of them as one JSON text (see
+// timelineSeenUpsertJsonSql()), with the views their keys lack.
+Status writeRowsAsJson(Database &db, const QList<const TimelineRowWrite *> &rows)
+{
+    const auto optionalJson = [](const std::optional<int> &v) { return v ? QJsonValue(*v) : QJsonValue(); };
+    QJsonArray json;
+    for (const TimelineRowWrite *row : rows) {
+        json.append(QJsonObject{{QStringLiteral("k"), row->keyId},
+                                {QStringLiteral("s"), timeline::slotOf(row->bucket, row->step)},
+                                {QStringLiteral("c"), row->counts.concurrent429},
+                                {QStringLiteral("r"), row->counts.rpm429},
+                                {QStringLiteral("u"), row->counts.unknown429},
+                                {QStringLiteral("o"), row->counts.successes},
+                                {QStringLiteral("a"), row->counts.adjustments},
+                                {QStringLiteral("b"), optionalJson(timeline::storedLimit(row->limitBegin))},
+                                {QStringLiteral("e"), optionalJson(timeline::storedLimit(row->limitEnd))}});
+    }
+    Result<SqlStatement> st = db.exec(
+        QStringLiteral(
+            "WITH x AS (SELECT * FROM json_to_recordset(CAST(? AS json)) AS x (k varchar, s integer, c integer, "
+            "r integer, u integer, o integer, a integer, b smallint, e smallint)), "
+            "tv AS (INSERT INTO console_timeline_seen (key_id, key_no, concurrent_429, rpm_429, needs_baseline) "
+            "SELECT v.k, nextval('console_timeline_key_no'), 0, 0, 1 FROM (SELECT DISTINCT k FROM x) AS v "
+            "WHERE (SELECT 1 FROM console_timeline_seen s WHERE s.key_id = v.k) IS NULL "
+            "ON CONFLICT (key_id) DO UPDATE SET key_no = console_timeline_seen.key_no RETURNING key_id, key_no) "
+            "INSERT INTO console_timeline (key_no, slot, concurrent_429, rpm_429, unknown_429, successes, "
+            "adjustments, limit_begin, limit_end) SELECT COALESCE((SELECT s.key_no FROM console_timeline_seen s "
+            "WHERE s.key_id = x.k), (SELECT tv.key_no FROM tv WHERE tv.key_id = x.k)), x.s, x.c, x.r, x.u, x.o, "
+            "x.a, x.b, x.e FROM x %1")
+            .arg(addToExistingRow()),
+        {QString::fromUtf8(QJsonDocument(json).toJson(QJsonDocument::Compact))});
+    return st ? Status(Done{}) : Status(st.error());
+}
+
 Status writeRows(Database &db, const QList<const TimelineRowWrite *> &rows, bool createViews,
                  const QList<TimelinePendingWrite> &pending)
 {
     const SqlDialect &dialect = db.dialect();
+    if (dialect.isPostgres() && pending.isEmpty() && rows.size() > rowsPerStatement) {
+        for (qsizetype start = 0; start < rows.size(); start += rowsPerJson) {
+            if (const Status written = writeRowsAsJson(db, rows.mid(start, rowsPerJson)); !written)
+                return written;
+        }
+        return Done{};
+    }
     if (createViews && dialect.isPostgres()) {
         // Each 50 rows with the views of their keys and the next 50 pending counts; the pending counts left over (a
         // writer has rows for every key it counted something of, so there are none but in theory) alone.
@@ -186,18 +232,12 @@ QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows, TimelineKey
         .arg(sqlPlaceholders(rows, one), addToExistingRow());
 }
 
-QString timelineSeenUpsertSql(const SqlDialect &dialect, qsizetype rows)
+namespace {
+
+// The view upsert's conflict clause (timelineSeenUpsertSql()).
+QString seenConflictClause()
 {
-    // The sampler read the numbers of the views it writes (none for a new view).
-    const QString one =
-        dialect.isPostgres()
-            ? QStringLiteral("(CAST(? AS varchar), COALESCE(CAST(? AS integer), nextval('console_timeline_key_no')), "
-                             "CAST(? AS bigint), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text), CAST(? AS "
-                             "bigint), 0, CAST(? AS text), CAST(? AS bigint))")
-            : QStringLiteral("(?, ?, ?, ?, ?, ?, ?, 0, ?, ?)");
-    return QStringLiteral("INSERT INTO console_timeline_seen (key_id, key_no, concurrent_429, rpm_429, limit_value, "
-                          "history_mark, last_record_us, needs_baseline, row_version, folded_seq) VALUES %1 "
-                          "ON CONFLICT (key_id) DO UPDATE SET "
+    return QStringLiteral("ON CONFLICT (key_id) DO UPDATE SET "
                           "concurrent_429 = console_timeline_seen.concurrent_429 + excluded.concurrent_429, "
                           "rpm_429 = console_timeline_seen.rpm_429 + excluded.rpm_429, "
                           "limit_value = excluded.limit_value, last_record_us = CASE WHEN "
@@ -207,8 +247,34 @@ QString timelineSeenUpsertSql(const SqlDialect &dialect, qsizetype rows)
                           "history_mark = excluded.history_mark, needs_baseline = 0, "
                           "row_version = excluded.row_version, folded_seq = CASE WHEN "
                           "excluded.folded_seq > console_timeline_seen.folded_seq THEN excluded.folded_seq ELSE "
-                          "console_timeline_seen.folded_seq END")
-        .arg(sqlPlaceholders(rows, one));
+                          "console_timeline_seen.folded_seq END");
+}
+
+const QString seenColumns = QStringLiteral("key_id, key_no, concurrent_429, rpm_429, limit_value, history_mark, "
+                                           "last_record_us, needs_baseline, row_version, folded_seq");
+
+} // namespace
+
+QString timelineSeenUpsertSql(const SqlDialect &dialect, qsizetype rows)
+{
+    // The sampler read the numbers of the views it writes (none for a new view).
+    const QString one =
+        dialect.isPostgres()
+            ? QStringLiteral("(CAST(? AS varchar), COALESCE(CAST(? AS integer), nextval('console_timeline_key_no')), "
+                             "CAST(? AS bigint), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text), CAST(? AS "
+                             "bigint), 0, CAST(? AS text), CAST(? AS bigint))")
+            : QStringLiteral("(?, ?, ?, ?, ?, ?, ?, 0, ?, ?)");
+    return QStringLiteral("INSERT INTO console_timeline_seen (%1) VALUES %2 %3")
+        .arg(seenColumns, sqlPlaceholders(rows, one), seenConflictClause());
+}
+
+QString timelineSeenUpsertJsonSql()
+{
+    return QStringLiteral("INSERT INTO console_timeline_seen (%1) SELECT x.k, COALESCE(x.n, "
+                          "nextval('console_timeline_key_no')), x.c, x.r, x.l, x.m, x.u, 0, x.v, x.f FROM "
+                          "json_to_recordset(CAST(? AS json)) AS x (k varchar, n integer, c bigint, r bigint, "
+                          "l integer, m text, u bigint, v text, f bigint) %2")
+        .arg(seenColumns, seenConflictClause());
 }
 
 QString timelineKeyNumberSql(const SqlDialect &dialect, bool orNext)

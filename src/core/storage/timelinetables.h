@@ -109,6 +109,11 @@ QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows, TimelineKey
 // an update). An upsert rather than an UPDATE … FROM (VALUES …): PostgreSQL's planner joins a small table by scanning
 // all of it, an upsert finds each row through the primary key.
 QString timelineSeenUpsertSql(const SqlDialect &dialect, qsizetype rows);
+// PostgreSQL: the same upsert for any number of views given as one JSON text, an array of objects with the fields
+// k (key), n (the view's number or null), c, r (429s to add), l (limit), m (history mark), u (newest record), v (row
+// version), f (last pending row folded). Qt's driver sends every bound value as a literal of an EXECUTE (~3 µs each,
+// ten a view): a pass that writes 10,000 views spent most of its time there.
+QString timelineSeenUpsertJsonSql();
 
 // A row written straight into the time series (demo data, benchmarks, tests): step and bucket in seconds.
 struct TimelineRowWrite {

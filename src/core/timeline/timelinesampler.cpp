@@ -4,6 +4,7 @@
 #include "storage/migrations.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 
 #include <algorithm>
@@ -15,6 +16,7 @@ namespace {
 
 const QString sampledAtName = QStringLiteral("timeline_sampled_at");
 constexpr qsizetype seenRowsPerStatement = 100;
+constexpr qsizetype seenRowsPerJson = 2000;
 constexpr qint64 recentLast429Us = 10LL * 60 * 1000000; // a last_429_at this recent dates the counters' increase
 
 std::optional<qint64> optionalLong(const SqlStatement &st, int column)
@@ -314,6 +316,29 @@ Status TimelineSampler::writeSeen(const QList<SeenWrite> &unsorted)
     for (const SeenWrite &w : unsorted)
         writes.append(&w);
     std::sort(writes.begin(), writes.end(), [](const SeenWrite *a, const SeenWrite *b) { return a->id < b->id; });
+    if (m_db.dialect().isPostgres()) {
+        const auto optionalJson = [](const auto &v) { return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null); };
+        for (qsizetype start = 0; start < writes.size(); start += seenRowsPerJson) {
+            QJsonArray views;
+            for (qsizetype i = start; i < std::min(writes.size(), start + seenRowsPerJson); ++i) {
+                const SeenWrite &w = *writes.at(i);
+                views.append(QJsonObject{{QStringLiteral("k"), w.id},
+                                         {QStringLiteral("n"), optionalJson(w.keyNo)},
+                                         {QStringLiteral("c"), w.concurrent429},
+                                         {QStringLiteral("r"), w.rpm429},
+                                         {QStringLiteral("l"), optionalJson(w.limit)},
+                                         {QStringLiteral("m"), optionalJson(w.mark)},
+                                         {QStringLiteral("u"), optionalJson(w.lastRecordUs)},
+                                         {QStringLiteral("v"), optionalJson(w.rowVersion)},
+                                         {QStringLiteral("f"), w.foldedSeq}});
+            }
+            Result<SqlStatement> st = m_db.exec(
+                timelineSeenUpsertJsonSql(), {QString::fromUtf8(QJsonDocument(views).toJson(QJsonDocument::Compact))});
+            if (!st)
+                return st.error();
+        }
+        return Done{};
+    }
     const auto nullableLong = [](const std::optional<qint64> &v) {
         return v ? QVariant(*v) : QVariant(QMetaType::fromType<qint64>());
     };
