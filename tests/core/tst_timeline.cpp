@@ -313,6 +313,8 @@ private slots:
         QVERIFY(pass.ok());
         QCOMPARE(pass.value().rowsWritten, 0);
         QCOMPARE(pass.value().pendingFolded, 1);
+        // The history changed, but only by the console's records, which are counted: it is not read.
+        QCOMPARE(pass.value().historiesRead, 0);
         QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_pending"_s).toInt(), 0);
         QCOMPARE(probe
                      .value(u"SELECT sum(t.concurrent_429 + t.unknown_429)"_s + rowsOf(u"k-a"_s) +

@@ -162,8 +162,9 @@ Status TimelineSampler::readKeys(Plan *plan)
                             "k.learned_max_concurrent, CAST(k.last_429_at AS text), "
                             "s.key_id IS NOT NULL AND s.needs_baseline = 0, "
                             "s.concurrent_429, s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, m.mark, "
-                            "CASE WHEN m.mark IS DISTINCT FROM s.history_mark THEN CAST(k.adjustment_history AS text) "
-                            "END, CAST(k.xmin AS text), s.key_no, p.c, p.r, p.us, p.lim, p.seq "
+                            "NULL, CAST(k.xmin AS text), s.key_no, p.c, p.r, p.us, p.lim, p.seq, "
+                            "CASE WHEN m.mark IS DISTINCT FROM s.history_mark THEN "
+                            "k.adjustment_history -> -1 ->> 'timestamp' END "
                             "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
                             "LEFT JOIN (SELECT key_id, sum(concurrent_429) AS c, sum(rpm_429) AS r, "
                             "max(last_record_us) AS us, (array_agg(limit_value ORDER BY seq DESC))[1] AS lim, "
@@ -175,16 +176,20 @@ Status TimelineSampler::readKeys(Plan *plan)
                             "s.concurrent_429, "
                             "s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, %1, "
                             "CASE WHEN %2 THEN k.adjustment_history END, NULL, s.key_no, p.c, p.r, p.us, "
-                            "(SELECT q.limit_value FROM console_timeline_pending q WHERE q.seq = p.seq), p.seq "
+                            "(SELECT q.limit_value FROM console_timeline_pending q WHERE q.seq = p.seq), p.seq, "
+                            "CASE WHEN %3 AND json_valid(k.adjustment_history) THEN "
+                            "json_extract(k.adjustment_history, '$[#-1].timestamp') END "
                             "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
                             "LEFT JOIN (SELECT key_id, sum(concurrent_429) AS c, sum(rpm_429) AS r, "
                             "max(last_record_us) AS us, max(seq) AS seq FROM console_timeline_pending "
                             "GROUP BY key_id) p ON p.key_id = k.id")
-                 .arg(mark, hashHere ? QStringLiteral("1") : QStringLiteral("s.history_mark IS NOT %1").arg(mark));
+                 .arg(mark, hashHere ? QStringLiteral("1") : QStringLiteral("0"),
+                      hashHere ? QStringLiteral("0") : QStringLiteral("s.history_mark IS NOT %1").arg(mark));
     Result<SqlStatement> st = m_db.execBulk(sql);
     if (!st)
         return st.error();
     QStringList newIds;
+    QHash<QString, qsizetype> historyIds; // keys whose history is read next, and where they are in plan->keys
     while (st.value().next()) {
         const SqlStatement &row = st.value();
         KeyRead key;
@@ -219,11 +224,30 @@ Status TimelineSampler::readKeys(Plan *plan)
             key.mark = QString::number(qHash(*key.history), 16);
             if (key.mark == key.seenMark)
                 key.history.reset();
+        } else if (!hashHere && key.mark != key.seenMark) {
+            // The history changed. Its records are counted by their timestamps: when its last one is not newer than
+            // what was counted (most often the console's own records, or the gateway rewrote old ones), it need not
+            // be read and parsed; a key's first pass reads it whole.
+            const std::optional<Timestamp> last =
+                row.isNull(21) ? std::nullopt : Timestamp::parse(row.value(21).toString());
+            const std::optional<qint64> counted = countedUpTo(key);
+            if (!key.seen || !last || !counted || last->microseconds() > *counted)
+                historyIds.insert(key.id, plan->keys.size());
         }
         if (!key.seen)
             newIds << key.id;
         plan->keys.append(std::move(key));
     }
+    const Status histories = m_db.selectByIds(
+        pg ? QStringLiteral("SELECT id, CAST(adjustment_history AS text) FROM provider_api_keys WHERE id IN (%1)")
+           : QStringLiteral("SELECT id, adjustment_history FROM provider_api_keys WHERE id IN (%1)"),
+        historyIds.keys(), [plan, &historyIds](const SqlStatement &row) {
+            const auto found = historyIds.constFind(row.value(0).toString());
+            if (found != historyIds.constEnd() && !row.isNull(1))
+                plan->keys[*found].history = row.value(1).toString();
+        });
+    if (!histories)
+        return histories;
     return m_db.selectByIds(
         QStringLiteral("SELECT s.key_id, min(t.slot) FROM console_timeline_seen s JOIN console_timeline t ON "
                        "t.key_no = s.key_no WHERE s.key_id IN (%1) GROUP BY s.key_id"),
@@ -232,14 +256,20 @@ Status TimelineSampler::readKeys(Plan *plan)
         });
 }
 
+std::optional<qint64> TimelineSampler::countedUpTo(const KeyRead &key)
+{
+    // By the last pass, or since by the console's own writes.
+    std::optional<qint64> counted = key.seen ? key.seenLastRecordUs : std::nullopt;
+    if (key.seen && key.pendingLastRecordUs && (!counted || *counted < *key.pendingLastRecordUs))
+        counted = key.pendingLastRecordUs;
+    return counted;
+}
+
 void TimelineSampler::planKey(const KeyRead &key, const Plan &plan, Timestamp now, qint64 oldest, SamplingPass *pass,
                               QList<SeenWrite> *seen)
 {
     const qint64 latest = timeline::bucketOf(now, timeline::minute);
-    // The newest record counted: by the last pass or since by the console's own writes.
-    std::optional<qint64> countedUs = key.seen ? key.seenLastRecordUs : std::nullopt;
-    if (key.seen && key.pendingLastRecordUs && (!countedUs || *countedUs < *key.pendingLastRecordUs))
-        countedUs = key.pendingLastRecordUs;
+    const std::optional<qint64> countedUs = countedUpTo(key);
     std::optional<qint64> newestUs = countedUs;
     // The limit as last recorded.
     std::optional<int> known = key.pendingSeq ? key.pendingLimit : key.seenLimit;

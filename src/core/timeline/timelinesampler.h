@@ -60,7 +60,7 @@ private:
         std::optional<qint64> seenLastRecordUs;
         std::optional<QString> seenMark;
         std::optional<QString> mark;
-        std::optional<QString> history;    // read only when the mark changed
+        std::optional<QString> history;    // read only when the mark changed and the last record is new
         std::optional<QString> rowVersion; // PostgreSQL: the row's xmin
         std::optional<qint64> keyNo;       // the view's number; none: no view yet
         // What the console's own writes counted since the last pass (console_timeline_pending); pendingSeq: the last
@@ -90,6 +90,8 @@ private:
     };
 
     Result<std::optional<QString>> lastSampledAt();
+    // The newest history record that was counted (a key the sampler has seen).
+    static std::optional<qint64> countedUpTo(const KeyRead &key);
     Status readKeys(Plan *plan);
     void planKey(const KeyRead &key, const Plan &plan, Timestamp now, qint64 oldest, SamplingPass *pass,
                  QList<SeenWrite> *seen);
