@@ -288,6 +288,13 @@ private slots:
         QVERIFY(pass.ok());
         QCOMPARE(pass.value().rowsWritten, 0);
         QCOMPARE(pass.value().historiesRead, 0);
+        // The gateway trims its history (the oldest record out, no new one): nothing new to count, nothing read.
+        gateway(u"UPDATE provider_api_keys SET adjustment_history = '[{\"timestamp\":\"%1\",\"old_limit\":20,"
+                u"\"new_limit\":18,\"reason\":\"unknown_429\"}]' WHERE id = 'k-a'"_s.arg(iso(5)));
+        pass = sampler.sample(at(70));
+        QVERIFY(pass.ok());
+        QCOMPARE(pass.value().rowsWritten, 0);
+        QCOMPARE(pass.value().historiesRead, 0);
 
         // A reset by the gateway (43 -> 0, then 2 new ones), a key deleted, a key added.
         gateway(u"UPDATE provider_api_keys SET concurrent_429_count = 2, last_429_at = NULL WHERE id = 'k-a'"_s);
@@ -330,6 +337,15 @@ private slots:
         pass = sampler.sample(at(260));
         QVERIFY(pass.ok());
         QCOMPARE(pass.value().rowsWritten, 0);
+        // A key the gateway deletes after the console counted something of it: its view and pending counts go.
+        QVERIFY(service.applyEvent(reported(u"k-f"_s, RateLimitKind::Concurrent, at(270))).ok());
+        gateway(u"DELETE FROM provider_api_keys WHERE id = 'k-f'"_s);
+        pass = sampler.sample(at(300));
+        QVERIFY(pass.ok());
+        QCOMPARE(pass.value().goneKeys, 1);
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_pending"_s).toInt(), 0);
+        QCOMPARE(probe.lines(u"SELECT key_id FROM console_timeline_seen ORDER BY key_id"_s),
+                 (QStringList{u"k-a"_s, u"k-new"_s}));
     }
 
     // The console's events on keys no sampler has seen yet: they create the key's view, which still needs its

@@ -22,7 +22,7 @@ bool hasKeptKeyColumn(Database &db, const QString &column, std::optional<bool> *
 
 class Migrations {
 public:
-    static constexpr int latestVersion = 9;
+    static constexpr int latestVersion = 10;
 
     explicit Migrations(Database &db)
         : m_db(db)
@@ -53,6 +53,7 @@ private:
     Status applyVersion8();
     // 9: what the console's own writes counted, until the sampler has seen it (console_timeline_pending).
     Status applyVersion9();
+    Status applyVersion10();
     Status recordVersion(int version);
 
     Database &m_db;

@@ -82,7 +82,7 @@ Result<SamplingPass> TimelineSampler::sample(Timestamp now, qint64 minIntervalSe
             return gone.error();
         pass.goneKeys = gone.value();
         if (pass.pendingFolded > 0 || pass.goneKeys > 0) {
-            if (const Status dropped = dropFoldedPending(); !dropped)
+            if (const Status dropped = dropFoldedPending(pass.goneKeys > 0); !dropped)
                 return dropped.error();
         }
         if (const Status recorded = recordSampledAt(now); !recorded)
@@ -148,9 +148,12 @@ Status TimelineSampler::readKeys(Plan *plan)
     QString mark;
     bool hashHere = false;
     if (pg) {
-        // The digest kept while the row is the version read last (most rows on most passes), else the history's.
+        // The mark kept while the row is the version read last (most rows on most passes), else the timestamp of the
+        // history's last record: records are counted by their timestamps, so a history whose last record is not
+        // newer than what was counted holds nothing to count, whatever else changed in it (one parse of the text,
+        // no digest of it).
         mark = QStringLiteral("CASE WHEN s.row_version = CAST(k.xmin AS text) THEN s.history_mark ELSE "
-                              "md5(CAST(k.adjustment_history AS text)) END");
+                              "k.adjustment_history -> -1 ->> 'timestamp' END");
     } else if (hasKeptKeyColumn(m_db, QStringLiteral("console_revision"), &m_hasRevision)) {
         mark = QStringLiteral("CAST(k.console_revision AS TEXT)"); // renewed by a trigger when the history is written
     } else {
@@ -162,9 +165,7 @@ Status TimelineSampler::readKeys(Plan *plan)
                             "k.learned_max_concurrent, CAST(k.last_429_at AS text), "
                             "s.key_id IS NOT NULL AND s.needs_baseline = 0, "
                             "s.concurrent_429, s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, m.mark, "
-                            "NULL, CAST(k.xmin AS text), s.key_no, p.c, p.r, p.us, p.lim, p.seq, "
-                            "CASE WHEN m.mark IS DISTINCT FROM s.history_mark THEN "
-                            "k.adjustment_history -> -1 ->> 'timestamp' END "
+                            "NULL, CAST(k.xmin AS text), s.key_no, p.c, p.r, p.us, p.lim, p.seq, m.mark "
                             "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
                             "LEFT JOIN (SELECT key_id, sum(concurrent_429) AS c, sum(rpm_429) AS r, "
                             "max(last_record_us) AS us, (array_agg(limit_value ORDER BY seq DESC))[1] AS lim, "
@@ -177,14 +178,18 @@ Status TimelineSampler::readKeys(Plan *plan)
                             "s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, %1, "
                             "CASE WHEN %2 THEN k.adjustment_history END, NULL, s.key_no, p.c, p.r, p.us, "
                             "(SELECT q.limit_value FROM console_timeline_pending q WHERE q.seq = p.seq), p.seq, "
-                            "CASE WHEN %3 AND json_valid(k.adjustment_history) THEN "
-                            "json_extract(k.adjustment_history, '$[#-1].timestamp') END "
+                            "CASE WHEN %3 THEN %4 END "
                             "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
                             "LEFT JOIN (SELECT key_id, sum(concurrent_429) AS c, sum(rpm_429) AS r, "
                             "max(last_record_us) AS us, max(seq) AS seq FROM console_timeline_pending "
                             "GROUP BY key_id) p ON p.key_id = k.id")
                  .arg(mark, hashHere ? QStringLiteral("1") : QStringLiteral("0"),
-                      hashHere ? QStringLiteral("0") : QStringLiteral("s.history_mark IS NOT %1").arg(mark));
+                      hashHere ? QStringLiteral("0") : QStringLiteral("s.history_mark IS NOT %1").arg(mark),
+                      // The last record's timestamp of a history that changed, from the column the trigger keeps
+                      // with the history's last three records beside console_revision (storage/migrations.cpp,
+                      // sqliteHistoryTail(): the last record's type and timestamp are its fifth and sixth values)
+                      // instead of parsing the history twice.
+                      QStringLiteral("json_extract(k.console_history_tail, '$[5]')"));
     Result<SqlStatement> st = m_db.execBulk(sql);
     if (!st)
         return st.error();
@@ -410,13 +415,24 @@ Result<qsizetype> TimelineSampler::forgetGoneKeys(qsizetype viewsOfKeys)
     return qsizetype(std::max(0, st.value().rowsAffected()));
 }
 
-Status TimelineSampler::dropFoldedPending()
+Status TimelineSampler::dropFoldedPending(bool keysGone)
 {
-    // One pass over the pending rows (no index: they are appended on every learning event and live one pass), each
-    // looking up its key's view.
-    Result<SqlStatement> st =
-        m_db.exec(QStringLiteral("DELETE FROM console_timeline_pending WHERE seq <= COALESCE((SELECT s.folded_seq FROM "
-                                 "console_timeline_seen s WHERE s.key_id = console_timeline_pending.key_id), seq)"));
+    // One pass over the pending rows (no index: they are appended on every learning event and live one pass) joined
+    // with the views (PostgreSQL: a hash join instead of one index lookup per row); those of keys whose view is gone
+    // with them.
+    const QString folded =
+        m_db.dialect().isPostgres()
+            ? QStringLiteral("DELETE FROM console_timeline_pending p USING console_timeline_seen s "
+                             "WHERE s.key_id = p.key_id AND p.seq <= s.folded_seq")
+            : QStringLiteral("DELETE FROM console_timeline_pending WHERE seq <= (SELECT s.folded_seq FROM "
+                             "console_timeline_seen s WHERE s.key_id = console_timeline_pending.key_id)");
+    if (Result<SqlStatement> st = m_db.exec(folded); !st)
+        return st.error();
+    if (!keysGone)
+        return Done{};
+    Result<SqlStatement> st = m_db.exec(
+        QStringLiteral("DELETE FROM console_timeline_pending WHERE NOT EXISTS (SELECT 1 FROM console_timeline_seen s "
+                       "WHERE s.key_id = console_timeline_pending.key_id)"));
     return st ? Status(Done{}) : Status(st.error());
 }
 

@@ -98,8 +98,8 @@ private:
     Status writeSeen(const QList<SeenWrite> &unsorted);
     // Deletes the views of keys that are gone; `viewsOfKeys`: the views the pass read with their keys.
     Result<qsizetype> forgetGoneKeys(qsizetype viewsOfKeys);
-    // Deletes the pending rows the views hold now, and those of keys without a view (gone).
-    Status dropFoldedPending();
+    // Deletes the pending rows the views hold now, and, when `keysGone`, those of keys without a view.
+    Status dropFoldedPending(bool keysGone);
     Status recordSampledAt(Timestamp now);
 
     Database &m_db;
