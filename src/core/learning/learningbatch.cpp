@@ -14,6 +14,15 @@ namespace aether {
 
 namespace {
 
+// A copy of the state without its samples (not copied to be dropped: a key's window holds up to a hundred).
+LearningState withoutSamples(LearningState &state)
+{
+    std::vector<UtilizationSample> samples = std::move(state.samples);
+    LearningState copy = state;
+    state.samples = std::move(samples);
+    return copy;
+}
+
 constexpr qsizetype rowsPerUpdate = 100; // PostgreSQL: keys per multi-row UPDATE (10 parameters each)
 
 QVariant nullableText(const std::optional<QString> &value)
@@ -212,8 +221,7 @@ LearningBatch::LockedRow LearningBatch::readRow(const SqlStatement &st, const QS
     s.lastProbeAt = timeColumn(st, 10);
     row.rowKey = st.value(11);
     row.providerName = st.value(12).toString();
-    row.stored = s;
-    row.stored.samples.clear();
+    row.stored = withoutSamples(s);
     return row;
 }
 
@@ -346,8 +354,7 @@ void LearningBatch::markWritten(const QString &keyId, LockedRow &row, const QStr
     row.malformedSamples.reset();
     row.changed = false;
     row.historyChanged = false;
-    row.stored = row.state;
-    row.stored.samples.clear();
+    row.stored = withoutSamples(row.state);
 }
 
 Status LearningBatch::writeRow(const QString &keyId, LockedRow &row, const QString &now)
