@@ -1,5 +1,7 @@
 #include "storage/timelinetables.h"
 
+#include "base/jsoncolumn.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -128,7 +130,6 @@ Status execChunks(Database &db, qsizetype count, const std::function<QString(qsi
 // timelineSeenUpsertJsonSql()), with the views their keys lack.
 Status writeRowsAsJson(Database &db, const QList<const TimelineRowWrite *> &rows)
 {
-    const auto optionalJson = [](const std::optional<int> &v) { return v ? QJsonValue(*v) : QJsonValue(); };
     QJsonArray json;
     for (const TimelineRowWrite *row : rows) {
         json.append(QJsonObject{{QStringLiteral("k"), row->keyId},
@@ -138,8 +139,8 @@ Status writeRowsAsJson(Database &db, const QList<const TimelineRowWrite *> &rows
                                 {QStringLiteral("u"), row->counts.unknown429},
                                 {QStringLiteral("o"), row->counts.successes},
                                 {QStringLiteral("a"), row->counts.adjustments},
-                                {QStringLiteral("b"), optionalJson(timeline::storedLimit(row->limitBegin))},
-                                {QStringLiteral("e"), optionalJson(timeline::storedLimit(row->limitEnd))}});
+                                {QStringLiteral("b"), jsonOrNull(timeline::storedLimit(row->limitBegin))},
+                                {QStringLiteral("e"), jsonOrNull(timeline::storedLimit(row->limitEnd))}});
     }
     Result<SqlStatement> st = db.exec(
         QStringLiteral(
@@ -277,9 +278,21 @@ QString timelineSeenUpsertJsonSql()
         .arg(seenColumns, seenConflictClause());
 }
 
-QString timelineKeyNumberSql(const SqlDialect &dialect, bool orNext)
+QString timelineSeenResetSql(const SqlDialect &dialect)
 {
-    return orNext ? keyNumberOrNext(dialect) : keyNumberOfId(dialect);
+    const QString one = dialect.isPostgres() ? QStringLiteral("(CAST(? AS varchar), %1, 0, 0, CAST(? AS integer), 1)")
+                                             : QStringLiteral("(?, %1, 0, 0, ?, 1)");
+    return QStringLiteral("INSERT INTO console_timeline_seen (key_id, key_no, concurrent_429, rpm_429, limit_value, "
+                          "needs_baseline) VALUES %1 ON CONFLICT (key_id) DO UPDATE SET concurrent_429 = 0, "
+                          "rpm_429 = 0, limit_value = excluded.limit_value")
+        .arg(one.arg(keyNumberOrNext(dialect)));
+}
+
+QString timelinePendingDropSql(const SqlDialect &dialect)
+{
+    return dialect.isPostgres()
+               ? QStringLiteral("DELETE FROM console_timeline_pending WHERE key_id = CAST(? AS varchar)")
+               : QStringLiteral("DELETE FROM console_timeline_pending WHERE key_id = ?");
 }
 
 Status writeTimelineRows(Database &db, const QList<TimelineRowWrite> &rows, TimelineViews views,

@@ -144,8 +144,11 @@ enum class TimelineViews { Create, Exist };
 Status writeTimelineRows(Database &db, const QList<TimelineRowWrite> &rows, TimelineViews views = TimelineViews::Create,
                          const QList<TimelinePendingWrite> &pending = {});
 
-// The view's number of the key whose id is bound here (a scalar subquery); `orNext`: for a view's insert, the next
-// number when the key has none (a number is taken only then, not on every update; never given twice).
-QString timelineKeyNumberSql(const SqlDialect &dialect, bool orNext);
+// A reset through the console (placeholders: key id twice, limit): the key's view holds 0 and the limit; a key no
+// sampler has seen gets a view that waits for its baseline.
+QString timelineSeenResetSql(const SqlDialect &dialect);
+
+// Drops what was counted of the key whose id is bound here and not yet folded into its view.
+QString timelinePendingDropSql(const SqlDialect &dialect);
 
 } // namespace aether

@@ -352,19 +352,18 @@ Status TimelineSampler::writeSeen(const QList<SeenWrite> &unsorted)
         writes.append(&w);
     std::sort(writes.begin(), writes.end(), [](const SeenWrite *a, const SeenWrite *b) { return a->id < b->id; });
     if (m_db.dialect().isPostgres()) {
-        const auto optionalJson = [](const auto &v) { return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null); };
         for (qsizetype start = 0; start < writes.size(); start += seenRowsPerJson) {
             QJsonArray views;
             for (qsizetype i = start; i < std::min(writes.size(), start + seenRowsPerJson); ++i) {
                 const SeenWrite &w = *writes.at(i);
                 views.append(QJsonObject{{QStringLiteral("k"), w.id},
-                                         {QStringLiteral("n"), optionalJson(w.keyNo)},
+                                         {QStringLiteral("n"), jsonOrNull(w.keyNo)},
                                          {QStringLiteral("c"), w.concurrent429},
                                          {QStringLiteral("r"), w.rpm429},
-                                         {QStringLiteral("l"), optionalJson(w.limit)},
-                                         {QStringLiteral("m"), optionalJson(w.mark)},
-                                         {QStringLiteral("u"), optionalJson(w.lastRecordUs)},
-                                         {QStringLiteral("v"), optionalJson(w.rowVersion)},
+                                         {QStringLiteral("l"), jsonOrNull(w.limit)},
+                                         {QStringLiteral("m"), jsonOrNull(w.mark)},
+                                         {QStringLiteral("u"), jsonOrNull(w.lastRecordUs)},
+                                         {QStringLiteral("v"), jsonOrNull(w.rowVersion)},
                                          {QStringLiteral("f"), w.foldedSeq}});
             }
             Result<SqlStatement> st = m_db.exec(

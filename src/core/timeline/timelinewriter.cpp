@@ -96,17 +96,8 @@ Status TimelineRecorder::writeResets(const QStringList &ids)
 {
     // The view's counters are set to 0 with the key's; what was counted of the key before and not yet folded into the
     // view is dropped with them. A key no sampler has seen gets a view that waits for its baseline.
-    const SqlDialect &dialect = m_db.dialect();
-    const QString one = dialect.isPostgres() ? QStringLiteral("(CAST(? AS varchar), %1, 0, 0, CAST(? AS integer), 1)")
-                                             : QStringLiteral("(?, %1, 0, 0, ?, 1)");
-    const QString reset = QStringLiteral("INSERT INTO console_timeline_seen (key_id, key_no, concurrent_429, rpm_429, "
-                                         "limit_value, needs_baseline) VALUES %1 ON CONFLICT (key_id) DO UPDATE SET "
-                                         "concurrent_429 = 0, rpm_429 = 0, limit_value = excluded.limit_value")
-                              .arg(one.arg(timelineKeyNumberSql(dialect, true)));
-    const QString dropPending = dialect.isPostgres()
-                                    ? QStringLiteral("DELETE FROM console_timeline_pending WHERE key_id = "
-                                                     "CAST(? AS varchar)")
-                                    : QStringLiteral("DELETE FROM console_timeline_pending WHERE key_id = ?");
+    const QString reset = timelineSeenResetSql(m_db.dialect());
+    const QString dropPending = timelinePendingDropSql(m_db.dialect());
     for (const QString &id : ids) {
         if (Result<SqlStatement> st = m_db.exec(reset, {id, id, sqlNullableInt(m_counted.value(id).limit)}); !st)
             return st.error();
