@@ -53,6 +53,14 @@ QStringList tableNames(SqlProbe &probe, bool postgres)
 
 // The statements of spec/aether-schema.sql: comments dropped, split at a ';' that ends a line. SQLite gets the same
 // tables without the PostgreSQL enum type (its column type name is only an affinity there).
+// PostgreSQL's storage options of the sampler's views (schema version 10).
+QString viewsStorageOptions(SqlProbe &probe)
+{
+    return probe
+        .value(u"SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'console_timeline_seen'"_s)
+        .toString();
+}
+
 QStringList gatewaySchemaStatements(bool postgres)
 {
     QFile file(aether::test::sharedPath(u"spec/aether-schema.sql"_s));
@@ -273,9 +281,7 @@ private slots:
                  QStringList{u"0"_s});
         // Version 10: PostgreSQL leaves room on the views' pages for their updates.
         if (tdb.isPostgres()) {
-            QCOMPARE(probe.lines(u"SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = "
-                                 u"'console_timeline_seen'"_s),
-                     QStringList{u"fillfactor=50"_s});
+            QCOMPARE(viewsStorageOptions(probe), u"fillfactor=50"_s);
         }
         for (const QString &table : tables) {
             QVERIFY2(gatewayTables.contains(table) || table.startsWith(u"console_"),
@@ -518,11 +524,7 @@ private slots:
                  (QStringList{u"k-a|41|2|20|m|1795694400000000|0|0"_s, u"k-old|0|0|<null>|<null>|<null>|1|0"_s}));
         QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_pending"_s).toInt(), 0);
         if (pg) {
-            QCOMPARE(probe
-                         .value(u"SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = "
-                                u"'console_timeline_seen'"_s)
-                         .toString(),
-                     u"fillfactor=50"_s);
+            QCOMPARE(viewsStorageOptions(probe), u"fillfactor=50"_s);
         }
         // The next view gets a number of its own.
         QVERIFY(db.transaction<bool>(aether::Database::Mode::Write, [&]() -> aether::Result<bool> {

@@ -53,6 +53,7 @@ private:
     Status applyVersion8();
     // 9: what the console's own writes counted, until the sampler has seen it (console_timeline_pending).
     Status applyVersion9();
+    // 10: PostgreSQL leaves room on the views' pages for the sampler's updates.
     Status applyVersion10();
     Status recordVersion(int version);
 

@@ -417,8 +417,8 @@ Result<qsizetype> TimelineSampler::forgetGoneKeys(qsizetype viewsOfKeys)
 Status TimelineSampler::dropFoldedPending(bool keysGone)
 {
     // One pass over the pending rows (no index: they are appended on every learning event and live one pass) joined
-    // with the views (PostgreSQL: a hash join instead of one index lookup per row); those of keys whose view is gone
-    // with them.
+    // with the views (PostgreSQL: a hash join instead of one index lookup per row). When keys are gone, also the
+    // pending rows of keys that no longer have a view.
     const QString folded =
         m_db.dialect().isPostgres()
             ? QStringLiteral("DELETE FROM console_timeline_pending p USING console_timeline_seen s "
