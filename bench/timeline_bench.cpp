@@ -3,7 +3,7 @@
 // every key (the first, which sees every key; then steady passes after a gateway raised some counters and wrote some
 // histories, and after the console applied learning events itself, whose counts the pass folds in), and the queries of
 // the window and the HTTP routes. Prints one line per measurement.
-//   aether-timeline-bench DATABASE_URL [--fill] [--incidents-per-day X]
+//   aether-timeline-bench DATABASE_URL [--fill [--as-a-console]] [--incidents-per-day X]
 // The database must hold the keys already (aether-console --prepare --demo --demo-keys 10000).
 
 #include "keys/keyservice.h"
@@ -71,8 +71,12 @@ QStringList keyIds(Database &db)
 // down by 15 %, and climbs back by 2 between incidents). Minutes of the last 48 hours stay minutes, older ones are
 // summed into hours, as the console's roll-up leaves them. Written in time order, all keys' rows of one stretch of
 // time before the next, as the table grows in the console (each key's rows end where the next ones are added), in
-// transactions of a few thousand rows.
-qint64 fill(Database &db, const QStringList &ids, qint64 now, double perDay)
+// transactions of a few thousand rows. `asAConsole`: every row is written as a minute row, an hour at a time, and after
+// each hour the console's maintenance runs as of the hour's end (roll-up, retention, the daily index rebuilds; the
+// console runs it every 10 minutes and rolls up whole hours), and a table gets VACUUM ANALYZE when autovacuum's
+// default threshold would vacuum it (dead rows above 50 + 20 % of the live ones): the tables and indexes as a month
+// of a running console leaves them.
+qint64 fill(Database &db, const QStringList &ids, qint64 now, double perDay, bool asAConsole)
 {
     QRandomGenerator random(20261202);
     const qint64 start = now - 30 * timeline::day;
@@ -106,7 +110,7 @@ qint64 fill(Database &db, const QStringList &ids, qint64 now, double perDay)
                 if (c.onlySuccesses())
                     continue;
                 c.successes = random.bounded(200);
-                const qint64 step = at >= minuteSince ? timeline::minute : timeline::hour;
+                const qint64 step = asAConsole || at >= minuteSince ? timeline::minute : timeline::hour;
                 const auto key = std::make_pair(step, timeline::bucketOf(at, step));
                 auto found = buckets.find(key);
                 if (found == buckets.end())
@@ -125,10 +129,15 @@ qint64 fill(Database &db, const QStringList &ids, qint64 now, double perDay)
     std::stable_sort(order.begin(), order.end(),
                      [](const TimelineRowWrite *a, const TimelineRowWrite *b) { return a->bucket < b->bucket; });
     constexpr qsizetype perTransaction = 5000;
+    qint64 periodEnd = timeline::bucketOf(start, timeline::hour) + timeline::hour;
     for (qsizetype i = 0; i < order.size(); i += perTransaction) {
         QList<TimelineRowWrite> chunk;
-        for (qsizetype j = i; j < std::min(order.size(), i + perTransaction); ++j)
+        qsizetype j = i;
+        for (; j < std::min(order.size(), i + perTransaction); ++j) {
+            if (asAConsole && order.at(j)->bucket >= periodEnd)
+                break;
             chunk.append(*order.at(j));
+        }
         const Result<bool> done = db.transaction<bool>(Database::Mode::Write, [&]() -> Result<bool> {
             if (const Status written = writeTimelineRows(db, chunk); !written)
                 return written.error();
@@ -136,17 +145,37 @@ qint64 fill(Database &db, const QStringList &ids, qint64 now, double perDay)
         });
         if (!done)
             die(done.error().detail);
+        i = j - perTransaction;
+        if (asAConsole && (j == order.size() || order.at(j)->bucket >= periodEnd)) {
+            if (periodEnd > now)
+                break;
+            check(TimelineMaintenance(db).run(Timestamp::fromMicroseconds(periodEnd * 1000000),
+                                              timeline::defaultRetentionDays),
+                  "maintenance");
+            if (db.dialect().isPostgres()) {
+                Result<SqlStatement> st = db.exec(
+                    QStringLiteral("SELECT relname FROM pg_stat_user_tables WHERE relname IN ('console_timeline', "
+                                   "'console_timeline_hours') AND n_dead_tup > 50 + 0.2 * n_live_tup"));
+                QStringList due;
+                while (st && st.value().next())
+                    due << st.value().value(0).toString();
+                for (const QString &table : std::as_const(due))
+                    db.execRaw(QStringLiteral("VACUUM ANALYZE %1").arg(table));
+            }
+            periodEnd += timeline::hour;
+        }
     }
     return all.size();
 }
 
-// The bytes of the time series: its rows (PostgreSQL: the table), their index (SQLite: none, the rows are the index)
-// and the keys' views with theirs.
+// The bytes of the time series: its rows (PostgreSQL: the two tables), their indexes (SQLite: none, the rows are the
+// index; PostgreSQL: minute rows' and hour rows') and the keys' views with theirs.
 struct Storage {
     qint64 rows = -1;
-    qint64 index = 0;
+    qint64 minuteIndex = 0;
+    qint64 hourIndex = 0;
     qint64 views = 0;
-    qint64 total() const { return rows + index + views; }
+    qint64 total() const { return rows + minuteIndex + hourIndex + views; }
 };
 
 Storage storage(Database &db)
@@ -154,16 +183,21 @@ Storage storage(Database &db)
     Storage s;
     Result<SqlStatement> st =
         db.dialect().isPostgres()
-            ? db.exec(QStringLiteral("SELECT pg_table_size('console_timeline'), pg_indexes_size('console_timeline'), "
-                                     "pg_total_relation_size('console_timeline_seen')"))
-            : db.exec(QStringLiteral("SELECT sum(CASE WHEN name = 'console_timeline' THEN pgsize END), 0, "
-                                     "sum(CASE WHEN name <> 'console_timeline' THEN pgsize END) FROM dbstat WHERE "
-                                     "name IN ('console_timeline', 'console_timeline_seen', "
+            ? db.exec(
+                  QStringLiteral("SELECT pg_table_size('console_timeline') + pg_table_size('console_timeline_hours'), "
+                                 "pg_indexes_size('console_timeline'), pg_indexes_size('console_timeline_hours'), "
+                                 "pg_total_relation_size('console_timeline_seen')"))
+            : db.exec(QStringLiteral("SELECT sum(CASE WHEN name LIKE 'console_timeline%' AND name <> "
+                                     "'console_timeline_seen' THEN pgsize END), 0, 0, "
+                                     "sum(CASE WHEN name NOT LIKE 'console_timeline%' OR name = "
+                                     "'console_timeline_seen' THEN pgsize END) FROM dbstat WHERE "
+                                     "name IN ('console_timeline', 'console_timeline_hours', 'console_timeline_seen', "
                                      "'sqlite_autoindex_console_timeline_seen_1')"));
     if (st && st.value().next()) {
         s.rows = st.value().value(0).toLongLong();
-        s.index = st.value().value(1).toLongLong();
-        s.views = st.value().value(2).toLongLong();
+        s.minuteIndex = st.value().value(1).toLongLong();
+        s.hourIndex = st.value().value(2).toLongLong();
+        s.views = st.value().value(3).toLongLong();
     }
     return s;
 }
@@ -217,7 +251,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption fillOption(QStringLiteral("fill"), QStringLiteral("Fill 30 days of synthetic history."));
     const QCommandLineOption incidents(QStringLiteral("incidents-per-day"), QStringLiteral("Incidents per key a day."),
                                        QStringLiteral("x"), QStringLiteral("1"));
-    parser.addOptions({fillOption, incidents});
+    const QCommandLineOption asAConsoleOption(
+        QStringLiteral("as-a-console"),
+        QStringLiteral("Fill minute rows an hour at a time, with the console's maintenance after each hour."));
+    parser.addOptions({fillOption, incidents, asAConsoleOption});
     parser.process(app);
     if (parser.positionalArguments().size() != 1)
         parser.showHelp(2);
@@ -236,25 +273,24 @@ int main(int argc, char *argv[])
     QElapsedTimer timer;
     if (parser.isSet(fillOption)) {
         timer.start();
-        const qint64 rows = fill(db, ids, now, parser.value(incidents).toDouble());
+        const qint64 rows = fill(db, ids, now, parser.value(incidents).toDouble(), parser.isSet(asAConsoleOption));
         say(QStringLiteral("filled: %1 rows (%2 incidents per key a day) in %3 s")
                 .arg(rows)
                 .arg(parser.value(incidents))
                 .arg(double(timer.elapsed()) / 1000, 0, 'f', 1));
         if (db.dialect().isPostgres())
-            db.execRaw(QStringLiteral("VACUUM ANALYZE console_timeline"));
+            db.execRaw(QStringLiteral("VACUUM ANALYZE console_timeline, console_timeline_hours"));
         else
             db.execRaw(QStringLiteral("ANALYZE"));
     }
     {
-        Result<SqlStatement> st =
-            db.exec(QStringLiteral("SELECT count(*), sum(CASE WHEN slot % 2 = 0 THEN 1 ELSE 0 END) "
-                                   "FROM console_timeline"));
+        Result<SqlStatement> st = db.exec(QStringLiteral("SELECT (SELECT count(*) FROM console_timeline), "
+                                                         "(SELECT count(*) FROM console_timeline_hours)"));
         if (st && st.value().next())
             say(QStringLiteral("rows: %1 (%2 minutes, %3 hours)")
+                    .arg(st.value().value(0).toLongLong() + st.value().value(1).toLongLong())
                     .arg(st.value().value(0).toLongLong())
-                    .arg(st.value().value(1).toLongLong())
-                    .arg(st.value().value(0).toLongLong() - st.value().value(1).toLongLong()));
+                    .arg(st.value().value(1).toLongLong()));
     }
 
     // Sampling: the first pass sees every key; then steady passes after a gateway's writes.
@@ -335,8 +371,10 @@ int main(int argc, char *argv[])
     const auto mb = [](qint64 b) { return QString::number(double(b) / 1e6, 'f', 1); };
     const auto sayStorage = [&](const QString &when) {
         const Storage bytes = storage(db);
-        say(QStringLiteral("storage of the time series%1: %2 MB (rows %3 MB, their index %4 MB, the keys' views %5 MB)")
-                .arg(when, mb(bytes.total()), mb(bytes.rows), mb(bytes.index), mb(bytes.views)));
+        say(QStringLiteral("storage of the time series%1: %2 MB (rows %3 MB, their indexes %4 MB: minutes %5, hours "
+                           "%6; the keys' views %7 MB)")
+                .arg(when, mb(bytes.total()), mb(bytes.rows), mb(bytes.minuteIndex + bytes.hourIndex),
+                     mb(bytes.minuteIndex), mb(bytes.hourIndex), mb(bytes.views)));
     };
     sayStorage(QString());
     // The first run over every key may rebuild the index (PostgreSQL, once a day); the second is a plain one.
@@ -351,9 +389,9 @@ int main(int argc, char *argv[])
                 .arg(timer.elapsed())
                 .arg(maintained.minuteRowsRolledUp)
                 .arg(maintained.rowsExpired)
-                .arg(maintained.indexRebuilt ? QStringLiteral(", the index rebuilt") : QString()));
+                .arg(maintained.indexRebuilt ? QStringLiteral(", an index rebuilt") : QString()));
         if (maintained.indexRebuilt)
-            sayStorage(QStringLiteral(" after the index was rebuilt"));
+            sayStorage(QStringLiteral(" after the rebuild"));
     }
     // The console's own events between two passes: 30 s of 600 concurrency 429s a second (a busy gateway reporting to
     // this console), in batches of 500 on 500 keys, 18,000 pending counts for the pass to fold in.

@@ -261,7 +261,7 @@ private slots:
         QCOMPARE(migrations.currentVersion().value(), 0);
         QVERIFY(migrations.run().ok());
         QCOMPARE(migrations.currentVersion().value(), aether::Migrations::latestVersion);
-        QCOMPARE(aether::Migrations::latestVersion, 10);
+        QCOMPARE(aether::Migrations::latestVersion, 11);
         QCOMPARE(migrations.gatewayOwnsTables().value(), false);
 
         SqlProbe probe(tdb.location());
@@ -275,6 +275,7 @@ private slots:
         QVERIFY(tables.contains(u"console_timeline"_s));
         QVERIFY(tables.contains(u"console_timeline_seen"_s));
         QVERIFY(tables.contains(u"console_timeline_pending"_s));
+        QVERIFY(tables.contains(u"console_timeline_hours"_s)); // version 11
         // Version 7: a key's view may wait for its baseline; PostgreSQL keeps the row version read last.
         QCOMPARE(probe.lines(u"SELECT count(*) FROM console_timeline_seen WHERE needs_baseline = 0 AND "
                              u"row_version IS NULL"_s),
@@ -300,8 +301,9 @@ private slots:
                             u"updated_at FROM provider_api_keys WHERE 1 = 0"_s),
                  qPrintable(probe.lastError()));
 
-        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s}));
+        QCOMPARE(
+            probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
+            (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  QStringList{u"gateway_tables|console"_s});
         QVERIFY(
@@ -342,8 +344,9 @@ private slots:
         }
         QCOMPARE(aether::Migrations(db).currentVersion().value(), aether::Migrations::latestVersion);
         QCOMPARE(tableNames(probe, tdb.isPostgres()), before);
-        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s}));
+        QCOMPARE(
+            probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
+            (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  (QStringList{u"gateway_tables|console"_s, u"marker|kept"_s}));
     }
@@ -372,8 +375,9 @@ private slots:
         QVERIFY(aether::Migrations(third).run().ok());
 
         SqlProbe probe(tdb.location());
-        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s}));
+        QCOMPARE(
+            probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
+            (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta"_s), QStringList{u"gateway_tables|console"_s});
         // Both connections can use the tables.
         QVERIFY(aether::KeyService(first).listAdaptiveKeys().ok());
@@ -485,7 +489,8 @@ private slots:
         QString error;
         // Back to what version 7 left, with rows.
         QVERIFY2(executeAll(tdb,
-                            {u"DROP TABLE console_timeline"_s, u"DROP TABLE console_timeline_seen"_s,
+                            {u"DROP TABLE console_timeline"_s, u"DROP TABLE console_timeline_hours"_s,
+                             u"DROP TABLE console_timeline_seen"_s,
                              u"CREATE TABLE console_timeline (key_id %1 NOT NULL, step INTEGER NOT NULL, bucket %2 "
                              u"NOT NULL, concurrent_429 %2 NOT NULL DEFAULT 0, rpm_429 %2 NOT NULL DEFAULT 0, "
                              u"unknown_429 %2 NOT NULL DEFAULT 0, successes %2 NOT NULL DEFAULT 0, adjustments %2 NOT "
@@ -512,11 +517,14 @@ private slots:
         QVERIFY(aether::Migrations(db).run().ok());
         QCOMPARE(aether::Migrations(db).currentVersion().value(), aether::Migrations::latestVersion);
         SqlProbe probe(tdb.location());
+        // Version 11 then moves the hour rows to a table of their own.
         QCOMPARE(probe.lines(u"SELECT s.key_id, CASE WHEN t.slot % 2 = 1 THEN 3600 ELSE 60 END, t.slot / 2 * 60, "
                              u"t.concurrent_429, t.rpm_429, t.unknown_429, "
                              u"t.successes, t.adjustments, COALESCE(CAST(t.limit_begin AS text), 'null'), t.limit_end "
-                             u"FROM console_timeline t JOIN console_timeline_seen s ON s.key_no = t.key_no ORDER BY "
-                             u"s.key_id, t.slot % 2"_s),
+                             u"FROM (SELECT *, 'm' AS tab FROM console_timeline UNION ALL SELECT *, 'h' FROM "
+                             u"console_timeline_hours) t JOIN console_timeline_seen s ON s.key_no = t.key_no "
+                             u"WHERE t.tab = CASE WHEN t.slot % 2 = 1 THEN 'h' ELSE 'm' END ORDER BY s.key_id, "
+                             u"t.slot % 2"_s),
                  (QStringList{u"k-a|60|1795694400|3|1|0|7|1|30|20"_s, u"k-a|3600|1795500000|9|0|2|0|3|null|25"_s,
                               u"k-old|60|1795694460|1|0|0|0|0|5|32767"_s})); // a 2-byte limit
         QCOMPARE(probe.lines(u"SELECT key_id, concurrent_429, rpm_429, limit_value, history_mark, last_record_us, "

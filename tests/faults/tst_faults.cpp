@@ -447,11 +447,17 @@ private:
         for (int i = 0; i < 20; ++i)
             QCOMPARE(client.send("GET", apiBase + "/summary", admin).status, 503);
         // The outage is logged when it starts (and when it ends), not once per failed request (41 here). Qt's driver
-        // adds a line per prepared statement it drops with the connection: bounded by the statements, not requests.
+        // adds a line per prepared statement it drops with the connection (and an empty one): bounded by the
+        // statements the process has prepared, not by requests, so they are not counted.
         const QByteArray log = server.standardError();
         const QByteArray outage = log.mid(logBytesBefore);
         QVERIFY2(outage.count("storage") <= 2, outage.constData());
-        QVERIFY2(outage.count('\n') < 41, outage.constData());
+        qsizetype lines = 0;
+        for (const QByteArray &line : outage.split('\n')) {
+            if (!line.trimmed().isEmpty() && !line.startsWith("Unable to free statement"))
+                ++lines;
+        }
+        QVERIFY2(lines < 41, outage.constData());
     }
 
     // Asks for the key's stats until they answer 200 or `since` reaches 15 s; the last status.

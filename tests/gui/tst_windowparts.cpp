@@ -391,6 +391,7 @@ private slots:
         const qint64 now = QDateTime::currentSecsSinceEpoch();
         const qint64 minute = timeline::bucketOf(now, timeline::minute) - 10 * 60;
         QVERIFY(db.exec(u"DELETE FROM console_timeline"_s).ok()); // the demo's own story
+        QVERIFY(db.exec(u"DELETE FROM console_timeline_hours"_s).ok());
         QVERIFY(writeTimelineRows(db, {{id, 60, minute, TimelineCounts{4, 1, 0, 0, 1}, 30, 25},
                                        {id, 60, minute + 120, TimelineCounts{0, 0, 2, 0, 1}, 25, 22},
                                        {ids.at(1), 60, minute, TimelineCounts{1, 0, 0, 0, 0}, 10, 10}})

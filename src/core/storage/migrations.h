@@ -22,7 +22,7 @@ bool hasKeptKeyColumn(Database &db, const QString &column, std::optional<bool> *
 
 class Migrations {
 public:
-    static constexpr int latestVersion = 10;
+    static constexpr int latestVersion = 11;
 
     explicit Migrations(Database &db)
         : m_db(db)
@@ -55,6 +55,8 @@ private:
     Status applyVersion9();
     // 10: PostgreSQL leaves room on the views' pages for the sampler's updates.
     Status applyVersion10();
+    // 11: the time series' hour rows in a table of their own (console_timeline_hours).
+    Status applyVersion11();
     Status recordVersion(int version);
 
     Database &m_db;

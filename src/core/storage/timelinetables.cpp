@@ -35,16 +35,17 @@ QString keyNumberOrNext(const SqlDialect &dialect)
                : keyNumberOfId(dialect);
 }
 
-// An upsert's tail that adds the counts to an existing row and replaces its limit at the end.
-QString addToExistingRow()
+// An upsert's tail that adds the counts to an existing row of `table` and replaces its limit at the end.
+QString addToExistingRow(const QString &table)
 {
     return QStringLiteral("ON CONFLICT (key_no, slot) DO UPDATE SET "
-                          "concurrent_429 = console_timeline.concurrent_429 + excluded.concurrent_429, "
-                          "rpm_429 = console_timeline.rpm_429 + excluded.rpm_429, "
-                          "unknown_429 = console_timeline.unknown_429 + excluded.unknown_429, "
-                          "successes = console_timeline.successes + excluded.successes, "
-                          "adjustments = console_timeline.adjustments + excluded.adjustments, "
-                          "limit_end = excluded.limit_end");
+                          "concurrent_429 = %1.concurrent_429 + excluded.concurrent_429, "
+                          "rpm_429 = %1.rpm_429 + excluded.rpm_429, "
+                          "unknown_429 = %1.unknown_429 + excluded.unknown_429, "
+                          "successes = %1.successes + excluded.successes, "
+                          "adjustments = %1.adjustments + excluded.adjustments, "
+                          "limit_end = excluded.limit_end")
+        .arg(table);
 }
 
 QString pendingInsertSql(const SqlDialect &dialect, qsizetype rows)
@@ -87,7 +88,8 @@ QStringList distinctKeys(const QList<const TimelineRowWrite *> &rows)
 // nothing is written), appends `pending` pending counts (tp) when there are any, and adds the rows, which find their
 // keys' numbers through the views or in tv. A view created meanwhile by another transaction (a sampler's pass) is
 // taken over by the conflict clause, which returns its number.
-QString rowsWithViewsSql(const SqlDialect &dialect, qsizetype keys, qsizetype rows, qsizetype pending)
+QString rowsWithViewsSql(const SqlDialect &dialect, const QString &table, qsizetype keys, qsizetype rows,
+                         qsizetype pending)
 {
     QString sql =
         QStringLiteral("WITH tv AS (INSERT INTO console_timeline_seen (key_id, key_no, concurrent_429, rpm_429, "
@@ -100,7 +102,7 @@ QString rowsWithViewsSql(const SqlDialect &dialect, qsizetype keys, qsizetype ro
         sql += QStringLiteral(", tp AS (%1)").arg(pendingInsertSql(dialect, pending));
     return sql +
            QStringLiteral(
-               " INSERT INTO console_timeline (key_no, slot, concurrent_429, rpm_429, unknown_429, successes, "
+               " INSERT INTO %3 (key_no, slot, concurrent_429, rpm_429, unknown_429, successes, "
                "adjustments, limit_begin, limit_end) SELECT COALESCE((SELECT s.key_no FROM console_timeline_seen "
                "s WHERE s.key_id = x.key_id), (SELECT tv.key_no FROM tv WHERE tv.key_id = x.key_id)), x.slot, "
                "x.c, x.r, x.u, x.s, x.a, x.lb, x.le FROM (VALUES %1) AS x (key_id, slot, c, r, u, s, a, lb, le) %2")
@@ -108,7 +110,7 @@ QString rowsWithViewsSql(const SqlDialect &dialect, qsizetype keys, qsizetype ro
                                                          "integer), CAST(? AS integer), CAST(? AS integer), "
                                                          "CAST(? AS integer), CAST(? AS integer), CAST(? AS "
                                                          "smallint), CAST(? AS smallint))")),
-                    addToExistingRow());
+                    addToExistingRow(table), table);
 }
 
 Status execChunks(Database &db, qsizetype count, const std::function<QString(qsizetype)> &sql,
@@ -128,7 +130,7 @@ Status execChunks(Database &db, qsizetype count, const std::function<QString(qsi
 
 // PostgreSQL, many rows and no pending counts (the sampler, demo data): all of them as one JSON text (see
 // timelineSeenUpsertJsonSql()), with the views their keys lack.
-Status writeRowsAsJson(Database &db, const QList<const TimelineRowWrite *> &rows)
+Status writeRowsAsJson(Database &db, const QString &table, const QList<const TimelineRowWrite *> &rows)
 {
     QJsonArray json;
     for (const TimelineRowWrite *row : rows) {
@@ -150,22 +152,24 @@ Status writeRowsAsJson(Database &db, const QList<const TimelineRowWrite *> &rows
             "SELECT v.k, nextval('console_timeline_key_no'), 0, 0, 1 FROM (SELECT DISTINCT k FROM x) AS v "
             "WHERE (SELECT 1 FROM console_timeline_seen s WHERE s.key_id = v.k) IS NULL "
             "ON CONFLICT (key_id) DO UPDATE SET key_no = console_timeline_seen.key_no RETURNING key_id, key_no) "
-            "INSERT INTO console_timeline (key_no, slot, concurrent_429, rpm_429, unknown_429, successes, "
+            "INSERT INTO %2 (key_no, slot, concurrent_429, rpm_429, unknown_429, successes, "
             "adjustments, limit_begin, limit_end) SELECT COALESCE((SELECT s.key_no FROM console_timeline_seen s "
             "WHERE s.key_id = x.k), (SELECT tv.key_no FROM tv WHERE tv.key_id = x.k)), x.s, x.c, x.r, x.u, x.o, "
             "x.a, x.b, x.e FROM x %1")
-            .arg(addToExistingRow()),
+            .arg(addToExistingRow(table), table),
         {QString::fromUtf8(QJsonDocument(json).toJson(QJsonDocument::Compact))});
     return st ? Status(Done{}) : Status(st.error());
 }
 
-Status writeRows(Database &db, const QList<const TimelineRowWrite *> &rows, bool createViews,
+// Rows of one step.
+Status writeRows(Database &db, qint64 step, const QList<const TimelineRowWrite *> &rows, bool createViews,
                  const QList<TimelinePendingWrite> &pending)
 {
     const SqlDialect &dialect = db.dialect();
+    const QString table = timeline::tableOf(step);
     if (dialect.isPostgres() && pending.isEmpty() && rows.size() > rowsPerStatement) {
         for (qsizetype start = 0; start < rows.size(); start += rowsPerJson) {
-            if (const Status written = writeRowsAsJson(db, rows.mid(start, rowsPerJson)); !written)
+            if (const Status written = writeRowsAsJson(db, table, rows.mid(start, rowsPerJson)); !written)
                 return written;
         }
         return Done{};
@@ -185,7 +189,8 @@ Status writeRows(Database &db, const QList<const TimelineRowWrite *> &rows, bool
                 appendPendingBinds(&binds, pending.at(i));
             for (const TimelineRowWrite *row : chunk)
                 appendRowBinds(&binds, *row);
-            Result<SqlStatement> st = db.exec(rowsWithViewsSql(dialect, keys.size(), chunk.size(), pendingHere), binds);
+            Result<SqlStatement> st =
+                db.exec(rowsWithViewsSql(dialect, table, keys.size(), chunk.size(), pendingHere), binds);
             if (!st)
                 return st.error();
             pendingDone += pendingHere;
@@ -215,22 +220,23 @@ Status writeRows(Database &db, const QList<const TimelineRowWrite *> &rows, bool
     if (!appended)
         return appended;
     return execChunks(
-        db, rows.size(), [&](qsizetype n) { return timelineUpsertSql(dialect, n, TimelineKeyBy::Id); },
+        db, rows.size(), [&](qsizetype n) { return timelineUpsertSql(dialect, n, TimelineKeyBy::Id, step); },
         [&](QVariantList *binds, qsizetype i) { appendRowBinds(binds, *rows.at(i)); });
 }
 
 } // namespace
 
-QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows, TimelineKeyBy keyBy)
+QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows, TimelineKeyBy keyBy, qint64 step)
 {
     const QString key = keyBy == TimelineKeyBy::Id ? keyNumberOfId(dialect) : QStringLiteral("?");
     const QString one =
         dialect.isPostgres()
             ? QStringLiteral("(%1, ?, ?, ?, ?, ?, ?, CAST(? AS smallint), CAST(? AS smallint))").arg(key)
             : QStringLiteral("(%1, ?, ?, ?, ?, ?, ?, ?, ?)").arg(key);
-    return QStringLiteral("INSERT INTO console_timeline (key_no, slot, concurrent_429, rpm_429, unknown_429, "
+    const QString table = timeline::tableOf(step);
+    return QStringLiteral("INSERT INTO %3 (key_no, slot, concurrent_429, rpm_429, unknown_429, "
                           "successes, adjustments, limit_begin, limit_end) VALUES %1 %2")
-        .arg(sqlPlaceholders(rows, one), addToExistingRow());
+        .arg(sqlPlaceholders(rows, one), addToExistingRow(table), table);
 }
 
 namespace {
@@ -308,7 +314,16 @@ Status writeTimelineRows(Database &db, const QList<TimelineRowWrite> &rows, Time
     QList<TimelinePendingWrite> pendingSorted = pending;
     std::sort(pendingSorted.begin(), pendingSorted.end(),
               [](const TimelinePendingWrite &a, const TimelinePendingWrite &b) { return a.keyId < b.keyId; });
-    return writeRows(db, sorted, views == TimelineViews::Create, pendingSorted);
+    // The console's writers have minute rows only; demo data and benchmarks hour rows too (their own table).
+    QList<const TimelineRowWrite *> minutes;
+    QList<const TimelineRowWrite *> hours;
+    minutes.reserve(sorted.size());
+    for (const TimelineRowWrite *row : std::as_const(sorted))
+        (row->step == timeline::hour ? hours : minutes).append(row);
+    if (const Status written = writeRows(db, timeline::minute, minutes, views == TimelineViews::Create, pendingSorted);
+        !written)
+        return written;
+    return hours.isEmpty() ? Status(Done{}) : writeRows(db, timeline::hour, hours, views == TimelineViews::Create, {});
 }
 
 } // namespace aether

@@ -6,6 +6,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <algorithm>
 #include <optional>
@@ -14,7 +15,7 @@ namespace aether {
 
 // The console's time series of each key (console_timeline): per key and minute (step 60) the concurrency, RPM and
 // unknown 429s, the successes, the adjustments and the effective limit at the minute's start and end; minutes older
-// than 48 hours are rolled up into hours (step 3600) and everything is kept retentionDays days.
+// than 48 hours are rolled up into hours (step 3600, console_timeline_hours) and everything is kept retentionDays days.
 // Since schema version 8 a row is narrow, so that 30 days of 10,000 keys fit in 50 MB on PostgreSQL too: the key is
 // its number (key_no, given by the key's view in console_timeline_seen and never given again), the bucket is a `slot`
 // (slotOf()), the counts are 4-byte and the limits 2-byte integers: 32 bytes of data, and an index entry of 8. Outside
@@ -66,6 +67,17 @@ inline qint64 slotStep(qint64 slot)
 {
     return slot % 2 != 0 ? hour : minute;
 }
+// The table of a step's rows: minute rows in console_timeline, hour rows in console_timeline_hours (schema 11). The
+// slot is the same in both (hour rows odd), so one range of slots reads both.
+inline QString tableOf(qint64 step)
+{
+    return step == hour ? QStringLiteral("console_timeline_hours") : QStringLiteral("console_timeline");
+}
+inline const QStringList &tables()
+{
+    static const QStringList both{tableOf(minute), tableOf(hour)};
+    return both;
+}
 constexpr int maxStoredLimit = 32767;
 inline std::optional<int> storedLimit(std::optional<int> limit)
 {
@@ -96,10 +108,11 @@ struct TimelineCounts {
 // How a key is named in the time series' rows: by its id (looked up in its view) or by its number.
 enum class TimelineKeyBy { Id, Number };
 
-// The upsert of timeline rows (key, slot, five counts, limit at start, limit at end) that adds the
+// The upsert of timeline rows of one step (key, slot, five counts, limit at start, limit at end) that adds the
 // counts to an existing row and replaces its limit at the end; `rows` rows of placeholders. A key named by id must
 // have its view (console_timeline_seen) already, else the insert fails (key_no is NOT NULL).
-QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows, TimelineKeyBy keyBy);
+QString timelineUpsertSql(const SqlDialect &dialect, qsizetype rows, TimelineKeyBy keyBy,
+                          qint64 step = timeline::minute);
 
 // The upsert of the sampler's view of keys (console_timeline_seen; placeholders per row: key, the view's number or
 // NULL for a new view, concurrency and RPM 429s to add, limit, history mark, newest record counted, row version, last

@@ -75,50 +75,60 @@ Result<bool> TimelineMaintenance::compactIndex(Timestamp now)
     if (!m_db.dialect().isPostgres())
         return false;
     const QString rebuiltAt = QStringLiteral("timeline_index_rebuilt_at");
+    struct Index {
+        QString name;
+        double rebuildAbove; // times the pages its entries need
+    };
+    const QList<Index> indexes{{QStringLiteral("console_timeline_hours_pkey"), 1.2},
+                               {QStringLiteral("console_timeline_pkey"), 1.5}};
+    QStringList due;
     {
         Result<SqlStatement> st =
-            m_db.exec(QStringLiteral("SELECT (SELECT value FROM console_meta WHERE name = ?), "
-                                     "COALESCE(pg_relation_size(to_regclass('console_timeline_pkey')), 0), "
-                                     "COALESCE((SELECT reltuples FROM pg_class WHERE oid = "
-                                     "to_regclass('console_timeline_pkey')), -1), "
-                                     "current_setting('server_version_num')::integer"),
-                      {rebuiltAt});
+            m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"), {rebuiltAt});
+        if (!st)
+            return st.error();
+        const std::optional<Timestamp> last =
+            st.value().next() ? Timestamp::parse(st.value().value(0).toString()) : std::nullopt;
+        if (last && now.microseconds() - last->microseconds() < timeline::day * 1000000)
+            return false;
+    }
+    for (const Index &index : indexes) {
+        Result<SqlStatement> st = m_db.exec(
+            QStringLiteral("SELECT COALESCE(pg_relation_size(to_regclass(?)), 0), COALESCE((SELECT reltuples FROM "
+                           "pg_class WHERE oid = to_regclass(?)), -1), "
+                           "current_setting('server_version_num')::integer"),
+            {index.name, index.name});
         if (!st)
             return st.error();
         if (!st.value().next())
-            return false;
-        const std::optional<Timestamp> last = Timestamp::parse(st.value().value(0).toString());
-        if (last && now.microseconds() - last->microseconds() < timeline::day * 1000000)
-            return false;
-        const double bytes = st.value().value(1).toDouble();
-        const double entries = st.value().value(2).toDouble(); // -1: not counted yet (before the first VACUUM)
+            continue;
+        const double bytes = st.value().value(0).toDouble();
+        const double entries = st.value().value(1).toDouble(); // -1: not counted yet (before the first VACUUM)
         // An entry is 16 bytes and a 4-byte pointer; a rebuilt leaf page is 90 % full.
         const double needed = entries * 20 / 0.9;
-        if (st.value().value(3).toInt() < 120000 || entries < 0 || bytes < 1e6 || bytes < 1.5 * needed)
-            return false;
+        if (st.value().value(2).toInt() >= 120000 && entries >= 0 && bytes >= 1e6 &&
+            bytes >= index.rebuildAbove * needed)
+            due << index.name;
     }
+    if (due.isEmpty())
+        return false;
     Result<SqlStatement> locked = m_db.exec(QStringLiteral("SELECT pg_try_advisory_lock(?)"), {indexLockKey});
     if (!locked)
         return locked.error();
     if (!locked.value().next() || !locked.value().value(0).toBool())
         return false;
     // Not in a transaction (REINDEX CONCURRENTLY cannot be), and with time to wait for the transactions it must
-    // outlast; an interrupted rebuild leaves an invalid copy of the index behind, which is dropped.
+    // outlast.
     QString lockTimeout;
     if (Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT current_setting('lock_timeout')"));
         st && st.value().next())
         lockTimeout = st.value().value(0).toString();
     m_db.execRaw(QStringLiteral("SET lock_timeout = '60s'"));
-    const auto dropLeftover = [this]() {
-        Result<SqlStatement> st =
-            m_db.exec(QStringLiteral("SELECT to_regclass('console_timeline_pkey_ccnew') IS NOT NULL"));
-        if (st && st.value().next() && st.value().value(0).toBool())
-            m_db.execRaw(QStringLiteral("DROP INDEX CONCURRENTLY console_timeline_pkey_ccnew"));
-    };
-    dropLeftover();
-    const Status rebuilt = m_db.execRaw(QStringLiteral("REINDEX INDEX CONCURRENTLY console_timeline_pkey"));
-    if (!rebuilt)
-        dropLeftover();
+    Status rebuilt = Done{};
+    for (const QString &index : std::as_const(due)) {
+        if (rebuilt)
+            rebuilt = rebuildIndex(index);
+    }
     if (!lockTimeout.isEmpty())
         m_db.execRaw(QStringLiteral("SET lock_timeout = '%1'").arg(lockTimeout));
     // Tried today, whatever came of it: not again at every run.
@@ -131,6 +141,22 @@ Result<bool> TimelineMaintenance::compactIndex(Timestamp now)
     if (!recorded)
         return recorded.error();
     return true;
+}
+
+Status TimelineMaintenance::rebuildIndex(const QString &index)
+{
+    // An interrupted rebuild leaves an invalid copy of the index behind, which is dropped.
+    const QString leftover = index + QStringLiteral("_ccnew");
+    const auto dropLeftover = [this, &leftover]() {
+        Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT to_regclass(?) IS NOT NULL"), {leftover});
+        if (st && st.value().next() && st.value().value(0).toBool())
+            m_db.execRaw(QStringLiteral("DROP INDEX CONCURRENTLY %1").arg(leftover));
+    };
+    dropLeftover();
+    const Status rebuilt = m_db.execRaw(QStringLiteral("REINDEX INDEX CONCURRENTLY %1").arg(index));
+    if (!rebuilt)
+        dropLeftover();
+    return rebuilt;
 }
 
 Result<bool> TimelineMaintenance::runChunk(const Bounds &bounds, int keysPerChunk, qint64 *lastKey,
@@ -152,9 +178,13 @@ Result<bool> TimelineMaintenance::runChunk(const Bounds &bounds, int keysPerChun
         }
         QVariantList binds; // the chunk's key numbers
         {
-            Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT DISTINCT key_no FROM console_timeline WHERE "
-                                                               "key_no > ? ORDER BY key_no LIMIT ?"),
-                                                {after, keysPerChunk});
+            // The next keys of either table (each side stops at as many as a chunk takes).
+            Result<SqlStatement> st = m_db.exec(
+                QStringLiteral("SELECT key_no FROM (SELECT key_no FROM (SELECT DISTINCT key_no FROM console_timeline "
+                               "WHERE key_no > ? ORDER BY key_no LIMIT ?) AS m UNION SELECT key_no FROM (SELECT "
+                               "DISTINCT key_no FROM console_timeline_hours WHERE key_no > ? ORDER BY key_no LIMIT ?) "
+                               "AS h) AS k ORDER BY key_no LIMIT ?"),
+                {after, keysPerChunk, after, keysPerChunk, keysPerChunk});
             if (!st)
                 return st.error();
             while (st.value().next())
@@ -166,9 +196,9 @@ Result<bool> TimelineMaintenance::runChunk(const Bounds &bounds, int keysPerChun
         pass->keys += binds.size();
         const QString in = sqlPlaceholders(binds.size());
 
-        {
+        for (const QString &table : timeline::tables()) {
             Result<SqlStatement> st =
-                m_db.exec(QStringLiteral("DELETE FROM console_timeline WHERE key_no IN (%1) AND slot < ?").arg(in),
+                m_db.exec(QStringLiteral("DELETE FROM %1 WHERE key_no IN (%2) AND slot < ?").arg(table, in),
                           QVariantList(binds) << expireBefore);
             if (!st)
                 return st.error();
@@ -181,7 +211,7 @@ Result<bool> TimelineMaintenance::runChunk(const Bounds &bounds, int keysPerChun
             Result<SqlStatement> st =
                 m_db.exec(QStringLiteral("SELECT key_no, slot, concurrent_429, rpm_429, unknown_429, successes, "
                                          "adjustments, limit_begin, limit_end FROM console_timeline WHERE key_no IN "
-                                         "(%1) AND slot >= ? AND slot < ? AND slot % 2 = 0 ORDER BY key_no, slot")
+                                         "(%1) AND slot >= ? AND slot < ? ORDER BY key_no, slot")
                               .arg(in),
                           QVariantList(binds) << bounds.rollUpFrom << rollUpBefore);
             if (!st)
@@ -219,14 +249,12 @@ Result<bool> TimelineMaintenance::runChunk(const Bounds &bounds, int keysPerChun
                        << hour.counts.adjustments << sqlNullableInt(hour.limitBegin) << sqlNullableInt(hour.limitEnd);
             }
             Result<SqlStatement> st =
-                m_db.exec(timelineUpsertSql(m_db.dialect(), count, TimelineKeyBy::Number), upsert);
+                m_db.exec(timelineUpsertSql(m_db.dialect(), count, TimelineKeyBy::Number, timeline::hour), upsert);
             if (!st)
                 return st.error();
         }
         Result<SqlStatement> st = m_db.exec(
-            QStringLiteral(
-                "DELETE FROM console_timeline WHERE key_no IN (%1) AND slot >= ? AND slot < ? AND slot % 2 = 0")
-                .arg(in),
+            QStringLiteral("DELETE FROM console_timeline WHERE key_no IN (%1) AND slot >= ? AND slot < ?").arg(in),
             QVariantList(binds) << bounds.rollUpFrom << rollUpBefore);
         if (!st)
             return st.error();

@@ -15,6 +15,22 @@ TimelineCounts countsAt(const SqlStatement &st, int first)
                           st.value(first + 4).toLongLong()};
 }
 
+// `column` of a key's row nearest to a slot, in either table: the last row before it or the first at or after it.
+// Binds: the key's number and the slot, twice.
+enum class Nearest { Before, AtOrAfter };
+QString nearestRowSql(const QString &column, Nearest nearest)
+{
+    const bool before = nearest == Nearest::Before;
+    const QString order = before ? QStringLiteral(" DESC") : QString();
+    const auto one = [&](qint64 step, const QString &alias) {
+        return QStringLiteral("SELECT * FROM (SELECT slot, %1 FROM %2 WHERE key_no = ? AND slot %3 ? ORDER BY slot%4 "
+                              "LIMIT 1) AS %5")
+            .arg(column, timeline::tableOf(step), before ? QStringLiteral("<") : QStringLiteral(">="), order, alias);
+    };
+    return QStringLiteral("SELECT %1 FROM (%2 UNION ALL %3) AS nearest ORDER BY slot%4 LIMIT 1")
+        .arg(column, one(timeline::minute, QStringLiteral("m")), one(timeline::hour, QStringLiteral("h")), order);
+}
+
 TimelineSeries emptySeries(const TimelineRange &range)
 {
     TimelineSeries series;
@@ -98,9 +114,7 @@ Result<TimelineSeries> TimelineQuery::keySeries(const QString &keyId, const Time
         std::optional<std::optional<int>> before;
         {
             Result<SqlStatement> st =
-                m_db.exec(QStringLiteral("SELECT limit_end FROM console_timeline WHERE key_no = ? AND slot < ? "
-                                         "ORDER BY slot DESC LIMIT 1"),
-                          {keyNo, from});
+                m_db.exec(nearestRowSql(QStringLiteral("limit_end"), Nearest::Before), {keyNo, from, keyNo, from});
             if (!st)
                 return st.error();
             if (st.value().next())
@@ -109,11 +123,13 @@ Result<TimelineSeries> TimelineQuery::keySeries(const QString &keyId, const Time
         std::optional<std::optional<int>> firstBegin;
         QList<std::optional<std::optional<int>>> ends(series.points.size());
         {
-            Result<SqlStatement> st =
-                m_db.exec(QStringLiteral("SELECT slot, concurrent_429, rpm_429, unknown_429, successes, adjustments, "
-                                         "limit_begin, limit_end FROM console_timeline WHERE key_no = ? AND slot >= ? "
-                                         "AND slot < ? ORDER BY slot"),
-                          {keyNo, from, to});
+            const QString rows = QStringLiteral("SELECT slot, concurrent_429, rpm_429, unknown_429, successes, "
+                                                "adjustments, limit_begin, limit_end FROM %1 WHERE key_no = ? AND "
+                                                "slot >= ? AND slot < ?");
+            Result<SqlStatement> st = m_db.exec(
+                QStringLiteral("%1 UNION ALL %2 ORDER BY 1")
+                    .arg(rows.arg(timeline::tableOf(timeline::minute)), rows.arg(timeline::tableOf(timeline::hour))),
+                {keyNo, from, to, keyNo, from, to});
             if (!st)
                 return st.error();
             while (st.value().next()) {
@@ -135,9 +151,8 @@ Result<TimelineSeries> TimelineQuery::keySeries(const QString &keyId, const Time
         if (!before && !firstBegin) {
             // Nothing in or before the range: the limit it had is the one the first later row began with, or the
             // key's limit now when nothing was recorded since.
-            Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT limit_begin FROM console_timeline WHERE key_no "
-                                                               "= ? AND slot >= ? ORDER BY slot LIMIT 1"),
-                                                {keyNo, to});
+            Result<SqlStatement> st =
+                m_db.exec(nearestRowSql(QStringLiteral("limit_begin"), Nearest::AtOrAfter), {keyNo, to, keyNo, to});
             if (!st)
                 return st.error();
             firstBegin = st.value().next() ? st.value().optionalInt(0) : current;
@@ -152,7 +167,7 @@ Result<TimelineSeries> TimelineQuery::keySeries(const QString &keyId, const Time
     });
 }
 
-QString TimelineQuery::scopeJoin(const TimelineScope &scope, QVariantList *binds) const
+QString TimelineQuery::scopeJoin(const TimelineScope &scope, const QString &table, QVariantList *binds) const
 {
     // The keys drive the join (SQLite: CROSS JOIN keeps that order): each key's rows of the range are one seek.
     QString sql = QStringLiteral(" FROM provider_api_keys k ");
@@ -169,8 +184,9 @@ QString TimelineQuery::scopeJoin(const TimelineScope &scope, QVariantList *binds
         *binds << scope.providerId;
     }
     return sql +
-           QStringLiteral("CROSS JOIN console_timeline_seen s CROSS JOIN console_timeline t WHERE s.key_id = k.id "
-                          "AND t.key_no = s.key_no AND t.slot >= ? AND t.slot < ?") +
+           QStringLiteral("CROSS JOIN console_timeline_seen s CROSS JOIN %1 t WHERE s.key_id = k.id "
+                          "AND t.key_no = s.key_no AND t.slot >= ? AND t.slot < ?")
+               .arg(table) +
            where;
 }
 
@@ -180,15 +196,17 @@ Result<TimelineSeries> TimelineQuery::scopeSeries(const TimelineScope &scope, co
         return emptySeries(range);
     return m_db.run<TimelineSeries>([&]() -> Result<TimelineSeries> {
         TimelineSeries series = emptySeries(range);
-        // The range's binds, then the scope's.
-        QVariantList binds{timeline::slotBound(range.from - timeline::hour), timeline::slotBound(range.to)};
-        const QString from = scopeJoin(scope, &binds);
+        // Per table, the range's binds, then the scope's (minute and hour slots differ: no slot is in both).
+        QVariantList binds;
+        QStringList selects;
+        for (const QString &table : timeline::tables()) {
+            binds << timeline::slotBound(range.from - timeline::hour) << timeline::slotBound(range.to);
+            selects << QStringLiteral("SELECT t.slot, sum(t.concurrent_429), sum(t.rpm_429), sum(t.unknown_429), "
+                                      "sum(t.successes), sum(t.adjustments)%1 GROUP BY t.slot")
+                           .arg(scopeJoin(scope, table, &binds));
+        }
         Result<SqlStatement> st =
-            m_db.execBulk(QStringLiteral("SELECT t.slot, sum(t.concurrent_429), sum(t.rpm_429), "
-                                         "sum(t.unknown_429), sum(t.successes), sum(t.adjustments)%1 "
-                                         "GROUP BY t.slot ORDER BY t.slot")
-                              .arg(from),
-                          binds);
+            m_db.execBulk(selects.join(QStringLiteral(" UNION ALL ")) + QStringLiteral(" ORDER BY 1"), binds);
         if (!st)
             return st.error();
         while (st.value().next())
@@ -203,15 +221,21 @@ Result<QList<TopKey>> TimelineQuery::topKeys(const TimelineScope &scope, qint64 
     if (!m_db.canHold(QString(scope.keyId + scope.endpointId + scope.providerId)))
         return QList<TopKey>();
     return m_db.run<QList<TopKey>>([&]() -> Result<QList<TopKey>> {
-        QVariantList binds{timeline::slotBound(from), timeline::slotBound(to)};
-        const QString join = scopeJoin(scope, &binds);
+        // Each table's sums per key, then their sums.
+        QVariantList binds;
+        QStringList selects;
+        for (const QString &table : timeline::tables()) {
+            binds << timeline::slotBound(from) << timeline::slotBound(to);
+            selects << QStringLiteral("SELECT k.id AS id, min(k.name) AS name, sum(t.concurrent_429) AS c, "
+                                      "sum(t.rpm_429) AS r, sum(t.unknown_429) AS u, sum(t.successes) AS o, "
+                                      "sum(t.adjustments) AS a%1 GROUP BY k.id")
+                           .arg(scopeJoin(scope, table, &binds));
+        }
         binds << count;
         Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("SELECT k.id, min(k.name), sum(t.concurrent_429), sum(t.rpm_429), sum(t.unknown_429), "
-                           "sum(t.successes), sum(t.adjustments)%1 GROUP BY k.id "
-                           "HAVING sum(t.concurrent_429 + t.rpm_429 + t.unknown_429) > 0 "
-                           "ORDER BY sum(t.concurrent_429 + t.rpm_429 + t.unknown_429) DESC, k.id LIMIT ?")
-                .arg(join),
+            QStringLiteral("SELECT id, min(name), sum(c), sum(r), sum(u), sum(o), sum(a) FROM (%1) AS per_table "
+                           "GROUP BY id HAVING sum(c + r + u) > 0 ORDER BY sum(c + r + u) DESC, id LIMIT ?")
+                .arg(selects.join(QStringLiteral(" UNION ALL "))),
             binds);
         if (!st)
             return st.error();

@@ -69,8 +69,9 @@ public:
     Result<QList<TopKey>> topKeys(const TimelineScope &scope, qint64 from, qint64 to, int count = 10);
 
 private:
-    // " JOIN … WHERE …" restricting console_timeline t to the scope's keys (joined as k), and its binds.
-    QString scopeJoin(const TimelineScope &scope, QVariantList *binds) const;
+    // " JOIN … WHERE …" restricting `table` (one of timeline::tables()) as t to the scope's keys (joined as k), and
+    // its binds.
+    QString scopeJoin(const TimelineScope &scope, const QString &table, QVariantList *binds) const;
     static void addRow(TimelineSeries *series, qint64 bucket, qint64 rowStep, const TimelineCounts &counts);
 
     Database &m_db;
