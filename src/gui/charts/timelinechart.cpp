@@ -67,7 +67,10 @@ TimelineChartView::TimelineChartView(QWidget *parent)
     m_limit->setPen(pen);
     c->addSeries(m_limit);
     m_time->setFormat(QStringLiteral("MM-dd HH:mm"));
-    m_counts->setLabelFormat(QStringLiteral("%d"));
+    // Qt Charts leaves a vertical axis' title the axis' width less the labels' padding and the width of "..." in the
+    // labels' font: with one-digit labels ("0", "1", "2") that is less than a Chinese title's line height, and the
+    // title is elided ("429 …"). A leading space (the labels are HTML) makes every label at least that wide.
+    m_counts->setLabelFormat(QStringLiteral("&nbsp;%d"));
     m_limits->setLabelFormat(QStringLiteral("%d"));
     m_limits->setLinePenColor(limitColor);
     m_limits->setObjectName(QStringLiteral("limitAxis"));
