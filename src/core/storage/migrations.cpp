@@ -10,6 +10,17 @@ namespace aether {
 
 namespace {
 
+// A table of time-series rows (schema 8's narrow rows; minutes in console_timeline, hours in console_timeline_hours).
+QString timelineTableDdl(const QString &name, bool pg)
+{
+    return QStringLiteral("CREATE TABLE IF NOT EXISTS %1 (key_no INTEGER NOT NULL, slot INTEGER NOT NULL, "
+                          "limit_begin SMALLINT, limit_end SMALLINT, concurrent_429 INTEGER NOT NULL DEFAULT 0, "
+                          "rpm_429 INTEGER NOT NULL DEFAULT 0, unknown_429 INTEGER NOT NULL DEFAULT 0, successes "
+                          "INTEGER NOT NULL DEFAULT 0, adjustments INTEGER NOT NULL DEFAULT 0, "
+                          "PRIMARY KEY (key_no, slot))%2")
+        .arg(name, pg ? QString() : QStringLiteral(" WITHOUT ROWID"));
+}
+
 QStringList gatewayTablesDdl(const SqlDialect &dialect)
 {
     // Column names, meanings and NOT NULL-ness follow the gateway's schema (../shared/spec/schema.md); SQLite keeps
@@ -407,12 +418,7 @@ Status Migrations::applyVersion8()
     for (const char *column : {"concurrent_429", "rpm_429", "unknown_429", "successes", "adjustments"})
         counts << count.arg(QLatin1StringView(column));
     const QString limit = QStringLiteral("CASE WHEN t.%1 > %2 THEN %2 ELSE t.%1 END"); // NULL stays NULL
-    ddl << QStringLiteral("CREATE TABLE console_timeline_v8 (key_no INTEGER NOT NULL, slot INTEGER NOT NULL, "
-                          "limit_begin SMALLINT, limit_end SMALLINT, concurrent_429 INTEGER NOT NULL DEFAULT 0, "
-                          "rpm_429 INTEGER NOT NULL DEFAULT 0, unknown_429 INTEGER NOT NULL DEFAULT 0, successes "
-                          "INTEGER NOT NULL DEFAULT 0, adjustments INTEGER NOT NULL DEFAULT 0, "
-                          "PRIMARY KEY (key_no, slot))%1")
-               .arg(pg ? QString() : QStringLiteral(" WITHOUT ROWID"))
+    ddl << timelineTableDdl(QStringLiteral("console_timeline_v8"), pg)
         << QStringLiteral("INSERT INTO console_timeline_v8 (key_no, slot, limit_begin, limit_end, concurrent_429, "
                           "rpm_429, unknown_429, successes, adjustments) SELECT s.key_no, CAST(t.bucket / 60 AS "
                           "integer) * 2 + CASE WHEN t.step = 3600 THEN 1 ELSE 0 END, %1, %2, %3 FROM console_timeline "
@@ -491,21 +497,36 @@ Status Migrations::applyVersion11()
     // (timeline/timelinemaintenance.h). On PostgreSQL one index of both held ~1.5 times the pages its entries need most
     // of the time.
     const bool pg = m_db.dialect().isPostgres();
-    const QString counts = QStringLiteral("limit_begin, limit_end, concurrent_429, rpm_429, unknown_429, successes, "
-                                          "adjustments");
-    const QStringList ddl{
-        QStringLiteral("CREATE TABLE IF NOT EXISTS console_timeline_hours (key_no INTEGER NOT NULL, slot INTEGER NOT "
-                       "NULL, limit_begin SMALLINT, limit_end SMALLINT, concurrent_429 INTEGER NOT NULL DEFAULT 0, "
-                       "rpm_429 INTEGER NOT NULL DEFAULT 0, unknown_429 INTEGER NOT NULL DEFAULT 0, successes "
-                       "INTEGER NOT NULL DEFAULT 0, adjustments INTEGER NOT NULL DEFAULT 0, "
-                       "PRIMARY KEY (key_no, slot))%1")
-            .arg(pg ? QString() : QStringLiteral(" WITHOUT ROWID")),
-        QStringLiteral("INSERT INTO console_timeline_hours (key_no, slot, %1) SELECT key_no, slot, %1 FROM "
-                       "console_timeline WHERE slot % 2 <> 0 ORDER BY key_no, slot")
-            .arg(counts),
-        QStringLiteral("DELETE FROM console_timeline WHERE slot % 2 <> 0"),
-    };
-    for (const QString &sql : ddl) {
+    const QString columns = QStringLiteral("key_no, slot, limit_begin, limit_end, concurrent_429, rpm_429, "
+                                           "unknown_429, successes, adjustments");
+    QStringList ddl;
+    if (pg) {
+        // Other processes of an older console may still write rows (their roll-up keeps hour rows here): held until
+        // this commits, so that no row is written between the copy and the rebuild. The minute rows go to a new
+        // table: deleted in place, the hour rows would leave two thirds of the old table's pages to a table that can
+        // no longer use them.
+        ddl << QStringLiteral("LOCK TABLE console_timeline IN SHARE ROW EXCLUSIVE MODE")
+            << timelineTableDdl(QStringLiteral("console_timeline_hours"), pg)
+            << QStringLiteral("INSERT INTO console_timeline_hours (%1) SELECT %1 FROM console_timeline WHERE "
+                              "slot % 2 <> 0 ORDER BY key_no, slot")
+                   .arg(columns)
+            << timelineTableDdl(QStringLiteral("console_timeline_v11"), pg)
+            << QStringLiteral("INSERT INTO console_timeline_v11 (%1) SELECT %1 FROM console_timeline WHERE "
+                              "slot % 2 = 0 ORDER BY key_no, slot")
+                   .arg(columns)
+            << QStringLiteral("DROP TABLE console_timeline")
+            << QStringLiteral("ALTER TABLE console_timeline_v11 RENAME TO console_timeline")
+            << QStringLiteral("ALTER INDEX console_timeline_v11_pkey RENAME TO console_timeline_pkey");
+    } else {
+        // SQLite's writers wait for this write transaction, and the pages the hour rows leave are the database's to
+        // reuse.
+        ddl << timelineTableDdl(QStringLiteral("console_timeline_hours"), pg)
+            << QStringLiteral("INSERT INTO console_timeline_hours (%1) SELECT %1 FROM console_timeline WHERE "
+                              "slot % 2 <> 0 ORDER BY key_no, slot")
+                   .arg(columns)
+            << QStringLiteral("DELETE FROM console_timeline WHERE slot % 2 <> 0");
+    }
+    for (const QString &sql : std::as_const(ddl)) {
         if (const Status status = m_db.execRaw(sql); !status)
             return status;
     }

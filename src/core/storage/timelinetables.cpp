@@ -314,7 +314,8 @@ Status writeTimelineRows(Database &db, const QList<TimelineRowWrite> &rows, Time
     QList<TimelinePendingWrite> pendingSorted = pending;
     std::sort(pendingSorted.begin(), pendingSorted.end(),
               [](const TimelinePendingWrite &a, const TimelinePendingWrite &b) { return a.keyId < b.keyId; });
-    // The console's writers have minute rows only; demo data and benchmarks hour rows too (their own table).
+    // The console's writers have minute rows only; demo data and benchmarks hour rows too (their own table). Their
+    // keys' views are then created in key order per table, not across both: they write from one connection alone.
     QList<const TimelineRowWrite *> minutes;
     QList<const TimelineRowWrite *> hours;
     minutes.reserve(sorted.size());
