@@ -499,17 +499,18 @@ Status Migrations::applyVersion11()
     const bool pg = m_db.dialect().isPostgres();
     const QString columns = QStringLiteral("key_no, slot, limit_begin, limit_end, concurrent_429, rpm_429, "
                                            "unknown_429, successes, adjustments");
+    const QStringList copyHours{
+        timelineTableDdl(QStringLiteral("console_timeline_hours"), pg),
+        QStringLiteral("INSERT INTO console_timeline_hours (%1) SELECT %1 FROM console_timeline WHERE slot % 2 <> 0 "
+                       "ORDER BY key_no, slot")
+            .arg(columns)};
     QStringList ddl;
     if (pg) {
         // Other processes of an older console may still write rows (their roll-up keeps hour rows here): held until
         // this commits, so that no row is written between the copy and the rebuild. The minute rows go to a new
         // table: deleted in place, the hour rows would leave two thirds of the old table's pages to a table that can
         // no longer use them.
-        ddl << QStringLiteral("LOCK TABLE console_timeline IN SHARE ROW EXCLUSIVE MODE")
-            << timelineTableDdl(QStringLiteral("console_timeline_hours"), pg)
-            << QStringLiteral("INSERT INTO console_timeline_hours (%1) SELECT %1 FROM console_timeline WHERE "
-                              "slot % 2 <> 0 ORDER BY key_no, slot")
-                   .arg(columns)
+        ddl << QStringLiteral("LOCK TABLE console_timeline IN SHARE ROW EXCLUSIVE MODE") << copyHours
             << timelineTableDdl(QStringLiteral("console_timeline_v11"), pg)
             << QStringLiteral("INSERT INTO console_timeline_v11 (%1) SELECT %1 FROM console_timeline WHERE "
                               "slot % 2 = 0 ORDER BY key_no, slot")
@@ -520,11 +521,7 @@ Status Migrations::applyVersion11()
     } else {
         // SQLite's writers wait for this write transaction, and the pages the hour rows leave are the database's to
         // reuse.
-        ddl << timelineTableDdl(QStringLiteral("console_timeline_hours"), pg)
-            << QStringLiteral("INSERT INTO console_timeline_hours (%1) SELECT %1 FROM console_timeline WHERE "
-                              "slot % 2 <> 0 ORDER BY key_no, slot")
-                   .arg(columns)
-            << QStringLiteral("DELETE FROM console_timeline WHERE slot % 2 <> 0");
+        ddl << copyHours << QStringLiteral("DELETE FROM console_timeline WHERE slot % 2 <> 0");
     }
     for (const QString &sql : std::as_const(ddl)) {
         if (const Status status = m_db.execRaw(sql); !status)
