@@ -261,7 +261,7 @@ private slots:
         QCOMPARE(migrations.currentVersion().value(), 0);
         QVERIFY(migrations.run().ok());
         QCOMPARE(migrations.currentVersion().value(), aether::Migrations::latestVersion);
-        QCOMPARE(aether::Migrations::latestVersion, 11);
+        QCOMPARE(aether::Migrations::latestVersion, 12);
         QCOMPARE(migrations.gatewayOwnsTables().value(), false);
 
         SqlProbe probe(tdb.location());
@@ -276,6 +276,9 @@ private slots:
         QVERIFY(tables.contains(u"console_timeline_seen"_s));
         QVERIFY(tables.contains(u"console_timeline_pending"_s));
         QVERIFY(tables.contains(u"console_timeline_hours"_s)); // version 11
+        // Version 12: a pending count carries the key row's version before and after the write.
+        QVERIFY2(probe.rows(u"SELECT row_before, row_after FROM console_timeline_pending WHERE 1 = 0"_s),
+                 qPrintable(probe.lastError()));
         // Version 7: a key's view may wait for its baseline; PostgreSQL keeps the row version read last.
         QCOMPARE(probe.lines(u"SELECT count(*) FROM console_timeline_seen WHERE needs_baseline = 0 AND "
                              u"row_version IS NULL"_s),
@@ -301,9 +304,9 @@ private slots:
                             u"updated_at FROM provider_api_keys WHERE 1 = 0"_s),
                  qPrintable(probe.lastError()));
 
-        QCOMPARE(
-            probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-            (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s}));
+        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s,
+                              u"12"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  QStringList{u"gateway_tables|console"_s});
         QVERIFY(
@@ -344,9 +347,9 @@ private slots:
         }
         QCOMPARE(aether::Migrations(db).currentVersion().value(), aether::Migrations::latestVersion);
         QCOMPARE(tableNames(probe, tdb.isPostgres()), before);
-        QCOMPARE(
-            probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-            (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s}));
+        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s,
+                              u"12"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  (QStringList{u"gateway_tables|console"_s, u"marker|kept"_s}));
     }
@@ -375,9 +378,9 @@ private slots:
         QVERIFY(aether::Migrations(third).run().ok());
 
         SqlProbe probe(tdb.location());
-        QCOMPARE(
-            probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
-            (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s}));
+        QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
+                 (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s,
+                              u"12"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta"_s), QStringList{u"gateway_tables|console"_s});
         // Both connections can use the tables.
         QVERIFY(aether::KeyService(first).listAdaptiveKeys().ok());
@@ -474,6 +477,42 @@ private slots:
     // Version 8 narrows the time series' rows: a database of version 7 keeps every row and view, now under key
     // numbers and minutes; a key with rows but no view gets one that waits for its baseline; new keys get new numbers.
     // Version 9 then adds the pending counts of the console's writes (none yet) and what each view folded of them.
+    // Version 12 adds the row versions to the pending counts: the counts waiting for the sampler keep their values
+    // (no versions: not linked), and an upgrade interrupted after the columns were added completes.
+    void upgradeToVersion12_data() { TestDatabase::addBackendRows(); }
+    void upgradeToVersion12()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        {
+            aether::Database db(tdb.location());
+            QVERIFY(db.open().ok());
+            QVERIFY(aether::Migrations(db).run().ok());
+        }
+        QString error;
+        QVERIFY2(executeAll(tdb,
+                            {u"ALTER TABLE console_timeline_pending DROP COLUMN row_before"_s,
+                             u"ALTER TABLE console_timeline_pending DROP COLUMN row_after"_s,
+                             u"INSERT INTO console_timeline_pending (key_id, concurrent_429, rpm_429, last_record_us, "
+                             u"limit_value) VALUES ('k', 3, 1, 1795694400000000, 7)"_s,
+                             u"DELETE FROM console_schema_version WHERE version = 12"_s},
+                            &error),
+                 qPrintable(error));
+        aether::Database db(tdb.location());
+        QVERIFY(db.open().ok());
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 11);
+        QVERIFY(aether::Migrations(db).run().ok());
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 12);
+        SqlProbe probe(tdb.location());
+        const QString pending = u"SELECT key_id, concurrent_429, rpm_429, last_record_us, limit_value, row_before, "
+                                u"row_after FROM console_timeline_pending"_s;
+        QCOMPARE(probe.lines(pending), QStringList{u"k|3|1|1795694400000000|7|<null>|<null>"_s});
+        QVERIFY2(executeAll(tdb, {u"DELETE FROM console_schema_version WHERE version = 12"_s}, &error),
+                 qPrintable(error));
+        QVERIFY(aether::Migrations(db).run().ok());
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 12);
+        QCOMPARE(probe.lines(pending), QStringList{u"k|3|1|1795694400000000|7|<null>|<null>"_s});
+    }
+
     void upgradeTimelineToVersion8_data() { TestDatabase::addBackendRows(); }
     void upgradeTimelineToVersion8()
     {

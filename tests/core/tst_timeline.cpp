@@ -351,6 +351,96 @@ private slots:
                  (QStringList{u"k-a"_s, u"k-new"_s}));
     }
 
+    // The console's own writes of a key carry the row versions they found and left (PostgreSQL): a pass folds pending
+    // counts that link the version it saw last to the row's version now without reading the key, and a pass that
+    // finds another writer in between (a gateway's record, no counter moved) reads the history and counts that
+    // record. SQLite, where the versions stay NULL, counts the same.
+    void consoleWritesLinkRowVersions_data() { TestDatabase::addBackendRows(); }
+    void consoleWritesLinkRowVersions()
+    {
+        AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keysWithAPast());
+        SqlProbe probe(tdb.location());
+        TimelineSampler sampler(db);
+        QVERIFY(sampler.sample(at(0)).ok());
+        const bool pg = tdb.isPostgres();
+        const auto versions = [&]() {
+            return probe.lines(u"SELECT row_before, row_after FROM console_timeline_pending WHERE key_id = 'k-a' "
+                               u"ORDER BY seq"_s);
+        };
+        const auto keyVersion = [&]() {
+            return probe.value(u"SELECT CAST(xmin AS text) FROM provider_api_keys WHERE id = 'k-a'"_s).toString();
+        };
+        const auto viewVersion = [&]() {
+            return probe.value(u"SELECT row_version FROM console_timeline_seen WHERE key_id = 'k-a'"_s).toString();
+        };
+        // " offset|c|r|u|a" of k-a's minute rows after t0.
+        const auto rows = [&]() {
+            return probe.lines(u"SELECT t.slot / 2 * 60 - %1, t.concurrent_429, t.rpm_429, t.unknown_429, "
+                               u"t.adjustments"_s.arg(t0s) +
+                               rowsOf(u"k-a"_s) + u" AND t.slot >= %1 ORDER BY t.slot"_s.arg(t0s / 60 * 2));
+        };
+        KeyService service(db);
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Concurrent, at(100))).ok()); // a record
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Rpm, at(110))).ok());        // the counter only
+        if (pg) {
+            const QStringList linked = versions();
+            QCOMPARE(linked.size(), 2);
+            const QStringList first = linked.at(0).split(u'|');
+            const QStringList second = linked.at(1).split(u'|');
+            QCOMPARE(first.at(0), viewVersion());
+            QVERIFY(first.at(1) != first.at(0));
+            QCOMPARE(second.at(0), first.at(1));
+            QCOMPARE(second.at(1), keyVersion());
+        } else {
+            QCOMPARE(versions(), (QStringList{u"<null>|<null>"_s, u"<null>|<null>"_s}));
+        }
+        auto pass = sampler.sample(at(130));
+        QVERIFY(pass.ok());
+        QCOMPARE(pass.value().pendingFolded, 1);
+        QCOMPARE(pass.value().historiesRead, 0);
+        QCOMPARE(pass.value().rowsWritten, 0);
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_pending"_s).toInt(), 0);
+        QCOMPARE(probe.lines(u"SELECT s.concurrent_429 - k.concurrent_429_count, s.rpm_429 - k.rpm_429_count, "
+                             u"s.limit_value - k.learned_max_concurrent FROM console_timeline_seen s JOIN "
+                             u"provider_api_keys k ON k.id = s.key_id WHERE s.key_id = 'k-a'"_s),
+                 QStringList{u"0|0|0"_s});
+        if (pg) {
+            QCOMPARE(viewVersion(), keyVersion());
+        }
+        QCOMPARE(rows(), QStringList{u"60|1|1|0|1"_s});
+
+        // The gateway adds a record between two of the console's writes, no counter or limit moved.
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Concurrent, at(200))).ok());
+        QString error;
+        QVERIFY2(executeAll(tdb,
+                            {u"UPDATE provider_api_keys SET adjustment_history = %1 WHERE id = 'k-a'"_s.arg(
+                                pg ? u"CAST(CAST(adjustment_history AS jsonb) || jsonb_build_array(jsonb_build_object("
+                                     u"'timestamp', '%1', 'old_limit', learned_max_concurrent, 'new_limit', "
+                                     u"learned_max_concurrent, 'reason', 'unknown_429')) AS json)"_s.arg(iso(205))
+                                   : u"json_insert(adjustment_history, '$[#]', json_object('timestamp', '%1', "
+                                     u"'old_limit', learned_max_concurrent, 'new_limit', learned_max_concurrent, "
+                                     u"'reason', 'unknown_429'))"_s.arg(iso(205)))},
+                            &error),
+                 qPrintable(error));
+        QVERIFY(service.applyEvent(reported(u"k-a"_s, RateLimitKind::Rpm, at(210))).ok());
+        if (pg) {
+            const QStringList linked = versions();
+            QCOMPARE(linked.size(), 2);
+            QVERIFY(linked.at(1).split(u'|').at(0) != linked.at(0).split(u'|').at(1)); // the gateway in between
+        }
+        pass = sampler.sample(at(230));
+        QVERIFY(pass.ok());
+        QCOMPARE(pass.value().historiesRead, 1);
+        QCOMPARE(pass.value().pendingFolded, 1);
+        // The console's 429s and record at 200 and 210, the gateway's record (an unknown 429) at 205.
+        QCOMPARE(rows(), (QStringList{u"60|1|1|0|1"_s, u"180|1|1|1|2"_s}));
+        QCOMPARE(probe.value(u"SELECT count(*) FROM console_timeline_pending"_s).toInt(), 0);
+        pass = sampler.sample(at(260));
+        QVERIFY(pass.ok());
+        QCOMPARE(pass.value().rowsWritten, 0);
+        QCOMPARE(pass.value().historiesRead, 0);
+    }
+
     // The console's events on keys no sampler has seen yet: they create the key's view, which still needs its
     // baseline; the first pass takes it (the counters from before are not counted, the events not twice, the older
     // history is filled in) and counts the gateway's writes from then on.

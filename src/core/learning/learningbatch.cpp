@@ -25,11 +25,6 @@ LearningState withoutSamples(LearningState &state)
 
 constexpr qsizetype rowsPerUpdate = 100; // PostgreSQL: keys per multi-row UPDATE (10 parameters each)
 
-QVariant nullableText(const std::optional<QString> &value)
-{
-    return value ? QVariant(*value) : QVariant(QMetaType::fromType<QString>());
-}
-
 QVariant nullableTime(const std::optional<Timestamp> &value)
 {
     return value ? QVariant(value->toIsoString()) : QVariant(QMetaType::fromType<QString>());
@@ -115,14 +110,15 @@ LearningBatch::LearningBatch(Database &db)
     // The history itself (~2 KB a key) is read only for the keys that get a record.
     m_lockSql = QStringLiteral("SELECT k.id, k.max_concurrent, k.learned_max_concurrent, k.concurrent_429_count, "
                                "k.rpm_429_count, %1, k.last_429_type, k.last_concurrent_peak, %2, %3, %4, %5, p.name, "
-                               "%6, %8 FROM provider_api_keys k "
+                               "%6, %8, %9 FROM provider_api_keys k "
                                "LEFT JOIN provider_endpoints e ON e.id = k.endpoint_id "
                                "LEFT JOIN providers p ON p.id = e.provider_id WHERE k.id IN (%7)")
                     .arg(d.asText(QStringLiteral("k.last_429_at")), QStringLiteral("k.adjustment_history IS NULL"),
                          d.asText(QStringLiteral("k.utilization_samples")),
                          d.asText(QStringLiteral("k.last_probe_increase_at")),
                          d.isPostgres() ? QStringLiteral("k.id") : QStringLiteral("k.rowid"), historyIsArray)
-                    .arg(QStringLiteral("%1"), PolicyStore::storedValueSql());
+                    .arg(QStringLiteral("%1"), PolicyStore::storedValueSql(),
+                         d.isPostgres() ? QStringLiteral("CAST(k.xmin AS text)") : QStringLiteral("NULL"));
     // In id order, so that writers in several processes lock rows in the same order (no deadlock on PostgreSQL);
     // SQLite holds the database write lock already.
     if (d.isPostgres())
@@ -221,6 +217,7 @@ LearningBatch::LockedRow LearningBatch::readRow(const SqlStatement &st, const QS
     s.lastProbeAt = timeColumn(st, 10);
     row.rowKey = st.value(11);
     row.providerName = st.value(12).toString();
+    row.version = st.optionalString(15);
     row.stored = withoutSamples(s);
     return row;
 }
@@ -357,6 +354,15 @@ void LearningBatch::markWritten(const QString &keyId, LockedRow &row, const QStr
     row.stored = withoutSamples(row.state);
 }
 
+void LearningBatch::noteWritten(const QString &keyId, LockedRow &row)
+{
+    // What the series counted of the key goes with the row version this transaction found (PostgreSQL); the version
+    // it leaves is the transaction's own (timeline/timelinewriter.h). A second write in the transaction finds that.
+    if (row.version)
+        m_timeline.noteRowVersion(keyId, *row.version);
+    row.version.reset();
+}
+
 Status LearningBatch::writeRow(const QString &keyId, LockedRow &row, const QString &now)
 {
     if (const Status logged = logReplacedColumns(keyId, row); !logged)
@@ -381,7 +387,7 @@ Status LearningBatch::writeRow(const QString &keyId, LockedRow &row, const QStri
     if (s.last429At != old.last429At)
         set("last_429_at", d.timestampParam(), nullableTime(s.last429At));
     if (s.last429Type != old.last429Type)
-        set("last_429_type", QStringLiteral("?"), nullableText(s.last429Type));
+        set("last_429_type", QStringLiteral("?"), sqlNullableText(s.last429Type));
     if (s.lastConcurrentPeak != old.lastConcurrentPeak)
         set("last_concurrent_peak", QStringLiteral("?"), sqlNullableInt(s.lastConcurrentPeak));
     if (s.lastProbeAt != old.lastProbeAt)
@@ -398,6 +404,7 @@ Status LearningBatch::writeRow(const QString &keyId, LockedRow &row, const QStri
         binds);
     if (!st)
         return st.error();
+    noteWritten(keyId, row);
     markWritten(keyId, row, samplesText);
     return Done{};
 }
@@ -430,10 +437,10 @@ Status LearningBatch::writeRowsPostgres(const QStringList &ids, QHash<QString, L
                   << ifChanged(s.concurrent429Count != old.concurrent429Count, s.concurrent429Count)
                   << ifChanged(s.rpm429Count != old.rpm429Count, s.rpm429Count)
                   << ifChanged(s.last429At != old.last429At, nullableTime(s.last429At))
-                  << ifChanged(s.last429Type != old.last429Type, nullableText(s.last429Type)) << peakChanged
+                  << ifChanged(s.last429Type != old.last429Type, sqlNullableText(s.last429Type)) << peakChanged
                   << sqlNullableInt(s.lastConcurrentPeak)
                   << ifChanged(s.lastProbeAt != old.lastProbeAt, nullableTime(s.lastProbeAt)) << samplesTexts.last()
-                  << nullableText(historyToWrite(row));
+                  << sqlNullableText(historyToWrite(row));
         }
         Result<SqlStatement> st = m_db.exec(
             QStringLiteral("UPDATE provider_api_keys AS k SET "
@@ -453,6 +460,8 @@ Status LearningBatch::writeRowsPostgres(const QStringList &ids, QHash<QString, L
             binds);
         if (!st)
             return st.error();
+        for (const QString &id : chunk)
+            noteWritten(id, rows[id]);
         for (qsizetype i = 0; i < chunk.size(); ++i)
             markWritten(chunk.at(i), rows[chunk.at(i)], samplesTexts.at(i));
     }

@@ -27,6 +27,7 @@ private:
     struct LockedRow {
         QVariant rowKey;
         QString providerName;
+        std::optional<QString> version; // PostgreSQL: the row version locked (xmin)
         LearningState state;
         LearningState stored; // as read, without samples and history: which columns changed
         // The history is parsed only when a record is added (most events add none); until then state.history holds
@@ -46,6 +47,8 @@ private:
     Status loadHistories(QHash<QString, LockedRow> *rows, int maxRecords);
     // The stored history's text (read in the batch's transaction); std::nullopt for NULL.
     Result<std::optional<QString>> storedHistory(const QVariant &rowKey);
+    // The row was written (in this transaction).
+    void noteWritten(const QString &keyId, LockedRow &row);
     Status writeRow(const QString &keyId, LockedRow &row, const QString &now);
     Status writeRowsPostgres(const QStringList &ids, QHash<QString, LockedRow> &rows, const QString &now);
     Status logReplacedColumns(const QString &keyId, const LockedRow &row);

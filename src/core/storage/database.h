@@ -78,6 +78,11 @@ inline QVariant sqlNullableInt(std::optional<int> value)
 {
     return value ? QVariant(*value) : QVariant(QMetaType::fromType<int>());
 }
+// A text parameter that may be NULL.
+inline QVariant sqlNullableText(const std::optional<QString> &value)
+{
+    return value ? QVariant(*value) : QVariant(QMetaType::fromType<QString>());
+}
 
 // A connection to the console's database, used from one thread. It prepares and caches statements, runs
 // transactions, notices a lost connection and reconnects by itself (so an outage turns into

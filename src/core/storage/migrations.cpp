@@ -171,10 +171,10 @@ Status Migrations::run()
         }
         // Versions 2 and later, in order, each recording itself.
         const std::array<Status (Migrations::*)(), latestVersion - 1> later{
-            &Migrations::applyVersion2, &Migrations::applyVersion3, &Migrations::applyVersion4,
-            &Migrations::applyVersion5, &Migrations::applyVersion6, &Migrations::applyVersion7,
-            &Migrations::applyVersion8, &Migrations::applyVersion9, &Migrations::applyVersion10,
-            &Migrations::applyVersion11};
+            &Migrations::applyVersion2,  &Migrations::applyVersion3, &Migrations::applyVersion4,
+            &Migrations::applyVersion5,  &Migrations::applyVersion6, &Migrations::applyVersion7,
+            &Migrations::applyVersion8,  &Migrations::applyVersion9, &Migrations::applyVersion10,
+            &Migrations::applyVersion11, &Migrations::applyVersion12};
         for (int version = std::max(current + 1, 2); version <= latestVersion; ++version) {
             if (const Status applied = (this->*later[size_t(version - 2)])(); !applied)
                 return applied;
@@ -344,24 +344,11 @@ Status Migrations::applyVersion7()
     // PostgreSQL: the key row's version (xmin) when the sampler last read it; while it is the same, the history's
     // digest is the one kept, and the sampler need not digest every key's history on every pass.
     // (A column that is there already, left by an interrupted upgrade, stays.)
-    const bool pg = m_db.dialect().isPostgres();
     for (const auto &[column, type] :
          {std::pair{QStringLiteral("needs_baseline"), QStringLiteral("INTEGER NOT NULL DEFAULT 0")},
           std::pair{QStringLiteral("row_version"), QStringLiteral("TEXT")}}) {
-        if (!pg) {
-            Result<SqlStatement> st = m_db.exec(
-                QStringLiteral("SELECT count(*) FROM pragma_table_info('console_timeline_seen') WHERE name = ?"),
-                {column});
-            if (!st)
-                return st.error();
-            if (st.value().next() && st.value().value(0).toInt() > 0)
-                continue;
-        }
-        if (const Status status =
-                m_db.execRaw(QStringLiteral("ALTER TABLE console_timeline_seen ADD COLUMN %1%2 %3")
-                                 .arg(pg ? QStringLiteral("IF NOT EXISTS ") : QString(), column, type));
-            !status)
-            return status;
+        if (const Status added = addColumn(QStringLiteral("console_timeline_seen"), column, type); !added)
+            return added;
     }
     return recordVersion(7);
 }
@@ -528,6 +515,37 @@ Status Migrations::applyVersion11()
             return status;
     }
     return recordVersion(11);
+}
+
+Status Migrations::applyVersion12()
+{
+    // PostgreSQL: a pending count carries the key row's version (xmin) that the console's write found and the one it
+    // left. When a key's pending counts link the version its view saw to the row's version now, nobody else wrote the
+    // row in between, and the sampler need not look into its history (parsing 10,000 histories was most of a pass
+    // after heavy learning through the console). SQLite keeps the columns NULL (one table layout for both). (A column
+    // that is there already, left by an interrupted upgrade, stays.)
+    for (const QString &column : {QStringLiteral("row_before"), QStringLiteral("row_after")}) {
+        if (const Status added = addColumn(QStringLiteral("console_timeline_pending"), column, QStringLiteral("TEXT"));
+            !added)
+            return added;
+    }
+    return recordVersion(12);
+}
+
+Status Migrations::addColumn(const QString &table, const QString &column, const QString &type)
+{
+    // SQLite has no ADD COLUMN IF NOT EXISTS.
+    const bool pg = m_db.dialect().isPostgres();
+    if (!pg) {
+        Result<SqlStatement> st = m_db.exec(
+            QStringLiteral("SELECT count(*) FROM pragma_table_info('%1') WHERE name = ?").arg(table), {column});
+        if (!st)
+            return st.error();
+        if (st.value().next() && st.value().value(0).toInt() > 0)
+            return Done{};
+    }
+    return m_db.execRaw(QStringLiteral("ALTER TABLE %1 ADD COLUMN %2%3 %4")
+                            .arg(table, pg ? QStringLiteral("IF NOT EXISTS ") : QString(), column, type));
 }
 
 QString sqliteHistoryTail(const QString &column)

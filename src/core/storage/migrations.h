@@ -22,7 +22,7 @@ bool hasKeptKeyColumn(Database &db, const QString &column, std::optional<bool> *
 
 class Migrations {
 public:
-    static constexpr int latestVersion = 11;
+    static constexpr int latestVersion = 12;
 
     explicit Migrations(Database &db)
         : m_db(db)
@@ -57,7 +57,11 @@ private:
     Status applyVersion10();
     // 11: the time series' hour rows in a table of their own (console_timeline_hours).
     Status applyVersion11();
+    // 12: the key row's version before and after each of the console's own writes, with what it counted.
+    Status applyVersion12();
     Status recordVersion(int version);
+    // Adds the column unless it is there (left by an interrupted upgrade).
+    Status addColumn(const QString &table, const QString &column, const QString &type);
 
     Database &m_db;
 };

@@ -52,10 +52,12 @@ QString pendingInsertSql(const SqlDialect &dialect, qsizetype rows)
 {
     const QString one = dialect.isPostgres()
                             ? QStringLiteral("(CAST(? AS varchar), CAST(? AS bigint), CAST(? AS bigint), "
-                                             "CAST(? AS bigint), CAST(? AS integer))")
-                            : QStringLiteral("(?, ?, ?, ?, ?)");
+                                             "CAST(? AS bigint), CAST(? AS integer), CAST(? AS text), "
+                                             "CAST(CAST(CAST(pg_current_xact_id() AS text) AS bigint) % 4294967296 "
+                                             "AS text))")
+                            : QStringLiteral("(?, ?, ?, ?, ?, ?, NULL)");
     return QStringLiteral("INSERT INTO console_timeline_pending (key_id, concurrent_429, rpm_429, last_record_us, "
-                          "limit_value) VALUES %1")
+                          "limit_value, row_before, row_after) VALUES %1")
         .arg(sqlPlaceholders(rows, one));
 }
 
@@ -63,7 +65,7 @@ void appendPendingBinds(QVariantList *binds, const TimelinePendingWrite &pending
 {
     *binds << pending.keyId << pending.concurrent429 << pending.rpm429
            << (pending.newestRecordUs ? QVariant(*pending.newestRecordUs) : QVariant(QMetaType::fromType<qint64>()))
-           << sqlNullableInt(pending.limit);
+           << sqlNullableInt(pending.limit) << sqlNullableText(pending.rowBefore);
 }
 
 void appendRowBinds(QVariantList *binds, const TimelineRowWrite &row)

@@ -146,6 +146,9 @@ struct TimelinePendingWrite {
     qint64 rpm429 = 0;
     std::optional<qint64> newestRecordUs;
     std::optional<int> limit;
+    // PostgreSQL: the key row's version (xmin, as text) that the transaction found before it wrote the row; unknown:
+    // not linked. The version the write left is the transaction's id, which the statement adds (row_after).
+    std::optional<QString> rowBefore;
 };
 // Adds the rows and appends the pending counts (in the caller's transaction, which must hold the row locks of the
 // pending counts' keys: a key's pending rows are numbered in that order), in key order. `Create`: a key without a

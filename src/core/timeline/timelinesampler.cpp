@@ -24,6 +24,16 @@ std::optional<qint64> optionalLong(const SqlStatement &st, int column)
     return st.isNull(column) ? std::nullopt : std::optional<qint64>(st.value(column).toLongLong());
 }
 
+// PostgreSQL: a key's pending counts summed (c, r), its newest record counted (us), the limit its last write left
+// (lim), the last one's number (seq); the row version the first write found (first_before), the one the last write
+// left (last_after), and whether each write found the version the one before it left (linked).
+const QString pendingByKeyPostgres = QStringLiteral(
+    "SELECT key_id, sum(concurrent_429) AS c, sum(rpm_429) AS r, max(last_record_us) AS us, "
+    "(array_agg(limit_value ORDER BY seq DESC))[1] AS lim, max(seq) AS seq, bool_and(linked) AS linked, "
+    "min(first_before) AS first_before, (array_agg(row_after ORDER BY seq DESC))[1] AS last_after FROM (SELECT *, "
+    "COALESCE(row_before = lag(row_after, 1, row_before) OVER w, false) AS linked, "
+    "first_value(row_before) OVER w AS first_before FROM console_timeline_pending "
+    "WINDOW w AS (PARTITION BY key_id ORDER BY seq)) q GROUP BY key_id");
 std::optional<int> limitValue(const QJsonValue &value)
 {
     return value.isDouble() ? std::optional<int>(value.toInt()) : std::nullopt;
@@ -82,7 +92,7 @@ Result<SamplingPass> TimelineSampler::sample(Timestamp now, qint64 minIntervalSe
             return gone.error();
         pass.goneKeys = gone.value();
         if (pass.pendingFolded > 0 || pass.goneKeys > 0) {
-            if (const Status dropped = dropFoldedPending(pass.goneKeys > 0); !dropped)
+            if (const Status dropped = dropFoldedPending(pass.goneKeys > 0, plan.pendingReadUpTo); !dropped)
                 return dropped.error();
         }
         if (const Status recorded = recordSampledAt(now); !recorded)
@@ -99,15 +109,26 @@ Result<SamplingPass> TimelineSampler::sample(Timestamp now, qint64 minIntervalSe
                 return lock.error();
             if (!lock.value().next() || !lock.value().value(0).toBool())
                 return SamplingPass{};
+            // The pass writes only what it derives from the keys and the pending counts, in one transaction: lost in
+            // a crash, it is lost whole and the next pass derives it again. Its commit need not wait for the disk
+            // (~30 ms); a later transaction that saw it and commits durably takes it along (the log is in order).
+            if (const Status async = m_db.execRaw(QStringLiteral("SET LOCAL synchronous_commit = off")); !async)
+                return async.error();
             Plan plan;
             Result<std::optional<QString>> at = lastSampledAt();
             if (!at)
                 return at.error();
             if (sampledRecently(at.value()))
                 return SamplingPass{};
+            Result<qsizetype> folded = foldLinkedPending();
+            if (!folded)
+                return folded.error();
             if (const Status read = readKeys(&plan); !read)
                 return read.error();
-            return apply(plan);
+            Result<SamplingPass> pass = apply(plan);
+            if (pass)
+                pass.value().pendingFolded += folded.value();
+            return pass;
         });
     }
     // SQLite: read in a snapshot without holding the write lock (the gateway's and the console's writers go on), then
@@ -142,6 +163,31 @@ Result<SamplingPass> TimelineSampler::sample(Timestamp now, qint64 minIntervalSe
     });
 }
 
+Result<qsizetype> TimelineSampler::foldLinkedPending()
+{
+    // The view then holds the counters and limit as they are, the newest record counted, the row version and the last
+    // pending count folded; the history's mark is not kept (writeSeen()). A key that needs its baseline, or whose row
+    // someone else wrote, or whose counters or limit moved otherwise, is left to the read.
+    Result<SqlStatement> st = m_db.exec(
+        QStringLiteral("UPDATE console_timeline_seen AS s SET concurrent_429 = k.concurrent_429_count, "
+                       "rpm_429 = k.rpm_429_count, limit_value = p.lim, history_mark = NULL, "
+                       "last_record_us = GREATEST(s.last_record_us, p.us), row_version = CAST(k.xmin AS text), "
+                       "folded_seq = p.seq FROM (%1) p, provider_api_keys k WHERE s.key_id = p.key_id AND "
+                       "k.id = p.key_id AND s.needs_baseline = 0 AND p.seq > s.folded_seq AND p.linked AND "
+                       "p.first_before = s.row_version AND p.last_after = CAST(k.xmin AS text) AND "
+                       "k.concurrent_429_count = s.concurrent_429 + p.c AND k.rpm_429_count = s.rpm_429 + p.r AND "
+                       "COALESCE(k.max_concurrent, k.learned_max_concurrent) IS NOT DISTINCT FROM p.lim")
+            .arg(pendingByKeyPostgres));
+    if (!st)
+        return st.error();
+    const qsizetype folded = std::max(0, st.value().rowsAffected());
+    if (folded > 0) {
+        if (const Status dropped = dropFoldedPending(false, std::nullopt); !dropped)
+            return dropped.error();
+    }
+    return folded;
+}
+
 Status TimelineSampler::readKeys(Plan *plan)
 {
     const bool pg = m_db.dialect().isPostgres();
@@ -152,7 +198,11 @@ Status TimelineSampler::readKeys(Plan *plan)
         // none, see writeSeen()), else the timestamp of the history's last record: records are counted by their
         // timestamps, so a history whose last record is not newer than what was counted holds nothing to count,
         // whatever else changed in it (one parse of the text, no digest of it).
-        mark = QStringLiteral("CASE WHEN s.row_version = CAST(k.xmin AS text) THEN s.history_mark ELSE "
+        // The row is also as good as read when only the console wrote it since: its pending counts link the version
+        // read last to the row's version now (each write found the version the one before it left), and what those
+        // writes added to the history is counted with them.
+        mark = QStringLiteral("CASE WHEN s.row_version = CAST(k.xmin AS text) OR (p.linked AND p.first_before = "
+                              "s.row_version AND p.last_after = CAST(k.xmin AS text)) THEN s.history_mark ELSE "
                               "k.adjustment_history -> -1 ->> 'timestamp' END");
     } else if (hasKeptKeyColumn(m_db, QStringLiteral("console_revision"), &m_hasRevision)) {
         mark = QStringLiteral("CAST(k.console_revision AS TEXT)"); // renewed by a trigger when the history is written
@@ -164,25 +214,18 @@ Status TimelineSampler::readKeys(Plan *plan)
         pg ? QStringLiteral("SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.max_concurrent, "
                             "k.learned_max_concurrent, CAST(k.last_429_at AS text), "
                             "s.key_id IS NOT NULL AND s.needs_baseline = 0, "
-                            "s.concurrent_429, s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, m.mark, "
-                            "NULL, CAST(k.xmin AS text), s.key_no, p.c, p.r, p.us, p.lim, p.seq, m.mark "
+                            "s.concurrent_429, s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, %1, "
+                            "NULL, CAST(k.xmin AS text), s.key_no, p.c, p.r, p.us, p.lim, p.seq, NULL "
                             "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
-                            "LEFT JOIN (SELECT key_id, sum(concurrent_429) AS c, sum(rpm_429) AS r, "
-                            "max(last_record_us) AS us, (array_agg(limit_value ORDER BY seq DESC))[1] AS lim, "
-                            "max(seq) AS seq FROM console_timeline_pending GROUP BY key_id) p ON p.key_id = k.id "
-                            "CROSS JOIN LATERAL (SELECT %1 AS mark) m")
-                 .arg(mark)
+                            "LEFT JOIN (%2) p ON p.key_id = k.id")
+                 .arg(mark, pendingByKeyPostgres)
            : QStringLiteral("SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.max_concurrent, "
                             "k.learned_max_concurrent, k.last_429_at, s.key_id IS NOT NULL AND s.needs_baseline = 0, "
                             "s.concurrent_429, "
                             "s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, %1, "
-                            "CASE WHEN %2 THEN k.adjustment_history END, NULL, s.key_no, p.c, p.r, p.us, "
-                            "(SELECT q.limit_value FROM console_timeline_pending q WHERE q.seq = p.seq), p.seq, "
-                            "CASE WHEN %3 THEN %4 END "
-                            "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
-                            "LEFT JOIN (SELECT key_id, sum(concurrent_429) AS c, sum(rpm_429) AS r, "
-                            "max(last_record_us) AS us, max(seq) AS seq FROM console_timeline_pending "
-                            "GROUP BY key_id) p ON p.key_id = k.id")
+                            "CASE WHEN %2 THEN k.adjustment_history END, NULL, s.key_no, NULL, NULL, NULL, NULL, "
+                            "NULL, CASE WHEN %3 THEN %4 END "
+                            "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id")
                  .arg(mark, hashHere ? QStringLiteral("1") : QStringLiteral("0"),
                       hashHere ? QStringLiteral("0") : QStringLiteral("s.history_mark IS NOT %1").arg(mark),
                       // The last record's timestamp of a history that changed, from the column the trigger keeps
@@ -190,6 +233,28 @@ Status TimelineSampler::readKeys(Plan *plan)
                       // sqliteHistoryTail(): the last record's type and timestamp are its fifth and sixth values)
                       // instead of parsing the history twice.
                       QStringLiteral("json_extract(k.console_history_tail, '$[5]')"));
+    // SQLite: the pending counts by key first, joined here (joined in the statement, SQLite indexes the grouped rows
+    // anew on every pass: ~40 of ~90 ms of the read after heavy learning through the console).
+    QHash<QString, KeyRead> pending;
+    if (!pg) {
+        Result<SqlStatement> sums = m_db.execBulk(
+            QStringLiteral("SELECT p.key_id, p.c, p.r, p.us, (SELECT q.limit_value FROM console_timeline_pending q "
+                           "WHERE q.seq = p.seq), p.seq FROM (SELECT key_id, sum(concurrent_429) AS c, "
+                           "sum(rpm_429) AS r, max(last_record_us) AS us, max(seq) AS seq FROM "
+                           "console_timeline_pending GROUP BY key_id) p"));
+        if (!sums)
+            return sums.error();
+        while (sums.value().next()) {
+            const SqlStatement &row = sums.value();
+            KeyRead &counted = pending[row.value(0).toString()];
+            counted.pendingConcurrent429 = row.value(1).toLongLong();
+            counted.pendingRpm429 = row.value(2).toLongLong();
+            counted.pendingLastRecordUs = optionalLong(row, 3);
+            counted.pendingLimit = row.optionalInt(4);
+            counted.pendingSeq = row.value(5).toLongLong();
+            plan->pendingReadUpTo = std::max(plan->pendingReadUpTo.value_or(0), *counted.pendingSeq);
+        }
+    }
     Result<SqlStatement> st = m_db.execBulk(sql);
     if (!st)
         return st.error();
@@ -216,12 +281,20 @@ Status TimelineSampler::readKeys(Plan *plan)
         if (pg)
             key.rowVersion = row.optionalString(14);
         key.keyNo = optionalLong(row, 15);
-        key.pendingSeq = optionalLong(row, 20);
-        if (key.pendingSeq) {
-            key.pendingConcurrent429 = row.value(16).toLongLong();
-            key.pendingRpm429 = row.value(17).toLongLong();
-            key.pendingLastRecordUs = optionalLong(row, 18);
-            key.pendingLimit = row.optionalInt(19);
+        if (pg) {
+            key.pendingSeq = optionalLong(row, 20);
+            if (key.pendingSeq) {
+                key.pendingConcurrent429 = row.value(16).toLongLong();
+                key.pendingRpm429 = row.value(17).toLongLong();
+                key.pendingLastRecordUs = optionalLong(row, 18);
+                key.pendingLimit = row.optionalInt(19);
+            }
+        } else if (const auto counted = pending.constFind(key.id); counted != pending.constEnd()) {
+            key.pendingConcurrent429 = counted->pendingConcurrent429;
+            key.pendingRpm429 = counted->pendingRpm429;
+            key.pendingLastRecordUs = counted->pendingLastRecordUs;
+            key.pendingLimit = counted->pendingLimit;
+            key.pendingSeq = counted->pendingSeq;
         }
         if (key.keyNo)
             ++plan->views;
@@ -233,8 +306,11 @@ Status TimelineSampler::readKeys(Plan *plan)
             // The history changed. Its records are counted by their timestamps: when its last one is not newer than
             // what was counted (most often the console's own records, or the gateway rewrote old ones), it need not
             // be read and parsed; a key's first pass reads it whole.
+            // (PostgreSQL: the mark is that timestamp. Selected once: the planner would compute the expression
+            // for every place it is named, and it is most of the read's cost.)
+            const int lastColumn = pg ? 12 : 21;
             const std::optional<Timestamp> last =
-                row.isNull(21) ? std::nullopt : Timestamp::parse(row.value(21).toString());
+                row.isNull(lastColumn) ? std::nullopt : Timestamp::parse(row.value(lastColumn).toString());
             const std::optional<qint64> counted = countedUpTo(key);
             if (!key.seen || !last || !counted || last->microseconds() > *counted)
                 historyIds.insert(key.id, plan->keys.size());
@@ -395,9 +471,8 @@ Status TimelineSampler::writeSeen(const QList<SeenWrite> &unsorted)
         for (qsizetype i = start; i < start + count; ++i) {
             const SeenWrite &w = *writes.at(i);
             binds << w.id << nullableLong(w.keyNo) << w.concurrent429 << w.rpm429 << sqlNullableInt(w.limit)
-                  << (w.mark ? QVariant(*w.mark) : QVariant(QMetaType::fromType<QString>()))
-                  << nullableLong(w.lastRecordUs)
-                  << (w.rowVersion ? QVariant(*w.rowVersion) : QVariant(QMetaType::fromType<QString>())) << w.foldedSeq;
+                  << sqlNullableText(w.mark) << nullableLong(w.lastRecordUs) << sqlNullableText(w.rowVersion)
+                  << w.foldedSeq;
         }
         Result<SqlStatement> st = m_db.exec(timelineSeenUpsertSql(m_db.dialect(), count), binds);
         if (!st)
@@ -426,8 +501,16 @@ Result<qsizetype> TimelineSampler::forgetGoneKeys(qsizetype viewsOfKeys)
     return qsizetype(std::max(0, st.value().rowsAffected()));
 }
 
-Status TimelineSampler::dropFoldedPending(bool keysGone)
+Status TimelineSampler::dropFoldedPending(bool keysGone, std::optional<qint64> readUpTo)
 {
+    if (readUpTo) {
+        // SQLite numbers pending rows in the order their transactions committed (one writer at a time): the pass read
+        // every row up to the last one it saw, and folded them all (a key gone meanwhile has nothing left to fold
+        // into). One range of the table's own key instead of a view looked up for each row.
+        Result<SqlStatement> st =
+            m_db.exec(QStringLiteral("DELETE FROM console_timeline_pending WHERE seq <= ?"), {*readUpTo});
+        return st ? Status(Done{}) : Status(st.error());
+    }
     // One pass over the pending rows (no index: they are appended on every learning event and live one pass) joined
     // with the views (PostgreSQL: a hash join instead of one index lookup per row). When keys are gone, also the
     // pending rows of keys that no longer have a view.

@@ -34,6 +34,9 @@ struct SamplingPass {
 // the last one folded, and rows appended after the pass read stay for the next pass. A view the console created for
 // a key no pass has seen yet still needs its baseline, and the key is new to the pass. When a counter went down
 // (reset outside the console) while pending counts wait, the console's counts are taken out of what it holds now.
+// On PostgreSQL the pending counts also carry the key row's version (xmin) before and after each write: a key whose
+// counts link the version the view saw to the row's version now, and explain its counters and limit, is folded in one
+// statement before the read (foldLinkedPending()), which then finds it unchanged.
 // Several processes may sample one database: on PostgreSQL one pass runs at a time (an advisory lock, taken or
 // skipped) and a pass is skipped when another process sampled less than `minIntervalSeconds` ago; on SQLite the pass
 // reads in a snapshot and writes only if no other pass wrote in between.
@@ -83,7 +86,8 @@ private:
         qint64 foldedSeq = 0;
     };
     struct Plan {
-        std::optional<QString> sampledAt; // console_meta's value when the pass read
+        std::optional<QString> sampledAt;      // console_meta's value when the pass read
+        std::optional<qint64> pendingReadUpTo; // SQLite: the last pending row read
         QList<KeyRead> keys;
         qsizetype views = 0;                 // keys read that have a view
         QHash<QString, qint64> firstBuckets; // new keys: the earliest bucket of their time series
@@ -92,6 +96,12 @@ private:
     Result<std::optional<QString>> lastSampledAt();
     // The newest history record that was counted (a key the sampler has seen).
     static std::optional<qint64> countedUpTo(const KeyRead &key);
+    // PostgreSQL: folds, in one statement, the pending counts of every key that only the console wrote since the last
+    // pass (its pending counts link the row version the view holds to the row's xmin now) and whose counters and
+    // limit they explain in full (what the pass would do with the key after reading it), and deletes them; returns
+    // how many keys. After heavy learning through the console that is nearly every key, which the read that follows
+    // then finds unchanged. (SQLite: measured slower than the read's own path, one UPDATE over 10,000 views ~150 ms.)
+    Result<qsizetype> foldLinkedPending();
     Status readKeys(Plan *plan);
     void planKey(const KeyRead &key, const Plan &plan, Timestamp now, qint64 oldest, SamplingPass *pass,
                  QList<SeenWrite> *seen);
@@ -99,7 +109,8 @@ private:
     // Deletes the views of keys that are gone; `viewsOfKeys`: the views the pass read with their keys.
     Result<qsizetype> forgetGoneKeys(qsizetype viewsOfKeys);
     // Deletes the pending rows the views hold now, and, when `keysGone`, those of keys without a view.
-    Status dropFoldedPending(bool keysGone);
+    // SQLite, `readUpTo`: instead, deletes every pending row up to that one.
+    Status dropFoldedPending(bool keysGone, std::optional<qint64> readUpTo);
     Status recordSampledAt(Timestamp now);
 
     Database &m_db;

@@ -39,6 +39,15 @@ void TimelineRecorder::noteCounted(const QString &keyId, qint64 concurrent429, q
     counted.counted = true;
 }
 
+void TimelineRecorder::noteRowVersion(const QString &keyId, const QString &before)
+{
+    const auto found = m_counted.find(keyId);
+    if (found == m_counted.end() || !found->counted)
+        return; // nothing pending for it
+    if (!found->rowBefore)
+        found->rowBefore = before; // a second write in the transaction found the first one's version
+}
+
 void TimelineRecorder::noteReset(const QString &keyId, std::optional<int> limit)
 {
     Counted &counted = m_counted[keyId];
@@ -80,7 +89,7 @@ Status TimelineRecorder::write()
         if (it->reset)
             resets << it.key();
         if (it->counted)
-            pending.append({it.key(), it->concurrent429, it->rpm429, it->newestRecordUs, it->limit});
+            pending.append({it.key(), it->concurrent429, it->rpm429, it->newestRecordUs, it->limit, it->rowBefore});
     }
     std::sort(resets.begin(), resets.end());
     const QList<TimelineRowWrite> rows = pendingRowWrites();

@@ -30,6 +30,10 @@ public:
     // The key's counters went up by these amounts, and its history got records up to `newestRecordUs`.
     void noteCounted(const QString &keyId, qint64 concurrent429, qint64 rpm429, std::optional<qint64> newestRecordUs,
                      std::optional<int> limit);
+    // PostgreSQL: the key row's version (xmin) that this transaction found before it wrote the row, for what
+    // noteCounted() noted. The pending count then carries it and the version the write left, which is the
+    // transaction's own id (no savepoints): the sampler knows that nobody else wrote the row in between.
+    void noteRowVersion(const QString &keyId, const QString &before);
     // The key's counters were set to 0 (a reset of its learning). Every key with rows must have had one of these two
     // calls, or its view written before in the transaction (the sampler): the rows name the key by the view's number.
     void noteReset(const QString &keyId, std::optional<int> limit);
@@ -55,6 +59,7 @@ private:
         qint64 rpm429 = 0;
         std::optional<qint64> newestRecordUs;
         std::optional<int> limit;
+        std::optional<QString> rowBefore;
         bool reset = false;   // the counters were set to 0 first
         bool counted = false; // noteCounted() since (or without) the reset
     };
