@@ -53,8 +53,9 @@ QString pendingInsertSql(const SqlDialect &dialect, qsizetype rows)
     const QString one = dialect.isPostgres()
                             ? QStringLiteral("(CAST(? AS varchar), CAST(? AS bigint), CAST(? AS bigint), "
                                              "CAST(? AS bigint), CAST(? AS integer), CAST(? AS text), "
-                                             "CAST(CAST(CAST(pg_current_xact_id() AS text) AS bigint) % 4294967296 "
-                                             "AS text))")
+                                             // The transaction's id as xmin shows it (the low 32 bits; txid_current()
+                                             // rather than PostgreSQL 13's pg_current_xact_id(): older servers).
+                                             "CAST(txid_current() % 4294967296 AS text))")
                             : QStringLiteral("(?, ?, ?, ?, ?, ?, NULL)");
     return QStringLiteral("INSERT INTO console_timeline_pending (key_id, concurrent_429, rpm_429, last_record_us, "
                           "limit_value, row_before, row_after) VALUES %1")
