@@ -346,21 +346,17 @@ std::optional<QString> LearningBatch::historyToWrite(const LockedRow &row)
 
 void LearningBatch::markWritten(const QString &keyId, LockedRow &row, const QString &samplesText)
 {
+    // What the series counted of the key goes with the row version this transaction found (PostgreSQL); the version
+    // it leaves is the transaction's own (timeline/timelinewriter.h).
+    if (row.version)
+        m_timeline.noteRowVersion(keyId, *row.version);
+    row.version.reset();
     m_samples.insert(keyId, new ParsedSamples{samplesText, row.state.samples}, 1);
     row.historyMalformed = false;
     row.malformedSamples.reset();
     row.changed = false;
     row.historyChanged = false;
     row.stored = withoutSamples(row.state);
-}
-
-void LearningBatch::noteWritten(const QString &keyId, LockedRow &row)
-{
-    // What the series counted of the key goes with the row version this transaction found (PostgreSQL); the version
-    // it leaves is the transaction's own (timeline/timelinewriter.h). A second write in the transaction finds that.
-    if (row.version)
-        m_timeline.noteRowVersion(keyId, *row.version);
-    row.version.reset();
 }
 
 Status LearningBatch::writeRow(const QString &keyId, LockedRow &row, const QString &now)
@@ -404,7 +400,6 @@ Status LearningBatch::writeRow(const QString &keyId, LockedRow &row, const QStri
         binds);
     if (!st)
         return st.error();
-    noteWritten(keyId, row);
     markWritten(keyId, row, samplesText);
     return Done{};
 }
@@ -460,8 +455,6 @@ Status LearningBatch::writeRowsPostgres(const QStringList &ids, QHash<QString, L
             binds);
         if (!st)
             return st.error();
-        for (const QString &id : chunk)
-            noteWritten(id, rows[id]);
         for (qsizetype i = 0; i < chunk.size(); ++i)
             markWritten(chunk.at(i), rows[chunk.at(i)], samplesTexts.at(i));
     }

@@ -47,8 +47,6 @@ private:
     Status loadHistories(QHash<QString, LockedRow> *rows, int maxRecords);
     // The stored history's text (read in the batch's transaction); std::nullopt for NULL.
     Result<std::optional<QString>> storedHistory(const QVariant &rowKey);
-    // The row was written (in this transaction).
-    void noteWritten(const QString &keyId, LockedRow &row);
     Status writeRow(const QString &keyId, LockedRow &row, const QString &now);
     Status writeRowsPostgres(const QStringList &ids, QHash<QString, LockedRow> &rows, const QString &now);
     Status logReplacedColumns(const QString &keyId, const LockedRow &row);

@@ -24,10 +24,10 @@ std::optional<qint64> optionalLong(const SqlStatement &st, int column)
     return st.isNull(column) ? std::nullopt : std::optional<qint64>(st.value(column).toLongLong());
 }
 
-// PostgreSQL: a key's pending counts summed (c, r), its newest record counted (us), the limit its last write left
-// (lim), the last one's number (seq); the row version the first write found (first_before), the one the last write
-// left (last_after), and whether each write found the version the one before it left (linked).
-const QString pendingByKeyPostgres = QStringLiteral(
+// PostgreSQL, for foldLinkedPending(): a key's pending counts summed (c, r), its newest record counted (us), the limit
+// its last write left (lim), the last one's number (seq); the row version the first write found (first_before), the
+// one the last write left (last_after), and whether each write found the version the one before it left (linked).
+const QString linkedPendingByKey = QStringLiteral(
     "SELECT key_id, sum(concurrent_429) AS c, sum(rpm_429) AS r, max(last_record_us) AS us, "
     "(array_agg(limit_value ORDER BY seq DESC))[1] AS lim, max(seq) AS seq, bool_and(linked) AS linked, "
     "min(first_before) AS first_before, (array_agg(row_after ORDER BY seq DESC))[1] AS last_after FROM (SELECT *, "
@@ -177,7 +177,7 @@ Result<qsizetype> TimelineSampler::foldLinkedPending()
                        "p.first_before = s.row_version AND p.last_after = CAST(k.xmin AS text) AND "
                        "k.concurrent_429_count = s.concurrent_429 + p.c AND k.rpm_429_count = s.rpm_429 + p.r AND "
                        "COALESCE(k.max_concurrent, k.learned_max_concurrent) IS NOT DISTINCT FROM p.lim")
-            .arg(pendingByKeyPostgres));
+            .arg(linkedPendingByKey));
     if (!st)
         return st.error();
     const qsizetype folded = std::max(0, st.value().rowsAffected());
@@ -198,11 +198,8 @@ Status TimelineSampler::readKeys(Plan *plan)
         // none, see writeSeen()), else the timestamp of the history's last record: records are counted by their
         // timestamps, so a history whose last record is not newer than what was counted holds nothing to count,
         // whatever else changed in it (one parse of the text, no digest of it).
-        // The row is also as good as read when only the console wrote it since: its pending counts link the version
-        // read last to the row's version now (each write found the version the one before it left), and what those
-        // writes added to the history is counted with them.
-        mark = QStringLiteral("CASE WHEN s.row_version = CAST(k.xmin AS text) OR (p.linked AND p.first_before = "
-                              "s.row_version AND p.last_after = CAST(k.xmin AS text)) THEN s.history_mark ELSE "
+        // (Keys that only the console wrote since were folded before the read, foldLinkedPending().)
+        mark = QStringLiteral("CASE WHEN s.row_version = CAST(k.xmin AS text) THEN s.history_mark ELSE "
                               "k.adjustment_history -> -1 ->> 'timestamp' END");
     } else if (hasKeptKeyColumn(m_db, QStringLiteral("console_revision"), &m_hasRevision)) {
         mark = QStringLiteral("CAST(k.console_revision AS TEXT)"); // renewed by a trigger when the history is written
@@ -217,8 +214,10 @@ Status TimelineSampler::readKeys(Plan *plan)
                             "s.concurrent_429, s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, %1, "
                             "NULL, CAST(k.xmin AS text), s.key_no, p.c, p.r, p.us, p.lim, p.seq, NULL "
                             "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
-                            "LEFT JOIN (%2) p ON p.key_id = k.id")
-                 .arg(mark, pendingByKeyPostgres)
+                            "LEFT JOIN (SELECT key_id, sum(concurrent_429) AS c, sum(rpm_429) AS r, "
+                            "max(last_record_us) AS us, (array_agg(limit_value ORDER BY seq DESC))[1] AS lim, "
+                            "max(seq) AS seq FROM console_timeline_pending GROUP BY key_id) p ON p.key_id = k.id")
+                 .arg(mark)
            : QStringLiteral("SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.max_concurrent, "
                             "k.learned_max_concurrent, k.last_429_at, s.key_id IS NOT NULL AND s.needs_baseline = 0, "
                             "s.concurrent_429, "
