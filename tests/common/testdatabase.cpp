@@ -129,4 +129,11 @@ bool TestDatabase::execute(const QString &sql, QString *error) const
     return runOn(location(), sql, error);
 }
 
+bool TestDatabase::useReferenceLearning(QString *error) const
+{
+    return execute(QStringLiteral("UPDATE console_meta SET value = '{\"strategy\":\"aether_aimd\"}' "
+                                  "WHERE name = 'learning_policy'"),
+                   error);
+}
+
 } // namespace aether::test

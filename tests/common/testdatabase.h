@@ -38,6 +38,9 @@ public:
     bool isPostgres() const { return m_backend == "postgres"; }
     // Runs SQL on the test database through a separate connection (for set-up and checks behind the core's back).
     bool execute(const QString &sql, QString *error = nullptr) const;
+    // A database the console creates learns with the recommended strategy; tests of the original service's learning
+    // (bit for bit) store the reference's policy instead. Call after the migrations ran.
+    bool useReferenceLearning(QString *error = nullptr) const;
     // PostgreSQL: drops the database now, closing every connection to it (a database that goes away).
     bool drop(QString *error = nullptr);
 

@@ -265,12 +265,14 @@ bool clearLearning(Database &db, bool postgres, const QString &key)
 }
 
 // The policy keeps 1,000 history records.
+// And the reference's learning, which writes a record for every concurrency 429.
 void keepThousandRecords(const QString &base, const QByteArray &admin)
 {
     QNetworkAccessManager nam;
     QNetworkRequest request{QUrl(base + QStringLiteral("/api/admin/adaptive/policy"))};
     request.setRawHeader("Authorization", "Bearer " + admin);
-    QNetworkReply *reply = nam.put(request, QByteArrayLiteral(R"({"max_history_records":1000})"));
+    QNetworkReply *reply =
+        nam.put(request, QByteArrayLiteral(R"({"max_history_records":1000,"strategy":"aether_aimd"})"));
     QSignalSpy finished(reply, &QNetworkReply::finished);
     QVERIFY(finished.wait(15000));
     QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);

@@ -60,12 +60,14 @@ inline bool insertFixtureRows(const TestDatabase &tdb, QStringList statements, c
     return executeAll(tdb, statements, error);
 }
 
-// A fresh database for the row's backend, migrated, opened as `db`, with the owner rows and keys inserted.
+// A fresh database for the row's backend, migrated, opened as `db`, with the owner rows and keys inserted; it learns
+// with the original service's algorithm (tests of the ceiling strategy store it themselves).
 #define AETHER_FIXTURE_DATABASE(tdb, db, owners, keys)                                                                 \
     AETHER_TEST_DATABASE(tdb);                                                                                         \
     aether::Database db(tdb.location());                                                                               \
     QVERIFY(db.open().ok());                                                                                           \
     QVERIFY(aether::Migrations(db).run().ok());                                                                        \
+    QVERIFY(tdb.useReferenceLearning());                                                                               \
     {                                                                                                                  \
         QString fixtureError_;                                                                                         \
         QVERIFY2(aether::test::insertFixtureRows(tdb, owners, keys, &fixtureError_), qPrintable(fixtureError_));       \

@@ -3,6 +3,7 @@
 
 #include "keyfixture.h"
 #include "keys/keyservice.h"
+#include "learning/ceilingstrategy.h"
 #include "sqlprobe.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
@@ -415,12 +416,48 @@ private slots:
         QCOMPARE(audit->at(1).at(0).toString(), u"reset_policy"_s);
     }
 
+    // The ceiling strategy through the store: its state is kept in console_learning_state between events (a success
+    // at 11 then a 429 at 11 is a fall of the capacity, which only the kept window can tell), the key row gets the
+    // seed's columns and a record that explains the move, and a reset forgets the state with what was learned.
+    void ceilingStrategyKeepsItsState_data() { TestDatabase::addBackendRows(); }
+    void ceilingStrategyKeepsItsState()
+    {
+        AETHER_EVENT_DATABASE(tdb, db, keys(backend == "postgres"));
+        KeyService service(db);
+        QVERIFY(service.updateLearningPolicy({{u"strategy"_s, u"aether_ceiling"_s}}, actor).ok());
+        aether::Result<aether::EventOutcome> outcome =
+            service.applyEvent(limited(u"k-a"_s, 12, RateLimitKind::Concurrent));
+        QVERIFY(outcome.ok());
+        QCOMPARE(outcome.value().learned, 11); // nothing worked at 12 lately: hold just below
+        QCOMPARE(outcome.value().adjustment.value(u"signal"_s).toString(), u"ceiling_found"_s);
+        QVERIFY(service.applyEvent(success(u"k-a"_s, 11, 1000)).ok());
+        outcome = service.applyEvent(limited(u"k-a"_s, 11, RateLimitKind::Concurrent));
+        QVERIFY(outcome.ok());
+        QCOMPARE(outcome.value().learned, 10);
+        QCOMPARE(outcome.value().adjustment.value(u"signal"_s).toString(), u"capacity_fell"_s);
+        QCOMPARE(outcome.value().adjustment.value(u"ceiling"_s).toInt(), 11);
+
+        SqlProbe probe(tdb.location());
+        QVERIFY2(probe.isOpen(), qPrintable(probe.lastError()));
+        const QStringList stored = probe.lines(u"SELECT state FROM console_learning_state WHERE key_id = 'k-a'"_s);
+        QCOMPARE(stored.size(), 1);
+        const std::optional<aether::CeilingState> state = aether::CeilingState::fromJson(stored.first().toUtf8());
+        QVERIFY(state);
+        QCOMPARE(state->limit, 10);
+        QCOMPARE(state->ceiling, std::optional<int>(11));
+        QCOMPARE(probe.lines(u"SELECT learned_max_concurrent, concurrent_429_count FROM provider_api_keys "
+                             u"WHERE id = 'k-a'"_s),
+                 QStringList{u"10|2"_s});
+
+        QVERIFY(service.resetLearning(u"k-a"_s, actor).ok());
+        QCOMPARE(probe.lines(u"SELECT count(*) FROM console_learning_state"_s), QStringList{u"0"_s});
+    }
+
     void invalidStoredPolicyMeansDefaults_data() { TestDatabase::addBackendRows(); }
     void invalidStoredPolicyMeansDefaults()
     {
         AETHER_EVENT_DATABASE(tdb, db, keys(backend == "postgres"));
-        QVERIFY(
-            tdb.execute(u"INSERT INTO console_meta (name, value) VALUES ('learning_policy', '{\"min_limit\": -4}')"_s));
+        QVERIFY(tdb.execute(u"UPDATE console_meta SET value = '{\"min_limit\": -4}' WHERE name = 'learning_policy'"_s));
         KeyService service(db);
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"stored learning policy is not valid"_s));
         QCOMPARE(service.learningPolicy().value(), aether::LearningPolicy{});

@@ -261,7 +261,7 @@ private slots:
         QCOMPARE(migrations.currentVersion().value(), 0);
         QVERIFY(migrations.run().ok());
         QCOMPARE(migrations.currentVersion().value(), aether::Migrations::latestVersion);
-        QCOMPARE(aether::Migrations::latestVersion, 12);
+        QCOMPARE(aether::Migrations::latestVersion, 13);
         QCOMPARE(migrations.gatewayOwnsTables().value(), false);
 
         SqlProbe probe(tdb.location());
@@ -279,6 +279,14 @@ private slots:
         // Version 12: a pending count carries the key row's version before and after the write.
         QVERIFY2(probe.rows(u"SELECT row_before, row_after FROM console_timeline_pending WHERE 1 = 0"_s),
                  qPrintable(probe.lastError()));
+        // Version 13: the ceiling strategy's per-key state; a database the console creates learns with it.
+        QVERIFY(tables.contains(u"console_learning_state"_s));
+        QCOMPARE(probe.lines(u"SELECT value FROM console_meta WHERE name = 'learning_policy'"_s),
+                 QStringList{QString::fromLatin1(aether::Migrations::recommendedPolicy)});
+        {
+            aether::KeyService keys(db);
+            QCOMPARE(keys.learningPolicy().value().strategy, aether::LearningPolicy::recommendedStrategy());
+        }
         // Version 7: a key's view may wait for its baseline; PostgreSQL keeps the row version read last.
         QCOMPARE(probe.lines(u"SELECT count(*) FROM console_timeline_seen WHERE needs_baseline = 0 AND "
                              u"row_version IS NULL"_s),
@@ -306,9 +314,9 @@ private slots:
 
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
                  (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s,
-                              u"12"_s}));
+                              u"12"_s, u"13"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
-                 QStringList{u"gateway_tables|console"_s});
+                 (QStringList{u"gateway_tables|console"_s, u"learning_policy|{\"strategy\":\"aether_ceiling\"}"_s}));
         QVERIFY(
             aether::Timestamp::parse(probe.value(u"SELECT max(applied_at) FROM console_schema_version"_s).toString()));
     }
@@ -349,9 +357,10 @@ private slots:
         QCOMPARE(tableNames(probe, tdb.isPostgres()), before);
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
                  (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s,
-                              u"12"_s}));
+                              u"12"_s, u"13"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
-                 (QStringList{u"gateway_tables|console"_s, u"marker|kept"_s}));
+                 (QStringList{u"gateway_tables|console"_s, u"learning_policy|{\"strategy\":\"aether_ceiling\"}"_s,
+                              u"marker|kept"_s}));
     }
 
     void twoDatabasesOneAfterTheOther_data() { TestDatabase::addBackendRows(); }
@@ -380,8 +389,9 @@ private slots:
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
                  (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s,
-                              u"12"_s}));
-        QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta"_s), QStringList{u"gateway_tables|console"_s});
+                              u"12"_s, u"13"_s}));
+        QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
+                 (QStringList{u"gateway_tables|console"_s, u"learning_policy|{\"strategy\":\"aether_ceiling\"}"_s}));
         // Both connections can use the tables.
         QVERIFY(aether::KeyService(first).listAdaptiveKeys().ok());
         QVERIFY(aether::KeyService(second).summary().ok());
@@ -478,7 +488,8 @@ private slots:
     // numbers and minutes; a key with rows but no view gets one that waits for its baseline; new keys get new numbers.
     // Version 9 then adds the pending counts of the console's writes (none yet) and what each view folded of them.
     // Version 12 adds the row versions to the pending counts: the counts waiting for the sampler keep their values
-    // (no versions: not linked), and an upgrade interrupted after the columns were added completes.
+    // (no versions: not linked), and an upgrade interrupted after the columns were added completes. Version 13 adds the
+    // ceiling strategy's table.
     void upgradeToVersion12_data() { TestDatabase::addBackendRows(); }
     void upgradeToVersion12()
     {
@@ -494,22 +505,24 @@ private slots:
                              u"ALTER TABLE console_timeline_pending DROP COLUMN row_after"_s,
                              u"INSERT INTO console_timeline_pending (key_id, concurrent_429, rpm_429, last_record_us, "
                              u"limit_value) VALUES ('k', 3, 1, 1795694400000000, 7)"_s,
-                             u"DELETE FROM console_schema_version WHERE version = 12"_s},
+                             u"DROP TABLE console_learning_state"_s,
+                             u"DELETE FROM console_schema_version WHERE version >= 12"_s},
                             &error),
                  qPrintable(error));
         aether::Database db(tdb.location());
         QVERIFY(db.open().ok());
         QCOMPARE(aether::Migrations(db).currentVersion().value(), 11);
         QVERIFY(aether::Migrations(db).run().ok());
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 12);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 13);
         SqlProbe probe(tdb.location());
+        QVERIFY2(probe.rows(u"SELECT key_id, state FROM console_learning_state"_s), qPrintable(probe.lastError()));
         const QString pending = u"SELECT key_id, concurrent_429, rpm_429, last_record_us, limit_value, row_before, "
                                 u"row_after FROM console_timeline_pending"_s;
         QCOMPARE(probe.lines(pending), QStringList{u"k|3|1|1795694400000000|7|<null>|<null>"_s});
-        QVERIFY2(executeAll(tdb, {u"DELETE FROM console_schema_version WHERE version = 12"_s}, &error),
+        QVERIFY2(executeAll(tdb, {u"DELETE FROM console_schema_version WHERE version >= 12"_s}, &error),
                  qPrintable(error));
         QVERIFY(aether::Migrations(db).run().ok());
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 12);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 13);
         QCOMPARE(probe.lines(pending), QStringList{u"k|3|1|1795694400000000|7|<null>|<null>"_s});
     }
 
@@ -631,6 +644,10 @@ private:
         migrateGatewayDatabase(db, probe, pg);
         if (QTest::currentTestFailed())
             return;
+        // A gateway's database keeps learning as the gateway does (the reference) until an operator switches.
+        QCOMPARE(probe.lines(u"SELECT count(*) FROM console_meta WHERE name = 'learning_policy'"_s),
+                 QStringList{u"0"_s});
+        QCOMPARE(aether::KeyService(db).learningPolicy().value().strategy, aether::LearningPolicy::defaultStrategy());
         changeGatewayKeys(db);
         if (QTest::currentTestFailed())
             return;

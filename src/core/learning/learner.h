@@ -1,6 +1,7 @@
 #pragma once
 
 #include "base/timestamp.h"
+#include "learning/ceilingstrategy.h"
 #include "learning/learningpolicy.h"
 #include "learning/ratelimitclassifier.h"
 
@@ -35,6 +36,8 @@ struct LearningState {
     std::optional<Timestamp> lastProbeAt;
     std::vector<UtilizationSample> samples;
     QJsonArray history;
+    // The ceiling strategy's own state (console_learning_state); std::nullopt when none is stored.
+    std::optional<CeilingState> ceilingState;
 
     bool isAdaptive() const { return !maxConcurrent.has_value(); }
     // The limit a gateway enforces now: the learned one (none while nothing is learned) or the fixed one.
@@ -48,11 +51,13 @@ struct LearningDecision {
     QJsonObject record;       // that record
     bool changed = false;     // any column changed (the row must be written)
     bool historyChanged = false;
+    bool strategyStateChanged = false; // LearningState::ceilingState changed (its table must be written)
 };
 
-// The original service's learning algorithm (../shared/spec/learning.md) on a key's state, with the parameters of a
-// policy. Holds no state of its own between calls; time comes from the caller (integer microseconds), so virtual clocks
-// work.
+// The learning on a key's state, with the parameters of a policy and the strategy it names: the original service's
+// algorithm (../shared/spec/learning.md; aether_aimd, and aether_aimd_clamped) or the console's ceiling strategy
+// (aether_ceiling, docs/learning-strategy.md). Holds no state of its own between calls; time comes from the caller
+// (integer microseconds), so virtual clocks work.
 class Learner {
 public:
     explicit Learner(LearningPolicy policy = {});
@@ -60,7 +65,10 @@ public:
 
     LearningDecision handle429(LearningState &state, RateLimitKind kind, std::optional<int> currentConcurrent,
                                Timestamp now) const;
-    LearningDecision handleSuccess(LearningState &state, int currentConcurrent, Timestamp now) const;
+    // `tpotMs`: the request's time per output token, where the gateway measures it (the ceiling strategy's latency
+    // hint; the reference ignores it).
+    LearningDecision handleSuccess(LearningState &state, int currentConcurrent, Timestamp now,
+                                   std::optional<double> tpotMs = std::nullopt) const;
     // Clears what was learned: limit, counters, 429 and probe times, samples and history. Keeps the mode.
     static void reset(LearningState &state);
 
@@ -80,8 +88,18 @@ private:
     void appendRecord(LearningState &state, QJsonObject record) const;
     int current(const LearningState &state) const;
 
+    // The ceiling strategy (ceilingstrategy.cpp).
+    LearningDecision ceiling429(LearningState &state, RateLimitKind kind, std::optional<int> currentConcurrent,
+                                Timestamp now) const;
+    LearningDecision ceilingSuccess(LearningState &state, int currentConcurrent, std::optional<double> tpotMs,
+                                    Timestamp now) const;
+    CeilingState &ceilingStateOf(LearningState &state) const;
+    void setCeilingLimit(LearningState &state, CeilingState &c, int newLimit, const char *reasonName,
+                         const char *signal, int currentConcurrent, Timestamp now, LearningDecision &decision) const;
+
     LearningPolicy m_policy;
     bool m_clamped = false;
+    bool m_ceiling = false;
     qint64 m_windowUs = 0;
     qint64 m_cooldownUs = 0;
     qint64 m_probeIntervalUs = 0;

@@ -110,9 +110,10 @@ LearningBatch::LearningBatch(Database &db)
     // The history itself (~2 KB a key) is read only for the keys that get a record.
     m_lockSql = QStringLiteral("SELECT k.id, k.max_concurrent, k.learned_max_concurrent, k.concurrent_429_count, "
                                "k.rpm_429_count, %1, k.last_429_type, k.last_concurrent_peak, %2, %3, %4, %5, p.name, "
-                               "%6, %8, %9 FROM provider_api_keys k "
+                               "%6, %8, %9, ls.state FROM provider_api_keys k "
                                "LEFT JOIN provider_endpoints e ON e.id = k.endpoint_id "
-                               "LEFT JOIN providers p ON p.id = e.provider_id WHERE k.id IN (%7)")
+                               "LEFT JOIN providers p ON p.id = e.provider_id "
+                               "LEFT JOIN console_learning_state ls ON ls.key_id = k.id WHERE k.id IN (%7)")
                     .arg(d.asText(QStringLiteral("k.last_429_at")), QStringLiteral("k.adjustment_history IS NULL"),
                          d.asText(QStringLiteral("k.utilization_samples")),
                          d.asText(QStringLiteral("k.last_probe_increase_at")),
@@ -171,10 +172,28 @@ Result<QList<Result<EventOutcome>>> LearningBatch::apply(const QList<const Learn
                 return written.error();
         }
     }
+    if (const Status written = writeStrategyStates(ids, rows); !written)
+        return written.error();
     // The time series in the same transaction: a rolled-back batch leaves no trace there either.
     if (const Status recorded = m_timeline.write(); !recorded)
         return recorded.error();
     return outcomes;
+}
+
+Status LearningBatch::writeStrategyStates(const QStringList &ids, const QHash<QString, LockedRow> &rows)
+{
+    for (const QString &id : ids) {
+        const auto row = rows.constFind(id);
+        if (row == rows.cend() || !row->strategyStateChanged || !row->state.ceilingState)
+            continue;
+        Result<SqlStatement> st =
+            m_db.exec(QStringLiteral("INSERT INTO console_learning_state (key_id, state) VALUES (?, ?) "
+                                     "ON CONFLICT (key_id) DO UPDATE SET state = excluded.state"),
+                      {id, QString::fromUtf8(row->state.ceilingState->toJson())});
+        if (!st)
+            return st.error();
+    }
+    return Done{};
 }
 
 Status LearningBatch::lockKeys(const QStringList &ids, QHash<QString, LockedRow> *rows,
@@ -218,6 +237,8 @@ LearningBatch::LockedRow LearningBatch::readRow(const SqlStatement &st, const QS
     row.rowKey = st.value(11);
     row.providerName = st.value(12).toString();
     row.version = st.optionalString(15);
+    if (!st.isNull(16))
+        s.ceilingState = CeilingState::fromJson(st.value(16).toString().toUtf8());
     row.stored = withoutSamples(s);
     return row;
 }
@@ -287,7 +308,7 @@ EventOutcome LearningBatch::applyOne(const LearningEvent &event, const Learner &
     const qint64 rpmBefore = row->state.rpm429Count;
     TimelineCounts counts;
     if (event.success) {
-        decision = learner.handleSuccess(row->state, event.currentConcurrent.value_or(0), event.at);
+        decision = learner.handleSuccess(row->state, event.currentConcurrent.value_or(0), event.at, event.tpotMs);
     } else {
         RateLimitKind kind;
         if (event.kind) {
@@ -314,6 +335,7 @@ EventOutcome LearningBatch::applyOne(const LearningEvent &event, const Learner &
     }
     row->changed = row->changed || decision.changed;
     row->historyChanged = row->historyChanged || decision.historyChanged;
+    row->strategyStateChanged = row->strategyStateChanged || decision.strategyStateChanged;
     outcome.learned = row->state.learned;
     outcome.effectiveLimit = row->state.enforcedLimit();
     outcome.adjusted = decision.adjusted;

@@ -36,6 +36,7 @@ private:
         bool historyMalformed = false; // stored, but not a JSON array (nor NULL)
         bool changed = false;
         bool historyChanged = false;
+        bool strategyStateChanged = false;       // the ceiling strategy's state is to be written
         std::optional<QString> malformedSamples; // the same, or when entries were not samples
     };
 
@@ -49,6 +50,8 @@ private:
     Result<std::optional<QString>> storedHistory(const QVariant &rowKey);
     Status writeRow(const QString &keyId, LockedRow &row, const QString &now);
     Status writeRowsPostgres(const QStringList &ids, QHash<QString, LockedRow> &rows, const QString &now);
+    // The strategy states that changed (console_learning_state).
+    Status writeStrategyStates(const QStringList &ids, const QHash<QString, LockedRow> &rows);
     Status logReplacedColumns(const QString &keyId, const LockedRow &row);
     static std::optional<QString> historyToWrite(const LockedRow &row);
     void markWritten(const QString &keyId, LockedRow &row, const QString &samplesText);

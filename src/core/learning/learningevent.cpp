@@ -87,6 +87,15 @@ Result<LearningEvent> parseLearningEvent(const QJsonValue &value, const std::opt
     if (event.success && !event.currentConcurrent)
         return Error::invalid(QStringLiteral("current_concurrent"), reason::missing);
 
+    const QJsonValue tpot = object.value(QLatin1StringView("tpot_ms"));
+    if (!tpot.isUndefined() && !tpot.isNull()) {
+        if (!tpot.isDouble() || !std::isfinite(tpot.toDouble()))
+            return Error::invalid(QStringLiteral("tpot_ms"), reason::floatType);
+        if (tpot.toDouble() < 0)
+            return Error::invalid(QStringLiteral("tpot_ms"), reason::greaterThanEqual, 0);
+        event.tpotMs = tpot.toDouble();
+    }
+
     const QJsonValue kind = object.value(QLatin1StringView("kind"));
     if (!kind.isUndefined() && !kind.isNull()) {
         event.kind = kind.isString() ? rateLimitKindFromName(kind.toString()) : std::nullopt;

@@ -20,6 +20,7 @@ struct LearningEvent {
     QString keyId;
     bool success = true;
     std::optional<int> currentConcurrent; // required for a success
+    std::optional<double> tpotMs;         // a success's time per output token, where the gateway measures it
     std::optional<RateLimitKind> kind;    // given by the gateway: wins over provider + headers
     std::optional<QString> provider;      // else the key's own provider's name
     std::optional<HeaderList> headers;    // else empty headers

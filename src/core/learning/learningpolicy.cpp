@@ -1,5 +1,7 @@
 #include "learning/learningpolicy.h"
 
+#include <QCoreApplication>
+
 #include <QJsonValue>
 
 #include <cmath>
@@ -114,7 +116,19 @@ QString named(const char *field, int value)
 
 QStringList LearningPolicy::strategies()
 {
-    return {defaultStrategy(), QStringLiteral("aether_aimd_clamped")};
+    return {recommendedStrategy(), defaultStrategy(), QStringLiteral("aether_aimd_clamped")};
+}
+
+QString LearningPolicy::strategyDescription(const QString &strategy)
+{
+    if (strategy == recommendedStrategy())
+        return QCoreApplication::translate("Strategy", "holds just below the concurrency at which 429s came, probes "
+                                                       "above it rarely; about half the reference's 429s");
+    if (strategy == defaultStrategy())
+        return QCoreApplication::translate("Strategy", "the original service's algorithm, bit for bit");
+    if (strategy == u"aether_aimd_clamped")
+        return QCoreApplication::translate("Strategy", "the original algorithm, but a 429 never raises the limit");
+    return {};
 }
 
 QStringList LearningPolicy::fieldNames()

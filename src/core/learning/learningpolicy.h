@@ -30,10 +30,17 @@ struct LearningPolicy {
     int maxHistoryRecords = 20;
     QString strategy = defaultStrategy();
 
+    // The strategy of a database that stores no policy (a gateway's, or one from before the ceiling strategy): the
+    // original service's.
     static QString defaultStrategy() { return QStringLiteral("aether_aimd"); }
-    // The strategies the learner knows: aether_aimd is the original service's algorithm; aether_aimd_clamped never
-    // raises a limit on a 429 (a concurrency decrease is clamped to the old limit).
+    // The one the console recommends, stored in the policy of every database it creates.
+    static QString recommendedStrategy() { return QStringLiteral("aether_ceiling"); }
+    // The strategies the learner knows, the recommended one first: aether_ceiling (docs/learning-strategy.md);
+    // aether_aimd, the original service's algorithm; aether_aimd_clamped never raises a limit on a 429 (a concurrency
+    // decrease is clamped to the old limit).
     static QStringList strategies();
+    // One line for --list-strategies and the window, in the user's language.
+    static QString strategyDescription(const QString &strategy);
     // The JSON field names, in the order the console shows them.
     static QStringList fieldNames();
 

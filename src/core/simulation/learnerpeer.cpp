@@ -90,11 +90,13 @@ Result<EventOutcome> LearnerPeer::apply(const QJsonObject &body, qint64 t)
     return outcome;
 }
 
-Result<EventOutcome> LearnerPeer::success(qint64 t, int currentConcurrent)
+Result<EventOutcome> LearnerPeer::success(qint64 t, int currentConcurrent, std::optional<double> tpotMs)
 {
-    return apply({{QStringLiteral("outcome"), QStringLiteral("success")},
-                  {QStringLiteral("current_concurrent"), currentConcurrent}},
-                 t);
+    QJsonObject body{{QStringLiteral("outcome"), QStringLiteral("success")},
+                     {QStringLiteral("current_concurrent"), currentConcurrent}};
+    if (tpotMs)
+        body.insert(QStringLiteral("tpot_ms"), *tpotMs);
+    return apply(body, t);
 }
 
 Result<EventOutcome> LearnerPeer::rateLimited(qint64 t, const QString &kind, std::optional<int> currentConcurrent)
@@ -121,8 +123,12 @@ QByteArray LearnerPeer::handleLine(const QByteArray &line)
         if (const Status done = reset(); !done)
             return errorLine(done.error().detail);
     } else if (op == u"ok" || op == u"429") {
+        // The simulator's rtt is the time per output token in seconds.
+        const QJsonValue rtt = message.value(QLatin1StringView("rtt"));
+        const std::optional<double> tpotMs =
+            rtt.isDouble() ? std::optional<double>(rtt.toDouble() * 1000.0) : std::nullopt;
         Result<EventOutcome> outcome = op == u"ok"
-                                           ? success(t, count.value_or(0))
+                                           ? success(t, count.value_or(0), tpotMs)
                                            : rateLimited(t, message.value(QLatin1StringView("k")).toString(), count);
         if (!outcome)
             return errorLine(outcome.error().field + u' ' + outcome.error().reason + u' ' + outcome.error().detail);

@@ -24,7 +24,7 @@ public:
 
     // The operations behind the protocol, at virtual time t (microseconds).
     Status reset();
-    Result<EventOutcome> success(qint64 t, int currentConcurrent);
+    Result<EventOutcome> success(qint64 t, int currentConcurrent, std::optional<double> tpotMs = std::nullopt);
     Result<EventOutcome> rateLimited(qint64 t, const QString &kind, std::optional<int> currentConcurrent);
     // The gate the learner asks for now: the learned limit, none while nothing is learned.
     std::optional<int> gate() const { return m_gate; }

@@ -8,6 +8,8 @@
 
 namespace aether {
 
+const char *const Migrations::recommendedPolicy = "{\"strategy\":\"aether_ceiling\"}";
+
 namespace {
 
 // A table of time-series rows (schema 8's narrow rows; minutes in console_timeline, hours in console_timeline_hours).
@@ -168,13 +170,22 @@ Status Migrations::run()
             }
             if (const Status applied = applyVersion1(gatewayTablesExist); !applied)
                 return applied;
+            // A database the console creates learns with the strategy it recommends; a gateway's keeps the
+            // original service's (no stored policy: the defaults) until an operator switches.
+            if (!gatewayTablesExist) {
+                Result<SqlStatement> st =
+                    m_db.exec(QStringLiteral("INSERT INTO console_meta (name, value) VALUES (?, ?)"),
+                              {QStringLiteral("learning_policy"), QString::fromLatin1(recommendedPolicy)});
+                if (!st)
+                    return st.error();
+            }
         }
         // Versions 2 and later, in order, each recording itself.
         const std::array<Status (Migrations::*)(), latestVersion - 1> later{
-            &Migrations::applyVersion2,  &Migrations::applyVersion3, &Migrations::applyVersion4,
-            &Migrations::applyVersion5,  &Migrations::applyVersion6, &Migrations::applyVersion7,
-            &Migrations::applyVersion8,  &Migrations::applyVersion9, &Migrations::applyVersion10,
-            &Migrations::applyVersion11, &Migrations::applyVersion12};
+            &Migrations::applyVersion2,  &Migrations::applyVersion3,  &Migrations::applyVersion4,
+            &Migrations::applyVersion5,  &Migrations::applyVersion6,  &Migrations::applyVersion7,
+            &Migrations::applyVersion8,  &Migrations::applyVersion9,  &Migrations::applyVersion10,
+            &Migrations::applyVersion11, &Migrations::applyVersion12, &Migrations::applyVersion13};
         for (int version = std::max(current + 1, 2); version <= latestVersion; ++version) {
             if (const Status applied = (this->*later[size_t(version - 2)])(); !applied)
                 return applied;
@@ -530,6 +541,18 @@ Status Migrations::applyVersion12()
             return added;
     }
     return recordVersion(12);
+}
+
+Status Migrations::applyVersion13()
+{
+    // The ceiling strategy's per-key state (what it remembers beyond the key row's columns), in the console's own
+    // table so that a gateway's tables stay as they are.
+    const QString sql = QStringLiteral("CREATE TABLE IF NOT EXISTS console_learning_state (key_id %1 NOT NULL PRIMARY "
+                                       "KEY, state TEXT NOT NULL)")
+                            .arg(m_db.dialect().isPostgres() ? QStringLiteral("VARCHAR(36)") : QStringLiteral("TEXT"));
+    if (const Status created = m_db.execRaw(sql); !created)
+        return created;
+    return recordVersion(13);
 }
 
 Status Migrations::addColumn(const QString &table, const QString &column, const QString &type)

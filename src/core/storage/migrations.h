@@ -22,7 +22,10 @@ bool hasKeptKeyColumn(Database &db, const QString &column, std::optional<bool> *
 
 class Migrations {
 public:
-    static constexpr int latestVersion = 12;
+    static constexpr int latestVersion = 13;
+    // The policy a database the console creates starts with: LearningPolicy::recommendedStrategy() (storage comes
+    // before learning; tst_migrations checks that the two agree).
+    static const char *const recommendedPolicy;
 
     explicit Migrations(Database &db)
         : m_db(db)
@@ -59,6 +62,7 @@ private:
     Status applyVersion11();
     // 12: the key row's version before and after each of the console's own writes, with what it counted.
     Status applyVersion12();
+    Status applyVersion13();
     Status recordVersion(int version);
     // Adds the column unless it is there (left by an interrupted upgrade).
     Status addColumn(const QString &table, const QString &column, const QString &type);
