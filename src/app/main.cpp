@@ -8,6 +8,7 @@
 #include "httpendpoint.h"
 #include "keys/keyservice.h"
 #include "signalwatcher.h"
+#include "simulatecommand.h"
 #include "simulation/learnerpeer.h"
 #include "storage/database.h"
 #include "storage/databasesetup.h"
@@ -87,6 +88,8 @@ bool wantsHeadless(int argc, char *argv[])
                                                   "--revoke-token",
                                                   "--prepare",
                                                   "--learner-peer",
+                                                  "--simulate",
+                                                  "--list-strategies",
                                                   "--help",
                                                   "-h",
                                                   "--help-all",
@@ -186,16 +189,38 @@ struct CliOptions {
                                            "standard input and output (sim/README.md), then exit.")};
     QCommandLineOption strategy{
         QStringLiteral("strategy"),
-        QCoreApplication::translate("Cli", "Learning strategy of --learner-peer: %1 (default %2).")
+        QCoreApplication::translate("Cli", "Learning strategy: of --learner-peer (default %2), or one of those "
+                                           "--simulate compares (repeat it; default all): %1.")
             .arg(LearningPolicy::strategies().join(QStringLiteral(", ")), LearningPolicy::defaultStrategy()),
-        QStringLiteral("name"), LearningPolicy::defaultStrategy()};
+        QStringLiteral("name")};
+    QCommandLineOption listStrategies{
+        QStringLiteral("list-strategies"),
+        QCoreApplication::translate("Cli", "List the learning strategies, the recommended one first, then exit.")};
+    QCommandLineOption simulate{
+        QStringLiteral("simulate"),
+        QCoreApplication::translate("Cli", "Run the learning simulator over a scenario (a built-in name such as "
+                                           "limit_change, or a file in the JSON format of sim/scenarios) with each "
+                                           "--strategy and the oracle, print the metrics, then exit."),
+        QStringLiteral("scenario")};
+    QCommandLineOption policy{
+        QStringLiteral("policy"),
+        QCoreApplication::translate("Cli", "With --simulate: a JSON file of learning policy values to use instead of "
+                                           "the defaults."),
+        QStringLiteral("file")};
+    QCommandLineOption seed{QStringLiteral("seed"),
+                            QCoreApplication::translate("Cli", "With --simulate: the random seed, instead of the "
+                                                               "scenario's."),
+                            QStringLiteral("n")};
+    QCommandLineOption json{QStringLiteral("json"),
+                            QCoreApplication::translate("Cli", "With --simulate: print the metrics as JSON.")};
     app::CommonOptions common;
     app::EndpointOptions endpoint;
 
     void addTo(QCommandLineParser &parser) const
     {
         common.addTo(parser);
-        parser.addOptions({serve, listen, createToken, role, listTokens, revokeToken, prepare, learnerPeer, strategy});
+        parser.addOptions({serve, listen, createToken, role, listTokens, revokeToken, prepare, learnerPeer, strategy,
+                           listStrategies, simulate, policy, seed, json});
         endpoint.addTo(parser);
     }
     // Only serving: a database that is not reachable yet is waited for (503 until then).
@@ -349,7 +374,21 @@ int main(int argc, char *argv[])
     cli.addTo(parser);
     parser.process(app);
     if (parser.isSet(cli.learnerPeer))
-        return runLearnerPeer(parser.value(cli.strategy));
+        return runLearnerPeer(parser.isSet(cli.strategy) ? parser.value(cli.strategy)
+                                                         : LearningPolicy::defaultStrategy());
+    if (parser.isSet(cli.listStrategies))
+        return app::listStrategies();
+    if (parser.isSet(cli.simulate)) {
+        std::optional<qint64> seed;
+        if (parser.isSet(cli.seed)) {
+            bool ok = false;
+            seed = parser.value(cli.seed).toLongLong(&ok);
+            if (!ok || *seed < 0)
+                return fail(QCoreApplication::translate("Cli", "--seed takes a number of 0 or more"));
+        }
+        return app::simulate(parser.value(cli.simulate), parser.values(cli.strategy), parser.value(cli.policy), seed,
+                             parser.isSet(cli.json));
+    }
 
     const QString url = cli.common.databaseUrl(parser);
     Result<DatabaseLocation> location =

@@ -1,0 +1,182 @@
+#include "simulatecommand.h"
+
+#include "learning/learningpolicy.h"
+#include "simulation/simulator.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLocale>
+
+#include <cstdio>
+
+namespace aether::app {
+
+namespace {
+
+void print(FILE *stream, const QString &text)
+{
+    std::fputs(qUtf8Printable(text), stream);
+    std::fputc('\n', stream);
+    std::fflush(stream);
+}
+
+int refuse(const QString &text)
+{
+    print(stderr, QStringLiteral("aether-console: ") + text);
+    return 1;
+}
+
+QString describe(const Error &error)
+{
+    QString text = error.field;
+    if (!error.reason.isEmpty())
+        text += QStringLiteral(": ") + error.reason;
+    if (error.bound.isValid())
+        text += QStringLiteral(" (") + error.bound.toString() + u')';
+    if (!error.detail.isEmpty())
+        text += QStringLiteral(": ") + error.detail;
+    return text;
+}
+
+QString settleText(const std::vector<std::optional<int>> &settle)
+{
+    QStringList parts;
+    for (const std::optional<int> &s : settle)
+        parts << (s ? QString::number(*s) : QStringLiteral("-"));
+    return parts.join(u'/');
+}
+
+QJsonObject metricsJson(const SimulationMetrics &m)
+{
+    QJsonArray settle;
+    for (const std::optional<int> &s : m.settleS)
+        settle.append(s ? QJsonValue(*s) : QJsonValue());
+    return {
+        {QStringLiteral("strategy"), m.strategy},
+        {QStringLiteral("goodput_vs_oracle"), m.goodputVsOracle},
+        {QStringLiteral("goodput_util"), m.goodputUtil},
+        {QStringLiteral("concurrency_429"), m.concurrency429},
+        {QStringLiteral("rpm_429"), m.rpm429},
+        {QStringLiteral("classified_unknown"), m.classifiedUnknown},
+        {QStringLiteral("offered"), m.offered},
+        {QStringLiteral("sent"), m.sent},
+        {QStringLiteral("ok"), m.ok},
+        {QStringLiteral("shed"), m.shed},
+        {QStringLiteral("settle_s"), settle},
+        {QStringLiteral("in_band"), m.inBand},
+        {QStringLiteral("limit_changes"), m.limitChanges},
+    };
+}
+
+} // namespace
+
+int displayWidth(const QString &text)
+{
+    int width = 0;
+    for (const char32_t c : text.toUcs4()) {
+        const bool wide = (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF) ||
+                          (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+                          (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+                          (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x20000 && c <= 0x3FFFD);
+        width += wide ? 2 : 1;
+    }
+    return width;
+}
+
+QString padded(const QString &text, int width)
+{
+    return text + QString(std::max(0, width - displayWidth(text)), u' ');
+}
+
+int listStrategies()
+{
+    for (const QString &name : LearningPolicy::strategies())
+        print(stdout, name + u'\t' + LearningPolicy::strategyDescription(name));
+    return 0;
+}
+
+int simulate(const QString &scenarioPath, QStringList strategies, const QString &policyFile, std::optional<qint64> seed,
+             bool json)
+{
+    Result<SimulationScenario> scenario = SimulationScenario::load(scenarioPath);
+    if (!scenario)
+        return refuse(QCoreApplication::translate("Cli", "cannot read the scenario %1: %2")
+                          .arg(scenarioPath, describe(scenario.error())));
+    if (seed)
+        scenario.value().seed = *seed;
+    LearningPolicy policy;
+    if (!policyFile.isEmpty()) {
+        QFile file(policyFile);
+        if (!file.open(QIODevice::ReadOnly) || file.size() > 1024 * 1024)
+            return refuse(QCoreApplication::translate("Cli", "cannot read the policy %1: %2")
+                              .arg(policyFile, file.errorString()));
+        const QJsonDocument doc = QJsonDocument::fromJson(file.readAll());
+        Result<LearningPolicy> patched = doc.isObject() ? LearningPolicy::patched(policy, doc.object())
+                                                        : Result<LearningPolicy>(Error::invalid({}, reason::dictType));
+        if (!patched)
+            return refuse(
+                QCoreApplication::translate("Cli", "invalid policy %1: %2").arg(policyFile, describe(patched.error())));
+        policy = patched.value();
+    }
+    if (strategies.isEmpty())
+        strategies = LearningPolicy::strategies();
+    for (const QString &name : std::as_const(strategies)) {
+        if (!LearningPolicy::strategies().contains(name))
+            return refuse(QCoreApplication::translate("Cli", "unknown strategy \"%1\": use one of %2")
+                              .arg(name, LearningPolicy::strategies().join(QStringLiteral(", "))));
+    }
+    strategies.removeDuplicates();
+    Result<QList<SimulationMetrics>> results = Simulator::compare(scenario.value(), strategies, policy);
+    if (!results)
+        return refuse(describe(results.error()));
+    const SimulationScenario &sc = scenario.value();
+    if (json) {
+        QJsonArray runs;
+        for (const SimulationMetrics &m : results.value())
+            runs.append(metricsJson(m));
+        const QJsonObject out{{QStringLiteral("scenario"), sc.name},
+                              {QStringLiteral("seed"), sc.seed},
+                              {QStringLiteral("duration_s"), sc.durationS},
+                              {QStringLiteral("results"), runs}};
+        print(stdout, QString::fromUtf8(QJsonDocument(out).toJson(QJsonDocument::Compact)));
+        return 0;
+    }
+    const QLocale locale;
+    print(stdout, QCoreApplication::translate("Cli", "Scenario %1 (seed %2, %3 s): %4")
+                      .arg(sc.name)
+                      .arg(sc.seed)
+                      .arg(sc.durationS)
+                      .arg(sc.description));
+    const QStringList headers{
+        QCoreApplication::translate("Cli", "STRATEGY"),
+        QCoreApplication::translate("Cli", "GOODPUT/ORACLE"),
+        QCoreApplication::translate("Cli", "CONC. 429"),
+        QCoreApplication::translate("Cli", "RPM 429"),
+        QCoreApplication::translate("Cli", "UNKNOWN 429"),
+        QCoreApplication::translate("Cli", "SHED %"),
+        QCoreApplication::translate("Cli", "SETTLE S (PER LIMIT)"),
+    };
+    QList<QStringList> rows{headers};
+    for (const SimulationMetrics &m : results.value()) {
+        rows.append({m.strategy, QString::number(m.goodputVsOracle, 'f', 3), QString::number(m.concurrency429),
+                     QString::number(m.rpm429), QString::number(m.classifiedUnknown),
+                     QString::number(m.offered > 0 ? 100.0 * double(m.shed) / double(m.offered) : 0.0, 'f', 1),
+                     settleText(m.settleS)});
+    }
+    QList<int> widths(headers.size(), 0);
+    for (const QStringList &row : std::as_const(rows)) {
+        for (qsizetype i = 0; i < row.size(); ++i)
+            widths[i] = std::max(widths[i], displayWidth(row.at(i)));
+    }
+    for (const QStringList &row : std::as_const(rows)) {
+        QString line;
+        for (qsizetype i = 0; i < row.size(); ++i)
+            line += i + 1 < row.size() ? padded(row.at(i), widths[i] + 2) : row.at(i);
+        print(stdout, line);
+    }
+    return 0;
+}
+
+} // namespace aether::app
