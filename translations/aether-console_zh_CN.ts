@@ -219,10 +219,6 @@
         <translation>通过标准输入输出以模拟器的外部学习器协议提供学习功能（见 sim/README.md），结束后退出。</translation>
     </message>
     <message>
-        <source>Learning strategy of --learner-peer: %1 (default %2).</source>
-        <translation>--learner-peer 使用的学习策略：%1（默认 %2）。</translation>
-    </message>
-    <message>
         <source>Most client connections at once (default %1).</source>
         <translation>同时允许的客户端连接数上限（默认 %1）。</translation>
     </message>
@@ -297,6 +293,78 @@
     <message>
         <source>--sampling-interval takes a number of seconds from %1 to %2</source>
         <translation>--sampling-interval 须为 %1 到 %2 之间的秒数</translation>
+    </message>
+    <message>
+        <source>Learning strategy: of --learner-peer (default %2), or one of those --simulate compares (repeat it; default all): %1.</source>
+        <translation>调整算法：--learner-peer 使用的（默认 %2），或 --simulate 比较的其中之一（可重复；默认全部）：%1。</translation>
+    </message>
+    <message>
+        <source>List the learning strategies, the recommended one first, then exit.</source>
+        <translation>列出调整算法（推荐的在前），然后退出。</translation>
+    </message>
+    <message>
+        <source>Run the learning simulator over a scenario (a built-in name such as limit_change, or a file in the JSON format of sim/scenarios) with each --strategy and the oracle, print the metrics, then exit.</source>
+        <translation>用学习模拟器运行一个场景（内置场景名，如 limit_change，或 sim/scenarios 的 JSON 格式文件），对每个 --strategy 和理想基准输出指标，然后退出。</translation>
+    </message>
+    <message>
+        <source>With --simulate: a JSON file of learning policy values to use instead of the defaults.</source>
+        <translation>与 --simulate 一起使用：用 JSON 文件中的学习策略参数代替默认值。</translation>
+    </message>
+    <message>
+        <source>With --simulate: the random seed, instead of the scenario&apos;s.</source>
+        <translation>与 --simulate 一起使用：随机种子，代替场景自带的种子。</translation>
+    </message>
+    <message>
+        <source>With --simulate: print the metrics as JSON.</source>
+        <translation>与 --simulate 一起使用：以 JSON 输出指标。</translation>
+    </message>
+    <message>
+        <source>--seed takes a number of 0 or more</source>
+        <translation>--seed 须为 0 或更大的数字</translation>
+    </message>
+    <message>
+        <source>cannot read the scenario %1: %2</source>
+        <translation>无法读取场景 %1：%2</translation>
+    </message>
+    <message>
+        <source>cannot read the policy %1: %2</source>
+        <translation>无法读取学习策略文件 %1：%2</translation>
+    </message>
+    <message>
+        <source>invalid policy %1: %2</source>
+        <translation>学习策略文件 %1 无效：%2</translation>
+    </message>
+    <message>
+        <source>Scenario %1 (seed %2, %3 s): %4</source>
+        <translation>场景 %1（随机种子 %2，%3 秒）：%4</translation>
+    </message>
+    <message>
+        <source>STRATEGY</source>
+        <translation>调整算法</translation>
+    </message>
+    <message>
+        <source>GOODPUT/ORACLE</source>
+        <translation>有效吞吐/理想基准</translation>
+    </message>
+    <message>
+        <source>CONC. 429</source>
+        <translation>并发 429 次数</translation>
+    </message>
+    <message>
+        <source>RPM 429</source>
+        <translation>RPM 429 次数</translation>
+    </message>
+    <message>
+        <source>UNKNOWN 429</source>
+        <translation>未知 429 次数</translation>
+    </message>
+    <message>
+        <source>SHED %</source>
+        <translation>本地拒绝 %</translation>
+    </message>
+    <message>
+        <source>SETTLE S (PER LIMIT)</source>
+        <translation>收敛秒数（每段上限）</translation>
     </message>
 </context>
 <context>
@@ -744,6 +812,14 @@
         <source>HTTP &amp;API</source>
         <translation>HTTP 接口(&amp;A)</translation>
     </message>
+    <message>
+        <source>Simulator</source>
+        <translation>模拟器</translation>
+    </message>
+    <message>
+        <source>Si&amp;mulator</source>
+        <translation>模拟器(&amp;M)</translation>
+    </message>
 </context>
 <context>
     <name>PolicyPage</name>
@@ -1014,6 +1090,21 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
     <message>
         <source>How long the time series of each key&apos;s 429s, adjustments and limit is kept (older than 48 hours it is kept by the hour). Applies to this console&apos;s own cleanup; --retention-days overrides it.</source>
         <translation>每个密钥的 429 次数、调整次数和有效限制的时间序列保留多久（超过 48 小时的按小时保存）。只影响本控制台自己的清理；--retention-days 优先。</translation>
+    </message>
+</context>
+<context>
+    <name>Strategy</name>
+    <message>
+        <source>holds just below the concurrency at which 429s came, probes above it rarely; about half the reference&apos;s 429s</source>
+        <translation>停在出现 429 的并发数之下，偶尔向上探测；429 约为原算法的一半</translation>
+    </message>
+    <message>
+        <source>the original service&apos;s algorithm, bit for bit</source>
+        <translation>原服务的算法，逐位一致</translation>
+    </message>
+    <message>
+        <source>the original algorithm, but a 429 never raises the limit</source>
+        <translation>原算法，但 429 不会抬高并发限制</translation>
     </message>
 </context>
 <context>
@@ -2074,6 +2165,247 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>The TLS files cannot be used: %1</source>
         <translation>无法使用这些 TLS 文件：%1</translation>
+    </message>
+</context>
+<context>
+    <name>aether::gui::SimulatorPage</name>
+    <message>
+        <source>Hidden limit 30; demand 10 for 4 minutes, then bursts of 90 for 1 minute.</source>
+        <translation>真实并发上限 30；需求 10 持续 4 分钟，然后突增到 90 持续 1 分钟。</translation>
+    </message>
+    <message>
+        <source>Hidden limit 50; demand swings between 10 and 90 over an hour.</source>
+        <translation>真实并发上限 50；需求在一小时内于 10 到 90 之间起伏。</translation>
+    </message>
+    <message>
+        <source>Latency does not grow with load; hidden limit 80 falls to 35 at 30 minutes; demand 120, with a quiet quarter hour.</source>
+        <translation>延迟不随负载增长；真实并发上限 80，第 30 分钟降到 35；需求 120，其间有一刻钟的低谷。</translation>
+    </message>
+    <message>
+        <source>Hidden limit 150, three times the initial limit; demand 220: how fast the limit climbs.</source>
+        <translation>真实并发上限 150，是初始并发限制的三倍；需求 220：看并发限制爬升多快。</translation>
+    </message>
+    <message>
+        <source>Hidden limit 200, the policy&apos;s maximum; demand 300.</source>
+        <translation>真实并发上限 200，等于学习策略的并发限制上限；需求 300。</translation>
+    </message>
+    <message>
+        <source>Hidden limit 40, falls to 12 at 40 minutes, rises to 60 at 80 minutes; demand 90.</source>
+        <translation>真实并发上限 40，第 40 分钟降到 12，第 80 分钟升到 60；需求 90。</translation>
+    </message>
+    <message>
+        <source>Long outputs (median 2,000 tokens); hidden limit 25, demand 50.</source>
+        <translation>长输出（中位数 2,000 个 token）；真实并发上限 25，需求 50。</translation>
+    </message>
+    <message>
+        <source>Hidden limit 20 rises to 50 at 30 minutes without a fall before; demand 80.</source>
+        <translation>真实并发上限 20，此前未曾下降，第 30 分钟升到 50；需求 80。</translation>
+    </message>
+    <message>
+        <source>Hidden limit 100 rises to 150 at 30 minutes and 190 at 60 minutes, falls to 120 at 90 minutes; demand 220.</source>
+        <translation>真实并发上限 100，第 30 分钟升到 150、第 60 分钟升到 190，第 90 分钟降到 120；需求 220。</translation>
+    </message>
+    <message>
+        <source>An RPM cap of 30 a minute without rate-limit headers (its 429s look like concurrency 429s); hidden limit 30, demand 40.</source>
+        <translation>每分钟 30 次的 RPM 上限，且没有限流响应头（其 429 看起来像并发 429）；真实并发上限 30，需求 40。</translation>
+    </message>
+    <message>
+        <source>As rpm_periods, but without rate-limit headers: RPM 429s look like concurrency 429s.</source>
+        <translation>同 rpm_periods，但没有限流响应头：RPM 429 看起来像并发 429。</translation>
+    </message>
+    <message>
+        <source>Hidden limit 40, demand 60; an RPM cap of 45 a minute from 15 to 30 and from 45 to 60 minutes, announced by headers.</source>
+        <translation>真实并发上限 40，需求 60；第 15–30 分钟和第 45–60 分钟有每分钟 45 次的 RPM 上限，由响应头告知。</translation>
+    </message>
+    <message>
+        <source>Hidden limit 40; other users of the key hold 0 to 8 requests (redrawn every minute); demand 80.</source>
+        <translation>真实并发上限 40；该密钥的其他使用者占用 0 到 8 个请求（每分钟重新抽取）；需求 80。</translation>
+    </message>
+    <message>
+        <source>Hidden limit 8; demand swings between 2 and 16 over an hour.</source>
+        <translation>真实并发上限 8；需求在一小时内于 2 到 16 之间起伏。</translation>
+    </message>
+    <message>
+        <source>Hidden limit 30, 20, 45, 15, 30, changing every 30 minutes; demand 70.</source>
+        <translation>真实并发上限依次为 30、20、45、15、30，每 30 分钟变化一次；需求 70。</translation>
+    </message>
+    <message>
+        <source>Hidden limit 40; demand twice the limit for an hour.</source>
+        <translation>真实并发上限 40；一小时内需求为上限的两倍。</translation>
+    </message>
+    <message>
+        <source>Hidden limit 2, below the policy&apos;s minimum of 3; demand 6.</source>
+        <translation>真实并发上限 2，低于学习策略的并发限制下限 3；需求 6。</translation>
+    </message>
+    <message>
+        <source>Hidden limit 60; other users of the key hold 0 to 25 requests (redrawn every 2 minutes); demand 100.</source>
+        <translation>真实并发上限 60；该密钥的其他使用者占用 0 到 25 个请求（每 2 分钟重新抽取）；需求 100。</translation>
+    </message>
+    <message>
+        <source>&amp;Scenario:</source>
+        <translation>场景(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>&amp;Load file…</source>
+        <translation>载入文件(&amp;L)…</translation>
+    </message>
+    <message>
+        <source>A scenario in the simulator&apos;s JSON format (sim/README.md)</source>
+        <translation>模拟器 JSON 格式的场景（sim/README.md）</translation>
+    </message>
+    <message>
+        <source>S&amp;trategies:</source>
+        <translation>调整算法(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>Ran&amp;dom seed:</source>
+        <translation>随机种子(&amp;D)：</translation>
+    </message>
+    <message>
+        <source>&amp;Policy values:</source>
+        <translation>学习策略参数(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>Parameter</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>&amp;Apply this policy…</source>
+        <translation>应用此学习策略(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Store these policy values (and the first strategy ticked) as the learning policy</source>
+        <translation>把这些参数（以及勾选的第一个调整算法）保存为学习策略</translation>
+    </message>
+    <message>
+        <source>Reset &amp;zoom</source>
+        <translation>复原缩放(&amp;Z)</translation>
+    </message>
+    <message>
+        <source>Drag a rectangle on the chart to zoom in; right-click to zoom out</source>
+        <translation>在图表上拖出矩形可放大；右键单击可缩小</translation>
+    </message>
+    <message>
+        <source>Strategy</source>
+        <translation>调整算法</translation>
+    </message>
+    <message>
+        <source>Goodput / oracle</source>
+        <translation>有效吞吐 / 理想基准</translation>
+    </message>
+    <message>
+        <source>Concurrency 429s</source>
+        <translation>并发 429 次数</translation>
+    </message>
+    <message>
+        <source>RPM 429s</source>
+        <translation>RPM 429 次数</translation>
+    </message>
+    <message>
+        <source>Unknown 429s</source>
+        <translation>未知 429 次数</translation>
+    </message>
+    <message>
+        <source>Shed %</source>
+        <translation>本地拒绝 %</translation>
+    </message>
+    <message>
+        <source>Settled after (s), per limit</source>
+        <translation>收敛用时（秒，每段上限）</translation>
+    </message>
+    <message>
+        <source>Time (minutes)</source>
+        <translation>时间（分钟）</translation>
+    </message>
+    <message>
+        <source>Concurrency</source>
+        <translation>并发数</translation>
+    </message>
+    <message>
+        <source>Load a scenario</source>
+        <translation>载入场景</translation>
+    </message>
+    <message>
+        <source>Scenarios (*.json);;All files (*)</source>
+        <translation>场景 (*.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>The scenario cannot be used: %1 (%2).</source>
+        <translation>无法使用该场景：%1（%2）。</translation>
+    </message>
+    <message>
+        <source>not a JSON object</source>
+        <translation>不是 JSON 对象</translation>
+    </message>
+    <message>
+        <source>%1 (file)</source>
+        <translation>%1（文件）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 Lasts %n minute(s).</source>
+        <translation>
+            <numerusform>%1 时长 %n 分钟。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Tick at least one strategy.</source>
+        <translation>请至少勾选一个调整算法。</translation>
+    </message>
+    <message>
+        <source>%1 is not valid.</source>
+        <translation>%1 无效。</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>The simulation failed: %1</source>
+        <translation>模拟失败：%1</translation>
+    </message>
+    <message>
+        <source>Simulating %1 strategies over %2…</source>
+        <translation>正在用 %1 个调整算法模拟 %2…</translation>
+    </message>
+    <message>
+        <source>Provider&apos;s hidden limit</source>
+        <translation>提供商的真实并发上限</translation>
+    </message>
+    <message>
+        <source>Left by the key&apos;s other users</source>
+        <translation>其他使用者留下的容量</translation>
+    </message>
+    <message>
+        <source>%1: limit</source>
+        <translation>%1：并发限制</translation>
+    </message>
+    <message>
+        <source>%1: concurrency 429s</source>
+        <translation>%1：并发 429</translation>
+    </message>
+    <message>
+        <source>oracle (knows the hidden limit)</source>
+        <translation>理想基准（知道真实并发上限）</translation>
+    </message>
+    <message>
+        <source>These are the stored values already.</source>
+        <translation>这些已经是保存的参数。</translation>
+    </message>
+    <message>
+        <source>The learning policy was stored.</source>
+        <translation>学习策略已保存。</translation>
     </message>
 </context>
 <context>

@@ -18,6 +18,7 @@
 #include "policypage.h"
 #include "savedviews.h"
 #include "settingsdialog.h"
+#include "simulatorpage.h"
 #include "summarypage.h"
 #include "tokendialog.h"
 #include "ui_mainwindow.h"
@@ -87,6 +88,10 @@ void MainWindow::setupPages()
     m_policy = new PolicyPage(m_services.keys, this);
     m_policy->setObjectName(QStringLiteral("policyPage"));
     m_ui->policyTabLayout->addWidget(m_policy);
+    m_simulator = new SimulatorPage(
+        m_services.keys, [this](const QString &field) { return m_policy->fieldLabel(field); }, this);
+    m_simulator->setObjectName(QStringLiteral("simulatorPage"));
+    m_ui->simulatorTabLayout->addWidget(m_simulator);
     m_bulk = std::make_unique<BulkActions>(m_services.db.location(), this);
     m_audit = new AuditPage(m_services.db, this);
     m_audit->setObjectName(QStringLiteral("auditPage"));
@@ -116,7 +121,18 @@ void MainWindow::connectPages()
     connect(m_summary, &SummaryPage::keyActivated, this, &MainWindow::showKeyFromSummary);
     connect(m_audit, &AuditPage::keyActivated, this, &MainWindow::showKeyFromSummary);
     connect(m_audit, &AuditPage::failed, this, &MainWindow::showFailure);
+    connect(m_simulator, &SimulatorPage::failed, this, &MainWindow::showFailure);
+    connect(m_simulator, &SimulatorPage::policyChanged, this, [this] {
+        if (m_policy->editedFields().isEmpty())
+            m_policy->reload();
+    });
+    connect(m_policy, &PolicyPage::policyChanged, m_simulator, &SimulatorPage::reloadPolicy);
     connect(m_ui->pages, &QTabWidget::currentChanged, this, [this] {
+        // The simulator starts from the stored policy the first time it is shown.
+        if (m_ui->pages->currentWidget() == m_ui->simulatorTab && !m_simulatorShown) {
+            m_simulatorShown = true;
+            m_simulator->reloadPolicy();
+        }
         if (m_ui->pages->currentWidget() == m_ui->summaryTab)
             m_summary->reload();
         // The stored policy, unless the form holds edits not applied yet.
@@ -358,6 +374,7 @@ void MainWindow::setupActions()
     m_ui->showSummaryAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
     m_ui->showPolicyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
     m_ui->showAuditAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_4));
+    m_ui->showSimulatorAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_5));
     m_ui->selectAllShownAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
     auto *find = new QAction(this);
     find->setShortcut(QKeySequence::Find);
@@ -400,6 +417,8 @@ void MainWindow::connectActions()
             [this] { m_ui->pages->setCurrentWidget(m_ui->policyTab); });
     connect(m_ui->showAuditAction, &QAction::triggered, this,
             [this] { m_ui->pages->setCurrentWidget(m_ui->auditTab); });
+    connect(m_ui->showSimulatorAction, &QAction::triggered, this,
+            [this] { m_ui->pages->setCurrentWidget(m_ui->simulatorTab); });
     connect(m_ui->switchModeAction, &QAction::triggered, this, &MainWindow::switchMode);
     connect(m_ui->setLimitAction, &QAction::triggered, this, &MainWindow::setLimit);
     connect(m_ui->resetLearningAction, &QAction::triggered, this, &MainWindow::resetLearning);
@@ -430,6 +449,7 @@ void MainWindow::retranslate()
     m_detail->retranslate();
     m_summary->retranslate();
     m_policy->retranslate();
+    m_simulator->retranslate();
     m_audit->retranslate();
     updateCount();
     updateStatus();

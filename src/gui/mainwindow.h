@@ -32,6 +32,7 @@ class ColumnChooser;
 class FrozenColumn;
 class KeyFilterBar;
 class PolicyPage;
+class SimulatorPage;
 class SummaryPage;
 struct WindowState;
 
@@ -77,6 +78,7 @@ public:
     SummaryPage *summaryPage() const { return m_summary; }
     PolicyPage *policyPage() const { return m_policy; }
     AuditPage *auditPage() const { return m_audit; }
+    SimulatorPage *simulatorPage() const { return m_simulator; }
     bool isBannerVisible() const;
 
     // Saved views of the key table (View ▸ Saved views): asks for a name and saves the current filters, sort order
@@ -145,6 +147,8 @@ private:
     SummaryPage *m_summary = nullptr;
     PolicyPage *m_policy = nullptr;
     AuditPage *m_audit = nullptr;
+    SimulatorPage *m_simulator = nullptr;
+    bool m_simulatorShown = false;
     QLabel *m_databaseStatus = nullptr;
     QLabel *m_httpStatus = nullptr;
     QTimer m_autoRefresh;

@@ -329,17 +329,23 @@ void PolicyPage::apply()
 
 bool PolicyPage::confirmApply(const QJsonObject &edited)
 {
+    return confirmChanges(this, edited, m_shown, [this](const QString &field) { return fieldLabel(field); });
+}
+
+bool PolicyPage::confirmChanges(QWidget *parent, const QJsonObject &edited, const QJsonObject &before,
+                                const std::function<QString(const QString &)> &label)
+{
     QStringList changes;
     for (auto it = edited.begin(); it != edited.end(); ++it) {
-        const QJsonValue old = m_shown.value(it.key());
+        const QJsonValue old = before.value(it.key());
         const auto text = [](const QJsonValue &v) {
             return v.isString() ? v.toString() : QLocale().toString(v.toDouble(), 'g', 6);
         };
-        changes << tr("%1: %2 → %3").arg(fieldLabel(it.key()), text(old), text(it.value()));
+        changes << tr("%1: %2 → %3").arg(label(it.key()), text(old), text(it.value()));
     }
     QMessageBox box(QMessageBox::Question, tr("Apply the learning policy"),
                     tr("Apply %n change(s) to the learning policy?", nullptr, int(changes.size())),
-                    QMessageBox::NoButton, this);
+                    QMessageBox::NoButton, parent);
     box.setObjectName(QStringLiteral("applyPolicyBox"));
     box.setInformativeText(changes.join(u'\n') + QStringLiteral("\n\n") +
                            tr("Every console and gateway on this database learns with it from each key's next event. "

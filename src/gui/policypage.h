@@ -4,6 +4,7 @@
 
 #include <QWidget>
 
+#include <functional>
 #include <memory>
 
 class QAbstractSpinBox;
@@ -30,6 +31,13 @@ public:
     void retranslate();
     // The field names whose editors differ from the stored policy.
     QStringList editedFields() const;
+
+    // A field's label as the page shows it.
+    QString fieldLabel(const QString &field) const;
+    // Lists the changes (old → new, fields named by `label`) and asks before they are stored for every console and
+    // gateway; true when accepted.
+    static bool confirmChanges(QWidget *parent, const QJsonObject &edited, const QJsonObject &before,
+                               const std::function<QString(const QString &)> &label);
 
     // The field whose refused value is explained next to it; empty when none.
     QString fieldWithError() const { return m_errorField; }
@@ -59,7 +67,6 @@ private:
     void clearFieldError();
     QJsonObject editedValues() const;
     QString describe(const Error &error) const;
-    QString fieldLabel(const QString &field) const;
     void updateButtons();
 
     std::unique_ptr<Ui::PolicyPage> m_ui;

@@ -12,6 +12,7 @@
 #include "keytablemodel.h"
 #include "mainwindow.h"
 #include "settingsdialog.h"
+#include "simulatorpage.h"
 #include "storage/database.h"
 #include "storage/demodata.h"
 #include "storage/migrations.h"
@@ -132,8 +133,20 @@ int main(int argc, char *argv[])
     core.keys.apply(KeyChange::resetLearning(ids.at(1), Actor{QStringLiteral("token:ops")}));
     core.keys.apply(KeyChange::setLimit(ids.at(2), 12, Actor{QStringLiteral("gui:ann@ops-desk")}));
     core.keys.apply(KeyChange::setMode(ids.at(3), true, std::nullopt, Actor{QStringLiteral("gui:ann@ops-desk")}));
-    window.findChild<QTabWidget *>(QStringLiteral("pages"))->setCurrentIndex(3);
+    auto *pages = window.findChild<QTabWidget *>(QStringLiteral("pages"));
+    pages->setCurrentWidget(window.findChild<QWidget *>(QStringLiteral("auditTab")));
     ok = save(&window, out + QStringLiteral("/audit%1.png").arg(suffix)) && ok;
+    // The simulator: the recommended strategy and the reference over the limit changes of the shared suite.
+    pages->setCurrentWidget(window.findChild<QWidget *>(QStringLiteral("simulatorTab")));
+    window.simulatorPage()->selectScenario(QStringLiteral("limit_change"));
+    window.simulatorPage()->selectStrategies({QStringLiteral("aether_ceiling"), QStringLiteral("aether_aimd")});
+    {
+        QEventLoop loop;
+        QObject::connect(window.simulatorPage(), &gui::SimulatorPage::finished, &loop, &QEventLoop::quit);
+        window.simulatorPage()->run();
+        loop.exec();
+    }
+    ok = save(&window, out + QStringLiteral("/simulator%1.png").arg(suffix)) && ok;
     // Every column shown and the table scrolled to its right end: the names stay, inactive keys are dimmed, the
     // selected row keeps its mode icon visible.
     db.execRaw(QStringLiteral("UPDATE provider_api_keys SET is_active = 0 WHERE rowid % 7 = 0"));

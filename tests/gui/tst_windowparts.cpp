@@ -18,6 +18,7 @@
 #include "keys/keytable.h"
 #include "keytablemodel.h"
 #include "settingsdialog.h"
+#include "simulatorpage.h"
 #include "storage/databasesetup.h"
 #include "storage/timelinetables.h"
 #include "testdatabase.h"
@@ -48,6 +49,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QXYSeries>
 
 using namespace Qt::StringLiterals;
 using namespace aether;
@@ -372,6 +374,80 @@ private slots:
         Result<SqlStatement> eights = db.exec(u"SELECT count(*) FROM provider_api_keys WHERE max_concurrent = 8"_s);
         QVERIFY(eights.ok() && eights.value().next());
         QCOMPARE(eights.value().value(0).toLongLong(), stopped.value().changed);
+    }
+
+    // The Simulator page: a run on its own thread (the event loop keeps turning, the progress moves, Cancel stops it),
+    // the chart with the hidden limit, each strategy's limit and 429s, the metrics table with the oracle last, and
+    // "Apply this policy" storing the tried values only after the confirmation.
+    void simulatorPage()
+    {
+        TestDatabase tdb("sqlite");
+        QVERIFY2(tdb.isReady(), qPrintable(tdb.skipReason()));
+        Database db(tdb.location());
+        QVERIFY(setUpDatabase(db).ready.ok());
+        KeyService keys(db);
+        gui::SimulatorPage page(keys, [](const QString &field) { return field; });
+        page.reloadPolicy();
+        QVERIFY(page.selectScenario(u"rise_twice"_s));
+        page.selectStrategies({u"aether_ceiling"_s, u"aether_aimd"_s});
+        QSignalSpy finished(&page, &gui::SimulatorPage::finished);
+        int ticks = 0;
+        QTimer ticker;
+        ticker.setInterval(0);
+        QObject::connect(&ticker, &QTimer::timeout, [&ticks] { ++ticks; });
+        ticker.start();
+        page.run();
+        QVERIFY(page.isRunning());
+        QVERIFY(finished.wait(60000));
+        ticker.stop();
+        QCOMPARE(finished.first().first().toBool(), true);
+        QVERIFY(ticks > 0);
+        QVERIFY(!page.isRunning());
+        QTableWidget *metrics = page.metricsTable();
+        QCOMPARE(metrics->rowCount(), 3);
+        QCOMPARE(metrics->item(0, 0)->text(), u"aether_ceiling"_s);
+        QCOMPARE(metrics->item(1, 0)->text(), u"aether_aimd"_s);
+        QVERIFY(metrics->item(2, 0)->text().startsWith(u"oracle"_s));
+        QCOMPARE(metrics->item(2, 1)->text(), QLocale().toString(1.0, 'f', 3));
+        // Hidden limit, then a limit line and 429 markers per strategy, each with points.
+        const QList<QAbstractSeries *> series = page.chartView()->chart()->series();
+        QCOMPARE(series.size(), 5);
+        for (QAbstractSeries *s : series)
+            QVERIFY2(!static_cast<QXYSeries *>(s)->points().isEmpty(), qPrintable(s->name()));
+
+        // Cancel: the run stops early and says so.
+        finished.clear();
+        page.selectStrategies(LearningPolicy::strategies());
+        page.run();
+        page.cancel();
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.first().first().toBool(), false);
+
+        // Apply: asked first; declined, nothing stored; accepted, the values and the first strategy ticked are.
+        auto *table = page.findChild<QTableWidget *>(u"simulatorPolicy"_s);
+        QVERIFY(table);
+        for (int row = 0; row < table->rowCount(); ++row) {
+            if (table->item(row, 0)->data(Qt::UserRole).toString() == u"increase_step")
+                table->item(row, 1)->setText(u"4"_s);
+        }
+        page.selectStrategies({u"aether_aimd_clamped"_s});
+        auto *apply = page.findChild<QPushButton *>(u"simulatorApply"_s);
+        gui::dialogs::setNextAnswer(gui::dialogs::Answer::Reject);
+        apply->click();
+        QCOMPARE(keys.learningPolicy().value().increaseStep, 2);
+        QSignalSpy changed(&page, &gui::SimulatorPage::policyChanged);
+        gui::dialogs::setNextAnswer(gui::dialogs::Answer::Accept);
+        apply->click();
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(keys.learningPolicy().value().increaseStep, 4);
+        QCOMPARE(keys.learningPolicy().value().strategy, u"aether_aimd_clamped"_s);
+        // A value that is not a number is refused before anything runs.
+        for (int row = 0; row < table->rowCount(); ++row) {
+            if (table->item(row, 0)->data(Qt::UserRole).toString() == u"min_limit")
+                table->item(row, 1)->setText(u"three"_s);
+        }
+        page.run();
+        QVERIFY(!page.isRunning());
     }
 
     // The trend panel shows the series of a known key: its 429s stacked by type in their minutes and its limit as
