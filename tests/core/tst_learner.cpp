@@ -629,6 +629,15 @@ void TestLearner::eventParsing_data()
                                   << u"headers"_s << u"dict_type"_s;
     QTest::newRow("header number") << QByteArray(R"({"outcome":"rate_limited","headers":{"retry-after":5}})") << false
                                    << u"headers.retry-after"_s << u"string_type"_s;
+    // The per-token time, the ceiling strategy's latency hint: optional, a number of milliseconds, not negative.
+    QTest::newRow("tpot") << QByteArray(R"({"outcome":"success","current_concurrent":7,"tpot_ms":24.5})") << false
+                          << QString() << QString();
+    QTest::newRow("tpot null") << QByteArray(R"({"outcome":"success","current_concurrent":7,"tpot_ms":null})")
+                               << false << QString() << QString();
+    QTest::newRow("tpot string") << QByteArray(R"({"outcome":"success","current_concurrent":7,"tpot_ms":"24"})")
+                                 << false << u"tpot_ms"_s << u"float_type"_s;
+    QTest::newRow("tpot negative") << QByteArray(R"({"outcome":"success","current_concurrent":7,"tpot_ms":-1})")
+                                   << false << u"tpot_ms"_s << u"greater_than_equal"_s;
 }
 
 void TestLearner::eventParsing()
@@ -644,6 +653,8 @@ void TestLearner::eventParsing()
         QVERIFY(event.ok());
         QCOMPARE(event.value().keyId, u"k"_s);
         QCOMPARE(event.value().at, at(7));
+        const QJsonValue tpot = value.toObject().value(u"tpot_ms"_s);
+        QCOMPARE(event.value().tpotMs, tpot.isDouble() ? std::optional<double>(tpot.toDouble()) : std::nullopt);
         return;
     }
     QVERIFY(!event.ok());
