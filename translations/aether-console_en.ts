@@ -1099,6 +1099,45 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
     </message>
 </context>
 <context>
+    <name>Signal</name>
+    <message>
+        <source>nothing worked at this concurrency lately: held just below it</source>
+        <translation>nothing worked at this concurrency lately: held just below it</translation>
+    </message>
+    <message>
+        <source>the probe one above the hold failed: the next one waits longer</source>
+        <translation>the probe one above the hold failed: the next one waits longer</translation>
+    </message>
+    <message>
+        <source>it worked at this concurrency a moment ago: the capacity fell</source>
+        <translation>it worked at this concurrency a moment ago: the capacity fell</translation>
+    </message>
+    <message>
+        <source>another 429 of the same fall: the capacity is lower still</source>
+        <translation>another 429 of the same fall: the capacity is lower still</translation>
+    </message>
+    <message>
+        <source>the limit binds and no ceiling is known: grown</source>
+        <translation>the limit binds and no ceiling is known: grown</translation>
+    </message>
+    <message>
+        <source>busy before any 429: held at the policy&apos;s maximum</source>
+        <translation>busy before any 429: held at the policy&apos;s maximum</translation>
+    </message>
+    <message>
+        <source>the hold has passed: one slot above, to see whether the capacity rose</source>
+        <translation>the hold has passed: one slot above, to see whether the capacity rose</translation>
+    </message>
+    <message>
+        <source>faster per token at the same concurrency: probed early</source>
+        <translation>faster per token at the same concurrency: probed early</translation>
+    </message>
+    <message>
+        <source>a probe worked far below the best level: back to it</source>
+        <translation>a probe worked far below the best level: back to it</translation>
+    </message>
+</context>
+<context>
     <name>Strategy</name>
     <message>
         <source>holds just below the concurrency at which 429s came, probes above it rarely; about half the reference&apos;s 429s</source>
@@ -1940,10 +1979,6 @@ The mode (%1) and the fixed limit stay as they are.</translation>
 <context>
     <name>aether::gui::PolicyPage</name>
     <message>
-        <source>The same, but a 429 never raises the limit.</source>
-        <translation>The same, but a 429 never raises the limit.</translation>
-    </message>
-    <message>
         <source>default: %1</source>
         <translation>default: %1</translation>
     </message>
@@ -1990,10 +2025,6 @@ The mode (%1) and the fixed limit stay as they are.</translation>
     <message>
         <source>%1 is not valid.</source>
         <translation>%1 is not valid.</translation>
-    </message>
-    <message>
-        <source>The original service&apos;s algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</source>
-        <translation>The original service&apos;s algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</translation>
     </message>
     <message>
         <source>%1: %2 → %3</source>

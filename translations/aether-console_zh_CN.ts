@@ -1093,6 +1093,45 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
     </message>
 </context>
 <context>
+    <name>Signal</name>
+    <message>
+        <source>nothing worked at this concurrency lately: held just below it</source>
+        <translation>该并发数近期从未成功：停在其下方</translation>
+    </message>
+    <message>
+        <source>the probe one above the hold failed: the next one waits longer</source>
+        <translation>高出一档的探测失败：下一次探测等待更久</translation>
+    </message>
+    <message>
+        <source>it worked at this concurrency a moment ago: the capacity fell</source>
+        <translation>该并发数刚刚还能成功：容量下降了</translation>
+    </message>
+    <message>
+        <source>another 429 of the same fall: the capacity is lower still</source>
+        <translation>同一次下降中的又一个 429：容量还要更低</translation>
+    </message>
+    <message>
+        <source>the limit binds and no ceiling is known: grown</source>
+        <translation>并发限制已用满且未知上限：扩容</translation>
+    </message>
+    <message>
+        <source>busy before any 429: held at the policy&apos;s maximum</source>
+        <translation>尚无 429 时已很繁忙：设为学习策略的并发限制上限</translation>
+    </message>
+    <message>
+        <source>the hold has passed: one slot above, to see whether the capacity rose</source>
+        <translation>等待期已过：高出一档，看容量是否上升</translation>
+    </message>
+    <message>
+        <source>faster per token at the same concurrency: probed early</source>
+        <translation>相同并发下每个 token 更快：提前探测</translation>
+    </message>
+    <message>
+        <source>a probe worked far below the best level: back to it</source>
+        <translation>远低于最佳水平时探测成功：回到最佳水平</translation>
+    </message>
+</context>
+<context>
     <name>Strategy</name>
     <message>
         <source>holds just below the concurrency at which 429s came, probes above it rarely; about half the reference&apos;s 429s</source>
@@ -1930,10 +1969,6 @@ The mode (%1) and the fixed limit stay as they are.</source>
 <context>
     <name>aether::gui::PolicyPage</name>
     <message>
-        <source>The same, but a 429 never raises the limit.</source>
-        <translation>同上，但 429 永远不会调高限制。</translation>
-    </message>
-    <message>
         <source>default: %1</source>
         <translation>默认：%1</translation>
     </message>
@@ -1980,10 +2015,6 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>%1 is not valid.</source>
         <translation>%1 无效。</translation>
-    </message>
-    <message>
-        <source>The original service&apos;s algorithm: a concurrency 429 sets the limit from the in-flight count, which can raise it.</source>
-        <translation>原始算法：并发 429 按当时的并发数重新设定限制，可能因此调高限制。</translation>
     </message>
     <message>
         <source>%1: %2 → %3</source>

@@ -32,6 +32,30 @@ QString reasonLabel(const QString &reason)
     return reason;
 }
 
+QString signalLabel(const QString &signal)
+{
+    static const struct {
+        const char *name;
+        const char *text;
+    } labels[] = {
+        {"ceiling_found", QT_TRANSLATE_NOOP("Signal", "nothing worked at this concurrency lately: held just below it")},
+        {"probe_failed", QT_TRANSLATE_NOOP("Signal", "the probe one above the hold failed: the next one waits longer")},
+        {"capacity_fell", QT_TRANSLATE_NOOP("Signal", "it worked at this concurrency a moment ago: the capacity fell")},
+        {"fell_further", QT_TRANSLATE_NOOP("Signal", "another 429 of the same fall: the capacity is lower still")},
+        {"growth", QT_TRANSLATE_NOOP("Signal", "the limit binds and no ceiling is known: grown")},
+        {"max_limit", QT_TRANSLATE_NOOP("Signal", "busy before any 429: held at the policy's maximum")},
+        {"timed_probe",
+         QT_TRANSLATE_NOOP("Signal", "the hold has passed: one slot above, to see whether the capacity rose")},
+        {"latency_hint", QT_TRANSLATE_NOOP("Signal", "faster per token at the same concurrency: probed early")},
+        {"recovery", QT_TRANSLATE_NOOP("Signal", "a probe worked far below the best level: back to it")},
+    };
+    for (const auto &label : labels) {
+        if (signal == QLatin1StringView(label.name))
+            return QCoreApplication::translate("Signal", label.text);
+    }
+    return signal;
+}
+
 QString toolbarText(const QString &actionText)
 {
     static const QRegularExpression accelerator(QStringLiteral("\\(&[^)]\\)"));

@@ -17,6 +17,8 @@ QString formatTimestamp(const Timestamp &at);
 // An adjustment reason code (concurrent_429, unknown_429, high_utilization, probe_increase) as a label for people;
 // unknown codes as they are.
 QString reasonLabel(const QString &reason);
+// What moved a limit of the ceiling strategy (an adjustment record's "signal"), in the user's language.
+QString signalLabel(const QString &signal);
 // The colour that stands for a reason in charts and tables.
 QColor reasonColor(const QString &reason);
 // An action's text as a tool button shows it: without its accelerator, also the "(&R)" that Chinese texts append

@@ -173,6 +173,8 @@ void KeyDetailWidget::showStats(const KeyStats &s)
         const QString reason = r.value(QStringLiteral("reason")).toString();
         item->setText(2, reasonLabel(reason));
         item->setForeground(2, reasonColor(reason));
+        if (const QString signal = r.value(QStringLiteral("signal")).toString(); !signal.isEmpty())
+            item->setToolTip(2, signalLabel(signal));
     }
     m_ui->recentList->resizeColumnToContents(0);
 }

@@ -97,12 +97,10 @@ bool PolicyPage::reload()
 
 void PolicyPage::describeStrategies()
 {
-    m_ui->strategyEdit->setItemData(
-        0,
-        tr("The original service's algorithm: a concurrency 429 sets the limit from the in-flight "
-           "count, which can raise it."),
-        Qt::ToolTipRole);
-    m_ui->strategyEdit->setItemData(1, tr("The same, but a 429 never raises the limit."), Qt::ToolTipRole);
+    for (int i = 0; i < m_ui->strategyEdit->count(); ++i) {
+        m_ui->strategyEdit->setItemData(
+            i, LearningPolicy::strategyDescription(m_ui->strategyEdit->itemData(i).toString()), Qt::ToolTipRole);
+    }
 }
 
 void PolicyPage::retranslate()

@@ -632,8 +632,8 @@ void TestLearner::eventParsing_data()
     // The per-token time, the ceiling strategy's latency hint: optional, a number of milliseconds, not negative.
     QTest::newRow("tpot") << QByteArray(R"({"outcome":"success","current_concurrent":7,"tpot_ms":24.5})") << false
                           << QString() << QString();
-    QTest::newRow("tpot null") << QByteArray(R"({"outcome":"success","current_concurrent":7,"tpot_ms":null})")
-                               << false << QString() << QString();
+    QTest::newRow("tpot null") << QByteArray(R"({"outcome":"success","current_concurrent":7,"tpot_ms":null})") << false
+                               << QString() << QString();
     QTest::newRow("tpot string") << QByteArray(R"({"outcome":"success","current_concurrent":7,"tpot_ms":"24"})")
                                  << false << u"tpot_ms"_s << u"float_type"_s;
     QTest::newRow("tpot negative") << QByteArray(R"({"outcome":"success","current_concurrent":7,"tpot_ms":-1})")

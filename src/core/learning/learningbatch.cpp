@@ -182,18 +182,35 @@ Result<QList<Result<EventOutcome>>> LearningBatch::apply(const QList<const Learn
 
 Status LearningBatch::writeStrategyStates(const QStringList &ids, const QHash<QString, LockedRow> &rows)
 {
+    // One statement for up to 200 keys (a batch of 500 events on 500 keys wrote 500 statements: 17 % of its time on
+    // PostgreSQL).
+    constexpr qsizetype chunk = 200;
+    QVariantList binds;
+    qsizetype count = 0;
+    const auto flush = [&]() -> Status {
+        if (count == 0)
+            return Done{};
+        QStringList values(count, QStringLiteral("(?, ?)"));
+        Result<SqlStatement> st =
+            m_db.exec(QStringLiteral("INSERT INTO console_learning_state (key_id, state) VALUES %1 "
+                                     "ON CONFLICT (key_id) DO UPDATE SET state = excluded.state")
+                          .arg(values.join(QStringLiteral(", "))),
+                      binds);
+        binds.clear();
+        count = 0;
+        return st ? Status(Done{}) : Status(st.error());
+    };
     for (const QString &id : ids) {
         const auto row = rows.constFind(id);
         if (row == rows.cend() || !row->strategyStateChanged || !row->state.ceilingState)
             continue;
-        Result<SqlStatement> st =
-            m_db.exec(QStringLiteral("INSERT INTO console_learning_state (key_id, state) VALUES (?, ?) "
-                                     "ON CONFLICT (key_id) DO UPDATE SET state = excluded.state"),
-                      {id, QString::fromUtf8(row->state.ceilingState->toJson())});
-        if (!st)
-            return st.error();
+        binds << id << QString::fromUtf8(row->state.ceilingState->toJson());
+        if (++count == chunk) {
+            if (const Status written = flush(); !written)
+                return written;
+        }
     }
-    return Done{};
+    return flush();
 }
 
 Status LearningBatch::lockKeys(const QStringList &ids, QHash<QString, LockedRow> *rows,

@@ -229,6 +229,10 @@ void HistoryChartView::showRecordTip(const QPointF &point, bool state)
                 if (it.key() == u"timestamp" || it.key() == u"old_limit" || it.key() == u"new_limit" ||
                     it.key() == u"reason")
                     continue;
+                if (it.key() == u"signal") {
+                    lines.insert(3, signalLabel(it.value().toString()));
+                    continue;
+                }
                 const QJsonValue v = it.value();
                 const QString text =
                     v.isString()   ? v.toString()
