@@ -40,17 +40,20 @@ def run_builtin(console, seeds):
     return strategies, per
 
 
-def settle_worst(runs, limits):
-    """The longest settling after a change of the limit (phases after the first), over the runs; None = never."""
+def settle_worst(runs, reference_runs, limits):
+    """The longest settling after a change of the limit (phases after the first), over the runs; None = never. A phase
+    that neither the strategy nor the reference ever settles in (demand below the limit) is left out."""
+    if len(limits) < 2:
+        return "-"
     worst = 0
-    for r in runs:
-        for phase, s in enumerate(r["settle_s"]):
-            if phase == 0:
+    for r, ref in zip(runs, reference_runs):
+        for s, t in zip(r["settle_s"][1:], ref["settle_s"][1:]):
+            if s is None and t is None:
                 continue
             if s is None:
                 return None
             worst = max(worst, s)
-    return worst if len(limits) > 1 else "-"
+    return worst
 
 
 def table_builtin(strategies, per, seeds):
@@ -75,7 +78,7 @@ def table_builtin(strategies, per, seeds):
         ref_g = sum(r["goodput_vs_oracle"] for r in rows[REFERENCE]) / len(rows[REFERENCE])
         cand_g = sum(r["goodput_vs_oracle"] for r in rows[CANDIDATE]) / len(rows[CANDIDATE])
         ratio = cand_n / ref_n if ref_n else (0.0 if cand_n == 0 else float("inf"))
-        settle = settle_worst(rows[CANDIDATE], limits)
+        settle = settle_worst(rows[CANDIDATE], rows[REFERENCE], limits)
         ok = (cand_n <= 1.5 * ref_n or cand_n <= 3 * seeds) and cand_g >= ref_g - 0.02 and \
             (settle in ("-",) or (settle is not None and settle <= 300))
         if not ok:
@@ -93,20 +96,49 @@ def table_builtin(strategies, per, seeds):
 
 
 def run_shared(console, sim_dir, seeds):
+    """sim.py --external over the shared suite and the project's own scenarios: the suite summary, then per scenario."""
+    own_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "scenarios")
+    shared = [os.path.join(sim_dir, "scenarios", f) for f in sorted(os.listdir(os.path.join(sim_dir, "scenarios")))]
+    own = [os.path.join(own_dir, f) for f in sorted(os.listdir(own_dir))
+           if f.endswith(".json") and not os.path.exists(os.path.join(sim_dir, "scenarios", f))]
     with tempfile.TemporaryDirectory() as tmp:
         out, md = os.path.join(tmp, "r.json"), os.path.join(tmp, "r.md")
         externals = []
         for s in (CANDIDATE, REFERENCE):
             externals += ["--external", f"console_{s}={console} --learner-peer --strategy {s}"]
-        scenarios = [os.path.join(sim_dir, "scenarios", f) for f in sorted(os.listdir(os.path.join(sim_dir, "scenarios")))]
         subprocess.run([sys.executable, os.path.join(sim_dir, "sim.py"), "--seeds", str(seeds), "--algos",
                         "aether_aimd,oracle", "--trace-algos", "", "--traces", tmp, "--out", out, "--md", md,
-                        "--scenarios"] + scenarios + externals, check=True, stdout=subprocess.DEVNULL,
+                        "--scenarios"] + shared + own + externals, check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
         with open(md) as f:
             text = f.read()
+        with open(out) as f:
+            results = json.load(f)
     summary = text[text.index("**Suite summary**"):]
-    return f"Shared simulator (sim.py --external, the console through its store), {seeds} seeds:\n\n" + summary
+    per = collections.OrderedDict()
+    for name, runs in results.items():
+        base = name.split("#")[0]
+        entry = per.setdefault(base, collections.defaultdict(list))
+        oracle = runs["oracle"]["goodput_util"]
+        for learner in ("console_" + CANDIDATE, "console_" + REFERENCE):
+            r = runs[learner]
+            entry[learner].append((r["n429_concurrency"], r["goodput_util"] / oracle if oracle else 0.0, r["conv_s"]))
+    lines = ["", "Per scenario (sim.py, the console through its store; 429s summed, goodput / oracle averaged):", "",
+             f"| scenario | {CANDIDATE}: 429s, goodput | {REFERENCE}: 429s, goodput | worst settle after a change (s) "
+             "| verdict |", "|---|---|---|---|---|"]
+    for base, entry in per.items():
+        cand, ref = entry["console_" + CANDIDATE], entry["console_" + REFERENCE]
+        cn, rn = sum(x[0] for x in cand), sum(x[0] for x in ref)
+        cg, rg = sum(x[1] for x in cand) / len(cand), sum(x[1] for x in ref) / len(ref)
+        # Phases after the first (changes of the limit); one that neither strategy ever settles in (demand below the
+        # limit, a limit above the policy's maximum) says nothing about the strategy and is left out.
+        settles = [c for x, y in zip(cand, ref) for c, d in zip(x[2][1:], y[2][1:]) if c is not None or d is not None]
+        settle = "-" if not settles else ("never" if None in settles else max(settles))
+        ok = (cn <= 1.5 * rn or cn <= 3 * seeds) and cg >= rg - 0.02 and settle != "never" and \
+            (settle == "-" or settle <= 300)
+        lines.append(f"| {base} | {cn}, {cg:.3f} | {rn}, {rg:.3f} | {settle} | {'ok' if ok else 'MISSED'} |")
+    return (f"Shared simulator (sim.py --external, the console through its store), {seeds} seeds:\n\n" + summary +
+            "\n".join(lines))
 
 
 def main():

@@ -2421,10 +2421,6 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <translation>The simulation failed: %1</translation>
     </message>
     <message>
-        <source>Simulating %1 strategies over %2…</source>
-        <translation>Simulating %1 strategies over %2…</translation>
-    </message>
-    <message>
         <source>Provider&apos;s hidden limit</source>
         <translation>Provider&apos;s hidden limit</translation>
     </message>
@@ -2451,6 +2447,13 @@ The mode (%1) and the fixed limit stay as they are.</translation>
     <message>
         <source>The learning policy was stored.</source>
         <translation>The learning policy was stored.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Simulating %n strategy(s) over %1…</source>
+        <translation>
+            <numerusform>Simulating %n strategy over %1…</numerusform>
+            <numerusform>Simulating %n strategies over %1…</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -2407,10 +2407,6 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <translation>模拟失败：%1</translation>
     </message>
     <message>
-        <source>Simulating %1 strategies over %2…</source>
-        <translation>正在用 %1 个调整算法模拟 %2…</translation>
-    </message>
-    <message>
         <source>Provider&apos;s hidden limit</source>
         <translation>提供商的真实并发上限</translation>
     </message>
@@ -2437,6 +2433,12 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>The learning policy was stored.</source>
         <translation>学习策略已保存。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Simulating %n strategy(s) over %1…</source>
+        <translation>
+            <numerusform>正在用 %n 个调整算法模拟 %1…</numerusform>
+        </translation>
     </message>
 </context>
 <context>

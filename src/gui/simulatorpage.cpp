@@ -466,7 +466,7 @@ void SimulatorPage::run()
             Qt::QueuedConnection);
     }));
     setRunning(true);
-    showMessage(tr("Simulating %1 strategies over %2…").arg(strategies.size()).arg(scenario.name), false);
+    showMessage(tr("Simulating %n strategy(s) over %1…", nullptr, int(strategies.size())).arg(scenario.name), false);
     m_thread->start();
 }
 
