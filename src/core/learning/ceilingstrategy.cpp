@@ -25,6 +25,12 @@ constexpr double recoveryShare = 0.8;   // below this share of the best level: r
 constexpr int hintMinSamples = 40;
 constexpr double hintSlowAlpha = 0.005;
 constexpr double hintFastAlpha = 0.05;
+// At high rates (many successes a second) the averages must not follow by count alone: the slow one spans at least
+// 300 s (else it follows a rise as fast as the per-token times show it), the fast one at least 100 samples' worth of
+// 20 s (else its noise crosses the threshold).
+constexpr double hintSlowMinSeconds = 300.0;
+constexpr double hintFastSeconds = 20.0;
+constexpr double hintFastAlphaMin = 0.01;
 constexpr double hintRatio = 0.92;
 constexpr double hintRelevel = 0.1;
 constexpr qint64 hintQuietUs = 30 * usPerSecond; // no hinted probe this soon after a decrease
@@ -67,6 +73,7 @@ QByteArray CeilingState::toJson() const
         {QStringLiteral("hint_count"), hintCount},
         {QStringLiteral("hint_slow"), hintSlow},
         {QStringLiteral("hint_fast"), hintFast},
+        {QStringLiteral("hint_at_us"), double(hintAtUs)},
     };
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
@@ -100,6 +107,7 @@ std::optional<CeilingState> CeilingState::fromJson(const QByteArray &text)
     s.hintCount = o.value(QLatin1StringView("hint_count")).toInt();
     s.hintSlow = o.value(QLatin1StringView("hint_slow")).toDouble();
     s.hintFast = o.value(QLatin1StringView("hint_fast")).toDouble();
+    s.hintAtUs = qint64(o.value(QLatin1StringView("hint_at_us")).toDouble());
     return s;
 }
 
@@ -109,7 +117,7 @@ bool operator==(const CeilingState &a, const CeilingState &b)
            a.holdUs == b.holdUs && a.recoveryUs == b.recoveryUs && a.nextProbeUs == b.nextProbeUs &&
            a.fallAtUs == b.fallAtUs && a.cutAtUs == b.cutAtUs && a.fallsUs == b.fallsUs && a.streak == b.streak &&
            a.recent == b.recent && a.hintLevel == b.hintLevel && a.hintCount == b.hintCount &&
-           a.hintSlow == b.hintSlow && a.hintFast == b.hintFast;
+           a.hintSlow == b.hintSlow && a.hintFast == b.hintFast && a.hintAtUs == b.hintAtUs;
 }
 
 CeilingState &Learner::ceilingStateOf(LearningState &state) const
@@ -262,9 +270,13 @@ LearningDecision Learner::ceilingSuccess(LearningState &state, int cc, std::opti
         if (c.hintCount == 1) {
             c.hintSlow = c.hintFast = *tpotMs;
         } else {
-            c.hintSlow += std::max(1.0 / double(c.hintCount), hintSlowAlpha) * (*tpotMs - c.hintSlow);
-            c.hintFast += hintFastAlpha * (*tpotMs - c.hintFast);
+            const double dt = double(std::max<qint64>(0, t - c.hintAtUs)) / 1e6;
+            const double slow = std::min(hintSlowAlpha, -std::expm1(-dt / hintSlowMinSeconds));
+            const double fast = std::clamp(-std::expm1(-dt / hintFastSeconds), hintFastAlphaMin, hintFastAlpha);
+            c.hintSlow += std::max(1.0 / double(c.hintCount), slow) * (*tpotMs - c.hintSlow);
+            c.hintFast += fast * (*tpotMs - c.hintFast);
         }
+        c.hintAtUs = t;
     }
     const bool volatileCapacity =
         int(std::count_if(c.fallsUs.begin(), c.fallsUs.end(), [t](qint64 at) { return at > t - volatileWindowUs; })) >=

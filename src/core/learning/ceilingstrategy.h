@@ -30,6 +30,7 @@ struct CeilingState {
     // The latency hint: per-token times of binding successes at one level of the limit.
     int hintLevel = 0;
     int hintCount = 0;
+    qint64 hintAtUs = 0; // the last binding success with a per-token time
     double hintSlow = 0.0;
     double hintFast = 0.0;
 
