@@ -6,7 +6,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 packages=(g++ cmake ninja-build qt6-base-dev qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev libqt6svg6
           qt6-tools-dev qt6-l10n-tools qt6-translations-l10n
-          libqt6sql6-sqlite libsqlite3-dev libqt6sql6-psql qt6-qpa-plugins libqt6opengl6-dev fonts-dejavu-core)
+          libqt6sql6-sqlite libsqlite3-dev libqt6sql6-psql qt6-qpa-plugins libqt6opengl6-dev fonts-dejavu-core
+          zlib1g-dev libsystemd-dev pkg-config)
 build=1
 for arg in "$@"; do
   case "$arg" in

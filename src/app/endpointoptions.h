@@ -59,10 +59,14 @@ struct EndpointOptions {
                               QCoreApplication::translate("Cli", "The PEM private key of --tls-cert."),
                               QStringLiteral("file")};
 
+    QCommandLineOption metricsOpen{
+        QStringLiteral("metrics-open"),
+        QCoreApplication::translate("Cli", "Serve GET /metrics without a token (otherwise a viewer or admin token).")};
+
     void addTo(QCommandLineParser &parser) const
     {
         parser.addOptions({maxConnections, maxPerClient, headerTimeout, idleTimeout, maxHeadBytes, maxHeaderLines,
-                           authFailures, tlsCert, tlsKey});
+                           authFailures, tlsCert, tlsKey, metricsOpen});
     }
 
     // Applies the options to `server`; an error message for a value out of range or an unreadable TLS file.
@@ -101,6 +105,7 @@ struct EndpointOptions {
         limits.head.maxHeadBytes = headBytes;
         server.setGuardLimits(limits);
         server.setAuthFailuresPerMinute(failures);
+        server.setMetricsOpen(parser.isSet(metricsOpen));
         if (parser.isSet(tlsCert) != parser.isSet(tlsKey))
             return QCoreApplication::translate("Cli", "--tls-cert and --tls-key go together");
         if (parser.isSet(tlsCert)) {

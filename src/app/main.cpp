@@ -7,9 +7,13 @@
 #include "endpointoptions.h"
 #include "httpendpoint.h"
 #include "keys/keyservice.h"
+#include "keys/keytable.h"
+#include "scriptcommands.h"
+#include "servicenotifier.h"
 #include "signalwatcher.h"
 #include "simulatecommand.h"
 #include "simulation/learnerpeer.h"
+#include "terminaltable.h"
 #include "storage/database.h"
 #include "storage/databasesetup.h"
 
@@ -19,6 +23,7 @@
 #include <QHostAddress>
 #include <QTimer>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -34,12 +39,7 @@ namespace {
 
 constexpr int eventLoopLockWaitMs = 50;
 
-void printLine(FILE *stream, const QString &text)
-{
-    std::fputs(qUtf8Printable(text), stream);
-    std::fputc('\n', stream);
-    std::fflush(stream);
-}
+using app::printLine;
 
 int fail(const QString &text)
 {
@@ -98,6 +98,8 @@ bool wantsHeadless(int argc, char *argv[])
                                                   "-?"};
     for (int i = 1; i < argc; ++i) {
         const QByteArray arg(argv[i]);
+        if (app::isScriptCommand(QString::fromLocal8Bit(arg)))
+            return true;
         for (const char *option : headlessOptions) {
             if (arg == option || arg.startsWith(QByteArray(QByteArray(option) + '=')))
                 return true;
@@ -106,11 +108,31 @@ bool wantsHeadless(int argc, char *argv[])
     return false;
 }
 
-// Replaces this process with aether-console-window from the same folder, with the same arguments.
+// Whether every option the parser did not know is one of QGuiApplication's (-platform, -style…), which the window
+// program takes.
+bool onlyWindowOptionsUnknown(const QCommandLineParser &parser)
+{
+    static const QStringList qtOptions{QStringLiteral("platform"),        QStringLiteral("platformpluginpath"),
+                                       QStringLiteral("platformtheme"),   QStringLiteral("plugin"),
+                                       QStringLiteral("qwindowgeometry"), QStringLiteral("qwindowicon"),
+                                       QStringLiteral("qwindowtitle"),    QStringLiteral("reverse"),
+                                       QStringLiteral("session"),         QStringLiteral("display"),
+                                       QStringLiteral("geometry"),        QStringLiteral("style"),
+                                       QStringLiteral("stylesheet"),      QStringLiteral("widgetcount")};
+    const QStringList unknown = parser.unknownOptionNames();
+    return !unknown.isEmpty() && std::all_of(unknown.cbegin(), unknown.cend(),
+                                             [](const QString &name) { return qtOptions.contains(name); });
+}
+
+// Replaces this process with aether-console-window, with the same arguments: beside this program in a build folder,
+// in ../libexec/aether-console once installed.
 int runWindowProgram(char *argv[])
 {
     const QByteArray self = QFile::symLinkTarget(QStringLiteral("/proc/self/exe")).toLocal8Bit();
-    const QByteArray window = self.left(self.lastIndexOf('/') + 1) + "aether-console-window";
+    const QByteArray folder = self.left(self.lastIndexOf('/') + 1);
+    QByteArray window = folder + "aether-console-window";
+    if (!QFile::exists(QString::fromLocal8Bit(window)))
+        window = folder + "../libexec/aether-console/aether-console-window";
     argv[0] = const_cast<char *>(window.constData());
     execv(window.constData(), argv);
     std::fprintf(stderr, "aether-console: cannot start the window program %s: %s\n", window.constData(),
@@ -144,19 +166,14 @@ int listTokens(TokenStore &tokens)
     Result<QList<TokenInfo>> list = tokens.list();
     if (!list)
         return fail(list.error().detail);
-    printLine(stdout, QStringLiteral("%1  %2  %3  %4")
-                          .arg(QCoreApplication::translate("Cli", "NAME"), -24)
-                          .arg(QCoreApplication::translate("Cli", "ROLE"), -8)
-                          .arg(QCoreApplication::translate("Cli", "CREATED"), -32)
-                          .arg(QCoreApplication::translate("Cli", "LAST USED")));
+    app::TextTable table({QCoreApplication::translate("Cli", "NAME"), QCoreApplication::translate("Cli", "ROLE"),
+                          QCoreApplication::translate("Cli", "CREATED"),
+                          QCoreApplication::translate("Cli", "LAST USED")});
     for (const TokenInfo &t : list.value()) {
-        printLine(stdout,
-                  QStringLiteral("%1  %2  %3  %4")
-                      .arg(t.name, -24)
-                      .arg(roleToString(t.role), -8)
-                      .arg(t.createdAt.toIsoString(), -32)
-                      .arg(t.lastUsedAt ? t.lastUsedAt->toIsoString() : QCoreApplication::translate("Cli", "never")));
+        table.addRow({t.name, roleToString(t.role), t.createdAt.toIsoString(),
+                      t.lastUsedAt ? t.lastUsedAt->toIsoString() : QCoreApplication::translate("Cli", "never")});
     }
+    table.print(stdout);
     return 0;
 }
 
@@ -211,17 +228,17 @@ struct CliOptions {
                             QCoreApplication::translate("Cli", "With --simulate: the random seed, instead of the "
                                                                "scenario's."),
                             QStringLiteral("n")};
-    QCommandLineOption json{QStringLiteral("json"),
-                            QCoreApplication::translate("Cli", "With --simulate: print the metrics as JSON.")};
     app::CommonOptions common;
+    app::ScriptOptions script;
     app::EndpointOptions endpoint;
 
     void addTo(QCommandLineParser &parser) const
     {
         common.addTo(parser);
         parser.addOptions({serve, listen, createToken, role, listTokens, revokeToken, prepare, learnerPeer, strategy,
-                           listStrategies, simulate, policy, seed, json});
+                           listStrategies, simulate, policy, seed});
         endpoint.addTo(parser);
+        script.addTo(parser);
     }
     // Only serving: a database that is not reachable yet is waited for (503 until then).
     bool servesOnly(const QCommandLineParser &parser) const
@@ -338,6 +355,7 @@ int serve(const CliOptions &cli, const QCommandLineParser &parser, Database &db,
     SignalWatcher watcher;
     QObject::connect(&watcher, &SignalWatcher::terminationRequested, &watcher, [&](int) {
         // Stop accepting, let the event loop send what was answered, then leave.
+        app::ServiceNotifier::stopping();
         endpoint.stopListening();
         QTimer::singleShot(200, QCoreApplication::instance(), &QCoreApplication::quit);
     });
@@ -348,20 +366,33 @@ int serve(const CliOptions &cli, const QCommandLineParser &parser, Database &db,
                                      "network unencrypted and can be read or replayed by anyone on the path. Use "
                                      "--tls-cert/--tls-key or a TLS reverse proxy (docs/security.md).")
                               .arg(urlHost(address->address)));
-    printLine(stdout, QStringLiteral("Listening on %1://%2:%3")
-                          .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), urlHost(address->address))
-                          .arg(port.value()));
+    const QString listening = QStringLiteral("Listening on %1://%2:%3")
+                                  .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), urlHost(address->address))
+                                  .arg(port.value());
+    printLine(stdout, listening);
+    app::ServiceNotifier::ready(listening);
     return QCoreApplication::exec();
+}
+
+// A command for scripts on the database: exit status 3 when it cannot be opened.
+int runScript(const CliOptions &cli, const QCommandLineParser &parser, Database &db)
+{
+    const DatabaseSetup setup = setUpDatabase(db, []() -> std::optional<int> { return std::nullopt; });
+    if (!setup.ready) {
+        printLine(stderr, QStringLiteral("aether-console: ") +
+                              QCoreApplication::translate("Cli", "cannot open the database %1: %2")
+                                  .arg(db.location().displayName(), setup.ready.error().detail.simplified()));
+        return app::ExitUnavailable;
+    }
+    KeyService keys(db);
+    KeyTable table(db);
+    return app::runScriptCommand(parser.positionalArguments(), cli.script, parser, keys, table);
 }
 
 } // namespace
 
 int main(int argc, char *argv[])
 {
-    // The window is a program of its own (aether-console-window, beside this one), so that the headless server
-    // does not load Qt Widgets and Qt Charts.
-    if (!wantsHeadless(argc, argv))
-        return runWindowProgram(argv);
     QCoreApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("Aether"));
     QCoreApplication::setApplicationName(QStringLiteral("aether-console"));
@@ -372,7 +403,24 @@ int main(int argc, char *argv[])
     QCommandLineParser parser;
     const CliOptions cli;
     cli.addTo(parser);
+    // A usage error exits with 2 (process() would exit with 1); process() then handles --help and --version.
+    const bool parsed = parser.parse(QCoreApplication::arguments());
+    const QStringList positional = parser.positionalArguments();
+    // The window is a program of its own (aether-console-window), so that the headless server does not load Qt
+    // Widgets and Qt Charts. It takes Qt's own window options (-platform, -style…) too.
+    if (!wantsHeadless(argc, argv) && positional.isEmpty() && (parsed || onlyWindowOptionsUnknown(parser)))
+        return runWindowProgram(argv);
+    if (!parsed) {
+        printLine(stderr, QStringLiteral("aether-console: ") + parser.errorText());
+        return app::ExitUsage;
+    }
     parser.process(app);
+    if (!positional.isEmpty() && !app::isScriptCommand(positional.constFirst())) {
+        printLine(stderr, QStringLiteral("aether-console: ") +
+                              QCoreApplication::translate("Cli", "unknown command \"%1\"; see --help")
+                                  .arg(positional.constFirst()));
+        return app::ExitUsage;
+    }
     if (parser.isSet(cli.learnerPeer))
         return runLearnerPeer(parser.isSet(cli.strategy) ? parser.value(cli.strategy)
                                                          : LearningPolicy::defaultStrategy());
@@ -387,7 +435,7 @@ int main(int argc, char *argv[])
                 return fail(QCoreApplication::translate("Cli", "--seed takes a number of 0 or more"));
         }
         return app::simulate(parser.value(cli.simulate), parser.values(cli.strategy), parser.value(cli.policy), seed,
-                             parser.isSet(cli.json));
+                             parser.isSet(cli.script.json));
     }
 
     const QString url = cli.common.databaseUrl(parser);
@@ -396,6 +444,8 @@ int main(int argc, char *argv[])
     if (!location)
         return fail(QCoreApplication::translate("Cli", "invalid --database: %1").arg(location.error().detail));
     Database db(location.value());
+    if (!positional.isEmpty())
+        return runScript(cli, parser, db);
     bool waiting = false;
     if (const std::optional<int> stop = prepare(cli, parser, db, &waiting))
         return *stop;

@@ -1,5 +1,7 @@
 #include "simulatecommand.h"
 
+#include "terminaltable.h"
+
 #include "learning/learningpolicy.h"
 #include "simulation/simulator.h"
 
@@ -72,24 +74,6 @@ QJsonObject metricsJson(const SimulationMetrics &m)
 
 } // namespace
 
-int displayWidth(const QString &text)
-{
-    int width = 0;
-    for (const char32_t c : text.toUcs4()) {
-        const bool wide = (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF) ||
-                          (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
-                          (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
-                          (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x20000 && c <= 0x3FFFD);
-        width += wide ? 2 : 1;
-    }
-    return width;
-}
-
-QString padded(const QString &text, int width)
-{
-    return text + QString(std::max(0, width - displayWidth(text)), u' ');
-}
-
 int listStrategies()
 {
     for (const QString &name : LearningPolicy::strategies())
@@ -158,24 +142,14 @@ int simulate(const QString &scenarioPath, QStringList strategies, const QString 
         QCoreApplication::translate("Cli", "SHED %"),
         QCoreApplication::translate("Cli", "SETTLE S (PER LIMIT)"),
     };
-    QList<QStringList> rows{headers};
+    TextTable table(headers, {false, true, true, true, true, true, false});
     for (const SimulationMetrics &m : results.value()) {
-        rows.append({m.strategy, QString::number(m.goodputVsOracle, 'f', 3), QString::number(m.concurrency429),
+        table.addRow({m.strategy, QString::number(m.goodputVsOracle, 'f', 3), QString::number(m.concurrency429),
                      QString::number(m.rpm429), QString::number(m.classifiedUnknown),
                      QString::number(m.offered > 0 ? 100.0 * double(m.shed) / double(m.offered) : 0.0, 'f', 1),
                      settleText(m.settleS)});
     }
-    QList<int> widths(headers.size(), 0);
-    for (const QStringList &row : std::as_const(rows)) {
-        for (qsizetype i = 0; i < row.size(); ++i)
-            widths[i] = std::max(widths[i], displayWidth(row.at(i)));
-    }
-    for (const QStringList &row : std::as_const(rows)) {
-        QString line;
-        for (qsizetype i = 0; i < row.size(); ++i)
-            line += i + 1 < row.size() ? padded(row.at(i), widths[i] + 2) : row.at(i);
-        print(stdout, line);
-    }
+    table.print(stdout);
     return 0;
 }
 

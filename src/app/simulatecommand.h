@@ -16,9 +16,5 @@ int listStrategies();
 int simulate(const QString &scenarioPath, QStringList strategies, const QString &policyFile, std::optional<qint64> seed,
              bool json);
 
-// The columns a text takes in a terminal: CJK characters take two.
-int displayWidth(const QString &text);
-// `text` padded with spaces to `width` columns.
-QString padded(const QString &text, int width);
 
 } // namespace aether::app

@@ -142,12 +142,27 @@ void MainWindow::connectPages()
             m_audit->reload();
         updateKeyActions();
     });
-    connect(&m_autoRefresh, &QTimer::timeout, this, [this] {
+    const auto refreshIfChanged = [this] {
         // Only when something changed: the database's change stamp is cheap, a reload is not.
         const std::optional<QByteArray> revision = m_services.keys.dataRevision();
         if (revision && revision == m_lastRevision && !m_ui->banner->isVisible())
             return;
+        m_sinceRefresh.start();
         refresh();
+    };
+    connect(&m_autoRefresh, &QTimer::timeout, this, refreshIfChanged);
+    // Live updates on PostgreSQL; SQLite (and a gateway's own writes) keep the polling above.
+    m_notified.setSingleShot(true);
+    connect(&m_notified, &QTimer::timeout, this, [this, refreshIfChanged] {
+        const qint64 wait = m_sinceRefresh.isValid() ? 1000 - m_sinceRefresh.elapsed() : 0;
+        if (wait > 0)
+            m_notified.start(int(wait));
+        else if (m_ui->autoRefreshAction->isChecked())
+            refreshIfChanged();
+    });
+    m_services.db.listen(Database::changesChannel(), [this] {
+        if (!m_notified.isActive())
+            m_notified.start(100);
     });
 }
 
@@ -186,6 +201,7 @@ void MainWindow::showKeyFromSummary(const QString &keyId)
 
 MainWindow::~MainWindow()
 {
+    m_services.db.stopListening(Database::changesChannel());
     stopHttp();
 }
 

@@ -9,6 +9,7 @@
 #include "timeline/timelinekeeper.h"
 
 #include <QMainWindow>
+#include <QElapsedTimer>
 #include <QTimer>
 
 #include <memory>
@@ -152,6 +153,10 @@ private:
     QLabel *m_databaseStatus = nullptr;
     QLabel *m_httpStatus = nullptr;
     QTimer m_autoRefresh;
+    // PostgreSQL: another process changed a key or the policy (Database::changesChannel); bursts are coalesced and
+    // the window refreshes at most once a second.
+    QTimer m_notified;
+    QElapsedTimer m_sinceRefresh;
     QTimer m_searchDelay;
     std::optional<QByteArray> m_lastRevision;
     KeyFilter m_filter;

@@ -7,12 +7,14 @@
 #include "controllers/bulkcontroller.h"
 #include "controllers/keycontroller.h"
 #include "controllers/learningcontroller.h"
+#include "controllers/metricscontroller.h"
 #include "controllers/policycontroller.h"
 #include "controllers/routecontext.h"
 #include "controllers/statuscontroller.h"
 #include "controllers/timelinecontroller.h"
 #include "errormapper.h"
 #include "gatekeeper.h"
+#include "servermetrics.h"
 
 #include <QHostAddress>
 #include <QHttpServer>
@@ -55,6 +57,13 @@ public:
     // The largest body a request may carry: 1 MiB for POST …/events and …/keys/bulk, 64 KiB otherwise.
     static qsizetype bodyLimitFor(const RequestHead &head);
 
+    // GET /metrics without a token (--metrics-open).
+    void setMetricsOpen(bool open) { m_metricsRoutes.setOpen(open); }
+    // The paths of the route table as registered, with QHttpServer's "<arg>" for a key id.
+    const QStringList &routePaths() const { return m_routePaths; }
+    // The route a path belongs to, with "{key_id}" for the key id ("other" for a path no route serves): the label of
+    // the request metrics.
+    QString routeOf(QByteArrayView path) const;
     // Starts listening; returns the bound port. Refuses a non-loopback address while no token exists.
     Result<quint16> listen(const QHostAddress &address, quint16 port);
     // Stops accepting connections; requests already received are answered.
@@ -62,6 +71,7 @@ public:
 
 private:
     void addRoutes();
+    template <typename Handler> void addRoute(const QString &path, Handler &&handler);
     // Whether the tokens allow listening beyond loopback.
     Status checkRemoteAccess(const QHostAddress &address);
 
@@ -69,6 +79,7 @@ private:
     ErrorMapper m_errors;
     Gatekeeper m_gate;
     ChangeQueue m_changes;
+    ServerMetrics m_metrics;
     RouteContext m_context;
     KeyController m_keyRoutes;
     LearningController m_learningRoutes;
@@ -77,6 +88,8 @@ private:
     BulkController m_bulkRoutes;
     AuditController m_auditRoutes;
     TimelineController m_timelineRoutes;
+    MetricsController m_metricsRoutes;
+    QStringList m_routePaths;
     QHttpServer m_server;
     GuardLimits m_guardLimits;
     std::optional<QSslConfiguration> m_tls;

@@ -233,6 +233,7 @@ private:
     Phase m_phase = Phase::Idle;
     QByteArray m_in;
     RequestHead m_head;
+    QElapsedTimer m_handling; // since the request went to QHttpServer
     QByteArray m_body;
     std::optional<ChunkedDecoder> m_chunked;
     qsizetype m_bodyLimit = 0;
@@ -413,6 +414,7 @@ bool GuardedConnection::beginRequest(RequestHead head)
 void GuardedConnection::dispatch()
 {
     m_phase = Phase::Handling;
+    m_handling.start();
     m_deadline = 0;
     // Reading is paused only when the client sends more while this request is handled (see onReadable()): a client
     // that waits for its answer costs no notifier change.
@@ -449,6 +451,8 @@ void GuardedConnection::answerReady(QByteArray answer)
 {
     if (m_phase != Phase::Handling)
         return;
+    if (answer.size() > 12) // "HTTP/1.1 200 …"
+        m_guard->observe(m_head, answer.mid(9, 3).toInt(), m_handling.nsecsElapsed());
     const bool close = m_head.closeAfter || m_overLimit;
     if (close) {
         const qsizetype headEnd = answer.indexOf("\r\n\r\n");

@@ -54,7 +54,12 @@ public:
     // Set (with the value "1") on a request whose body was over its limit and was not read.
     static constexpr const char *bodyOverLimitHeader = "X-Aether-Body-Over-Limit";
 
+    // Told of every request QHttpServer answered: its head, the answer's status and the time from the complete
+    // request to the complete answer.
+    using AnswerObserver = std::function<void(const RequestHead &, int status, qint64 elapsedNs)>;
+
     ConnectionGuard(GuardLimits limits, BodyLimit bodyLimit, QObject *parent = nullptr);
+    void setAnswerObserver(AnswerObserver observer) { m_observer = std::move(observer); }
     ~ConnectionGuard() override;
 
     void setTlsConfiguration(const QSslConfiguration &configuration) { m_tls = configuration; }
@@ -78,11 +83,17 @@ private:
     void refuse(qintptr descriptor, Message message);
     bool reserveBody(qint64 bytes);
     void releaseBody(qint64 bytes) { m_bufferedBodyBytes -= bytes; }
+    void observe(const RequestHead &head, int status, qint64 elapsedNs)
+    {
+        if (m_observer)
+            m_observer(head, status, elapsedNs);
+    }
     void offerToHttpServer(QTcpSocket *feed);
     qint64 nowMs() const { return m_clock.elapsed(); }
 
     GuardLimits m_limits;
     BodyLimit m_bodyLimit;
+    AnswerObserver m_observer;
     std::optional<QSslConfiguration> m_tls;
     int m_connections = 0;
     QHash<QHostAddress, int> m_perAddress;

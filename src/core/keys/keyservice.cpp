@@ -1,5 +1,7 @@
 #include "keys/keyservice.h"
 
+#include <algorithm>
+
 #include "base/jsoncolumn.h"
 
 #include <QJsonDocument>
@@ -31,15 +33,29 @@ void KeyService::warnMalformedHistory(const QString &keyId, const QString &colum
 
 Result<QList<KeyListItem>> KeyService::listAdaptiveKeys(const QString &endpointId)
 {
+    return listKeys(endpointId, true);
+}
+
+Result<QList<KeyListItem>> KeyService::listAllKeys(const QString &endpointId)
+{
+    return listKeys(endpointId, false);
+}
+
+Result<QList<KeyListItem>> KeyService::listKeys(const QString &endpointId, bool adaptiveOnly)
+{
     return m_db.run<QList<KeyListItem>>([&]() -> Result<QList<KeyListItem>> {
         QString sql = QStringLiteral("SELECT id, name, endpoint_id, max_concurrent, learned_max_concurrent, "
-                                     "concurrent_429_count, rpm_429_count FROM provider_api_keys "
-                                     "WHERE max_concurrent IS NULL");
+                                     "concurrent_429_count, rpm_429_count FROM provider_api_keys");
+        QStringList conditions;
+        if (adaptiveOnly)
+            conditions << QStringLiteral("max_concurrent IS NULL");
         QVariantList binds;
         if (!endpointId.isEmpty()) {
-            sql += QStringLiteral(" AND endpoint_id = ?");
+            conditions << QStringLiteral("endpoint_id = ?");
             binds << endpointId;
         }
+        if (!conditions.isEmpty())
+            sql += QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
         Result<SqlStatement> st = m_db.exec(sql, binds);
         if (!st)
             return st.error();
@@ -277,7 +293,9 @@ QList<Result<KeyChangeOutcome>> KeyService::applyChanges(const QList<KeyChange> 
         if (!applied)
             return applied.error();
         outcomes = applied.takeValue();
-        return Done{};
+        const bool anyApplied =
+            std::any_of(outcomes.cbegin(), outcomes.cend(), [](const Result<KeyChangeOutcome> &o) { return o.ok(); });
+        return anyApplied ? m_db.notify(Database::changesChannel()) : Status(Done{});
     });
     if (!done) {
         outcomes.clear();

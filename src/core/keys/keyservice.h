@@ -32,6 +32,8 @@ public:
 
     // Adaptive keys (max_concurrent IS NULL), active or not; an empty endpointId means all endpoints.
     Result<QList<KeyListItem>> listAdaptiveKeys(const QString &endpointId = {});
+    // The same with the fixed keys too (the command line's `keys --all`), in the same shape.
+    Result<QList<KeyListItem>> listAllKeys(const QString &endpointId = {});
     Result<bool> keyExists(const QString &keyId);
     // Changes whenever any key may have changed, in this process or another; std::nullopt when unknown. Front ends
     // may keep a rendered answer while it stays the same.
@@ -69,6 +71,7 @@ public:
 
 private:
     struct HistoryTail;
+    Result<QList<KeyListItem>> listKeys(const QString &endpointId, bool adaptiveOnly);
     KeyStats makeStats(const QString &keyId, const SqlStatement &row, const HistoryTail &tail);
     template <typename T> Result<T> applyOne(KeyChange change);
     void warnMalformedHistory(const QString &keyId, const QString &column);

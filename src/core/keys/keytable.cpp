@@ -169,6 +169,39 @@ Result<QSqlQuery> KeyTable::rows(const KeyFilter &filter, KeyColumn column, Qt::
                       binds);
 }
 
+Status KeyTable::scan(const KeyFilter &filter, KeyColumn column, const std::function<void(const KeyRow &)> &visit)
+{
+    return m_db.run<Done>([&]() -> Status {
+        Result<QSqlQuery> query = rows(filter, column, Qt::AscendingOrder);
+        if (!query)
+            return query.error();
+        QSqlQuery &q = query.value();
+        const auto optionalInt = [&q](KeyColumn c) {
+            const QVariant v = q.value(int(c));
+            return v.isNull() ? std::nullopt : std::optional<int>(v.toInt());
+        };
+        KeyRow row;
+        while (q.next()) {
+            row.name = q.value(int(KeyColumn::Name)).toString();
+            row.provider = q.value(int(KeyColumn::Provider)).toString();
+            row.apiFormat = q.value(int(KeyColumn::Endpoint)).toString();
+            row.maxConcurrent = optionalInt(KeyColumn::MaxConcurrent);
+            row.learned = optionalInt(KeyColumn::Learned);
+            row.effective = optionalInt(KeyColumn::Effective);
+            row.concurrent429 = q.value(int(KeyColumn::Concurrent429)).toLongLong();
+            row.rpm429 = q.value(int(KeyColumn::Rpm429)).toLongLong();
+            row.last429At = q.value(int(KeyColumn::Last429At)).toString();
+            row.last429Type = q.value(int(KeyColumn::Last429Type)).toString();
+            row.adjustments = q.value(int(KeyColumn::Adjustments)).toLongLong();
+            row.active = q.value(int(KeyColumn::Active)).toInt() != 0;
+            row.id = q.value(int(KeyColumn::Id)).toString();
+            row.endpointId = q.value(int(KeyColumn::EndpointId)).toString();
+            visit(row);
+        }
+        return Done{};
+    });
+}
+
 Result<qint64> KeyTable::count(const KeyFilter &filter)
 {
     return m_db.run<qint64>([&]() -> Result<qint64> {

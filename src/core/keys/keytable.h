@@ -9,6 +9,7 @@
 #include <QSqlQuery>
 #include <QString>
 
+#include <functional>
 #include <optional>
 
 namespace aether {
@@ -79,6 +80,26 @@ struct AdjustmentPoint {
     QJsonObject record; // everything stored, including fields the console does not know
 };
 
+// One key as the key table shows it (KeyTable::scan): the columns of KeyColumn with their types.
+struct KeyRow {
+    QString id;
+    QString name;       // empty when the key has none
+    QString provider;   // the provider's display name
+    QString apiFormat;  // the endpoint's API format
+    QString endpointId;
+    std::optional<int> maxConcurrent; // set: fixed mode
+    std::optional<int> learned;
+    std::optional<int> effective;     // adaptive: the learned limit; fixed: max_concurrent
+    qint64 concurrent429 = 0;
+    qint64 rpm429 = 0;
+    QString last429At;
+    QString last429Type;
+    qint64 adjustments = 0; // records in the stored history
+    bool active = true;
+
+    bool adaptive() const { return !maxConcurrent.has_value(); }
+};
+
 // The read side of the console's key views: the sortable, filterable key table (as a query a QSqlQueryModel fetches
 // lazily), the provider/endpoint tree, the keys with the most 429s and a key's whole history. Sorting and filtering
 // happen in SQL, so a database with 100,000 keys is never read whole.
@@ -90,6 +111,9 @@ public:
     // QSqlQueryModel::setQuery(), which fetches it in chunks.
     Result<QSqlQuery> rows(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order);
     Result<qint64> count(const KeyFilter &filter);
+    // Every key of the filter, sorted by `column` then by id, handed to `visit` one at a time as the query is read
+    // (the command line's tables, the metrics); the rows are not kept.
+    Status scan(const KeyFilter &filter, KeyColumn column, const std::function<void(const KeyRow &)> &visit);
     // The ids of every key of the filter, in id order (bulk changes, "select all shown").
     Result<QStringList> ids(const KeyFilter &filter);
     // Providers by name, each with its endpoints by API format and their key counts.

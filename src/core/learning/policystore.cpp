@@ -106,6 +106,8 @@ Result<LearningPolicy> PolicyStore::write(const QJsonObject *patch, const QStrin
             return policy.error();
         if (const Status stored = store(patch ? &policy.value() : nullptr, old.value(), actor); !stored)
             return stored.error();
+        if (const Status told = m_db.notify(Database::changesChannel()); !told)
+            return told.error();
         return policy;
     });
 }

@@ -158,6 +158,9 @@ public:
     void stopListening(const QString &channel);
     // Whether notifications of `channel` reach this connection now (listened to, connected and subscribed).
     bool isListening(const QString &channel) const;
+    // The channel on which every change of a key or of the learning policy is told (PostgreSQL), so that windows and
+    // servers of other processes on the same database refresh at once; changes a gateway writes itself are not.
+    static QString changesChannel() { return QStringLiteral("aether_console_changes"); }
     // Tells the listeners of `channel` once the caller's transaction commits (nothing if it rolls back); nothing on
     // SQLite.
     Status notify(const QString &channel);

@@ -69,8 +69,12 @@ void LearningController::postEvent(const QString &keyId, const QHttpServerReques
         {KeyChange::learningEvent(event.takeValue())},
         [&context, language](const ChangeQueue::Outcomes &outcomes) {
             const Result<KeyChangeOutcome> &outcome = outcomes.constFirst();
-            if (!outcome)
+            if (!outcome) {
+                if (outcome.error().code == ErrorCode::NotFound || outcome.error().code == ErrorCode::InvalidInput)
+                    context.metrics.recordEvents(0, 1);
                 return context.errors.response(outcome.error(), language);
+            }
+            context.metrics.recordEvents(1, 0);
             return QHttpServerResponse(jsonMime, eventBody(std::get<EventOutcome>(outcome.value())));
         },
         std::move(responder));
@@ -147,23 +151,29 @@ ChangeQueue::Render LearningController::renderBatch(ParsedBatch batch, Language 
     RouteContext &context = m_context;
     return [&context, language, batch = std::move(batch)](const ChangeQueue::Outcomes &outcomes) {
         EventResultsBody results(qsizetype(batch.entries.size()));
+        qint64 applied = 0;
+        qint64 refused = 0;
         for (const auto &entry : batch.entries) {
             if (const auto *error = std::get_if<QJsonObject>(&entry)) {
                 results.addEntry(*error);
+                ++refused;
                 continue;
             }
             const qsizetype index = std::get<qsizetype>(entry);
             const Result<KeyChangeOutcome> &outcome = outcomes.at(index);
             if (outcome) {
                 results.addOutcome(std::get<EventOutcome>(outcome.value()));
+                ++applied;
             } else if (outcome.error().code == ErrorCode::NotFound || outcome.error().code == ErrorCode::InvalidInput) {
                 QJsonObject item = context.errors.entry(outcome.error(), language);
                 item.insert(QStringLiteral("key_id"), batch.changes.at(index).keyId);
                 results.addEntry(item);
+                ++refused;
             } else {
                 return context.errors.response(outcome.error(), language); // storage: nothing was applied
             }
         }
+        context.metrics.recordEvents(applied, refused);
         return QHttpServerResponse(jsonMime, results.take());
     };
 }

@@ -4,6 +4,7 @@
 #include "changequeue.h"
 #include "errormapper.h"
 #include "gatekeeper.h"
+#include "servermetrics.h"
 
 #include <functional>
 
@@ -15,7 +16,7 @@ class KeyService;
 namespace aether::http {
 
 // What every controller works with: the core's services, the admission of requests, the mapping of errors, the
-// queue of changes and the clock that stamps learning events. Owned by ApiServer.
+// queue of changes, the endpoint's own metrics and the clock that stamps learning events. Owned by ApiServer.
 struct RouteContext {
     using Clock = std::function<Timestamp()>;
     using Method = QHttpServerRequest::Method;
@@ -25,6 +26,7 @@ struct RouteContext {
     Gatekeeper &gate;
     ErrorMapper &errors;
     ChangeQueue &changes;
+    ServerMetrics &metrics;
     Clock clock = &Timestamp::now;
 
     // The answer of a body problem, checked in the original service's order: an unknown key (404) before the body

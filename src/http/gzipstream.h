@@ -1,0 +1,28 @@
+#pragma once
+
+#include <QByteArray>
+
+namespace aether::http {
+
+// A gzip body made of a large part compressed once and a small part compressed per answer (the metrics: every key's
+// series change only with the data, the endpoint's own counters with every request). The large part ends with a
+// sync flush and the small part starts a new deflate stream without history, so the two join into one valid gzip
+// member; the trailer's CRC-32 is combined from both (zlib's crc32_combine).
+class GzipPrefix {
+public:
+    GzipPrefix() = default;
+    explicit GzipPrefix(const QByteArray &text);
+    // The whole gzip member: the stored prefix, then `tail` compressed, then the trailer.
+    QByteArray finish(const QByteArray &tail) const;
+    qsizetype plainSize() const { return m_plainSize; }
+
+private:
+    QByteArray m_compressed; // gzip header and the prefix's deflate blocks, ending on a byte boundary
+    unsigned long m_crc = 0;
+    qsizetype m_plainSize = 0;
+};
+
+// Whether an Accept-Encoding header value accepts gzip (a q of 0 refuses it).
+bool acceptsGzip(const QByteArray &acceptEncoding);
+
+} // namespace aether::http
