@@ -321,10 +321,6 @@
         <translation>With --simulate: the random seed, instead of the scenario&apos;s.</translation>
     </message>
     <message>
-        <source>With --simulate: print the metrics as JSON.</source>
-        <translation>With --simulate: print the metrics as JSON.</translation>
-    </message>
-    <message>
         <source>--seed takes a number of 0 or more</source>
         <translation>--seed takes a number of 0 or more</translation>
     </message>
@@ -371,6 +367,278 @@
     <message>
         <source>SETTLE S (PER LIMIT)</source>
         <translation>SETTLE S (PER LIMIT)</translation>
+    </message>
+    <message>
+        <source>Serve GET /metrics without a token (otherwise a viewer or admin token).</source>
+        <translation>Serve GET /metrics without a token (otherwise a viewer or admin token).</translation>
+    </message>
+    <message>
+        <source>unknown command &quot;%1&quot;; see --help</source>
+        <translation>unknown command &quot;%1&quot;; see --help</translation>
+    </message>
+    <message>
+        <source>keys, key, set-limit, set-mode, reset, summary or policy, with its arguments (see above).</source>
+        <translation>keys, key, set-limit, set-mode, reset, summary or policy, with its arguments (see above).</translation>
+    </message>
+    <message>
+        <source>Commands for scripts, instead of the window:
+  keys [--endpoint ID] [--all]     the adaptive keys (--all: every key)
+  key ID                           a key&apos;s statistics
+  set-limit ID N                   a fixed limit of N (1 to 100)
+  set-mode ID adaptive|fixed [--limit N]
+  reset ID [--yes]                 forget what was learned for the key
+  summary                          totals over the adaptive keys
+  policy [get | set KEY=VALUE... | reset [--yes]]
+Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usage error, 3 database unavailable.</source>
+        <translation>Commands for scripts, instead of the window:
+  keys [--endpoint ID] [--all]     the adaptive keys (--all: every key)
+  key ID                           a key&apos;s statistics
+  set-limit ID N                   a fixed limit of N (1 to 100)
+  set-mode ID adaptive|fixed [--limit N]
+  reset ID [--yes]                 forget what was learned for the key
+  summary                          totals over the adaptive keys
+  policy [get | set KEY=VALUE... | reset [--yes]]
+Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usage error, 3 database unavailable.</translation>
+    </message>
+    <message>
+        <source>With keys: only the keys of this endpoint id.</source>
+        <translation>With keys: only the keys of this endpoint id.</translation>
+    </message>
+    <message>
+        <source>With keys: the keys with a fixed limit too.</source>
+        <translation>With keys: the keys with a fixed limit too.</translation>
+    </message>
+    <message>
+        <source>With set-mode ID fixed: the fixed limit (1 to 100).</source>
+        <translation>With set-mode ID fixed: the fixed limit (1 to 100).</translation>
+    </message>
+    <message>
+        <source>With reset and policy reset: do not ask for confirmation.</source>
+        <translation>With reset and policy reset: do not ask for confirmation.</translation>
+    </message>
+    <message>
+        <source>Print JSON: with --simulate the metrics, with a command the HTTP API&apos;s answer.</source>
+        <translation>Print JSON: with --simulate the metrics, with a command the HTTP API&apos;s answer.</translation>
+    </message>
+    <message>
+        <source>key %1 not found</source>
+        <translation>key %1 not found</translation>
+    </message>
+    <message>
+        <source>a fixed limit is needed: add --limit N</source>
+        <translation>a fixed limit is needed: add --limit N</translation>
+    </message>
+    <message>
+        <source>%1 must be at least %2</source>
+        <translation>%1 must be at least %2</translation>
+    </message>
+    <message>
+        <source>%1 must be at most %2</source>
+        <translation>%1 must be at most %2</translation>
+    </message>
+    <message>
+        <source>%1 must be greater than %2</source>
+        <translation>%1 must be greater than %2</translation>
+    </message>
+    <message>
+        <source>%1 must be less than %2</source>
+        <translation>%1 must be less than %2</translation>
+    </message>
+    <message>
+        <source>%1 is not a setting of the learning policy</source>
+        <translation>%1 is not a setting of the learning policy</translation>
+    </message>
+    <message>
+        <source>%1 must be one of: %2</source>
+        <translation>%1 must be one of: %2</translation>
+    </message>
+    <message>
+        <source>%1 is not valid</source>
+        <translation>%1 is not valid</translation>
+    </message>
+    <message>
+        <source>refused: %1</source>
+        <translation>refused: %1</translation>
+    </message>
+    <message>
+        <source>the database is unavailable: %1</source>
+        <translation>the database is unavailable: %1</translation>
+    </message>
+    <message>
+        <source>adaptive</source>
+        <translation>adaptive</translation>
+    </message>
+    <message>
+        <source>fixed</source>
+        <translation>fixed</translation>
+    </message>
+    <message>
+        <source>this asks for confirmation: add --yes when no one can answer</source>
+        <translation>this asks for confirmation: add --yes when no one can answer</translation>
+    </message>
+    <message>
+        <source>[y/N]</source>
+        <translation>[y/N]</translation>
+    </message>
+    <message>
+        <source>y</source>
+        <translation>y</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>Nothing was changed.</source>
+        <translation>Nothing was changed.</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>PROVIDER</source>
+        <translation>PROVIDER</translation>
+    </message>
+    <message>
+        <source>ENDPOINT</source>
+        <translation>ENDPOINT</translation>
+    </message>
+    <message>
+        <source>MODE</source>
+        <translation>MODE</translation>
+    </message>
+    <message>
+        <source>LIMIT</source>
+        <translation>LIMIT</translation>
+    </message>
+    <message>
+        <source>LEARNED</source>
+        <translation>LEARNED</translation>
+    </message>
+    <message>
+        <source>KEY</source>
+        <translation>KEY</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>Mode</translation>
+    </message>
+    <message>
+        <source>Fixed limit</source>
+        <translation>Fixed limit</translation>
+    </message>
+    <message>
+        <source>Effective limit</source>
+        <translation>Effective limit</translation>
+    </message>
+    <message>
+        <source>Learned limit</source>
+        <translation>Learned limit</translation>
+    </message>
+    <message>
+        <source>Concurrency 429s</source>
+        <translation>Concurrency 429s</translation>
+    </message>
+    <message>
+        <source>RPM 429s</source>
+        <translation>RPM 429s</translation>
+    </message>
+    <message>
+        <source>Last 429</source>
+        <translation>Last 429</translation>
+    </message>
+    <message>
+        <source>Adjustments</source>
+        <translation>Adjustments</translation>
+    </message>
+    <message>
+        <source>TIME</source>
+        <translation>TIME</translation>
+    </message>
+    <message>
+        <source>OLD</source>
+        <translation>OLD</translation>
+    </message>
+    <message>
+        <source>NEW</source>
+        <translation>NEW</translation>
+    </message>
+    <message>
+        <source>REASON</source>
+        <translation>REASON</translation>
+    </message>
+    <message>
+        <source>Key %1: fixed limit %2 (it was adaptive).</source>
+        <translation>Key %1: fixed limit %2 (it was adaptive).</translation>
+    </message>
+    <message>
+        <source>Key %1: fixed limit %2.</source>
+        <translation>Key %1: fixed limit %2.</translation>
+    </message>
+    <message>
+        <source>Key %1: adaptive mode; its limit is learned.</source>
+        <translation>Key %1: adaptive mode; its limit is learned.</translation>
+    </message>
+    <message>
+        <source>Key %1: what was learned is reset.</source>
+        <translation>Key %1: what was learned is reset.</translation>
+    </message>
+    <message>
+        <source>Adaptive keys</source>
+        <translation>Adaptive keys</translation>
+    </message>
+    <message>
+        <source>Keys with a fixed limit</source>
+        <translation>Keys with a fixed limit</translation>
+    </message>
+    <message>
+        <source>SETTING</source>
+        <translation>SETTING</translation>
+    </message>
+    <message>
+        <source>VALUE</source>
+        <translation>VALUE</translation>
+    </message>
+    <message>
+        <source>policy get takes no arguments</source>
+        <translation>policy get takes no arguments</translation>
+    </message>
+    <message>
+        <source>policy set needs KEY=VALUE arguments</source>
+        <translation>policy set needs KEY=VALUE arguments</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not KEY=VALUE</source>
+        <translation>&quot;%1&quot; is not KEY=VALUE</translation>
+    </message>
+    <message>
+        <source>policy reset takes no arguments</source>
+        <translation>policy reset takes no arguments</translation>
+    </message>
+    <message>
+        <source>Return the learning policy to its defaults for every key?</source>
+        <translation>Return the learning policy to its defaults for every key?</translation>
+    </message>
+    <message>
+        <source>unknown policy action &quot;%1&quot;: use get, set or reset</source>
+        <translation>unknown policy action &quot;%1&quot;: use get, set or reset</translation>
+    </message>
+    <message>
+        <source>usage: aether-console %1</source>
+        <translation>usage: aether-console %1</translation>
+    </message>
+    <message>
+        <source>the limit must be a whole number, not &quot;%1&quot;</source>
+        <translation>the limit must be a whole number, not &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>the mode must be adaptive or fixed, not &quot;%1&quot;</source>
+        <translation>the mode must be adaptive or fixed, not &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>Reset what was learned for key %1?</source>
+        <translation>Reset what was learned for key %1?</translation>
     </message>
 </context>
 <context>

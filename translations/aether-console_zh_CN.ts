@@ -315,10 +315,6 @@
         <translation>与 --simulate 一起使用：随机种子，代替场景自带的种子。</translation>
     </message>
     <message>
-        <source>With --simulate: print the metrics as JSON.</source>
-        <translation>与 --simulate 一起使用：以 JSON 输出指标。</translation>
-    </message>
-    <message>
         <source>--seed takes a number of 0 or more</source>
         <translation>--seed 须为 0 或更大的数字</translation>
     </message>
@@ -365,6 +361,278 @@
     <message>
         <source>SETTLE S (PER LIMIT)</source>
         <translation>收敛秒数（每段上限）</translation>
+    </message>
+    <message>
+        <source>Serve GET /metrics without a token (otherwise a viewer or admin token).</source>
+        <translation>无需令牌即可读取 GET /metrics（否则需要查看者或管理员令牌）。</translation>
+    </message>
+    <message>
+        <source>unknown command &quot;%1&quot;; see --help</source>
+        <translation>未知命令“%1”；请查看 --help</translation>
+    </message>
+    <message>
+        <source>keys, key, set-limit, set-mode, reset, summary or policy, with its arguments (see above).</source>
+        <translation>keys、key、set-limit、set-mode、reset、summary 或 policy，以及其参数（见上文）。</translation>
+    </message>
+    <message>
+        <source>Commands for scripts, instead of the window:
+  keys [--endpoint ID] [--all]     the adaptive keys (--all: every key)
+  key ID                           a key&apos;s statistics
+  set-limit ID N                   a fixed limit of N (1 to 100)
+  set-mode ID adaptive|fixed [--limit N]
+  reset ID [--yes]                 forget what was learned for the key
+  summary                          totals over the adaptive keys
+  policy [get | set KEY=VALUE... | reset [--yes]]
+Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usage error, 3 database unavailable.</source>
+        <translation>供脚本使用的命令（不打开窗口）：
+  keys [--endpoint ID] [--all]     自适应密钥（--all：全部密钥）
+  key ID                           密钥的统计信息
+  set-limit ID N                   设为固定限制 N（1 到 100）
+  set-mode ID adaptive|fixed [--limit N]
+  reset ID [--yes]                 重置该密钥的学习状态
+  summary                          自适应密钥的汇总
+  policy [get | set KEY=VALUE... | reset [--yes]]
+加上 --json 输出 HTTP 接口的应答。退出状态：0 完成，1 被拒绝，2 用法错误，3 数据库不可用。</translation>
+    </message>
+    <message>
+        <source>With keys: only the keys of this endpoint id.</source>
+        <translation>用于 keys：只列出该端点 ID 的密钥。</translation>
+    </message>
+    <message>
+        <source>With keys: the keys with a fixed limit too.</source>
+        <translation>用于 keys：同时列出固定限制模式的密钥。</translation>
+    </message>
+    <message>
+        <source>With set-mode ID fixed: the fixed limit (1 to 100).</source>
+        <translation>用于 set-mode ID fixed：固定限制（1 到 100）。</translation>
+    </message>
+    <message>
+        <source>With reset and policy reset: do not ask for confirmation.</source>
+        <translation>用于 reset 和 policy reset：不再询问确认。</translation>
+    </message>
+    <message>
+        <source>Print JSON: with --simulate the metrics, with a command the HTTP API&apos;s answer.</source>
+        <translation>输出 JSON：与 --simulate 一起时输出指标，与命令一起时输出 HTTP 接口的应答。</translation>
+    </message>
+    <message>
+        <source>key %1 not found</source>
+        <translation>未找到密钥 %1</translation>
+    </message>
+    <message>
+        <source>a fixed limit is needed: add --limit N</source>
+        <translation>需要固定限制：请加上 --limit N</translation>
+    </message>
+    <message>
+        <source>%1 must be at least %2</source>
+        <translation>%1 不能小于 %2</translation>
+    </message>
+    <message>
+        <source>%1 must be at most %2</source>
+        <translation>%1 不能大于 %2</translation>
+    </message>
+    <message>
+        <source>%1 must be greater than %2</source>
+        <translation>%1 必须大于 %2</translation>
+    </message>
+    <message>
+        <source>%1 must be less than %2</source>
+        <translation>%1 必须小于 %2</translation>
+    </message>
+    <message>
+        <source>%1 is not a setting of the learning policy</source>
+        <translation>%1 不是学习策略的参数</translation>
+    </message>
+    <message>
+        <source>%1 must be one of: %2</source>
+        <translation>%1 只能是以下之一：%2</translation>
+    </message>
+    <message>
+        <source>%1 is not valid</source>
+        <translation>%1 的值无效</translation>
+    </message>
+    <message>
+        <source>refused: %1</source>
+        <translation>已拒绝：%1</translation>
+    </message>
+    <message>
+        <source>the database is unavailable: %1</source>
+        <translation>数据库不可用：%1</translation>
+    </message>
+    <message>
+        <source>adaptive</source>
+        <translation>自适应</translation>
+    </message>
+    <message>
+        <source>fixed</source>
+        <translation>固定限制</translation>
+    </message>
+    <message>
+        <source>this asks for confirmation: add --yes when no one can answer</source>
+        <translation>此操作需要确认：无人应答时请加上 --yes</translation>
+    </message>
+    <message>
+        <source>[y/N]</source>
+        <translation>[y/N]</translation>
+    </message>
+    <message>
+        <source>y</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是的</translation>
+    </message>
+    <message>
+        <source>Nothing was changed.</source>
+        <translation>未做任何更改。</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>PROVIDER</source>
+        <translation>提供商</translation>
+    </message>
+    <message>
+        <source>ENDPOINT</source>
+        <translation>端点</translation>
+    </message>
+    <message>
+        <source>MODE</source>
+        <translation>模式</translation>
+    </message>
+    <message>
+        <source>LIMIT</source>
+        <translation>有效限制</translation>
+    </message>
+    <message>
+        <source>LEARNED</source>
+        <translation>学习值</translation>
+    </message>
+    <message>
+        <source>KEY</source>
+        <translation>密钥</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>模式</translation>
+    </message>
+    <message>
+        <source>Fixed limit</source>
+        <translation>固定限制</translation>
+    </message>
+    <message>
+        <source>Effective limit</source>
+        <translation>有效限制</translation>
+    </message>
+    <message>
+        <source>Learned limit</source>
+        <translation>学习到的并发限制</translation>
+    </message>
+    <message>
+        <source>Concurrency 429s</source>
+        <translation>并发 429 次数</translation>
+    </message>
+    <message>
+        <source>RPM 429s</source>
+        <translation>RPM 429 次数</translation>
+    </message>
+    <message>
+        <source>Last 429</source>
+        <translation>最近一次 429</translation>
+    </message>
+    <message>
+        <source>Adjustments</source>
+        <translation>调整次数</translation>
+    </message>
+    <message>
+        <source>TIME</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>OLD</source>
+        <translation>原限制</translation>
+    </message>
+    <message>
+        <source>NEW</source>
+        <translation>新限制</translation>
+    </message>
+    <message>
+        <source>REASON</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Key %1: fixed limit %2 (it was adaptive).</source>
+        <translation>密钥 %1：已设为固定限制 %2（原为自适应模式）。</translation>
+    </message>
+    <message>
+        <source>Key %1: fixed limit %2.</source>
+        <translation>密钥 %1：已设为固定限制 %2。</translation>
+    </message>
+    <message>
+        <source>Key %1: adaptive mode; its limit is learned.</source>
+        <translation>密钥 %1：已切换为自适应模式，并发限制将自动学习。</translation>
+    </message>
+    <message>
+        <source>Key %1: what was learned is reset.</source>
+        <translation>密钥 %1：学习状态已重置。</translation>
+    </message>
+    <message>
+        <source>Adaptive keys</source>
+        <translation>自适应密钥</translation>
+    </message>
+    <message>
+        <source>Keys with a fixed limit</source>
+        <translation>固定限制模式的密钥</translation>
+    </message>
+    <message>
+        <source>SETTING</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>VALUE</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>policy get takes no arguments</source>
+        <translation>policy get 不接受参数</translation>
+    </message>
+    <message>
+        <source>policy set needs KEY=VALUE arguments</source>
+        <translation>policy set 需要 KEY=VALUE 形式的参数</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not KEY=VALUE</source>
+        <translation>“%1”不是 KEY=VALUE 形式</translation>
+    </message>
+    <message>
+        <source>policy reset takes no arguments</source>
+        <translation>policy reset 不接受参数</translation>
+    </message>
+    <message>
+        <source>Return the learning policy to its defaults for every key?</source>
+        <translation>要为所有密钥恢复默认学习策略吗？</translation>
+    </message>
+    <message>
+        <source>unknown policy action &quot;%1&quot;: use get, set or reset</source>
+        <translation>未知的 policy 操作“%1”：请使用 get、set 或 reset</translation>
+    </message>
+    <message>
+        <source>usage: aether-console %1</source>
+        <translation>用法：aether-console %1</translation>
+    </message>
+    <message>
+        <source>the limit must be a whole number, not &quot;%1&quot;</source>
+        <translation>限制必须是整数，而不是“%1”</translation>
+    </message>
+    <message>
+        <source>the mode must be adaptive or fixed, not &quot;%1&quot;</source>
+        <translation>模式必须是 adaptive 或 fixed，而不是“%1”</translation>
+    </message>
+    <message>
+        <source>Reset what was learned for key %1?</source>
+        <translation>要重置密钥 %1 的学习状态吗？</translation>
     </message>
 </context>
 <context>

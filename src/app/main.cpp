@@ -13,9 +13,9 @@
 #include "signalwatcher.h"
 #include "simulatecommand.h"
 #include "simulation/learnerpeer.h"
-#include "terminaltable.h"
 #include "storage/database.h"
 #include "storage/databasesetup.h"
+#include "terminaltable.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -120,8 +120,8 @@ bool onlyWindowOptionsUnknown(const QCommandLineParser &parser)
                                        QStringLiteral("geometry"),        QStringLiteral("style"),
                                        QStringLiteral("stylesheet"),      QStringLiteral("widgetcount")};
     const QStringList unknown = parser.unknownOptionNames();
-    return !unknown.isEmpty() && std::all_of(unknown.cbegin(), unknown.cend(),
-                                             [](const QString &name) { return qtOptions.contains(name); });
+    return !unknown.isEmpty() &&
+           std::all_of(unknown.cbegin(), unknown.cend(), [](const QString &name) { return qtOptions.contains(name); });
 }
 
 // Replaces this process with aether-console-window, with the same arguments: beside this program in a build folder,
@@ -366,9 +366,10 @@ int serve(const CliOptions &cli, const QCommandLineParser &parser, Database &db,
                                      "network unencrypted and can be read or replayed by anyone on the path. Use "
                                      "--tls-cert/--tls-key or a TLS reverse proxy (docs/security.md).")
                               .arg(urlHost(address->address)));
-    const QString listening = QStringLiteral("Listening on %1://%2:%3")
-                                  .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), urlHost(address->address))
-                                  .arg(port.value());
+    const QString listening =
+        QStringLiteral("Listening on %1://%2:%3")
+            .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), urlHost(address->address))
+            .arg(port.value());
     printLine(stdout, listening);
     app::ServiceNotifier::ready(listening);
     return QCoreApplication::exec();
@@ -416,9 +417,10 @@ int main(int argc, char *argv[])
     }
     parser.process(app);
     if (!positional.isEmpty() && !app::isScriptCommand(positional.constFirst())) {
-        printLine(stderr, QStringLiteral("aether-console: ") +
-                              QCoreApplication::translate("Cli", "unknown command \"%1\"; see --help")
-                                  .arg(positional.constFirst()));
+        printLine(
+            stderr,
+            QStringLiteral("aether-console: ") +
+                QCoreApplication::translate("Cli", "unknown command \"%1\"; see --help").arg(positional.constFirst()));
         return app::ExitUsage;
     }
     if (parser.isSet(cli.learnerPeer))
@@ -441,8 +443,10 @@ int main(int argc, char *argv[])
     const QString url = cli.common.databaseUrl(parser);
     Result<DatabaseLocation> location =
         url.isEmpty() ? Result<DatabaseLocation>(DatabaseLocation::defaultLocation()) : DatabaseLocation::parse(url);
-    if (!location)
-        return fail(QCoreApplication::translate("Cli", "invalid --database: %1").arg(location.error().detail));
+    if (!location) {
+        fail(QCoreApplication::translate("Cli", "invalid --database: %1").arg(location.error().detail));
+        return app::ExitUsage;
+    }
     Database db(location.value());
     if (!positional.isEmpty())
         return runScript(cli, parser, db);

@@ -23,10 +23,10 @@ namespace aether::app {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Cli", text);
-}
+// The command line's texts share the catalogue context "Cli" with the options of main.cpp.
+struct Cli {
+    Q_DECLARE_TR_FUNCTIONS(Cli)
+};
 
 int usage(const QString &text)
 {
@@ -41,34 +41,34 @@ int report(const Error &error, const QString &keyId = {})
     int status = ExitRefused;
     switch (error.code) {
     case ErrorCode::NotFound:
-        text = tr("key %1 not found").arg(keyId);
+        text = Cli::tr("key %1 not found").arg(keyId);
         break;
     case ErrorCode::InvalidInput: {
         const QString bound = error.bound.toString();
         if (error.reason == reason::requiredWhenFixed)
-            text = tr("a fixed limit is needed: add --limit N");
+            text = Cli::tr("a fixed limit is needed: add --limit N");
         else if (error.reason == reason::greaterThanEqual)
-            text = tr("%1 must be at least %2").arg(error.field, bound);
+            text = Cli::tr("%1 must be at least %2").arg(error.field, bound);
         else if (error.reason == reason::lessThanEqual)
-            text = tr("%1 must be at most %2").arg(error.field, bound);
+            text = Cli::tr("%1 must be at most %2").arg(error.field, bound);
         else if (error.reason == reason::greaterThan)
-            text = tr("%1 must be greater than %2").arg(error.field, bound);
+            text = Cli::tr("%1 must be greater than %2").arg(error.field, bound);
         else if (error.reason == reason::lessThan)
-            text = tr("%1 must be less than %2").arg(error.field, bound);
+            text = Cli::tr("%1 must be less than %2").arg(error.field, bound);
         else if (error.reason == reason::extraForbidden)
-            text = tr("%1 is not a setting of the learning policy").arg(error.field);
+            text = Cli::tr("%1 is not a setting of the learning policy").arg(error.field);
         else if (error.reason == reason::literalError)
-            text = tr("%1 must be one of: %2").arg(error.field, bound);
+            text = Cli::tr("%1 must be one of: %2").arg(error.field, bound);
         else
-            text = tr("%1 is not valid").arg(error.field);
+            text = Cli::tr("%1 is not valid").arg(error.field);
         break;
     }
     case ErrorCode::Conflict:
-        text = tr("refused: %1").arg(error.detail.simplified());
+        text = Cli::tr("refused: %1").arg(error.detail.simplified());
         break;
     case ErrorCode::StorageUnavailable:
     case ErrorCode::StorageFailure:
-        text = tr("the database is unavailable: %1").arg(error.detail.simplified());
+        text = Cli::tr("the database is unavailable: %1").arg(error.detail.simplified());
         status = ExitUnavailable;
         break;
     }
@@ -106,7 +106,7 @@ QString optional(const std::optional<int> &value)
 
 QString modeText(bool adaptive)
 {
-    return adaptive ? tr("adaptive") : tr("fixed");
+    return adaptive ? Cli::tr("adaptive") : Cli::tr("fixed");
 }
 
 // Asks on the terminal; without a terminal the caller must have said --yes.
@@ -115,15 +115,15 @@ std::optional<int> confirm(const QString &question, bool yes)
     if (yes)
         return std::nullopt;
     if (!isatty(STDIN_FILENO))
-        return usage(tr("this asks for confirmation: add --yes when no one can answer"));
-    std::fputs(qUtf8Printable(question + u' ' + tr("[y/N]") + u' '), stderr);
+        return usage(Cli::tr("this asks for confirmation: add --yes when no one can answer"));
+    std::fputs(qUtf8Printable(question + u' ' + Cli::tr("[y/N]") + u' '), stderr);
     std::fflush(stderr);
     std::string answer;
     std::getline(std::cin, answer);
     const QString reply = QString::fromStdString(answer).trimmed().toLower();
-    if (reply == u"y" || reply == u"yes" || reply == tr("y") || reply == tr("yes"))
+    if (reply == u"y" || reply == u"yes" || reply == Cli::tr("y") || reply == Cli::tr("yes"))
         return std::nullopt;
-    printLine(stderr, tr("Nothing was changed."));
+    printLine(stderr, Cli::tr("Nothing was changed."));
     return ExitRefused;
 }
 
@@ -148,8 +148,8 @@ int listKeys(const ScriptOptions &options, const QCommandLineParser &parser, Key
     KeyFilter filter;
     filter.mode = all ? KeyFilter::Mode::All : KeyFilter::Mode::Adaptive;
     filter.endpointId = endpointId;
-    TextTable out({tr("ID"), tr("NAME"), tr("PROVIDER"), tr("ENDPOINT"), tr("MODE"), tr("LIMIT"), tr("LEARNED"),
-                   tr("CONC. 429"), tr("RPM 429")},
+    TextTable out({Cli::tr("ID"), Cli::tr("NAME"), Cli::tr("PROVIDER"), Cli::tr("ENDPOINT"), Cli::tr("MODE"),
+                   Cli::tr("LIMIT"), Cli::tr("LEARNED"), Cli::tr("CONC. 429"), Cli::tr("RPM 429")},
                   {false, false, false, false, false, true, true, true, true});
     const Status scanned = table.scan(filter, KeyColumn::Provider, [&](const KeyRow &key) {
         out.addRow({key.id, key.name, key.provider, key.apiFormat, modeText(key.adaptive()), optional(key.effective),
@@ -171,24 +171,25 @@ int showKey(const QString &keyId, bool json, KeyService &keys)
         return ExitOk;
     }
     const KeyStats &s = stats.value();
-    const QString last429 = s.last429At ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(s.last429At->microseconds() / 1000),
-                                                             QLocale::ShortFormat) +
-                                              (s.last429Type ? QStringLiteral(" (%1)").arg(*s.last429Type) : QString())
-                                        : tr("never");
-    TextTable fields({tr("KEY"), keyId});
-    fields.addRow({tr("Mode"), modeText(s.adaptiveMode)});
-    fields.addRow({tr("Fixed limit"), optional(s.maxConcurrent)});
-    fields.addRow({tr("Effective limit"), QString::number(s.effectiveLimit)});
-    fields.addRow({tr("Learned limit"), optional(s.learnedLimit)});
-    fields.addRow({tr("Concurrency 429s"), QString::number(s.concurrent429Count)});
-    fields.addRow({tr("RPM 429s"), QString::number(s.rpm429Count)});
-    fields.addRow({tr("Last 429"), last429});
-    fields.addRow({tr("Adjustments"), QString::number(s.adjustmentCount)});
+    const QString last429 = s.last429At
+                                ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(s.last429At->microseconds() / 1000),
+                                                     QLocale::ShortFormat) +
+                                      (s.last429Type ? QStringLiteral(" (%1)").arg(*s.last429Type) : QString())
+                                : Cli::tr("never");
+    TextTable fields({Cli::tr("KEY"), keyId});
+    fields.addRow({Cli::tr("Mode"), modeText(s.adaptiveMode)});
+    fields.addRow({Cli::tr("Fixed limit"), optional(s.maxConcurrent)});
+    fields.addRow({Cli::tr("Effective limit"), QString::number(s.effectiveLimit)});
+    fields.addRow({Cli::tr("Learned limit"), optional(s.learnedLimit)});
+    fields.addRow({Cli::tr("Concurrency 429s"), QString::number(s.concurrent429Count)});
+    fields.addRow({Cli::tr("RPM 429s"), QString::number(s.rpm429Count)});
+    fields.addRow({Cli::tr("Last 429"), last429});
+    fields.addRow({Cli::tr("Adjustments"), QString::number(s.adjustmentCount)});
     fields.print(stdout);
     if (s.recentAdjustments.isEmpty())
         return ExitOk;
     printLine(stdout, QString());
-    TextTable history({tr("TIME"), tr("OLD"), tr("NEW"), tr("REASON")}, {false, true, true, false});
+    TextTable history({Cli::tr("TIME"), Cli::tr("OLD"), Cli::tr("NEW"), Cli::tr("REASON")}, {false, true, true, false});
     for (const QJsonValue &value : s.recentAdjustments) {
         const QJsonObject record = value.toObject();
         history.addRow({record.value(QStringLiteral("timestamp")).toString(),
@@ -212,14 +213,15 @@ int change(const KeyChange &request, bool json, KeyService &keys)
     }
     QString text;
     if (const auto *limit = std::get_if<LimitChange>(&outcome.value())) {
-        text = limit->wasAdaptive ? tr("Key %1: fixed limit %2 (it was adaptive).")
-                                  : tr("Key %1: fixed limit %2.");
+        text = limit->wasAdaptive ? Cli::tr("Key %1: fixed limit %2 (it was adaptive).")
+                                  : Cli::tr("Key %1: fixed limit %2.");
         text = text.arg(limit->keyId).arg(limit->maxConcurrent);
     } else if (const auto *mode = std::get_if<ModeChange>(&outcome.value())) {
-        text = mode->isAdaptive ? tr("Key %1: adaptive mode; its limit is learned.").arg(mode->keyId)
-                                : tr("Key %1: fixed limit %2.").arg(mode->keyId).arg(mode->maxConcurrent.value_or(0));
+        text = mode->isAdaptive
+                   ? Cli::tr("Key %1: adaptive mode; its limit is learned.").arg(mode->keyId)
+                   : Cli::tr("Key %1: fixed limit %2.").arg(mode->keyId).arg(mode->maxConcurrent.value_or(0));
     } else if (const auto *reset = std::get_if<LearningReset>(&outcome.value())) {
-        text = tr("Key %1: what was learned is reset.").arg(reset->keyId);
+        text = Cli::tr("Key %1: what was learned is reset.").arg(reset->keyId);
     }
     printLine(stdout, text);
     return ExitOk;
@@ -235,16 +237,17 @@ int summary(bool json, KeyService &keys)
         return ExitOk;
     }
     const Summary &s = result.value();
-    TextTable totals({tr("Adaptive keys"), QString::number(s.totalAdaptiveKeys)}, {false, true});
-    totals.addRow({tr("Keys with a fixed limit"), QString::number(s.totalFixedKeys)});
-    totals.addRow({tr("Concurrency 429s"), QString::number(s.totalConcurrent429Errors)});
-    totals.addRow({tr("RPM 429s"), QString::number(s.totalRpm429Errors)});
-    totals.addRow({tr("Adjustments"), QString::number(s.totalAdjustments)});
+    TextTable totals({Cli::tr("Adaptive keys"), QString::number(s.totalAdaptiveKeys)}, {false, true});
+    totals.addRow({Cli::tr("Keys with a fixed limit"), QString::number(s.totalFixedKeys)});
+    totals.addRow({Cli::tr("Concurrency 429s"), QString::number(s.totalConcurrent429Errors)});
+    totals.addRow({Cli::tr("RPM 429s"), QString::number(s.totalRpm429Errors)});
+    totals.addRow({Cli::tr("Adjustments"), QString::number(s.totalAdjustments)});
     totals.print(stdout);
     if (s.recentAdjustments.isEmpty())
         return ExitOk;
     printLine(stdout, QString());
-    TextTable recent({tr("TIME"), tr("KEY"), tr("OLD"), tr("NEW"), tr("REASON")}, {false, false, true, true, false});
+    TextTable recent({Cli::tr("TIME"), Cli::tr("KEY"), Cli::tr("OLD"), Cli::tr("NEW"), Cli::tr("REASON")},
+                     {false, false, true, true, false});
     for (const RecentAdjustment &r : s.recentAdjustments) {
         recent.addRow({r.record.value(QStringLiteral("timestamp")).toString(), r.keyName.value_or(r.keyId),
                        r.record.value(QStringLiteral("old_limit")).toVariant().toString(),
@@ -262,7 +265,7 @@ void printPolicy(const LearningPolicy &policy, bool json)
         printJson(values);
         return;
     }
-    TextTable out({tr("SETTING"), tr("VALUE")});
+    TextTable out({Cli::tr("SETTING"), Cli::tr("VALUE")});
     for (auto it = values.constBegin(); it != values.constEnd(); ++it) {
         const QJsonValue v = it.value();
         out.addRow({it.key(), v.isString() ? v.toString() : v.toVariant().toString()});
@@ -296,25 +299,25 @@ int policy(const QStringList &arguments, const ScriptOptions &options, const QCo
     Result<LearningPolicy> result = LearningPolicy{};
     if (action == u"get") {
         if (arguments.size() > 2)
-            return usage(tr("policy get takes no arguments"));
+            return usage(Cli::tr("policy get takes no arguments"));
         result = keys.learningPolicy();
     } else if (action == u"set") {
         if (arguments.size() < 3)
-            return usage(tr("policy set needs KEY=VALUE arguments"));
+            return usage(Cli::tr("policy set needs KEY=VALUE arguments"));
         QString bad;
         const std::optional<QJsonObject> patch = policyPatch(arguments.mid(2), &bad);
         if (!patch)
-            return usage(tr("\"%1\" is not KEY=VALUE").arg(bad));
+            return usage(Cli::tr("\"%1\" is not KEY=VALUE").arg(bad));
         result = keys.updateLearningPolicy(*patch, cliActor());
     } else if (action == u"reset") {
         if (arguments.size() > 2)
-            return usage(tr("policy reset takes no arguments"));
-        if (const std::optional<int> stop =
-                confirm(tr("Return the learning policy to its defaults for every key?"), parser.isSet(options.yes)))
+            return usage(Cli::tr("policy reset takes no arguments"));
+        if (const std::optional<int> stop = confirm(
+                Cli::tr("Return the learning policy to its defaults for every key?"), parser.isSet(options.yes)))
             return *stop;
         result = keys.resetLearningPolicy(cliActor());
     } else {
-        return usage(tr("unknown policy action \"%1\": use get, set or reset").arg(action));
+        return usage(Cli::tr("unknown policy action \"%1\": use get, set or reset").arg(action));
     }
     if (!result)
         return report(result.error());
@@ -364,7 +367,7 @@ int runScriptCommand(const QStringList &arguments, const ScriptOptions &options,
     const bool json = parser.isSet(options.json);
     const auto expect = [&](qsizetype count, const QString &form) -> std::optional<int> {
         if (arguments.size() != count)
-            return usage(tr("usage: aether-console %1").arg(form));
+            return usage(Cli::tr("usage: aether-console %1").arg(form));
         return std::nullopt;
     };
     if (command == u"keys") {
@@ -382,7 +385,7 @@ int runScriptCommand(const QStringList &arguments, const ScriptOptions &options,
             return *bad;
         const std::optional<int> limit = parseInt(arguments.at(2));
         if (!limit)
-            return usage(tr("the limit must be a whole number, not \"%1\"").arg(arguments.at(2)));
+            return usage(Cli::tr("the limit must be a whole number, not \"%1\"").arg(arguments.at(2)));
         return change(KeyChange::setLimit(arguments.at(1), *limit, cliActor()), json, keys);
     }
     if (command == u"set-mode") {
@@ -390,12 +393,12 @@ int runScriptCommand(const QStringList &arguments, const ScriptOptions &options,
             return *bad;
         const QString mode = arguments.at(2);
         if (mode != u"adaptive" && mode != u"fixed")
-            return usage(tr("the mode must be adaptive or fixed, not \"%1\"").arg(mode));
+            return usage(Cli::tr("the mode must be adaptive or fixed, not \"%1\"").arg(mode));
         std::optional<int> limit;
         if (parser.isSet(options.limit)) {
             limit = parseInt(parser.value(options.limit));
             if (!limit)
-                return usage(tr("the limit must be a whole number, not \"%1\"").arg(parser.value(options.limit)));
+                return usage(Cli::tr("the limit must be a whole number, not \"%1\"").arg(parser.value(options.limit)));
         }
         return change(KeyChange::setMode(arguments.at(1), mode == u"adaptive", limit, cliActor()), json, keys);
     }
@@ -408,7 +411,7 @@ int runScriptCommand(const QStringList &arguments, const ScriptOptions &options,
         if (!exists.value())
             return report(Error::notFound(), arguments.at(1));
         if (const std::optional<int> stop =
-                confirm(tr("Reset what was learned for key %1?").arg(arguments.at(1)), parser.isSet(options.yes)))
+                confirm(Cli::tr("Reset what was learned for key %1?").arg(arguments.at(1)), parser.isSet(options.yes)))
             return *stop;
         return change(KeyChange::resetLearning(arguments.at(1), cliActor()), json, keys);
     }
@@ -419,7 +422,7 @@ int runScriptCommand(const QStringList &arguments, const ScriptOptions &options,
     }
     if (command == u"policy")
         return policy(arguments, options, parser, keys);
-    return usage(tr("unknown command \"%1\"; see --help").arg(command));
+    return usage(Cli::tr("unknown command \"%1\"; see --help").arg(command));
 }
 
 } // namespace aether::app

@@ -145,9 +145,9 @@ int simulate(const QString &scenarioPath, QStringList strategies, const QString 
     TextTable table(headers, {false, true, true, true, true, true, false});
     for (const SimulationMetrics &m : results.value()) {
         table.addRow({m.strategy, QString::number(m.goodputVsOracle, 'f', 3), QString::number(m.concurrency429),
-                     QString::number(m.rpm429), QString::number(m.classifiedUnknown),
-                     QString::number(m.offered > 0 ? 100.0 * double(m.shed) / double(m.offered) : 0.0, 'f', 1),
-                     settleText(m.settleS)});
+                      QString::number(m.rpm429), QString::number(m.classifiedUnknown),
+                      QString::number(m.offered > 0 ? 100.0 * double(m.shed) / double(m.offered) : 0.0, 'f', 1),
+                      settleText(m.settleS)});
     }
     table.print(stdout);
     return 0;

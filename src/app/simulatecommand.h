@@ -16,5 +16,4 @@ int listStrategies();
 int simulate(const QString &scenarioPath, QStringList strategies, const QString &policyFile, std::optional<qint64> seed,
              bool json);
 
-
 } // namespace aether::app

@@ -8,8 +8,8 @@
 #include "storage/database.h"
 #include "timeline/timelinekeeper.h"
 
-#include <QMainWindow>
 #include <QElapsedTimer>
+#include <QMainWindow>
 #include <QTimer>
 
 #include <memory>

@@ -52,9 +52,8 @@ void ApiServer::addRoutes()
         else
             keys.setLimit(id, r, std::move(out)); // PATCH: the fixed limit
     });
-    addRoute(base + u"/keys/<arg>/events", [&learning](const QString &id, Request r, Responder out) {
-        learning.postEvent(id, r, std::move(out));
-    });
+    addRoute(base + u"/keys/<arg>/events",
+             [&learning](const QString &id, Request r, Responder out) { learning.postEvent(id, r, std::move(out)); });
     addRoute(base + u"/events", [&learning](Request r, Responder out) { learning.postEvents(r, std::move(out)); });
     addRoute(base + u"/policy", [this](Request r) { return m_policyRoutes.handle(r); });
     addRoute(base + u"/summary", [&keys](Request r) { return keys.summary(r); });
@@ -80,7 +79,8 @@ QString ApiServer::routeOf(QByteArrayView path) const
             continue;
         bool match = true;
         for (qsizetype i = 0; i < pattern.size() && match; ++i)
-            match = pattern.at(i) == u"<arg>" ? !parts.at(i).isEmpty() : pattern.at(i) == QLatin1StringView(parts.at(i));
+            match =
+                pattern.at(i) == u"<arg>" ? !parts.at(i).isEmpty() : pattern.at(i) == QLatin1StringView(parts.at(i));
         if (match)
             return QString(route).replace(QStringLiteral("<arg>"), QStringLiteral("{key_id}"));
     }

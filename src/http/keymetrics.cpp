@@ -89,7 +89,8 @@ Result<QByteArray> renderKeyMetrics(KeyTable &table)
            "The concurrency limit in force: the learned one (adaptive, absent while nothing is learned) or the fixed "
            "one.");
     out += keys.effective;
-    family(out, "aether_key_learned_limit", "gauge", "The learned concurrency limit (absent while nothing is learned).");
+    family(out, "aether_key_learned_limit", "gauge",
+           "The learned concurrency limit (absent while nothing is learned).");
     out += keys.learned;
     family(out, "aether_key_fixed_limit", "gauge", "The fixed concurrency limit (fixed keys only).");
     out += keys.fixedLimit;

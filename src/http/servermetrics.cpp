@@ -83,8 +83,8 @@ void ServerMetrics::render(QByteArray &out) const
         out += "aether_http_request_duration_seconds_bucket{" + route + ",le=\"+Inf\"} " +
                QByteArray::number(it.value().count) + '\n';
         out += "aether_http_request_duration_seconds_sum{" + route + "} " + exposition::number(it.value().sum) + '\n';
-        out += "aether_http_request_duration_seconds_count{" + route + "} " + QByteArray::number(it.value().count) +
-               '\n';
+        out +=
+            "aether_http_request_duration_seconds_count{" + route + "} " + QByteArray::number(it.value().count) + '\n';
     }
     out += "# HELP aether_learning_events_total Learning events this endpoint processed: applied to a key, or "
            "refused (unknown key, invalid event).\n"

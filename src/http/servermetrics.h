@@ -14,7 +14,7 @@ namespace aether::http {
 class ServerMetrics {
 public:
     static constexpr std::array<double, 13> latencyBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                           0.1,    0.25,  0.5,    1.0,   2.5,   5.0};
+                                                           0.1,    0.25,  0.5,    1.0,   2.5,  5.0};
 
     // `route` is the route's pattern ("/api/admin/adaptive/keys/{key_id}/stats", or "other" for unknown paths).
     void recordRequest(const QString &route, const QByteArray &method, int status, double seconds);

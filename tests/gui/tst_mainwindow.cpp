@@ -30,6 +30,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QHeaderView>
 #include <QJsonArray>
@@ -848,6 +849,33 @@ private slots:
         QVERIFY(c.window->isHttpRunning());
         c.window->stopHttp();
         QVERIFY(c.child<QLabel>("httpStatus")->text().contains(u"off"_s));
+    }
+
+    // PostgreSQL: a change made by another process (the command line here) shows in the window within a second,
+    // with the polling set to an hour; SQLite keeps the polling.
+    void changeInAnotherProcessShowsAtOnce_data() { TestDatabase::addBackendRows(); }
+    void changeInAnotherProcessShowsAtOnce()
+    {
+        AETHER_CONSOLE(c);
+        if (!c.db.dialect().isPostgres())
+            QSKIP("SQLite has no notifications: the window polls");
+        c.settings.setRefreshSeconds(3600);
+        c.settings.setAutoRefresh(true);
+        c.window->findChild<QAction *>(u"autoRefreshAction"_s)->setChecked(true);
+        const QString key = demoKey(c, true, 0);
+        QVERIFY(!key.isEmpty());
+        QVERIFY(c.window->refresh());
+        QVERIFY(cell(*c.window, key, KeyColumn::MaxConcurrent) != u"37"_s);
+        QProcess other;
+        other.start(QStringLiteral(AETHER_CONSOLE_BINARY),
+                    {u"set-limit"_s, key, u"37"_s, u"--database"_s, c.db.location().toUrl()});
+        QVERIFY(other.waitForFinished(30000));
+        QCOMPARE(other.exitCode(), 0);
+        QElapsedTimer since;
+        since.start();
+        QTRY_COMPARE_WITH_TIMEOUT(cell(*c.window, key, KeyColumn::MaxConcurrent), u"37"_s, 1000);
+        qInfo("shown %lld ms after the other process exited", since.elapsed());
+        c.window->findChild<QAction *>(u"autoRefreshAction"_s)->setChecked(false);
     }
 
     // With a certificate and key in the settings, the window's endpoint serves HTTPS.

@@ -83,13 +83,13 @@ struct AdjustmentPoint {
 // One key as the key table shows it (KeyTable::scan): the columns of KeyColumn with their types.
 struct KeyRow {
     QString id;
-    QString name;       // empty when the key has none
-    QString provider;   // the provider's display name
-    QString apiFormat;  // the endpoint's API format
+    QString name;      // empty when the key has none
+    QString provider;  // the provider's display name
+    QString apiFormat; // the endpoint's API format
     QString endpointId;
     std::optional<int> maxConcurrent; // set: fixed mode
     std::optional<int> learned;
-    std::optional<int> effective;     // adaptive: the learned limit; fixed: max_concurrent
+    std::optional<int> effective; // adaptive: the learned limit; fixed: max_concurrent
     qint64 concurrent429 = 0;
     qint64 rpm429 = 0;
     QString last429At;
