@@ -55,3 +55,23 @@ start_server() {
 # server_rss: the server's resident memory now.
 server_rss() { awk '/VmRSS/ {print $2, $3}' "/proc/$server_pid/status"; }
 machine() { echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"; }
+
+# The results table of wrk runs: start_results, then row LABEL CONNECTIONS "$(run_wrk CONNECTIONS wrk-args…)"; the
+# share of $ceiling (requests/s of the route every other is compared with) in the last column.
+results="$work/results.md"
+ceiling=
+start_results() {
+  printf '| route | connections | requests/s | p50 | p99 | of ceiling |\n|---|---|---|---|---|---|\n' >"$results"
+}
+run_wrk() { # $1 connections, $2.. wrk args; prints "rps p50 p99"
+  local conns=$1; shift
+  local out
+  out=$(wrk -t"$([ "$conns" -gt 1 ] && echo 2 || echo 1)" -c"$conns" -d"${duration}s" --latency "$@")
+  if echo "$out" | grep -q 'Non-2xx'; then echo "$out" >&2; echo "non-2xx answers" >&2; exit 1; fi
+  echo "$out" | awk '/Requests\/sec/ {r = $2} $1 == "50%" {p50 = $2} $1 == "99%" {p99 = $2} END {print r, p50, p99}'
+}
+row() { # $1 label, $2 connections, $3 "rps p50 p99"
+  local share
+  share=$(awk -v a="${3%% *}" -v b="$ceiling" 'BEGIN { printf "%.0f %%", 100 * a / b }')
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$2" $3 "$share" | tee -a "$results"
+}

@@ -43,21 +43,7 @@ limit_script=$(make_script PATCH /api/admin/adaptive/keys/ "/limit?limit=" limit
 # A writer that keeps every key adaptive (so /keys keeps listing all of them) but changes rows all the time.
 writer_script=$(make_script PATCH /api/admin/adaptive/keys/ /mode writer '{"enabled":true}')
 
-results="$work/results.md"
-printf '| route | connections | requests/s | p50 | p99 | of ceiling |\n|---|---|---|---|---|---|\n' >"$results"
-ceiling=
-run_wrk() { # $1 connections, $2.. wrk args; prints "rps p50 p99"
-  local conns=$1; shift
-  local out
-  out=$(wrk -t"$([ "$conns" -gt 1 ] && echo 2 || echo 1)" -c"$conns" -d"${duration}s" --latency "$@")
-  if echo "$out" | grep -q 'Non-2xx'; then echo "$out" >&2; echo "non-2xx answers" >&2; exit 1; fi
-  echo "$out" | awk '/Requests\/sec/ {r = $2} $1 == "50%" {p50 = $2} $1 == "99%" {p99 = $2} END {print r, p50, p99}'
-}
-row() { # $1 label, $2 connections, $3 "rps p50 p99"
-  local share
-  share=$(awk -v a="${3%% *}" -v b="$ceiling" 'BEGIN { printf "%.0f %%", 100 * a / b }')
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$2" $3 "$share" | tee -a "$results"
-}
+start_results
 measure() { # $1 label, $2 connections, $3.. wrk args
   local label=$1 conns=$2; shift 2
   row "$label" "$conns" "$(run_wrk "$conns" "$@")"

@@ -42,7 +42,6 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 # Absolute destinations (/etc/default, /lib/systemd/system) are installed under DESTDIR by every generator.
 set(CPACK_SET_DESTDIR ON)
 set(CPACK_STRIP_FILES ON)
-set(CPACK_SOURCE_IGNORE_FILES /build /\\.git/)
 set(CPACK_PACKAGE_FILE_NAME aether-console_${PROJECT_VERSION}_${CMAKE_SYSTEM_PROCESSOR})
 
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # aether-console_<version>_<arch>.deb
@@ -53,17 +52,17 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite, libqt6sql6-psql, qt6-qpa-plugins, libqt6svg6")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "fonts-noto-cjk")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql, prometheus")
+# The synopsis is CPACK_PACKAGE_DESCRIPTION_SUMMARY; CPack indents these lines and turns the empty one into " .".
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "administration console for adaptive concurrency of an LLM API gateway
- Aether Console shows every provider API key of an LLM API gateway with its
- adaptive or fixed concurrency limit, lets operators switch modes, set limits
- and reset what was learned, and explains with charts of 429 responses and the
- adjustment history why a limit moved. The window speaks Chinese and English.
- .
- The same core serves the gateway's admin HTTP API (aether-console --serve,
- with a hardened systemd unit), Prometheus metrics, an OpenAPI description and
- commands for scripts. Data lives in an embedded SQLite file or in PostgreSQL,
- including a gateway's own database.")
+    "Aether Console shows every provider API key of an LLM API gateway with its
+adaptive or fixed concurrency limit, lets operators switch modes, set limits
+and reset what was learned, and explains with charts of 429 responses and the
+adjustment history why a limit moved. The window speaks Chinese and English.
+
+The same core serves the gateway's admin HTTP API (aether-console --serve,
+with a hardened systemd unit), Prometheus metrics, an OpenAPI description and
+commands for scripts. Data lives in an embedded SQLite file or in PostgreSQL,
+including a gateway's own database.")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${AETHER_PACKAGING}/debian/conffiles ${AETHER_PACKAGING}/debian/postinst ${AETHER_PACKAGING}/debian/prerm
     ${AETHER_PACKAGING}/debian/postrm)

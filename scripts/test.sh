@@ -6,4 +6,4 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh" --test
 cd "$root/build"
 export LC_ALL=C.UTF-8
-ctest --output-on-failure --timeout 900 "$@"
+ctest --output-on-failure --timeout 900 -j"$(nproc)" "$@"

@@ -57,10 +57,12 @@ Result<QByteArray> renderKeyMetrics(KeyTable &table)
     QMap<QByteArray, Totals> providers;
     const Status scanned = table.scan({}, KeyColumn::Id, [&](const KeyRow &key) {
         const QByteArray provider = "provider=\"" + exposition::labelValue(key.provider) + '"';
-        const QByteArray endpoint = provider + ",endpoint=\"" + exposition::labelValue(key.apiFormat) +
-                                    "\",endpoint_id=\"" + exposition::labelValue(key.endpointId) + '"';
+        const QByteArray format = provider + ",endpoint=\"" + exposition::labelValue(key.apiFormat) + '"';
+        const QByteArray endpoint = format + ",endpoint_id=\"" + exposition::labelValue(key.endpointId) + '"';
+        // Per key, provider and API format name the endpoint (they are unique together): its id would add a third
+        // to every line of the largest families.
         const QByteArray labels = "key_id=\"" + exposition::labelValue(key.id) + "\",key_name=\"" +
-                                  exposition::labelValue(key.name) + "\"," + endpoint;
+                                  exposition::labelValue(key.name) + "\"," + format;
         sample(keys.adaptive, "aether_key_adaptive", labels, key.adaptive() ? 1 : 0);
         if (key.effective)
             sample(keys.effective, "aether_key_effective_limit", labels, *key.effective);

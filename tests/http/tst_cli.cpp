@@ -204,7 +204,10 @@ private slots:
             {"limit too high", {u"set-limit"_s, u"ka1"_s, u"101"_s}, 1, "limit must be at most 100", "100"},
             {"limit too low", {u"set-limit"_s, u"ka1"_s, u"0"_s}, 1, "limit must be at least 1", "1"},
             {"fixed without a limit", {u"set-mode"_s, u"ka1"_s, u"fixed"_s}, 1, "add --limit N", "--limit N"},
-            {"policy value refused", {u"policy"_s, u"set"_s, u"min_limit=0"_s}, 1, "min_limit must be at least 1",
+            {"policy value refused",
+             {u"policy"_s, u"set"_s, u"min_limit=0"_s},
+             1,
+             "min_limit must be at least 1",
              "min_limit"},
             {"unknown policy setting", {u"policy"_s, u"set"_s, u"bogus=1"_s}, 1, "bogus", "bogus"},
             {"limit not a number", {u"set-limit"_s, u"ka1"_s, u"many"_s}, 2, "whole number", "整数"},
@@ -249,8 +252,8 @@ private slots:
     // A database that cannot be reached: 3, whatever the command.
     void databaseUnavailable()
     {
-        for (const QStringList &command : {QStringList{u"keys"_s}, QStringList{u"set-limit"_s, u"k"_s, u"3"_s},
-                                           QStringList{u"policy"_s}}) {
+        for (const QStringList &command :
+             {QStringList{u"keys"_s}, QStringList{u"set-limit"_s, u"k"_s, u"3"_s}, QStringList{u"policy"_s}}) {
             const ProcessResult r =
                 runConsole(command + QStringList{u"--database"_s, u"postgresql://nobody@127.0.0.1:1/none"_s});
             QVERIFY2(r.exitCode == 3, qPrintable(r.describe()));

@@ -138,10 +138,9 @@ Result<QStringList> KeyTable::ids(const KeyFilter &filter)
     });
 }
 
-Result<QSqlQuery> KeyTable::rows(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order)
+QString KeyTable::rowsSql(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order, QVariantList *binds)
 {
     const QStringList expressions = columnExpressions(m_db.dialect(), hasKeptCount());
-    QVariantList binds;
     const QString direction = order == Qt::AscendingOrder ? QStringLiteral(" ASC") : QStringLiteral(" DESC");
     // Names are NOT NULL: sorting by the bare column lets SQLite walk the key table's index instead of sorting.
     const QString sortExpression = column == KeyColumn::Name ? QStringLiteral("k.name") : expressions.at(int(column));
@@ -153,7 +152,7 @@ Result<QSqlQuery> KeyTable::rows(const KeyFilter &filter, KeyColumn column, Qt::
         orderBy += QStringLiteral(", k.id") + direction;
     const QString select = QStringLiteral("SELECT ") + expressions.join(QStringLiteral(", "));
     if (m_db.dialect().isPostgres())
-        return m_db.query(select + keyJoins + where(filter, &binds) + orderBy, binds);
+        return select + keyJoins + where(filter, binds) + orderBy;
     // SQLite: sort only rowids (read from the narrow covering index), in a subquery that LIMIT -1 keeps from being
     // flattened, then read each row's columns and names as the model fetches it. CROSS JOIN keeps the sorted rowids as
     // the outer loop, so the rows come out in their order. Equal values stay in the order the keys were added.
@@ -162,20 +161,29 @@ Result<QSqlQuery> KeyTable::rows(const KeyFilter &filter, KeyColumn column, Qt::
     if (column != KeyColumn::Id)
         innerOrder += QStringLiteral(", k.rowid") + direction;
     const QString rowids = QStringLiteral("SELECT k.rowid AS sid FROM provider_api_keys k") +
-                           (namesNeeded ? nameJoins : QString()) + where(filter, &binds) + innerOrder +
+                           (namesNeeded ? nameJoins : QString()) + where(filter, binds) + innerOrder +
                            QStringLiteral(" LIMIT -1");
-    return m_db.query(select + QStringLiteral(" FROM (") + rowids +
-                          QStringLiteral(") s CROSS JOIN provider_api_keys k ON k.rowid = s.sid") + nameJoins,
-                      binds);
+    return select + QStringLiteral(" FROM (") + rowids +
+           QStringLiteral(") s CROSS JOIN provider_api_keys k ON k.rowid = s.sid") + nameJoins;
+}
+
+Result<QSqlQuery> KeyTable::rows(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order)
+{
+    QVariantList binds;
+    const QString sql = rowsSql(filter, column, order, &binds);
+    return m_db.query(sql, binds);
 }
 
 Status KeyTable::scan(const KeyFilter &filter, KeyColumn column, const std::function<void(const KeyRow &)> &visit)
 {
+    QVariantList binds;
+    const QString sql = rowsSql(filter, column, Qt::AscendingOrder, &binds);
     return m_db.run<Done>([&]() -> Status {
-        Result<QSqlQuery> query = rows(filter, column, Qt::AscendingOrder);
+        // Read forward, in one piece on PostgreSQL: a scrollable query would keep a copy of every row.
+        Result<SqlStatement> query = m_db.execBulk(sql, binds);
         if (!query)
             return query.error();
-        QSqlQuery &q = query.value();
+        SqlStatement &q = query.value();
         const auto optionalInt = [&q](KeyColumn c) {
             const QVariant v = q.value(int(c));
             return v.isNull() ? std::nullopt : std::optional<int>(v.toInt());

@@ -126,6 +126,8 @@ public:
 
 private:
     QString where(const KeyFilter &filter, QVariantList *binds) const;
+    // The SELECT of rows(), with its bound values added to *binds.
+    QString rowsSql(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order, QVariantList *binds);
     // The console's SQLite tables keep the number of history records in a column (see Migrations).
     bool hasKeptCount();
 
