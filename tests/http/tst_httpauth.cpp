@@ -636,7 +636,7 @@ private slots:
                  helpEn.out.constData());
         const QStringList bad{u"--database"_s, u"mysql://nope"_s, u"--list-tokens"_s};
         const ProcessResult errorZh = runConsole(bad, zh);
-        QCOMPARE(errorZh.exitCode, 1);
+        QCOMPARE(errorZh.exitCode, 2); // a usage error (the man page's EXIT STATUS)
         QVERIFY2(QString::fromUtf8(errorZh.err).contains(u"无效的 --database"_s), errorZh.err.constData());
         const ProcessResult errorEn = runConsole(bad, en);
         QVERIFY2(QString::fromUtf8(errorEn.err).contains(u"invalid --database"_s), errorEn.err.constData());
