@@ -39,6 +39,8 @@ set(CPACK_PACKAGE_CONTACT "Aether Console developers <aether-console@users.norep
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "administration console for adaptive concurrency of an LLM API gateway")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# The package installs under /usr whatever CMAKE_INSTALL_PREFIX the build has (/usr/local by default).
+set(CPACK_INSTALL_PREFIX /usr)
 # Absolute destinations (/etc/default, /lib/systemd/system) are installed under DESTDIR by every generator.
 set(CPACK_SET_DESTDIR ON)
 set(CPACK_STRIP_FILES ON)

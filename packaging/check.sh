@@ -34,7 +34,6 @@ cleanup() {
 trap cleanup EXIT
 
 step "CPack: .deb and .tar.gz"
-cmake -S "$root" -B "$build" -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
 cmake --build "$build"
 rm -f "$build"/aether-console_*.deb "$build"/aether-console_*.tar.gz
 (cd "$build" && cpack -G DEB >/dev/null && cpack -G TGZ >/dev/null)
