@@ -17,7 +17,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 build="$root/build-sanitize"
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1 -g1" \
-  -DAETHER_SANITIZE=address,undefined -DAETHER_FUZZ=ON -DAETHER_FUZZ_SECONDS="${AETHER_FUZZ_SECONDS:-15}" >/dev/null
+  -DAETHER_SANITIZE=address,undefined -DAETHER_FUZZ=ON -DAETHER_FUZZ_SECONDS="${AETHER_FUZZ_SECONDS:-8}" >/dev/null
 cmake --build "$build"
 cd "$build"
 export LC_ALL=C.UTF-8

@@ -133,10 +133,6 @@
         <translation>LAST USED</translation>
     </message>
     <message>
-        <source>never</source>
-        <translation>never</translation>
-    </message>
-    <message>
         <source>Aether Console: administration of per-key adaptive concurrency for an LLM API gateway.</source>
         <translation>Aether Console: administration of per-key adaptive concurrency for an LLM API gateway.</translation>
     </message>
@@ -639,6 +635,16 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     <message>
         <source>Reset what was learned for key %1?</source>
         <translation>Reset what was learned for key %1?</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <comment>token never used</comment>
+        <translation>never</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <comment>no 429 yet</comment>
+        <translation>never</translation>
     </message>
 </context>
 <context>

@@ -127,10 +127,6 @@
         <translation>最近使用</translation>
     </message>
     <message>
-        <source>never</source>
-        <translation>从未</translation>
-    </message>
-    <message>
         <source>Aether Console: administration of per-key adaptive concurrency for an LLM API gateway.</source>
         <translation>Aether 控制台：管理 LLM API 网关中每个密钥的自适应并发。</translation>
     </message>
@@ -633,6 +629,16 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     <message>
         <source>Reset what was learned for key %1?</source>
         <translation>要重置密钥 %1 的学习状态吗？</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <comment>token never used</comment>
+        <translation>从未使用</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <comment>no 429 yet</comment>
+        <translation>无</translation>
     </message>
 </context>
 <context>

@@ -171,7 +171,8 @@ int listTokens(TokenStore &tokens)
                           QCoreApplication::translate("Cli", "LAST USED")});
     for (const TokenInfo &t : list.value()) {
         table.addRow({t.name, roleToString(t.role), t.createdAt.toIsoString(),
-                      t.lastUsedAt ? t.lastUsedAt->toIsoString() : QCoreApplication::translate("Cli", "never")});
+                      t.lastUsedAt ? t.lastUsedAt->toIsoString()
+                                   : QCoreApplication::translate("Cli", "never", "token never used")});
     }
     table.print(stdout);
     return 0;

@@ -175,7 +175,7 @@ int showKey(const QString &keyId, bool json, KeyService &keys)
                                 ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(s.last429At->microseconds() / 1000),
                                                      QLocale::ShortFormat) +
                                       (s.last429Type ? QStringLiteral(" (%1)").arg(*s.last429Type) : QString())
-                                : Cli::tr("never");
+                                : Cli::tr("never", "no 429 yet");
     TextTable fields({Cli::tr("KEY"), keyId});
     fields.addRow({Cli::tr("Mode"), modeText(s.adaptiveMode)});
     fields.addRow({Cli::tr("Fixed limit"), optional(s.maxConcurrent)});
