@@ -61,7 +61,7 @@ void ApiServer::addRoutes()
     addRoute(base + u"/keys/<arg>/timeline",
              [this](const QString &id, Request r) { return m_timelineRoutes.keyTimeline(id, r); });
     addRoute(base + u"/timeline", [this](Request r) { return m_timelineRoutes.timeline(r); });
-    addRoute(base + u"/openapi.json", [](Request r) { return MetricsController::openApi(r); });
+    addRoute(base + u"/openapi.json", [](Request r) { return StatusController::openApi(r); });
     addRoute(QStringLiteral("/metrics"), [this](Request r) { return m_metricsRoutes.metrics(r); });
     addRoute(QStringLiteral("/healthz"), [this](Request r) { return m_statusRoutes.health(r); });
     addRoute(QStringLiteral("/version"), [](Request r) { return StatusController::version(r); });

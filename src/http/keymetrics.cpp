@@ -42,6 +42,28 @@ void sample(QByteArray &out, const char *name, const QByteArray &labels, qint64 
     out += '\n';
 }
 
+// The aggregate families of one scope (per endpoint or per provider), each family's samples together.
+struct Scope {
+    const char *keys, *keysHelp, *errors, *errorsHelp, *limits, *limitsHelp;
+};
+
+void writeTotals(QByteArray &out, const Scope &scope, const QMap<QByteArray, Totals> &totals)
+{
+    family(out, scope.keys, "gauge", scope.keysHelp);
+    for (const Totals &t : totals) {
+        sample(out, scope.keys, t.labels + ",mode=\"adaptive\"", t.adaptive);
+        sample(out, scope.keys, t.labels + ",mode=\"fixed\"", t.fixed);
+    }
+    family(out, scope.errors, "counter", scope.errorsHelp);
+    for (const Totals &t : totals) {
+        sample(out, scope.errors, t.labels + ",type=\"concurrent\"", t.concurrent429);
+        sample(out, scope.errors, t.labels + ",type=\"rpm\"", t.rpm429);
+    }
+    family(out, scope.limits, "gauge", scope.limitsHelp);
+    for (const Totals &t : totals)
+        sample(out, scope.limits, t.labels, t.effectiveSum);
+}
+
 // Families of the same name must be contiguous: the per-key samples are collected per family while the table is
 // read, then written one family after the other.
 struct KeyFamilies {
@@ -102,33 +124,16 @@ Result<QByteArray> renderKeyMetrics(KeyTable &table)
     family(out, "aether_key_adjustments", "gauge", "Records in the key's stored adjustment history.");
     out += keys.adjustments;
 
-    family(out, "aether_keys", "gauge", "Keys per endpoint and mode.");
-    for (const Totals &t : std::as_const(endpoints)) {
-        sample(out, "aether_keys", t.labels + ",mode=\"adaptive\"", t.adaptive);
-        sample(out, "aether_keys", t.labels + ",mode=\"fixed\"", t.fixed);
-    }
-    family(out, "aether_endpoint_429_total", "counter", "429 responses of the endpoint's keys, by type.");
-    for (const Totals &t : std::as_const(endpoints)) {
-        sample(out, "aether_endpoint_429_total", t.labels + ",type=\"concurrent\"", t.concurrent429);
-        sample(out, "aether_endpoint_429_total", t.labels + ",type=\"rpm\"", t.rpm429);
-    }
-    family(out, "aether_endpoint_effective_limits", "gauge",
-           "The sum of the effective limits of the endpoint's keys (keys with nothing learned count 0).");
-    for (const Totals &t : std::as_const(endpoints))
-        sample(out, "aether_endpoint_effective_limits", t.labels, t.effectiveSum);
-    family(out, "aether_provider_keys", "gauge", "Keys per provider and mode.");
-    for (const Totals &t : std::as_const(providers)) {
-        sample(out, "aether_provider_keys", t.labels + ",mode=\"adaptive\"", t.adaptive);
-        sample(out, "aether_provider_keys", t.labels + ",mode=\"fixed\"", t.fixed);
-    }
-    family(out, "aether_provider_429_total", "counter", "429 responses of the provider's keys, by type.");
-    for (const Totals &t : std::as_const(providers)) {
-        sample(out, "aether_provider_429_total", t.labels + ",type=\"concurrent\"", t.concurrent429);
-        sample(out, "aether_provider_429_total", t.labels + ",type=\"rpm\"", t.rpm429);
-    }
-    family(out, "aether_provider_effective_limits", "gauge", "The sum of the effective limits of the provider's keys.");
-    for (const Totals &t : std::as_const(providers))
-        sample(out, "aether_provider_effective_limits", t.labels, t.effectiveSum);
+    writeTotals(out,
+                {"aether_keys", "Keys per endpoint and mode.", "aether_endpoint_429_total",
+                 "429 responses of the endpoint's keys, by type.", "aether_endpoint_effective_limits",
+                 "The sum of the effective limits of the endpoint's keys (keys with nothing learned count 0)."},
+                endpoints);
+    writeTotals(out,
+                {"aether_provider_keys", "Keys per provider and mode.", "aether_provider_429_total",
+                 "429 responses of the provider's keys, by type.", "aether_provider_effective_limits",
+                 "The sum of the effective limits of the provider's keys."},
+                providers);
     return out;
 }
 

@@ -4,8 +4,6 @@
 #include "keys/keyservice.h"
 #include "storage/database.h"
 
-#include <QFile>
-
 namespace aether::http {
 
 MetricsController::MetricsController(RouteContext &context)
@@ -64,17 +62,6 @@ QHttpServerResponse MetricsController::metrics(const QHttpServerRequest &request
     if (gzip)
         response.setHeader(QByteArrayLiteral("Content-Encoding"), QByteArrayLiteral("gzip"));
     return response;
-}
-
-QHttpServerResponse MetricsController::openApi(const QHttpServerRequest &request)
-{
-    if (auto refused = Gatekeeper::admitOpen(request))
-        return std::move(*refused);
-    static const QByteArray document = []() {
-        QFile file(QStringLiteral(":/openapi/openapi.json"));
-        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-    }();
-    return QHttpServerResponse(jsonMime, document);
 }
 
 } // namespace aether::http

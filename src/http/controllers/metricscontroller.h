@@ -12,9 +12,8 @@
 namespace aether::http {
 
 // GET /metrics: the keys' numbers and the endpoint's own in Prometheus' text format (a viewer token or higher, or
-// none when opened with --metrics-open), and GET …/openapi.json, the description of every route (no token). The
-// keys' part is one pass over the key table, kept while the data revision stays the same (like /summary); gzip when
-// the scraper accepts it, the keys' part compressed once per revision.
+// none when opened with --metrics-open). The keys' part is one pass over the key table, kept while the data revision
+// stays the same (like /summary); gzip when the scraper accepts it, the keys' part compressed once per revision.
 class MetricsController {
 public:
     static constexpr const char *contentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -22,7 +21,6 @@ public:
     MetricsController(RouteContext &context);
     void setOpen(bool open) { m_open = open; }
     QHttpServerResponse metrics(const QHttpServerRequest &request);
-    static QHttpServerResponse openApi(const QHttpServerRequest &request);
 
 private:
     struct Rendered {

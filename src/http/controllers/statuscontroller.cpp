@@ -4,6 +4,8 @@
 #include "responses.h"
 #include "storage/database.h"
 
+#include <QFile>
+
 namespace aether::http {
 
 StatusController::StatusController(RouteContext &context)
@@ -42,6 +44,17 @@ QHttpServerResponse StatusController::health(const QHttpServerRequest &request)
                     StatusCode::ServiceUnavailable);
     return json(QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
                             {QStringLiteral("database"), QStringLiteral("ok")}});
+}
+
+QHttpServerResponse StatusController::openApi(const QHttpServerRequest &request)
+{
+    if (auto refused = Gatekeeper::admitOpen(request))
+        return std::move(*refused);
+    static const QByteArray document = []() {
+        QFile file(QStringLiteral(":/openapi/openapi.json"));
+        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    }();
+    return QHttpServerResponse(jsonMime, document);
 }
 
 } // namespace aether::http
