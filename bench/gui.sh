@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The console window on 100,000 keys (bench/README.md): fills an SQLite database once (kept in /tmp between runs),
-# then runs aether-gui-bench under Xvfb.
+# The console window on a million keys (bench/README.md): fills an SQLite database once (kept in /tmp between runs;
+# bench/fill.py), then runs aether-gui-bench under Xvfb.
 #   bench/gui.sh [--keys N] [--build DIR] [--backend sqlite|postgres] [--runs N]
 # (postgres: a server of its own in a scratch folder, filled each time. --runs: start the window N times on the same
 # database, as on the days after the first; on PostgreSQL the first Summary keeps digests for later processes.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-keys=100000 build="$root/build" backend=sqlite runs=1
+keys=1000000 build="$root/build" backend=sqlite runs=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --keys) keys=$2; shift 2 ;;
@@ -26,7 +26,7 @@ if [ "$backend" = postgres ]; then
   chmod 755 "$pg"
   "$root/tests/pg/pgserver.sh" start "$pg/pg" >/dev/null
   url="postgresql://postgres@/postgres?host=$pg/pg"
-  "$build/src/app/aether-console" --database "$url" --prepare --demo --demo-keys "$keys" >/dev/null
+  python3 "$root/bench/fill.py" "$url" "$keys" --console "$build/src/app/aether-console"
   # A database in use has been vacuumed and analysed (hint bits set, statistics known); a freshly filled one pays for
   # that on its first reads instead. The figures are for one in use.
   psql -q -h "$pg/pg" -U postgres -d postgres -c "VACUUM ANALYZE" >/dev/null
@@ -34,7 +34,7 @@ else
   db="/tmp/aether-gui-bench-$keys.sqlite"
   url="sqlite://$db"
   if [ ! -f "$db" ]; then
-    "$build/src/app/aether-console" --database "$url" --prepare --demo --demo-keys "$keys" >/dev/null
+    python3 "$root/bench/fill.py" "$url" "$keys" --console "$build/src/app/aether-console"
   fi
 fi
 # A console opens a database it used before: the figures are for a warm page cache, as at the second start of a day.

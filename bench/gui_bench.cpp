@@ -19,10 +19,12 @@
 #include "summarypage.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
@@ -59,6 +61,15 @@ void waitForPaint(QWidget *widget)
     // The paint event is delivered before painting ends: let it finish.
     QCoreApplication::processEvents();
     widget->removeEventFilter(&watcher);
+}
+
+// Waits until the key table shows what was asked last (at most 30 s).
+void waitForRows(gui::KeyTableModel *model)
+{
+    QElapsedTimer limit;
+    limit.start();
+    while (model->isLoading() && limit.elapsed() < 30000)
+        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 5);
 }
 
 double ms(const QElapsedTimer &t)
@@ -184,22 +195,48 @@ void timeSummary(gui::MainWindow &window)
     pages->setCurrentIndex(0);
 }
 
-// Sorts by several columns, each both ways, as a click on the column's header does.
-void timeSorting(QTableView *view)
+// Sorts by every column, each both ways, as a click on the column's header does: the time until the first rows of
+// the new order are painted, and the longest stall of the GUI thread meanwhile.
+void timeSorting(gui::MainWindow &window, QTableView *view)
 {
-    for (const auto &[column, name] :
-         {std::pair{KeyColumn::Learned, "learned limit"}, std::pair{KeyColumn::Name, "name"},
-          std::pair{KeyColumn::Concurrent429, "concurrency 429s"}, std::pair{KeyColumn::Last429At, "last 429"},
-          std::pair{KeyColumn::Adjustments, "adjustments"}}) {
+    double worst = 0;
+    for (int c = 0; c < visibleKeyColumnCount; ++c) {
+        const KeyColumn column = KeyColumn(c);
         for (Qt::SortOrder order : {Qt::DescendingOrder, Qt::AscendingOrder}) {
             QElapsedTimer t;
             t.start();
-            view->horizontalHeader()->setSortIndicator(int(column), order);
-            const double query = ms(t);
+            const double stall = longestStall([&] {
+                view->horizontalHeader()->setSortIndicator(int(column), order);
+                waitForRows(window.keyModel());
+            });
             waitForPaint(view->viewport());
-            std::printf("sort by %s %s: %.1f ms (query and first rows %.1f ms)\n", name,
-                        order == Qt::AscendingOrder ? "ascending" : "descending", ms(t), query);
+            worst = std::max(worst, ms(t));
+            std::printf("sort by %s %s: %.1f ms to the first painted rows, longest GUI stall %.0f ms\n",
+                        qPrintable(gui::KeyTableModel::columnTitle(column)),
+                        order == Qt::AscendingOrder ? "ascending" : "descending", ms(t), stall);
         }
+    }
+    std::printf("sorting: slowest %.1f ms\n", worst);
+}
+
+// Jumps to the last row (Ctrl+End) and back to the first (Ctrl+Home): until the rows there are painted.
+void timeJumps(gui::MainWindow &window, QTableView *view)
+{
+    gui::KeyTableModel *model = window.keyModel();
+    for (const auto &[key, name] : {std::pair{Qt::Key_End, "last"}, std::pair{Qt::Key_Home, "first"}}) {
+        view->setFocus();
+        QElapsedTimer t;
+        t.start();
+        QKeyEvent press(QEvent::KeyPress, key, Qt::ControlModifier);
+        QCoreApplication::sendEvent(view, &press);
+        const int row = key == Qt::Key_End ? model->rowCount() - 1 : 0;
+        QElapsedTimer limit;
+        limit.start();
+        while (model->keyIdAt(row).isEmpty() && limit.elapsed() < 30000)
+            QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 5);
+        waitForPaint(view->viewport());
+        std::printf("jump to the %s row (Ctrl+%s): %.1f ms (row %d)\n", name, key == Qt::Key_End ? "End" : "Home",
+                    ms(t), row + 1);
     }
 }
 
@@ -213,6 +250,8 @@ void timeSelection(gui::MainWindow &window)
         QElapsedTimer t;
         t.start();
         window.selectKey(keyId);
+        while (window.selectedKeyId() != keyId && t.elapsed() < 10000)
+            QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 5);
         waitForPaint(window.detail()->historyChart()->viewport());
         worst = std::max(worst, ms(t));
         total += ms(t);
@@ -221,16 +260,33 @@ void timeSelection(gui::MainWindow &window)
                 picks);
 }
 
-// Filters the table by a text, as a search typed and confirmed does.
+// Filters the table by texts, as a search typed and confirmed does, and by mode: until the first rows are painted.
 void timeFilter(gui::MainWindow &window, QTableView *view)
 {
-    QElapsedTimer t;
-    t.start();
     auto *search = window.findChild<QLineEdit *>(QStringLiteral("searchEdit"));
-    search->setText(QStringLiteral("prod-00"));
-    emit search->returnPressed();
-    waitForPaint(view->viewport());
-    std::printf("filter by text: %.1f ms (%d rows)\n", ms(t), window.keyModel()->rowCount());
+    for (const QString &text : {QStringLiteral("prod-00"), QStringLiteral("team-b-00042"), QStringLiteral("7a1"),
+                                QStringLiteral("no such key"), QString()}) {
+        QElapsedTimer t;
+        t.start();
+        const double stall = longestStall([&] {
+            search->setText(text);
+            emit search->returnPressed();
+            waitForRows(window.keyModel());
+        });
+        waitForPaint(view->viewport());
+        std::printf("filter by text \"%s\": %.1f ms to the first painted rows (%lld rows), longest GUI stall %.0f ms\n",
+                    qPrintable(text), ms(t), window.keyModel()->keyCount(), stall);
+    }
+    auto *mode = window.findChild<QComboBox *>(QStringLiteral("modeFilterCombo"));
+    for (int i : {2, 1, 0}) {
+        QElapsedTimer t;
+        t.start();
+        mode->setCurrentIndex(i);
+        waitForRows(window.keyModel());
+        waitForPaint(view->viewport());
+        std::printf("filter by mode \"%s\": %.1f ms to the first painted rows (%lld rows)\n",
+                    qPrintable(mode->currentText()), ms(t), window.keyModel()->keyCount());
+    }
 }
 
 } // namespace
@@ -263,14 +319,17 @@ int main(int argc, char *argv[])
     window.resize(1500, 920);
     window.show();
     auto *view = window.findChild<QTableView *>(QStringLiteral("keyTable"));
+    waitForRows(window.keyModel());
     waitForPaint(view->viewport());
-    std::printf("first painted table: %.0f ms after main(), at %lld ms since the epoch (%d rows fetched of %lld)\n",
+    std::printf("first painted table: %.0f ms after main(), at %lld ms since the epoch (%d rows of %lld)\n",
                 ms(sinceStart), QDateTime::currentMSecsSinceEpoch(), window.keyModel()->rowCount(),
-                core.table.count({}).ok() ? core.table.count({}).value() : -1LL);
+                window.keyModel()->keyCount());
 
-    timeSorting(view);
+    timeSorting(window, view);
     view->sortByColumn(int(KeyColumn::Name), Qt::AscendingOrder);
+    waitForRows(window.keyModel());
     waitForPaint(view->viewport());
+    timeJumps(window, view);
     timeSelection(window);
     timeFilter(window, view);
     std::printf("resident memory: %s\n", qPrintable(rss()));

@@ -47,14 +47,6 @@ QString CsvExporter::field(const QString &text)
 Result<CsvExporter::Written> CsvExporter::write(QIODevice &out, const KeyFilter &filter, KeyColumn sortColumn,
                                                 Qt::SortOrder order, const Progress &progress)
 {
-    KeyTableModel rows(m_table);
-    std::optional<Error> failure;
-    QObject::connect(&rows, &KeyTableModel::reloadFailed, [&failure](const Error &error) { failure = error; });
-    rows.setFilter(filter);
-    rows.sort(int(sortColumn), order);
-    if (failure)
-        return *failure;
-
     QStringList header;
     for (int c = 0; c < visibleKeyColumnCount; ++c)
         header << field(KeyTableModel::columnTitle(KeyColumn(c)));
@@ -62,28 +54,36 @@ Result<CsvExporter::Written> CsvExporter::write(QIODevice &out, const KeyFilter 
     if (out.write(line(header)) < 0)
         return Error::failure(out.errorString());
 
+    // Read row by row and written at once: memory stays the same at any number of keys.
     Written written;
-    for (int row = 0;; ++row) {
-        if (row >= rows.rowCount()) {
-            if (!rows.canFetchMore())
-                break;
-            rows.fetchMore();
-        }
-        if (row > 0 && row % progressEvery == 0 && progress && !progress(row)) {
+    std::optional<Error> writeFailure;
+    const Status read = m_table.stream(filter, sortColumn, order, [&](KeyRow &&key) {
+        if (written.rows > 0 && written.rows % progressEvery == 0 && progress && !progress(written.rows)) {
             written.canceled = true;
-            return written;
+            return false;
         }
         QStringList fields;
         for (int c = 0; c < visibleKeyColumnCount; ++c) {
             const KeyColumn column = KeyColumn(c);
-            const bool shown = column == KeyColumn::Mode || column == KeyColumn::Last429Type;
-            fields << field(rows.data(rows.index(row, c), shown ? Qt::DisplayRole : Qt::UserRole).toString());
+            if (column == KeyColumn::Mode)
+                fields << field(KeyTableModel::modeLabel(key.adaptive()));
+            else if (column == KeyColumn::Last429Type)
+                fields << field(key.last429Type.isEmpty() ? QString() : KeyTableModel::limitTypeLabel(key.last429Type));
+            else
+                fields << field(KeyTableModel::rawValue(key, column).toString());
         }
-        fields << field(rows.keyIdAt(row));
-        if (out.write(line(fields)) < 0)
-            return Error::failure(out.errorString());
-        written.rows = row + 1;
-    }
+        fields << field(key.id);
+        if (out.write(line(fields)) < 0) {
+            writeFailure = Error::failure(out.errorString());
+            return false;
+        }
+        ++written.rows;
+        return true;
+    });
+    if (!read)
+        return read.error();
+    if (writeFailure)
+        return *writeFailure;
     return written;
 }
 

@@ -12,7 +12,7 @@ class QIODevice;
 namespace aether::gui {
 
 // Writes the key table as CSV (RFC 4180 quoting, UTF-8): the visible columns in the table's order, then the key id;
-// every key of a filter in a sort order, read with a query of its own so that the window's table is not disturbed.
+// every key of a filter in a sort order, streamed from a query of its own (constant memory at any number of keys).
 // Numbers and times are written as stored (machine-readable), modes and 429 types as shown. A field that a
 // spreadsheet would run as a formula (=, +, -, @, tab or CR first, and not a number) is written with a leading
 // apostrophe, so that opening the file never executes what a key's name says.

@@ -9,44 +9,64 @@
 
 namespace aether::gui {
 
-KeyTableModel::KeyTableModel(KeyTable &table, QObject *parent)
-    : QSqlQueryModel(parent)
-    , m_table(table)
+KeyTableModel::KeyTableModel(DatabaseLocation location, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_loader(new KeyPageLoader(std::move(location), this))
 {
+    connect(m_loader, &KeyPageLoader::answered, this, &KeyTableModel::onAnswer);
 }
 
-bool KeyTableModel::reload()
+bool KeyTableModel::isLoading() const
 {
-    Result<QSqlQuery> rows = m_table.rows(m_filter, m_sortColumn, m_sortOrder);
-    if (!rows) {
-        emit reloadFailed(rows.error());
-        return false;
+    return m_resetting || m_loader->isBusy();
+}
+
+void KeyTableModel::restart(bool recount)
+{
+    ++m_generation;
+    m_resetting = true;
+    m_loader->supersede(m_generation);
+    // Another order of the same rows: their number is known (a change of the data comes with reload()).
+    m_pendingCount = recount || m_count < 0 ? -1 : m_count;
+    if (m_pendingCount < 0) {
+        KeyPageRequest count;
+        count.kind = KeyPageRequest::Kind::Count;
+        count.generation = m_generation;
+        count.query.filter = m_filter;
+        m_loader->request(count);
     }
-    // QSqlQueryModel::setQuery fetches the first rows inside its model reset, announcing them as inserted rows while
-    // the reset is still in flight (QAbstractItemModelTester rejects that). They are fetched right after instead.
-    m_settingQuery = true;
-    setQuery(rows.takeValue());
-    m_settingQuery = false;
-    if (canFetchMore())
-        fetchMore();
-    return true;
+    KeyPageRequest first;
+    first.generation = m_generation;
+    first.query = pageQuery(-1);
+    first.page = 0;
+    m_loader->request(first);
 }
 
-void KeyTableModel::fetchMore(const QModelIndex &parent)
+void KeyTableModel::reload()
 {
-    // QSqlQueryModel is not re-entrant here: a fetch asked for while rows are being announced (by a view or a
-    // tester reacting to rowsAboutToBeInserted) would announce the same rows twice and leave the count behind.
-    if (m_settingQuery || m_fetching)
+    if (m_resetting || m_count < 0) {
+        restart();
         return;
-    m_fetching = true;
-    QSqlQueryModel::fetchMore(parent);
-    m_fetching = false;
+    }
+    // The same query read afresh: the rows shown stay (as stale rows) until their pages come again.
+    ++m_generation;
+    m_shown = m_generation;
+    m_loader->supersede(m_generation);
+    for (auto it = m_pages.begin(); it != m_pages.end(); ++it)
+        m_stale.insert(it.key(), it.value());
+    m_pages.clear();
+    m_asked.clear();
+    KeyPageRequest count;
+    count.kind = KeyPageRequest::Kind::Count;
+    count.generation = m_generation;
+    count.query.filter = m_filter;
+    m_loader->request(count);
 }
 
 void KeyTableModel::setFilter(const KeyFilter &filter)
 {
     m_filter = filter;
-    reload();
+    restart();
 }
 
 void KeyTableModel::sort(int column, Qt::SortOrder order)
@@ -54,11 +74,11 @@ void KeyTableModel::sort(int column, Qt::SortOrder order)
     if (column < 0 || column >= visibleKeyColumnCount)
         return;
     // QTableView::sortByColumn() asks twice (once through the header's signal); one query is enough.
-    if (KeyColumn(column) == m_sortColumn && order == m_sortOrder && query().isActive())
+    if (KeyColumn(column) == m_sortColumn && order == m_sortOrder && (m_count >= 0 || m_resetting))
         return;
     m_sortColumn = KeyColumn(column);
     m_sortOrder = order;
-    reload();
+    restart(m_resetting);
 }
 
 void KeyTableModel::setSorting(KeyColumn column, Qt::SortOrder order)
@@ -69,6 +89,202 @@ void KeyTableModel::setSorting(KeyColumn column, Qt::SortOrder order)
     m_sortOrder = order;
 }
 
+void KeyTableModel::locate(const QString &keyId)
+{
+    KeyPageRequest request;
+    request.kind = KeyPageRequest::Kind::Locate;
+    request.generation = m_generation;
+    request.query.filter = m_filter;
+    request.query.column = m_sortColumn;
+    request.query.order = m_sortOrder;
+    request.keyId = keyId;
+    m_loader->request(request);
+}
+
+KeyPageQuery KeyTableModel::pageQuery(int page) const
+{
+    KeyPageQuery query;
+    query.filter = m_filter;
+    query.column = m_sortColumn;
+    query.order = m_sortOrder;
+    query.limit = pageSize;
+    if (page < 0) // the first page of a new query
+        return query;
+    const auto previous = m_pages.constFind(page - 1);
+    if (previous != m_pages.cend() && previous->rows.size() == pageSize) {
+        query.anchor = KeyPageQuery::Anchor::After;
+        query.value = previous->rows.last().sortValue;
+        query.id = previous->rows.last().id;
+        return query;
+    }
+    const auto next = m_pages.constFind(page + 1);
+    if (next != m_pages.cend() && !next->rows.isEmpty()) {
+        query.anchor = KeyPageQuery::Anchor::Before;
+        query.value = next->rows.first().sortValue;
+        query.id = next->rows.first().id;
+        return query;
+    }
+    // No neighbour: skip rows from the nearer end (Ctrl+End reads the last page backwards from the end).
+    const qint64 first = qint64(page) * pageSize;
+    const qint64 end = std::min(first + pageSize, std::max<qint64>(m_count, 0));
+    if (first <= m_count - end) {
+        query.anchor = KeyPageQuery::Anchor::Start;
+        query.offset = first;
+    } else {
+        query.anchor = KeyPageQuery::Anchor::End;
+        query.offset = m_count - end;
+        query.limit = int(end - first);
+    }
+    return query;
+}
+
+void KeyTableModel::requestPage(int page) const
+{
+    if (m_asked.contains(page) || m_resetting)
+        return;
+    m_asked.insert(page);
+    KeyPageRequest request;
+    request.generation = m_shown;
+    request.query = pageQuery(page);
+    request.page = page;
+    m_loader->request(request);
+}
+
+const KeyRow *KeyTableModel::cachedRow(int row) const
+{
+    if (row < 0 || row >= rowCount())
+        return nullptr;
+    const int page = row / pageSize;
+    const int at = row % pageSize;
+    const auto fresh = m_pages.constFind(page);
+    if (fresh != m_pages.cend()) {
+        fresh->lastUse = ++m_uses;
+        return at < fresh->rows.size() ? &fresh->rows.at(at) : nullptr;
+    }
+    requestPage(page);
+    const auto stale = m_stale.constFind(page);
+    if (stale != m_stale.cend() && at < stale->rows.size())
+        return &stale->rows.at(at);
+    return nullptr;
+}
+
+const KeyRow *KeyTableModel::rowAt(int row) const
+{
+    return cachedRow(row);
+}
+
+QString KeyTableModel::keyIdAt(int row) const
+{
+    const KeyRow *key = cachedRow(row);
+    return key ? key->id : QString();
+}
+
+int KeyTableModel::loadedRowOfKey(const QString &keyId) const
+{
+    for (auto it = m_pages.cbegin(); it != m_pages.cend(); ++it) {
+        for (int i = 0; i < it->rows.size(); ++i) {
+            if (it->rows.at(i).id == keyId)
+                return it.key() * pageSize + i;
+        }
+    }
+    return -1;
+}
+
+void KeyTableModel::dropOldPages()
+{
+    while (m_pages.size() > maxPages) {
+        auto oldest = m_pages.begin();
+        for (auto it = m_pages.begin(); it != m_pages.end(); ++it) {
+            if (it->lastUse < oldest->lastUse)
+                oldest = it;
+        }
+        m_pages.erase(oldest);
+    }
+    while (m_stale.size() > maxPages)
+        m_stale.erase(m_stale.begin());
+}
+
+void KeyTableModel::onAnswer(const KeyPageAnswer &answer)
+{
+    const KeyPageRequest &request = answer.request;
+    if (request.generation != m_generation && request.generation != m_shown)
+        return;
+    if (answer.error) {
+        if (request.generation == m_generation && m_resetting)
+            m_resetting = false; // the rows shown stay
+        emit reloadFailed(*answer.error);
+        return;
+    }
+    switch (request.kind) {
+    case KeyPageRequest::Kind::Count:
+        if (m_resetting && request.generation == m_generation) {
+            m_pendingCount = answer.count;
+            m_allKeys = answer.allKeys;
+            return;
+        }
+        if (request.generation != m_shown)
+            return;
+        {
+            const int before = rowCount();
+            m_count = answer.count;
+            m_allKeys = answer.allKeys;
+            const int after = rowCount();
+            // The count moves the rows at the end only: the rows in view keep their place.
+            if (after < before) {
+                beginRemoveRows({}, after, before - 1);
+                endRemoveRows();
+            } else if (after > before) {
+                beginInsertRows({}, before, after - 1);
+                endInsertRows();
+            }
+            if (after > 0)
+                emit dataChanged(index(0, 0), index(after - 1, keyColumnCount - 1));
+            emit loaded();
+        }
+        return;
+    case KeyPageRequest::Kind::Page:
+        if (m_resetting && request.generation == m_generation) {
+            beginResetModel();
+            m_pages.clear();
+            m_stale.clear();
+            m_asked.clear();
+            m_count = std::max<qint64>(m_pendingCount, answer.rows.size());
+            m_shown = m_generation;
+            m_resetting = false;
+            m_pages.insert(0, Page{answer.rows, ++m_uses});
+            endResetModel();
+            emit loaded();
+            for (const auto &[keyId, row] : std::as_const(m_heldLocations))
+                emit keyLocated(keyId, row);
+            m_heldLocations.clear();
+            return;
+        }
+        if (request.generation != m_shown)
+            return;
+        m_asked.remove(request.page);
+        m_pages.insert(request.page, Page{answer.rows, ++m_uses});
+        m_stale.remove(request.page);
+        dropOldPages();
+        {
+            const int first = request.page * pageSize;
+            const int last = std::min(rowCount() - 1, first + pageSize - 1);
+            if (first <= last)
+                emit dataChanged(index(first, 0), index(last, keyColumnCount - 1));
+        }
+        return;
+    case KeyPageRequest::Kind::Locate: {
+        if (request.generation != m_generation)
+            return;
+        const int row = answer.count < 0 || answer.count > INT_MAX ? -1 : int(answer.count);
+        if (m_resetting)
+            m_heldLocations.append({request.keyId, row}); // told once its query's rows are shown
+        else
+            emit keyLocated(request.keyId, row);
+        return;
+    }
+    }
+}
+
 void KeyTableModel::retranslate()
 {
     emit headerDataChanged(Qt::Horizontal, 0, keyColumnCount - 1);
@@ -76,24 +292,50 @@ void KeyTableModel::retranslate()
         emit dataChanged(index(0, 0), index(rowCount() - 1, keyColumnCount - 1));
 }
 
-int KeyTableModel::rowOfKey(const QString &keyId)
+int KeyTableModel::rowCount(const QModelIndex &parent) const
 {
-    for (int row = 0;; ++row) {
-        if (row >= rowCount()) {
-            if (!canFetchMore())
-                return -1;
-            fetchMore();
-            if (row >= rowCount())
-                return -1;
-        }
-        if (keyIdAt(row) == keyId)
-            return row;
-    }
+    if (parent.isValid() || m_count <= 0)
+        return 0;
+    return int(std::min<qint64>(m_count, INT_MAX));
 }
 
-QString KeyTableModel::keyIdAt(int row) const
+QVariant KeyTableModel::rawValue(const KeyRow &row, KeyColumn column)
 {
-    return QSqlQueryModel::data(index(row, int(KeyColumn::Id))).toString();
+    const auto number = [](std::optional<int> v) { return v ? QVariant(*v) : QVariant(); };
+    const auto text = [](const QString &v) { return v.isNull() ? QVariant() : QVariant(v); };
+    switch (column) {
+    case KeyColumn::Name:
+        return row.name;
+    case KeyColumn::Provider:
+        return row.provider;
+    case KeyColumn::Endpoint:
+        return row.apiFormat;
+    case KeyColumn::Mode:
+        return row.adaptive() ? 0 : 1;
+    case KeyColumn::MaxConcurrent:
+        return number(row.maxConcurrent);
+    case KeyColumn::Learned:
+        return number(row.learned);
+    case KeyColumn::Effective:
+        return number(row.effective);
+    case KeyColumn::Concurrent429:
+        return row.concurrent429;
+    case KeyColumn::Rpm429:
+        return row.rpm429;
+    case KeyColumn::Last429At:
+        return text(row.last429At);
+    case KeyColumn::Last429Type:
+        return text(row.last429Type);
+    case KeyColumn::Adjustments:
+        return row.adjustments;
+    case KeyColumn::Active:
+        return row.active ? 1 : 0;
+    case KeyColumn::Id:
+        return row.id;
+    case KeyColumn::EndpointId:
+        return row.endpointId;
+    }
+    return {};
 }
 
 int KeyTableModel::columnCount(const QModelIndex &parent) const
@@ -106,7 +348,10 @@ QVariant KeyTableModel::data(const QModelIndex &index, int role) const
     if (!index.isValid())
         return {};
     const KeyColumn column = KeyColumn(index.column());
-    const QVariant raw = QSqlQueryModel::data(index, Qt::DisplayRole);
+    const KeyRow *key = cachedRow(index.row());
+    if (!key) // its page is being read
+        return role == Qt::DisplayRole && column == KeyColumn::Name ? QVariant(QStringLiteral("…")) : QVariant();
+    const QVariant raw = rawValue(*key, column);
     if (role == Qt::UserRole)
         return raw;
     switch (role) {
@@ -149,15 +394,14 @@ QVariant KeyTableModel::data(const QModelIndex &index, int role) const
         }
     case Qt::ForegroundRole:
         // An inactive key (the gateway does not use it) is drawn dimmed in every column.
-        if (QSqlQueryModel::data(this->index(index.row(), int(KeyColumn::Active))).toInt() == 0)
+        if (!key->active)
             return QPalette().brush(QPalette::Disabled, QPalette::Text);
         return {};
     case Qt::ToolTipRole:
         if (column == KeyColumn::Name) {
-            const QString id = QSqlQueryModel::data(this->index(index.row(), int(KeyColumn::Id))).toString();
-            if (QSqlQueryModel::data(this->index(index.row(), int(KeyColumn::Active))).toInt() == 0)
-                return tr("%1 (inactive: the gateway does not use this key)").arg(id);
-            return id;
+            if (!key->active)
+                return tr("%1 (inactive: the gateway does not use this key)").arg(key->id);
+            return key->id;
         }
         if (column == KeyColumn::Last429At && !raw.isNull())
             return raw.toString();
@@ -170,7 +414,7 @@ QVariant KeyTableModel::data(const QModelIndex &index, int role) const
 QVariant KeyTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal || section < 0 || section >= keyColumnCount)
-        return QSqlQueryModel::headerData(section, orientation, role);
+        return QAbstractTableModel::headerData(section, orientation, role);
     if (role == Qt::DisplayRole)
         return columnTitle(KeyColumn(section));
     if (role == Qt::ToolTipRole)

@@ -189,14 +189,8 @@ void MainWindow::showInitialState()
 void MainWindow::showKeyFromSummary(const QString &keyId)
 {
     m_ui->pages->setCurrentWidget(m_ui->keysPage);
-    if (selectKey(keyId))
-        return;
-    // The key is hidden by the current filter: show all keys and try again.
-    m_ui->searchEdit->clear();
-    m_ui->modeFilterCombo->setCurrentIndex(0);
-    m_navigation->chooseAll();
-    applyFilter();
-    selectKey(keyId);
+    // When the current filter hides the key, all keys are shown and it is looked for again.
+    selectKey(keyId, true);
 }
 
 MainWindow::~MainWindow()
@@ -207,7 +201,7 @@ MainWindow::~MainWindow()
 
 void MainWindow::setupTable()
 {
-    m_model = new KeyTableModel(m_services.table, this);
+    m_model = new KeyTableModel(m_services.db.location(), this);
     // A wider window widens the key table; the navigation and the detail pane keep their width.
     m_ui->mainSplitter->setStretchFactor(0, 0);
     m_ui->mainSplitter->setStretchFactor(1, 1);
@@ -259,6 +253,15 @@ void MainWindow::setupTable()
     m_viewsMenu->setTitle(tr("Saved &Views"));
     connect(m_viewsMenu, &QMenu::aboutToShow, this, &MainWindow::fillViewsMenu);
     connect(m_model, &KeyTableModel::reloadFailed, this, &MainWindow::showFailure);
+    connect(m_model, &KeyTableModel::loaded, this, &MainWindow::onTableLoaded);
+    connect(m_model, &KeyTableModel::keyLocated, this, &MainWindow::onKeyLocated);
+    // A row whose page comes after it became the current one: the detail pane shows its key now.
+    connect(m_model, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex &top, const QModelIndex &bottom) {
+        const QModelIndex current = m_ui->keyTable->selectionModel()->currentIndex();
+        if (current.isValid() && current.row() >= top.row() && current.row() <= bottom.row() &&
+            m_detail->keyId() != m_model->keyIdAt(current.row()) && !m_model->keyIdAt(current.row()).isEmpty())
+            onSelectionChanged();
+    });
     connect(view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::onSelectionChanged);
     connect(view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         // A selection the user changes is no longer "all shown".
@@ -498,24 +501,73 @@ void MainWindow::applyFilter()
     }
     m_filterBar->narrow(&filter, minimumLimit);
     m_filter = filter;
+    // The selected key stays selected where the new filter shows it (found once the new rows are there).
     const QString selected = selectedKeyId();
+    if (m_wantedKey.isEmpty())
+        m_wantedKey = selected;
     m_model->setFilter(filter);
-    if (!selected.isEmpty() && !selectKey(selected))
-        m_detail->showKey({});
     m_summary->setScope(filter, m_navigation->scopeName());
     if (m_ui->pages->currentWidget() == m_ui->summaryTab)
         m_summary->reload();
+    updateKeyActions();
+}
+
+void MainWindow::onTableLoaded()
+{
     updateCount();
     updateKeyActions();
+    if (m_wantedKey.isEmpty())
+        return;
+    const int row = m_model->loadedRowOfKey(m_wantedKey);
+    if (row >= 0)
+        onKeyLocated(m_wantedKey, row);
+    else
+        m_model->locate(m_wantedKey);
+}
+
+void MainWindow::onKeyLocated(const QString &keyId, int row)
+{
+    if (keyId != m_wantedKey)
+        return;
+    const bool scroll = m_scrollToWanted;
+    m_scrollToWanted = false;
+    if (row < 0) {
+        if (m_widenForWanted) {
+            // The key is hidden by the current filter: show all keys and look again.
+            m_widenForWanted = false;
+            m_scrollToWanted = true;
+            m_ui->searchEdit->clear();
+            m_ui->modeFilterCombo->setCurrentIndex(0);
+            m_navigation->chooseAll();
+            applyFilter();
+            return;
+        }
+        m_wantedKey.clear();
+        if (m_detail->keyId() == keyId) {
+            m_ui->keyTable->selectionModel()->clear();
+            m_detail->showKey({});
+        }
+        emit keySelected(QString());
+        return;
+    }
+    m_widenForWanted = false;
+    const QModelIndex index = m_model->index(row, int(KeyColumn::Name));
+    m_ui->keyTable->selectionModel()->setCurrentIndex(index,
+                                                      QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    if (scroll)
+        m_ui->keyTable->scrollTo(index);
+    if (m_detail->keyId() != keyId)
+        onSelectionChanged();
+    m_wantedKey.clear();
+    emit keySelected(keyId);
 }
 
 void MainWindow::updateCount()
 {
-    Result<qint64> count = m_services.table.count(m_filter);
-    m_ui->countLabel->setText(count ? tr("%n key(s)", nullptr, int(count.value())) : QString());
+    const qint64 count = m_model->keyCount();
+    m_ui->countLabel->setText(count >= 0 ? tr("%n key(s)", nullptr, int(count)) : QString());
     // A database without any key: a short guide where the table would be.
-    const Result<qint64> all = count && count.value() == 0 ? m_services.table.count(KeyFilter{}) : count;
-    const bool empty = all && all.value() == 0;
+    const bool empty = m_model->databaseEmpty();
     m_emptyGuide->setVisible(empty);
     m_ui->keyTable->setVisible(!empty);
 }
@@ -551,19 +603,25 @@ void MainWindow::updateKeyActions()
 QString MainWindow::selectedKeyId() const
 {
     const QModelIndex current = m_ui->keyTable->selectionModel()->currentIndex();
-    return current.isValid() ? m_model->keyIdAt(current.row()) : QString();
+    if (!current.isValid())
+        return {};
+    const QString id = m_model->keyIdAt(current.row());
+    // A row whose page is being read again (after a refresh) is still the key the detail pane shows.
+    return id.isEmpty() ? m_detail->keyId() : id;
 }
 
-bool MainWindow::selectKey(const QString &keyId)
+void MainWindow::selectKey(const QString &keyId, bool widenFilter)
 {
-    const int row = m_model->rowOfKey(keyId);
-    if (row < 0)
-        return false;
-    const QModelIndex index = m_model->index(row, int(KeyColumn::Name));
-    m_ui->keyTable->selectionModel()->setCurrentIndex(index,
-                                                      QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-    m_ui->keyTable->scrollTo(index);
-    return true;
+    m_wantedKey = keyId;
+    m_scrollToWanted = true;
+    m_widenForWanted = widenFilter;
+    if (keyId.isEmpty())
+        return;
+    const int row = m_model->loadedRowOfKey(keyId);
+    if (row >= 0)
+        onKeyLocated(keyId, row);
+    else
+        m_model->locate(keyId);
 }
 
 void MainWindow::onSelectionChanged()
@@ -571,29 +629,21 @@ void MainWindow::onSelectionChanged()
     const QModelIndex current = m_ui->keyTable->selectionModel()->currentIndex();
     if (!current.isValid()) {
         m_detail->showKey({});
-    } else {
-        const QString name = m_model->data(m_model->index(current.row(), int(KeyColumn::Name))).toString();
-        m_detail->showKey(m_model->keyIdAt(current.row()), name);
+    } else if (const KeyRow *key = m_model->rowAt(current.row())) {
+        m_detail->showKey(key->id, key->name);
+    } else if (!m_wantedKey.isEmpty()) {
+        m_detail->showKey(m_wantedKey); // its row's page comes after it
     }
     updateKeyActions();
 }
 
-std::optional<bool> MainWindow::reloadTable(const QString &keyId)
+void MainWindow::reloadTable(const QString &keyId)
 {
-    const int scroll = m_ui->keyTable->verticalScrollBar()->value();
-    const int fetched = m_model->rowCount();
-    if (!m_model->reload())
-        return std::nullopt;
-    while (m_model->rowCount() < fetched && m_model->canFetchMore())
-        m_model->fetchMore();
-    const int row = keyId.isEmpty() ? -1 : m_model->rowOfKey(keyId);
-    if (row >= 0) {
-        QSignalBlocker block(m_ui->keyTable->selectionModel());
-        m_ui->keyTable->selectionModel()->setCurrentIndex(
-            m_model->index(row, int(KeyColumn::Name)), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-    }
-    m_ui->keyTable->verticalScrollBar()->setValue(scroll);
-    return row >= 0;
+    // The rows in view stay in place while they are read again; the key is looked for once the count is there.
+    m_wantedKey = keyId;
+    m_scrollToWanted = false;
+    m_widenForWanted = false;
+    m_model->reload();
 }
 
 bool MainWindow::refresh()
@@ -606,15 +656,9 @@ bool MainWindow::refresh()
         return false;
     }
     reloadNavigation();
-    const std::optional<bool> stillThere = reloadTable(selected);
-    if (!stillThere)
-        return false; // the banner says why
-    if (!selected.isEmpty()) {
-        if (*stillThere)
-            m_detail->reload();
-        else
-            m_detail->showKey({});
-    }
+    reloadTable(selected); // a key no longer shown leaves the detail pane (onKeyLocated)
+    if (!selected.isEmpty())
+        m_detail->reload();
     if (m_ui->pages->currentWidget() == m_ui->summaryTab)
         m_summary->reload();
     if (m_ui->pages->currentWidget() == m_ui->auditTab)
@@ -665,7 +709,6 @@ void MainWindow::onKeyChanged(const QString &keyId, const QString &message)
     // Show the new state in the table at once, with the key still selected.
     reloadTable(keyId);
     reloadNavigation();
-    updateCount();
     m_lastRevision = m_services.keys.dataRevision();
 }
 
@@ -750,10 +793,10 @@ void MainWindow::selectAllShown()
     m_ui->keyTable->selectAll();
     m_selectingAll = false;
     m_allShownSelected = true;
-    const Result<qint64> count = m_services.table.count(m_filter);
-    statusBar()->showMessage(tr("All %1 key(s) shown are selected: a key action applies to every one of them.", nullptr,
-                                int(count ? count.value() : 0))
-                                 .arg(QLocale().toString(count ? count.value() : 0)));
+    const qint64 count = std::max<qint64>(m_model->keyCount(), 0);
+    statusBar()->showMessage(
+        tr("All %1 key(s) shown are selected: a key action applies to every one of them.", nullptr, int(count))
+            .arg(QLocale().toString(count)));
     updateKeyActions();
 }
 
@@ -762,8 +805,7 @@ std::optional<BulkScope> MainWindow::bulkScope() const
     BulkScope scope;
     if (m_allShownSelected) {
         scope.filter = m_filter;
-        const Result<qint64> count = m_services.table.count(m_filter);
-        scope.count = count ? count.value() : 0;
+        scope.count = std::max<qint64>(m_model->keyCount(), 0);
         scope.scopeName = m_navigation->scopeName();
         return scope;
     }
@@ -772,9 +814,24 @@ std::optional<BulkScope> MainWindow::bulkScope() const
         return std::nullopt;
     QStringList ids;
     for (const QModelIndex &row : rows) {
-        ids << m_model->keyIdAt(row.row());
-        const QString endpoint = m_model->index(row.row(), int(KeyColumn::Provider)).data().toString() + u' ' +
-                                 m_model->index(row.row(), int(KeyColumn::Endpoint)).data().toString();
+        std::optional<KeyRow> read;
+        const KeyRow *key = m_model->rowAt(row.row());
+        if (!key) {
+            // A row selected (by Shift and a click) whose page is not there: read where it stands.
+            KeyPageQuery query;
+            query.filter = m_filter;
+            query.column = m_model->sortColumn();
+            query.order = m_model->sortOrder();
+            query.offset = row.row();
+            query.limit = 1;
+            Result<QList<KeyRow>> page = m_services.table.page(query);
+            if (!page || page.value().isEmpty())
+                continue;
+            read = page.value().first();
+            key = &*read;
+        }
+        ids << key->id;
+        const QString endpoint = key->provider + u' ' + key->apiFormat;
         if (!scope.endpoints.contains(endpoint))
             scope.endpoints << endpoint;
     }
@@ -805,8 +862,8 @@ void MainWindow::exportCsv()
         dialogs::warning(this, tr("Export table as CSV"), out.errorString());
         return;
     }
-    const Result<qint64> total = m_services.table.count(m_filter);
-    QProgressDialog progress(tr("Exporting keys…"), tr("Cancel"), 0, int(total ? total.value() : 0), this);
+    QProgressDialog progress(tr("Exporting keys…"), tr("Cancel"), 0, int(std::max<qint64>(m_model->keyCount(), 0)),
+                             this);
     progress.setWindowModality(Qt::WindowModal);
     progress.setMinimumDuration(300);
     const Result<CsvExporter::Written> written =

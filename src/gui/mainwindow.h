@@ -67,7 +67,9 @@ public:
     bool isHttpRunning() const;
     quint16 httpPort() const;
 
-    bool selectKey(const QString &keyId);
+    // Selects the key and scrolls to it once the table has found where it stands (keySelected() tells); with
+    // `widenFilter`, all keys are shown when the current filter hides it.
+    void selectKey(const QString &keyId, bool widenFilter = false);
     QString selectedKeyId() const;
     // Selects every key the filter shows (the rows not fetched yet too) for a bulk action.
     void selectAllShown();
@@ -93,6 +95,8 @@ signals:
     void reopenRequested();
     // The user chose a language ("system", "zh_CN", "en"); it is stored already.
     void languageChosen(const QString &language);
+    // selectKey() is done: the key is selected, or (empty) the table does not show it.
+    void keySelected(const QString &keyId);
 
 protected:
     // Asks before quitting when policy edits are not applied or the HTTP endpoint is serving.
@@ -112,7 +116,9 @@ private:
     void applyFilter();
     // Runs the table's query again, keeping the scroll position and selecting keyId: whether keyId is still in the
     // table, or std::nullopt when the database failed.
-    std::optional<bool> reloadTable(const QString &keyId);
+    void reloadTable(const QString &keyId);
+    void onTableLoaded();
+    void onKeyLocated(const QString &keyId, int row);
     void updateCount();
     void updateStatus();
     void updateKeyActions();
@@ -169,6 +175,9 @@ private:
     FrozenColumn *m_frozen = nullptr;
     std::unique_ptr<ColumnChooser> m_columns;
     bool m_allShownSelected = false;
+    QString m_wantedKey;           // to select once the table found its row
+    bool m_scrollToWanted = false; // and scroll to it
+    bool m_widenForWanted = false; // show all keys when the filter hides it
     bool m_selectingAll = false;
 };
 

@@ -7,6 +7,7 @@
 #include "storage/migrations.h"
 #include "testdatabase.h"
 
+#include <QSet>
 #include <QSqlRecord>
 #include <QTest>
 
@@ -306,6 +307,175 @@ private slots:
         top = f.table.top429(zeta, 20);
         QCOMPARE(top.value().size(), 1);
         QCOMPARE(top.value().at(0).name, u"gamma prod"_s);
+    }
+
+    // The window's pages (KeyTable::page): for every column and both orders, pages chained after their last row,
+    // chained before their first row, and skipped to from either end are exactly the stream's rows (one sort order,
+    // ties broken by id, many ties and NULLs); a key's position is its place there; rows added and removed between
+    // two pages neither repeat nor skip a row that stayed.
+    void paging_data() { TestDatabase::addBackendRows(); }
+    void paging()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        Fixture f(tdb);
+        QVERIFY2(f.ok, qPrintable(f.error));
+        QStringList more;
+        for (int i = 0; i < 60; ++i) {
+            KeyFixture k = key(u"m-%1"_s.arg(i * 37 % 61, 3, 10, QLatin1Char('0')), u"same %1"_s.arg(i % 4),
+                               i % 3 == 0   ? u"e1"_s
+                               : i % 3 == 1 ? u"e2"_s
+                                            : u"e3"_s);
+            if (i % 5 == 0)
+                k.maxConcurrent = 4 + i % 2;
+            if (i % 2 == 0)
+                k.learned = 5 + i % 3;
+            k.concurrent429 = i % 4;
+            if (i % 7 == 0) {
+                k.last429At = u"2025-12-2%1T10:00:00+00:00"_s.arg(i % 3);
+                k.last429Type = i % 2 ? u"rpm"_s : u"concurrent"_s;
+            }
+            k.active = i % 6 != 0;
+            more << insertSql(k);
+        }
+        QString error;
+        QVERIFY2(executeAll(tdb, more, &error), qPrintable(error));
+        const int pageSize = 7;
+        for (int c = 0; c < aether::visibleKeyColumnCount; ++c) {
+            for (const Qt::SortOrder order : {Qt::AscendingOrder, Qt::DescendingOrder}) {
+                const KeyColumn column = KeyColumn(c);
+                const QByteArray whatText = QByteArray::number(c) + (order == Qt::AscendingOrder ? " asc" : " desc");
+                const char *what = whatText.constData();
+                QStringList all;
+                QVERIFY(f.table.stream({}, column, order, [&](aether::KeyRow &&row) {
+                    all << row.id;
+                    return true;
+                }));
+                QCOMPARE(all.size(), 65);
+                QCOMPARE(QSet<QString>(all.begin(), all.end()).size(), 65);
+                aether::KeyPageQuery query;
+                query.column = column;
+                query.order = order;
+                query.limit = pageSize;
+                // Forward, each page after the last row of the one before.
+                QStringList forward;
+                for (;;) {
+                    const auto page = f.table.page(query);
+                    QVERIFY2(page.ok(), what);
+                    for (const aether::KeyRow &row : page.value())
+                        forward << row.id;
+                    if (page.value().size() < pageSize)
+                        break;
+                    query.anchor = aether::KeyPageQuery::Anchor::After;
+                    query.value = page.value().last().sortValue;
+                    query.id = page.value().last().id;
+                }
+                QVERIFY2(forward == all, what);
+                // Backward from the end, each page before the first row of the one after.
+                query.anchor = aether::KeyPageQuery::Anchor::End;
+                query.offset = 0;
+                QStringList backward;
+                for (;;) {
+                    const auto page = f.table.page(query);
+                    QVERIFY2(page.ok(), what);
+                    QStringList ids;
+                    for (const aether::KeyRow &row : page.value())
+                        ids << row.id;
+                    backward = ids + backward;
+                    if (page.value().size() < pageSize)
+                        break;
+                    query.anchor = aether::KeyPageQuery::Anchor::Before;
+                    query.value = page.value().first().sortValue;
+                    query.id = page.value().first().id;
+                }
+                QVERIFY2(backward == all, what);
+                // Skipped to from either end.
+                for (const int offset : {0, 1, 30, 60, 64}) {
+                    query.anchor = aether::KeyPageQuery::Anchor::Start;
+                    query.offset = offset;
+                    const auto idsOf = [&f](const aether::KeyPageQuery &q) {
+                        QStringList ids;
+                        const aether::Result<QList<aether::KeyRow>> page = f.table.page(q);
+                        for (const aether::KeyRow &row : page.value())
+                            ids << row.id;
+                        return ids;
+                    };
+                    QStringList ids = idsOf(query);
+                    QVERIFY2(ids == all.mid(offset, pageSize), what);
+                    query.anchor = aether::KeyPageQuery::Anchor::End;
+                    ids = idsOf(query);
+                    const int end = int(all.size()) - offset;
+                    QVERIFY2(ids == all.mid(std::max(0, end - pageSize), std::min(pageSize, end)), what);
+                }
+                for (const int at : {0, 13, 64})
+                    QCOMPARE(f.table.position({}, column, order, all.at(at)).value(), qint64(at));
+            }
+        }
+        KeyFilter fixed;
+        fixed.mode = KeyFilter::Mode::Fixed;
+        QCOMPARE(f.table.position(fixed, KeyColumn::Name, Qt::AscendingOrder, u"k-a"_s).value(), qint64(-1));
+        QCOMPARE(f.table.position({}, KeyColumn::Name, Qt::AscendingOrder, u"no such key"_s).value(), qint64(-1));
+
+        // Scrolling while another process adds and deletes keys.
+        aether::KeyPageQuery query;
+        query.column = KeyColumn::Learned;
+        query.limit = pageSize;
+        QStringList seen;
+        QStringList removed;
+        for (int step = 0;; ++step) {
+            const auto page = f.table.page(query);
+            QVERIFY(page.ok());
+            for (const aether::KeyRow &row : page.value())
+                seen << row.id;
+            if (page.value().size() < pageSize)
+                break;
+            query.anchor = aether::KeyPageQuery::Anchor::After;
+            query.value = page.value().last().sortValue;
+            query.id = page.value().last().id;
+            KeyFixture added = key(u"new-%1"_s.arg(step), u"added"_s);
+            added.learned = step % 9;
+            const QString victim = u"m-%1"_s.arg(step * 11 % 61, 3, 10, QLatin1Char('0'));
+            removed << victim;
+            QVERIFY2(executeAll(tdb, {insertSql(added), u"DELETE FROM provider_api_keys WHERE id = '%1'"_s.arg(victim)},
+                                &error),
+                     qPrintable(error));
+        }
+        QCOMPARE(QSet<QString>(seen.begin(), seen.end()).size(), seen.size()); // no row twice
+        QStringList kept;
+        QVERIFY(f.table.stream({}, KeyColumn::Learned, Qt::AscendingOrder, [&](aether::KeyRow &&row) {
+            kept << row.id;
+            return true;
+        }));
+        for (const QString &id : kept) {
+            if (!id.startsWith(u"new-"_s))
+                QVERIFY2(seen.contains(id), qPrintable(id)); // none skipped of those that were there throughout
+        }
+    }
+
+    // The text filter finds parts of names and ids with and without the trigram index (three characters or more,
+    // case-insensitively; shorter texts scan), and LIKE's wildcards are plain characters.
+    void textFilter_data() { TestDatabase::addBackendRows(); }
+    void textFilter()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        Fixture f(tdb);
+        QVERIFY2(f.ok, qPrintable(f.error));
+        const auto idsOf = [&](const QString &text) {
+            KeyFilter filter;
+            filter.text = text;
+            QStringList ids;
+            f.table.stream(filter, KeyColumn::Id, Qt::AscendingOrder, [&](aether::KeyRow &&row) {
+                ids << row.id;
+                return true;
+            });
+            return ids;
+        };
+        QCOMPARE(idsOf(u"PROD"_s), (QStringList{u"k-a"_s, u"k-c"_s}));
+        QCOMPARE(idsOf(u"pr"_s), (QStringList{u"k-a"_s, u"k-c"_s}));
+        QCOMPARE(idsOf(u"k-d"_s), (QStringList{u"k-d"_s}));
+        QCOMPARE(idsOf(u"100%_"_s), (QStringList{u"k-d"_s}));
+        QCOMPARE(idsOf(u"0%"_s), (QStringList{u"k-d"_s}));
+        QCOMPARE(idsOf(u"\"a b\""_s), QStringList());
+        QCOMPARE(idsOf(u"silon"_s), (QStringList{u"k-e"_s}));
     }
 
     void history_data() { TestDatabase::addBackendRows(); }

@@ -84,11 +84,22 @@ int main(int argc, char *argv[])
     if (!QTest::qWaitForWindowExposed(&window))
         return 1;
 
+    // Waits until the key table shows what was asked last.
+    const auto settle = [&window] {
+        return QTest::qWaitFor([&window] { return !window.keyModel()->isLoading(); }, 10000);
+    };
+    // Selects a key and waits until it is selected.
+    const auto select = [&window](const QString &keyId) {
+        window.selectKey(keyId);
+        return !keyId.isEmpty() && QTest::qWaitFor([&] { return window.selectedKeyId() == keyId; }, 10000);
+    };
+    settle();
     bool ok = save(&window, out + QStringLiteral("/main-window%1.png").arg(suffix));
     // The key with the longest history, so the chart shows the learning.
     if (auto *view = window.findChild<QTableView *>(QStringLiteral("keyTable")))
         view->sortByColumn(int(KeyColumn::Adjustments), Qt::DescendingOrder);
-    ok = window.selectKey(window.keyModel()->keyIdAt(0)) && ok;
+    settle();
+    ok = select(window.keyModel()->keyIdAt(0)) && ok;
     ok = save(&window, out + QStringLiteral("/key-detail%1.png").arg(suffix)) && ok;
     // The same key's 429s and limit over the last 7 days, further down the detail pane.
     if (auto *trend = window.findChild<gui::TrendPanel *>(QStringLiteral("keyTrend"))) {
@@ -159,7 +170,7 @@ int main(int argc, char *argv[])
             view->setColumnWidth(
                 column, std::max(view->columnWidth(column), view->horizontalHeader()->sectionSizeHint(column)));
         view->sortByColumn(int(KeyColumn::Name), Qt::AscendingOrder);
-        ok = window.selectKey(window.keyModel()->keyIdAt(2)) && ok;
+        ok = select(window.keyModel()->keyIdAt(2)) && ok;
         QCoreApplication::processEvents();
         view->horizontalScrollBar()->setValue(view->horizontalScrollBar()->maximum());
         QCoreApplication::processEvents();

@@ -142,15 +142,43 @@ void clickRadio(QRadioButton *button)
     QTest::mouseClick(button, Qt::LeftButton, {}, QPoint(6, button->height() / 2));
 }
 
+// The window's key table once it shows what was asked last (its queries run on a thread of their own).
+gui::KeyTableModel *settledModel(gui::MainWindow &w)
+{
+    gui::KeyTableModel *model = w.keyModel();
+    if (!QTest::qWaitFor([model] { return !model->isLoading(); }, 10000))
+        qWarning("the key table is still loading");
+    return model;
+}
+
+// The key's row in the table (-1: not shown), with its page read.
 int tableRowOf(gui::MainWindow &w, const QString &keyId)
 {
-    return w.keyModel()->rowOfKey(keyId);
+    gui::KeyTableModel *model = settledModel(w);
+    QSignalSpy located(model, &gui::KeyTableModel::keyLocated);
+    model->locate(keyId);
+    if (!located.wait(10000))
+        return -1;
+    const int row = located.constLast().at(1).toInt();
+    if (row >= 0) {
+        model->keyIdAt(row); // asks for the row's page
+        settledModel(w);
+    }
+    return row;
 }
 
 QString cell(gui::MainWindow &w, const QString &keyId, KeyColumn column)
 {
     const int row = tableRowOf(w, keyId);
     return row < 0 ? QString() : w.keyModel()->data(w.keyModel()->index(row, int(column))).toString();
+}
+
+// Selects the key as the window's own calls do, and waits until it is selected.
+bool selectKey(gui::MainWindow &w, const QString &keyId)
+{
+    settledModel(w);
+    w.selectKey(keyId);
+    return QTest::qWaitFor([&] { return w.selectedKeyId() == keyId && !w.keyModel()->isLoading(); }, 10000);
 }
 
 } // namespace
@@ -210,7 +238,7 @@ private slots:
     {
         AETHER_CONSOLE(c);
         QCOMPARE(c.window->windowTitle(), u"Aether Console"_s);
-        QCOMPARE(c.window->keyModel()->rowCount(), 40);
+        QCOMPARE(settledModel(*c.window)->rowCount(), 40);
         QVERIFY(c.child<QLabel>("countLabel")->text().contains(u"40"_s));
         auto *tree = c.child<QTreeWidget>("navigationTree");
         QCOMPARE(tree->topLevelItemCount(), 1);
@@ -231,7 +259,7 @@ private slots:
         for (int column = 0; column < visibleKeyColumnCount; ++column) {
             if (view->isColumnHidden(column))
                 continue;
-            const QString title = c.window->keyModel()->headerData(column, Qt::Horizontal).toString();
+            const QString title = settledModel(*c.window)->headerData(column, Qt::Horizontal).toString();
             QVERIFY2(header->sectionSize(column) > header->fontMetrics().horizontalAdvance(title), qPrintable(title));
             width += header->sectionSize(column);
         }
@@ -250,7 +278,7 @@ private slots:
         AETHER_CONSOLE(c);
         const QString key = demoKey(c, true);
         QVERIFY(!key.isEmpty());
-        QVERIFY(c.window->selectKey(key));
+        QVERIFY(selectKey(*c.window, key));
         QCOMPARE(c.window->detail()->keyId(), key);
 
         auto *fixed = c.child<QRadioButton>("fixedRadio");
@@ -306,7 +334,7 @@ private slots:
     {
         AETHER_CONSOLE(c);
         const QString key = demoKey(c, true, 0);
-        QVERIFY(c.window->selectKey(key));
+        QVERIFY(selectKey(*c.window, key));
         clickRadio(c.child<QRadioButton>("fixedRadio"));
         c.child<QSpinBox>("fixedLimitSpin")->setValue(7);
         QSqlQuery del(QSqlDatabase::database(c.probeName));
@@ -322,7 +350,7 @@ private slots:
     {
         AETHER_CONSOLE(c);
         const QString key = demoKey(c, true);
-        QVERIFY(c.window->selectKey(key));
+        QVERIFY(selectKey(*c.window, key));
         const QString countSql =
             u"SELECT concurrent_429_count + rpm_429_count FROM provider_api_keys WHERE id = '%1'"_s.arg(key);
         const QString learnedSql = u"SELECT learned_max_concurrent FROM provider_api_keys WHERE id = '%1'"_s.arg(key);
@@ -370,9 +398,9 @@ private slots:
             QStringList ids;
             view->clearSelection();
             for (const int row : rows) {
-                view->selectionModel()->select(c.window->keyModel()->index(row, 0),
+                view->selectionModel()->select(settledModel(*c.window)->index(row, 0),
                                                QItemSelectionModel::Select | QItemSelectionModel::Rows);
-                ids << c.window->keyModel()->keyIdAt(row);
+                ids << settledModel(*c.window)->keyIdAt(row);
             }
             return ids;
         };
@@ -420,7 +448,7 @@ private slots:
         answerNextDialog(gui::dialogs::Answer::Accept);
         action("switchModeAction")->trigger();
         QCOMPARE(countWhere(u"max_concurrent IS NOT NULL"_s), 0);
-        QCOMPARE(c.window->keyModel()->rowCount(), 40);
+        QCOMPARE(settledModel(*c.window)->rowCount(), 40);
         // A click on one row leaves "all shown": the actions are for that key again.
         c.window->selectAllShown();
         view->selectRow(5);
@@ -436,12 +464,13 @@ private slots:
         QVERIFY(!guide->isVisible());
         c.child<QLineEdit>("searchEdit")->setText(u"no key has this name"_s);
         emit c.child<QLineEdit>("searchEdit")->returnPressed();
-        QCOMPARE(c.window->keyModel()->rowCount(), 0);
+        QCOMPARE(settledModel(*c.window)->rowCount(), 0);
         QVERIFY(!guide->isVisible());
         c.child<QLineEdit>("searchEdit")->clear();
         emit c.child<QLineEdit>("searchEdit")->returnPressed();
         c.value(u"DELETE FROM provider_api_keys"_s);
         QVERIFY(c.window->refresh());
+        QCOMPARE(settledModel(*c.window)->rowCount(), 0);
         QVERIFY(guide->isVisible());
         QVERIFY(!c.child<QTableView>("keyTable")->isVisible());
         QVERIFY(guide->text().contains(u"Settings"_s));
@@ -459,11 +488,11 @@ private slots:
         const int expected =
             c.value(u"SELECT count(*) FROM provider_api_keys WHERE endpoint_id = '%1'"_s.arg(endpointId)).toInt();
         QVERIFY(expected > 0);
-        QCOMPARE(c.window->keyModel()->rowCount(), expected);
+        QCOMPARE(settledModel(*c.window)->rowCount(), expected);
         QCOMPARE(endpoint->text(1), QString::number(expected));
-        for (int row = 0; row < c.window->keyModel()->rowCount(); ++row)
-            QCOMPARE(c.window->keyModel()
-                         ->data(c.window->keyModel()->index(row, int(KeyColumn::EndpointId)), Qt::UserRole)
+        for (int row = 0; row < settledModel(*c.window)->rowCount(); ++row)
+            QCOMPARE(settledModel(*c.window)
+                         ->data(settledModel(*c.window)->index(row, int(KeyColumn::EndpointId)), Qt::UserRole)
                          .toString(),
                      endpointId);
 
@@ -474,21 +503,21 @@ private slots:
         QTest::keyClick(search, Qt::Key_Return);
         const int prod = c.value(u"SELECT count(*) FROM provider_api_keys WHERE lower(name) LIKE '%prod-0%'"_s).toInt();
         QVERIFY(prod > 0);
-        QCOMPARE(c.window->keyModel()->rowCount(), prod);
+        QCOMPARE(settledModel(*c.window)->rowCount(), prod);
         const QString someId = c.value(u"SELECT id FROM provider_api_keys ORDER BY id"_s).toString();
         search->setText(someId.left(13));
         QTest::keyClick(search, Qt::Key_Return);
         QVERIFY(tableRowOf(*c.window, someId) >= 0);
         search->setText(u"no such key"_s);
         QTest::keyClick(search, Qt::Key_Return);
-        QCOMPARE(c.window->keyModel()->rowCount(), 0);
+        QCOMPARE(settledModel(*c.window)->rowCount(), 0);
         search->clear();
         QTest::keyClick(search, Qt::Key_Return);
 
         // Mode filter.
         auto *mode = c.child<QComboBox>("modeFilterCombo");
         mode->setCurrentIndex(2); // fixed
-        QCOMPARE(c.window->keyModel()->rowCount(),
+        QCOMPARE(settledModel(*c.window)->rowCount(),
                  c.value(u"SELECT count(*) FROM provider_api_keys WHERE max_concurrent IS NOT NULL"_s).toInt());
         mode->setCurrentIndex(0);
 
@@ -500,24 +529,24 @@ private slots:
                 u"ORDER BY id LIMIT 3)"_s);
         auto *active = c.child<QComboBox>("activeFilterCombo");
         active->setCurrentIndex(2); // inactive only
-        QCOMPARE(c.window->keyModel()->rowCount(), rowsWhere(u"NOT is_active"_s));
-        QVERIFY(c.window->keyModel()->rowCount() >= 3);
+        QCOMPARE(settledModel(*c.window)->rowCount(), rowsWhere(u"NOT is_active"_s));
+        QVERIFY(settledModel(*c.window)->rowCount() >= 3);
         active->setCurrentIndex(0);
         auto *min429 = c.child<QSpinBox>("min429Spin");
         min429->setValue(10);
-        QCOMPARE(c.window->keyModel()->rowCount(), rowsWhere(u"concurrent_429_count + rpm_429_count >= 10"_s));
-        QVERIFY(c.window->keyModel()->rowCount() > 0);
+        QCOMPARE(settledModel(*c.window)->rowCount(), rowsWhere(u"concurrent_429_count + rpm_429_count >= 10"_s));
+        QVERIFY(settledModel(*c.window)->rowCount() > 0);
         min429->setValue(0);
         auto *type = c.child<QComboBox>("last429TypeCombo");
         type->setCurrentIndex(2); // rpm
-        QCOMPARE(c.window->keyModel()->rowCount(), rowsWhere(u"last_429_type = 'rpm'"_s));
+        QCOMPARE(settledModel(*c.window)->rowCount(), rowsWhere(u"last_429_type = 'rpm'"_s));
         type->setCurrentIndex(0);
         auto *stuck = c.child<QCheckBox>("stuckFilterCheck");
         stuck->setChecked(true); // the default policy's minimum is 3
-        QCOMPARE(c.window->keyModel()->rowCount(),
+        QCOMPARE(settledModel(*c.window)->rowCount(),
                  rowsWhere(u"max_concurrent IS NULL AND learned_max_concurrent <= 3"_s));
         stuck->setChecked(false);
-        QCOMPARE(c.window->keyModel()->rowCount(), 40);
+        QCOMPARE(settledModel(*c.window)->rowCount(), 40);
     }
 
     // The header's menu: one entry per column (the name always shown), checked when shown; Default columns.
@@ -536,7 +565,8 @@ private slots:
         QCOMPARE(entries.size(), visibleKeyColumnCount + 1);
         QCOMPARE(entries.last()->text(), u"Default columns"_s);
         for (int column = 0; column < visibleKeyColumnCount; ++column) {
-            QCOMPARE(entries.at(column)->text(), c.window->keyModel()->headerData(column, Qt::Horizontal).toString());
+            QCOMPARE(entries.at(column)->text(),
+                     settledModel(*c.window)->headerData(column, Qt::Horizontal).toString());
             QCOMPARE(entries.at(column)->isChecked(), !view->isColumnHidden(column));
         }
         QVERIFY(!entries.at(int(KeyColumn::Name))->isEnabled());
@@ -569,7 +599,7 @@ private slots:
         view->setColumnHidden(int(KeyColumn::Active), false);
         QCOMPARE(cell(*c.window, inactive, KeyColumn::Active), u"No"_s);
         QCOMPARE(cell(*c.window, active, KeyColumn::Active), u"Yes"_s);
-        gui::KeyTableModel *model = c.window->keyModel();
+        gui::KeyTableModel *model = settledModel(*c.window);
         const QModelIndex dimmed = model->index(tableRowOf(*c.window, inactive), int(KeyColumn::Effective));
         QCOMPARE(model->data(dimmed, Qt::ForegroundRole).value<QBrush>().color(),
                  QPalette().color(QPalette::Disabled, QPalette::Text));
@@ -577,9 +607,9 @@ private slots:
                      .isValid());
         // Sorting by it puts the inactive keys first.
         view->sortByColumn(int(KeyColumn::Active), Qt::AscendingOrder);
-        QCOMPARE(model->data(model->index(0, int(KeyColumn::Active)), Qt::UserRole).toInt(), 0);
+        QCOMPARE(settledModel(*c.window)->data(model->index(0, int(KeyColumn::Active)), Qt::UserRole).toInt(), 0);
         view->sortByColumn(int(KeyColumn::Active), Qt::DescendingOrder);
-        QCOMPARE(model->data(model->index(0, int(KeyColumn::Active)), Qt::UserRole).toInt(), 1);
+        QCOMPARE(settledModel(*c.window)->data(model->index(0, int(KeyColumn::Active)), Qt::UserRole).toInt(), 1);
     }
 
     // The name column stays in view while the table scrolls sideways, and stays the first column.
@@ -622,16 +652,16 @@ private slots:
         view->sortByColumn(int(KeyColumn::Effective), Qt::AscendingOrder);
         QTest::mouseClick(frozen->horizontalHeader()->viewport(), Qt::LeftButton, {},
                           QPoint(10, frozen->horizontalHeader()->height() / 2));
-        QCOMPARE(c.window->keyModel()->sortColumn(), KeyColumn::Name);
-        QCOMPARE(c.window->keyModel()->sortOrder(), Qt::AscendingOrder);
+        QCOMPARE(settledModel(*c.window)->sortColumn(), KeyColumn::Name);
+        QCOMPARE(settledModel(*c.window)->sortOrder(), Qt::AscendingOrder);
         QCOMPARE(frozen->horizontalHeader()->sortIndicatorSection(), int(KeyColumn::Name));
         QTest::mouseClick(frozen->horizontalHeader()->viewport(), Qt::LeftButton, {},
                           QPoint(10, frozen->horizontalHeader()->height() / 2));
-        QCOMPARE(c.window->keyModel()->sortOrder(), Qt::DescendingOrder);
+        QCOMPARE(settledModel(*c.window)->sortOrder(), Qt::DescendingOrder);
         // A click on a name selects its key.
         const QRect first = frozen->visualRect(frozen->model()->index(frozen->rowAt(0), int(KeyColumn::Name)));
         QTest::mouseClick(frozen->viewport(), Qt::LeftButton, {}, first.center());
-        QCOMPARE(c.window->selectedKeyId(), c.window->keyModel()->keyIdAt(frozen->rowAt(0)));
+        QCOMPARE(c.window->selectedKeyId(), settledModel(*c.window)->keyIdAt(frozen->rowAt(0)));
     }
 
     // A named view keeps the filters, the sort order and the columns; applying it brings them all back.
@@ -656,8 +686,8 @@ private slots:
         const int rows = c.value(u"SELECT count(*) FROM provider_api_keys WHERE max_concurrent IS NOT NULL AND "
                                  u"concurrent_429_count + rpm_429_count >= 1"_s)
                              .toInt();
-        QCOMPARE(c.window->keyModel()->rowCount(), rows);
-        const QString firstKey = c.window->keyModel()->keyIdAt(0);
+        QCOMPARE(settledModel(*c.window)->rowCount(), rows);
+        const QString firstKey = settledModel(*c.window)->keyIdAt(0);
 
         // An empty name is refused; a good one is saved.
         gui::dialogs::setNextText(u"   "_s);
@@ -673,18 +703,18 @@ private slots:
         view->setColumnHidden(int(KeyColumn::Mode), false);
         view->setColumnHidden(int(KeyColumn::Rpm429), true);
         view->sortByColumn(int(KeyColumn::Name), Qt::AscendingOrder);
-        QCOMPARE(c.window->keyModel()->rowCount(), 40);
+        QCOMPARE(settledModel(*c.window)->rowCount(), 40);
         QVERIFY(c.window->applyView(u"Busy fixed"_s));
         QCOMPARE(mode->currentIndex(), 2);
         QCOMPARE(min429->value(), 1);
         QVERIFY(view->isColumnHidden(int(KeyColumn::Mode)));
         QVERIFY(!view->isColumnHidden(int(KeyColumn::Rpm429)));
         QVERIFY(view->isColumnHidden(int(KeyColumn::Id)));
-        QCOMPARE(c.window->keyModel()->sortColumn(), KeyColumn::Concurrent429);
-        QCOMPARE(c.window->keyModel()->sortOrder(), Qt::DescendingOrder);
+        QCOMPARE(settledModel(*c.window)->sortColumn(), KeyColumn::Concurrent429);
+        QCOMPARE(settledModel(*c.window)->sortOrder(), Qt::DescendingOrder);
         QCOMPARE(view->horizontalHeader()->sortIndicatorSection(), int(KeyColumn::Concurrent429));
-        QCOMPARE(c.window->keyModel()->rowCount(), rows);
-        QCOMPARE(c.window->keyModel()->keyIdAt(0), firstKey);
+        QCOMPARE(settledModel(*c.window)->rowCount(), rows);
+        QCOMPARE(settledModel(*c.window)->keyIdAt(0), firstKey);
         QCOMPARE(view->horizontalHeader()->visualIndex(int(KeyColumn::Name)), 0);
 
         // The same name again asks before replacing; No keeps the old one.
@@ -713,11 +743,11 @@ private slots:
         AETHER_CONSOLE(c);
         auto *view = c.child<QTableView>("keyTable");
         view->sortByColumn(int(KeyColumn::Learned), Qt::DescendingOrder);
-        QCOMPARE(c.window->keyModel()->sortColumn(), KeyColumn::Learned);
+        QCOMPARE(settledModel(*c.window)->sortColumn(), KeyColumn::Learned);
         QList<int> shown;
-        for (int row = 0; row < c.window->keyModel()->rowCount(); ++row) {
-            const QVariant v =
-                c.window->keyModel()->data(c.window->keyModel()->index(row, int(KeyColumn::Learned)), Qt::UserRole);
+        for (int row = 0; row < settledModel(*c.window)->rowCount(); ++row) {
+            const QVariant v = settledModel(*c.window)->data(
+                settledModel(*c.window)->index(row, int(KeyColumn::Learned)), Qt::UserRole);
             shown << (v.isNull() ? -1 : v.toInt());
         }
         QList<int> sorted = shown;
@@ -726,7 +756,7 @@ private slots:
         QCOMPARE(shown.first(), c.value(u"SELECT max(learned_max_concurrent) FROM provider_api_keys"_s).toInt());
         view->sortByColumn(int(KeyColumn::Learned), Qt::AscendingOrder);
         const QVariant first =
-            c.window->keyModel()->data(c.window->keyModel()->index(0, int(KeyColumn::Learned)), Qt::UserRole);
+            settledModel(*c.window)->data(settledModel(*c.window)->index(0, int(KeyColumn::Learned)), Qt::UserRole);
         const bool anyNull =
             c.value(u"SELECT count(*) FROM provider_api_keys WHERE learned_max_concurrent IS NULL"_s).toInt() > 0;
         if (anyNull)
@@ -742,7 +772,7 @@ private slots:
         const QString key = demoKey(c, true, 5);
         QVERIFY(!key.isEmpty());
         const qsizetype records = c.table.history(key).value().size();
-        QVERIFY(c.window->selectKey(key));
+        QVERIFY(selectKey(*c.window, key));
         gui::HistoryChartView *chart = c.window->detail()->historyChart();
         QCOMPARE(chart->stepCount(), int(records));
         // Two points per step (old, then new at the same time) and one holding the last limit up to now.
@@ -825,7 +855,7 @@ private slots:
         const Result<NewToken> token = c.tokens.create(u"test"_s, Role::Admin);
         QVERIFY(token.ok());
         const QString key = demoKey(c, true, 0);
-        QVERIFY(c.window->selectKey(key));
+        QVERIFY(selectKey(*c.window, key));
 
         QNetworkAccessManager manager;
         QNetworkRequest request(QUrl(
@@ -921,7 +951,7 @@ private slots:
     {
         AETHER_CONSOLE(c);
         const QString key = demoKey(c, true, 3);
-        QVERIFY(c.window->selectKey(key));
+        QVERIFY(selectKey(*c.window, key));
         c.child<QTabWidget>("pages")->setCurrentIndex(1);
         QTRY_VERIFY(!c.window->summaryPage()->isLoading());
         c.child<QTabWidget>("pages")->setCurrentIndex(0);
@@ -933,7 +963,7 @@ private slots:
             return text;
         };
         const auto header = [&](KeyColumn column) {
-            return c.window->keyModel()->headerData(int(column), Qt::Horizontal).toString();
+            return settledModel(*c.window)->headerData(int(column), Qt::Horizontal).toString();
         };
         const auto menuTitle = [&] { return c.window->menuBar()->actions().constFirst()->text(); };
         QCOMPARE(c.window->windowTitle(), u"Aether Console"_s);

@@ -135,23 +135,43 @@ private slots:
         Database db(tdb.location());
         QVERIFY(setUpDatabase(db, [] { return std::optional<int>(450); }).ready.ok());
         KeyTable table(db);
-        gui::KeyTableModel model(table);
+        gui::KeyTableModel model(tdb.location());
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QVERIFY(model.reload());
-        while (model.canFetchMore())
-            model.fetchMore();
+        const auto settle = [&model] { return QTest::qWaitFor([&] { return !model.isLoading(); }, 10000); };
+        model.reload();
+        QVERIFY(settle());
         QCOMPARE(model.rowCount(), 450);
+        QCOMPARE(model.keyCount(), 450);
         for (int column = 0; column < visibleKeyColumnCount; ++column) {
-            model.sort(column, Qt::DescendingOrder);
-            model.sort(column, Qt::AscendingOrder);
+            for (const Qt::SortOrder order : {Qt::DescendingOrder, Qt::AscendingOrder}) {
+                model.sort(column, order);
+                QVERIFY(settle());
+                // Every row, read page by page as a view scrolling down asks for them (the first page and the last
+                // are read from the ends, the rest after their neighbours), is the core's row of that place.
+                QStringList expected;
+                QVERIFY(table.stream({}, KeyColumn(column), order, [&](KeyRow &&key) {
+                    expected << key.id;
+                    return true;
+                }));
+                QCOMPARE(expected.size(), 450);
+                for (int row = 0; row < model.rowCount(); ++row) {
+                    if (model.keyIdAt(row).isEmpty())
+                        QVERIFY(settle());
+                    QCOMPARE(model.keyIdAt(row), expected.at(row));
+                }
+            }
         }
         KeyFilter filter;
         filter.mode = KeyFilter::Mode::Fixed;
         model.setFilter(filter);
+        QVERIFY(settle());
         QVERIFY(model.rowCount() > 0);
+        QCOMPARE(model.keyCount(), table.count(filter).value());
         filter.text = u"no key is called this"_s;
         model.setFilter(filter);
+        QVERIFY(settle());
         QCOMPARE(model.rowCount(), 0);
+        QVERIFY(!model.databaseEmpty());
         model.retranslate();
     }
 

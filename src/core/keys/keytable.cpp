@@ -1,27 +1,17 @@
 #include "keys/keytable.h"
 
 #include "base/jsoncolumn.h"
+#include "storage/keyorder.h"
 #include "storage/migrations.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
+
 namespace aether {
 
 namespace {
-
-// The number of records in a JSON history column; 0 for NULL and for anything that is not an array (a malformed
-// value must not fail the whole table).
-QString adjustmentCount(const SqlDialect &dialect, const QString &column)
-{
-    if (dialect.isPostgres()) {
-        return QStringLiteral(
-                   "CASE WHEN json_typeof(CAST(%1 AS json)) = 'array' THEN json_array_length(CAST(%1 AS json)) "
-                   "ELSE 0 END")
-            .arg(column);
-    }
-    return sqliteHistoryCount(column);
-}
 
 // The SQL expression of each column, in KeyColumn order.
 QStringList columnExpressions(const SqlDialect &dialect, bool keptCount)
@@ -39,7 +29,7 @@ QStringList columnExpressions(const SqlDialect &dialect, bool keptCount)
         dialect.asText(QStringLiteral("k.last_429_at")),
         QStringLiteral("k.last_429_type"),
         keptCount ? QStringLiteral("k.console_adjustment_count")
-                  : adjustmentCount(dialect, QStringLiteral("k.adjustment_history")),
+                  : historyCountExpression(dialect, QStringLiteral("k.adjustment_history")),
         QStringLiteral("CASE WHEN k.is_active THEN 1 ELSE 0 END"),
         QStringLiteral("k.id"),
         QStringLiteral("k.endpoint_id"),
@@ -61,6 +51,28 @@ std::optional<int> optionalInt(const QJsonValue &value)
     return int(d);
 }
 
+void readKeyRow(const SqlStatement &q, KeyRow *row)
+{
+    const auto optionalInt = [&q](KeyColumn c) {
+        const QVariant v = q.value(int(c));
+        return v.isNull() ? std::nullopt : std::optional<int>(v.toInt());
+    };
+    row->name = q.value(int(KeyColumn::Name)).toString();
+    row->provider = q.value(int(KeyColumn::Provider)).toString();
+    row->apiFormat = q.value(int(KeyColumn::Endpoint)).toString();
+    row->maxConcurrent = optionalInt(KeyColumn::MaxConcurrent);
+    row->learned = optionalInt(KeyColumn::Learned);
+    row->effective = optionalInt(KeyColumn::Effective);
+    row->concurrent429 = q.value(int(KeyColumn::Concurrent429)).toLongLong();
+    row->rpm429 = q.value(int(KeyColumn::Rpm429)).toLongLong();
+    row->last429At = q.value(int(KeyColumn::Last429At)).toString();
+    row->last429Type = q.value(int(KeyColumn::Last429Type)).toString();
+    row->adjustments = q.value(int(KeyColumn::Adjustments)).toLongLong();
+    row->active = q.value(int(KeyColumn::Active)).toInt() != 0;
+    row->id = q.value(int(KeyColumn::Id)).toString();
+    row->endpointId = q.value(int(KeyColumn::EndpointId)).toString();
+}
+
 } // namespace
 
 KeyTable::KeyTable(Database &db)
@@ -73,18 +85,41 @@ bool KeyTable::hasKeptCount()
     return hasKeptKeyColumn(m_db, QStringLiteral("console_adjustment_count"), &m_keptCount);
 }
 
-QString KeyTable::where(const KeyFilter &filter, QVariantList *binds) const
+bool KeyTable::hasSearchIndex()
+{
+    if (m_searchIndex)
+        return *m_searchIndex;
+    if (m_db.dialect().isPostgres())
+        return *(m_searchIndex = false); // pg_trgm's indexes serve the LIKE below as they are
+    Result<bool> exists = m_db.run<bool>([&]() -> Result<bool> {
+        Result<SqlStatement> st = m_db.exec(m_db.dialect().tableExistsQuery(), {QStringLiteral("console_key_search")});
+        if (!st)
+            return st.error();
+        return st.value().next();
+    });
+    if (!exists)
+        return false;
+    return *(m_searchIndex = exists.value());
+}
+
+QString KeyTable::where(const KeyFilter &filter, QVariantList *binds)
 {
     QStringList conditions;
-    if (!filter.text.isEmpty()) {
+    if (filter.text.toUcs4().size() >= 3 && hasSearchIndex()) {
+        // The trigram index finds every name or id that contains the text (case-insensitively), as LIKE would.
+        QString phrase = filter.text;
+        phrase.replace(u'"', QStringLiteral("\"\""));
+        conditions << QStringLiteral(
+            "k.rowid IN (SELECT rowid FROM console_key_search WHERE console_key_search MATCH ?)");
+        *binds << QString(u'"' + phrase + u'"');
+    } else if (!filter.text.isEmpty()) {
         // LIKE with the filter's own wildcards escaped; lower() on both sides makes it case-insensitive everywhere.
         QString pattern = filter.text.toLower();
         pattern.replace(u'\\', QStringLiteral("\\\\"))
             .replace(u'%', QStringLiteral("\\%"))
             .replace(u'_', QStringLiteral("\\_"));
         pattern = u'%' + pattern + u'%';
-        conditions << QStringLiteral(
-            "(lower(COALESCE(k.name, '')) LIKE ? ESCAPE '\\' OR lower(k.id) LIKE ? ESCAPE '\\')");
+        conditions << QStringLiteral("(lower(k.name) LIKE ? ESCAPE '\\' OR lower(k.id) LIKE ? ESCAPE '\\')");
         *binds << pattern << pattern;
     }
     if (filter.mode == KeyFilter::Mode::Adaptive)
@@ -184,29 +219,190 @@ Status KeyTable::scan(const KeyFilter &filter, KeyColumn column, const std::func
         if (!query)
             return query.error();
         SqlStatement &q = query.value();
-        const auto optionalInt = [&q](KeyColumn c) {
-            const QVariant v = q.value(int(c));
-            return v.isNull() ? std::nullopt : std::optional<int>(v.toInt());
-        };
         KeyRow row;
         while (q.next()) {
-            row.name = q.value(int(KeyColumn::Name)).toString();
-            row.provider = q.value(int(KeyColumn::Provider)).toString();
-            row.apiFormat = q.value(int(KeyColumn::Endpoint)).toString();
-            row.maxConcurrent = optionalInt(KeyColumn::MaxConcurrent);
-            row.learned = optionalInt(KeyColumn::Learned);
-            row.effective = optionalInt(KeyColumn::Effective);
-            row.concurrent429 = q.value(int(KeyColumn::Concurrent429)).toLongLong();
-            row.rpm429 = q.value(int(KeyColumn::Rpm429)).toLongLong();
-            row.last429At = q.value(int(KeyColumn::Last429At)).toString();
-            row.last429Type = q.value(int(KeyColumn::Last429Type)).toString();
-            row.adjustments = q.value(int(KeyColumn::Adjustments)).toLongLong();
-            row.active = q.value(int(KeyColumn::Active)).toInt() != 0;
-            row.id = q.value(int(KeyColumn::Id)).toString();
-            row.endpointId = q.value(int(KeyColumn::EndpointId)).toString();
+            readKeyRow(q, &row);
             visit(row);
         }
         return Done{};
+    });
+}
+
+QString KeyTable::sortExpression(KeyColumn column, bool *needsNames)
+{
+    if (needsNames)
+        *needsNames = column == KeyColumn::Provider || column == KeyColumn::Endpoint;
+    const auto order = [&](KeyOrder o) {
+        return keyOrderExpression(o, m_db.dialect(), hasKeptCount(), QStringLiteral("k."));
+    };
+    switch (column) {
+    case KeyColumn::Name:
+        return order(KeyOrder::Name);
+    case KeyColumn::Provider:
+        return QStringLiteral("COALESCE(p.display_name, p.name, '')");
+    case KeyColumn::Endpoint:
+        return QStringLiteral("COALESCE(e.api_format, '')");
+    case KeyColumn::Mode:
+        return order(KeyOrder::Mode);
+    case KeyColumn::MaxConcurrent:
+        return order(KeyOrder::MaxConcurrent);
+    case KeyColumn::Learned:
+        return order(KeyOrder::Learned);
+    case KeyColumn::Effective:
+        return order(KeyOrder::Effective);
+    case KeyColumn::Concurrent429:
+        return order(KeyOrder::Concurrent429);
+    case KeyColumn::Rpm429:
+        return order(KeyOrder::Rpm429);
+    case KeyColumn::Last429At:
+        return order(KeyOrder::Last429At);
+    case KeyColumn::Last429Type:
+        return order(KeyOrder::Last429Type);
+    case KeyColumn::Adjustments:
+        return order(KeyOrder::Adjustments);
+    case KeyColumn::Active:
+        return order(KeyOrder::Active);
+    case KeyColumn::Id:
+        return QStringLiteral("k.id");
+    case KeyColumn::EndpointId:
+        return QStringLiteral("k.endpoint_id");
+    }
+    return QStringLiteral("k.id");
+}
+
+QString KeyTable::sortParameter(KeyColumn column) const
+{
+    // PostgreSQL's instants travel as text (see SqlDialect::timestampParam).
+    return column == KeyColumn::Last429At ? m_db.dialect().timestampParam() : QStringLiteral("?");
+}
+
+Result<QList<KeyRow>> KeyTable::page(const KeyPageQuery &query)
+{
+    QList<KeyRow> rows;
+    if (query.limit <= 0)
+        return rows;
+    rows.reserve(query.limit);
+    const Status read = readPage(query, false, [&rows](KeyRow &&row) {
+        rows.append(std::move(row));
+        return true;
+    });
+    if (!read)
+        return read.error();
+    if (query.anchor == KeyPageQuery::Anchor::Before || query.anchor == KeyPageQuery::Anchor::End)
+        std::reverse(rows.begin(), rows.end());
+    return rows;
+}
+
+Status KeyTable::stream(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order,
+                        const std::function<bool(KeyRow &&)> &visit)
+{
+    KeyPageQuery query;
+    query.filter = filter;
+    query.column = column;
+    query.order = order;
+    query.limit = -1;
+    return readPage(query, true, visit);
+}
+
+Status KeyTable::readPage(const KeyPageQuery &query, bool streamed, const std::function<bool(KeyRow &&)> &visit)
+{
+    if (query.offset < 0)
+        return Done{};
+    bool needsNames = false;
+    const QString sort = sortExpression(query.column, &needsNames);
+    // Before and End read the order backwards from their anchor; the page is turned around afterwards.
+    const bool backwards = query.anchor == KeyPageQuery::Anchor::Before || query.anchor == KeyPageQuery::Anchor::End;
+    const bool ascending = (query.order == Qt::AscendingOrder) != backwards;
+    const QString direction = ascending ? QStringLiteral(" ASC") : QStringLiteral(" DESC");
+    QVariantList binds;
+    QString condition = where(query.filter, &binds);
+    if (query.anchor == KeyPageQuery::Anchor::After || query.anchor == KeyPageQuery::Anchor::Before) {
+        // (sort, id) beyond the anchor's, written so that an index on (sort, id) serves it in both databases.
+        const QString param = sortParameter(query.column);
+        const QString beyond = ascending ? QStringLiteral(" > ") : QStringLiteral(" < ");
+        const QString atLeast = ascending ? QStringLiteral(" >= ") : QStringLiteral(" <= ");
+        condition += (condition.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND ")) +
+                     QStringLiteral("%1%2%3 AND (%1%4%3 OR k.id%4?)").arg(sort, atLeast, param, beyond);
+        binds << query.value << query.value << query.id;
+    }
+    const QString orderBy = QStringLiteral(" ORDER BY ") + sort + direction +
+                            (query.column == KeyColumn::Id ? QString() : QStringLiteral(", k.id") + direction);
+    // Only the page's row references are sorted and skipped (the narrow index); the page's rows are then read whole.
+    const bool pg = m_db.dialect().isPostgres();
+    if (pg && query.limit < 0 && query.offset > 0)
+        return Error::invalid(QStringLiteral("offset"), reason::invalidValue, {}, QStringLiteral("a page has a limit"));
+    const QString ref = pg ? QStringLiteral("k.id") : QStringLiteral("k.rowid");
+    const QString inner = QStringLiteral("SELECT ") + ref + QStringLiteral(" AS sid FROM provider_api_keys k") +
+                          (needsNames ? nameJoins : QString()) + condition + orderBy +
+                          // SQLite: a LIMIT (-1: none) keeps the subquery from being merged into the outer query.
+                          (query.limit >= 0 ? QStringLiteral(" LIMIT ?")
+                           : pg             ? QString()
+                                            : QStringLiteral(" LIMIT -1")) +
+                          (query.offset > 0 ? QStringLiteral(" OFFSET ?") : QString());
+    if (query.limit >= 0)
+        binds << query.limit;
+    if (query.offset > 0)
+        binds << query.offset;
+    const QStringList expressions = columnExpressions(m_db.dialect(), hasKeptCount());
+    const QString sortColumn =
+        query.column == KeyColumn::Last429At ? m_db.dialect().asText(sort) : sort; // instants as text
+    const QString sql = QStringLiteral("SELECT ") + expressions.join(QStringLiteral(", ")) + QStringLiteral(", ") +
+                        sortColumn + QStringLiteral(" FROM (") + inner +
+                        // SQLite: CROSS JOIN keeps the page's references as the outer loop.
+                        (pg ? QStringLiteral(") s JOIN provider_api_keys k ON ")
+                            : QStringLiteral(") s CROSS JOIN provider_api_keys k ON ")) +
+                        ref + QStringLiteral(" = s.sid") + nameJoins + orderBy;
+    return m_db.run<Done>([&]() -> Status {
+        // A page is read in one piece; a stream row by row (PostgreSQL then keeps one row at a time).
+        Result<SqlStatement> st = streamed ? m_db.exec(sql, binds) : m_db.execBulk(sql, binds);
+        if (!st)
+            return st.error();
+        while (st.value().next()) {
+            KeyRow row;
+            readKeyRow(st.value(), &row);
+            row.sortValue = st.value().value(keyColumnCount);
+            if (!visit(std::move(row)))
+                break;
+        }
+        return Done{};
+    });
+}
+
+Result<qint64> KeyTable::position(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order, const QString &keyId)
+{
+    if (!m_db.canHold(keyId))
+        return qint64(-1);
+    bool needsNames = false;
+    const QString sort = sortExpression(column, &needsNames);
+    const QString from = QStringLiteral(" FROM provider_api_keys k") + (needsNames ? nameJoins : QString());
+    const QString sortColumn = column == KeyColumn::Last429At ? m_db.dialect().asText(sort) : sort;
+    return m_db.run<qint64>([&]() -> Result<qint64> {
+        QVariantList binds;
+        QString condition = where(filter, &binds);
+        condition +=
+            (condition.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND ")) + QStringLiteral("k.id = ?");
+        binds << keyId;
+        QVariant value;
+        {
+            Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT ") + sortColumn + from + condition, binds);
+            if (!st)
+                return st.error();
+            if (!st.value().next())
+                return qint64(-1);
+            value = st.value().value(0);
+        }
+        binds.clear();
+        condition = where(filter, &binds);
+        const QString param = sortParameter(column);
+        const QString before = order == Qt::AscendingOrder ? QStringLiteral(" < ") : QStringLiteral(" > ");
+        const QString atMost = order == Qt::AscendingOrder ? QStringLiteral(" <= ") : QStringLiteral(" >= ");
+        condition += (condition.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND ")) +
+                     QStringLiteral("%1%2%3 AND (%1%4%3 OR k.id%4?)").arg(sort, atMost, param, before);
+        binds << value << value << keyId;
+        Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT count(*)") + from + condition, binds);
+        if (!st)
+            return st.error();
+        return st.value().next() ? st.value().value(0).toLongLong() : qint64(-1);
     });
 }
 

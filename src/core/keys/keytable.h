@@ -96,8 +96,27 @@ struct KeyRow {
     QString last429Type;
     qint64 adjustments = 0; // records in the stored history
     bool active = true;
+    QVariant sortValue; // KeyTable::page: the row's value in the page's sort order (with the id: its place there)
 
     bool adaptive() const { return !maxConcurrent.has_value(); }
+};
+
+// Where a page of the key table starts (KeyTable::page).
+struct KeyPageQuery {
+    KeyFilter filter;
+    KeyColumn column = KeyColumn::Name;
+    Qt::SortOrder order = Qt::AscendingOrder;
+    enum class Anchor {
+        Start,  // `offset` rows after the first row
+        End,    // the page that ends `offset` rows before the last row
+        After,  // the rows right after the row (afterValue, afterId): keyset pagination, the same cost anywhere
+        Before, // the rows right before it
+    };
+    Anchor anchor = Anchor::Start;
+    qint64 offset = 0;
+    QVariant value; // After, Before: a row's sortValue
+    QString id;     // and its id
+    int limit = 100;
 };
 
 // The read side of the console's key views: the sortable, filterable key table (as a query a QSqlQueryModel fetches
@@ -111,6 +130,16 @@ public:
     // QSqlQueryModel::setQuery(), which fetches it in chunks.
     Result<QSqlQuery> rows(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order);
     Result<qint64> count(const KeyFilter &filter);
+    // At most `limit` rows of one sort order (ties broken by id), in that order, each with its sortValue; only the
+    // page is read. With the console's indexes (Migrations version 14) a page costs the same anywhere in the table
+    // for After and Before; Start and End skip `offset` entries of the index.
+    Result<QList<KeyRow>> page(const KeyPageQuery &query);
+    // Every row of the filter in one sort order (ties broken by id), handed to `visit` as it is read (row by row on
+    // every database: memory stays the same at any number of keys) until `visit` returns false.
+    Status stream(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order,
+                  const std::function<bool(KeyRow &&)> &visit);
+    // How many rows of the filter come before the key in this order; -1 when the key is not among them.
+    Result<qint64> position(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order, const QString &keyId);
     // Every key of the filter, sorted by `column` then by id, handed to `visit` one at a time as the query is read
     // (the command line's tables, the metrics); the rows are not kept.
     Status scan(const KeyFilter &filter, KeyColumn column, const std::function<void(const KeyRow &)> &visit);
@@ -125,14 +154,22 @@ public:
     Result<QList<AdjustmentPoint>> history(const QString &keyId);
 
 private:
-    QString where(const KeyFilter &filter, QVariantList *binds) const;
+    QString where(const KeyFilter &filter, QVariantList *binds);
     // The SELECT of rows(), with its bound values added to *binds.
     QString rowsSql(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order, QVariantList *binds);
     // The console's SQLite tables keep the number of history records in a column (see Migrations).
     bool hasKeptCount();
+    // The console's trigram index of names and ids (SQLite's console_key_search) is there.
+    bool hasSearchIndex();
+    Status readPage(const KeyPageQuery &query, bool streamed, const std::function<bool(KeyRow &&)> &visit);
+    // The expression a column sorts by (never NULL) and whether it needs the endpoint and provider joined.
+    QString sortExpression(KeyColumn column, bool *needsNames = nullptr);
+    // `expression` compared with a bound sort value of `column`.
+    QString sortParameter(KeyColumn column) const;
 
     Database &m_db;
     std::optional<bool> m_keptCount;
+    std::optional<bool> m_searchIndex;
 };
 
 } // namespace aether

@@ -1,6 +1,7 @@
 #include "storage/migrations.h"
 
 #include "base/timestamp.h"
+#include "storage/keyorder.h"
 #include "storage/timelinetables.h"
 
 #include <algorithm>
@@ -185,7 +186,8 @@ Status Migrations::run()
             &Migrations::applyVersion2,  &Migrations::applyVersion3,  &Migrations::applyVersion4,
             &Migrations::applyVersion5,  &Migrations::applyVersion6,  &Migrations::applyVersion7,
             &Migrations::applyVersion8,  &Migrations::applyVersion9,  &Migrations::applyVersion10,
-            &Migrations::applyVersion11, &Migrations::applyVersion12, &Migrations::applyVersion13};
+            &Migrations::applyVersion11, &Migrations::applyVersion12, &Migrations::applyVersion13,
+            &Migrations::applyVersion14};
         for (int version = std::max(current + 1, 2); version <= latestVersion; ++version) {
             if (const Status applied = (this->*later[size_t(version - 2)])(); !applied)
                 return applied;
@@ -553,6 +555,91 @@ Status Migrations::applyVersion13()
     if (const Status created = m_db.execRaw(sql); !created)
         return created;
     return recordVersion(13);
+}
+
+Status Migrations::applyVersion14()
+{
+    // The window pages through a million keys in any sort order (KeyTable::page): on the console's own tables every
+    // sort order is an index, with the id that breaks ties, so a page is one index range wherever it lies; the text
+    // search has an index of the names' and ids' trigrams (SQLite FTS5, PostgreSQL pg_trgm where it can be
+    // installed). A gateway's own tables are left as they are: there the same queries sort without these indexes.
+    bool consoleTables = false;
+    { // finished before the DDL (see run())
+        Result<SqlStatement> owner = m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"),
+                                               {QStringLiteral("gateway_tables")});
+        if (!owner)
+            return owner.error();
+        consoleTables = owner.value().next() && owner.value().value(0).toString() == u"console";
+    }
+    if (!consoleTables)
+        return recordVersion(14);
+    const bool pg = m_db.dialect().isPostgres();
+    bool keptCount = false;
+    if (!pg) {
+        std::optional<bool> known;
+        keptCount = hasKeptKeyColumn(m_db, QStringLiteral("console_adjustment_count"), &known);
+    }
+    QStringList ddl;
+    const QStringList names{QStringLiteral("name"),        QStringLiteral("mode"),      QStringLiteral("max"),
+                            QStringLiteral("learned"),     QStringLiteral("effective"), QStringLiteral("c429"),
+                            QStringLiteral("r429"),        QStringLiteral("last_429"),  QStringLiteral("last_type"),
+                            QStringLiteral("adjustments"), QStringLiteral("active")};
+    for (const KeyOrder order : keyOrders()) {
+        if (order == KeyOrder::Name && !pg)
+            continue; // ix_console_key_table starts with (name, id)
+        ddl << QStringLiteral("CREATE INDEX IF NOT EXISTS ix_console_order_%1 ON provider_api_keys ((%2), id)")
+                   .arg(names.at(int(order)), keyOrderExpression(order, m_db.dialect(), keptCount, QString()));
+    }
+    if (!pg) {
+        ddl << QStringLiteral("CREATE VIRTUAL TABLE IF NOT EXISTS console_key_search USING fts5(name, id, "
+                              "content='provider_api_keys', content_rowid='rowid', tokenize='trigram')")
+            << QStringLiteral("INSERT INTO console_key_search (console_key_search) VALUES ('rebuild')")
+            << QStringLiteral(
+                   "CREATE TRIGGER IF NOT EXISTS console_key_search_insert AFTER INSERT ON provider_api_keys "
+                   "BEGIN INSERT INTO console_key_search (rowid, name, id) VALUES (NEW.rowid, NEW.name, "
+                   "NEW.id); END")
+            << QStringLiteral(
+                   "CREATE TRIGGER IF NOT EXISTS console_key_search_delete AFTER DELETE ON provider_api_keys "
+                   "BEGIN INSERT INTO console_key_search (console_key_search, rowid, name, id) VALUES "
+                   "('delete', OLD.rowid, OLD.name, OLD.id); END")
+            << QStringLiteral("CREATE TRIGGER IF NOT EXISTS console_key_search_update AFTER UPDATE OF name, id ON "
+                              "provider_api_keys BEGIN INSERT INTO console_key_search (console_key_search, rowid, "
+                              "name, id) VALUES ('delete', OLD.rowid, OLD.name, OLD.id); INSERT INTO "
+                              "console_key_search (rowid, name, id) VALUES (NEW.rowid, NEW.name, NEW.id); END");
+    }
+    for (const QString &sql : ddl) {
+        if (const Status status = m_db.execRaw(sql); !status)
+            return status;
+    }
+    if (pg) {
+        // pg_trgm is a trusted extension (PostgreSQL 13 and later): the database's owner may install it. Where it
+        // is missing or not allowed, the search scans, as on a gateway's tables.
+        bool trigrams = false;
+        {
+            Result<SqlStatement> available = m_db.exec(
+                QStringLiteral("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm' AND (installed_version IS "
+                               "NOT NULL OR has_database_privilege(current_database(), 'CREATE'))"));
+            if (!available)
+                return available.error();
+            trigrams = available.value().next();
+        }
+        if (trigrams) {
+            for (const QString &sql :
+                 {QStringLiteral("SAVEPOINT console_trigrams"),
+                  QStringLiteral("CREATE EXTENSION IF NOT EXISTS pg_trgm"),
+                  QStringLiteral("CREATE INDEX IF NOT EXISTS ix_console_search_name ON provider_api_keys USING gin "
+                                 "(lower(name) gin_trgm_ops)"),
+                  QStringLiteral("CREATE INDEX IF NOT EXISTS ix_console_search_id ON provider_api_keys USING gin "
+                                 "(lower(id) gin_trgm_ops)"),
+                  QStringLiteral("RELEASE SAVEPOINT console_trigrams")}) {
+                if (const Status status = m_db.execRaw(sql); !status) {
+                    m_db.execRaw(QStringLiteral("ROLLBACK TO SAVEPOINT console_trigrams"));
+                    break;
+                }
+            }
+        }
+    }
+    return recordVersion(14);
 }
 
 Status Migrations::addColumn(const QString &table, const QString &column, const QString &type)

@@ -1,0 +1,145 @@
+#include "keypageloader.h"
+
+#include "storage/database.h"
+
+#include <QPointer>
+#include <QThread>
+
+#include <algorithm>
+
+namespace aether::gui {
+
+// Touched only on the reading thread.
+struct KeyPageLoader::Reader {
+    DatabaseLocation location;
+    std::unique_ptr<Database> db;
+    std::unique_ptr<KeyTable> table;
+};
+
+KeyPageLoader::KeyPageLoader(DatabaseLocation location, QObject *parent)
+    : QObject(parent)
+    , m_thread(std::make_unique<QThread>())
+    , m_context(new QObject)
+    , m_reader(std::make_shared<Reader>())
+{
+    m_reader->location = std::move(location);
+    m_thread->setObjectName(QStringLiteral("key table reader"));
+    m_context->moveToThread(m_thread.get());
+    connect(m_thread.get(), &QThread::finished, m_context, &QObject::deleteLater);
+    m_thread->start();
+}
+
+KeyPageLoader::~KeyPageLoader()
+{
+    m_waiting.clear();
+    // The connection is closed on the thread that opened it, after a query in progress.
+    QMetaObject::invokeMethod(
+        m_context,
+        [reader = m_reader] {
+            reader->table.reset();
+            reader->db.reset();
+        },
+        Qt::BlockingQueuedConnection);
+    m_thread->quit();
+    m_thread->wait();
+}
+
+void KeyPageLoader::request(const KeyPageRequest &request)
+{
+    if (request.generation < m_generation)
+        return;
+    supersede(request.generation);
+    if (request.kind == KeyPageRequest::Kind::Page) {
+        // The newest page first; pages asked for long ago have scrolled out of view.
+        m_waiting.push_front(request);
+        std::size_t pages = 0;
+        for (auto it = m_waiting.begin(); it != m_waiting.end();) {
+            if (it->kind == KeyPageRequest::Kind::Page && ++pages > maxWaitingPages)
+                it = m_waiting.erase(it);
+            else
+                ++it;
+        }
+    } else {
+        // Counts and look-ups before pages: the table's size decides which pages there are.
+        auto firstPage = std::find_if(m_waiting.begin(), m_waiting.end(),
+                                      [](const KeyPageRequest &r) { return r.kind == KeyPageRequest::Kind::Page; });
+        m_waiting.insert(firstPage, request);
+    }
+    if (!m_running)
+        dispatch();
+}
+
+void KeyPageLoader::supersede(quint64 generation)
+{
+    if (generation <= m_generation)
+        return;
+    m_generation = generation;
+    m_waiting.erase(std::remove_if(m_waiting.begin(), m_waiting.end(),
+                                   [generation](const KeyPageRequest &r) { return r.generation < generation; }),
+                    m_waiting.end());
+}
+
+void KeyPageLoader::dispatch()
+{
+    if (m_running || m_waiting.empty())
+        return;
+    const KeyPageRequest request = m_waiting.front();
+    m_waiting.pop_front();
+    m_running = true;
+    QPointer<KeyPageLoader> self(this);
+    QMetaObject::invokeMethod(m_context, [self, reader = m_reader, request] {
+        if (!reader->db) {
+            reader->db = std::make_unique<Database>(reader->location);
+            reader->db->setCacheKibibytes(32 * 1024);
+            reader->table = std::make_unique<KeyTable>(*reader->db);
+        }
+        KeyPageAnswer answer;
+        answer.request = request;
+        switch (request.kind) {
+        case KeyPageRequest::Kind::Count: {
+            Result<qint64> count = reader->table->count(request.query.filter);
+            if (!count) {
+                answer.error = count.error();
+                break;
+            }
+            answer.count = count.value();
+            if (answer.count == 0) {
+                Result<qint64> all = reader->table->count({});
+                answer.allKeys = all ? all.value() : -1;
+            }
+            break;
+        }
+        case KeyPageRequest::Kind::Page: {
+            Result<QList<KeyRow>> rows = reader->table->page(request.query);
+            if (rows)
+                answer.rows = rows.takeValue();
+            else
+                answer.error = rows.error();
+            break;
+        }
+        case KeyPageRequest::Kind::Locate: {
+            Result<qint64> row = reader->table->position(request.query.filter, request.query.column,
+                                                         request.query.order, request.keyId);
+            if (row)
+                answer.count = row.value();
+            else
+                answer.error = row.error();
+            break;
+        }
+        }
+        KeyPageLoader *receiver = self.data(); // alive: its destructor waits for this query
+        QMetaObject::invokeMethod(
+            receiver,
+            [self, answer = std::move(answer)] {
+                if (!self)
+                    return;
+                self->m_running = false;
+                if (answer.request.generation >= self->m_generation)
+                    emit self->answered(answer);
+                self->dispatch();
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+} // namespace aether::gui
