@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The console window on a million keys (bench/README.md): fills an SQLite database once (kept in /tmp between runs;
 # bench/fill.py), then runs aether-gui-bench under Xvfb.
-#   bench/gui.sh [--keys N] [--build DIR] [--backend sqlite|postgres] [--runs N]
+#   bench/gui.sh [--keys N] [--build DIR] [--backend sqlite|postgres] [--runs N] [--gateway]
+# (--gateway, PostgreSQL: the console's own indexes are dropped after the fill, as on a gateway's own database, whose
+# tables the console does not alter.)
 # (postgres: a server of its own in a scratch folder, filled each time. --runs: start the window N times on the same
 # database, as on the days after the first; on PostgreSQL the first Summary keeps digests for later processes.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-keys=1000000 build="$root/build" backend=sqlite runs=1
+keys=1000000 build="$root/build" backend=sqlite runs=1 gateway=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --keys) keys=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --backend) backend=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
+    --gateway) gateway=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -29,6 +32,11 @@ if [ "$backend" = postgres ]; then
   python3 "$root/bench/fill.py" "$url" "$keys" --console "$build/src/app/aether-console"
   # A database in use has been vacuumed and analysed (hint bits set, statistics known); a freshly filled one pays for
   # that on its first reads instead. The figures are for one in use.
+  if [ "$gateway" = 1 ]; then
+    psql -q -h "$pg/pg" -U postgres -d postgres -At -c "SELECT indexname FROM pg_indexes WHERE tablename =
+      'provider_api_keys' AND (indexname LIKE 'ix_console_order_%' OR indexname LIKE 'ix_console_search_%')" |
+      while read -r index; do psql -q -h "$pg/pg" -U postgres -d postgres -c "DROP INDEX $index"; done
+  fi
   psql -q -h "$pg/pg" -U postgres -d postgres -c "VACUUM ANALYZE" >/dev/null
 else
   db="/tmp/aether-gui-bench-$keys.sqlite"

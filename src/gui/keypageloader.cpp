@@ -11,18 +11,22 @@ namespace aether::gui {
 
 // Touched only on the reading thread.
 struct KeyPageLoader::Reader {
-    DatabaseLocation location;
     std::unique_ptr<Database> db;
     std::unique_ptr<KeyTable> table;
 };
 
-KeyPageLoader::KeyPageLoader(DatabaseLocation location, QObject *parent)
+KeyPageLoader::KeyPageLoader(DatabaseLocation location, Database *cancelVia, QObject *parent)
     : QObject(parent)
     , m_thread(std::make_unique<QThread>())
     , m_context(new QObject)
     , m_reader(std::make_shared<Reader>())
+    , m_cancelVia(cancelVia)
 {
-    m_reader->location = std::move(location);
+    // Made here, connected on the reading thread at its first query.
+    m_reader->db = std::make_unique<Database>(std::move(location));
+    m_reader->db->setCacheKibibytes(16 * 1024);
+    m_reader->table = std::make_unique<KeyTable>(*m_reader->db);
+    m_canceller = m_reader->db->canceller();
     m_thread->setObjectName(QStringLiteral("key table reader"));
     m_context->moveToThread(m_thread.get());
     connect(m_thread.get(), &QThread::finished, m_context, &QObject::deleteLater);
@@ -74,6 +78,8 @@ void KeyPageLoader::supersede(quint64 generation)
     if (generation <= m_generation)
         return;
     m_generation = generation;
+    if (m_running && m_runningGeneration < generation)
+        m_canceller->cancel(m_cancelVia);
     m_waiting.erase(std::remove_if(m_waiting.begin(), m_waiting.end(),
                                    [generation](const KeyPageRequest &r) { return r.generation < generation; }),
                     m_waiting.end());
@@ -86,13 +92,9 @@ void KeyPageLoader::dispatch()
     const KeyPageRequest request = m_waiting.front();
     m_waiting.pop_front();
     m_running = true;
+    m_runningGeneration = request.generation;
     QPointer<KeyPageLoader> self(this);
     QMetaObject::invokeMethod(m_context, [self, reader = m_reader, request] {
-        if (!reader->db) {
-            reader->db = std::make_unique<Database>(reader->location);
-            reader->db->setCacheKibibytes(32 * 1024);
-            reader->table = std::make_unique<KeyTable>(*reader->db);
-        }
         KeyPageAnswer answer;
         answer.request = request;
         switch (request.kind) {

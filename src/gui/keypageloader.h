@@ -1,6 +1,7 @@
 #pragma once
 
 #include "keys/keytable.h"
+#include "storage/database.h"
 #include "storage/databaselocation.h"
 
 #include <QObject>
@@ -34,11 +35,14 @@ struct KeyPageAnswer {
 // Runs the key table's queries off the GUI thread, on a thread and connection of its own that live as long as the
 // loader, one at a time. Requests of an older generation that still wait are dropped when a newer one comes, and so
 // is the answer of one that was running (it is interrupted where the database allows); of the waiting pages the most
-// recently asked for goes first (it is what the view shows now), and only the last few are kept.
+// recently asked for goes first (it is what the view shows now), and only the last few are kept. A running query of
+// an older generation is stopped (SQLite: interrupted; PostgreSQL: cancelled through `cancelVia`).
 class KeyPageLoader : public QObject {
     Q_OBJECT
 public:
-    explicit KeyPageLoader(DatabaseLocation location, QObject *parent = nullptr);
+    // `cancelVia`: a connection of the calling thread through which PostgreSQL is asked to stop a superseded query
+    // (none: it runs to its end and its answer is dropped).
+    explicit KeyPageLoader(DatabaseLocation location, Database *cancelVia = nullptr, QObject *parent = nullptr);
     ~KeyPageLoader() override; // waits for a query in progress
 
     void request(const KeyPageRequest &request);
@@ -58,6 +62,9 @@ private:
     QObject *m_context = nullptr;
     std::shared_ptr<Reader> m_reader;
     std::deque<KeyPageRequest> m_waiting;
+    std::shared_ptr<StatementCanceller> m_canceller;
+    Database *m_cancelVia = nullptr;
+    quint64 m_runningGeneration = 0;
     quint64 m_generation = 0;
     bool m_running = false;
 };

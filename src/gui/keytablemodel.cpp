@@ -9,9 +9,9 @@
 
 namespace aether::gui {
 
-KeyTableModel::KeyTableModel(DatabaseLocation location, QObject *parent)
+KeyTableModel::KeyTableModel(DatabaseLocation location, Database *cancelVia, QObject *parent)
     : QAbstractTableModel(parent)
-    , m_loader(new KeyPageLoader(std::move(location), this))
+    , m_loader(new KeyPageLoader(std::move(location), cancelVia, this))
 {
     connect(m_loader, &KeyPageLoader::answered, this, &KeyTableModel::onAnswer);
 }

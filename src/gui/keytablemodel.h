@@ -18,7 +18,8 @@ namespace aether::gui {
 class KeyTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    explicit KeyTableModel(DatabaseLocation location, QObject *parent = nullptr);
+    // `cancelVia`: see KeyPageLoader.
+    explicit KeyTableModel(DatabaseLocation location, Database *cancelVia = nullptr, QObject *parent = nullptr);
 
     // Reads the same filter and sort order again (the data changed): the rows shown stay until their new values are
     // there; the count follows.

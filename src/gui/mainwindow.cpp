@@ -201,7 +201,7 @@ MainWindow::~MainWindow()
 
 void MainWindow::setupTable()
 {
-    m_model = new KeyTableModel(m_services.db.location(), this);
+    m_model = new KeyTableModel(m_services.db.location(), &m_services.db, this);
     // A wider window widens the key table; the navigation and the detail pane keep their width.
     m_ui->mainSplitter->setStretchFactor(0, 0);
     m_ui->mainSplitter->setStretchFactor(1, 1);

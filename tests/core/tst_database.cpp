@@ -90,6 +90,50 @@ class TestDatabaseUnit : public QObject {
 private slots:
     void initTestCase() { aether::test::useTestEnvironment(); }
 
+    // Another thread stops a statement that would run for a long time: it fails at once, the connection stays
+    // usable, and a cancel while nothing runs changes nothing.
+    void cancelFromAnotherThread_data() { TestDatabase::addBackendRows(); }
+    void cancelFromAnotherThread()
+    {
+        AETHER_TEST_DATABASE(tdb);
+        aether::Database via(tdb.location());
+        QVERIFY(via.open().ok());
+        auto db = std::make_unique<aether::Database>(tdb.location());
+        const std::shared_ptr<aether::StatementCanceller> canceller = db->canceller();
+        const QString endless = tdb.isPostgres()
+                                    ? u"SELECT pg_sleep(60)"_s
+                                    : u"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                                      u"SELECT count(*) FROM c"_s;
+        std::atomic<bool> started = false;
+        std::atomic<bool> failed = false;
+        std::atomic<bool> usable = false;
+        QElapsedTimer running;
+        std::unique_ptr<QThread> worker(QThread::create([&] {
+            if (!db->open().ok())
+                return;
+            started = true;
+            failed = !db->run<aether::Done>([&]() -> aether::Status {
+                            aether::Result<aether::SqlStatement> st = db->exec(endless);
+                            return st ? aether::Status(aether::Done{}) : aether::Status(st.error());
+                        }).ok();
+            {
+                aether::Result<aether::SqlStatement> after = db->exec(u"SELECT 1"_s);
+                usable = after.ok() && after.value().next() && after.value().value(0).toInt() == 1;
+            }
+            db.reset();
+        }));
+        canceller->cancel(&via); // nothing runs yet: nothing happens
+        running.start();
+        worker->start();
+        QVERIFY(QTest::qWaitFor([&] { return started.load(); }, 10000));
+        QTest::qWait(300);
+        canceller->cancel(&via);
+        QVERIFY(worker->wait(10000));
+        QVERIFY(running.elapsed() < 10000);
+        QVERIFY(failed.load());
+        QVERIFY(usable.load());
+    }
+
     void unreachablePostgres_data()
     {
         QTest::addColumn<QString>("url");

@@ -53,8 +53,28 @@ Database::~Database()
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
+void StatementCanceller::cancel(Database *via)
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_sqlite)
+        sqlite3_interrupt(static_cast<sqlite3 *>(m_sqlite)); // safe from any thread while the connection is open
+    if (m_pgBackend != 0 && via) {
+        const qint64 backend = m_pgBackend;
+        lock.unlock();
+        via->run<Done>([&]() -> Status {
+            Result<SqlStatement> st = via->exec(QStringLiteral("SELECT pg_cancel_backend(?)"), {backend});
+            return st ? Status(Done{}) : Status(st.error());
+        });
+    }
+}
+
 void Database::close()
 {
+    {
+        QMutexLocker lock(&m_canceller->m_mutex);
+        m_canceller->m_sqlite = nullptr;
+        m_canceller->m_pgBackend = 0;
+    }
     qDeleteAll(m_statements);
     m_statements.clear();
     if (QSqlDatabase::contains(m_connectionName)) {
@@ -106,6 +126,19 @@ Status Database::open()
     if (const Status ready = runSessionSetup(db); !ready)
         return ready;
     m_lastFailedConnect.invalidate();
+    {
+        QMutexLocker lock(&m_canceller->m_mutex);
+        if (postgres) {
+            QSqlQuery pid(db);
+            m_canceller->m_pgBackend = pid.exec(QStringLiteral("SELECT pg_backend_pid()")) && pid.next()
+                                           ? pid.value(0).toLongLong()
+                                           : 0;
+        } else {
+            const QVariant handle = db.driver()->handle();
+            if (qstrcmp(handle.typeName(), "sqlite3*") == 0)
+                m_canceller->m_sqlite = *static_cast<sqlite3 *const *>(handle.constData());
+        }
+    }
     subscribeListeners(db);
     return Done{};
 }

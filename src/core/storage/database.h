@@ -6,6 +6,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QMutex>
 #include <QSet>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -84,6 +85,22 @@ inline QVariant sqlNullableText(const std::optional<QString> &value)
     return value ? QVariant(*value) : QVariant(QMetaType::fromType<QString>());
 }
 
+class Database;
+
+// Stops the statement a connection runs now, from any thread: the statement fails (and its caller with it), the
+// connection stays usable; nothing happens while none runs. SQLite interrupts it in place; PostgreSQL asks the server
+// (pg_cancel_backend) through another connection, `via`, which belongs to the calling thread.
+class StatementCanceller {
+public:
+    void cancel(Database *via = nullptr);
+
+private:
+    friend class Database;
+    QMutex m_mutex;
+    void *m_sqlite = nullptr; // the connection's sqlite3 handle while it is open
+    qint64 m_pgBackend = 0;   // the connection's server process (pg_backend_pid) while it is open
+};
+
 // A connection to the console's database, used from one thread. It prepares and caches statements, runs
 // transactions, notices a lost connection and reconnects by itself (so an outage turns into
 // ErrorCode::StorageUnavailable and recovers without a restart).
@@ -101,6 +118,8 @@ public:
     Status open();
     void close();
     bool isOpen() const { return m_open; }
+    // What another thread uses to stop this connection's statement (it may be taken before the connection opens).
+    std::shared_ptr<StatementCanceller> canceller() const { return m_canceller; }
     // Cheap check that the database answers; reconnects when the connection was lost.
     Status ping();
     // False for text this database cannot hold, so that no stored value can equal it: PostgreSQL refuses NUL in
@@ -230,6 +249,7 @@ private:
     QElapsedTimer m_busySince;
     int m_autoCheckpointPages = 1000;
     int m_cacheKibibytes = 2000;
+    std::shared_ptr<StatementCanceller> m_canceller = std::make_shared<StatementCanceller>();
 };
 
 template <typename T> Result<T> Database::run(const std::function<Result<T>()> &fn)
