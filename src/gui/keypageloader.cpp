@@ -50,9 +50,11 @@ KeyPageLoader::~KeyPageLoader()
 
 void KeyPageLoader::request(const KeyPageRequest &request)
 {
-    if (request.generation < m_generation)
+    const bool navigation = request.kind == KeyPageRequest::Kind::Navigation;
+    if (!navigation && request.generation < m_generation)
         return;
-    supersede(request.generation);
+    if (!navigation)
+        supersede(request.generation);
     if (request.kind == KeyPageRequest::Kind::Page) {
         // The newest page first; pages asked for long ago have scrolled out of view.
         m_waiting.push_front(request);
@@ -81,7 +83,9 @@ void KeyPageLoader::supersede(quint64 generation)
     if (m_running && m_runningGeneration < generation)
         m_canceller->cancel(m_cancelVia);
     m_waiting.erase(std::remove_if(m_waiting.begin(), m_waiting.end(),
-                                   [generation](const KeyPageRequest &r) { return r.generation < generation; }),
+                                   [generation](const KeyPageRequest &r) {
+                                       return r.kind != KeyPageRequest::Kind::Navigation && r.generation < generation;
+                                   }),
                     m_waiting.end());
 }
 
@@ -119,6 +123,14 @@ void KeyPageLoader::dispatch()
                 answer.error = rows.error();
             break;
         }
+        case KeyPageRequest::Kind::Navigation: {
+            Result<QList<ProviderNode>> providers = reader->table->navigation();
+            if (providers)
+                answer.providers = providers.takeValue();
+            else
+                answer.error = providers.error();
+            break;
+        }
         case KeyPageRequest::Kind::Locate: {
             Result<qint64> row = reader->table->position(request.query.filter, request.query.column,
                                                          request.query.order, request.keyId);
@@ -136,7 +148,8 @@ void KeyPageLoader::dispatch()
                 if (!self)
                     return;
                 self->m_running = false;
-                if (answer.request.generation >= self->m_generation)
+                if (answer.request.generation >= self->m_generation ||
+                    answer.request.kind == KeyPageRequest::Kind::Navigation)
                     emit self->answered(answer);
                 self->dispatch();
             },

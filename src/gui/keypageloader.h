@@ -16,7 +16,7 @@ namespace aether::gui {
 // What the key table asks of the database: how many keys a filter shows, a page of one sort order, or where a key
 // stands in it.
 struct KeyPageRequest {
-    enum class Kind { Count, Page, Locate };
+    enum class Kind { Count, Page, Locate, Navigation }; // Navigation: never dropped for a newer generation
     Kind kind = Kind::Page;
     quint64 generation = 0; // the table's query (filter and sort) the request belongs to
     KeyPageQuery query;     // Page: which rows; Count, Locate: the filter and the sort order
@@ -30,6 +30,7 @@ struct KeyPageAnswer {
     qint64 count = 0;       // Count; Locate: the key's row (-1: the filter does not show it)
     qint64 allKeys = -1;    // Count of a filter that shows nothing: the keys of the whole database
     QList<KeyRow> rows;     // Page
+    QList<ProviderNode> providers; // Navigation
 };
 
 // Runs the key table's queries off the GUI thread, on a thread and connection of its own that live as long as the

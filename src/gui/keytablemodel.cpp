@@ -89,6 +89,14 @@ void KeyTableModel::setSorting(KeyColumn column, Qt::SortOrder order)
     m_sortOrder = order;
 }
 
+void KeyTableModel::loadNavigation()
+{
+    KeyPageRequest request;
+    request.kind = KeyPageRequest::Kind::Navigation;
+    request.generation = m_generation;
+    m_loader->request(request);
+}
+
 void KeyTableModel::locate(const QString &keyId)
 {
     KeyPageRequest request;
@@ -207,6 +215,13 @@ void KeyTableModel::dropOldPages()
 void KeyTableModel::onAnswer(const KeyPageAnswer &answer)
 {
     const KeyPageRequest &request = answer.request;
+    if (request.kind == KeyPageRequest::Kind::Navigation) {
+        if (answer.error)
+            emit reloadFailed(*answer.error);
+        else
+            emit navigationLoaded(answer.providers);
+        return;
+    }
     if (request.generation != m_generation && request.generation != m_shown)
         return;
     if (answer.error) {
@@ -271,6 +286,8 @@ void KeyTableModel::onAnswer(const KeyPageAnswer &answer)
             if (first <= last)
                 emit dataChanged(index(first, 0), index(last, keyColumnCount - 1));
         }
+        return;
+    case KeyPageRequest::Kind::Navigation:
         return;
     case KeyPageRequest::Kind::Locate: {
         if (request.generation != m_generation)

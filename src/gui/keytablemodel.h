@@ -38,6 +38,9 @@ public:
     static constexpr int pageSize = 200;
     static constexpr int maxPages = 60; // rows kept: at most pageSize × maxPages
 
+    // Reads the providers and endpoints with their key counts (the navigation tree) on the model's thread;
+    // navigationLoaded() answers.
+    void loadNavigation();
     // Asks where a key stands in the current order; keyLocated() answers.
     void locate(const QString &keyId);
     // The key id of a row whose page is there (empty otherwise).
@@ -73,6 +76,7 @@ signals:
     void reloadFailed(const aether::Error &error);
     // Where locate() found the key: its row, -1 when the filter does not show it.
     void keyLocated(const QString &keyId, int row);
+    void navigationLoaded(const QList<aether::ProviderNode> &providers);
 
 private:
     struct Page {

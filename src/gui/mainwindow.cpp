@@ -255,6 +255,7 @@ void MainWindow::setupTable()
     connect(m_model, &KeyTableModel::reloadFailed, this, &MainWindow::showFailure);
     connect(m_model, &KeyTableModel::loaded, this, &MainWindow::onTableLoaded);
     connect(m_model, &KeyTableModel::keyLocated, this, &MainWindow::onKeyLocated);
+    connect(m_model, &KeyTableModel::navigationLoaded, m_navigation, &NavigationTree::show);
     // A row whose page comes after it became the current one: the detail pane shows its key now.
     connect(m_model, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex &top, const QModelIndex &bottom) {
         const QModelIndex current = m_ui->keyTable->selectionModel()->currentIndex();
@@ -655,8 +656,8 @@ bool MainWindow::refresh()
         showFailure(alive.error());
         return false;
     }
-    reloadNavigation();
-    reloadTable(selected); // a key no longer shown leaves the detail pane (onKeyLocated)
+    m_model->loadNavigation(); // counts over every key: off the GUI thread
+    reloadTable(selected);     // a key no longer shown leaves the detail pane (onKeyLocated)
     if (!selected.isEmpty())
         m_detail->reload();
     if (m_ui->pages->currentWidget() == m_ui->summaryTab)
@@ -708,7 +709,7 @@ void MainWindow::onKeyChanged(const QString &keyId, const QString &message)
     statusBar()->showMessage(message, 5000);
     // Show the new state in the table at once, with the key still selected.
     reloadTable(keyId);
-    reloadNavigation();
+    m_model->loadNavigation();
     m_lastRevision = m_services.keys.dataRevision();
 }
 

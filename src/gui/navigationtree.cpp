@@ -39,6 +39,12 @@ Status NavigationTree::reload()
     Result<QList<ProviderNode>> providers = m_table.navigation();
     if (!providers)
         return providers.error();
+    show(providers.value());
+    return Done{};
+}
+
+void NavigationTree::show(const QList<ProviderNode> &providers)
+{
     int kind = AllNode; // keep the chosen node
     QString id;
     if (QTreeWidgetItem *current = m_tree->currentItem()) {
@@ -51,7 +57,7 @@ Status NavigationTree::reload()
     all->setData(0, NodeKindRole, AllNode);
     qint64 total = 0;
     QTreeWidgetItem *chosen = all;
-    for (const ProviderNode &p : providers.value()) {
+    for (const ProviderNode &p : providers) {
         QTreeWidgetItem *provider = addNode(all, ProviderNodeKind, p.id, p.name, p.keys);
         total += p.keys;
         if (kind == ProviderNodeKind && id == p.id)
@@ -70,7 +76,6 @@ Status NavigationTree::reload()
     m_tree->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_tree->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     m_loading = false;
-    return Done{};
 }
 
 void NavigationTree::narrow(KeyFilter *filter) const

@@ -18,6 +18,8 @@ public:
 
     // Reads the providers and endpoints again, keeping the chosen node (when it still exists). Emits nothing.
     Status reload();
+    // Shows providers and endpoints read elsewhere (off the GUI thread), keeping the chosen node.
+    void show(const QList<ProviderNode> &providers);
     // Narrows `filter` to the chosen provider or endpoint.
     void narrow(KeyFilter *filter) const;
     // "Provider / endpoint" or "Provider" for the chosen node; empty for all endpoints.

@@ -6,6 +6,7 @@
 #include "sqlprobe.h"
 #include "storage/database.h"
 #include "storage/demodata.h"
+#include "keys/keytable.h"
 #include "storage/migrations.h"
 #include "storage/timelinetables.h"
 #include "testdatabase.h"
@@ -681,6 +682,34 @@ private:
         QCOMPARE(dumpRows(probe, pg, u"providers"_s), before.providers);
         QCOMPARE(dumpRows(probe, pg, u"provider_endpoints"_s), before.endpoints);
         QCOMPARE(dumpRows(probe, pg, u"provider_api_keys"_s, adaptiveColumns), before.keys);
+
+        // The window pages through the gateway's keys with the same queries, without any index of its own.
+        aether::KeyTable table(db);
+        for (int c = 0; c < aether::visibleKeyColumnCount; ++c) {
+            for (const Qt::SortOrder order : {Qt::AscendingOrder, Qt::DescendingOrder}) {
+                QStringList streamed;
+                QVERIFY(table.stream({}, aether::KeyColumn(c), order, [&](aether::KeyRow &&row) {
+                    streamed << row.id;
+                    return true;
+                }));
+                aether::KeyPageQuery query;
+                query.column = aether::KeyColumn(c);
+                query.order = order;
+                query.limit = 1;
+                const aether::Result<QList<aether::KeyRow>> first = table.page(query);
+                QVERIFY(first.ok() && first.value().size() == 1);
+                query.anchor = aether::KeyPageQuery::Anchor::After;
+                query.value = first.value().first().sortValue;
+                query.id = first.value().first().id;
+                const aether::Result<QList<aether::KeyRow>> second = table.page(query);
+                QVERIFY(second.ok() && second.value().size() == 1);
+                QCOMPARE((QStringList{first.value().first().id, second.value().first().id}), streamed);
+            }
+        }
+        aether::KeyFilter search;
+        search.text = firstGatewayKey.mid(20).toUpper(); // the end of the id, upper case
+        QCOMPARE(table.count(search).value(), 1);
+        QCOMPARE(schemaSnapshot(probe, pg), before.schema);
 
         // Demo data never goes into a gateway's tables.
         const aether::Result<aether::DemoSize> demo = aether::DemoData(db).fill(40);
