@@ -3,7 +3,6 @@
 #include "storage/database.h"
 
 #include <QPointer>
-#include <QThread>
 
 #include <algorithm>
 
@@ -17,8 +16,6 @@ struct KeyPageLoader::Reader {
 
 KeyPageLoader::KeyPageLoader(DatabaseLocation location, Database *cancelVia, QObject *parent)
     : QObject(parent)
-    , m_thread(std::make_unique<QThread>())
-    , m_context(new QObject)
     , m_reader(std::make_shared<Reader>())
     , m_cancelVia(cancelVia)
 {
@@ -27,25 +24,16 @@ KeyPageLoader::KeyPageLoader(DatabaseLocation location, Database *cancelVia, QOb
     m_reader->db->setCacheKibibytes(16 * 1024);
     m_reader->table = std::make_unique<KeyTable>(*m_reader->db);
     m_canceller = m_reader->db->canceller();
-    m_thread->setObjectName(QStringLiteral("key table reader"));
-    m_context->moveToThread(m_thread.get());
-    connect(m_thread.get(), &QThread::finished, m_context, &QObject::deleteLater);
-    m_thread->start();
+    m_thread = std::make_unique<ReaderThread>(QStringLiteral("key table reader"), [reader = m_reader] {
+        reader->table.reset();
+        reader->db.reset();
+    });
 }
 
 KeyPageLoader::~KeyPageLoader()
 {
     m_waiting.clear();
-    // The connection is closed on the thread that opened it, after a query in progress.
-    QMetaObject::invokeMethod(
-        m_context,
-        [reader = m_reader] {
-            reader->table.reset();
-            reader->db.reset();
-        },
-        Qt::BlockingQueuedConnection);
-    m_thread->quit();
-    m_thread->wait();
+    m_thread.reset(); // after a query in progress; the connection is closed on its thread
 }
 
 void KeyPageLoader::request(const KeyPageRequest &request)
@@ -98,7 +86,7 @@ void KeyPageLoader::dispatch()
     m_running = true;
     m_runningGeneration = request.generation;
     QPointer<KeyPageLoader> self(this);
-    QMetaObject::invokeMethod(m_context, [self, reader = m_reader, request] {
+    m_thread->post([self, reader = m_reader, request] {
         KeyPageAnswer answer;
         answer.request = request;
         switch (request.kind) {
@@ -132,8 +120,8 @@ void KeyPageLoader::dispatch()
             break;
         }
         case KeyPageRequest::Kind::Locate: {
-            Result<qint64> row = reader->table->position(request.query.filter, request.query.column,
-                                                         request.query.order, request.keyId);
+            Result<qint64> row =
+                reader->table->position(request.query.filter, request.query.column, request.query.order, request.keyId);
             if (row)
                 answer.count = row.value();
             else

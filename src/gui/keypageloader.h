@@ -1,6 +1,7 @@
 #pragma once
 
 #include "keys/keytable.h"
+#include "readerthread.h"
 #include "storage/database.h"
 #include "storage/databaselocation.h"
 
@@ -8,8 +9,6 @@
 
 #include <deque>
 #include <memory>
-
-class QThread;
 
 namespace aether::gui {
 
@@ -27,9 +26,9 @@ struct KeyPageRequest {
 struct KeyPageAnswer {
     KeyPageRequest request;
     std::optional<Error> error;
-    qint64 count = 0;       // Count; Locate: the key's row (-1: the filter does not show it)
-    qint64 allKeys = -1;    // Count of a filter that shows nothing: the keys of the whole database
-    QList<KeyRow> rows;     // Page
+    qint64 count = 0;              // Count; Locate: the key's row (-1: the filter does not show it)
+    qint64 allKeys = -1;           // Count of a filter that shows nothing: the keys of the whole database
+    QList<KeyRow> rows;            // Page
     QList<ProviderNode> providers; // Navigation
 };
 
@@ -59,9 +58,8 @@ private:
     struct Reader;
     void dispatch();
 
-    std::unique_ptr<QThread> m_thread;
-    QObject *m_context = nullptr;
     std::shared_ptr<Reader> m_reader;
+    std::unique_ptr<ReaderThread> m_thread;
     std::deque<KeyPageRequest> m_waiting;
     std::shared_ptr<StatementCanceller> m_canceller;
     Database *m_cancelVia = nullptr;

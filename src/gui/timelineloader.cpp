@@ -3,7 +3,6 @@
 #include "storage/database.h"
 
 #include <QPointer>
-#include <QThread>
 
 namespace aether::gui {
 
@@ -15,25 +14,14 @@ struct TimelineLoader::Reader {
 
 TimelineLoader::TimelineLoader(DatabaseLocation location, QObject *parent)
     : QObject(parent)
-    , m_thread(std::make_unique<QThread>())
-    , m_context(new QObject)
     , m_reader(std::make_shared<Reader>())
+    , m_thread(std::make_unique<ReaderThread>(QStringLiteral("timeline reader"),
+                                              [reader = m_reader] { reader->db.reset(); }))
 {
     m_reader->location = std::move(location);
-    m_thread->setObjectName(QStringLiteral("timeline reader"));
-    m_context->moveToThread(m_thread.get());
-    connect(m_thread.get(), &QThread::finished, m_context, &QObject::deleteLater);
-    m_thread->start();
 }
 
-TimelineLoader::~TimelineLoader()
-{
-    // The connection is closed on the thread that opened it, after a read in progress.
-    QMetaObject::invokeMethod(
-        m_context, [reader = m_reader] { reader->db.reset(); }, Qt::BlockingQueuedConnection);
-    m_thread->quit();
-    m_thread->wait();
-}
+TimelineLoader::~TimelineLoader() = default; // m_thread waits for a read in progress
 
 void TimelineLoader::load(const TimelineRequest &request)
 {
@@ -52,7 +40,7 @@ void TimelineLoader::dispatch()
     m_running = true;
     const quint64 serial = m_serial;
     QPointer<TimelineLoader> self(this);
-    QMetaObject::invokeMethod(m_context, [self, reader = m_reader, request, serial] {
+    m_thread->post([self, reader = m_reader, request, serial] {
         if (!reader->db)
             reader->db = std::make_unique<Database>(reader->location);
         TimelineQuery query(*reader->db);

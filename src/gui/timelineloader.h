@@ -1,13 +1,12 @@
 #pragma once
 
+#include "readerthread.h"
 #include "storage/databaselocation.h"
 #include "timeline/timelinequery.h"
 
 #include <QObject>
 
 #include <memory>
-
-class QThread;
 
 namespace aether::gui {
 
@@ -39,9 +38,8 @@ private:
     struct Reader;
     void dispatch();
 
-    std::unique_ptr<QThread> m_thread;
-    QObject *m_context = nullptr;
     std::shared_ptr<Reader> m_reader;
+    std::unique_ptr<ReaderThread> m_thread;
     std::optional<TimelineRequest> m_pending;
     quint64 m_serial = 0;
     bool m_running = false;

@@ -100,10 +100,9 @@ private slots:
         QVERIFY(via.open().ok());
         auto db = std::make_unique<aether::Database>(tdb.location());
         const std::shared_ptr<aether::StatementCanceller> canceller = db->canceller();
-        const QString endless = tdb.isPostgres()
-                                    ? u"SELECT pg_sleep(60)"_s
-                                    : u"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
-                                      u"SELECT count(*) FROM c"_s;
+        const QString endless = tdb.isPostgres() ? u"SELECT pg_sleep(60)"_s
+                                                 : u"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                                                   u"SELECT count(*) FROM c"_s;
         std::atomic<bool> started = false;
         std::atomic<bool> failed = false;
         std::atomic<bool> usable = false;

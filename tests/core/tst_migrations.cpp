@@ -3,10 +3,10 @@
 
 #include "keyrow.h"
 #include "keys/keyservice.h"
+#include "keys/keytable.h"
 #include "sqlprobe.h"
 #include "storage/database.h"
 #include "storage/demodata.h"
-#include "keys/keytable.h"
 #include "storage/migrations.h"
 #include "storage/timelinetables.h"
 #include "testdatabase.h"

@@ -130,9 +130,8 @@ Status Database::open()
         QMutexLocker lock(&m_canceller->m_mutex);
         if (postgres) {
             QSqlQuery pid(db);
-            m_canceller->m_pgBackend = pid.exec(QStringLiteral("SELECT pg_backend_pid()")) && pid.next()
-                                           ? pid.value(0).toLongLong()
-                                           : 0;
+            m_canceller->m_pgBackend =
+                pid.exec(QStringLiteral("SELECT pg_backend_pid()")) && pid.next() ? pid.value(0).toLongLong() : 0;
         } else {
             const QVariant handle = db.driver()->handle();
             if (qstrcmp(handle.typeName(), "sqlite3*") == 0)
