@@ -45,7 +45,8 @@ fi
 
 # start_server: `--serve` on a free port of the loopback; sets $base and $server_pid.
 start_server() {
-  "$bin" --database "$url" --serve --listen 127.0.0.1:0 >"$work/server.out" 2>"$work/server.err" &
+  # shellcheck disable=SC2086 # $server_args: extra options, split on purpose
+  "$bin" --database "$url" --serve --listen 127.0.0.1:0 ${server_args:-} >"$work/server.out" 2>"$work/server.err" &
   server_pid=$!
   for _ in $(seq 100); do grep -q Listening "$work/server.out" 2>/dev/null && break; sleep 0.1; done
   base=$(sed -n 's/^Listening on //p' "$work/server.out")

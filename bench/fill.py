@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fills a console database with many keys fast (bench/README.md: a million keys in well under a minute).
 
-    bench/fill.py DATABASE_URL KEYS [--console PATH]
+    bench/fill.py DATABASE_URL KEYS [--adaptive] [--console PATH]
 
 The console prepares the database and adds 1,000 demo keys with their stories (providers, endpoints, histories,
 time series); the rest are made by one INSERT … SELECT in the database itself, with deterministic, varied values
@@ -19,7 +19,7 @@ import urllib.parse
 DEMO = 1000
 
 
-def key_select(pg, first, last):
+def key_select(pg, first, last, adaptive=False):
     # h: a scrambled number per key, so that neighbouring keys differ; everything below derives from it.
     if pg:
         series = f"SELECT i, (i::bigint * 2654435761) % 4294967296 AS h FROM generate_series({first}, {last}) AS i"
@@ -39,7 +39,7 @@ def key_select(pg, first, last):
         ago = "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-' || (h % 604800) || ' seconds')"
         cat = "||"
         boolean = "CASE WHEN (h % 100) >= 8 THEN 1 ELSE 0 END"
-    fixed = "(h / 100) % 100 < 30"
+    fixed = "1 = 0" if adaptive else "(h / 100) % 100 < 30"
     stems = ["prod", "batch", "eval", "backup", "team-a", "team-b", "research", "staging"]
     stem = "CASE (i / 5) % 8 " + " ".join(f"WHEN {n} THEN '{s}'" for n, s in enumerate(stems)) + " END"
     prov = "CASE i % 5 WHEN 0 THEN 'anthropic' WHEN 1 THEN 'anthropic' WHEN 2 THEN 'openai' WHEN 3 THEN 'openai' " \
@@ -66,7 +66,7 @@ def key_select(pg, first, last):
             f"ON ep.n = s.i % 5")
 
 
-def fill_sqlite(path, keys):
+def fill_sqlite(path, keys, adaptive):
     db = sqlite3.connect(path, isolation_level=None)
     # One bulk transaction into a database nobody else uses yet: no journal, no syncing, sorts in memory; the console's
     # WAL mode is set again at the end.
@@ -79,7 +79,9 @@ def fill_sqlite(path, keys):
                          "sql IS NOT NULL AND (type = 'index' OR (type = 'trigger' AND name LIKE 'console_key_search%'))").fetchall()
     for kind, name, _ in dropped:
         db.execute(f"DROP {kind.upper()} {name}")
-    db.execute(key_select(False, DEMO, keys - 1))
+    db.execute(key_select(False, DEMO, keys - 1, adaptive))
+    if adaptive:
+        db.execute("UPDATE provider_api_keys SET max_concurrent = NULL WHERE max_concurrent IS NOT NULL")
     for _, _, sql in dropped:
         db.execute(sql)
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'console_key_search'").fetchone():
@@ -90,7 +92,7 @@ def fill_sqlite(path, keys):
     db.close()
 
 
-def fill_postgres(url, keys):
+def fill_postgres(url, keys, adaptive):
     parts = urllib.parse.urlparse(url)
     query = urllib.parse.parse_qs(parts.query)
     env = dict(os.environ)
@@ -109,7 +111,8 @@ CREATE TEMP TABLE dropped AS SELECT indexname, indexdef FROM pg_indexes
   WHERE tablename = 'provider_api_keys' AND schemaname = current_schema() AND indexname NOT LIKE '%pkey';
 DO $$ DECLARE r record; BEGIN
   FOR r IN SELECT indexname FROM dropped LOOP EXECUTE 'DROP INDEX ' || quote_ident(r.indexname); END LOOP; END $$;
-{key_select(True, DEMO, keys - 1)};
+{key_select(True, DEMO, keys - 1, adaptive)};
+{"UPDATE provider_api_keys SET max_concurrent = NULL WHERE max_concurrent IS NOT NULL;" if adaptive else ""}
 SET LOCAL maintenance_work_mem = '512MB';
 DO $$ DECLARE r record; BEGIN
   FOR r IN SELECT indexdef FROM dropped LOOP EXECUTE r.indexdef; END LOOP; END $$;
@@ -123,6 +126,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url")
     parser.add_argument("keys", type=int)
+    parser.add_argument("--adaptive", action="store_true", help="every key in adaptive mode")
     parser.add_argument("--console", default=os.path.join(os.path.dirname(__file__), "..", "build", "src", "app",
                                                           "aether-console"))
     options = parser.parse_args()
@@ -132,9 +136,9 @@ def main():
     subprocess.run([options.console, "--database", options.url, "--prepare", "--demo", "--demo-keys", str(DEMO)],
                    check=True, stdout=subprocess.DEVNULL)
     if options.url.startswith("postgres"):
-        fill_postgres(options.url, options.keys)
+        fill_postgres(options.url, options.keys, options.adaptive)
     else:
-        fill_sqlite(urllib.parse.urlparse(options.url).path, options.keys)
+        fill_sqlite(urllib.parse.urlparse(options.url).path, options.keys, options.adaptive)
     print(f"{options.keys} keys in {time.monotonic() - started:.1f} s")
 
 

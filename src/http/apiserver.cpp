@@ -12,7 +12,7 @@ ApiServer::ApiServer(Database &db, KeyService &keys, TokenStore &tokens, ChangeW
     , m_tokens(tokens)
     , m_gate(tokens, m_errors)
     , m_changes(writer, m_errors)
-    , m_context{db, keys, m_gate, m_errors, m_changes, m_metrics}
+    , m_context{db, keys, m_gate, m_errors, m_changes, m_metrics, m_streams}
     , m_keyRoutes(m_context)
     , m_learningRoutes(m_context)
     , m_policyRoutes(m_context)
@@ -116,6 +116,7 @@ Result<quint16> ApiServer::listen(const QHostAddress &address, quint16 port)
     guard->setAnswerObserver([this](const RequestHead &head, int status, qint64 elapsedNs) {
         m_metrics.recordRequest(routeOf(head.path()), head.method, status, double(elapsedNs) / 1e9);
     });
+    guard->setAnswerStreams(&m_streams);
     if (m_tls)
         guard->setTlsConfiguration(*m_tls);
     if (!guard->listen(address, port)) {

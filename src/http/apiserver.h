@@ -1,5 +1,6 @@
 #pragma once
 
+#include "answerstreams.h"
 #include "base/error.h"
 #include "changequeue.h"
 #include "connectionguard.h"
@@ -80,6 +81,7 @@ private:
     Gatekeeper m_gate;
     ChangeQueue m_changes;
     ServerMetrics m_metrics;
+    AnswerStreams m_streams; // before m_context, which refers to it
     RouteContext m_context;
     KeyController m_keyRoutes;
     LearningController m_learningRoutes;

@@ -52,8 +52,15 @@ void writeLimitChange(JsonWriter &out, const LimitChange &c, Language language)
 
 QByteArray keyListBody(const QList<KeyListItem> &keys)
 {
+    return '[' + keyListItems(keys, true) + ']';
+}
+
+QByteArray keyListItems(const QList<KeyListItem> &keys, bool first)
+{
     JsonWriter out(keys.size() * 280 + 2);
-    out.beginArray();
+    out.beginArray(); // for the writer's commas; the bracket is cut off below
+    if (!first && !keys.isEmpty())
+        out.raw(QByteArray()); // a comma before the first item
     for (const KeyListItem &key : keys) {
         out.beginObject();
         out.key("id"), out.string(key.id);
@@ -67,8 +74,7 @@ QByteArray keyListBody(const QList<KeyListItem> &keys)
         out.key("rpm_429_count"), out.number(key.rpm429Count);
         out.endObject();
     }
-    out.endArray();
-    return out.take();
+    return out.take().mid(1);
 }
 
 QByteArray statsBody(const KeyStats &s)

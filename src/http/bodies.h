@@ -15,6 +15,9 @@ namespace aether::http {
 
 // GET …/keys: the JSON array of adaptive keys.
 QByteArray keyListBody(const QList<KeyListItem> &keys);
+// The same list's text in pieces: its items joined by commas, after `first` items were written (keyListBody is "["
+// + the pieces + "]").
+QByteArray keyListItems(const QList<KeyListItem> &keys, bool first);
 // GET …/keys/{id}/stats.
 QByteArray statsBody(const KeyStats &stats);
 // PATCH …/mode, PATCH …/limit, DELETE …/learning, POST …/events: the answer of a change that was made.

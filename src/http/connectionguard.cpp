@@ -169,6 +169,10 @@ private:
     }
     void onDrained()
     {
+        if (m_stream) {
+            pumpStream();
+            return;
+        }
         if (m_waitingForReader && m_transport->pendingOutput() <= m_guard->limits().maxPendingOutput) {
             m_waitingForReader = false;
             process();
@@ -193,12 +197,19 @@ private:
                 closeGracefully();
             break;
         case Phase::Handling:
+            if (m_stream)
+                m_transport->abort(); // it stopped taking a streamed answer
+            break;
         case Phase::Closing:
             break;
         }
     }
 
     void process();
+    // After an answer went out (whole, or its stream's last piece): the next request, or the end.
+    void finishAnswer(bool close);
+    // Sends a streamed answer's next pieces while the client takes them; the end finishes the answer.
+    void pumpStream();
     // Reads the next request's head; true when it is complete and its request began.
     bool readHead();
     // Reads the request's body; true when it is complete (or over the limit) and the request is to be dispatched.
@@ -241,6 +252,10 @@ private:
     bool m_overLimit = false;
     bool m_waitingForReader = false;
     Language m_language = Language::Chinese;
+    AnswerStreams::Maker m_stream; // the body of the answer being streamed
+    static constexpr int maxPiecesAtOnce = 4;
+    bool m_streamChunked = false; // HTTP/1.1: chunked framing; HTTP/1.0: the body ends with the connection
+    bool m_streamClose = false;
 };
 
 void FeedSocket::disconnectFromHost()
@@ -453,13 +468,72 @@ void GuardedConnection::answerReady(QByteArray answer)
         return;
     if (answer.size() > 12) // "HTTP/1.1 200 …"
         m_guard->observe(m_head, answer.mid(9, 3).toInt(), m_handling.nsecsElapsed());
-    const bool close = m_head.closeAfter || m_overLimit;
+    bool close = m_head.closeAfter || m_overLimit;
+    if (AnswerStreams::Maker maker = m_guard->takeStream(&answer)) {
+        // A head whose body comes piece by piece: chunked on HTTP/1.1, until the close on HTTP/1.0.
+        const qsizetype headEnd = answer.indexOf("\r\n\r\n");
+        m_streamChunked = m_head.minorVersion >= 1;
+        close = close || !m_streamChunked;
+        QByteArray head = answer.first(headEnd + 2);
+        if (m_streamChunked)
+            head += "Transfer-Encoding: chunked\r\n";
+        if (close)
+            head += "Connection: close\r\n";
+        head += "\r\n";
+        m_transport->write(head);
+        m_streamClose = close;
+        if (m_head.method == "HEAD") {
+            finishAnswer(close);
+            return;
+        }
+        m_stream = std::move(maker);
+        pumpStream();
+        return;
+    }
     if (close) {
         const qsizetype headEnd = answer.indexOf("\r\n\r\n");
         if (headEnd >= 0)
             answer.insert(headEnd + 2, "Connection: close\r\n");
     }
     m_transport->write(answer);
+    finishAnswer(close);
+}
+
+void GuardedConnection::pumpStream()
+{
+    if (!m_stream)
+        return;
+    const qsizetype limit = m_guard->limits().maxPendingOutput;
+    // A few pieces at a time, then the event loop: other connections are served between the pieces of a long body.
+    for (int pieces = 0; m_stream && m_transport->pendingOutput() <= limit; ++pieces) {
+        if (pieces == maxPiecesAtOnce) {
+            QMetaObject::invokeMethod(this, &GuardedConnection::pumpStream, Qt::QueuedConnection);
+            break;
+        }
+        const std::optional<QByteArray> piece = m_stream();
+        if (!piece) { // the body cannot be completed: the client must not take what it got for all of it
+            m_stream = {};
+            m_transport->abort();
+            return;
+        }
+        if (piece->isEmpty()) {
+            m_stream = {};
+            if (m_streamChunked)
+                m_transport->write(QByteArrayLiteral("0\r\n\r\n"));
+            finishAnswer(m_streamClose);
+            return;
+        }
+        if (m_streamChunked)
+            m_transport->write(QByteArray::number(piece->size(), 16) + "\r\n" + *piece + "\r\n");
+        else
+            m_transport->write(*piece);
+    }
+    if (m_stream)
+        arm(m_guard->limits().idleTimeoutMs); // a client that stops taking it is cut off
+}
+
+void GuardedConnection::finishAnswer(bool close)
+{
     m_guard->releaseBody(m_reserved);
     m_reserved = 0;
     m_chunked.reset();
@@ -482,6 +556,45 @@ void GuardedConnection::answerReady(QByteArray answer)
     }
     // Pipelined input (or the end of it): not from here, QHttpServer is still inside its handler for this request.
     QMetaObject::invokeMethod(this, &GuardedConnection::process, Qt::QueuedConnection);
+}
+
+void ConnectionGuard::setAnswerStreams(AnswerStreams *streams)
+{
+    if (m_streams)
+        m_streams->setRelayed(false);
+    m_streams = streams;
+    if (m_streams)
+        m_streams->setRelayed(true);
+}
+
+AnswerStreams::Maker ConnectionGuard::takeStream(QByteArray *answer)
+{
+    if (!m_streams)
+        return {};
+    const qsizetype headEnd = answer->indexOf("\r\n\r\n");
+    if (headEnd < 0)
+        return {};
+    const QByteArray marker = QByteArray(AnswerStreams::markerHeader) + ": ";
+    QList<QByteArray> lines = answer->first(headEnd).split('\n');
+    std::optional<quint64> id;
+    for (auto it = lines.begin(); it != lines.end();) {
+        const QByteArray line = it->trimmed();
+        if (line.startsWith(marker)) {
+            id = line.mid(marker.size()).toULongLong();
+            it = lines.erase(it);
+        } else if (line.compare("Content-Length: 0", Qt::CaseInsensitive) == 0) {
+            it = lines.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (!id)
+        return {};
+    AnswerStreams::Maker maker = m_streams->take(*id);
+    if (!maker)
+        return {};
+    *answer = lines.join('\n') + "\r\n\r\n";
+    return maker;
 }
 
 ConnectionGuard::ConnectionGuard(GuardLimits limits, BodyLimit bodyLimit, QObject *parent)
@@ -511,6 +624,8 @@ ConnectionGuard::ConnectionGuard(GuardLimits limits, BodyLimit bodyLimit, QObjec
 
 ConnectionGuard::~ConnectionGuard()
 {
+    if (m_streams)
+        m_streams->setRelayed(false);
     // Connections are children; they must not call back into a half-destroyed guard.
     const QList<GuardedConnection *> connections = findChildren<GuardedConnection *>(Qt::FindDirectChildrenOnly);
     for (GuardedConnection *connection : connections)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "answerstreams.h"
 #include "messages.h"
 #include "requesthead.h"
 
@@ -60,6 +61,8 @@ public:
 
     ConnectionGuard(GuardLimits limits, BodyLimit bodyLimit, QObject *parent = nullptr);
     void setAnswerObserver(AnswerObserver observer) { m_observer = std::move(observer); }
+    // Where routes register the bodies of streamed answers (AnswerStreams); without it every answer is whole.
+    void setAnswerStreams(AnswerStreams *streams);
     ~ConnectionGuard() override;
 
     void setTlsConfiguration(const QSslConfiguration &configuration) { m_tls = configuration; }
@@ -94,6 +97,9 @@ private:
     GuardLimits m_limits;
     BodyLimit m_bodyLimit;
     AnswerObserver m_observer;
+    AnswerStreams *m_streams = nullptr;
+    // The maker an answer's marker header names, with the marker and the empty body's length taken out of *answer.
+    AnswerStreams::Maker takeStream(QByteArray *answer);
     std::optional<QSslConfiguration> m_tls;
     int m_connections = 0;
     QHash<QHostAddress, int> m_perAddress;

@@ -6,12 +6,15 @@
 #include "storage/databaselocation.h"
 #include "testenvironment.h"
 
+#include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocale>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStandardPaths>
+#include <QTcpSocket>
 #include <QTest>
 #include <QThread>
 
@@ -175,6 +178,118 @@ class TestHttpRead : public HttpSuite {
 private slots:
 
     // ---- GET /keys -------------------------------------------------------------------------------------------------
+
+    // A list longer than 4 MiB (~18,000 keys) is streamed: chunked on HTTP/1.1, until the close on HTTP/1.0, a page
+    // of 2,000 keys at a time as the client reads, in id order; its keys are exactly those of the lists answered whole
+    // (each endpoint's list is shorter), which come with their length.
+    void keyListIsStreamed_data()
+    {
+        QTest::addColumn<QByteArray>("backend");
+        addBackendRows("stream");
+    }
+    void keyListIsStreamed()
+    {
+        AETHER_TEST_SESSION(s);
+        QString error;
+        QStringList values;
+        QJsonArray expected;
+        for (int i = 0; i < 23000; ++i) {
+            KeyRow k{u"s-%1"_s.arg(i * 7919 % 23000, 5, 10, QLatin1Char('0')), i % 2 ? u"ep-1"_s : u"ep-2"_s,
+                     i % 3 ? u"stream key %1"_s.arg(i) : u"流 \"%1\" \\"_s.arg(i)};
+            if (i % 23 == 0)
+                k.maxConcurrent = 5; // fixed: not listed
+            if (i % 4)
+                k.learned = i % 50 + 1;
+            k.concurrent429 = i % 7;
+            values << insertSql(k);
+        }
+        // 200 keys per statement: the rows of insertSql() joined into one multi-row INSERT.
+        for (qsizetype at = 0; at < values.size(); at += 200) {
+            QString sql = values.at(at);
+            for (const QString &more : values.mid(at + 1, 199))
+                sql += u", "_s + more.mid(more.indexOf(u"VALUES "_s) + 7);
+            QVERIFY2(s.db.execute(sql, &error), qPrintable(error));
+        }
+        const auto ids = [](const QJsonArray &list) {
+            QStringList out;
+            for (const QJsonValue &v : list)
+                out << v.toObject().value(u"id"_s).toString();
+            return out;
+        };
+        const Reply whole1 = s.client->send("GET", apiBase + "/keys?endpoint_id=ep-1", s.admin);
+        const Reply whole2 = s.client->send("GET", apiBase + "/keys?endpoint_id=ep-2", s.admin);
+        QCOMPARE(whole1.status, 200);
+        QVERIFY(!whole1.header("Content-Length").isEmpty()); // one page: answered whole
+        QJsonArray merged = whole1.json().toArray();
+        for (const QJsonValue &v : whole2.json().toArray())
+            merged.append(v);
+        QVERIFY(merged.size() > 20000);
+        QList<QJsonValue> sorted(merged.begin(), merged.end());
+        std::sort(sorted.begin(), sorted.end(), [](const QJsonValue &a, const QJsonValue &b) {
+            return a.toObject().value(u"id"_s).toString() < b.toObject().value(u"id"_s).toString();
+        });
+        const QJsonArray reference = QJsonArray::fromVariantList([&] {
+            QVariantList list;
+            for (const QJsonValue &v : sorted)
+                list << v.toVariant();
+            return list;
+        }());
+
+        const Reply streamed = s.client->send("GET", apiBase + "/keys", s.admin);
+        QCOMPARE(streamed.status, 200);
+        QCOMPARE(streamed.json().toArray(), reference);
+        QVERIFY(ids(streamed.json().toArray()) == ids(reference)); // in id order
+
+        // The wire: chunked framing (HTTP/1.1), or the body up to the close (HTTP/1.0), both the same text.
+        const auto exchange = [&](const QByteArray &version) {
+            QTcpSocket socket;
+            socket.connectToHost(u"127.0.0.1"_s, s.server.port());
+            socket.waitForConnected(5000);
+            socket.write("GET " + apiBase + "/keys " + version +
+                         "\r\nHost: x\r\nConnection: close\r\n"
+                         "Authorization: Bearer " +
+                         s.admin + "\r\n\r\n");
+            QByteArray data;
+            QElapsedTimer timer;
+            timer.start();
+            while (timer.elapsed() < 20000 &&
+                   (socket.state() == QAbstractSocket::ConnectedState || socket.bytesAvailable() > 0)) {
+                socket.waitForReadyRead(100);
+                data += socket.readAll();
+            }
+            return data;
+        };
+        const QByteArray http11 = exchange("HTTP/1.1");
+        const qsizetype head11 = http11.indexOf("\r\n\r\n");
+        QVERIFY(head11 > 0);
+        QVERIFY(http11.left(head11).contains("Transfer-Encoding: chunked"));
+        QVERIFY(!http11.left(head11).contains("Content-Length"));
+        QByteArray decoded;
+        qsizetype at = head11 + 4;
+        int chunks = 0;
+        for (;;) {
+            const qsizetype lineEnd = http11.indexOf("\r\n", at);
+            QVERIFY(lineEnd > at);
+            bool ok = false;
+            const qsizetype size = http11.mid(at, lineEnd - at).toLongLong(&ok, 16);
+            QVERIFY(ok);
+            if (size == 0)
+                break;
+            decoded += http11.mid(lineEnd + 2, size);
+            at = lineEnd + 2 + size + 2;
+            ++chunks;
+        }
+        QVERIFY(chunks >= 2); // the pages up to 4 MiB, then a piece per page
+        const QByteArray http10 = exchange("HTTP/1.0");
+        const qsizetype head10 = http10.indexOf("\r\n\r\n");
+        QVERIFY(head10 > 0);
+        QVERIFY(!http10.left(head10).contains("Transfer-Encoding"));
+        QCOMPARE(http10.mid(head10 + 4), decoded);
+        QCOMPARE(QJsonDocument::fromJson(decoded).array(), reference);
+        // The server answers the next request on a kept-alive connection after a streamed one.
+        QCOMPARE(s.client->send("GET", apiBase + "/keys", s.admin).json().toArray(), reference);
+        QVERIFY2(s.stop(&error), qPrintable(error));
+    }
 
     void listKeys_data()
     {

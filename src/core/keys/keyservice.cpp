@@ -36,12 +36,19 @@ Result<QList<KeyListItem>> KeyService::listAdaptiveKeys(const QString &endpointI
     return listKeys(endpointId, true);
 }
 
+Result<QList<KeyListItem>> KeyService::listAdaptiveKeysAfter(const QString &endpointId,
+                                                             const std::optional<QString> &afterId, int limit)
+{
+    return listKeys(endpointId, true, afterId, limit);
+}
+
 Result<QList<KeyListItem>> KeyService::listAllKeys(const QString &endpointId)
 {
     return listKeys(endpointId, false);
 }
 
-Result<QList<KeyListItem>> KeyService::listKeys(const QString &endpointId, bool adaptiveOnly)
+Result<QList<KeyListItem>> KeyService::listKeys(const QString &endpointId, bool adaptiveOnly,
+                                                const std::optional<QString> &afterId, int limit)
 {
     return m_db.run<QList<KeyListItem>>([&]() -> Result<QList<KeyListItem>> {
         QString sql = QStringLiteral("SELECT id, name, endpoint_id, max_concurrent, learned_max_concurrent, "
@@ -54,9 +61,19 @@ Result<QList<KeyListItem>> KeyService::listKeys(const QString &endpointId, bool 
             conditions << QStringLiteral("endpoint_id = ?");
             binds << endpointId;
         }
+        if (afterId) {
+            conditions << QStringLiteral("id > ?");
+            binds << *afterId;
+        }
         if (!conditions.isEmpty())
             sql += QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
-        Result<SqlStatement> st = m_db.exec(sql, binds);
+        // In id order (the primary key's), so that the list can be read in pages.
+        sql += QStringLiteral(" ORDER BY id");
+        if (limit >= 0) {
+            sql += QStringLiteral(" LIMIT ?");
+            binds << limit;
+        }
+        Result<SqlStatement> st = m_db.execBulk(sql, binds);
         if (!st)
             return st.error();
         QList<KeyListItem> items;

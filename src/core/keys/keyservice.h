@@ -32,6 +32,10 @@ public:
 
     // Adaptive keys (max_concurrent IS NULL), active or not; an empty endpointId means all endpoints.
     Result<QList<KeyListItem>> listAdaptiveKeys(const QString &endpointId = {});
+    // At most `limit` of them, those whose id comes after `afterId` (keyset pages of the same list, in id order: a
+    // key is neither repeated nor skipped while others are added or removed between pages).
+    Result<QList<KeyListItem>> listAdaptiveKeysAfter(const QString &endpointId, const std::optional<QString> &afterId,
+                                                     int limit);
     // The same with the fixed keys too (the command line's `keys --all`), in the same shape.
     Result<QList<KeyListItem>> listAllKeys(const QString &endpointId = {});
     Result<bool> keyExists(const QString &keyId);
@@ -71,7 +75,8 @@ public:
 
 private:
     struct HistoryTail;
-    Result<QList<KeyListItem>> listKeys(const QString &endpointId, bool adaptiveOnly);
+    Result<QList<KeyListItem>> listKeys(const QString &endpointId, bool adaptiveOnly,
+                                        const std::optional<QString> &afterId = std::nullopt, int limit = -1);
     KeyStats makeStats(const QString &keyId, const SqlStatement &row, const HistoryTail &tail);
     template <typename T> Result<T> applyOne(KeyChange change);
     void warnMalformedHistory(const QString &keyId, const QString &column);

@@ -34,13 +34,60 @@ QHttpServerResponse KeyController::list(const QHttpServerRequest &request)
     const std::optional<QByteArray> revision = m_context.keys.dataRevision();
     if (revision && m_keysCache && m_keysCache->revision == *revision && m_keysCache->endpointId == endpointId)
         return QHttpServerResponse(jsonMime, m_keysCache->body);
-    Result<QList<KeyListItem>> keys = m_context.keys.listAdaptiveKeys(endpointId);
-    if (!keys)
-        return m_context.errors.response(keys.error(), languageOf(request));
-    QByteArray body = keyListBody(keys.value());
-    if (revision)
-        m_keysCache = RenderedKeys{*revision, endpointId, body};
-    return QHttpServerResponse(jsonMime, std::move(body));
+    // Read in pages of the key list (id order). A list of up to maxWholeKeysBody bytes is answered whole (and kept
+    // for the revision); a longer one is streamed, a page at a time as the client takes it, so that a list of any
+    // length costs the server at most that much memory.
+    struct Pages {
+        KeyService &keys;
+        QString endpointId;
+        std::optional<QString> afterId;
+        bool started = false;
+        bool done = false;
+        std::optional<Error> failure;
+        std::optional<QByteArray> next()
+        {
+            if (done)
+                return QByteArray();
+            Result<QList<KeyListItem>> page = keys.listAdaptiveKeysAfter(endpointId, afterId, pageKeys);
+            if (!page) {
+                failure = page.error();
+                return std::nullopt;
+            }
+            QByteArray piece = started ? QByteArray() : QByteArray("[");
+            piece += keyListItems(page.value(), !started);
+            started = true;
+            if (!page.value().isEmpty())
+                afterId = page.value().constLast().id;
+            if (page.value().size() < pageKeys) {
+                piece += ']';
+                done = true;
+            }
+            return piece;
+        }
+    };
+    auto pages = std::make_shared<Pages>(Pages{m_context.keys, endpointId, std::nullopt});
+    QByteArray body;
+    const bool streamed = m_context.streams.isRelayed();
+    while (!pages->done && (!streamed || body.size() <= maxWholeKeysBody)) {
+        const std::optional<QByteArray> piece = pages->next();
+        if (!piece)
+            return m_context.errors.response(*pages->failure, languageOf(request));
+        body += *piece;
+    }
+    if (pages->done) {
+        if (revision && body.size() <= maxWholeKeysBody)
+            m_keysCache = RenderedKeys{*revision, endpointId, body};
+        return QHttpServerResponse(jsonMime, std::move(body));
+    }
+    std::optional<QByteArray> first = std::move(body); // the pages read so far, sent first
+    const quint64 stream = m_context.streams.add([pages, first]() mutable -> std::optional<QByteArray> {
+        if (first)
+            return std::exchange(first, std::nullopt);
+        return pages->next();
+    });
+    QHttpServerResponse response(jsonMime, QByteArray());
+    response.setHeader(AnswerStreams::markerHeader, QByteArray::number(stream));
+    return response;
 }
 
 QHttpServerResponse KeyController::stats(const QString &keyId, const QHttpServerRequest &request)

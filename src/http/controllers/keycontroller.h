@@ -38,6 +38,10 @@ private:
         QByteArray body;
     };
     std::optional<RenderedKeys> m_keysCache;
+    // Keys per page of GET /keys; a list of up to maxWholeKeysBody bytes (~18,000 keys) is answered whole and kept
+    // while the data is the same, a longer one is streamed.
+    static constexpr int pageKeys = 2000;
+    static constexpr qsizetype maxWholeKeysBody = 4 * 1024 * 1024;
     // Rendered stats of recently asked keys, valid while the (cheap) data revision stays the same.
     struct RenderedStats {
         QByteArray revision;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "answerstreams.h"
 #include "base/timestamp.h"
 #include "changequeue.h"
 #include "errormapper.h"
@@ -27,6 +28,7 @@ struct RouteContext {
     ErrorMapper &errors;
     ChangeQueue &changes;
     ServerMetrics &metrics;
+    AnswerStreams &streams;
     Clock clock = &Timestamp::now;
 
     // The answer of a body problem, checked in the original service's order: an unknown key (404) before the body

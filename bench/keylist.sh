@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# GET /keys at a million adaptive keys (bench/README.md): the list is streamed a page at a time, so the server's
+# memory must not grow with the keys. Fills the database with bench/fill.py (every key adaptive), starts `--serve`,
+# reads the whole list with curl (as fast as it can, and once through a slow reader), and prints the server's resident
+# memory before, its peak (VmHWM) and the body.
+#   bench/keylist.sh [--backend sqlite|postgres] [--keys N] [--build DIR]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+set -- --keys 1000000 "$@"
+. "$here/common.sh"
+
+python3 "$here/fill.py" "$url" "$keys" --adaptive --console "$bin"
+export AETHER_CONSOLE_TOKEN=bench-token
+# The time-series sampler reads every key's counters on each pass (at a million keys it holds ~1 GB meanwhile:
+# bench/README.md); an hour's interval keeps its passes out of this measurement of GET /keys alone.
+server_args="--sampling-interval 3600"
+start_server
+auth="Authorization: Bearer $AETHER_CONSOLE_TOKEN"
+machine
+echo "server RSS before: $(server_rss)"
+start=$(date +%s%N)
+size=$(curl -sf -H "$auth" "$base/api/admin/adaptive/keys" | wc -c)
+end=$(date +%s%N)
+keys_listed=$(curl -sf -H "$auth" "$base/api/admin/adaptive/keys" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+echo "GET /keys: $keys_listed keys, $size bytes in $(( (end - start) / 1000000 )) ms"
+echo "server RSS after: $(server_rss), peak (VmHWM): $(awk '/VmHWM/ {print $2, $3}' "/proc/$server_pid/status")"
+# A slow reader (1 MB/s for 5 s): the server keeps at most its output limit per connection, not the list.
+timeout 5 curl -sf --limit-rate 1M -H "$auth" "$base/api/admin/adaptive/keys" >/dev/null || true
+echo "server RSS with a slow reader: $(server_rss), peak: $(awk '/VmHWM/ {print $2, $3}' "/proc/$server_pid/status")"
+echo "GET /version still answers meanwhile: $(curl -sf -o /dev/null -w '%{http_code} in %{time_total} s' "$base/version")"
