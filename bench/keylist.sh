@@ -11,8 +11,20 @@ set -- --keys 1000000 "$@"
 
 python3 "$here/fill.py" "$url" "$keys" --adaptive --console "$bin"
 export AETHER_CONSOLE_TOKEN=bench-token
-# The time-series sampler reads every key's counters on each pass (at a million keys it holds ~1 GB meanwhile:
-# bench/README.md); an hour's interval keeps its passes out of this measurement of GET /keys alone.
+# The time-series sampler reads every key's counters on each pass; on a new database its first pass takes the
+# baseline of every key (at a million keys it holds up to ~1 GB meanwhile: bench/README.md). A first server does that
+# pass and stops once it is idle; the measured one samples hourly, so that GET /keys is measured alone.
+cpu_time() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+start_server
+last=-1 still=0
+while [ "$still" -lt 3 ]; do
+  sleep 1
+  now=$(cpu_time)
+  if [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; fi
+  last=$now
+done
+echo "first server: the sampler's baseline pass done, RSS $(server_rss), peak $(awk '/VmHWM/ {print $2, $3}' "/proc/$server_pid/status")"
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
 server_args="--sampling-interval 3600"
 start_server
 auth="Authorization: Bearer $AETHER_CONSOLE_TOKEN"
