@@ -65,7 +65,7 @@ QHttpServerResponse KeyController::list(const QHttpServerRequest &request)
             return piece;
         }
     };
-    auto pages = std::make_shared<Pages>(Pages{m_context.keys, endpointId, std::nullopt});
+    auto pages = std::make_shared<Pages>(Pages{m_context.keys, endpointId, std::nullopt, false, false, std::nullopt});
     QByteArray body;
     const bool streamed = m_context.streams.isRelayed();
     while (!pages->done && (!streamed || body.size() <= maxWholeKeysBody)) {
