@@ -517,8 +517,14 @@ void MainWindow::onTableLoaded()
 {
     updateCount();
     updateKeyActions();
+    findWantedKey();
+}
+
+void MainWindow::findWantedKey()
+{
     if (m_wantedKey.isEmpty())
         return;
+    // Among the rows read already, else where it stands in the whole order (asked of the model's thread).
     const int row = m_model->loadedRowOfKey(m_wantedKey);
     if (row >= 0)
         onKeyLocated(m_wantedKey, row);
@@ -616,13 +622,7 @@ void MainWindow::selectKey(const QString &keyId, bool widenFilter)
     m_wantedKey = keyId;
     m_scrollToWanted = true;
     m_widenForWanted = widenFilter;
-    if (keyId.isEmpty())
-        return;
-    const int row = m_model->loadedRowOfKey(keyId);
-    if (row >= 0)
-        onKeyLocated(keyId, row);
-    else
-        m_model->locate(keyId);
+    findWantedKey();
 }
 
 void MainWindow::onSelectionChanged()

@@ -118,6 +118,8 @@ private:
     // table, or std::nullopt when the database failed.
     void reloadTable(const QString &keyId);
     void onTableLoaded();
+    // Selects m_wantedKey once the table knows its row.
+    void findWantedKey();
     void onKeyLocated(const QString &keyId, int row);
     void updateCount();
     void updateStatus();

@@ -173,58 +173,28 @@ Result<QStringList> KeyTable::ids(const KeyFilter &filter)
     });
 }
 
-QString KeyTable::rowsSql(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order, QVariantList *binds)
-{
-    const QStringList expressions = columnExpressions(m_db.dialect(), hasKeptCount());
-    const QString direction = order == Qt::AscendingOrder ? QStringLiteral(" ASC") : QStringLiteral(" DESC");
-    // Names are NOT NULL: sorting by the bare column lets SQLite walk the key table's index instead of sorting.
-    const QString sortExpression = column == KeyColumn::Name ? QStringLiteral("k.name") : expressions.at(int(column));
-    // NULLs sort as the smallest value in both databases (SQLite's rule), then the id keeps the order stable.
-    QString orderBy = QStringLiteral(" ORDER BY ") + sortExpression + direction;
-    if (m_db.dialect().isPostgres())
-        orderBy += order == Qt::AscendingOrder ? QStringLiteral(" NULLS FIRST") : QStringLiteral(" NULLS LAST");
-    if (column != KeyColumn::Id)
-        orderBy += QStringLiteral(", k.id") + direction;
-    const QString select = QStringLiteral("SELECT ") + expressions.join(QStringLiteral(", "));
-    if (m_db.dialect().isPostgres())
-        return select + keyJoins + where(filter, binds) + orderBy;
-    // SQLite: sort only rowids (read from the narrow covering index), in a subquery that LIMIT -1 keeps from being
-    // flattened, then read each row's columns and names as the model fetches it. CROSS JOIN keeps the sorted rowids as
-    // the outer loop, so the rows come out in their order. Equal values stay in the order the keys were added.
-    const bool namesNeeded = column == KeyColumn::Provider || column == KeyColumn::Endpoint;
-    QString innerOrder = QStringLiteral(" ORDER BY ") + sortExpression + direction;
-    if (column != KeyColumn::Id)
-        innerOrder += QStringLiteral(", k.rowid") + direction;
-    const QString rowids = QStringLiteral("SELECT k.rowid AS sid FROM provider_api_keys k") +
-                           (namesNeeded ? nameJoins : QString()) + where(filter, binds) + innerOrder +
-                           QStringLiteral(" LIMIT -1");
-    return select + QStringLiteral(" FROM (") + rowids +
-           QStringLiteral(") s CROSS JOIN provider_api_keys k ON k.rowid = s.sid") + nameJoins;
-}
-
 Result<QSqlQuery> KeyTable::rows(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order)
 {
+    KeyPageQuery query;
+    query.filter = filter;
+    query.column = column;
+    query.order = order;
+    query.limit = -1;
     QVariantList binds;
-    const QString sql = rowsSql(filter, column, order, &binds);
+    const QString sql = pageSql(query, &binds, false);
     return m_db.query(sql, binds);
 }
 
 Status KeyTable::scan(const KeyFilter &filter, KeyColumn column, const std::function<void(const KeyRow &)> &visit)
 {
-    QVariantList binds;
-    const QString sql = rowsSql(filter, column, Qt::AscendingOrder, &binds);
-    return m_db.run<Done>([&]() -> Status {
-        // Read forward, in one piece on PostgreSQL: a scrollable query would keep a copy of every row.
-        Result<SqlStatement> query = m_db.execBulk(sql, binds);
-        if (!query)
-            return query.error();
-        SqlStatement &q = query.value();
-        KeyRow row;
-        while (q.next()) {
-            readKeyRow(q, &row);
-            visit(row);
-        }
-        return Done{};
+    KeyPageQuery query;
+    query.filter = filter;
+    query.column = column;
+    query.limit = -1;
+    // Read forward, in one piece on PostgreSQL: a scrollable query would keep a copy of every row.
+    return readPage(query, false, [&visit](KeyRow &&row) {
+        visit(row);
+        return true;
     });
 }
 
@@ -304,33 +274,34 @@ Status KeyTable::stream(const KeyFilter &filter, KeyColumn column, Qt::SortOrder
     return readPage(query, true, visit);
 }
 
-Status KeyTable::readPage(const KeyPageQuery &query, bool streamed, const std::function<bool(KeyRow &&)> &visit)
+QString KeyTable::beyond(KeyColumn column, const QString &sort, bool ascending, const QVariant &value,
+                         const QString &id, QVariantList *binds) const
 {
-    if (query.offset < 0)
-        return Done{};
+    // (sort, id) beyond the row's, written so that an index on (sort, id) serves it in both databases.
+    const QString param = sortParameter(column);
+    const QString after = ascending ? QStringLiteral(" > ") : QStringLiteral(" < ");
+    const QString atLeast = ascending ? QStringLiteral(" >= ") : QStringLiteral(" <= ");
+    *binds << value << value << id;
+    return QStringLiteral("%1%2%3 AND (%1%4%3 OR k.id%4?)").arg(sort, atLeast, param, after);
+}
+
+QString KeyTable::pageSql(const KeyPageQuery &query, QVariantList *binds, bool withSortValue)
+{
     bool needsNames = false;
     const QString sort = sortExpression(query.column, &needsNames);
-    // Before and End read the order backwards from their anchor; the page is turned around afterwards.
+    // Before and End read the order backwards from their anchor; page() turns the rows around afterwards.
     const bool backwards = query.anchor == KeyPageQuery::Anchor::Before || query.anchor == KeyPageQuery::Anchor::End;
     const bool ascending = (query.order == Qt::AscendingOrder) != backwards;
     const QString direction = ascending ? QStringLiteral(" ASC") : QStringLiteral(" DESC");
-    QVariantList binds;
-    QString condition = where(query.filter, &binds);
+    QString condition = where(query.filter, binds);
     if (query.anchor == KeyPageQuery::Anchor::After || query.anchor == KeyPageQuery::Anchor::Before) {
-        // (sort, id) beyond the anchor's, written so that an index on (sort, id) serves it in both databases.
-        const QString param = sortParameter(query.column);
-        const QString beyond = ascending ? QStringLiteral(" > ") : QStringLiteral(" < ");
-        const QString atLeast = ascending ? QStringLiteral(" >= ") : QStringLiteral(" <= ");
         condition += (condition.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND ")) +
-                     QStringLiteral("%1%2%3 AND (%1%4%3 OR k.id%4?)").arg(sort, atLeast, param, beyond);
-        binds << query.value << query.value << query.id;
+                     beyond(query.column, sort, ascending, query.value, query.id, binds);
     }
     const QString orderBy = QStringLiteral(" ORDER BY ") + sort + direction +
                             (query.column == KeyColumn::Id ? QString() : QStringLiteral(", k.id") + direction);
     // Only the page's row references are sorted and skipped (the narrow index); the page's rows are then read whole.
     const bool pg = m_db.dialect().isPostgres();
-    if (pg && query.limit < 0 && query.offset > 0)
-        return Error::invalid(QStringLiteral("offset"), reason::invalidValue, {}, QStringLiteral("a page has a limit"));
     const QString ref = pg ? QStringLiteral("k.id") : QStringLiteral("k.rowid");
     const QString inner = QStringLiteral("SELECT ") + ref + QStringLiteral(" AS sid FROM provider_api_keys k") +
                           (needsNames ? nameJoins : QString()) + condition + orderBy +
@@ -340,18 +311,27 @@ Status KeyTable::readPage(const KeyPageQuery &query, bool streamed, const std::f
                                             : QStringLiteral(" LIMIT -1")) +
                           (query.offset > 0 ? QStringLiteral(" OFFSET ?") : QString());
     if (query.limit >= 0)
-        binds << query.limit;
+        *binds << query.limit;
     if (query.offset > 0)
-        binds << query.offset;
-    const QStringList expressions = columnExpressions(m_db.dialect(), hasKeptCount());
-    const QString sortColumn =
-        query.column == KeyColumn::Last429At ? m_db.dialect().asText(sort) : sort; // instants as text
-    const QString sql = QStringLiteral("SELECT ") + expressions.join(QStringLiteral(", ")) + QStringLiteral(", ") +
-                        sortColumn + QStringLiteral(" FROM (") + inner +
-                        // SQLite: CROSS JOIN keeps the page's references as the outer loop.
-                        (pg ? QStringLiteral(") s JOIN provider_api_keys k ON ")
-                            : QStringLiteral(") s CROSS JOIN provider_api_keys k ON ")) +
-                        ref + QStringLiteral(" = s.sid") + nameJoins + orderBy;
+        *binds << query.offset;
+    QString select = QStringLiteral("SELECT ") + columnExpressions(m_db.dialect(), hasKeptCount()).join(u", ");
+    if (withSortValue) // instants as text
+        select += u", " + (query.column == KeyColumn::Last429At ? m_db.dialect().asText(sort) : sort);
+    return select + QStringLiteral(" FROM (") + inner +
+           // SQLite: CROSS JOIN keeps the page's references as the outer loop.
+           (pg ? QStringLiteral(") s JOIN provider_api_keys k ON ")
+               : QStringLiteral(") s CROSS JOIN provider_api_keys k ON ")) +
+           ref + QStringLiteral(" = s.sid") + nameJoins + orderBy;
+}
+
+Status KeyTable::readPage(const KeyPageQuery &query, bool streamed, const std::function<bool(KeyRow &&)> &visit)
+{
+    if (query.offset < 0)
+        return Done{};
+    if (m_db.dialect().isPostgres() && query.limit < 0 && query.offset > 0)
+        return Error::invalid(QStringLiteral("offset"), reason::invalidValue, {}, QStringLiteral("a page has a limit"));
+    QVariantList binds;
+    const QString sql = pageSql(query, &binds, true);
     return m_db.run<Done>([&]() -> Status {
         // A page is read in one piece; a stream row by row (PostgreSQL then keeps one row at a time).
         Result<SqlStatement> st = streamed ? m_db.exec(sql, binds) : m_db.execBulk(sql, binds);
@@ -393,12 +373,9 @@ Result<qint64> KeyTable::position(const KeyFilter &filter, KeyColumn column, Qt:
         }
         binds.clear();
         condition = where(filter, &binds);
-        const QString param = sortParameter(column);
-        const QString before = order == Qt::AscendingOrder ? QStringLiteral(" < ") : QStringLiteral(" > ");
-        const QString atMost = order == Qt::AscendingOrder ? QStringLiteral(" <= ") : QStringLiteral(" >= ");
+        // The rows before it: beyond it in the opposite direction.
         condition += (condition.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND ")) +
-                     QStringLiteral("%1%2%3 AND (%1%4%3 OR k.id%4?)").arg(sort, atMost, param, before);
-        binds << value << value << keyId;
+                     beyond(column, sort, order != Qt::AscendingOrder, value, keyId, &binds);
         Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT count(*)") + from + condition, binds);
         if (!st)
             return st.error();

@@ -126,8 +126,8 @@ class KeyTable {
 public:
     explicit KeyTable(Database &db);
 
-    // The rows in KeyColumn order (all keyColumnCount columns), sorted by `column` then by id. A scrollable query for
-    // QSqlQueryModel::setQuery(), which fetches it in chunks.
+    // The rows in KeyColumn order (all keyColumnCount columns), sorted by `column` then by id (page()'s order), as one
+    // scrollable query.
     Result<QSqlQuery> rows(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order);
     Result<qint64> count(const KeyFilter &filter);
     // At most `limit` rows of one sort order (ties broken by id), in that order, each with its sortValue; only the
@@ -155,8 +155,12 @@ public:
 
 private:
     QString where(const KeyFilter &filter, QVariantList *binds);
-    // The SELECT of rows(), with its bound values added to *binds.
-    QString rowsSql(const KeyFilter &filter, KeyColumn column, Qt::SortOrder order, QVariantList *binds);
+    // The SELECT of a page (limit -1: every row), with its bound values added to *binds; `withSortValue`: each row's
+    // sort value as one more column.
+    QString pageSql(const KeyPageQuery &query, QVariantList *binds, bool withSortValue);
+    // "(sort, id) beyond the row (value, id)" in the direction of the order, its values added to *binds.
+    QString beyond(KeyColumn column, const QString &sort, bool ascending, const QVariant &value, const QString &id,
+                   QVariantList *binds) const;
     // The console's SQLite tables keep the number of history records in a column (see Migrations).
     bool hasKeptCount();
     // The console's trigram index of names and ids (SQLite's console_key_search) is there.
