@@ -66,7 +66,16 @@ def key_select(pg, first, last, adaptive=False):
             f"ON ep.n = s.i % 5")
 
 
+def step(what, started=[None]):
+    # The time of each step of the fill, on standard error.
+    now = time.monotonic()
+    if started[0] is not None:
+        print(f"  {what}: {now - started[0]:.1f} s", file=sys.stderr)
+    started[0] = now
+
+
 def fill_sqlite(path, keys, adaptive):
+    step(None)
     db = sqlite3.connect(path, isolation_level=None)
     # One bulk transaction into a database nobody else uses yet: no journal, no syncing, sorts in memory; the console's
     # WAL mode is set again at the end.
@@ -82,13 +91,19 @@ def fill_sqlite(path, keys, adaptive):
     db.execute(key_select(False, DEMO, keys - 1, adaptive))
     if adaptive:
         db.execute("UPDATE provider_api_keys SET max_concurrent = NULL WHERE max_concurrent IS NOT NULL")
-    for _, _, sql in dropped:
-        db.execute(sql)
+    step("rows")
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'console_key_search'").fetchone():
         db.execute("INSERT INTO console_key_search (console_key_search) VALUES ('rebuild')")
+    step("name search")
+    for _, _, sql in dropped:
+        db.execute(sql)
+    step(f"{len(dropped)} indexes and triggers")
     db.execute("COMMIT")
+    # Statistics from a sample of each index (as PRAGMA optimize gathers them), not from every row of every index.
+    db.execute("PRAGMA analysis_limit=1000")
     db.execute("ANALYZE")
     db.execute("PRAGMA journal_mode=WAL")
+    step("commit and statistics")
     db.close()
 
 

@@ -262,7 +262,7 @@ private slots:
         QCOMPARE(migrations.currentVersion().value(), 0);
         QVERIFY(migrations.run().ok());
         QCOMPARE(migrations.currentVersion().value(), aether::Migrations::latestVersion);
-        QCOMPARE(aether::Migrations::latestVersion, 14);
+        QCOMPARE(aether::Migrations::latestVersion, 15);
         QCOMPARE(migrations.gatewayOwnsTables().value(), false);
 
         SqlProbe probe(tdb.location());
@@ -315,7 +315,7 @@ private slots:
 
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
                  (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s,
-                              u"12"_s, u"13"_s, u"14"_s}));
+                              u"12"_s, u"13"_s, u"14"_s, u"15"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  (QStringList{u"gateway_tables|console"_s, u"learning_policy|{\"strategy\":\"aether_ceiling\"}"_s}));
         QVERIFY(
@@ -358,7 +358,7 @@ private slots:
         QCOMPARE(tableNames(probe, tdb.isPostgres()), before);
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
                  (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s,
-                              u"12"_s, u"13"_s, u"14"_s}));
+                              u"12"_s, u"13"_s, u"14"_s, u"15"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  (QStringList{u"gateway_tables|console"_s, u"learning_policy|{\"strategy\":\"aether_ceiling\"}"_s,
                               u"marker|kept"_s}));
@@ -390,7 +390,7 @@ private slots:
         SqlProbe probe(tdb.location());
         QCOMPARE(probe.lines(u"SELECT version FROM console_schema_version ORDER BY version"_s),
                  (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s, u"7"_s, u"8"_s, u"9"_s, u"10"_s, u"11"_s,
-                              u"12"_s, u"13"_s, u"14"_s}));
+                              u"12"_s, u"13"_s, u"14"_s, u"15"_s}));
         QCOMPARE(probe.lines(u"SELECT name, value FROM console_meta ORDER BY name"_s),
                  (QStringList{u"gateway_tables|console"_s, u"learning_policy|{\"strategy\":\"aether_ceiling\"}"_s}));
         // Both connections can use the tables.
@@ -449,11 +449,11 @@ private slots:
             QVERIFY(aether::Migrations(db).run().ok());
         }
         QString error;
-        // Back to what version 1 left: no count column, no index, the old triggers (and none of version 14's
+        // Back to what version 1 left: no count column, no index, the old triggers (and none of versions 14 and 15's
         // sort indexes and name search).
         QStringList version14;
-        for (const char *index :
-             {"mode", "max", "learned", "effective", "c429", "r429", "last_429", "last_type", "adjustments", "active"})
+        for (const char *index : {"mode", "max", "learned", "effective", "c429", "r429", "last_429", "last_type",
+                                  "adjustments", "active", "endpoint"})
             version14 << u"DROP INDEX ix_console_order_%1"_s.arg(QLatin1String(index));
         version14 << u"DROP TRIGGER console_key_search_insert"_s << u"DROP TRIGGER console_key_search_delete"_s
                   << u"DROP TRIGGER console_key_search_update"_s << u"DROP TABLE console_key_search"_s
@@ -523,7 +523,7 @@ private slots:
         QVERIFY(db.open().ok());
         QCOMPARE(aether::Migrations(db).currentVersion().value(), 11);
         QVERIFY(aether::Migrations(db).run().ok());
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 14);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 15);
         SqlProbe probe(tdb.location());
         QVERIFY2(probe.rows(u"SELECT key_id, state FROM console_learning_state"_s), qPrintable(probe.lastError()));
         const QString pending = u"SELECT key_id, concurrent_429, rpm_429, last_record_us, limit_value, row_before, "
@@ -532,7 +532,7 @@ private slots:
         QVERIFY2(executeAll(tdb, {u"DELETE FROM console_schema_version WHERE version >= 12"_s}, &error),
                  qPrintable(error));
         QVERIFY(aether::Migrations(db).run().ok());
-        QCOMPARE(aether::Migrations(db).currentVersion().value(), 14);
+        QCOMPARE(aether::Migrations(db).currentVersion().value(), 15);
         QCOMPARE(probe.lines(pending), QStringList{u"k|3|1|1795694400000000|7|<null>|<null>"_s});
     }
 

@@ -102,6 +102,24 @@ bool KeyTable::hasSearchIndex()
     return *(m_searchIndex = exists.value());
 }
 
+bool KeyTable::hasEndpointOrder()
+{
+    if (m_endpointOrder)
+        return *m_endpointOrder;
+    if (m_db.dialect().isPostgres())
+        return *(m_endpointOrder = false);
+    Result<bool> exists = m_db.run<bool>([&]() -> Result<bool> {
+        Result<SqlStatement> st = m_db.exec(
+            QStringLiteral("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'ix_console_order_endpoint'"));
+        if (!st)
+            return st.error();
+        return st.value().next();
+    });
+    if (!exists)
+        return false;
+    return *(m_endpointOrder = exists.value());
+}
+
 QString KeyTable::where(const KeyFilter &filter, QVariantList *binds)
 {
     QStringList conditions;
@@ -285,6 +303,122 @@ QString KeyTable::beyond(KeyColumn column, const QString &sort, bool ascending, 
     return QStringLiteral("%1%2%3 AND (%1%4%3 OR k.id%4?)").arg(sort, atLeast, param, after);
 }
 
+QString KeyTable::endpointOrderedRefs(const KeyPageQuery &query, bool ascending, QVariantList *binds)
+{
+    constexpr int mostEndpoints = 100; // SQLite joins at most 500 SELECTs into one compound
+    if (query.limit < 0 || !hasEndpointOrder())
+        return {};
+    const bool anchored = query.anchor == KeyPageQuery::Anchor::After || query.anchor == KeyPageQuery::Anchor::Before;
+    const QString name = query.column == KeyColumn::Provider ? QStringLiteral("COALESCE(p.display_name, p.name, '')")
+                                                             : QStringLiteral("COALESCE(e.api_format, '')");
+    struct Group {
+        QString value;
+        int versusAnchor = 1; // -1: before the anchor's value, 0: its value, 1: after it
+        QStringList endpointIds;
+        bool orphans = false; // the keys of no endpoint, whose name is ''
+    };
+    QList<Group> groups;
+    QStringList allIds;
+    const Status read = m_db.run<Done>([&]() -> Status {
+        const QVariant anchor = anchored ? query.value : QVariant(QString());
+        // The id NULL stands for the keys of no endpoint.
+        Result<SqlStatement> st =
+            m_db.exec(QStringLiteral(
+                          "SELECT id, v, CASE WHEN v < ? THEN -1 WHEN v = ? THEN 0 ELSE 1 END FROM (SELECT NULL AS id, "
+                          "'' AS v UNION ALL SELECT e.id, %1 FROM provider_endpoints e LEFT JOIN providers p ON "
+                          "p.id = e.provider_id) ORDER BY v, id")
+                          .arg(name),
+                      {anchor, anchor});
+        if (!st)
+            return st.error();
+        while (st.value().next()) {
+            const QString value = st.value().value(1).toString();
+            if (groups.isEmpty() || groups.last().value != value)
+                groups.append({value, anchored ? st.value().value(2).toInt() : 1, {}, false});
+            if (st.value().isNull(0))
+                groups.last().orphans = true;
+            else
+                groups.last().endpointIds << st.value().value(0).toString();
+        }
+        Result<SqlStatement> ids = m_db.exec(QStringLiteral("SELECT id FROM provider_endpoints ORDER BY id"));
+        if (!ids)
+            return ids.error();
+        while (ids.value().next())
+            allIds << ids.value().value(0).toString();
+        return Done{};
+    });
+    if (!read || allIds.size() > mostEndpoints)
+        return {};
+    if (!ascending)
+        std::reverse(groups.begin(), groups.end());
+    const QString direction = ascending ? QStringLiteral(" ASC") : QStringLiteral(" DESC");
+    const qint64 rowsNeeded = query.limit + std::max<qint64>(0, query.offset);
+    QStringList parts;
+    for (const Group &group : std::as_const(groups)) {
+        // Ascending, the groups after the anchor's value and its own from the anchor's id on; descending, before.
+        if (anchored && group.versusAnchor != 0 && (group.versusAnchor > 0) != ascending)
+            continue;
+        QStringList members;
+        const auto member = [&](const QString &endpointCondition, const QVariantList &endpointBinds, bool indexed) {
+            QString condition = where(query.filter, binds);
+            condition +=
+                (condition.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND ")) + endpointCondition;
+            *binds << endpointBinds;
+            if (anchored && group.versusAnchor == 0) {
+                condition += ascending ? QStringLiteral(" AND k.id > ?") : QStringLiteral(" AND k.id < ?");
+                *binds << query.id;
+            }
+            // The keys of no endpoint: the ranges between the endpoints' ids, sorted afterwards (+k.id: not by
+            // walking the whole primary key).
+            members << QStringLiteral("SELECT sid, kid FROM (SELECT k.rowid AS sid, k.id AS kid FROM "
+                                      "provider_api_keys k") +
+                           condition +
+                           (indexed ? QStringLiteral(" ORDER BY k.id") : QStringLiteral(" ORDER BY +k.id")) +
+                           direction + QStringLiteral(" LIMIT ?)");
+            *binds << rowsNeeded;
+        };
+        if (group.orphans) {
+            QStringList gaps;
+            QVariantList gapBinds;
+            for (qsizetype i = 0; i <= allIds.size(); ++i) {
+                if (i == 0 && i == allIds.size()) {
+                    gaps << QStringLiteral("1 = 1");
+                } else if (i == 0) {
+                    gaps << QStringLiteral("k.endpoint_id < ?");
+                    gapBinds << allIds.at(i);
+                } else if (i == allIds.size()) {
+                    gaps << QStringLiteral("k.endpoint_id > ?");
+                    gapBinds << allIds.at(i - 1);
+                } else {
+                    gaps << QStringLiteral("(k.endpoint_id > ? AND k.endpoint_id < ?)");
+                    gapBinds << allIds.at(i - 1) << allIds.at(i);
+                }
+            }
+            member(u'(' + gaps.join(QStringLiteral(" OR ")) + u')', gapBinds, false);
+        }
+        for (const QString &endpointId : group.endpointIds)
+            member(QStringLiteral("k.endpoint_id = ?"), {endpointId}, true);
+        if (members.size() == 1) {
+            parts << QStringLiteral("SELECT sid FROM (") + members.first() + u')';
+        } else {
+            // One name's endpoints merged by id (SQLite merges the ordered parts of a compound with an ORDER BY).
+            parts << QStringLiteral("SELECT sid FROM (") + members.join(QStringLiteral(" UNION ALL ")) +
+                         QStringLiteral(" ORDER BY kid") + direction + QStringLiteral(" LIMIT ?)");
+            *binds << rowsNeeded;
+        }
+    }
+    if (parts.isEmpty())
+        return QStringLiteral("SELECT NULL AS sid WHERE 0");
+    // The groups one after another: SQLite reads a UNION ALL without ORDER BY part after part and stops at the LIMIT.
+    *binds << query.limit;
+    QString refs = parts.join(QStringLiteral(" UNION ALL ")) + QStringLiteral(" LIMIT ?");
+    if (query.offset > 0) {
+        refs += QStringLiteral(" OFFSET ?");
+        *binds << query.offset;
+    }
+    return refs;
+}
+
 QString KeyTable::pageSql(const KeyPageQuery &query, QVariantList *binds, bool withSortValue)
 {
     bool needsNames = false;
@@ -293,27 +427,31 @@ QString KeyTable::pageSql(const KeyPageQuery &query, QVariantList *binds, bool w
     const bool backwards = query.anchor == KeyPageQuery::Anchor::Before || query.anchor == KeyPageQuery::Anchor::End;
     const bool ascending = (query.order == Qt::AscendingOrder) != backwards;
     const QString direction = ascending ? QStringLiteral(" ASC") : QStringLiteral(" DESC");
-    QString condition = where(query.filter, binds);
-    if (query.anchor == KeyPageQuery::Anchor::After || query.anchor == KeyPageQuery::Anchor::Before) {
-        condition += (condition.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND ")) +
-                     beyond(query.column, sort, ascending, query.value, query.id, binds);
-    }
     const QString orderBy = QStringLiteral(" ORDER BY ") + sort + direction +
                             (query.column == KeyColumn::Id ? QString() : QStringLiteral(", k.id") + direction);
-    // Only the page's row references are sorted and skipped (the narrow index); the page's rows are then read whole.
     const bool pg = m_db.dialect().isPostgres();
     const QString ref = pg ? QStringLiteral("k.id") : QStringLiteral("k.rowid");
-    const QString inner = QStringLiteral("SELECT ") + ref + QStringLiteral(" AS sid FROM provider_api_keys k") +
-                          (needsNames ? nameJoins : QString()) + condition + orderBy +
-                          // SQLite: a LIMIT (-1: none) keeps the subquery from being merged into the outer query.
-                          (query.limit >= 0 ? QStringLiteral(" LIMIT ?")
-                           : pg             ? QString()
-                                            : QStringLiteral(" LIMIT -1")) +
-                          (query.offset > 0 ? QStringLiteral(" OFFSET ?") : QString());
-    if (query.limit >= 0)
-        *binds << query.limit;
-    if (query.offset > 0)
-        *binds << query.offset;
+    QString inner = needsNames && !pg ? endpointOrderedRefs(query, ascending, binds) : QString();
+    if (inner.isEmpty()) {
+        QString condition = where(query.filter, binds);
+        if (query.anchor == KeyPageQuery::Anchor::After || query.anchor == KeyPageQuery::Anchor::Before) {
+            condition += (condition.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND ")) +
+                         beyond(query.column, sort, ascending, query.value, query.id, binds);
+        }
+        // Only the page's row references are sorted and skipped (the narrow index); the page's rows are then read
+        // whole.
+        inner = QStringLiteral("SELECT ") + ref + QStringLiteral(" AS sid FROM provider_api_keys k") +
+                (needsNames ? nameJoins : QString()) + condition + orderBy +
+                // SQLite: a LIMIT (-1: none) keeps the subquery from being merged into the outer query.
+                (query.limit >= 0 ? QStringLiteral(" LIMIT ?")
+                 : pg             ? QString()
+                                  : QStringLiteral(" LIMIT -1")) +
+                (query.offset > 0 ? QStringLiteral(" OFFSET ?") : QString());
+        if (query.limit >= 0)
+            *binds << query.limit;
+        if (query.offset > 0)
+            *binds << query.offset;
+    }
     QString select = QStringLiteral("SELECT ") + columnExpressions(m_db.dialect(), hasKeptCount()).join(u", ");
     if (withSortValue) // instants as text
         select += u", " + (query.column == KeyColumn::Last429At ? m_db.dialect().asText(sort) : sort);
@@ -387,7 +525,8 @@ Result<qint64> KeyTable::count(const KeyFilter &filter)
 {
     return m_db.run<qint64>([&]() -> Result<qint64> {
         QVariantList binds;
-        const QString sql = QStringLiteral("SELECT count(*)") + keyJoins + where(filter, &binds);
+        // The filters name the key table alone: no join, so SQLite counts in the narrowest index that serves them.
+        const QString sql = QStringLiteral("SELECT count(*) FROM provider_api_keys k") + where(filter, &binds);
         Result<SqlStatement> st = m_db.exec(sql, binds);
         if (!st)
             return st.error();

@@ -170,10 +170,17 @@ private:
     QString sortExpression(KeyColumn column, bool *needsNames = nullptr);
     // `expression` compared with a bound sort value of `column`.
     QString sortParameter(KeyColumn column) const;
+    // SQLite, sorting by provider or endpoint (a joined name no index of the key table holds): the row references of
+    // a page as the keys of each endpoint taken in id order from the index (endpoint_id, id), endpoint after
+    // endpoint in the order of their names, those of one name merged by id; the LIMIT ends the reading at the page.
+    // Empty when that does not apply (no such index, too many endpoints); the groups are read here.
+    QString endpointOrderedRefs(const KeyPageQuery &query, bool ascending, QVariantList *binds);
+    bool hasEndpointOrder();
 
     Database &m_db;
     std::optional<bool> m_keptCount;
     std::optional<bool> m_searchIndex;
+    std::optional<bool> m_endpointOrder;
 };
 
 } // namespace aether

@@ -131,6 +131,16 @@ Result<bool> Migrations::gatewayOwnsTables()
     });
 }
 
+Result<bool> Migrations::createdTheTables()
+{
+    // The statement is finished before the caller's DDL (see run()).
+    Result<SqlStatement> owner = m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"),
+                                           {QStringLiteral("gateway_tables")});
+    if (!owner)
+        return owner.error();
+    return owner.value().next() && owner.value().value(0).toString() == u"console";
+}
+
 Status Migrations::run()
 {
     Result<int> version = currentVersion();
@@ -187,7 +197,7 @@ Status Migrations::run()
             &Migrations::applyVersion5,  &Migrations::applyVersion6,  &Migrations::applyVersion7,
             &Migrations::applyVersion8,  &Migrations::applyVersion9,  &Migrations::applyVersion10,
             &Migrations::applyVersion11, &Migrations::applyVersion12, &Migrations::applyVersion13,
-            &Migrations::applyVersion14};
+            &Migrations::applyVersion14, &Migrations::applyVersion15};
         for (int version = std::max(current + 1, 2); version <= latestVersion; ++version) {
             if (const Status applied = (this->*later[size_t(version - 2)])(); !applied)
                 return applied;
@@ -563,15 +573,10 @@ Status Migrations::applyVersion14()
     // sort order is an index, with the id that breaks ties, so a page is one index range wherever it lies; the text
     // search has an index of the names' and ids' trigrams (SQLite FTS5, PostgreSQL pg_trgm where it can be
     // installed). A gateway's own tables are left as they are: there the same queries sort without these indexes.
-    bool consoleTables = false;
-    { // finished before the DDL (see run())
-        Result<SqlStatement> owner = m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"),
-                                               {QStringLiteral("gateway_tables")});
-        if (!owner)
-            return owner.error();
-        consoleTables = owner.value().next() && owner.value().value(0).toString() == u"console";
-    }
+    const Result<bool> consoleTables = createdTheTables();
     if (!consoleTables)
+        return consoleTables.error();
+    if (!consoleTables.value())
         return recordVersion(14);
     const bool pg = m_db.dialect().isPostgres();
     bool keptCount = false;
@@ -640,6 +645,25 @@ Status Migrations::applyVersion14()
         }
     }
     return recordVersion(14);
+}
+
+Status Migrations::applyVersion15()
+{
+    // SQLite sorts a page by provider or endpoint from the keys of each endpoint in id order (KeyTable::page), which
+    // the gateway's index on endpoint_id alone does not give (it holds SQLite's rowid, not the id). PostgreSQL sorts
+    // those pages fast enough from the join itself.
+    if (m_db.dialect().isPostgres())
+        return recordVersion(15);
+    const Result<bool> consoleTables = createdTheTables();
+    if (!consoleTables)
+        return consoleTables.error();
+    if (consoleTables.value()) {
+        if (const Status status = m_db.execRaw(QStringLiteral(
+                "CREATE INDEX IF NOT EXISTS ix_console_order_endpoint ON provider_api_keys (endpoint_id, id)"));
+            !status)
+            return status;
+    }
+    return recordVersion(15);
 }
 
 Status Migrations::addColumn(const QString &table, const QString &column, const QString &type)

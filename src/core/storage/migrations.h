@@ -22,7 +22,7 @@ bool hasKeptKeyColumn(Database &db, const QString &column, std::optional<bool> *
 
 class Migrations {
 public:
-    static constexpr int latestVersion = 14;
+    static constexpr int latestVersion = 15;
     // The policy a database the console creates starts with: LearningPolicy::recommendedStrategy() (storage comes
     // before learning; tst_migrations checks that the two agree).
     static const char *const recommendedPolicy;
@@ -66,6 +66,9 @@ private:
     // 14: on the console's own tables, an index for each sort order of the key table and a trigram index of the
     // keys' names and ids.
     Status applyVersion14();
+    Status applyVersion15();
+    // The console created the gateway's tables (console_meta gateway_tables = console): its own to index.
+    Result<bool> createdTheTables();
     Status recordVersion(int version);
     // Adds the column unless it is there (left by an interrupted upgrade).
     Status addColumn(const QString &table, const QString &column, const QString &type);
