@@ -334,6 +334,7 @@ int main(int argc, char *argv[])
     timeFilter(window, view);
     std::printf("resident memory: %s\n", qPrintable(rss()));
     timeSummary(window);
+    std::printf("resident memory after the summary: %s\n", qPrintable(rss()));
     timeBulk(db, core.table, &window);
     timeAudit(db, QStringLiteral("bench-key-42"));
     return 0;

@@ -2,6 +2,8 @@
 
 #include <QByteArray>
 
+#include <memory>
+
 namespace aether::http {
 
 // A gzip body made of a large part compressed once and a small part compressed per answer (the metrics: every key's
@@ -20,6 +22,25 @@ private:
     QByteArray m_compressed; // gzip header and the prefix's deflate blocks, ending on a byte boundary
     unsigned long m_crc = 0;
     qsizetype m_plainSize = 0;
+};
+
+// A gzip body compressed piece by piece as it is sent (a streamed answer): each piece ends on a sync flush, so what the
+// client has received can be inflated; the first piece starts with the gzip header, finish() adds the trailer.
+class GzipPieces {
+public:
+    GzipPieces();
+    ~GzipPieces();
+    GzipPieces(const GzipPieces &) = delete;
+    GzipPieces &operator=(const GzipPieces &) = delete;
+    QByteArray add(const QByteArray &plain);
+    QByteArray finish();
+
+private:
+    QByteArray deflatePiece(const QByteArray &plain, int flush);
+
+    struct State;
+    std::unique_ptr<State> m_state;
+    bool m_started = false;
 };
 
 // Whether an Accept-Encoding header value accepts gzip (a q of 0 refuses it).

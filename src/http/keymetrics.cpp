@@ -5,26 +5,21 @@
 
 #include <QMap>
 
+#include <array>
+
 namespace aether::http {
 
 namespace {
 
-struct Totals {
-    QByteArray labels;
-    qint64 adaptive = 0;
-    qint64 fixed = 0;
-    qint64 concurrent429 = 0;
-    qint64 rpm429 = 0;
-    qint64 effectiveSum = 0;
+using Totals = KeyMetricsPages::Totals;
 
-    void add(const KeyRow &key)
-    {
-        ++(key.adaptive() ? adaptive : fixed);
-        concurrent429 += key.concurrent429;
-        rpm429 += key.rpm429;
-        effectiveSum += key.effective.value_or(0);
-    }
-};
+void addToTotals(Totals &totals, const KeyRow &key)
+{
+    ++(key.adaptive() ? totals.adaptive : totals.fixed);
+    totals.concurrent429 += key.concurrent429;
+    totals.rpm429 += key.rpm429;
+    totals.effectiveSum += key.effective.value_or(0);
+}
 
 // One family's header.
 void family(QByteArray &out, const char *name, const char *type, const char *help)
@@ -64,66 +59,9 @@ void writeTotals(QByteArray &out, const Scope &scope, const QMap<QByteArray, Tot
         sample(out, scope.limits, t.labels, t.effectiveSum);
 }
 
-// Families of the same name must be contiguous: the per-key samples are collected per family while the table is
-// read, then written one family after the other.
-struct KeyFamilies {
-    QByteArray adaptive, effective, learned, fixedLimit, errors, adjustments;
-};
-
-} // namespace
-
-Result<QByteArray> renderKeyMetrics(KeyTable &table)
+void writeAllTotals(QByteArray &out, const QMap<QByteArray, Totals> &endpoints,
+                    const QMap<QByteArray, Totals> &providers)
 {
-    KeyFamilies keys;
-    QMap<QByteArray, Totals> endpoints; // by provider, endpoint and endpoint id
-    QMap<QByteArray, Totals> providers;
-    const Status scanned = table.scan({}, KeyColumn::Id, [&](const KeyRow &key) {
-        const QByteArray provider = "provider=\"" + exposition::labelValue(key.provider) + '"';
-        const QByteArray format = provider + ",endpoint=\"" + exposition::labelValue(key.apiFormat) + '"';
-        const QByteArray endpoint = format + ",endpoint_id=\"" + exposition::labelValue(key.endpointId) + '"';
-        // Per key, provider and API format name the endpoint (they are unique together): its id would add a third
-        // to every line of the largest families.
-        const QByteArray labels = "key_id=\"" + exposition::labelValue(key.id) + "\",key_name=\"" +
-                                  exposition::labelValue(key.name) + "\"," + format;
-        sample(keys.adaptive, "aether_key_adaptive", labels, key.adaptive() ? 1 : 0);
-        if (key.effective)
-            sample(keys.effective, "aether_key_effective_limit", labels, *key.effective);
-        if (key.learned)
-            sample(keys.learned, "aether_key_learned_limit", labels, *key.learned);
-        if (key.maxConcurrent)
-            sample(keys.fixedLimit, "aether_key_fixed_limit", labels, *key.maxConcurrent);
-        sample(keys.errors, "aether_key_429_total", labels + ",type=\"concurrent\"", key.concurrent429);
-        sample(keys.errors, "aether_key_429_total", labels + ",type=\"rpm\"", key.rpm429);
-        sample(keys.adjustments, "aether_key_adjustments", labels, key.adjustments);
-        Totals &atEndpoint = endpoints[endpoint];
-        atEndpoint.labels = endpoint;
-        atEndpoint.add(key);
-        Totals &atProvider = providers[provider];
-        atProvider.labels = provider;
-        atProvider.add(key);
-    });
-    if (!scanned)
-        return scanned.error();
-
-    QByteArray out;
-    out.reserve(keys.adaptive.size() * 8 + 4096);
-    family(out, "aether_key_adaptive", "gauge", "1 when the key is in adaptive mode, 0 when its limit is fixed.");
-    out += keys.adaptive;
-    family(out, "aether_key_effective_limit", "gauge",
-           "The concurrency limit in force: the learned one (adaptive, absent while nothing is learned) or the fixed "
-           "one.");
-    out += keys.effective;
-    family(out, "aether_key_learned_limit", "gauge",
-           "The learned concurrency limit (absent while nothing is learned).");
-    out += keys.learned;
-    family(out, "aether_key_fixed_limit", "gauge", "The fixed concurrency limit (fixed keys only).");
-    out += keys.fixedLimit;
-    family(out, "aether_key_429_total", "counter",
-           "429 responses counted for the key, by type (concurrent, rpm); a reset of the learning starts it again.");
-    out += keys.errors;
-    family(out, "aether_key_adjustments", "gauge", "Records in the key's stored adjustment history.");
-    out += keys.adjustments;
-
     writeTotals(out,
                 {"aether_keys", "Keys per endpoint and mode.", "aether_endpoint_429_total",
                  "429 responses of the endpoint's keys, by type.", "aether_endpoint_effective_limits",
@@ -134,7 +72,152 @@ Result<QByteArray> renderKeyMetrics(KeyTable &table)
                  "429 responses of the provider's keys, by type.", "aether_provider_effective_limits",
                  "The sum of the effective limits of the provider's keys."},
                 providers);
+}
+
+// The per-key families, in the order they are written.
+enum class KeyFamily { Adaptive, Effective, Learned, FixedLimit, Errors, Adjustments };
+constexpr int keyFamilyCount = int(KeyFamily::Adjustments) + 1;
+
+// Each per-key family's name, type and help, in KeyFamily order.
+struct FamilyText {
+    const char *name, *type, *help;
+};
+constexpr std::array<FamilyText, keyFamilyCount> keyFamilies{{
+    {"aether_key_adaptive", "gauge", "1 when the key is in adaptive mode, 0 when its limit is fixed."},
+    {"aether_key_effective_limit", "gauge",
+     "The concurrency limit in force: the learned one (adaptive, absent while nothing is learned) or the fixed one."},
+    {"aether_key_learned_limit", "gauge", "The learned concurrency limit (absent while nothing is learned)."},
+    {"aether_key_fixed_limit", "gauge", "The fixed concurrency limit (fixed keys only)."},
+    {"aether_key_429_total", "counter",
+     "429 responses counted for the key, by type (concurrent, rpm); a reset of the learning starts it again."},
+    {"aether_key_adjustments", "gauge", "Records in the key's stored adjustment history."},
+}};
+
+void familyHeader(QByteArray &out, KeyFamily which)
+{
+    const FamilyText &text = keyFamilies[size_t(which)];
+    family(out, text.name, text.type, text.help);
+}
+
+// Per key, provider and API format name the endpoint (they are unique together): its id would add a third to every
+// line of the largest families.
+QByteArray keyLabels(const KeyRow &key)
+{
+    return "key_id=\"" + exposition::labelValue(key.id) + "\",key_name=\"" + exposition::labelValue(key.name) +
+           "\",provider=\"" + exposition::labelValue(key.provider) + "\",endpoint=\"" +
+           exposition::labelValue(key.apiFormat) + '"';
+}
+
+void keySample(QByteArray &out, KeyFamily which, const QByteArray &labels, const KeyRow &key)
+{
+    const char *name = keyFamilies[size_t(which)].name;
+    switch (which) {
+    case KeyFamily::Adaptive:
+        sample(out, name, labels, key.adaptive() ? 1 : 0);
+        break;
+    case KeyFamily::Effective:
+        if (key.effective)
+            sample(out, name, labels, *key.effective);
+        break;
+    case KeyFamily::Learned:
+        if (key.learned)
+            sample(out, name, labels, *key.learned);
+        break;
+    case KeyFamily::FixedLimit:
+        if (key.maxConcurrent)
+            sample(out, name, labels, *key.maxConcurrent);
+        break;
+    case KeyFamily::Errors:
+        sample(out, name, labels + ",type=\"concurrent\"", key.concurrent429);
+        sample(out, name, labels + ",type=\"rpm\"", key.rpm429);
+        break;
+    case KeyFamily::Adjustments:
+        sample(out, name, labels, key.adjustments);
+        break;
+    }
+}
+
+void addKeyToTotals(const KeyRow &key, QMap<QByteArray, Totals> *endpoints, QMap<QByteArray, Totals> *providers)
+{
+    const QByteArray provider = "provider=\"" + exposition::labelValue(key.provider) + '"';
+    const QByteArray endpoint = provider + ",endpoint=\"" + exposition::labelValue(key.apiFormat) +
+                                "\",endpoint_id=\"" + exposition::labelValue(key.endpointId) + '"';
+    Totals &atEndpoint = (*endpoints)[endpoint];
+    atEndpoint.labels = endpoint;
+    addToTotals(atEndpoint, key);
+    Totals &atProvider = (*providers)[provider];
+    atProvider.labels = provider;
+    addToTotals(atProvider, key);
+}
+
+} // namespace
+
+Result<QByteArray> renderKeyMetrics(KeyTable &table)
+{
+    // One pass: the samples of each family collected apart, then written one family after the other.
+    std::array<QByteArray, keyFamilyCount> families;
+    QMap<QByteArray, Totals> endpoints; // by provider, endpoint and endpoint id
+    QMap<QByteArray, Totals> providers;
+    const Status scanned = table.scan({}, KeyColumn::Id, [&](const KeyRow &key) {
+        const QByteArray labels = keyLabels(key);
+        for (int f = 0; f < keyFamilyCount; ++f)
+            keySample(families[size_t(f)], KeyFamily(f), labels, key);
+        addKeyToTotals(key, &endpoints, &providers);
+    });
+    if (!scanned)
+        return scanned.error();
+
+    QByteArray out;
+    out.reserve(families[0].size() * 8 + 4096);
+    for (int f = 0; f < keyFamilyCount; ++f) {
+        familyHeader(out, KeyFamily(f));
+        out += families[size_t(f)];
+    }
+    writeAllTotals(out, endpoints, providers);
     return out;
+}
+
+KeyMetricsPages::KeyMetricsPages(KeyTable &table)
+    : m_table(table)
+{
+}
+
+Result<QByteArray> KeyMetricsPages::next()
+{
+    QByteArray piece;
+    // A page may hold no sample of its family (no learned limit among its keys): read on until there is one.
+    while (piece.isEmpty() && m_family < keyFamilyCount) {
+        const KeyFamily which = KeyFamily(m_family);
+        if (!m_afterId)
+            familyHeader(piece, which);
+        KeyPageQuery query;
+        query.column = KeyColumn::Id;
+        query.limit = pageKeys;
+        if (m_afterId) {
+            query.anchor = KeyPageQuery::Anchor::After;
+            query.value = *m_afterId;
+            query.id = *m_afterId;
+        }
+        Result<QList<KeyRow>> page = m_table.page(query);
+        if (!page)
+            return page.error();
+        for (const KeyRow &key : page.value()) {
+            keySample(piece, which, keyLabels(key), key);
+            if (which == KeyFamily::Adaptive)
+                addKeyToTotals(key, &m_endpoints, &m_providers);
+        }
+        if (page.value().size() < pageKeys) {
+            ++m_family;
+            m_afterId.reset();
+        } else {
+            m_afterId = page.value().constLast().id;
+        }
+    }
+    if (piece.isEmpty() && m_family == keyFamilyCount) {
+        writeAllTotals(piece, m_endpoints, m_providers);
+        ++m_family;
+    }
+    return piece;
 }
 
 } // namespace aether::http

@@ -42,6 +42,21 @@ bool insertKey(const TestDatabase &db, const KeyRow &key, QString *error)
     return db.execute(insertSql(key), error);
 }
 
+bool insertKeys(const TestDatabase &db, const QList<KeyRow> &keys, QString *error)
+{
+    for (qsizetype at = 0; at < keys.size(); at += 200) {
+        // The rows of insertSql() joined into one multi-row INSERT.
+        QString sql = insertSql(keys.at(at));
+        for (const KeyRow &more : keys.mid(at + 1, 199)) {
+            const QString row = insertSql(more);
+            sql += QStringLiteral(", ") + row.mid(row.indexOf(QStringLiteral("VALUES ")) + 7);
+        }
+        if (!db.execute(sql, error))
+            return false;
+    }
+    return true;
+}
+
 namespace {
 const QString fixedTime = QStringLiteral("2025-01-01T00:00:00+00:00");
 }

@@ -44,6 +44,8 @@ QString sqlInt(std::optional<int> value);             // a number, or NULL
 QString insertSql(const KeyRow &key);
 // Runs insertSql(key) on the test database through a connection of its own.
 bool insertKey(const TestDatabase &db, const KeyRow &key, QString *error);
+// Many keys fast: 200 rows per INSERT statement.
+bool insertKeys(const TestDatabase &db, const QList<KeyRow> &keys, QString *error);
 
 // The owners a fixture key needs: provider "p" and its endpoint "e" (CLAUDE), with fixed times.
 QStringList ownerRowsSql();

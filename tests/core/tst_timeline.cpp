@@ -153,8 +153,26 @@ class TestTimeline : public QObject {
         return rows;
     }
 
+    // Every backend, with a pass reading all keys in one part and one key per part (TimelineSampler::keysPerRead).
+    static void addPartRows()
+    {
+        QTest::addColumn<QByteArray>("backend");
+        QTest::addColumn<int>("keysPerRead");
+        for (const QByteArray &backend : TestDatabase::backends()) {
+            QTest::newRow(QByteArray(backend + ": one part").constData())
+                << backend << TimelineSampler::defaultKeysPerRead;
+            QTest::newRow(QByteArray(backend + ": a key per part").constData()) << backend << 1;
+        }
+    }
+    static void usePartsOfTheRow()
+    {
+        QFETCH(int, keysPerRead);
+        TimelineSampler::setKeysPerRead(keysPerRead);
+    }
+
 private slots:
     void initTestCase() { aether::test::useTestEnvironment(); }
+    void cleanup() { TimelineSampler::setKeysPerRead(TimelineSampler::defaultKeysPerRead); }
 
     void buckets()
     {
@@ -254,9 +272,10 @@ private slots:
                  qPrintable(rows.join(u"; ")));
     }
     // A gateway writes the key rows itself: the sampler records what changed between its passes.
-    void samplerRecordsGatewayWrites_data() { TestDatabase::addBackendRows(); }
+    void samplerRecordsGatewayWrites_data() { addPartRows(); }
     void samplerRecordsGatewayWrites()
     {
+        usePartsOfTheRow();
         AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keysWithAPast());
         SqlProbe probe(tdb.location());
         TimelineSampler sampler(db);
@@ -355,9 +374,10 @@ private slots:
     // counts that link the version it saw last to the row's version now without reading the key, and a pass that
     // finds another writer in between (a gateway's record, no counter moved) reads the history and counts that
     // record. SQLite, where the versions stay NULL, counts the same.
-    void consoleWritesLinkRowVersions_data() { TestDatabase::addBackendRows(); }
+    void consoleWritesLinkRowVersions_data() { addPartRows(); }
     void consoleWritesLinkRowVersions()
     {
+        usePartsOfTheRow();
         AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keysWithAPast());
         SqlProbe probe(tdb.location());
         TimelineSampler sampler(db);
@@ -444,9 +464,10 @@ private slots:
     // The console's events on keys no sampler has seen yet: they create the key's view, which still needs its
     // baseline; the first pass takes it (the counters from before are not counted, the events not twice, the older
     // history is filled in) and counts the gateway's writes from then on.
-    void eventsBeforeTheFirstPass_data() { TestDatabase::addBackendRows(); }
+    void eventsBeforeTheFirstPass_data() { addPartRows(); }
     void eventsBeforeTheFirstPass()
     {
+        usePartsOfTheRow();
         AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keysWithAPast());
         SqlProbe probe(tdb.location());
         KeyService service(db);
@@ -491,9 +512,10 @@ private slots:
     }
 
     // Several samplers on one database, while a gateway raises counters: every increase is counted exactly once.
-    void concurrentSamplersCountOnce_data() { TestDatabase::addBackendRows(); }
+    void concurrentSamplersCountOnce_data() { addPartRows(); }
     void concurrentSamplersCountOnce()
     {
+        usePartsOfTheRow();
         AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keys());
         QVERIFY(TimelineSampler(db).sample(at(0)).ok());
         std::atomic<bool> stop{false};
@@ -517,9 +539,10 @@ private slots:
     // The console's own events, a gateway's writes and samplers, all at once on one key: every 429 is in the time
     // series once, the events' by the console, the gateway's by a sampler, whichever pass reads what the events
     // appended, and nothing is left pending.
-    void eventsGatewayAndSamplersCountOnce_data() { TestDatabase::addBackendRows(); }
+    void eventsGatewayAndSamplersCountOnce_data() { addPartRows(); }
     void eventsGatewayAndSamplersCountOnce()
     {
+        usePartsOfTheRow();
         AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keys());
         QVERIFY(TimelineSampler(db).sample(Timestamp::now()).ok());
         std::atomic<bool> stop{false};
@@ -575,9 +598,10 @@ private slots:
 
     // Many rows at once (demo data, a sampling pass; one JSON text on PostgreSQL): created, then added to, under the
     // keys' numbers, keys without a view getting one.
-    void manyRowsAtOnce_data() { TestDatabase::addBackendRows(); }
+    void manyRowsAtOnce_data() { addPartRows(); }
     void manyRowsAtOnce()
     {
+        usePartsOfTheRow();
         AETHER_FIXTURE_DATABASE(tdb, db, ownerRowsSql(), keys());
         QList<TimelineRowWrite> rows;
         for (const QString &id : {u"k-a"_s, u"k-b"_s, u"k-f"_s}) {

@@ -6,7 +6,9 @@
 #include "auth/tokenstore.h"
 #include "consoletestsupport.h"
 #include "httpendpoint.h"
+#include "keymetrics.h"
 #include "keys/keyservice.h"
+#include "keys/keytable.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
 
@@ -85,6 +87,16 @@ bool addKeys(Session &s, QString *error)
             return false;
     }
     return true;
+}
+
+// GET /metrics with an Accept-Encoding of the test's own (the client asks for gzip and inflates it itself otherwise).
+Reply metricsAs(Session &s, const QByteArray &encoding)
+{
+    Request request;
+    request.path = "/metrics";
+    request.token = s.viewer;
+    request.headers = {{"Accept-Encoding", encoding}};
+    return s.client->send(request);
 }
 
 } // namespace
@@ -179,11 +191,7 @@ private slots:
         QVERIFY2(again.isEmpty(), qPrintable(again));
 
         // gzip for a scraper that asks for it: the same text.
-        Request zipped;
-        zipped.path = "/metrics";
-        zipped.token = s.viewer;
-        zipped.headers = {{"Accept-Encoding", "gzip"}};
-        const Reply gz = s.client->send(zipped);
+        const Reply gz = metricsAs(s, "gzip");
         QCOMPARE(gz.status, 200);
         QCOMPARE(gz.header("Content-Encoding"), QByteArray("gzip"));
         const QByteArray text = gunzip(gz.body);
@@ -191,6 +199,71 @@ private slots:
         QVERIFY(!keysPart(text).isEmpty());
         QCOMPARE(keysPart(text), keysPart(second.body));
         QVERIFY(text.contains("aether_http_requests_total"));
+        QVERIFY2(s.stop(&error), qPrintable(error));
+    }
+
+    void metricsAreStreamed_data()
+    {
+        QTest::addColumn<QByteArray>("backend");
+        addBackendRows("streamed");
+    }
+    // Beyond MetricsController::maxWholeKeys the keys' part is made a page at a time: the same text as the whole one.
+    void metricsAreStreamed()
+    {
+        AETHER_TEST_SESSION(s);
+        QString error;
+        QList<test::KeyRow> rows;
+        const int keys = 23000;
+        for (int i = 0; i < keys; ++i) {
+            test::KeyRow k{u"m-%1"_s.arg(i * 7919 % keys, 5, 10, QLatin1Char('0')), i % 2 ? u"ep-1"_s : u"ep-2"_s,
+                           i % 3 ? u"metric key %1"_s.arg(i) : u"度量 \"%1\" \\"_s.arg(i)};
+            if (i % 23 == 0)
+                k.maxConcurrent = 5;
+            if (i % 4)
+                k.learned = i % 50 + 1;
+            k.concurrent429 = i % 7;
+            k.rpm429 = i % 5;
+            rows << k;
+        }
+        QVERIFY2(insertKeys(s.db, rows, &error), qPrintable(error));
+        QByteArray whole;
+        {
+            aether::Database db(s.db.location());
+            QVERIFY(db.open().ok());
+            aether::KeyTable table(db);
+            aether::Result<QByteArray> rendered = aether::http::renderKeyMetrics(table);
+            QVERIFY(rendered.ok());
+            whole = rendered.takeValue();
+        }
+        QVERIFY(whole.count("aether_key_adaptive{") == keys);
+        const auto keysPart = [](const QByteArray &t) { return t.left(t.indexOf("# HELP aether_database_up")); };
+
+        const Reply plain = metricsAs(s, "identity");
+        QCOMPARE(plain.status, 200);
+        QVERIFY(plain.header("Content-Encoding").isEmpty());
+        QVERIFY(plain.header("Content-Length").isEmpty());
+        QCOMPARE(plain.header("Transfer-Encoding"), QByteArray("chunked"));
+        QCOMPARE(keysPart(plain.body), whole);
+        QCOMPARE(sample(plain.body, "aether_database_up"), 1.0);
+        QVERIFY(plain.body.contains("aether_http_requests_total"));
+        bool ran = false;
+        const QString format = promtool(plain.body, &ran);
+        QVERIFY2(format.isEmpty(), qPrintable(format));
+
+        const Reply gz = metricsAs(s, "gzip");
+        QCOMPARE(gz.status, 200);
+        QCOMPARE(gz.header("Content-Encoding"), QByteArray("gzip"));
+        QVERIFY(gz.body.size() < plain.body.size() / 4);
+        const QByteArray text = gunzip(gz.body);
+        QCOMPARE(keysPart(text), whole);
+        QVERIFY(text.endsWith('\n'));
+        QVERIFY(text.contains("aether_build_info"));
+        // Still answered on the same keep-alive client, and a small answer again once the keys are few.
+        QVERIFY2(s.db.execute(u"DELETE FROM provider_api_keys WHERE id LIKE 'm-%'"_s, &error), qPrintable(error));
+        const Reply few = s.client->send("GET", "/metrics", s.viewer);
+        QCOMPARE(few.status, 200);
+        QVERIFY(few.header("Transfer-Encoding").isEmpty()); // whole again
+        QVERIFY(!few.body.contains("aether_key_adaptive{"));
         QVERIFY2(s.stop(&error), qPrintable(error));
     }
 

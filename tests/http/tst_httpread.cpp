@@ -191,7 +191,7 @@ private slots:
     {
         AETHER_TEST_SESSION(s);
         QString error;
-        QStringList values;
+        QList<KeyRow> rows;
         QJsonArray expected;
         for (int i = 0; i < 23000; ++i) {
             KeyRow k{u"s-%1"_s.arg(i * 7919 % 23000, 5, 10, QLatin1Char('0')), i % 2 ? u"ep-1"_s : u"ep-2"_s,
@@ -201,15 +201,9 @@ private slots:
             if (i % 4)
                 k.learned = i % 50 + 1;
             k.concurrent429 = i % 7;
-            values << insertSql(k);
+            rows << k;
         }
-        // 200 keys per statement: the rows of insertSql() joined into one multi-row INSERT.
-        for (qsizetype at = 0; at < values.size(); at += 200) {
-            QString sql = values.at(at);
-            for (const QString &more : values.mid(at + 1, 199))
-                sql += u", "_s + more.mid(more.indexOf(u"VALUES "_s) + 7);
-            QVERIFY2(s.db.execute(sql, &error), qPrintable(error));
-        }
+        QVERIFY2(insertKeys(s.db, rows, &error), qPrintable(error));
         const auto ids = [](const QJsonArray &list) {
             QStringList out;
             for (const QJsonValue &v : list)

@@ -134,8 +134,8 @@ Result<bool> Migrations::gatewayOwnsTables()
 Result<bool> Migrations::createdTheTables()
 {
     // The statement is finished before the caller's DDL (see run()).
-    Result<SqlStatement> owner = m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"),
-                                           {QStringLiteral("gateway_tables")});
+    Result<SqlStatement> owner =
+        m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"), {QStringLiteral("gateway_tables")});
     if (!owner)
         return owner.error();
     return owner.value().next() && owner.value().value(0).toString() == u"console";

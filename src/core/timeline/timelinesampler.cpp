@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRandomGenerator>
 
 #include <algorithm>
 #include <limits>
@@ -15,6 +16,7 @@ namespace aether {
 namespace {
 
 const QString sampledAtName = QStringLiteral("timeline_sampled_at");
+const QString samplingMarkName = QStringLiteral("timeline_sampling_mark");
 constexpr qsizetype seenRowsPerStatement = 100;
 constexpr qsizetype seenRowsPerJson = 2000;
 constexpr qint64 recentLast429Us = 10LL * 60 * 1000000; // a last_429_at this recent dates the counters' increase
@@ -47,10 +49,9 @@ TimelineSampler::TimelineSampler(Database &db)
 {
 }
 
-Result<std::optional<QString>> TimelineSampler::lastSampledAt()
+Result<std::optional<QString>> TimelineSampler::metaValue(const QString &name)
 {
-    Result<SqlStatement> st =
-        m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"), {sampledAtName});
+    Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT value FROM console_meta WHERE name = ?"), {name});
     if (!st)
         return st.error();
     if (!st.value().next())
@@ -68,40 +69,41 @@ Result<SamplingPass> TimelineSampler::sample(Timestamp now, qint64 minIntervalSe
         return t && t->microseconds() <= now.microseconds() &&
                now.microseconds() - t->microseconds() < minIntervalSeconds * 1000000;
     };
-    const auto apply = [&](const Plan &plan) -> Result<SamplingPass> {
-        SamplingPass pass;
-        pass.ran = true;
-        pass.keys = plan.keys.size();
+    // One part of the keys read: what changed, written (the views first, as every writer: they also give new keys the
+    // numbers their rows are written under).
+    const auto applyPart = [&](const Plan &plan, SamplingPass *pass) -> Status {
         QList<SeenWrite> seen;
         m_rows.clear();
         for (const KeyRead &key : plan.keys) {
             if (key.history)
-                ++pass.historiesRead;
+                ++pass->historiesRead;
             if (key.pendingSeq)
-                ++pass.pendingFolded;
-            planKey(key, plan, now, oldest, &pass, &seen);
+                ++pass->pendingFolded;
+            planKey(key, plan, now, oldest, pass, &seen);
         }
-        pass.rowsWritten = m_rows.pendingRows();
-        // The views first, as every writer: they also give new keys the numbers their rows are written under.
+        pass->keys += plan.keys.size();
+        pass->rowsWritten += m_rows.pendingRows();
         if (const Status written = writeSeen(seen); !written)
             return written.error();
-        if (const Status written = m_rows.write(); !written)
-            return written.error();
-        Result<qsizetype> gone = forgetGoneKeys(plan.views);
+        return m_rows.write();
+    };
+    // After the last part: the views of keys that are gone, the pending counts folded, the time of the pass.
+    const auto finish = [&](SamplingPass *pass, qsizetype views, bool pendingDropped) -> Status {
+        Result<qsizetype> gone = forgetGoneKeys(views);
         if (!gone)
             return gone.error();
-        pass.goneKeys = gone.value();
-        if (pass.pendingFolded > 0 || pass.goneKeys > 0) {
-            if (const Status dropped = dropFoldedPending(pass.goneKeys > 0, plan.pendingReadUpTo); !dropped)
+        pass->goneKeys = gone.value();
+        if ((!pendingDropped && pass->pendingFolded > 0) || pass->goneKeys > 0) {
+            if (const Status dropped = dropFoldedPending(pass->goneKeys > 0); !dropped)
                 return dropped.error();
         }
-        if (const Status recorded = recordSampledAt(now); !recorded)
-            return recorded.error();
-        return pass;
+        return recordMeta(sampledAtName, now.toIsoString());
     };
+    const int perRead = keysPerRead();
 
     if (m_db.dialect().isPostgres()) {
-        // One transaction: the advisory lock keeps other processes' passes out until it ends.
+        // One transaction: the advisory lock keeps other processes' passes out until it ends. The keys are read a
+        // part at a time (perRead keys, in id order), each part written before the next is read.
         return m_db.transaction<SamplingPass>(Database::Mode::Write, [&]() -> Result<SamplingPass> {
             Result<SqlStatement> lock =
                 m_db.exec(QStringLiteral("SELECT pg_try_advisory_xact_lock(?)"), {advisoryLockKey});
@@ -114,8 +116,7 @@ Result<SamplingPass> TimelineSampler::sample(Timestamp now, qint64 minIntervalSe
             // (~30 ms); a later transaction that saw it and commits durably takes it along (the log is in order).
             if (const Status async = m_db.execRaw(QStringLiteral("SET LOCAL synchronous_commit = off")); !async)
                 return async.error();
-            Plan plan;
-            Result<std::optional<QString>> at = lastSampledAt();
+            Result<std::optional<QString>> at = metaValue(sampledAtName);
             if (!at)
                 return at.error();
             if (sampledRecently(at.value()))
@@ -123,44 +124,151 @@ Result<SamplingPass> TimelineSampler::sample(Timestamp now, qint64 minIntervalSe
             Result<qsizetype> folded = foldLinkedPending();
             if (!folded)
                 return folded.error();
-            if (const Status read = readKeys(&plan); !read)
-                return read.error();
-            Result<SamplingPass> pass = apply(plan);
-            if (pass)
-                pass.value().pendingFolded += folded.value();
+            SamplingPass pass;
+            pass.ran = true;
+            qsizetype views = 0;
+            KeyRange range;
+            for (;;) {
+                Result<std::optional<QString>> end = rangeEnd(range.after, perRead);
+                if (!end)
+                    return end.error();
+                range.upTo = end.value();
+                Plan plan;
+                if (const Status read = readKeys(&plan, range); !read)
+                    return read.error();
+                if (const Status applied = applyPart(plan, &pass); !applied)
+                    return applied.error();
+                views += plan.views;
+                if (!range.upTo)
+                    break;
+                range.after = range.upTo;
+            }
+            if (const Status finished = finish(&pass, views, false); !finished)
+                return finished.error();
+            pass.pendingFolded += folded.value();
             return pass;
         });
     }
-    // SQLite: read in a snapshot without holding the write lock (the gateway's and the console's writers go on), then
-    // write what changed unless another pass wrote meanwhile. The seen counters are written as differences, so an
-    // event that the console applied between the two is neither lost nor counted twice.
-    Plan plan;
-    bool skip = false;
-    Result<bool> read = m_db.transaction<bool>(Database::Mode::Read, [&]() -> Result<bool> {
-        Result<std::optional<QString>> at = lastSampledAt();
-        if (!at)
-            return at.error();
-        plan = Plan{};
-        plan.sampledAt = at.value();
-        if (sampledRecently(at.value()))
-            return false;
-        if (const Status keys = readKeys(&plan); !keys)
-            return keys.error();
-        return true;
-    });
-    if (!read)
-        return read.error();
-    skip = !read.value();
-    if (skip)
-        return SamplingPass{};
-    return m_db.transaction<SamplingPass>(Database::Mode::Write, [&]() -> Result<SamplingPass> {
-        Result<std::optional<QString>> at = lastSampledAt();
-        if (!at)
-            return at.error();
-        if (at.value() != plan.sampledAt)
-            return SamplingPass{}; // another pass wrote since this one read
-        return apply(plan);
-    });
+    // SQLite: each part is read in a snapshot without holding the write lock (the gateway's and the console's writers
+    // go on), then written unless another pass wrote a part meanwhile: every part written leaves a new random mark
+    // (console_meta timeline_sampling_mark), and a part is written only where the mark is still the one its read saw.
+    // The seen counters are written as differences, so an event that the console applied between the read and the
+    // write is neither lost nor counted twice; the pending counts of a part's keys are deleted up to the last one it
+    // read. A pass that stops halfway (another took over) leaves every part it wrote complete.
+    SamplingPass pass;
+    qsizetype views = 0;
+    std::optional<QString> expectedMark;
+    KeyRange range;
+    for (bool first = true;; first = false) {
+        Plan plan;
+        Result<bool> read = m_db.transaction<bool>(Database::Mode::Read, [&]() -> Result<bool> {
+            if (first) {
+                Result<std::optional<QString>> at = metaValue(sampledAtName);
+                if (!at)
+                    return at.error();
+                if (sampledRecently(at.value()))
+                    return false;
+            }
+            Result<std::optional<QString>> mark = metaValue(samplingMarkName);
+            if (!mark)
+                return mark.error();
+            if (first)
+                expectedMark = mark.value();
+            else if (mark.value() != expectedMark)
+                return false; // another pass wrote since
+            Result<std::optional<QString>> end = rangeEnd(range.after, perRead);
+            if (!end)
+                return end.error();
+            range.upTo = end.value();
+            if (const Status keys = readKeys(&plan, range); !keys)
+                return keys.error();
+            return true;
+        });
+        if (!read)
+            return read.error();
+        if (!read.value())
+            return pass;
+        SamplingPass updated = pass;
+        const QString newMark = QString::number(QRandomGenerator::global()->generate64(), 16);
+        Result<bool> written = m_db.transaction<bool>(Database::Mode::Write, [&]() -> Result<bool> {
+            Result<std::optional<QString>> mark = metaValue(samplingMarkName);
+            if (!mark)
+                return mark.error();
+            if (mark.value() != expectedMark)
+                return false; // another pass wrote since this one read
+            updated = pass;
+            updated.ran = true;
+            if (const Status applied = applyPart(plan, &updated); !applied)
+                return applied.error();
+            if (plan.pendingReadUpTo) {
+                if (const Status dropped = dropPartPending(range, *plan.pendingReadUpTo); !dropped)
+                    return dropped.error();
+            }
+            if (!range.upTo) {
+                if (const Status finished = finish(&updated, views + plan.views, true); !finished)
+                    return finished.error();
+            }
+            if (const Status recorded = recordMeta(samplingMarkName, newMark); !recorded)
+                return recorded.error();
+            return true;
+        });
+        if (!written)
+            return written.error();
+        if (!written.value())
+            return pass;
+        pass = updated;
+        expectedMark = newMark;
+        views += plan.views;
+        if (!range.upTo)
+            return pass;
+        range.after = range.upTo;
+    }
+}
+
+Result<std::optional<QString>> TimelineSampler::rangeEnd(const std::optional<QString> &after, int keys)
+{
+    // The id of the part's last key; none when no more than `keys` keys are left (the part then reaches to the end,
+    // and reads without a range: every key of a small database in one scan).
+    Result<SqlStatement> st =
+        after ? m_db.exec(QStringLiteral("SELECT id FROM provider_api_keys WHERE id > ? ORDER BY id LIMIT 2 OFFSET ?"),
+                          {*after, keys - 1})
+              : m_db.exec(QStringLiteral("SELECT id FROM provider_api_keys ORDER BY id LIMIT 2 OFFSET ?"), {keys - 1});
+    if (!st)
+        return st.error();
+    if (!st.value().next())
+        return std::optional<QString>();
+    const QString last = st.value().value(0).toString();
+    if (!st.value().next())
+        return std::optional<QString>();
+    return std::optional<QString>(last);
+}
+
+QString TimelineSampler::rangeCondition(const KeyRange &range, const QString &column, QVariantList *binds)
+{
+    QStringList conditions;
+    if (range.after) {
+        conditions << column + QStringLiteral(" > ?");
+        *binds << *range.after;
+    }
+    if (range.upTo) {
+        conditions << column + QStringLiteral(" <= ?");
+        *binds << *range.upTo;
+    }
+    return conditions.isEmpty() ? QString() : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
+}
+
+Status TimelineSampler::dropPartPending(const KeyRange &range, qint64 readUpTo)
+{
+    // SQLite numbers pending rows in the order their transactions committed (one writer at a time): the part read
+    // every row of its keys up to the last one it saw, and folded them all (a key gone meanwhile has nothing left to
+    // fold into).
+    QVariantList binds;
+    QString condition = rangeCondition(range, QStringLiteral("key_id"), &binds);
+    condition +=
+        (condition.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND ")) + QStringLiteral("seq <= ?");
+    binds << readUpTo;
+    Result<SqlStatement> st = m_db.exec(QStringLiteral("DELETE FROM console_timeline_pending") + condition, binds);
+    return st ? Status(Done{}) : Status(st.error());
 }
 
 Result<qsizetype> TimelineSampler::foldLinkedPending()
@@ -182,13 +290,13 @@ Result<qsizetype> TimelineSampler::foldLinkedPending()
         return st.error();
     const qsizetype folded = std::max(0, st.value().rowsAffected());
     if (folded > 0) {
-        if (const Status dropped = dropFoldedPending(false, std::nullopt); !dropped)
+        if (const Status dropped = dropFoldedPending(false); !dropped)
             return dropped.error();
     }
     return folded;
 }
 
-Status TimelineSampler::readKeys(Plan *plan)
+Status TimelineSampler::readKeys(Plan *plan, const KeyRange &range)
 {
     const bool pg = m_db.dialect().isPostgres();
     QString mark;
@@ -207,6 +315,10 @@ Status TimelineSampler::readKeys(Plan *plan)
         mark = QStringLiteral("NULL"); // the history's hash, taken here
         hashHere = true;
     }
+    // The part's keys (and on PostgreSQL their pending counts): the statement's bound values in the order they appear.
+    QVariantList binds;
+    const QString pendingRange = pg ? rangeCondition(range, QStringLiteral("key_id"), &binds) : QString();
+    const QString keyRange = rangeCondition(range, QStringLiteral("k.id"), &binds);
     const QString sql =
         pg ? QStringLiteral("SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.max_concurrent, "
                             "k.learned_max_concurrent, CAST(k.last_429_at AS text), "
@@ -216,31 +328,34 @@ Status TimelineSampler::readKeys(Plan *plan)
                             "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id "
                             "LEFT JOIN (SELECT key_id, sum(concurrent_429) AS c, sum(rpm_429) AS r, "
                             "max(last_record_us) AS us, (array_agg(limit_value ORDER BY seq DESC))[1] AS lim, "
-                            "max(seq) AS seq FROM console_timeline_pending GROUP BY key_id) p ON p.key_id = k.id")
-                 .arg(mark)
+                            "max(seq) AS seq FROM console_timeline_pending%2 GROUP BY key_id) p ON p.key_id = k.id%3")
+                 .arg(mark, pendingRange, keyRange)
            : QStringLiteral("SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.max_concurrent, "
                             "k.learned_max_concurrent, k.last_429_at, s.key_id IS NOT NULL AND s.needs_baseline = 0, "
                             "s.concurrent_429, "
                             "s.rpm_429, s.limit_value, s.last_record_us, s.history_mark, %1, "
                             "CASE WHEN %2 THEN k.adjustment_history END, NULL, s.key_no, NULL, NULL, NULL, NULL, "
                             "NULL, CASE WHEN %3 THEN %4 END "
-                            "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id")
+                            "FROM provider_api_keys k LEFT JOIN console_timeline_seen s ON s.key_id = k.id%5")
                  .arg(mark, hashHere ? QStringLiteral("1") : QStringLiteral("0"),
                       hashHere ? QStringLiteral("0") : QStringLiteral("s.history_mark IS NOT %1").arg(mark),
                       // The last record's timestamp of a history that changed, from the column the trigger keeps
                       // with the history's last three records beside console_revision (storage/migrations.cpp,
                       // sqliteHistoryTail(): the last record's type and timestamp are its fifth and sixth values)
                       // instead of parsing the history twice.
-                      QStringLiteral("json_extract(k.console_history_tail, '$[5]')"));
+                      QStringLiteral("json_extract(k.console_history_tail, '$[5]')"), keyRange);
     // SQLite: the pending counts by key first, joined here (joined in the statement, SQLite indexes the grouped rows
     // anew on every pass: ~40 of ~90 ms of the read after heavy learning through the console).
     QHash<QString, KeyRead> pending;
     if (!pg) {
+        QVariantList pendingBinds;
         Result<SqlStatement> sums = m_db.execBulk(
             QStringLiteral("SELECT p.key_id, p.c, p.r, p.us, (SELECT q.limit_value FROM console_timeline_pending q "
                            "WHERE q.seq = p.seq), p.seq FROM (SELECT key_id, sum(concurrent_429) AS c, "
                            "sum(rpm_429) AS r, max(last_record_us) AS us, max(seq) AS seq FROM "
-                           "console_timeline_pending GROUP BY key_id) p"));
+                           "console_timeline_pending%1 GROUP BY key_id) p")
+                .arg(rangeCondition(range, QStringLiteral("key_id"), &pendingBinds)),
+            pendingBinds);
         if (!sums)
             return sums.error();
         while (sums.value().next()) {
@@ -254,7 +369,7 @@ Status TimelineSampler::readKeys(Plan *plan)
             plan->pendingReadUpTo = std::max(plan->pendingReadUpTo.value_or(0), *counted.pendingSeq);
         }
     }
-    Result<SqlStatement> st = m_db.execBulk(sql);
+    Result<SqlStatement> st = m_db.execBulk(sql, binds);
     if (!st)
         return st.error();
     QStringList newIds;
@@ -500,16 +615,8 @@ Result<qsizetype> TimelineSampler::forgetGoneKeys(qsizetype viewsOfKeys)
     return qsizetype(std::max(0, st.value().rowsAffected()));
 }
 
-Status TimelineSampler::dropFoldedPending(bool keysGone, std::optional<qint64> readUpTo)
+Status TimelineSampler::dropFoldedPending(bool keysGone)
 {
-    if (readUpTo) {
-        // SQLite numbers pending rows in the order their transactions committed (one writer at a time): the pass read
-        // every row up to the last one it saw, and folded them all (a key gone meanwhile has nothing left to fold
-        // into). One range of the table's own key instead of a view looked up for each row.
-        Result<SqlStatement> st =
-            m_db.exec(QStringLiteral("DELETE FROM console_timeline_pending WHERE seq <= ?"), {*readUpTo});
-        return st ? Status(Done{}) : Status(st.error());
-    }
     // One pass over the pending rows (no index: they are appended on every learning event and live one pass) joined
     // with the views (PostgreSQL: a hash join instead of one index lookup per row). When keys are gone, also the
     // pending rows of keys that no longer have a view.
@@ -529,12 +636,22 @@ Status TimelineSampler::dropFoldedPending(bool keysGone, std::optional<qint64> r
     return st ? Status(Done{}) : Status(st.error());
 }
 
-Status TimelineSampler::recordSampledAt(Timestamp now)
+Status TimelineSampler::recordMeta(const QString &name, const QString &value)
 {
     Result<SqlStatement> st = m_db.exec(QStringLiteral("INSERT INTO console_meta (name, value) VALUES (?, ?) "
                                                        "ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
-                                        {sampledAtName, now.toIsoString()});
+                                        {name, value});
     return st ? Status(Done{}) : Status(st.error());
+}
+
+int TimelineSampler::keysPerRead()
+{
+    return s_keysPerRead.load();
+}
+
+void TimelineSampler::setKeysPerRead(int keys)
+{
+    s_keysPerRead.store(std::max(1, keys));
 }
 
 } // namespace aether

@@ -5,6 +5,7 @@
 #include "storage/database.h"
 #include "timeline/timelinewriter.h"
 
+#include <atomic>
 #include <optional>
 
 namespace aether {
@@ -37,9 +38,12 @@ struct SamplingPass {
 // On PostgreSQL the pending counts also carry the key row's version (xmin) before and after each write: a key whose
 // counts link the version the view saw to the row's version now, and explain its counters and limit, is folded in one
 // statement before the read (foldLinkedPending()), which then finds it unchanged.
+// A pass takes the keys in parts of keysPerRead() keys, in id order, each read and written before the next, so that its
+// memory does not grow with the number of keys (a million keys: bench/README.md).
 // Several processes may sample one database: on PostgreSQL one pass runs at a time (an advisory lock, taken or
-// skipped) and a pass is skipped when another process sampled less than `minIntervalSeconds` ago; on SQLite the pass
-// reads in a snapshot and writes only if no other pass wrote in between.
+// skipped; the whole pass is one transaction) and a pass is skipped when another process sampled less than
+// `minIntervalSeconds` ago; on SQLite each part is read in a snapshot and written only if no other pass wrote a part in
+// between (a random mark in console_meta, renewed with every part written).
 class TimelineSampler {
 public:
     explicit TimelineSampler(Database &db);
@@ -48,6 +52,11 @@ public:
                                 int retentionDays = timeline::defaultRetentionDays);
 
     static constexpr qint64 advisoryLockKey = 7406178;
+    // A pass reads and writes the keys this many at a time (in id order), so that its memory does not grow with the
+    // number of keys; tests make the parts small.
+    static constexpr int defaultKeysPerRead = 10000;
+    static int keysPerRead();
+    static void setKeysPerRead(int keys);
 
 private:
     struct KeyRead {
@@ -85,15 +94,26 @@ private:
         std::optional<QString> rowVersion;
         qint64 foldedSeq = 0;
     };
+    // The keys of one part of a pass: ids after `after` up to `upTo` (none: from the first, to the last).
+    struct KeyRange {
+        std::optional<QString> after;
+        std::optional<QString> upTo;
+    };
     struct Plan {
-        std::optional<QString> sampledAt;      // console_meta's value when the pass read
-        std::optional<qint64> pendingReadUpTo; // SQLite: the last pending row read
+        std::optional<qint64> pendingReadUpTo; // SQLite: the last pending row of the part's keys read
         QList<KeyRead> keys;
         qsizetype views = 0;                 // keys read that have a view
         QHash<QString, qint64> firstBuckets; // new keys: the earliest bucket of their time series
     };
 
-    Result<std::optional<QString>> lastSampledAt();
+    Result<std::optional<QString>> metaValue(const QString &name);
+    Status recordMeta(const QString &name, const QString &value);
+    // The last id of the part after `after` that holds `keys` keys; none when no more are left.
+    Result<std::optional<QString>> rangeEnd(const std::optional<QString> &after, int keys);
+    // " WHERE column > after AND column <= upTo" (as far as they are set), the values added to *binds.
+    static QString rangeCondition(const KeyRange &range, const QString &column, QVariantList *binds);
+    // SQLite: deletes the pending rows of the part's keys up to the last one it read.
+    Status dropPartPending(const KeyRange &range, qint64 readUpTo);
     // The newest history record that was counted (a key the sampler has seen).
     static std::optional<qint64> countedUpTo(const KeyRead &key);
     // PostgreSQL: folds, in one statement, the pending counts of every key that only the console wrote since the last
@@ -102,16 +122,16 @@ private:
     // how many keys. After heavy learning through the console that is nearly every key, which the read that follows
     // then finds unchanged. (SQLite: measured slower than the read's own path, one UPDATE over 10,000 views ~150 ms.)
     Result<qsizetype> foldLinkedPending();
-    Status readKeys(Plan *plan);
+    Status readKeys(Plan *plan, const KeyRange &range);
     void planKey(const KeyRead &key, const Plan &plan, Timestamp now, qint64 oldest, SamplingPass *pass,
                  QList<SeenWrite> *seen);
     Status writeSeen(const QList<SeenWrite> &unsorted);
     // Deletes the views of keys that are gone; `viewsOfKeys`: the views the pass read with their keys.
     Result<qsizetype> forgetGoneKeys(qsizetype viewsOfKeys);
     // Deletes the pending rows the views hold now, and, when `keysGone`, those of keys without a view.
-    // SQLite, `readUpTo`: instead, deletes every pending row up to that one.
-    Status dropFoldedPending(bool keysGone, std::optional<qint64> readUpTo);
-    Status recordSampledAt(Timestamp now);
+    Status dropFoldedPending(bool keysGone);
+
+    static inline std::atomic<int> s_keysPerRead{defaultKeysPerRead};
 
     Database &m_db;
     TimelineRecorder m_rows;
