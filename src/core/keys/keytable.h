@@ -173,7 +173,7 @@ private:
     // SQLite, sorting by provider or endpoint (a joined name no index of the key table holds): the row references of
     // a page as the keys of each endpoint taken in id order from the index (endpoint_id, id), endpoint after
     // endpoint in the order of their names, those of one name merged by id; the LIMIT ends the reading at the page.
-    // Empty when that does not apply (no such index, too many endpoints); the groups are read here.
+    // Empty when that does not apply (no such index, too many endpoints, a text filter); the groups are read here.
     QString endpointOrderedRefs(const KeyPageQuery &query, bool ascending, QVariantList *binds);
     bool hasEndpointOrder();
 
