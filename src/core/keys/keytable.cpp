@@ -85,39 +85,32 @@ bool KeyTable::hasKeptCount()
     return hasKeptKeyColumn(m_db, QStringLiteral("console_adjustment_count"), &m_keptCount);
 }
 
-bool KeyTable::hasSearchIndex()
+bool KeyTable::hasSqliteObject(const QString &name, std::optional<bool> *known)
 {
-    if (m_searchIndex)
-        return *m_searchIndex;
+    if (*known)
+        return **known;
+    // PostgreSQL: pg_trgm's indexes serve the plain LIKE as it is, and its pages sort through the join.
     if (m_db.dialect().isPostgres())
-        return *(m_searchIndex = false); // pg_trgm's indexes serve the LIKE below as they are
+        return *(*known = false);
     Result<bool> exists = m_db.run<bool>([&]() -> Result<bool> {
-        Result<SqlStatement> st = m_db.exec(m_db.dialect().tableExistsQuery(), {QStringLiteral("console_key_search")});
+        Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT 1 FROM sqlite_master WHERE name = ?"), {name});
         if (!st)
             return st.error();
         return st.value().next();
     });
     if (!exists)
         return false;
-    return *(m_searchIndex = exists.value());
+    return *(*known = exists.value());
+}
+
+bool KeyTable::hasSearchIndex()
+{
+    return hasSqliteObject(QStringLiteral("console_key_search"), &m_searchIndex);
 }
 
 bool KeyTable::hasEndpointOrder()
 {
-    if (m_endpointOrder)
-        return *m_endpointOrder;
-    if (m_db.dialect().isPostgres())
-        return *(m_endpointOrder = false);
-    Result<bool> exists = m_db.run<bool>([&]() -> Result<bool> {
-        Result<SqlStatement> st = m_db.exec(
-            QStringLiteral("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'ix_console_order_endpoint'"));
-        if (!st)
-            return st.error();
-        return st.value().next();
-    });
-    if (!exists)
-        return false;
-    return *(m_endpointOrder = exists.value());
+    return hasSqliteObject(QStringLiteral("ix_console_order_endpoint"), &m_endpointOrder);
 }
 
 QString KeyTable::where(const KeyFilter &filter, QVariantList *binds)

@@ -165,6 +165,8 @@ private:
     bool hasKeptCount();
     // The console's trigram index of names and ids (SQLite's console_key_search) is there.
     bool hasSearchIndex();
+    // SQLite: the console's table or index of that name is there (false on PostgreSQL); kept in *known.
+    bool hasSqliteObject(const QString &name, std::optional<bool> *known);
     Status readPage(const KeyPageQuery &query, bool streamed, const std::function<bool(KeyRow &&)> &visit);
     // The expression a column sorts by (never NULL) and whether it needs the endpoint and provider joined.
     QString sortExpression(KeyColumn column, bool *needsNames = nullptr);

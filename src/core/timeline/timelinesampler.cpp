@@ -155,27 +155,37 @@ Result<SamplingPass> TimelineSampler::sample(Timestamp now, qint64 minIntervalSe
     // The seen counters are written as differences, so an event that the console applied between the read and the
     // write is neither lost nor counted twice; the pending counts of a part's keys are deleted up to the last one it
     // read. A pass that stops halfway (another took over) leaves every part it wrote complete.
-    SamplingPass pass;
-    qsizetype views = 0;
     std::optional<QString> expectedMark;
+    Result<bool> due = m_db.transaction<bool>(Database::Mode::Read, [&]() -> Result<bool> {
+        Result<std::optional<QString>> at = metaValue(sampledAtName);
+        if (!at)
+            return at.error();
+        Result<std::optional<QString>> mark = metaValue(samplingMarkName);
+        if (!mark)
+            return mark.error();
+        expectedMark = mark.value();
+        return !sampledRecently(at.value());
+    });
+    if (!due)
+        return due.error();
+    SamplingPass pass;
+    if (!due.value())
+        return pass;
+    // Whether no other pass has written a part since this one's last look.
+    const auto markUnchanged = [&]() -> Result<bool> {
+        Result<std::optional<QString>> mark = metaValue(samplingMarkName);
+        if (!mark)
+            return mark.error();
+        return mark.value() == expectedMark;
+    };
+    qsizetype views = 0;
     KeyRange range;
-    for (bool first = true;; first = false) {
+    for (;;) {
         Plan plan;
         Result<bool> read = m_db.transaction<bool>(Database::Mode::Read, [&]() -> Result<bool> {
-            if (first) {
-                Result<std::optional<QString>> at = metaValue(sampledAtName);
-                if (!at)
-                    return at.error();
-                if (sampledRecently(at.value()))
-                    return false;
-            }
-            Result<std::optional<QString>> mark = metaValue(samplingMarkName);
-            if (!mark)
-                return mark.error();
-            if (first)
-                expectedMark = mark.value();
-            else if (mark.value() != expectedMark)
-                return false; // another pass wrote since
+            Result<bool> unchanged = markUnchanged();
+            if (!unchanged || !unchanged.value())
+                return unchanged;
             Result<std::optional<QString>> end = rangeEnd(range.after, perRead);
             if (!end)
                 return end.error();
@@ -191,11 +201,9 @@ Result<SamplingPass> TimelineSampler::sample(Timestamp now, qint64 minIntervalSe
         SamplingPass updated = pass;
         const QString newMark = QString::number(QRandomGenerator::global()->generate64(), 16);
         Result<bool> written = m_db.transaction<bool>(Database::Mode::Write, [&]() -> Result<bool> {
-            Result<std::optional<QString>> mark = metaValue(samplingMarkName);
-            if (!mark)
-                return mark.error();
-            if (mark.value() != expectedMark)
-                return false; // another pass wrote since this one read
+            Result<bool> unchanged = markUnchanged(); // else another pass wrote since this one read
+            if (!unchanged || !unchanged.value())
+                return unchanged;
             updated = pass;
             updated.ran = true;
             if (const Status applied = applyPart(plan, &updated); !applied)
@@ -229,10 +237,12 @@ Result<std::optional<QString>> TimelineSampler::rangeEnd(const std::optional<QSt
 {
     // The id of the part's last key; none when no more than `keys` keys are left (the part then reaches to the end,
     // and reads without a range: every key of a small database in one scan).
-    Result<SqlStatement> st =
-        after ? m_db.exec(QStringLiteral("SELECT id FROM provider_api_keys WHERE id > ? ORDER BY id LIMIT 2 OFFSET ?"),
-                          {*after, keys - 1})
-              : m_db.exec(QStringLiteral("SELECT id FROM provider_api_keys ORDER BY id LIMIT 2 OFFSET ?"), {keys - 1});
+    QVariantList binds;
+    const QString from = rangeCondition({after, std::nullopt}, QStringLiteral("id"), &binds);
+    binds << keys - 1;
+    Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT id FROM provider_api_keys") + from +
+                                            QStringLiteral(" ORDER BY id LIMIT 2 OFFSET ?"),
+                                        binds);
     if (!st)
         return st.error();
     if (!st.value().next())
