@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# GET /keys and GET /metrics at a million adaptive keys (bench/README.md): the list is streamed a page at a time, so the server's
+# GET /summary, GET /keys and GET /metrics at a million adaptive keys (bench/README.md): the list is streamed a page at a time, so the server's
 # memory must not grow with the keys. Fills the database with bench/fill.py (every key adaptive), starts `--serve`,
 # reads the whole list with curl (as fast as it can, and once through a slow reader), and prints the server's resident
 # memory before, its peak (VmHWM) and the body.
 #   bench/keylist.sh [--backend sqlite|postgres] [--keys N] [--build DIR]
+# (AETHER_BENCH_SUMMARY_ONLY=1: stop after GET /summary.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 set -- --keys 1000000 "$@"
@@ -30,6 +31,25 @@ server_args="--sampling-interval 3600"
 start_server
 auth="Authorization: Bearer $AETHER_CONSOLE_TOKEN"
 machine
+# GET /summary on a fresh server: the first one reads every adaptive key once (one pass, nothing kept per key), the
+# second is answered from the cache (nothing changed), a third after a gateway's write reads them again.
+echo "server RSS before /summary: $(server_rss)"
+for visit in first second; do
+  start=$(date +%s%N)
+  size=$(curl -sf -H "$auth" "$base/api/admin/adaptive/summary" | wc -c)
+  end=$(date +%s%N)
+  echo "GET /summary ($visit): $size bytes in $(( (end - start) / 1000000 )) ms; server RSS $(server_rss), peak (VmHWM): $(awk '/VmHWM/ {print $2, $3}' "/proc/$server_pid/status")"
+done
+newest=$(curl -sf -H "$auth" "$base/api/admin/adaptive/summary" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["recent_adjustments"][0]["key_id"])')
+"$bin" --database "$url" set-limit "$newest" 7 >/dev/null
+start=$(date +%s%N)
+curl -sf -H "$auth" "$base/api/admin/adaptive/summary" >/dev/null
+end=$(date +%s%N)
+echo "GET /summary (after another process fixed a key): $(( (end - start) / 1000000 )) ms; server RSS $(server_rss), peak (VmHWM): $(awk '/VmHWM/ {print $2, $3}' "/proc/$server_pid/status")"
+[ "${AETHER_BENCH_SUMMARY_ONLY:-0}" = 1 ] && exit 0
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+start_server
 echo "server RSS before: $(server_rss)"
 start=$(date +%s%N)
 size=$(curl -sf -H "$auth" "$base/api/admin/adaptive/keys" | wc -c)

@@ -13,6 +13,10 @@
 #include <QSplitter>
 #include <QThread>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 namespace aether::gui {
 
 // Touched only on the reading thread: its connection (opened there on first use), and the change stamp and scope of
@@ -198,6 +202,11 @@ void SummaryPage::reload()
             const bool ok = *loaded->summary && *loaded->top;
             reader->stamp = ok ? stamp : std::nullopt; // read again next time
             reader->scope = scope;
+#ifdef __GLIBC__
+            // A summary of a million keys leaves this thread's heap holding the pages its rows passed through (free,
+            // but kept by the allocator): given back, so that the window's memory does not stay that much higher.
+            malloc_trim(0);
+#endif
         }
         // Nothing changed (no `loaded`): the figures shown stay.
         QMetaObject::invokeMethod(

@@ -3,6 +3,12 @@
 #include "keyservicefixture.h"
 #include "testenvironment.h"
 
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+#include <QScopeGuard>
+
+#include <memory>
+
 using namespace Qt::StringLiterals;
 using aether::ErrorCode;
 using aether::KeyService;
@@ -81,6 +87,61 @@ QString describeSummary(const aether::Summary &s)
 QString describeSummary(const aether::Result<aether::Summary> &s)
 {
     return s ? describeSummary(s.value()) : u"error: "_s + errorText(s.error());
+}
+
+// Histories of every shape, with a fixed seed: few distinct timestamps (ties across keys and within one), records that
+// are not objects or whose timestamp is missing or not a string, and histories that are NULL, JSON null, an object, a
+// number or (SQLite, which stores any text) no JSON at all; some keys fixed, on either endpoint.
+QString variedHistory(QRandomGenerator &random, bool postgres)
+{
+    const int shape = random.bounded(20);
+    if (shape == 0)
+        return u"null"_s;
+    if (shape == 1)
+        return uR"({"timestamp":"2025-12-09T00:00:00+00:00"})"_s;
+    if (shape == 2)
+        return u"7"_s;
+    if (shape == 3 && !postgres)
+        return u"not json ["_s;
+    QJsonArray history;
+    const int records = random.bounded(7);
+    for (int i = 0; i < records; ++i) {
+        const int kind = random.bounded(20);
+        const QString stamp = u"2025-12-0%1T00:00:00+00:00"_s.arg(1 + random.bounded(6));
+        if (kind == 0) {
+            history.append(7);
+        } else if (kind == 1) {
+            history.append(record(QString(), i, i + 1, u"probe_increase"_s));
+        } else if (kind == 2) {
+            QJsonObject r = record(stamp, i, i + 1, u"probe_increase"_s);
+            r.insert(u"timestamp"_s, 5);
+            history.append(r);
+        } else {
+            QJsonObject r = record(stamp, i, i + 1, u"concurrent_429"_s);
+            r.insert(u"n"_s, random.bounded(1000)); // tells records with equal timestamps apart
+            history.append(r);
+        }
+    }
+    return compact(history);
+}
+
+QList<KeyFixture> variedKeys(int count, bool postgres)
+{
+    QRandomGenerator random(20261204);
+    QList<KeyFixture> keys;
+    for (int i = 0; i < count; ++i) {
+        // Ids not in insertion order, so that the storage order is not the ids'.
+        KeyFixture k = key(u"v-%1"_s.arg((i * 7919) % 1000, 3, 10, QChar(u'0')), u"varied %1"_s.arg(i),
+                           random.bounded(2) ? u"e1"_s : u"e2"_s);
+        if (random.bounded(5) == 0)
+            k.maxConcurrent = 1 + random.bounded(20);
+        k.concurrent429 = random.bounded(10);
+        k.rpm429 = random.bounded(10);
+        if (random.bounded(15) != 0)
+            k.history = variedHistory(random, postgres);
+        keys << k;
+    }
+    return keys;
 }
 
 } // namespace
@@ -306,6 +367,85 @@ private slots:
         QVERIFY(without.value().recentAdjustments.first().keyId != u"r7"_s);
     }
 
+    // Beyond SummaryBuilder's digest limit nothing is kept per key and each summary is one pass over the keys: the
+    // answer is the same as from kept digests, on histories of every shape, in every scope, after other connections
+    // changed, deleted and fixed keys, and when the number of keys crosses the limit either way.
+    void summaryInOnePassEqualsKeptDigests_data() { TestDatabase::addBackendRows(); }
+    void summaryInOnePassEqualsKeptDigests()
+    {
+        const bool postgres = QByteArray(QTest::currentDataTag()) == "postgres";
+        // Each new service warns once about each history that is not an array: dozens of lines, none of them news.
+        QLoggingCategory::setFilterRules(u"aether.keys.warning=false"_s);
+        const auto warnAgain = qScopeGuard([] { QLoggingCategory::setFilterRules(QString()); });
+        AETHER_KEY_DATABASE(tdb, db, variedKeys(300, postgres));
+        const qsizetype defaultLimit = aether::SummaryBuilder::defaultDigestLimit;
+        const auto serviceWithLimit = [&db](qsizetype limit) {
+            aether::SummaryBuilder::setDigestLimitOfNewBuilders(limit);
+            auto service = std::make_unique<KeyService>(db);
+            aether::SummaryBuilder::setDigestLimitOfNewBuilders(defaultLimit);
+            return service;
+        };
+        // Running services: digests kept for all keys, none kept, and kept until the keys outnumber 200.
+        const auto kept = serviceWithLimit(defaultLimit);
+        const auto passes = serviceWithLimit(0);
+        const auto crossing = serviceWithLimit(200);
+        const QList<aether::SummaryScope> scopes{{}, {{}, u"e1"_s}, {u"p1"_s, {}}, {{}, u"e2"_s}};
+        const auto compareAll = [&](const char *when) {
+            for (const aether::SummaryScope &scope : scopes) {
+                const QString expected = describeSummary(kept->summary(scope));
+                QVERIFY2(!expected.startsWith(u"error"), qPrintable(expected));
+                QVERIFY2(expected.count(u'\n') >= 5, qPrintable(expected)); // records to compare
+                const QByteArray where = QByteArray(when) + ", scope " + scope.providerId.toUtf8() + '/' +
+                                         scope.endpointId.toUtf8() + "\nkept digests:\n" + expected.toUtf8();
+                const auto check = [&](const QString &got, const char *how) {
+                    const QByteArray message = where + "\n" + how + ":\n" + got.toUtf8();
+                    QVERIFY2(got == expected, message.constData());
+                };
+                check(describeSummary(passes->summary(scope)), "one pass");
+                check(describeSummary(crossing->summary(scope)), "crossing the limit");
+                check(describeSummary(serviceWithLimit(0)->summary(scope)), "a new process, one pass");
+            }
+        };
+        // The reference reads the first summary of all keys from kept digests too (those of e2, then the rest).
+        QVERIFY(kept->summary({{}, u"e2"_s}).ok());
+        compareAll("first summaries");
+        if (QTest::currentTestFailed())
+            return;
+
+        // Other connections change histories, delete keys and fix others; then add keys until the crossing service
+        // is over its limit.
+        QRandomGenerator random(7);
+        QStringList changes;
+        for (int i = 0; i < 40; ++i) {
+            const QString history = variedHistory(random, postgres);
+            changes << u"UPDATE provider_api_keys SET adjustment_history = %1 WHERE id = 'v-%2'"_s
+                           .arg(postgres ? u"CAST(%1 AS json)"_s.arg(sqlText(history)) : sqlText(history))
+                           .arg((i * 7919 * 3) % 1000, 3, 10, QChar(u'0'));
+        }
+        changes << u"DELETE FROM provider_api_keys WHERE id IN ('v-000', 'v-919', 'v-838')"_s
+                << u"UPDATE provider_api_keys SET max_concurrent = 3 WHERE id IN ('v-757', 'v-676')"_s
+                << u"UPDATE provider_api_keys SET max_concurrent = NULL WHERE max_concurrent IS NOT NULL AND "
+                   u"concurrent_429_count < 3"_s;
+        QString error;
+        QVERIFY2(executeAll(tdb, changes, &error), qPrintable(error));
+        compareAll("after other connections' changes");
+        if (QTest::currentTestFailed())
+            return;
+        QList<KeyFixture> more = variedKeys(300, postgres);
+        QStringList inserts;
+        for (KeyFixture &k : more) {
+            k.id = u"w-"_s + k.id;
+            k.maxConcurrent.reset();
+            inserts << insertSql(k);
+        }
+        QVERIFY2(executeAll(tdb, inserts, &error), qPrintable(error));
+        compareAll("with more keys than the crossing service keeps");
+        if (QTest::currentTestFailed())
+            return;
+        QVERIFY2(tdb.execute(u"DELETE FROM provider_api_keys WHERE id LIKE 'w-%'"_s, &error), qPrintable(error));
+        compareAll("with fewer again");
+    }
+
     // The window's Summary narrows the same figures to a provider or an endpoint, and counts the fixed keys beside.
     void summaryOfAScope_data() { TestDatabase::addBackendRows(); }
     void summaryOfAScope()
@@ -480,5 +620,15 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestSummary)
+// Every test runs twice: with the digest limit the console uses, and with none kept (every summary one pass).
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    TestSummary test;
+    int failed = QTest::qExec(&test, argc, argv);
+    qInfo("The same tests with every summary in one pass (no digests kept):");
+    aether::SummaryBuilder::setDigestLimitOfNewBuilders(0);
+    failed += QTest::qExec(&test, argc, argv);
+    return failed;
+}
 #include "tst_summary.moc"

@@ -8,6 +8,7 @@
 #include <QSet>
 
 #include <algorithm>
+#include <atomic>
 
 namespace aether {
 
@@ -16,15 +17,18 @@ namespace {
 constexpr int fetchChunk = 200;
 constexpr int digestChunk = 500;
 constexpr int digestColumns = 5 + 2 * SummaryBuilder::recentPerKey; // the extra columns come after these
+constexpr int keptPerStatement = 50000;                             // keys whose digests one statement keeps
+constexpr int passTimeoutMs = 10 * 60 * 1000;                       // a summary's read of every key (PostgreSQL)
 
 // The digest of each history as the database computes it (SQLite's JSON functions, PostgreSQL's jsonb), so that
 // 100,000 histories are neither sent to the console nor parsed there: per key its id, version, whether the history is
 // NULL, its JSON type, its length (arrays) and, for each of its last recentPerKey records (last first), the record's
 // type and its timestamp when that is a string. Only arrays are taken from here; anything else is read and parsed by
 // the console, which reports malformed histories as it always did.
-// `extra` columns of the key follow (a first summary reads everything in one pass).
+// `extra` columns of the key follow (a summary's pass reads everything at once), then with `withOdd` the history itself
+// where it is not an array.
 QString digestQuery(const SqlDialect &dialect, const QString &version, const QString &where,
-                    const QStringList &extra = {})
+                    const QStringList &extra = {}, bool withOdd = false)
 {
     QStringList columns{QStringLiteral("id"), QStringLiteral("v"), QStringLiteral("h IS NULL")};
     QString inner = QStringLiteral("id, %1 AS v, adjustment_history AS h").arg(version);
@@ -55,6 +59,11 @@ QString digestQuery(const SqlDialect &dialect, const QString &version, const QSt
     }
     for (int i = 0; i < extra.size(); ++i)
         columns << QStringLiteral("x%1").arg(i);
+    if (withOdd) {
+        columns << (dialect.isPostgres() ? QStringLiteral("CASE WHEN jsonb_typeof(j) = 'array' THEN NULL ELSE "
+                                                          "CAST(h AS text) END")
+                                         : QStringLiteral("CASE WHEN kind = 'array' THEN NULL ELSE h END"));
+    }
     // PostgreSQL converts each history to jsonb once (OFFSET 0 keeps the subquery whole): its json functions would
     // parse the whole text again for every element taken, ten times slower. SQLite takes each history's type once.
     const QString from =
@@ -67,13 +76,38 @@ QString digestQuery(const SqlDialect &dialect, const QString &version, const QSt
            from.arg(inner, where);
 }
 
+std::atomic<qsizetype> digestLimitOfNewBuilders{SummaryBuilder::defaultDigestLimit};
+
 } // namespace
+
+void SummaryBuilder::setDigestLimitOfNewBuilders(qsizetype keys)
+{
+    digestLimitOfNewBuilders = keys;
+}
 
 SummaryBuilder::SummaryBuilder(Database &db, RowVersion &versions, MalformedReporter reportMalformed)
     : m_db(db)
     , m_versions(versions)
+    , m_digestLimit(digestLimitOfNewBuilders)
     , m_reportMalformed(std::move(reportMalformed))
 {
+}
+
+void SummaryBuilder::NewestRecords::offer(const QString &timestamp, qint64 keyOrder, int index, const QString &keyId)
+{
+    // Newer first; among equal timestamps the keys' order, then the history's.
+    const auto newer = [&](const Newest &other) {
+        const int cmp = QString::compare(timestamp, other.timestamp);
+        if (cmp != 0)
+            return cmp > 0;
+        return keyOrder != other.keyOrder ? keyOrder < other.keyOrder : index < other.index;
+    };
+    if (m_records.size() == size_t(recentRecords) && !newer(m_records.back()))
+        return;
+    auto at = std::find_if(m_records.begin(), m_records.end(), newer);
+    m_records.insert(at, Newest{timestamp, keyOrder, index, keyId});
+    if (m_records.size() > size_t(recentRecords))
+        m_records.pop_back();
 }
 
 SummaryBuilder::Digest SummaryBuilder::digest(const QByteArray &version, const QString &keyId, const QVariant &history,
@@ -96,8 +130,7 @@ SummaryBuilder::Digest SummaryBuilder::digest(const QByteArray &version, const Q
     return d;
 }
 
-Status SummaryBuilder::refresh(const QString &versionExpr, const QStringList &ids, QHash<QString, QJsonArray> *records,
-                               QHash<QString, std::optional<QString>> *names)
+Status SummaryBuilder::refresh(const QString &versionExpr, const QStringList &ids)
 {
     const QString version = versionExpr.isEmpty() ? QStringLiteral("''") : versionExpr;
     const QString history = m_db.dialect().asText(QStringLiteral("adjustment_history"));
@@ -106,44 +139,41 @@ Status SummaryBuilder::refresh(const QString &versionExpr, const QStringList &id
         QVariantList binds;
         for (const QString &id : chunk)
             binds << id;
-        Result<SqlStatement> st =
-            m_db.exec(QStringLiteral("SELECT id, %1, %2, name FROM provider_api_keys WHERE id IN (%3)")
-                          .arg(version, history, sqlPlaceholders(chunk.size())),
-                      binds);
+        Result<SqlStatement> st = m_db.exec(QStringLiteral("SELECT id, %1, %2 FROM provider_api_keys WHERE id IN (%3)")
+                                                .arg(version, history, sqlPlaceholders(chunk.size())),
+                                            binds);
         if (!st)
             return st.error();
         while (st.value().next()) {
             const QString id = st.value().value(0).toString();
             QJsonArray array;
             m_digests.insert(id, digest(st.value().value(1).toByteArray(), id, st.value().value(2), &array));
-            if (records)
-                records->insert(id, array);
-            if (names)
-                names->insert(id, st.value().optionalString(3));
         }
     }
     return Done{};
 }
 
-bool SummaryBuilder::storeDigest(const SqlStatement &row)
+bool SummaryBuilder::digestOfRow(const SqlStatement &row, Digest *d)
 {
-    const QString id = row.value(0).toString();
-    if (row.value(3).toString() != u"array") {
-        if (!row.value(2).toBool())
-            return false;                                                // not an array: the console reads it
-        m_digests.insert(id, Digest{row.value(1).toByteArray(), 0, {}}); // NULL: no history
-        return true;
-    }
-    Digest d;
-    d.version = row.value(1).toByteArray();
-    d.length = row.value(4).toInt();
+    *d = Digest{row.value(1).toByteArray(), 0, {}};
+    if (row.value(3).toString() != u"array")
+        return row.value(2).toBool(); // NULL: no history; anything else the console reads
+    d->length = row.value(4).toInt();
     for (int k = recentPerKey; k >= 1; --k) { // stored order
         const int column = 5 + 2 * (k - 1);
-        if (d.length - k < 0 || row.value(column).toString() != u"object")
+        if (d->length - k < 0 || row.value(column).toString() != u"object")
             continue;
-        d.tail.append({row.value(column + 1).toString(), d.length - k});
+        d->tail.append({row.value(column + 1).toString(), d->length - k});
     }
-    m_digests.insert(id, std::move(d));
+    return true;
+}
+
+bool SummaryBuilder::storeDigest(const SqlStatement &row)
+{
+    Digest d;
+    if (!digestOfRow(row, &d))
+        return false;
+    m_digests.insert(row.value(0).toString(), std::move(d));
     return true;
 }
 
@@ -194,7 +224,7 @@ Status SummaryBuilder::keepDigests(const QString &version, const QString &where,
                     .arg(k);
     }
     // One statement: digests only what is missing or stale (OFFSET 0 converts each history to jsonb once), keeps it
-    // and returns it. Another console doing the same at the same moment writes the same values.
+    // and (when asked) returns it. Another console doing the same at the same moment writes the same values.
     const QString sql =
         QStringLiteral("INSERT INTO console_history_digests (key_id, row_version, length, third_last_at, "
                        "second_last_at, last_at) SELECT id, v, CASE WHEN h IS NULL THEN 0 WHEN jsonb_typeof(j) = "
@@ -203,10 +233,14 @@ Status SummaryBuilder::keepDigests(const QString &version, const QString &where,
                        "EXISTS (SELECT 1 FROM console_history_digests d WHERE d.key_id = k.id AND d.row_version = "
                        "k.v) OFFSET 0) s ON CONFLICT (key_id) DO UPDATE SET row_version = EXCLUDED.row_version, "
                        "length = EXCLUDED.length, third_last_at = EXCLUDED.third_last_at, second_last_at = "
-                       "EXCLUDED.second_last_at, last_at = EXCLUDED.last_at RETURNING key_id, row_version, length, "
-                       "third_last_at, second_last_at, last_at")
+                       "EXCLUDED.second_last_at, last_at = EXCLUDED.last_at")
             .arg(last.join(QStringLiteral(", ")), version, where);
-    Result<SqlStatement> st = m_db.execBulk(sql, binds);
+    if (!slow || !done) { // kept only: a summary's pass reads them next, row by row
+        Result<SqlStatement> st = m_db.exec(sql, binds);
+        return st ? Status(Done{}) : Status(st.error());
+    }
+    Result<SqlStatement> st = m_db.execBulk(
+        sql + QStringLiteral(" RETURNING key_id, row_version, length, third_last_at, second_last_at, last_at"), binds);
     if (!st)
         return st.error();
     while (st.value().next()) {
@@ -274,23 +308,48 @@ Result<Summary> SummaryBuilder::build(const SummaryScope &scope)
     Result<QString> versionExpr = m_versions.expression();
     if (!versionExpr)
         return versionExpr.error();
-    QList<Row> rows;
-    QStringList stale;
-    Summary summary;
     KeyScan scan;
     scan.scope = inScope;
     scan.where = QStringLiteral("max_concurrent IS NULL") + inScope;
     scan.binds = scopeBinds;
-    if (const Status read = readKeys(versionExpr.value(), fixedKeys, &rows, &stale, &summary, &scan); !read)
-        return read.error();
-    if (const Status refreshed = refreshDigests(versionExpr.value(), stale, scan); !refreshed)
-        return refreshed.error();
-    if (scope == SummaryScope{}) {
-        forgetGoneKeys(rows);
-        clearGoneDigests(rows.size());
+    Summary summary;
+    std::vector<Newest> newest;
+    // With digests kept from earlier summaries only the changed histories are read; without (a first summary, or more
+    // keys than are kept) one pass reads them all.
+    bool onePass = m_digests.isEmpty();
+    if (!onePass) {
+        QList<Row> rows;
+        QStringList stale;
+        bool tooMany = false;
+        if (const Status read = readKeys(versionExpr.value(), &rows, &stale, &summary, &scan, &tooMany); !read)
+            return read.error();
+        if (tooMany) {
+            m_digests = {};
+            onePass = true;
+        } else {
+            if (const Status refreshed = refreshDigests(versionExpr.value(), stale, scan); !refreshed)
+                return refreshed.error();
+            if (scope == SummaryScope{})
+                forgetGoneKeys(rows);
+            summary.totalAdaptiveKeys = rows.size();
+            newest = newestRecords(rows, &summary);
+        }
     }
-    summary.totalAdaptiveKeys = rows.size();
-    if (const Status added = addRecords(versionExpr.value(), newestRecords(rows, &summary), &summary); !added)
+    if (onePass) {
+        Result<Pass> passed = pass(versionExpr.value(), scan);
+        if (!passed)
+            return passed.error();
+        summary = passed.value().summary;
+        summary.totalAdaptiveKeys = passed.value().keys;
+        newest = passed.value().newest.records();
+        if (passed.value().keeping)
+            m_digests = std::move(passed.value().kept);
+    }
+    if (const Status fixed = countFixedKeys(fixedKeys, scan, &summary); !fixed)
+        return fixed.error();
+    if (scope == SummaryScope{})
+        clearGoneDigests(summary.totalAdaptiveKeys);
+    if (const Status added = addRecords(newest, &summary); !added)
         return added.error();
     if (stamp) {
         m_stamp = stamp;
@@ -298,6 +357,169 @@ Result<Summary> SummaryBuilder::build(const SummaryScope &scope)
         m_last = summary;
     }
     return summary;
+}
+
+Result<SummaryBuilder::Pass> SummaryBuilder::pass(const QString &versionExpr, const KeyScan &scan)
+{
+    const bool versioned = !versionExpr.isEmpty();
+    const QString version = versioned ? versionExpr : QStringLiteral("''");
+    const bool postgres = m_db.dialect().isPostgres();
+    const auto fresh = [&] {
+        Pass p;
+        p.keeping = versioned && m_digestLimit > 0; // without versions every history is read each time anyway
+        return p;
+    };
+    Pass result = fresh();
+    // Each way below reads the keys row by row; one that fails for a reason other than an outage (a value the
+    // database's JSON functions refuse, a table the console may not write) gives way to the next, from the start.
+    const auto outage = [](const Status &status) {
+        return !status && status.error().code == ErrorCode::StorageUnavailable;
+    };
+    // The console's own SQLite tables keep each history's length and last records' timestamps in the adaptive keys'
+    // covering index (Migrations version 4): no history is read, except those that are not arrays.
+    if (hasKeptTail()) {
+        const Status read = passRows(
+            QStringLiteral("SELECT id, concurrent_429_count, rpm_429_count, %1, rowid, console_adjustment_count, "
+                           "console_history_tail, CASE WHEN console_history_tail IS NULL THEN (SELECT "
+                           "adjustment_history FROM provider_api_keys h WHERE h.rowid = k.rowid) END FROM "
+                           "provider_api_keys k WHERE ")
+                    .arg(version) +
+                scan.where,
+            scan.binds, PassColumns{1, 2, 3, 4, 7},
+            [](const SqlStatement &row, const QByteArray &v, Digest *d) {
+                return keptTail(v, row.value(5).toInt(), row.value(6), d);
+            },
+            &result);
+        if (!read)
+            return read.error();
+        return result;
+    }
+    // PostgreSQL: the kept digests brought up to date in one statement (only missing and stale ones are made), then
+    // read with the keys; a key that changed in between has its history read with it.
+    if (postgres && hasDigestTable()) {
+        const Status kept = keepPassDigests(version, scan);
+        if (outage(kept))
+            return kept.error();
+        if (kept) {
+            const Status read = readRows(
+                QStringLiteral("SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.v, 0, d.row_version = k.v, "
+                               "d.length, d.third_last_at, d.second_last_at, d.last_at, CASE WHEN d.row_version = k.v "
+                               "AND d.length IS NOT NULL THEN NULL ELSE (SELECT %1 FROM provider_api_keys h WHERE "
+                               "h.id = k.id) END FROM (SELECT id, concurrent_429_count, rpm_429_count, %2 AS v FROM "
+                               "provider_api_keys WHERE %3) k LEFT JOIN console_history_digests d ON d.key_id = k.id")
+                    .arg(m_db.dialect().asText(QStringLiteral("adjustment_history")), version, scan.where),
+                scan.binds, PassColumns{1, 2, 3, -1, 10},
+                [](const SqlStatement &row, const QByteArray &v, Digest *d) {
+                    return row.value(5).toBool() && keptColumns(row, 6, v, d);
+                },
+                &result);
+            if (read || outage(read))
+                return read ? Result<Pass>(std::move(result)) : Result<Pass>(read.error());
+            result = fresh();
+        }
+    }
+    // The database's JSON functions digest each history on the way.
+    const Status digested = readRows(
+        digestQuery(m_db.dialect(), version, scan.where,
+                    {QStringLiteral("concurrent_429_count"), QStringLiteral("rpm_429_count"),
+                     postgres ? QStringLiteral("0") : QStringLiteral("rowid")},
+                    true),
+        scan.binds,
+        PassColumns{digestColumns + 0, digestColumns + 1, 1, postgres ? -1 : digestColumns + 2, digestColumns + 3},
+        [](const SqlStatement &row, const QByteArray &, Digest *d) { return digestOfRow(row, d); }, &result);
+    if (digested || outage(digested))
+        return digested ? Result<Pass>(std::move(result)) : Result<Pass>(digested.error());
+    // A history those functions refuse (e.g. \u0000 for jsonb): every history read and parsed by the console.
+    result = fresh();
+    const Status parsed = readRows(
+        QStringLiteral("SELECT id, concurrent_429_count, rpm_429_count, %1, %2, %3 FROM provider_api_keys WHERE ")
+                .arg(version, postgres ? QStringLiteral("0") : QStringLiteral("rowid"),
+                     m_db.dialect().asText(QStringLiteral("adjustment_history"))) +
+            scan.where,
+        scan.binds, PassColumns{1, 2, 3, postgres ? -1 : 4, 5},
+        [](const SqlStatement &, const QByteArray &, Digest *) { return false; }, &result);
+    if (!parsed)
+        return parsed.error();
+    return result;
+}
+
+Status SummaryBuilder::keepPassDigests(const QString &version, const KeyScan &scan)
+{
+    // In parts of the keys in id order, so that no statement runs long or locks many kept rows at once.
+    std::optional<QString> after;
+    for (;;) {
+        QVariantList binds = scan.binds;
+        QString where = scan.where;
+        if (after) {
+            where += QStringLiteral(" AND id > ?");
+            binds << *after;
+        }
+        Result<SqlStatement> last = m_db.exec(
+            QStringLiteral("SELECT max(id) FROM (SELECT id FROM provider_api_keys WHERE %1 ORDER BY id LIMIT %2) s")
+                .arg(where)
+                .arg(keptPerStatement),
+            binds);
+        if (!last)
+            return last.error();
+        if (!last.value().next() || last.value().isNull(0))
+            return Done{};
+        const QString end = last.value().value(0).toString();
+        binds << end;
+        if (const Status kept = keepDigests(version, where + QStringLiteral(" AND id <= ?"), binds, nullptr, nullptr);
+            !kept)
+            return kept;
+        after = end;
+    }
+}
+
+Status SummaryBuilder::readRows(const QString &sql, const QVariantList &binds, const PassColumns &columns,
+                                const KeptDecoder &decode, Pass *pass)
+{
+    if (!m_db.dialect().isPostgres())
+        return passRows(sql, binds, columns, decode, pass);
+    // PostgreSQL's statement timeout counts the time the console takes to read the rows; a pass over millions of keys
+    // may take longer than the 30 s meant for other statements.
+    return m_db.transaction<Done>(Database::Mode::Read, [&]() -> Status {
+        if (const Status longer = m_db.execRaw(QStringLiteral("SET LOCAL statement_timeout = %1").arg(passTimeoutMs));
+            !longer)
+            return longer;
+        return passRows(sql, binds, columns, decode, pass);
+    });
+}
+
+Status SummaryBuilder::passRows(const QString &sql, const QVariantList &binds, const PassColumns &columns,
+                                const KeptDecoder &decode, Pass *pass)
+{
+    // Read row by row (not execBulk): PostgreSQL would hand over every row at once.
+    Result<SqlStatement> st = m_db.exec(sql, binds);
+    if (!st)
+        return st.error();
+    SqlStatement &row = st.value();
+    while (row.next()) {
+        const QString id = row.value(0).toString();
+        const qint64 order = columns.order >= 0 ? row.value(columns.order).toLongLong() : pass->keys;
+        ++pass->keys;
+        pass->summary.totalConcurrent429Errors += row.value(columns.concurrent429).toLongLong();
+        pass->summary.totalRpm429Errors += row.value(columns.rpm429).toLongLong();
+        const QByteArray version = row.value(columns.version).toByteArray();
+        Digest d;
+        if (!decode(row, version, &d)) {
+            QJsonArray array;
+            d = digest(version, id, row.value(columns.odd), &array);
+        }
+        pass->summary.totalAdjustments += d.length;
+        for (const TailEntry &entry : std::as_const(d.tail))
+            pass->newest.offer(entry.timestamp, order, entry.index, id);
+        if (pass->keeping) {
+            if (pass->kept.size() < m_digestLimit) {
+                pass->kept.insert(id, std::move(d));
+            } else {
+                pass->keeping = false;
+                pass->kept = {};
+            }
+        }
+    }
+    return m_db.rowsComplete(row);
 }
 
 QString SummaryBuilder::scopeCondition(const SummaryScope &scope, QVariantList *binds)
@@ -313,28 +535,26 @@ QString SummaryBuilder::scopeCondition(const SummaryScope &scope, QVariantList *
     return {};
 }
 
-Status SummaryBuilder::readKeys(const QString &versionExpr, const QVariant &fixedKeys, QList<Row> *rows,
-                                QStringList *stale, Summary *summary, KeyScan *scan)
+Status SummaryBuilder::countFixedKeys(const QVariant &fixedKeys, const KeyScan &scan, Summary *summary)
 {
-    const bool versioned = !versionExpr.isEmpty();
     if (fixedKeys.isValid() && !fixedKeys.isNull()) {
         summary->totalFixedKeys = fixedKeys.toLongLong();
-    } else {
-        Result<SqlStatement> fixed = m_db.exec(
-            QStringLiteral("SELECT count(*) FROM provider_api_keys WHERE max_concurrent IS NOT NULL") + scan->scope,
-            scan->binds);
-        if (!fixed)
-            return fixed.error();
-        summary->totalFixedKeys = fixed.value().next() ? fixed.value().value(0).toLongLong() : 0;
+        return Done{};
     }
+    Result<SqlStatement> fixed = m_db.exec(
+        QStringLiteral("SELECT count(*) FROM provider_api_keys WHERE max_concurrent IS NOT NULL") + scan.scope,
+        scan.binds);
+    if (!fixed)
+        return fixed.error();
+    summary->totalFixedKeys = fixed.value().next() ? fixed.value().value(0).toLongLong() : 0;
+    return Done{};
+}
+
+Status SummaryBuilder::readKeys(const QString &versionExpr, QList<Row> *rows, QStringList *stale, Summary *summary,
+                                KeyScan *scan, bool *tooMany)
+{
+    const bool versioned = !versionExpr.isEmpty();
     const QString version = versioned ? versionExpr : QStringLiteral("''");
-    // Among records with equal timestamps the keys' order decides (see newestRecords): SQLite's is the rowid's,
-    // whichever index a query walks; PostgreSQL's the order its scan returns, as for the original service.
-    const QString storageOrder = m_db.dialect().isPostgres() ? QStringLiteral("0") : QStringLiteral("rowid");
-    const auto inStorageOrder = [this](QList<Row> *keys) {
-        if (!m_db.dialect().isPostgres())
-            std::stable_sort(keys->begin(), keys->end(), [](const Row &a, const Row &b) { return a.order < b.order; });
-    };
     // The console's own SQLite tables keep each history's length and last records' timestamps (Migrations version
     // 4) in the adaptive keys' index: no history is read at all.
     if (hasKeptTail()) {
@@ -347,62 +567,23 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, const QVariant &fixe
             [](const SqlStatement &row, const QByteArray &v, Digest *d) {
                 return keptTail(v, row.value(5).toInt(), row.value(6), d);
             },
-            versioned, rows, stale, summary, scan);
+            versioned, rows, stale, summary, scan, tooMany);
     }
-    // PostgreSQL: a new process takes the digests kept by earlier ones (those of this row version).
-    if (m_digests.isEmpty() && hasDigestTable()) {
-        const Status read = readKeptKeys(
-            QStringLiteral("SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.v, 0, d.row_version = k.v, "
-                           "d.length, d.third_last_at, d.second_last_at, d.last_at FROM (SELECT id, "
-                           "concurrent_429_count, rpm_429_count, %1 AS v FROM provider_api_keys WHERE %2) k LEFT JOIN "
-                           "console_history_digests d ON d.key_id = k.id")
-                .arg(version, scan->where),
-            [](const SqlStatement &row, const QByteArray &v, Digest *d) {
-                return row.value(5).toBool() && keptColumns(row, 6, v, d);
-            },
-            versioned, rows, stale, summary, scan);
-        if (read || read.error().code == ErrorCode::StorageUnavailable)
-            return read;
-        // The table is gone or unreadable: the histories are digested as without it.
-        m_digestTable = false;
-        rows->clear();
-        stale->clear();
-        summary->totalConcurrent429Errors = 0;
-        summary->totalRpm429Errors = 0;
-        scan->keys = 0;
-    }
-    // Nothing known yet (a first summary): the keys and the digests of their histories in one pass.
-    if (m_digests.isEmpty()) {
-        Result<SqlStatement> st = m_db.exec(
-            digestQuery(m_db.dialect(), version, scan->where,
-                        {QStringLiteral("concurrent_429_count"), QStringLiteral("rpm_429_count"), storageOrder}),
-            scan->binds);
-        if (st) {
-            while (st.value().next()) {
-                const SqlStatement &row = st.value();
-                ++scan->keys;
-                rows->append({row.value(0).toString(), row.value(digestColumns + 2).toLongLong()});
-                summary->totalConcurrent429Errors += row.value(digestColumns).toLongLong();
-                summary->totalRpm429Errors += row.value(digestColumns + 1).toLongLong();
-                if (!storeDigest(row))
-                    *stale << rows->constLast().id;
-            }
-            inStorageOrder(rows);
-            return Done{};
-        }
-        if (st.error().code == ErrorCode::StorageUnavailable)
-            return st.error();
-        // A history the database's JSON functions refuse: the keys are read below and their histories one by one.
-    }
+    // Among records with equal timestamps the keys' order decides (see newestRecords): SQLite's is the rowid's,
+    // whichever index a query walks; PostgreSQL's the order its scan returns, as for the original service.
+    const bool postgres = m_db.dialect().isPostgres();
     Result<SqlStatement> st =
         m_db.exec(QStringLiteral("SELECT id, concurrent_429_count, rpm_429_count, %1, %2 FROM provider_api_keys WHERE ")
-                          .arg(version, storageOrder) +
+                          .arg(version, postgres ? QStringLiteral("0") : QStringLiteral("rowid")) +
                       scan->where,
                   scan->binds);
     if (!st)
         return st.error();
     while (st.value().next()) {
-        ++scan->keys;
+        if (++scan->keys > m_digestLimit) {
+            *tooMany = true;
+            return Done{};
+        }
         Row row;
         row.id = st.value().value(0).toString();
         row.order = st.value().value(4).toLongLong();
@@ -413,7 +594,10 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, const QVariant &fixe
             *stale << row.id;
         rows->append(std::move(row));
     }
-    inStorageOrder(rows);
+    if (const Status complete = m_db.rowsComplete(st.value()); !complete)
+        return complete;
+    if (!postgres)
+        std::stable_sort(rows->begin(), rows->end(), [](const Row &a, const Row &b) { return a.order < b.order; });
     return Done{};
 }
 
@@ -469,14 +653,17 @@ bool SummaryBuilder::keptColumns(const SqlStatement &row, int column, const QByt
 }
 
 Status SummaryBuilder::readKeptKeys(const QString &query, const KeptDecoder &decode, bool versioned, QList<Row> *rows,
-                                    QStringList *stale, Summary *summary, KeyScan *scan)
+                                    QStringList *stale, Summary *summary, KeyScan *scan, bool *tooMany)
 {
     Result<SqlStatement> st = m_db.execBulk(query, scan->binds);
     if (!st)
         return st.error();
     while (st.value().next()) {
         const SqlStatement &row = st.value();
-        ++scan->keys;
+        if (++scan->keys > m_digestLimit) {
+            *tooMany = true;
+            return Done{};
+        }
         Row key{row.value(0).toString(), row.value(4).toLongLong()};
         summary->totalConcurrent429Errors += row.value(1).toLongLong();
         summary->totalRpm429Errors += row.value(2).toLongLong();
@@ -493,6 +680,8 @@ Status SummaryBuilder::readKeptKeys(const QString &query, const KeptDecoder &dec
             *stale << key.id; // not an array, or no digest kept for this version
         rows->append(std::move(key));
     }
+    if (const Status complete = m_db.rowsComplete(st.value()); !complete)
+        return complete;
     std::stable_sort(rows->begin(), rows->end(), [](const Row &a, const Row &b) { return a.order < b.order; });
     return Done{};
 }
@@ -521,46 +710,54 @@ void SummaryBuilder::forgetGoneKeys(const QList<Row> &rows)
     m_digests.removeIf([&](auto it) { return !live.contains(it.key()); });
 }
 
-std::vector<SummaryBuilder::Candidate> SummaryBuilder::newestRecords(const QList<Row> &rows, Summary *summary) const
+std::vector<SummaryBuilder::Newest> SummaryBuilder::newestRecords(const QList<Row> &rows, Summary *summary) const
 {
-    std::vector<Candidate> candidates;
-    candidates.reserve(size_t(rows.size()) * recentPerKey);
-    int order = 0;
+    NewestRecords newest;
+    qint64 order = 0;
     for (const Row &row : rows) {
         const auto d = m_digests.constFind(row.id);
         if (d == m_digests.constEnd())
             continue; // deleted between the two queries
         summary->totalAdjustments += d->length;
         for (const TailEntry &entry : d->tail)
-            candidates.push_back({&entry.timestamp, order++, entry.index, &row});
+            newest.offer(entry.timestamp, order, entry.index, row.id);
+        ++order;
     }
-    const auto newerFirst = [](const Candidate &a, const Candidate &b) {
-        const int cmp = QString::compare(*a.timestamp, *b.timestamp);
-        return cmp != 0 ? cmp > 0 : a.order < b.order;
-    };
-    const size_t keep = std::min<size_t>(recentRecords, candidates.size());
-    std::partial_sort(candidates.begin(), candidates.begin() + keep, candidates.end(), newerFirst);
-    candidates.resize(keep);
-    return candidates;
+    return newest.records();
 }
 
-Status SummaryBuilder::addRecords(const QString &versionExpr, const std::vector<Candidate> &winners, Summary *summary)
+Status SummaryBuilder::addRecords(const std::vector<Newest> &winners, Summary *summary)
 {
     // A history that changed meanwhile still yields its record at the same position when it is there; the next call
-    // sees the new version anyway.
+    // sees the new version anyway. The names are read here for the few keys shown, not for every key.
     QStringList ids;
-    for (const Candidate &c : winners) {
-        if (!ids.contains(c.row->id))
-            ids << c.row->id;
+    for (const Newest &n : winners) {
+        if (!ids.contains(n.keyId))
+            ids << n.keyId;
     }
+    if (ids.isEmpty())
+        return Done{};
+    QVariantList binds;
+    for (const QString &id : std::as_const(ids))
+        binds << id;
+    Result<SqlStatement> st =
+        m_db.exec(QStringLiteral("SELECT id, %1, name FROM provider_api_keys WHERE id IN (%2)")
+                      .arg(m_db.dialect().asText(QStringLiteral("adjustment_history")), sqlPlaceholders(ids.size())),
+                  binds);
+    if (!st)
+        return st.error();
     QHash<QString, QJsonArray> records;
-    QHash<QString, std::optional<QString>> names; // read here for the few keys shown, not for every key
-    if (const Status reread = refresh(versionExpr, ids, &records, &names); !reread)
-        return reread.error();
-    for (const Candidate &c : winners) {
-        const QJsonValue record = records.value(c.row->id).at(c.index);
+    QHash<QString, std::optional<QString>> names;
+    while (st.value().next()) {
+        const QString id = st.value().value(0).toString();
+        JsonArrayState state;
+        records.insert(id, readJsonArray(st.value().value(1), &state));
+        names.insert(id, st.value().optionalString(2));
+    }
+    for (const Newest &n : winners) {
+        const QJsonValue record = records.value(n.keyId).at(n.index);
         if (record.isObject())
-            summary->recentAdjustments.append({c.row->id, names.value(c.row->id), record.toObject()});
+            summary->recentAdjustments.append({n.keyId, names.value(n.keyId), record.toObject()});
     }
     return Done{};
 }

@@ -308,6 +308,14 @@ Status Database::ping()
     });
 }
 
+Status Database::rowsComplete(const SqlStatement &statement)
+{
+    const QSqlError error = statement.error();
+    if (error.type() == QSqlError::NoError)
+        return Done{};
+    return classify(error);
+}
+
 Error Database::classify(const QSqlError &error)
 {
     const QString text = error.text();

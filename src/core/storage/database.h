@@ -9,6 +9,7 @@
 #include <QMutex>
 #include <QSet>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QVariantList>
 
@@ -64,6 +65,8 @@ public:
         return isNull(column) ? std::nullopt : std::optional<QString>(value(column).toString());
     }
     int rowsAffected() const { return m_query->numRowsAffected(); }
+    // Why next() returned false before the last row (a statement interrupted, an error in a later row), if it did.
+    QSqlError error() const { return m_query->lastError(); }
 
 private:
     QSqlQuery *m_query;
@@ -150,6 +153,9 @@ public:
                        qsizetype chunk = 200);
     // Runs DDL or other unprepared SQL.
     Status execRaw(const QString &sql);
+    // After next() returned false on a statement read row by row: whether all its rows came, or why not (an
+    // interrupted statement, an error the database found only at a later row, a lost connection).
+    Status rowsComplete(const SqlStatement &statement);
 
     enum class Mode { Read, Write };
     // Runs fn inside one transaction (Write: the row lock discipline of SqlDialect). Commits when fn succeeds, rolls
