@@ -680,103 +680,199 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <source>The database reported an error: %1</source>
         <translation>The database reported an error: %1</translation>
     </message>
+    <message>
+        <source>the HTTP API is running already</source>
+        <translation>the HTTP API is running already</translation>
+    </message>
+    <message>
+        <source>a token name must have 1 to 100 characters</source>
+        <translation>a token name must have 1 to 100 characters</translation>
+    </message>
+    <message>
+        <source>a token named &quot;%1&quot; exists already</source>
+        <translation>a token named &quot;%1&quot; exists already</translation>
+    </message>
+    <message>
+        <source>not a valid PostgreSQL URL: %1</source>
+        <translation>not a valid PostgreSQL URL: %1</translation>
+    </message>
+    <message>
+        <source>invalid value of the PostgreSQL URL parameter %1</source>
+        <translation>invalid value of the PostgreSQL URL parameter %1</translation>
+    </message>
+    <message>
+        <source>unsupported PostgreSQL URL parameter: %1</source>
+        <translation>unsupported PostgreSQL URL parameter: %1</translation>
+    </message>
+    <message>
+        <source>the PostgreSQL URL holds a control character (such as %00)</source>
+        <translation>the PostgreSQL URL holds a control character (such as %00)</translation>
+    </message>
+    <message>
+        <source>invalid PostgreSQL port</source>
+        <translation>invalid PostgreSQL port</translation>
+    </message>
+    <message>
+        <source>the PostgreSQL URL names no database</source>
+        <translation>the PostgreSQL URL names no database</translation>
+    </message>
+    <message>
+        <source>empty database URL</source>
+        <translation>empty database URL</translation>
+    </message>
+    <message>
+        <source>unsupported database URL scheme: %1</source>
+        <translation>unsupported database URL scheme: %1</translation>
+    </message>
+    <message>
+        <source>the SQLite URL names no file</source>
+        <translation>the SQLite URL names no file</translation>
+    </message>
+    <message>
+        <source>the SQLite path holds a control character (such as %00)</source>
+        <translation>the SQLite path holds a control character (such as %00)</translation>
+    </message>
+    <message>
+        <source>1 to 1,000,000 keys</source>
+        <translation>1 to 1,000,000 keys</translation>
+    </message>
+    <message>
+        <source>the tables belong to a gateway; demo data goes only into the console&apos;s own database</source>
+        <translation>the tables belong to a gateway; demo data goes only into the console&apos;s own database</translation>
+    </message>
+    <message>
+        <source>the database holds keys already; demo data goes only into an empty database</source>
+        <translation>the database holds keys already; demo data goes only into an empty database</translation>
+    </message>
+    <message>
+        <source>refusing to listen on %1: AETHER_CONSOLE_TOKEN has %2 characters, at least %3 are needed beyond loopback</source>
+        <translation>refusing to listen on %1: AETHER_CONSOLE_TOKEN has %2 characters, at least %3 are needed beyond loopback</translation>
+    </message>
+    <message>
+        <source>refusing to listen on %1 without any API token: create one with --create-token NAME or set AETHER_CONSOLE_TOKEN</source>
+        <translation>refusing to listen on %1 without any API token: create one with --create-token NAME or set AETHER_CONSOLE_TOKEN</translation>
+    </message>
 </context>
 <context>
     <name>HttpMessage</name>
     <message>
         <source>Missing admin credentials</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Missing admin credentials</translation>
     </message>
     <message>
         <source>Invalid token</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Invalid token</translation>
     </message>
     <message>
         <source>Admin privileges required</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Admin privileges required</translation>
     </message>
     <message>
         <source>Request body must not be empty</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Request body must not be empty</translation>
     </message>
     <message>
         <source>Request body must be valid JSON</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Request body must be valid JSON</translation>
     </message>
     <message>
         <source>Request body too large</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Request body too large</translation>
     </message>
     <message>
         <source>fixed_limit is required when disabling adaptive mode</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>fixed_limit is required when disabling adaptive mode</translation>
     </message>
     <message>
         <source>Database connection error, retrying...</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Database connection error, retrying...</translation>
     </message>
     <message>
         <source>Switched to adaptive mode; the concurrency limit will be learned and adjusted automatically</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Switched to adaptive mode; the concurrency limit will be learned and adjusted automatically</translation>
     </message>
     <message>
         <source>Switched to fixed-limit mode; concurrency limit set to %1</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Switched to fixed-limit mode; concurrency limit set to %1</translation>
     </message>
     <message>
         <source>Set to fixed-limit mode with a concurrency limit of %1</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Set to fixed-limit mode with a concurrency limit of %1</translation>
     </message>
     <message>
         <source>Learning state reset</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Learning state reset</translation>
     </message>
     <message>
         <source>enabled</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>enabled</translation>
     </message>
     <message>
         <source>fixed_limit</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>fixed_limit</translation>
     </message>
     <message>
         <source>Field required</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Field required</translation>
     </message>
     <message>
         <source>Input should be a valid boolean</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Input should be a valid boolean</translation>
     </message>
     <message>
         <source>Input should be a valid boolean, unable to interpret input</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Input should be a valid boolean, unable to interpret input</translation>
     </message>
     <message>
         <source>Input should be a valid integer</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Input should be a valid integer</translation>
     </message>
     <message>
         <source>Input should be a valid integer, unable to parse string as an integer</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Input should be a valid integer, unable to parse string as an integer</translation>
     </message>
     <message>
         <source>Input should be a valid integer, got a number with a fractional part</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Input should be a valid integer, got a number with a fractional part</translation>
     </message>
     <message>
         <source>Input should be greater than or equal to %1</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Input should be greater than or equal to %1</translation>
     </message>
     <message>
         <source>Input should be less than or equal to %1</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Input should be less than or equal to %1</translation>
     </message>
     <message>
         <source>Input should be a valid dictionary or instance of EnableAdaptiveRequest</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Input should be a valid dictionary or instance of EnableAdaptiveRequest</translation>
     </message>
     <message>
         <source>Input should be a valid dictionary</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>Input should be a valid dictionary</translation>
     </message>
     <message>
@@ -926,10 +1022,6 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <translation>&amp;Adaptive (learn the limit from 429 responses)</translation>
     </message>
     <message>
-        <source>&amp;Fixed limit:</source>
-        <translation>&amp;Fixed limit:</translation>
-    </message>
-    <message>
         <source>&amp;Reset learning…</source>
         <translation>&amp;Reset learning…</translation>
     </message>
@@ -948,6 +1040,10 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     <message>
         <source>Reason</source>
         <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Fixed &amp;limit:</source>
+        <translation>Fixed &amp;limit:</translation>
     </message>
 </context>
 <context>
@@ -1077,10 +1173,6 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <translation>Audit</translation>
     </message>
     <message>
-        <source>&amp;Audit</source>
-        <translation>&amp;Audit</translation>
-    </message>
-    <message>
         <source>Select &amp;all shown</source>
         <translation>Select &amp;all shown</translation>
     </message>
@@ -1099,6 +1191,14 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     <message>
         <source>Si&amp;mulator</source>
         <translation>Si&amp;mulator</translation>
+    </message>
+    <message>
+        <source>HTTP AP&amp;I</source>
+        <translation>HTTP AP&amp;I</translation>
+    </message>
+    <message>
+        <source>A&amp;udit</source>
+        <translation>A&amp;udit</translation>
     </message>
 </context>
 <context>
@@ -1576,10 +1676,6 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <translation>no change</translation>
     </message>
     <message>
-        <source>&amp;Key:</source>
-        <translation>&amp;Key:</translation>
-    </message>
-    <message>
         <source>A&amp;ctor:</source>
         <translation>A&amp;ctor:</translation>
     </message>
@@ -1733,6 +1829,10 @@ id %2</translation>
     <message>
         <source>; </source>
         <translation>; </translation>
+    </message>
+    <message>
+        <source>K&amp;ey:</source>
+        <translation>K&amp;ey:</translation>
     </message>
 </context>
 <context>

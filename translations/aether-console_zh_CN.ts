@@ -188,7 +188,7 @@
     </message>
     <message>
         <source>Demo data: %1 providers, %2 endpoints, %3 keys.</source>
-        <translation>演示数据：%1 个提供商，%2 个端点，%3 个密钥。</translation>
+        <translation>演示数据：%1 个提供商、%2 个端点、%3 个密钥。</translation>
     </message>
     <message>
         <source>Demo data not added: %1.</source>
@@ -208,7 +208,7 @@
     </message>
     <message>
         <source>unknown strategy &quot;%1&quot;: use one of %2</source>
-        <translation>未知的策略“%1”：请使用以下之一：%2</translation>
+        <translation>未知的调整算法“%1”：请使用以下之一：%2</translation>
     </message>
     <message>
         <source>Serve the learning to the simulator&apos;s external-learner protocol on standard input and output (sim/README.md), then exit.</source>
@@ -674,103 +674,199 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <source>The database reported an error: %1</source>
         <translation>数据库报告错误：%1</translation>
     </message>
+    <message>
+        <source>the HTTP API is running already</source>
+        <translation>HTTP 接口已在运行</translation>
+    </message>
+    <message>
+        <source>a token name must have 1 to 100 characters</source>
+        <translation>令牌名称须为 1 到 100 个字符</translation>
+    </message>
+    <message>
+        <source>a token named &quot;%1&quot; exists already</source>
+        <translation>已存在名为“%1”的令牌</translation>
+    </message>
+    <message>
+        <source>not a valid PostgreSQL URL: %1</source>
+        <translation>不是有效的 PostgreSQL 地址（Qt 的说明：%1）</translation>
+    </message>
+    <message>
+        <source>invalid value of the PostgreSQL URL parameter %1</source>
+        <translation>PostgreSQL 地址参数 %1 的值无效</translation>
+    </message>
+    <message>
+        <source>unsupported PostgreSQL URL parameter: %1</source>
+        <translation>不支持的 PostgreSQL 地址参数：%1</translation>
+    </message>
+    <message>
+        <source>the PostgreSQL URL holds a control character (such as %00)</source>
+        <translation>PostgreSQL 地址含有控制字符（如 %00）</translation>
+    </message>
+    <message>
+        <source>invalid PostgreSQL port</source>
+        <translation>PostgreSQL 端口无效</translation>
+    </message>
+    <message>
+        <source>the PostgreSQL URL names no database</source>
+        <translation>PostgreSQL 地址未指定数据库</translation>
+    </message>
+    <message>
+        <source>empty database URL</source>
+        <translation>数据库地址为空</translation>
+    </message>
+    <message>
+        <source>unsupported database URL scheme: %1</source>
+        <translation>不支持的数据库地址协议：%1</translation>
+    </message>
+    <message>
+        <source>the SQLite URL names no file</source>
+        <translation>SQLite 地址未指定文件</translation>
+    </message>
+    <message>
+        <source>the SQLite path holds a control character (such as %00)</source>
+        <translation>SQLite 路径含有控制字符（如 %00）</translation>
+    </message>
+    <message>
+        <source>1 to 1,000,000 keys</source>
+        <translation>密钥数须为 1 到 1,000,000</translation>
+    </message>
+    <message>
+        <source>the tables belong to a gateway; demo data goes only into the console&apos;s own database</source>
+        <translation>这些表属于网关；演示数据只能添加到控制台自己的数据库</translation>
+    </message>
+    <message>
+        <source>the database holds keys already; demo data goes only into an empty database</source>
+        <translation>数据库中已有密钥；演示数据只能添加到空数据库</translation>
+    </message>
+    <message>
+        <source>refusing to listen on %1: AETHER_CONSOLE_TOKEN has %2 characters, at least %3 are needed beyond loopback</source>
+        <translation>拒绝在 %1 上监听：AETHER_CONSOLE_TOKEN 只有 %2 个字符，在本机回环地址以外监听至少需要 %3 个</translation>
+    </message>
+    <message>
+        <source>refusing to listen on %1 without any API token: create one with --create-token NAME or set AETHER_CONSOLE_TOKEN</source>
+        <translation>没有任何 API 令牌，拒绝在 %1 上监听：请用 --create-token 名称 创建令牌，或设置 AETHER_CONSOLE_TOKEN</translation>
+    </message>
 </context>
 <context>
     <name>HttpMessage</name>
     <message>
         <source>Missing admin credentials</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>缺少管理员凭证</translation>
     </message>
     <message>
         <source>Invalid token</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>无效的Token</translation>
     </message>
     <message>
         <source>Admin privileges required</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>需要管理员权限</translation>
     </message>
     <message>
         <source>Request body must not be empty</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>请求体不能为空</translation>
     </message>
     <message>
         <source>Request body must be valid JSON</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>请求体必须是合法的JSON</translation>
     </message>
     <message>
         <source>Request body too large</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>请求体过大</translation>
     </message>
     <message>
         <source>fixed_limit is required when disabling adaptive mode</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>禁用自适应模式时必须提供 fixed_limit 参数</translation>
     </message>
     <message>
         <source>Database connection error, retrying...</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>数据库连接异常，正在重试...</translation>
     </message>
     <message>
         <source>Switched to adaptive mode; the concurrency limit will be learned and adjusted automatically</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>已切换为自适应模式，系统将自动学习并调整并发限制</translation>
     </message>
     <message>
         <source>Switched to fixed-limit mode; concurrency limit set to %1</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>已切换为固定限制模式，并发限制设为 %1</translation>
     </message>
     <message>
         <source>Set to fixed-limit mode with a concurrency limit of %1</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>已设置为固定限制模式，并发限制为 %1</translation>
     </message>
     <message>
         <source>Learning state reset</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>学习状态已重置</translation>
     </message>
     <message>
         <source>enabled</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>启用状态</translation>
     </message>
     <message>
         <source>fixed_limit</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>固定限制</translation>
     </message>
     <message>
         <source>Field required</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>此字段为必填项</translation>
     </message>
     <message>
         <source>Input should be a valid boolean</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>输入应为布尔值</translation>
     </message>
     <message>
         <source>Input should be a valid boolean, unable to interpret input</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>输入应为布尔值, unable to interpret input</translation>
     </message>
     <message>
         <source>Input should be a valid integer</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>输入应为有效的整数</translation>
     </message>
     <message>
         <source>Input should be a valid integer, unable to parse string as an integer</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>输入应为有效的整数, unable to parse string as an integer</translation>
     </message>
     <message>
         <source>Input should be a valid integer, got a number with a fractional part</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>输入应为有效的整数, got a number with a fractional part</translation>
     </message>
     <message>
         <source>Input should be greater than or equal to %1</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>数值应大于或等于 %1</translation>
     </message>
     <message>
         <source>Input should be less than or equal to %1</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>数值应小于或等于 %1</translation>
     </message>
     <message>
         <source>Input should be a valid dictionary or instance of EnableAdaptiveRequest</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>输入应为有效的字典 or instance of EnableAdaptiveRequest</translation>
     </message>
     <message>
         <source>Input should be a valid dictionary</source>
+        <extracomment>Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.</extracomment>
         <translation>输入应为有效的字典</translation>
     </message>
     <message>
@@ -893,11 +989,11 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     </message>
     <message>
         <source>Concurrency 429s:</source>
-        <translation>并发 429：</translation>
+        <translation>并发 429 次数：</translation>
     </message>
     <message>
         <source>RPM 429s:</source>
-        <translation>RPM 429：</translation>
+        <translation>RPM 429 次数：</translation>
     </message>
     <message>
         <source>Last 429:</source>
@@ -917,11 +1013,7 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     </message>
     <message>
         <source>&amp;Adaptive (learn the limit from 429 responses)</source>
-        <translation>自适应（根据 429 响应学习限制）(&amp;A)</translation>
-    </message>
-    <message>
-        <source>&amp;Fixed limit:</source>
-        <translation>固定限制(&amp;F)：</translation>
+        <translation>自适应（根据 429 响应学习并发限制）(&amp;A)</translation>
     </message>
     <message>
         <source>&amp;Reset learning…</source>
@@ -942,6 +1034,10 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     <message>
         <source>Reason</source>
         <translation>原因</translation>
+    </message>
+    <message>
+        <source>Fixed &amp;limit:</source>
+        <translation>固定限制(&amp;L)：</translation>
     </message>
 </context>
 <context>
@@ -1071,16 +1167,12 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <translation>审计日志</translation>
     </message>
     <message>
-        <source>&amp;Audit</source>
-        <translation>审计日志(&amp;A)</translation>
-    </message>
-    <message>
         <source>Select &amp;all shown</source>
         <translation>选择当前显示的全部密钥(&amp;A)</translation>
     </message>
     <message>
         <source>Select every key the table shows with its filter, including rows not loaded yet, for a change of them all</source>
-        <translation>选择表格按当前筛选条件显示的所有密钥（包括尚未加载的行），以便一次修改全部密钥</translation>
+        <translation>选择表格按当前筛选条件显示的全部密钥（包括尚未加载的行），一次修改它们</translation>
     </message>
     <message>
         <source>HTTP &amp;API</source>
@@ -1094,28 +1186,36 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <source>Si&amp;mulator</source>
         <translation>模拟器(&amp;M)</translation>
     </message>
+    <message>
+        <source>HTTP AP&amp;I</source>
+        <translation>HTTP 接口(&amp;I)</translation>
+    </message>
+    <message>
+        <source>A&amp;udit</source>
+        <translation>审计日志(&amp;U)</translation>
+    </message>
 </context>
 <context>
     <name>PolicyPage</name>
     <message>
         <source>How every console and gateway on this database learns the limits of adaptive keys. Changes apply to the next event of each key; limits already learned are kept.</source>
-        <translation>使用此数据库的所有控制台和网关如何学习自适应密钥的并发限制。修改从每个密钥的下一个事件起生效；已学习到的限制保持不变。</translation>
+        <translation>本页设定使用此数据库的所有控制台和网关学习自适应密钥并发限制的方式。修改从每个密钥的下一个事件起生效；已学习到的限制保持不变。</translation>
     </message>
     <message>
         <source>Limits and decreases</source>
-        <translation>限制与降低</translation>
+        <translation>限制与缩容</translation>
     </message>
     <message>
         <source>Initial limit</source>
-        <translation>初始限制</translation>
+        <translation>初始并发限制</translation>
     </message>
     <message>
         <source>Minimum limit</source>
-        <translation>最小限制</translation>
+        <translation>并发限制下限</translation>
     </message>
     <message>
         <source>Maximum limit</source>
-        <translation>最大限制</translation>
+        <translation>并发限制上限</translation>
     </message>
     <message>
         <source>Increase step</source>
@@ -1123,11 +1223,11 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     </message>
     <message>
         <source>Decrease factor after a concurrency 429</source>
-        <translation>并发 429 后的降低系数</translation>
+        <translation>并发 429 后的缩容乘数</translation>
     </message>
     <message>
         <source>Decrease factor after an unknown 429</source>
-        <translation>未知 429 后的降低系数</translation>
+        <translation>未知 429 后的缩容乘数</translation>
     </message>
     <message>
         <source>Increases</source>
@@ -1143,7 +1243,7 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     </message>
     <message>
         <source>Utilisation window: samples</source>
-        <translation>利用率窗口：样本数</translation>
+        <translation>利用率窗口：采样数</translation>
     </message>
     <message>
         <source>Utilisation window: seconds</source>
@@ -1159,11 +1259,11 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     </message>
     <message>
         <source>Share of high samples for an increase</source>
-        <translation>扩容所需的高利用率样本占比</translation>
+        <translation>扩容所需的高利用率采样占比</translation>
     </message>
     <message>
         <source>Samples needed for a decision</source>
-        <translation>决策所需的最少样本数</translation>
+        <translation>决策所需的最少采样数</translation>
     </message>
     <message>
         <source>Probing and history</source>
@@ -1175,7 +1275,7 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     </message>
     <message>
         <source>Samples needed for a probe</source>
-        <translation>探测所需的最少样本数</translation>
+        <translation>探测所需的最少采样数</translation>
     </message>
     <message>
         <source>Mean utilisation needed for a probe</source>
@@ -1187,7 +1287,7 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     </message>
     <message>
         <source>Strategy</source>
-        <translation>策略</translation>
+        <translation>调整算法</translation>
     </message>
     <message>
         <source>Reset to defaults…</source>
@@ -1218,7 +1318,7 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
 Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to look around?</source>
         <translation>已在 %1 创建新的控制台数据库。
 
-是否填充演示数据（3 个提供商、5 个端点、40 个带历史记录的密钥）以便浏览体验？</translation>
+要填充演示数据（3 个提供商、5 个端点、40 个带调整历史的密钥）来试用控制台吗？</translation>
     </message>
 </context>
 <context>
@@ -1570,10 +1670,6 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
         <translation>无变化</translation>
     </message>
     <message>
-        <source>&amp;Key:</source>
-        <translation>密钥(&amp;K)：</translation>
-    </message>
-    <message>
         <source>A&amp;ctor:</source>
         <translation>操作者(&amp;C)：</translation>
     </message>
@@ -1728,6 +1824,10 @@ ID %2</translation>
         <source>; </source>
         <translation>；</translation>
     </message>
+    <message>
+        <source>K&amp;ey:</source>
+        <translation>密钥(&amp;E)：</translation>
+    </message>
 </context>
 <context>
     <name>aether::gui::EndpointControl</name>
@@ -1793,7 +1893,7 @@ ID %2</translation>
     </message>
     <message>
         <source>never</source>
-        <translation>从未</translation>
+        <translation>无</translation>
     </message>
     <message>
         <source>The gateway learns this key&apos;s limit from its 429 responses and how busy it is.</source>
@@ -1935,7 +2035,7 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>Learned limit</source>
-        <translation>学习限制</translation>
+        <translation>学习值</translation>
     </message>
     <message>
         <source>Effective limit</source>
@@ -1943,11 +2043,11 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>Concurrency 429s</source>
-        <translation>并发 429</translation>
+        <translation>并发 429 次数</translation>
     </message>
     <message>
         <source>RPM 429s</source>
-        <translation>RPM 429</translation>
+        <translation>RPM 429 次数</translation>
     </message>
     <message>
         <source>Last 429</source>
@@ -2116,7 +2216,7 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>Exporting keys…</source>
-        <translation>正在导出密钥…</translation>
+        <translation>正在导出密钥列表…</translation>
     </message>
     <message>
         <source>Cancel</source>
@@ -2248,11 +2348,11 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>Policy saved. Limits already learned are kept; the next event of each key uses it.</source>
-        <translation>策略已保存。已学习到的限制保持不变；每个密钥的下一个事件起按新策略学习。</translation>
+        <translation>学习策略已保存。已学习到的限制保持不变；从每个密钥的下一个事件起按新的学习策略学习。</translation>
     </message>
     <message>
         <source>Reset the learning policy</source>
-        <translation>重置学习策略</translation>
+        <translation>恢复默认学习策略</translation>
     </message>
     <message>
         <source>Restore the default value of every parameter? This applies to every console and gateway that uses this database. Limits already learned are kept.</source>
@@ -2306,7 +2406,7 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>Every console and gateway on this database learns with it from each key&apos;s next event. Limits already learned are kept.</source>
-        <translation>使用此数据库的所有控制台和网关，都将从每个密钥的下一个事件起按新策略学习。已学习的限制保持不变。</translation>
+        <translation>使用此数据库的所有控制台和网关，都将从每个密钥的下一个事件起按新的学习策略学习。已学习到的限制保持不变。</translation>
     </message>
     <message>
         <source>Apply</source>
@@ -2385,11 +2485,11 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <name>aether::gui::Rate429ChartView</name>
     <message>
         <source>Concurrency 429s</source>
-        <translation>并发 429</translation>
+        <translation>并发 429 次数</translation>
     </message>
     <message>
         <source>RPM 429s</source>
-        <translation>RPM 429</translation>
+        <translation>RPM 429 次数</translation>
     </message>
     <message>
         <source>429 responses</source>
@@ -2694,7 +2794,7 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>%1: concurrency 429s</source>
-        <translation>%1：并发 429</translation>
+        <translation>%1：并发 429 次数</translation>
     </message>
     <message>
         <source>oracle (knows the hidden limit)</source>
@@ -2797,7 +2897,7 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>never</source>
-        <translation>从未</translation>
+        <translation>从未使用</translation>
     </message>
     <message>
         <source>Give the token a name, e.g. the script or gateway that will use it.</source>

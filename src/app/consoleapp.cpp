@@ -61,7 +61,7 @@ int runConsoleWindow(QApplication &app, const WindowOptions &options)
         const Result<DatabaseLocation> location = chooseLocation(options, settings);
         if (!location) {
             gui::dialogs::critical(nullptr, QObject::tr("Aether Console"),
-                                   QObject::tr("The database address is not valid: %1").arg(location.error().detail));
+                                   QObject::tr("The database address is not valid: %1").arg(location.error().text()));
             return 1;
         }
         Database db(location.value());

@@ -148,7 +148,7 @@ int runLearnerPeer(const QString &strategy)
                         .arg(strategy, LearningPolicy::strategies().join(QStringLiteral(", "))));
     LearnerPeer peer(strategy);
     if (const Status opened = peer.open(); !opened)
-        return fail(opened.error().detail);
+        return fail(opened.error().text());
     std::string line;
     while (std::getline(std::cin, line)) {
         if (line.empty())
@@ -165,7 +165,7 @@ int listTokens(TokenStore &tokens)
 {
     Result<QList<TokenInfo>> list = tokens.list();
     if (!list)
-        return fail(list.error().detail);
+        return fail(list.error().text());
     app::TextTable table({QCoreApplication::translate("Cli", "NAME"), QCoreApplication::translate("Cli", "ROLE"),
                           QCoreApplication::translate("Cli", "CREATED"),
                           QCoreApplication::translate("Cli", "LAST USED")});
@@ -259,7 +259,7 @@ std::optional<int> runTokenCommand(const CliOptions &cli, const QCommandLinePars
                             .arg(parser.value(cli.role)));
         Result<NewToken> token = tokens.create(parser.value(cli.createToken), *newRole);
         if (!token)
-            return fail(token.error().detail);
+            return fail(token.error().text());
         printLine(stdout, QCoreApplication::translate("Cli", "Created %1 token \"%2\". It is shown only once:")
                               .arg(roleToString(*newRole), token.value().info.name));
         printLine(stdout, token.value().secret);
@@ -269,7 +269,7 @@ std::optional<int> runTokenCommand(const CliOptions &cli, const QCommandLinePars
         return listTokens(tokens);
     if (parser.isSet(cli.revokeToken)) {
         if (const Status revoked = tokens.revoke(parser.value(cli.revokeToken)); !revoked)
-            return fail(revoked.error().detail);
+            return fail(revoked.error().text());
         printLine(stdout,
                   QCoreApplication::translate("Cli", "Revoked token \"%1\".").arg(parser.value(cli.revokeToken)));
         return 0;
@@ -286,9 +286,9 @@ bool reportDemo(const Result<DemoSize> &filled)
                               .arg(filled.value().endpoints)
                               .arg(filled.value().keys));
     else if (filled.error().code == ErrorCode::Conflict)
-        printLine(stderr, QCoreApplication::translate("Cli", "Demo data not added: %1.").arg(filled.error().detail));
+        printLine(stderr, QCoreApplication::translate("Cli", "Demo data not added: %1.").arg(filled.error().text()));
     else
-        fail(filled.error().detail);
+        fail(filled.error().text());
     return filled || filled.error().code == ErrorCode::Conflict;
 }
 
@@ -306,11 +306,11 @@ std::optional<int> prepare(const CliOptions &cli, const QCommandLineParser &pars
         const QString where = db.location().displayName();
         if (!cli.servesOnly(parser) || setup.ready.error().code != ErrorCode::StorageUnavailable)
             return fail(QCoreApplication::translate("Cli", "cannot open the database %1: %2")
-                            .arg(where, setup.ready.error().detail));
+                            .arg(where, setup.ready.error().text()));
         printLine(stderr, QCoreApplication::translate(
                               "Cli", "aether-console: the database %1 is unavailable (%2); answering 503 until it "
                                      "is back")
-                              .arg(where, setup.ready.error().detail));
+                              .arg(where, setup.ready.error().text()));
     }
     if (setup.demo && !reportDemo(*setup.demo))
         return 1;
@@ -339,7 +339,7 @@ int serve(const CliOptions &cli, const QCommandLineParser &parser, Database &db,
         return fail(timelineProblem);
     const Result<quint16> port = endpoint.listen(address->address, address->port);
     if (!port)
-        return fail(port.error().detail);
+        return fail(port.error().text());
     // The time series: sampled and maintained on a thread of its own while the server runs.
     TimelineKeeper timeline(db.location(), *timelineSettings);
     timeline.start();
@@ -383,7 +383,7 @@ int runScript(const CliOptions &cli, const QCommandLineParser &parser, Database 
     if (!setup.ready) {
         printLine(stderr, QStringLiteral("aether-console: ") +
                               QCoreApplication::translate("Cli", "cannot open the database %1: %2")
-                                  .arg(db.location().displayName(), setup.ready.error().detail.simplified()));
+                                  .arg(db.location().displayName(), setup.ready.error().text().simplified()));
         return app::ExitUnavailable;
     }
     KeyService keys(db);
@@ -445,7 +445,7 @@ int main(int argc, char *argv[])
     Result<DatabaseLocation> location =
         url.isEmpty() ? Result<DatabaseLocation>(DatabaseLocation::defaultLocation()) : DatabaseLocation::parse(url);
     if (!location) {
-        fail(QCoreApplication::translate("Cli", "invalid --database: %1").arg(location.error().detail));
+        fail(QCoreApplication::translate("Cli", "invalid --database: %1").arg(location.error().text()));
         return app::ExitUsage;
     }
     Database db(location.value());

@@ -64,11 +64,11 @@ int report(const Error &error, const QString &keyId = {})
         break;
     }
     case ErrorCode::Conflict:
-        text = Cli::tr("refused: %1").arg(error.detail.simplified());
+        text = Cli::tr("refused: %1").arg(error.text().simplified());
         break;
     case ErrorCode::StorageUnavailable:
     case ErrorCode::StorageFailure:
-        text = Cli::tr("the database is unavailable: %1").arg(error.detail.simplified());
+        text = Cli::tr("the database is unavailable: %1").arg(error.text().simplified());
         status = ExitUnavailable;
         break;
     }

@@ -37,8 +37,8 @@ QString describe(const Error &error)
         text += QStringLiteral(": ") + error.reason;
     if (error.bound.isValid())
         text += QStringLiteral(" (") + error.bound.toString() + u')';
-    if (!error.detail.isEmpty())
-        text += QStringLiteral(": ") + error.detail;
+    if (!error.text().isEmpty())
+        text += QStringLiteral(": ") + error.text();
     return text;
 }
 

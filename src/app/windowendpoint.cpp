@@ -19,7 +19,7 @@ WindowEndpoint::~WindowEndpoint()
 Result<quint16> WindowEndpoint::start(const gui::EndpointSettings &settings)
 {
     if (m_endpoint)
-        return Error::conflict(QStringLiteral("the HTTP endpoint is running already"));
+        return Error::conflict().told(QT_TRANSLATE_NOOP("Error", "the HTTP API is running already"));
     QHostAddress address;
     if (!address.setAddress(settings.address))
         address = QHostAddress::LocalHost;

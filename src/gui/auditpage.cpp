@@ -190,7 +190,7 @@ void AuditPage::buildFilters()
 
 void AuditPage::retranslate()
 {
-    m_keyLabel->setText(tr("&Key:"));
+    m_keyLabel->setText(tr("K&ey:"));
     m_actorLabel->setText(tr("A&ctor:"));
     m_actionLabel->setText(tr("Ac&tion:"));
     m_periodLabel->setText(tr("&Period:"));

@@ -49,7 +49,7 @@ bool EndpointControl::start()
                          tr("The HTTP API could not start on %1:%2.\n%3")
                              .arg(address.toString())
                              .arg(settings.port)
-                             .arg(port.error().detail));
+                             .arg(port.error().text()));
         return false;
     }
     m_port = port.value();

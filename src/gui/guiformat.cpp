@@ -115,13 +115,13 @@ QString describeError(const Error &error)
                 .arg(maxFixedLimit);
         return QCoreApplication::translate("Error", "Invalid input (%1).").arg(error.field);
     case ErrorCode::StorageUnavailable:
-        return QCoreApplication::translate("Error", "The database cannot be reached: %1").arg(error.detail);
+        return QCoreApplication::translate("Error", "The database cannot be reached: %1").arg(error.text());
     case ErrorCode::Conflict:
-        return QCoreApplication::translate("Error", "Conflict: %1").arg(error.detail);
+        return QCoreApplication::translate("Error", "Conflict: %1").arg(error.text());
     case ErrorCode::StorageFailure:
         break;
     }
-    return QCoreApplication::translate("Error", "The database reported an error: %1").arg(error.detail);
+    return QCoreApplication::translate("Error", "The database reported an error: %1").arg(error.text());
 }
 
 } // namespace aether::gui

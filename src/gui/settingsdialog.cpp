@@ -22,7 +22,7 @@ SettingsDialog::SettingsDialog(ConsoleSettings &settings, const DatabaseLocation
 {
     m_ui->setupUi(this);
     m_ui->languageCombo->addItem(tr("System"), QStringLiteral("system"));
-    m_ui->languageCombo->addItem(QStringLiteral("中文"), QStringLiteral("zh_CN"));
+    m_ui->languageCombo->addItem(QStringLiteral("简体中文"), QStringLiteral("zh_CN"));
     m_ui->languageCombo->addItem(QStringLiteral("English"), QStringLiteral("en"));
 
     if (current.isSqlite()) {
@@ -113,7 +113,7 @@ void SettingsDialog::testConnection()
 {
     const Result<DatabaseLocation> loc = location();
     if (!loc) {
-        m_ui->testResultLabel->setText(loc.error().detail);
+        m_ui->testResultLabel->setText(loc.error().text());
         return;
     }
     m_ui->testResultLabel->setText(tr("Connecting…"));
@@ -132,7 +132,7 @@ void SettingsDialog::accept()
 {
     const Result<DatabaseLocation> loc = location();
     if (!loc) {
-        dialogs::warning(this, windowTitle(), loc.error().detail);
+        dialogs::warning(this, windowTitle(), loc.error().text());
         return;
     }
     QHostAddress address;
@@ -147,7 +147,7 @@ void SettingsDialog::accept()
     }
     if (!certificate.isEmpty()) {
         if (const Status tls = m_endpoint ? m_endpoint->checkTlsFiles(certificate, key) : Status(Done{}); !tls) {
-            dialogs::warning(this, windowTitle(), tr("The TLS files cannot be used: %1").arg(tls.error().detail));
+            dialogs::warning(this, windowTitle(), tr("The TLS files cannot be used: %1").arg(tls.error().text()));
             return;
         }
     }

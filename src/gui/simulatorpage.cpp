@@ -366,7 +366,7 @@ void SimulatorPage::loadFile()
         const Error &e = scenario.error();
         showMessage(
             tr("The scenario cannot be used: %1 (%2).")
-                .arg(e.field.isEmpty() ? tr("not a JSON object") : e.field, e.detail.isEmpty() ? e.reason : e.detail),
+                .arg(e.field.isEmpty() ? tr("not a JSON object") : e.field, e.text().isEmpty() ? e.reason : e.text()),
             true);
         return;
     }
@@ -458,7 +458,7 @@ void SimulatorPage::run()
                 } else {
                     self->showMessage(self->m_cancelled && self->m_cancelled->load()
                                           ? tr("Cancelled.")
-                                          : tr("The simulation failed: %1").arg(results.error().detail),
+                                          : tr("The simulation failed: %1").arg(results.error().text()),
                                       !(self->m_cancelled && self->m_cancelled->load()));
                 }
                 emit self->finished(results.ok());

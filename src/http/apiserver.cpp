@@ -91,18 +91,18 @@ Status ApiServer::checkRemoteAccess(const QHostAddress &address)
 {
     const qsizetype envLength = m_tokens.environmentTokenLength();
     if (envLength > 0 && envLength < TokenStore::minRemoteTokenLength)
-        return Error::conflict(QStringLiteral("refusing to listen on %1: AETHER_CONSOLE_TOKEN has %2 characters, "
-                                              "at least %3 are needed beyond loopback")
-                                   .arg(address.toString())
-                                   .arg(envLength)
-                                   .arg(TokenStore::minRemoteTokenLength));
+        return Error::conflict().told(
+            QT_TRANSLATE_NOOP("Error", "refusing to listen on %1: AETHER_CONSOLE_TOKEN has %2 "
+                                       "characters, at least %3 are needed beyond loopback"),
+            {address.toString(), QString::number(envLength), QString::number(TokenStore::minRemoteTokenLength)});
     Result<bool> anyToken = m_tokens.hasAnyToken();
     if (!anyToken)
         return anyToken.error();
     if (!anyToken.value())
-        return Error::conflict(QStringLiteral("refusing to listen on %1 without any API token: create one with "
-                                              "--create-token NAME or set AETHER_CONSOLE_TOKEN")
-                                   .arg(address.toString()));
+        return Error::conflict().told(QT_TRANSLATE_NOOP("Error",
+                                                        "refusing to listen on %1 without any API token: create "
+                                                        "one with --create-token NAME or set AETHER_CONSOLE_TOKEN"),
+                                      {address.toString()});
     return Done{};
 }
 

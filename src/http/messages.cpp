@@ -51,37 +51,49 @@ QString text(Message message, Language language)
 {
     switch (message) {
     case Message::MissingCredentials:
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Missing admin credentials"));
     case Message::InvalidToken:
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Invalid token"));
     case Message::AdminRequired:
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Admin privileges required"));
     case Message::KeyNotFound:
         // The original service answers this one in English whatever the language (../shared/spec/api.md): not a
         // catalogue entry.
         return QStringLiteral("Key not found");
     case Message::EmptyBody:
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Request body must not be empty"));
     case Message::InvalidJson:
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Request body must be valid JSON"));
     case Message::BodyTooLarge:
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Request body too large"));
     case Message::FixedLimitRequired:
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language,
                           QT_TRANSLATE_NOOP("HttpMessage", "fixed_limit is required when disabling adaptive mode"));
     case Message::DatabaseError:
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Database connection error, retrying..."));
     case Message::SwitchedToAdaptive:
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language,
                           QT_TRANSLATE_NOOP("HttpMessage", "Switched to adaptive mode; the concurrency limit will be "
                                                            "learned and adjusted automatically"));
     case Message::SwitchedToFixed:
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(
             language, QT_TRANSLATE_NOOP("HttpMessage", "Switched to fixed-limit mode; concurrency limit set to %1"));
     case Message::SetFixedLimit:
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language,
                           QT_TRANSLATE_NOOP("HttpMessage", "Set to fixed-limit mode with a concurrency limit of %1"));
     case Message::LearningReset:
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Learning state reset"));
     case Message::MalformedRequest:
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Malformed HTTP request"));
@@ -110,8 +122,10 @@ QString fieldLabel(const QString &field, Language language)
     if (language == Language::English)
         return field;
     if (field == u"enabled")
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "enabled"));
     if (field == u"fixed_limit")
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "fixed_limit"));
     return field;
 }
@@ -119,34 +133,46 @@ QString fieldLabel(const QString &field, Language language)
 QString validationReason(const QString &reason, const QVariant &bound, Language language)
 {
     if (reason == u"missing")
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Field required"));
     if (reason == u"bool_type")
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be a valid boolean"));
     if (reason == u"bool_parsing")
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(
             language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be a valid boolean, unable to interpret input"));
     if (reason == u"int_type")
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be a valid integer"));
     if (reason == u"int_parsing")
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage",
                                                       "Input should be a valid integer, unable to parse string as an "
                                                       "integer"));
     if (reason == u"int_from_float")
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage",
                                                       "Input should be a valid integer, got a number with a fractional "
                                                       "part"));
     if (reason == u"greater_than_equal")
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be greater than or equal to %1"))
             .arg(bound.toString());
     if (reason == u"less_than_equal")
+        //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation included.
         return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be less than or equal to %1"))
             .arg(bound.toString());
     if (reason == u"dict_type") {
         if (!bound.isValid()) // the body of PATCH …/mode, the original service's own text
+            //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation
+            //: included.
             return translated(language,
                               QT_TRANSLATE_NOOP("HttpMessage", "Input should be a valid dictionary or instance of "
                                                                "EnableAdaptiveRequest"));
         if (bound.toString().isEmpty())
+            //: Wire text of the API contract (spec/api.md): keep it byte for byte, its spelling and punctuation
+            //: included.
             return translated(language, QT_TRANSLATE_NOOP("HttpMessage", "Input should be a valid dictionary"));
         return translated(language,
                           QT_TRANSLATE_NOOP("HttpMessage", "Input should be a valid dictionary or instance of %1"))

@@ -25,6 +25,7 @@
 #include "testdatabase.h"
 #include "windowendpoint.h"
 
+#include <QAbstractButton>
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
@@ -32,6 +33,7 @@
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QGroupBox>
 #include <QHeaderView>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -48,6 +50,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QRegularExpression>
 #include <QScopeGuard>
 #include <QScrollBar>
 #include <QSettings>
@@ -64,6 +67,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QToolBar>
+#include <QToolButton>
 #include <QTreeWidget>
 
 using namespace Qt::StringLiterals;
@@ -946,6 +951,76 @@ private slots:
     }
 
     // View → Language switches every open window at once and back (here through the catalogue the menu uses).
+    // In either language no two accelerators of the window are alike: the menu bar's titles, the page tabs and the
+    // buttons, boxes and labelled fields of the page shown (Alt+letter would reach only one of them); nor within a
+    // menu. The toolbar shows no accelerator letters.
+    void acceleratorsAreUnique()
+    {
+        TestDatabase tdb("sqlite");
+        QVERIFY(tdb.isReady());
+        Console c(tdb);
+        QVERIFY2(c.ready, "cannot prepare the demo database");
+        QVERIFY(QTest::qWaitForWindowExposed(c.window.get()));
+        static const QRegularExpression mnemonic(u"&([^&\\s])"_s);
+        const auto letter = [](const QString &text) {
+            QString plain = text;
+            plain.replace(u"&&"_s, QString());
+            const QRegularExpressionMatch m = mnemonic.match(plain);
+            return m.hasMatch() ? m.captured(1).toLower() : QString();
+        };
+        QStringList clashes;
+        const auto check = [&](const QString &where, const QList<QPair<QString, QString>> &texts) {
+            QHash<QString, QString> seen;
+            for (const auto &[text, owner] : texts) {
+                const QString l = letter(text);
+                if (l.isEmpty())
+                    continue;
+                if (seen.contains(l))
+                    clashes << u"%1: Alt+%2 for \"%3\" and \"%4\""_s.arg(where, l.toUpper(), seen.value(l), text);
+                else
+                    seen.insert(l, text);
+            }
+        };
+        auto *pages = c.child<QTabWidget>("pages");
+        for (const Catalogue::Language language : {Catalogue::Language::English, Catalogue::Language::Chinese}) {
+            Catalogue::install(language);
+            QCoreApplication::processEvents();
+            const QString lang = language == Catalogue::Language::English ? u"en"_s : u"zh_CN"_s;
+            for (QAction *a : c.window->findChild<QToolBar *>(u"mainToolBar"_s)->actions()) {
+                if (!a->isSeparator() && a->iconText().contains(u'&'))
+                    clashes << u"%1 toolbar: \"%2\" shows an accelerator"_s.arg(lang, a->iconText());
+            }
+            for (QMenu *menu : c.window->findChildren<QMenu *>()) {
+                QList<QPair<QString, QString>> items;
+                for (QAction *a : menu->actions())
+                    items.append({a->text(), {}});
+                check(u"%1 menu \"%2\""_s.arg(lang, menu->title()), items);
+            }
+            for (int page = 0; page < pages->count(); ++page) {
+                pages->setCurrentIndex(page);
+                QCoreApplication::processEvents();
+                QList<QPair<QString, QString>> texts;
+                for (QAction *a : c.window->menuBar()->actions())
+                    texts.append({a->text(), {}});
+                for (int tab = 0; tab < pages->count(); ++tab)
+                    texts.append({pages->tabText(tab), {}});
+                for (QWidget *w : c.window->findChildren<QWidget *>()) {
+                    if (!w->isVisibleTo(c.window.get()) || qobject_cast<QToolButton *>(w))
+                        continue;
+                    if (auto *b = qobject_cast<QAbstractButton *>(w))
+                        texts.append({b->text(), {}});
+                    else if (auto *g = qobject_cast<QGroupBox *>(w))
+                        texts.append({g->title(), {}});
+                    else if (auto *l = qobject_cast<QLabel *>(w); l && l->buddy())
+                        texts.append({l->text(), {}});
+                }
+                check(u"%1 page \"%2\""_s.arg(lang, pages->tabText(page)), texts);
+            }
+        }
+        Catalogue::install(Catalogue::Language::English);
+        QVERIFY2(clashes.isEmpty(), qPrintable(u"\n"_s + clashes.join(u'\n')));
+    }
+
     void languageSwitchesAtRunTime_data() { TestDatabase::addBackendRows(); }
     void languageSwitchesAtRunTime()
     {

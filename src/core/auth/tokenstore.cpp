@@ -69,8 +69,8 @@ Result<NewToken> TokenStore::create(const QString &name, Role role)
 {
     const QString trimmed = name.trimmed();
     if (trimmed.isEmpty() || trimmed.size() > 100)
-        return Error::invalid(QStringLiteral("name"), reason::invalidValue, {},
-                              QStringLiteral("a token name must have 1 to 100 characters"));
+        return Error::invalid(QStringLiteral("name"), reason::invalidValue)
+            .told(QT_TRANSLATE_NOOP("Error", "a token name must have 1 to 100 characters"));
     QByteArray random(32, Qt::Uninitialized);
     QRandomGenerator::system()->generate(reinterpret_cast<quint32 *>(random.data()),
                                          reinterpret_cast<quint32 *>(random.data() + random.size()));
@@ -86,7 +86,7 @@ Result<NewToken> TokenStore::create(const QString &name, Role role)
         if (!existing)
             return existing.error();
         if (existing.value().next())
-            return Error::conflict(QStringLiteral("a token named \"%1\" exists already").arg(trimmed));
+            return Error::conflict().told(QT_TRANSLATE_NOOP("Error", "a token named \"%1\" exists already"), {trimmed});
         Result<SqlStatement> st = m_db.exec(
             QStringLiteral("INSERT INTO console_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)"),
             {trimmed, roleToString(role), QString::fromLatin1(hash(token.secret)), token.info.createdAt.toIsoString()});

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <QCoreApplication>
 #include <QString>
+#include <QStringList>
 #include <QVariant>
 
 #include <utility>
@@ -47,20 +49,38 @@ inline const QString readOnly = QStringLiteral("database read-only");
 
 struct Error {
     ErrorCode code = ErrorCode::StorageFailure;
-    QString field;  // InvalidInput: the offending field
-    QString reason; // InvalidInput: one of aether::reason
-    QVariant bound; // InvalidInput: the limit that was crossed (ge / le)
-    QString detail; // untranslated text for logs and diagnostics
+    QString field;   // InvalidInput: the offending field
+    QString reason;  // InvalidInput: one of aether::reason
+    QVariant bound;  // InvalidInput: the limit that was crossed (ge / le)
+    QString detail;  // untranslated text for logs and diagnostics
+    QString message; // the same said by the console in the catalogue's language (empty: only `detail` is known)
 
-    static Error notFound(const QString &detail = {}) { return {ErrorCode::NotFound, {}, {}, {}, detail}; }
+    static Error notFound(const QString &detail = {}) { return {ErrorCode::NotFound, {}, {}, {}, detail, {}}; }
     static Error invalid(const QString &field, const QString &reason, const QVariant &bound = {},
                          const QString &detail = {})
     {
-        return {ErrorCode::InvalidInput, field, reason, bound, detail};
+        return {ErrorCode::InvalidInput, field, reason, bound, detail, {}};
     }
-    static Error unavailable(const QString &detail) { return {ErrorCode::StorageUnavailable, {}, {}, {}, detail}; }
-    static Error failure(const QString &detail) { return {ErrorCode::StorageFailure, {}, {}, {}, detail}; }
-    static Error conflict(const QString &detail) { return {ErrorCode::Conflict, {}, {}, {}, detail}; }
+    static Error unavailable(const QString &detail) { return {ErrorCode::StorageUnavailable, {}, {}, {}, detail, {}}; }
+    static Error failure(const QString &detail) { return {ErrorCode::StorageFailure, {}, {}, {}, detail, {}}; }
+    static Error conflict(const QString &detail = {}) { return {ErrorCode::Conflict, {}, {}, {}, detail, {}}; }
+
+    // The console's own sentence for this error: `detail` in English for logs, `message` through the catalogue
+    // (context "Error", marked by the caller with QT_TRANSLATE_NOOP("Error", …)) in the process's language; %1, %2…
+    // are the `args`.
+    Error told(const char *source, const QStringList &args = {}) const
+    {
+        Error e = *this;
+        e.detail = QString::fromUtf8(source);
+        e.message = QCoreApplication::translate("Error", source);
+        for (const QString &arg : args) {
+            e.detail = e.detail.arg(arg);
+            e.message = e.message.arg(arg);
+        }
+        return e;
+    }
+    // What a person is shown: the console's own sentence when it has one, else the detail (a driver's or Qt's text).
+    QString text() const { return message.isEmpty() ? detail : message; }
 };
 
 // A value or an Error; the return type of every core operation.

@@ -9,9 +9,10 @@ namespace aether {
 
 namespace {
 
-Error invalidUrl(const QString &detail)
+// `source`: marked with QT_TRANSLATE_NOOP("Error", …) (see Error::told).
+Error invalidUrl(const char *source, const QStringList &args = {}, const QString &reason = reason::invalidValue)
 {
-    return Error::invalid(QStringLiteral("database"), reason::invalidValue, {}, detail);
+    return Error::invalid(QStringLiteral("database"), reason).told(source, args);
 }
 
 bool hasControlCharacter(QStringView text)
@@ -56,8 +57,7 @@ Result<DatabaseLocation> parsePostgres(const QString &url)
 {
     const QUrl parsed(url, QUrl::StrictMode);
     if (!parsed.isValid())
-        return Error::invalid(QStringLiteral("database"), reason::invalidValue, {},
-                              QStringLiteral("not a valid PostgreSQL URL: %1").arg(parsed.errorString()));
+        return invalidUrl(QT_TRANSLATE_NOOP("Error", "not a valid PostgreSQL URL: %1"), {parsed.errorString()});
     DatabaseLocation loc;
     loc.kind = DatabaseLocation::Kind::Postgres;
     loc.host = parsed.host(QUrl::FullyDecoded);
@@ -83,22 +83,20 @@ Result<DatabaseLocation> parsePostgres(const QString &url)
         else if (name == u"sslmode" || name == u"connect_timeout" || name == u"application_name") {
             const std::optional<QString> checked = checkedOption(name, value);
             if (!checked || hasControlCharacter(value))
-                return invalidUrl(QStringLiteral("invalid value of the PostgreSQL URL parameter %1").arg(name));
+                return invalidUrl(QT_TRANSLATE_NOOP("Error", "invalid value of the PostgreSQL URL parameter %1"),
+                                  {name});
             options << name + u'=' + *checked;
         } else
-            return Error::invalid(QStringLiteral("database"), reason::invalidValue, {},
-                                  QStringLiteral("unsupported PostgreSQL URL parameter: %1").arg(name));
+            return invalidUrl(QT_TRANSLATE_NOOP("Error", "unsupported PostgreSQL URL parameter: %1"), {name});
     }
     for (const QString *part : {&loc.host, &loc.user, &loc.password, &loc.databaseName}) {
         if (hasControlCharacter(*part))
-            return invalidUrl(QStringLiteral("the PostgreSQL URL holds a control character (such as %00)"));
+            return invalidUrl(QT_TRANSLATE_NOOP("Error", "the PostgreSQL URL holds a control character (such as %00)"));
     }
     if (loc.port <= 0 || loc.port > 65535)
-        return Error::invalid(QStringLiteral("database"), reason::invalidValue, {},
-                              QStringLiteral("invalid PostgreSQL port"));
+        return invalidUrl(QT_TRANSLATE_NOOP("Error", "invalid PostgreSQL port"));
     if (loc.databaseName.isEmpty())
-        return Error::invalid(QStringLiteral("database"), reason::invalidValue, {},
-                              QStringLiteral("the PostgreSQL URL names no database"));
+        return invalidUrl(QT_TRANSLATE_NOOP("Error", "the PostgreSQL URL names no database"));
     if (!options.join(u';').contains(u"connect_timeout"))
         options << QStringLiteral("connect_timeout=3");
     if (!options.join(u';').contains(u"application_name"))
@@ -113,7 +111,7 @@ Result<DatabaseLocation> DatabaseLocation::parse(const QString &url)
 {
     const QString text = url.trimmed();
     if (text.isEmpty())
-        return Error::invalid(QStringLiteral("database"), reason::missing, {}, QStringLiteral("empty database URL"));
+        return invalidUrl(QT_TRANSLATE_NOOP("Error", "empty database URL"), {}, reason::missing);
     if (text.startsWith(u"postgresql://", Qt::CaseInsensitive) || text.startsWith(u"postgres://", Qt::CaseInsensitive))
         return parsePostgres(text);
     DatabaseLocation loc;
@@ -125,17 +123,15 @@ Result<DatabaseLocation> DatabaseLocation::parse(const QString &url)
     if (text.startsWith(u"sqlite://", Qt::CaseInsensitive)) {
         loc.path = QUrl::fromPercentEncoding(text.mid(9).toUtf8());
     } else if (text.contains(u"://")) {
-        return Error::invalid(
-            QStringLiteral("database"), reason::invalidValue, {},
-            QStringLiteral("unsupported database URL scheme: %1").arg(text.section(QStringLiteral("://"), 0, 0)));
+        return invalidUrl(QT_TRANSLATE_NOOP("Error", "unsupported database URL scheme: %1"),
+                          {text.section(QStringLiteral("://"), 0, 0)});
     } else {
         loc.path = text;
     }
     if (loc.path.isEmpty())
-        return Error::invalid(QStringLiteral("database"), reason::missing, {},
-                              QStringLiteral("the SQLite URL names no file"));
+        return invalidUrl(QT_TRANSLATE_NOOP("Error", "the SQLite URL names no file"), {}, reason::missing);
     if (hasControlCharacter(loc.path))
-        return invalidUrl(QStringLiteral("the SQLite path holds a control character (such as %00)"));
+        return invalidUrl(QT_TRANSLATE_NOOP("Error", "the SQLite path holds a control character (such as %00)"));
     if (loc.path != u":memory:")
         loc.path = QDir::cleanPath(QDir::current().absoluteFilePath(loc.path));
     return loc;

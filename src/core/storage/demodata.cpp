@@ -147,20 +147,22 @@ Status insertTimeline(Database &db, const QString &keyId, const QList<TimelineEn
 Result<DemoSize> DemoData::fill(int keyCount, quint32 seed)
 {
     if (keyCount < 1 || keyCount > 1000000)
-        return Error::invalid(QStringLiteral("keys"), reason::invalidValue, {}, QStringLiteral("1 to 1,000,000 keys"));
+        return Error::invalid(QStringLiteral("keys"), reason::invalidValue)
+            .told(QT_TRANSLATE_NOOP("Error", "1 to 1,000,000 keys"));
     Result<bool> external = Migrations(m_db).gatewayOwnsTables();
     if (!external)
         return external.error();
     if (external.value())
-        return Error::conflict(QStringLiteral("the tables belong to a gateway; demo data goes only into the console's "
-                                              "own database"));
+        return Error::conflict().told(
+            QT_TRANSLATE_NOOP("Error", "the tables belong to a gateway; demo data goes only into the console's own "
+                                       "database"));
     return m_db.transaction<DemoSize>(Database::Mode::Write, [&]() -> Result<DemoSize> {
         Result<SqlStatement> count = m_db.exec(QStringLiteral("SELECT count(*) FROM provider_api_keys"));
         if (!count)
             return count.error();
         if (count.value().next() && count.value().value(0).toLongLong() > 0)
-            return Error::conflict(QStringLiteral("the database holds keys already; demo data goes only into an empty "
-                                                  "database"));
+            return Error::conflict().told(QT_TRANSLATE_NOOP(
+                "Error", "the database holds keys already; demo data goes only into an empty database"));
         const qint64 nowUs = Timestamp::now().microseconds();
         const QString created = Timestamp::fromMicroseconds(nowUs - qint64(30) * 86400 * 1000000).toIsoString();
         if (const Status inserted = insertEndpoints(created); !inserted)
