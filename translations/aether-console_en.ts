@@ -752,6 +752,30 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <source>refusing to listen on %1 without any API token: create one with --create-token NAME or set AETHER_CONSOLE_TOKEN</source>
         <translation>refusing to listen on %1 without any API token: create one with --create-token NAME or set AETHER_CONSOLE_TOKEN</translation>
     </message>
+    <message>
+        <source>no token named &quot;%1&quot;</source>
+        <translation>no token named &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>the Qt SQL driver %1 is not installed</source>
+        <translation>the Qt SQL driver %1 is not installed</translation>
+    </message>
+    <message>
+        <source>cannot create the folder %1</source>
+        <translation>cannot create the folder %1</translation>
+    </message>
+    <message>
+        <source>%1 is not an SQLite database</source>
+        <translation>%1 is not an SQLite database</translation>
+    </message>
+    <message>
+        <source>the database is not open</source>
+        <translation>the database is not open</translation>
+    </message>
+    <message>
+        <source>bulk changes need a database file or server</source>
+        <translation>bulk changes need a database file or server</translation>
+    </message>
 </context>
 <context>
     <name>HttpMessage</name>
@@ -2178,13 +2202,6 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <source>Fixed</source>
         <translation>Fixed</translation>
     </message>
-    <message numerus="yes">
-        <source>%n key(s)</source>
-        <translation>
-            <numerusform>%n key</numerusform>
-            <numerusform>%n keys</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Database: %1</source>
         <translation>Database: %1</translation>
@@ -2341,6 +2358,13 @@ The mode (%1) and the fixed limit stay as they are.</translation>
     <message>
         <source>Delete the saved view “%1”?</source>
         <translation>Delete the saved view “%1”?</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln key(s)</source>
+        <translation>
+            <numerusform>%Ln key</numerusform>
+            <numerusform>%Ln keys</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -746,6 +746,30 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <source>refusing to listen on %1 without any API token: create one with --create-token NAME or set AETHER_CONSOLE_TOKEN</source>
         <translation>没有任何 API 令牌，拒绝在 %1 上监听：请用 --create-token 名称 创建令牌，或设置 AETHER_CONSOLE_TOKEN</translation>
     </message>
+    <message>
+        <source>no token named &quot;%1&quot;</source>
+        <translation>没有名为“%1”的令牌</translation>
+    </message>
+    <message>
+        <source>the Qt SQL driver %1 is not installed</source>
+        <translation>未安装 Qt SQL 驱动 %1</translation>
+    </message>
+    <message>
+        <source>cannot create the folder %1</source>
+        <translation>无法创建文件夹 %1</translation>
+    </message>
+    <message>
+        <source>%1 is not an SQLite database</source>
+        <translation>%1 不是 SQLite 数据库</translation>
+    </message>
+    <message>
+        <source>the database is not open</source>
+        <translation>数据库未打开</translation>
+    </message>
+    <message>
+        <source>bulk changes need a database file or server</source>
+        <translation>批量修改需要数据库文件或数据库服务器</translation>
+    </message>
 </context>
 <context>
     <name>HttpMessage</name>
@@ -2172,12 +2196,6 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <source>Fixed</source>
         <translation>固定</translation>
     </message>
-    <message numerus="yes">
-        <source>%n key(s)</source>
-        <translation>
-            <numerusform>%n 个密钥</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Database: %1</source>
         <translation>数据库：%1</translation>
@@ -2331,6 +2349,12 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message>
         <source>Delete the saved view “%1”?</source>
         <translation>要删除已保存的视图“%1”吗？</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln key(s)</source>
+        <translation>
+            <numerusform>%Ln 个密钥</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -55,7 +55,8 @@ Result<BulkResult> BulkRunner::run(const BulkRequest &request, const QString &la
 
     // An in-memory SQLite database exists only on the window's own connection: written in place there.
     if (m_location.isSqlite() && m_location.path == u":memory:")
-        return Result<BulkResult>(Error::failure(QStringLiteral("bulk changes need a database file or server")));
+        return Result<BulkResult>(
+            Error::failure({}).told(QT_TRANSLATE_NOOP("Error", "bulk changes need a database file or server")));
 
     std::optional<Result<BulkResult>> result;
     QEventLoop loop;

@@ -572,7 +572,7 @@ void MainWindow::onKeyLocated(const QString &keyId, int row)
 void MainWindow::updateCount()
 {
     const qint64 count = m_model->keyCount();
-    m_ui->countLabel->setText(count >= 0 ? tr("%n key(s)", nullptr, int(count)) : QString());
+    m_ui->countLabel->setText(count >= 0 ? tr("%Ln key(s)", nullptr, int(count)) : QString());
     // A database without any key: a short guide where the table would be.
     const bool empty = m_model->databaseEmpty();
     m_emptyGuide->setVisible(empty);

@@ -167,7 +167,7 @@ private slots:
                 if (rule.alone) {
                     if (e.translation.trimmed() == rule.forbidden)
                         found << u"%1 \"%2\" → %3 (the row \"%4\")"_s.arg(e.context, e.source, e.translation,
-                                                                             rule.english);
+                                                                          rule.english);
                     continue;
                 }
                 QString text = e.translation;
@@ -215,8 +215,8 @@ private slots:
         const QList<Rule> rules = glossary(&approved, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         const auto rule = [&](const QString &forbidden) {
-            const auto it = std::find_if(rules.begin(), rules.end(),
-                                         [&](const Rule &r) { return r.forbidden == forbidden; });
+            const auto it =
+                std::find_if(rules.begin(), rules.end(), [&](const Rule &r) { return r.forbidden == forbidden; });
             return it == rules.end() ? Rule{} : *it;
         };
         QVERIFY(rule(u"学习限制"_s).where.match(u"Learned limit"_s).hasMatch());
@@ -226,7 +226,8 @@ private slots:
         QVERIFY(!rule(u"并发 429"_s).where.match(u"Concurrency 429"_s).hasMatch());
         QVERIFY(approved.contains(u"并发 429 次数"_s));
         QVERIFY(approved.contains(u"HTTP 接口"_s));
-        QVERIFY(prose(u"数据库地址无效：unsupported database URL scheme: mysql"_s).contains(u"unsupported database URL"_s));
+        QVERIFY(
+            prose(u"数据库地址无效：unsupported database URL scheme: mysql"_s).contains(u"unsupported database URL"_s));
         QVERIFY(!prose(u"请使用 --tls-cert/--tls-key 或 sqlite:///abs/path（%1）"_s).contains(u"tls"_s));
     }
 };

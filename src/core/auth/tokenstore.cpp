@@ -124,7 +124,7 @@ Status TokenStore::revoke(const QString &name)
         if (!st)
             return st.error();
         if (st.value().rowsAffected() == 0)
-            return Error::notFound(QStringLiteral("no token named \"%1\"").arg(name));
+            return Error::notFound().told(QT_TRANSLATE_NOOP("Error", "no token named \"%1\""), {name});
         // Servers in other processes forget the tokens they verified when this commits.
         return m_db.notify(revocationChannel());
     });

@@ -110,7 +110,7 @@ Status Database::open()
     const bool postgres = m_dialect.isPostgres();
     const QString driver = postgres ? QStringLiteral("QPSQL") : QStringLiteral("QSQLITE");
     if (!QSqlDatabase::isDriverAvailable(driver))
-        return Error::failure(QStringLiteral("the Qt SQL driver %1 is not installed").arg(driver));
+        return Error::failure({}).told(QT_TRANSLATE_NOOP("Error", "the Qt SQL driver %1 is not installed"), {driver});
     QSqlDatabase db = QSqlDatabase::contains(m_connectionName) ? QSqlDatabase::database(m_connectionName, false)
                                                                : QSqlDatabase::addDatabase(driver, m_connectionName);
     if (const Status configured = configure(db); !configured)
@@ -223,7 +223,8 @@ Status Database::configure(QSqlDatabase &db) const
     if (m_location.path != u":memory:") {
         const QFileInfo file(m_location.path);
         if (!QDir().mkpath(file.absolutePath()))
-            return Error::unavailable(QStringLiteral("cannot create the folder %1").arg(file.absolutePath()));
+            return Error::unavailable({}).told(QT_TRANSLATE_NOOP("Error", "cannot create the folder %1"),
+                                               {file.absolutePath()});
     }
     db.setDatabaseName(m_location.path);
     db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(m_lockWaitMs));
@@ -255,7 +256,8 @@ Status Database::runSessionSetup(QSqlDatabase &db)
         close();
         m_lost = true;
         if (!postgres && error.nativeErrorCode() == u"26")
-            return Error::failure(QStringLiteral("%1 is not an SQLite database").arg(m_location.path));
+            return Error::failure({}).told(QT_TRANSLATE_NOOP("Error", "%1 is not an SQLite database"),
+                                           {m_location.path});
         // SQLite: a damaged file is broken, not unavailable (retrying would not help); PostgreSQL: any failure here
         // is the connection's.
         return postgres ? Error::unavailable(error.text()) : classify(error);
@@ -381,7 +383,7 @@ Result<SqlStatement> Database::execBulk(const QString &sql, const QVariantList &
 Result<SqlStatement> Database::execStatement(const QString &sql, const QVariantList &binds, bool forwardOnly)
 {
     if (!m_open)
-        return Error::unavailable(QStringLiteral("the database is not open"));
+        return Error::unavailable({}).told(QT_TRANSLATE_NOOP("Error", "the database is not open"));
     // A statement is cached per SQL text and way of reading (the bulk one is the same text with a mark).
     const QString cacheKey = forwardOnly ? sql : QStringLiteral("bulk:") + sql;
     CachedStatement *cached = m_statements.value(cacheKey);
@@ -463,7 +465,7 @@ Status Database::selectByIds(const QString &sql, QStringList ids, const std::fun
 Status Database::execRaw(const QString &sql)
 {
     if (!m_open)
-        return Error::unavailable(QStringLiteral("the database is not open"));
+        return Error::unavailable({}).told(QT_TRANSLATE_NOOP("Error", "the database is not open"));
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     ++m_execs;
     if (!query.exec(sql))
