@@ -49,7 +49,7 @@
     </message>
     <message>
         <source>Canceled: the keys before the cancel stay changed.</source>
-        <translation>已取消：取消之前已修改的密钥保持修改后的状态。</translation>
+        <translation>已取消：取消前已修改的密钥不会恢复原状。</translation>
     </message>
     <message>
         <source>%1: %2</source>
@@ -276,7 +276,7 @@
     </message>
     <message>
         <source>Days the time series of 429s and limits is kept (default: the setting timeline/retention_days, else 30).</source>
-        <translation>429 时间序列的保留天数（默认：设置项 timeline/retention_days，否则为 30）。</translation>
+        <translation>429 次数和有效限制时间序列的保留天数（默认：设置项 timeline/retention_days，否则为 30）。</translation>
     </message>
     <message>
         <source>Seconds between two readings of the keys&apos; counters for the time series (default 30).</source>
@@ -292,7 +292,7 @@
     </message>
     <message>
         <source>Learning strategy: of --learner-peer (default %2), or one of those --simulate compares (repeat it; default all): %1.</source>
-        <translation>调整算法：--learner-peer 使用的（默认 %2），或 --simulate 比较的其中之一（可重复；默认全部）：%1。</translation>
+        <translation>调整算法：--learner-peer 所用的算法（默认 %2），或 --simulate 要比较的算法之一（可重复指定；默认全部）：%1。</translation>
     </message>
     <message>
         <source>List the learning strategies, the recommended one first, then exit.</source>
@@ -464,7 +464,7 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     </message>
     <message>
         <source>this asks for confirmation: add --yes when no one can answer</source>
-        <translation>此操作需要确认：无人应答时请加上 --yes</translation>
+        <translation>此操作需要确认：无法交互确认时请加上 --yes</translation>
     </message>
     <message>
         <source>[y/N]</source>
@@ -744,7 +744,7 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     </message>
     <message>
         <source>refusing to listen on %1 without any API token: create one with --create-token NAME or set AETHER_CONSOLE_TOKEN</source>
-        <translation>没有任何 API 令牌，拒绝在 %1 上监听：请用 --create-token 名称 创建令牌，或设置 AETHER_CONSOLE_TOKEN</translation>
+        <translation>没有任何 API 令牌，拒绝在 %1 上监听：请用 --create-token NAME 创建令牌，或设置 AETHER_CONSOLE_TOKEN</translation>
     </message>
     <message>
         <source>no token named &quot;%1&quot;</source>
@@ -1196,7 +1196,7 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     </message>
     <message>
         <source>Select every key the table shows with its filter, including rows not loaded yet, for a change of them all</source>
-        <translation>选择表格按当前筛选条件显示的全部密钥（包括尚未加载的行），一次修改它们</translation>
+        <translation>选择表格在当前筛选条件下显示的全部密钥（包括尚未加载的行），以便批量修改</translation>
     </message>
     <message>
         <source>HTTP &amp;API</source>
@@ -1487,14 +1487,14 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
     </message>
     <message>
         <source>How long the time series of each key&apos;s 429s, adjustments and limit is kept (older than 48 hours it is kept by the hour). Applies to this console&apos;s own cleanup; --retention-days overrides it.</source>
-        <translation>每个密钥的 429 次数、调整次数和有效限制的时间序列保留多久（超过 48 小时的按小时保存）。只影响本控制台自己的清理；--retention-days 优先。</translation>
+        <translation>每个密钥的 429 次数、调整次数和有效限制的时间序列保留时长（超过 48 小时的数据按小时保存）。仅作用于本控制台自身的清理；--retention-days 会覆盖此设置。</translation>
     </message>
 </context>
 <context>
     <name>Signal</name>
     <message>
         <source>nothing worked at this concurrency lately: held just below it</source>
-        <translation>该并发数近期从未成功：停在其下方</translation>
+        <translation>近期在该并发数下均未成功：保持在略低于该值的水平</translation>
     </message>
     <message>
         <source>the probe one above the hold failed: the next one waits longer</source>
@@ -1506,11 +1506,11 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
     </message>
     <message>
         <source>another 429 of the same fall: the capacity is lower still</source>
-        <translation>同一次下降中的又一个 429：容量还要更低</translation>
+        <translation>同一轮下降中再次出现 429：容量还要更低</translation>
     </message>
     <message>
         <source>the limit binds and no ceiling is known: grown</source>
-        <translation>并发限制已用满且未知上限：扩容</translation>
+        <translation>并发限制已用满，且尚无已知上限：扩容</translation>
     </message>
     <message>
         <source>busy before any 429: held at the policy&apos;s maximum</source>
@@ -1518,11 +1518,11 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
     </message>
     <message>
         <source>the hold has passed: one slot above, to see whether the capacity rose</source>
-        <translation>等待期已过：高出一档，看容量是否上升</translation>
+        <translation>等待期已过：上调一档，探测容量是否已上升</translation>
     </message>
     <message>
         <source>faster per token at the same concurrency: probed early</source>
-        <translation>相同并发下每个 token 更快：提前探测</translation>
+        <translation>相同并发数下每个 token 耗时更短：提前探测</translation>
     </message>
     <message>
         <source>a probe worked far below the best level: back to it</source>
@@ -1533,11 +1533,11 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
     <name>Strategy</name>
     <message>
         <source>holds just below the concurrency at which 429s came, probes above it rarely; about half the reference&apos;s 429s</source>
-        <translation>停在出现 429 的并发数之下，偶尔向上探测；429 约为原算法的一半</translation>
+        <translation>保持在略低于出现 429 时的并发数，很少向上探测；429 次数约为原算法的一半</translation>
     </message>
     <message>
         <source>the original service&apos;s algorithm, bit for bit</source>
-        <translation>原服务的算法，逐位一致</translation>
+        <translation>与原服务的算法完全一致</translation>
     </message>
     <message>
         <source>the original algorithm, but a 429 never raises the limit</source>
@@ -1643,7 +1643,7 @@ Fill it with demo data (3 providers, 5 endpoints, 40 keys with histories) to loo
     </message>
     <message>
         <source>Viewer (read only)</source>
-        <translation>只读查看者</translation>
+        <translation>查看者（只读）</translation>
     </message>
     <message>
         <source>Gateway (events and limits)</source>
@@ -1972,7 +1972,7 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <name>aether::gui::KeyFilterBar</name>
     <message>
         <source>Active and inactive</source>
-        <translation>启用和停用</translation>
+        <translation>启用和未启用</translation>
     </message>
     <message>
         <source>Active only</source>
@@ -1980,7 +1980,7 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>Inactive only</source>
-        <translation>仅停用</translation>
+        <translation>仅未启用</translation>
     </message>
     <message>
         <source>The gateway&apos;s is_active flag of each key</source>
@@ -2273,7 +2273,7 @@ The mode (%1) and the fixed limit stay as they are.</source>
     <message numerus="yes">
         <source>All %1 key(s) shown are selected: a key action applies to every one of them.</source>
         <translation>
-            <numerusform>已选择当前显示的全部 %1 个密钥：密钥操作将应用于其中每一个。</numerusform>
+            <numerusform>已选择当前显示的全部 %1 个密钥：密钥操作将应用于所有这些密钥。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
@@ -2284,11 +2284,11 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>Quit Aether Console</source>
-        <translation>退出 Aether Console</translation>
+        <translation>退出 Aether 控制台</translation>
     </message>
     <message>
         <source>Quit Aether Console?</source>
-        <translation>要退出 Aether Console 吗？</translation>
+        <translation>要退出 Aether 控制台吗？</translation>
     </message>
     <message>
         <source>Quit</source>
@@ -2380,7 +2380,7 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>Restore the default value of every parameter? This applies to every console and gateway that uses this database. Limits already learned are kept.</source>
-        <translation>将所有参数恢复为默认值？这会影响使用此数据库的所有控制台和网关。已学习到的限制保持不变。</translation>
+        <translation>要将所有参数恢复为默认值吗？这会影响使用此数据库的所有控制台和网关。已学习到的限制保持不变。</translation>
     </message>
     <message>
         <source>Reset to defaults</source>
@@ -2470,7 +2470,7 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>Only samples of this many last seconds count.</source>
-        <translation>只计算最近这么多秒内的采样。</translation>
+        <translation>只计算最近该秒数内的采样。</translation>
     </message>
     <message>
         <source>A sample counts as busy at this utilisation (concurrency ÷ limit) or more.</source>
@@ -2521,18 +2521,18 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>429s per key: none recorded</source>
-        <translation>各密钥的 429：暂无记录</translation>
+        <translation>各密钥的 429 次数：暂无记录</translation>
     </message>
     <message numerus="yes">
         <source>429s per key (top %n)</source>
         <translation>
-            <numerusform>各密钥的 429（前 %n 个）</numerusform>
+            <numerusform>各密钥的 429 次数（前 %n 个）</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>429s per key in %1 (top %n)</source>
         <translation>
-            <numerusform>%1 中各密钥的 429（前 %n 个）</numerusform>
+            <numerusform>%1 中各密钥的 429 次数（前 %n 个）</numerusform>
         </translation>
     </message>
     <message>
@@ -2612,7 +2612,7 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>Hidden limit 150, three times the initial limit; demand 220: how fast the limit climbs.</source>
-        <translation>真实并发上限 150，是初始并发限制的三倍；需求 220：看并发限制爬升多快。</translation>
+        <translation>真实并发上限 150，是初始并发限制的三倍；需求 220：考察并发限制的上升速度。</translation>
     </message>
     <message>
         <source>Hidden limit 200, the policy&apos;s maximum; demand 300.</source>
@@ -2810,7 +2810,7 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>Left by the key&apos;s other users</source>
-        <translation>其他使用者留下的容量</translation>
+        <translation>扣除该密钥其他使用者占用后的剩余容量</translation>
     </message>
     <message>
         <source>%1: limit</source>
@@ -2925,7 +2925,7 @@ The mode (%1) and the fixed limit stay as they are.</source>
     </message>
     <message>
         <source>Give the token a name, e.g. the script or gateway that will use it.</source>
-        <translation>请为令牌命名，例如将使用它的脚本或网关。</translation>
+        <translation>请为令牌命名，例如以使用它的脚本或网关命名。</translation>
     </message>
     <message>
         <source>A token named %1 exists already.</source>
