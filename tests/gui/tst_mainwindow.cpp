@@ -18,11 +18,13 @@
 #include "mainwindow.h"
 #include "policypage.h"
 #include "savedviews.h"
+#include "settingsdialog.h"
 #include "storage/database.h"
 #include "storage/demodata.h"
 #include "storage/migrations.h"
 #include "summarypage.h"
 #include "testdatabase.h"
+#include "tokendialog.h"
 #include "windowendpoint.h"
 
 #include <QAbstractButton>
@@ -41,6 +43,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
+#include <QMainWindow>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -981,7 +984,33 @@ private slots:
                     seen.insert(l, text);
             }
         };
-        auto *pages = c.child<QTabWidget>("pages");
+        // Each page of a window's tabs in turn (or the window once): the menu bar's titles, the tabs, and the visible
+        // buttons, boxes and labelled fields.
+        const auto checkWindow = [&](QWidget *top, const QString &where, QTabWidget *tabs) {
+            for (int page = 0; page < (tabs ? tabs->count() : 1); ++page) {
+                if (tabs)
+                    tabs->setCurrentIndex(page);
+                QCoreApplication::processEvents();
+                QList<QPair<QString, QString>> texts;
+                if (auto *main = qobject_cast<QMainWindow *>(top)) {
+                    for (QAction *a : main->menuBar()->actions())
+                        texts.append({a->text(), {}});
+                }
+                for (int tab = 0; tabs && tab < tabs->count(); ++tab)
+                    texts.append({tabs->tabText(tab), {}});
+                for (QWidget *w : top->findChildren<QWidget *>()) {
+                    if (!w->isVisibleTo(top) || qobject_cast<QToolButton *>(w))
+                        continue;
+                    if (auto *b = qobject_cast<QAbstractButton *>(w))
+                        texts.append({b->text(), {}});
+                    else if (auto *g = qobject_cast<QGroupBox *>(w))
+                        texts.append({g->title(), {}});
+                    else if (auto *l = qobject_cast<QLabel *>(w); l && l->buddy())
+                        texts.append({l->text(), {}});
+                }
+                check(tabs ? u"%1 page \"%2\""_s.arg(where, tabs->tabText(page)) : where, texts);
+            }
+        };
         for (const Catalogue::Language language : {Catalogue::Language::English, Catalogue::Language::Chinese}) {
             Catalogue::install(language);
             QCoreApplication::processEvents();
@@ -996,26 +1025,13 @@ private slots:
                     items.append({a->text(), {}});
                 check(u"%1 menu \"%2\""_s.arg(lang, menu->title()), items);
             }
-            for (int page = 0; page < pages->count(); ++page) {
-                pages->setCurrentIndex(page);
-                QCoreApplication::processEvents();
-                QList<QPair<QString, QString>> texts;
-                for (QAction *a : c.window->menuBar()->actions())
-                    texts.append({a->text(), {}});
-                for (int tab = 0; tab < pages->count(); ++tab)
-                    texts.append({pages->tabText(tab), {}});
-                for (QWidget *w : c.window->findChildren<QWidget *>()) {
-                    if (!w->isVisibleTo(c.window.get()) || qobject_cast<QToolButton *>(w))
-                        continue;
-                    if (auto *b = qobject_cast<QAbstractButton *>(w))
-                        texts.append({b->text(), {}});
-                    else if (auto *g = qobject_cast<QGroupBox *>(w))
-                        texts.append({g->title(), {}});
-                    else if (auto *l = qobject_cast<QLabel *>(w); l && l->buddy())
-                        texts.append({l->text(), {}});
-                }
-                check(u"%1 page \"%2\""_s.arg(lang, pages->tabText(page)), texts);
-            }
+            checkWindow(c.window.get(), lang, c.child<QTabWidget>("pages"));
+            gui::SettingsDialog settingsDialog(c.settings, c.db.location(), &c.endpoint, c.window.get());
+            settingsDialog.show();
+            checkWindow(&settingsDialog, lang + u" settings"_s, settingsDialog.findChild<QTabWidget *>());
+            gui::TokenDialog tokenDialog(c.tokens, c.window.get());
+            tokenDialog.show();
+            checkWindow(&tokenDialog, lang + u" tokens"_s, tokenDialog.findChild<QTabWidget *>());
         }
         Catalogue::install(Catalogue::Language::English);
         QVERIFY2(clashes.isEmpty(), qPrintable(u"\n"_s + clashes.join(u'\n')));
