@@ -78,6 +78,14 @@ QString digestQuery(const SqlDialect &dialect, const QString &version, const QSt
 
 std::atomic<qsizetype> digestLimitOfNewBuilders{SummaryBuilder::defaultDigestLimit};
 
+// The keys' order among records with equal timestamps: SQLite's rowid (read with each key, whatever order the rows come
+// in); on PostgreSQL, which keeps no order (an update moves a row, a plan decides a scan's order), the ids' order, so
+// that every way of reading agrees.
+QString keysInOrder(bool postgres, const QString &idColumn)
+{
+    return postgres ? QStringLiteral(" ORDER BY ") + idColumn : QString();
+}
+
 } // namespace
 
 void SummaryBuilder::setDigestLimitOfNewBuilders(qsizetype keys)
@@ -407,7 +415,8 @@ Result<SummaryBuilder::Pass> SummaryBuilder::pass(const QString &versionExpr, co
                                "AND d.length IS NOT NULL THEN NULL ELSE (SELECT %1 FROM provider_api_keys h WHERE "
                                "h.id = k.id) END FROM (SELECT id, concurrent_429_count, rpm_429_count, %2 AS v FROM "
                                "provider_api_keys WHERE %3) k LEFT JOIN console_history_digests d ON d.key_id = k.id")
-                    .arg(m_db.dialect().asText(QStringLiteral("adjustment_history")), version, scan.where),
+                        .arg(m_db.dialect().asText(QStringLiteral("adjustment_history")), version, scan.where) +
+                    keysInOrder(true, QStringLiteral("k.id")),
                 scan.binds, PassColumns{1, 2, 3, -1, 10},
                 [](const SqlStatement &row, const QByteArray &v, Digest *d) {
                     return row.value(5).toBool() && keptColumns(row, 6, v, d);
@@ -423,7 +432,8 @@ Result<SummaryBuilder::Pass> SummaryBuilder::pass(const QString &versionExpr, co
         digestQuery(m_db.dialect(), version, scan.where,
                     {QStringLiteral("concurrent_429_count"), QStringLiteral("rpm_429_count"),
                      postgres ? QStringLiteral("0") : QStringLiteral("rowid")},
-                    true),
+                    true) +
+            keysInOrder(postgres, QStringLiteral("id")),
         scan.binds,
         PassColumns{digestColumns + 0, digestColumns + 1, 1, postgres ? -1 : digestColumns + 2, digestColumns + 3},
         [](const SqlStatement &row, const QByteArray &, Digest *d) { return digestOfRow(row, d); }, &result);
@@ -435,7 +445,7 @@ Result<SummaryBuilder::Pass> SummaryBuilder::pass(const QString &versionExpr, co
         QStringLiteral("SELECT id, concurrent_429_count, rpm_429_count, %1, %2, %3 FROM provider_api_keys WHERE ")
                 .arg(version, postgres ? QStringLiteral("0") : QStringLiteral("rowid"),
                      m_db.dialect().asText(QStringLiteral("adjustment_history"))) +
-            scan.where,
+            scan.where + keysInOrder(postgres, QStringLiteral("id")),
         scan.binds, PassColumns{1, 2, 3, postgres ? -1 : 4, 5},
         [](const SqlStatement &, const QByteArray &, Digest *) { return false; }, &result);
     if (!parsed)
@@ -570,12 +580,13 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, QList<Row> *rows, QS
             versioned, rows, stale, summary, scan, tooMany);
     }
     // Among records with equal timestamps the keys' order decides (see newestRecords): SQLite's is the rowid's,
-    // whichever index a query walks; PostgreSQL's the order its scan returns, as for the original service.
+    // whichever index a query walks; PostgreSQL has no order that lasts (an update moves a row, and the plan decides
+    // the order of a scan), so there it is the ids' (keysInOrder).
     const bool postgres = m_db.dialect().isPostgres();
     Result<SqlStatement> st =
         m_db.exec(QStringLiteral("SELECT id, concurrent_429_count, rpm_429_count, %1, %2 FROM provider_api_keys WHERE ")
                           .arg(version, postgres ? QStringLiteral("0") : QStringLiteral("rowid")) +
-                      scan->where,
+                      scan->where + keysInOrder(postgres, QStringLiteral("id")),
                   scan->binds);
     if (!st)
         return st.error();

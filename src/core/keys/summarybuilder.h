@@ -63,8 +63,8 @@ private:
     using KeptDecoder = std::function<bool(const SqlStatement &row, const QByteArray &version, Digest *d)>;
 
     // One of the records that may be shown, with what orders it: the original sorts all keys' last records by
-    // timestamp, newest first, and its stable sort keeps the keys' order (here: their storage order), then each
-    // history's order, among equal timestamps.
+    // timestamp, newest first, and its stable sort keeps the keys' order (here: SQLite's rowid, PostgreSQL's id), then
+    // each history's order, among equal timestamps.
     struct Newest {
         QString timestamp;
         qint64 keyOrder = 0;
