@@ -78,14 +78,6 @@ QString digestQuery(const SqlDialect &dialect, const QString &version, const QSt
 
 std::atomic<qsizetype> digestLimitOfNewBuilders{SummaryBuilder::defaultDigestLimit};
 
-// The keys' order among records with equal timestamps: SQLite's rowid (read with each key, whatever order the rows come
-// in); on PostgreSQL, which keeps no order (an update moves a row, a plan decides a scan's order), the ids' order, so
-// that every way of reading agrees.
-QString keysInOrder(bool postgres, const QString &idColumn)
-{
-    return postgres ? QStringLiteral(" ORDER BY ") + idColumn : QString();
-}
-
 } // namespace
 
 void SummaryBuilder::setDigestLimitOfNewBuilders(qsizetype keys)
@@ -103,12 +95,17 @@ SummaryBuilder::SummaryBuilder(Database &db, RowVersion &versions, MalformedRepo
 
 void SummaryBuilder::NewestRecords::offer(const QString &timestamp, qint64 keyOrder, int index, const QString &keyId)
 {
-    // Newer first; among equal timestamps the keys' order, then the history's.
+    // Newer first; among equal timestamps the keys' order (SQLite's rowid; on PostgreSQL, which keeps no order that
+    // lasts — an update moves a row, a plan decides a scan's order — all 0, so that the ids decide), then the
+    // history's.
     const auto newer = [&](const Newest &other) {
-        const int cmp = QString::compare(timestamp, other.timestamp);
-        if (cmp != 0)
+        if (const int cmp = QString::compare(timestamp, other.timestamp); cmp != 0)
             return cmp > 0;
-        return keyOrder != other.keyOrder ? keyOrder < other.keyOrder : index < other.index;
+        if (keyOrder != other.keyOrder)
+            return keyOrder < other.keyOrder;
+        if (const int cmp = QString::compare(keyId, other.keyId); cmp != 0)
+            return cmp < 0;
+        return index < other.index;
     };
     if (m_records.size() == size_t(recentRecords) && !newer(m_records.back()))
         return;
@@ -415,8 +412,7 @@ Result<SummaryBuilder::Pass> SummaryBuilder::pass(const QString &versionExpr, co
                                "AND d.length IS NOT NULL THEN NULL ELSE (SELECT %1 FROM provider_api_keys h WHERE "
                                "h.id = k.id) END FROM (SELECT id, concurrent_429_count, rpm_429_count, %2 AS v FROM "
                                "provider_api_keys WHERE %3) k LEFT JOIN console_history_digests d ON d.key_id = k.id")
-                        .arg(m_db.dialect().asText(QStringLiteral("adjustment_history")), version, scan.where) +
-                    keysInOrder(true, QStringLiteral("k.id")),
+                    .arg(m_db.dialect().asText(QStringLiteral("adjustment_history")), version, scan.where),
                 scan.binds, PassColumns{1, 2, 3, -1, 10},
                 [](const SqlStatement &row, const QByteArray &v, Digest *d) {
                     return row.value(5).toBool() && keptColumns(row, 6, v, d);
@@ -432,8 +428,7 @@ Result<SummaryBuilder::Pass> SummaryBuilder::pass(const QString &versionExpr, co
         digestQuery(m_db.dialect(), version, scan.where,
                     {QStringLiteral("concurrent_429_count"), QStringLiteral("rpm_429_count"),
                      postgres ? QStringLiteral("0") : QStringLiteral("rowid")},
-                    true) +
-            keysInOrder(postgres, QStringLiteral("id")),
+                    true),
         scan.binds,
         PassColumns{digestColumns + 0, digestColumns + 1, 1, postgres ? -1 : digestColumns + 2, digestColumns + 3},
         [](const SqlStatement &row, const QByteArray &, Digest *d) { return digestOfRow(row, d); }, &result);
@@ -445,7 +440,7 @@ Result<SummaryBuilder::Pass> SummaryBuilder::pass(const QString &versionExpr, co
         QStringLiteral("SELECT id, concurrent_429_count, rpm_429_count, %1, %2, %3 FROM provider_api_keys WHERE ")
                 .arg(version, postgres ? QStringLiteral("0") : QStringLiteral("rowid"),
                      m_db.dialect().asText(QStringLiteral("adjustment_history"))) +
-            scan.where + keysInOrder(postgres, QStringLiteral("id")),
+            scan.where,
         scan.binds, PassColumns{1, 2, 3, postgres ? -1 : 4, 5},
         [](const SqlStatement &, const QByteArray &, Digest *) { return false; }, &result);
     if (!parsed)
@@ -507,7 +502,7 @@ Status SummaryBuilder::passRows(const QString &sql, const QVariantList &binds, c
     SqlStatement &row = st.value();
     while (row.next()) {
         const QString id = row.value(0).toString();
-        const qint64 order = columns.order >= 0 ? row.value(columns.order).toLongLong() : pass->keys;
+        const qint64 order = columns.order >= 0 ? row.value(columns.order).toLongLong() : 0;
         ++pass->keys;
         pass->summary.totalConcurrent429Errors += row.value(columns.concurrent429).toLongLong();
         pass->summary.totalRpm429Errors += row.value(columns.rpm429).toLongLong();
@@ -579,14 +574,13 @@ Status SummaryBuilder::readKeys(const QString &versionExpr, QList<Row> *rows, QS
             },
             versioned, rows, stale, summary, scan, tooMany);
     }
-    // Among records with equal timestamps the keys' order decides (see newestRecords): SQLite's is the rowid's,
-    // whichever index a query walks; PostgreSQL has no order that lasts (an update moves a row, and the plan decides
-    // the order of a scan), so there it is the ids' (keysInOrder).
+    // Among records with equal timestamps the keys' order decides (see NewestRecords): SQLite's rowid, whichever
+    // index a query walks; PostgreSQL keeps no order that lasts, so there the ids decide.
     const bool postgres = m_db.dialect().isPostgres();
     Result<SqlStatement> st =
         m_db.exec(QStringLiteral("SELECT id, concurrent_429_count, rpm_429_count, %1, %2 FROM provider_api_keys WHERE ")
                           .arg(version, postgres ? QStringLiteral("0") : QStringLiteral("rowid")) +
-                      scan->where + keysInOrder(postgres, QStringLiteral("id")),
+                      scan->where,
                   scan->binds);
     if (!st)
         return st.error();
@@ -724,15 +718,13 @@ void SummaryBuilder::forgetGoneKeys(const QList<Row> &rows)
 std::vector<SummaryBuilder::Newest> SummaryBuilder::newestRecords(const QList<Row> &rows, Summary *summary) const
 {
     NewestRecords newest;
-    qint64 order = 0;
     for (const Row &row : rows) {
         const auto d = m_digests.constFind(row.id);
         if (d == m_digests.constEnd())
             continue; // deleted between the two queries
         summary->totalAdjustments += d->length;
         for (const TailEntry &entry : d->tail)
-            newest.offer(entry.timestamp, order, entry.index, row.id);
-        ++order;
+            newest.offer(entry.timestamp, row.order, entry.index, row.id);
     }
     return newest.records();
 }

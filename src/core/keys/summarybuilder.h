@@ -57,7 +57,7 @@ private:
 
     struct Row {
         QString id;
-        qint64 order = 0; // SQLite: the rowid
+        qint64 order = 0; // SQLite: the rowid; PostgreSQL: 0 (the ids order the keys)
     };
     // Makes a digest of a row that holds one (false: none kept for this version, or the console must read the history).
     using KeptDecoder = std::function<bool(const SqlStatement &row, const QByteArray &version, Digest *d)>;
@@ -91,8 +91,8 @@ private:
         bool keeping = false;
         QHash<QString, Digest> kept;
     };
-    // Where a pass's query has what it needs: column 0 is the key's id; `order` is SQLite's rowid (-1: the row's place
-    // in the result); `odd` has the history itself where `decode` makes no digest (not an array, no digest kept).
+    // Where a pass's query has what it needs: column 0 is the key's id; `order` is SQLite's rowid (-1: none, the ids
+    // order the keys); `odd` has the history itself where `decode` makes no digest (not an array, no digest kept).
     struct PassColumns {
         int concurrent429 = 1;
         int rpm429 = 2;
