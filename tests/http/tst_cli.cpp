@@ -7,6 +7,8 @@
 #include "consoletestsupport.h"
 
 #include <QJsonDocument>
+#include <QRegularExpression>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -247,6 +249,42 @@ private slots:
         QCOMPARE(zh.err.count('\n'), 1);
         QVERIFY2(QString::fromUtf8(zh.err).contains(chinese), qPrintable(zh.describe()));
         EXPECT_ROW(*s, u"ka1"_s, u"max_concurrent, learned_max_concurrent"_s, QString(), u"12"_s);
+    }
+
+    // What the console itself says on stderr when it refuses something reads as Chinese in a Chinese session: no run of
+    // three English words outside options, paths and names (errors quoted from a database driver are another matter).
+    void refusalsInChineseAreChinese()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString db = u"sqlite://"_s + dir.filePath(u"refusals.sqlite"_s);
+        QProcessEnvironment env = chineseEnv;
+        env.remove(u"AETHER_CONSOLE_TOKEN"_s);
+        QVERIFY(runConsole({u"--database"_s, db, u"--prepare"_s, u"--demo"_s}, env).exitCode == 0);
+        const QList<QStringList> refused{
+            {u"keys"_s, u"--database"_s, u"mysql://x/y"_s},
+            {u"keys"_s, u"--database"_s, u"sqlite://"_s},
+            {u"keys"_s, u"--database"_s, u"postgresql://h/db?foo=1"_s},
+            {u"--database"_s, db, u"--prepare"_s, u"--demo"_s},
+            {u"--database"_s, db, u"--revoke-token"_s, u"nobody"_s},
+            {u"--database"_s, db, u"--serve"_s, u"--listen"_s, u"0.0.0.0:0"_s},
+            {u"--database"_s, db, u"set-limit"_s, u"no-such-key"_s, u"7"_s},
+            {u"--database"_s, db, u"set-limit"_s, u"no-such-key"_s, u"1000"_s},
+        };
+        static const QRegularExpression technical(u"\\S*[0-9\\-/_.:=@$\\[\\]{}|\"]\\S*"_s);
+        static const QRegularExpression englishRun(u"\\b[A-Za-z]+(?: [A-Za-z]+){2,}\\b"_s);
+        static const QRegularExpression chinese(u"\\p{Han}"_s);
+        for (const QStringList &arguments : refused) {
+            const ProcessResult r = runConsole(arguments, env);
+            const QString said = QString::fromUtf8(r.err + r.out).trimmed();
+            QVERIFY2(r.finished && !r.err.trimmed().isEmpty(),
+                     qPrintable(arguments.join(u' ') + u"\n"_s + r.describe()));
+            QVERIFY2(said.contains(chinese), qPrintable(arguments.join(u' ') + u": "_s + said));
+            const QString prose = QString(said).replace(technical, u" · "_s);
+            const QRegularExpressionMatch run = englishRun.match(prose);
+            QVERIFY2(!run.hasMatch(),
+                     qPrintable(arguments.join(u' ') + u": \""_s + run.captured() + u"\" in "_s + said));
+        }
     }
 
     // A database that cannot be reached: 3, whatever the command.
