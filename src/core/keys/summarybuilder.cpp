@@ -401,76 +401,72 @@ Result<SummaryBuilder::Pass> SummaryBuilder::pass(const QString &versionExpr, co
     // PostgreSQL: the kept digests brought up to date in one statement (only missing and stale ones are made), then
     // read with the keys; a key that changed in between has its history read with it.
     if (postgres && hasDigestTable()) {
-        const Status kept = keepPassDigests(version, scan);
+        // One statement (in parts by id it took ~6 s longer at a million keys: each part scanned again).
+        const Status kept =
+            withPassTimeout([&] { return keepDigests(version, scan.where, scan.binds, nullptr, nullptr); });
         if (outage(kept))
             return kept.error();
         if (kept) {
-            const Status read = readRows(
-                QStringLiteral("SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.v, 0, d.row_version = k.v, "
-                               "d.length, d.third_last_at, d.second_last_at, d.last_at, CASE WHEN d.row_version = k.v "
-                               "AND d.length IS NOT NULL THEN NULL ELSE (SELECT %1 FROM provider_api_keys h WHERE "
-                               "h.id = k.id) END FROM (SELECT id, concurrent_429_count, rpm_429_count, %2 AS v FROM "
-                               "provider_api_keys WHERE %3) k LEFT JOIN console_history_digests d ON d.key_id = k.id")
-                    .arg(m_db.dialect().asText(QStringLiteral("adjustment_history")), version, scan.where),
-                scan.binds, PassColumns{1, 2, 3, -1, 10},
-                [](const SqlStatement &row, const QByteArray &v, Digest *d) {
-                    return row.value(5).toBool() && keptColumns(row, 6, v, d);
-                },
-                &result);
+            const Status read = withPassTimeout([&] {
+                return passRows(
+                    QStringLiteral(
+                        "SELECT k.id, k.concurrent_429_count, k.rpm_429_count, k.v, 0, d.row_version = k.v, "
+                        "d.length, d.third_last_at, d.second_last_at, d.last_at, CASE WHEN d.row_version = k.v "
+                        "AND d.length IS NOT NULL THEN NULL ELSE (SELECT %1 FROM provider_api_keys h WHERE "
+                        "h.id = k.id) END FROM (SELECT id, concurrent_429_count, rpm_429_count, %2 AS v FROM "
+                        "provider_api_keys WHERE %3) k LEFT JOIN console_history_digests d ON d.key_id = k.id")
+                        .arg(m_db.dialect().asText(QStringLiteral("adjustment_history")), version, scan.where),
+                    scan.binds, PassColumns{1, 2, 3, -1, 10},
+                    [](const SqlStatement &row, const QByteArray &v, Digest *d) {
+                        return row.value(5).toBool() && keptColumns(row, 6, v, d);
+                    },
+                    &result);
+            });
             if (read || outage(read))
                 return read ? Result<Pass>(std::move(result)) : Result<Pass>(read.error());
             result = fresh();
         }
     }
     // The database's JSON functions digest each history on the way.
-    const Status digested = readRows(
-        digestQuery(m_db.dialect(), version, scan.where,
-                    {QStringLiteral("concurrent_429_count"), QStringLiteral("rpm_429_count"),
-                     postgres ? QStringLiteral("0") : QStringLiteral("rowid")},
-                    true),
-        scan.binds,
-        PassColumns{digestColumns + 0, digestColumns + 1, 1, postgres ? -1 : digestColumns + 2, digestColumns + 3},
-        [](const SqlStatement &row, const QByteArray &, Digest *d) { return digestOfRow(row, d); }, &result);
+    const Status digested = withPassTimeout([&] {
+        return passRows(
+            digestQuery(m_db.dialect(), version, scan.where,
+                        {QStringLiteral("concurrent_429_count"), QStringLiteral("rpm_429_count"),
+                         postgres ? QStringLiteral("0") : QStringLiteral("rowid")},
+                        true),
+            scan.binds,
+            PassColumns{digestColumns + 0, digestColumns + 1, 1, postgres ? -1 : digestColumns + 2, digestColumns + 3},
+            [](const SqlStatement &row, const QByteArray &, Digest *d) { return digestOfRow(row, d); }, &result);
+    });
     if (digested || outage(digested))
         return digested ? Result<Pass>(std::move(result)) : Result<Pass>(digested.error());
     // A history those functions refuse (e.g. \u0000 for jsonb): every history read and parsed by the console.
     result = fresh();
-    const Status parsed = readRows(
-        QStringLiteral("SELECT id, concurrent_429_count, rpm_429_count, %1, %2, %3 FROM provider_api_keys WHERE ")
-                .arg(version, postgres ? QStringLiteral("0") : QStringLiteral("rowid"),
-                     m_db.dialect().asText(QStringLiteral("adjustment_history"))) +
-            scan.where,
-        scan.binds, PassColumns{1, 2, 3, postgres ? -1 : 4, 5},
-        [](const SqlStatement &, const QByteArray &, Digest *) { return false; }, &result);
+    const Status parsed = withPassTimeout([&] {
+        return passRows(
+            QStringLiteral("SELECT id, concurrent_429_count, rpm_429_count, %1, %2, %3 FROM provider_api_keys WHERE ")
+                    .arg(version, postgres ? QStringLiteral("0") : QStringLiteral("rowid"),
+                         m_db.dialect().asText(QStringLiteral("adjustment_history"))) +
+                scan.where,
+            scan.binds, PassColumns{1, 2, 3, postgres ? -1 : 4, 5},
+            [](const SqlStatement &, const QByteArray &, Digest *) { return false; }, &result);
+    });
     if (!parsed)
         return parsed.error();
     return result;
 }
 
-Status SummaryBuilder::keepPassDigests(const QString &version, const KeyScan &scan)
-{
-    // One statement (in parts by id it took ~6 s longer at a million keys: each part scanned again), with the time the
-    // first summary of millions of keys needs to digest every history.
-    return m_db.transaction<Done>(Database::Mode::Read, [&]() -> Status {
-        if (const Status longer = m_db.execRaw(QStringLiteral("SET LOCAL statement_timeout = %1").arg(passTimeoutMs));
-            !longer)
-            return longer;
-        return keepDigests(version, scan.where, scan.binds, nullptr, nullptr);
-    });
-}
-
-Status SummaryBuilder::readRows(const QString &sql, const QVariantList &binds, const PassColumns &columns,
-                                const KeptDecoder &decode, Pass *pass)
+Status SummaryBuilder::withPassTimeout(const std::function<Status()> &statement)
 {
     if (!m_db.dialect().isPostgres())
-        return passRows(sql, binds, columns, decode, pass);
-    // PostgreSQL's statement timeout counts the time the console takes to read the rows; a pass over millions of keys
-    // may take longer than the 30 s meant for other statements.
+        return statement();
+    // PostgreSQL's statement timeout counts the time the console takes to read the rows: a pass over millions of keys
+    // (and the first digesting of their histories) may take longer than the 30 s meant for other statements.
     return m_db.transaction<Done>(Database::Mode::Read, [&]() -> Status {
         if (const Status longer = m_db.execRaw(QStringLiteral("SET LOCAL statement_timeout = %1").arg(passTimeoutMs));
             !longer)
             return longer;
-        return passRows(sql, binds, columns, decode, pass);
+        return statement();
     });
 }
 

@@ -119,11 +119,9 @@ private:
                     bool *tooMany);
     // One pass over the scope's adaptive keys, nothing kept per key beyond the limit (see the class comment).
     Result<Pass> pass(const QString &versionExpr, const KeyScan &scan);
-    // PostgreSQL: keepDigests() for the scope's keys, with a statement timeout long enough for millions of keys.
-    Status keepPassDigests(const QString &version, const KeyScan &scan);
-    // passRows() with the time a read of every key takes (PostgreSQL: longer than its usual statement timeout).
-    Status readRows(const QString &sql, const QVariantList &binds, const PassColumns &columns,
-                    const KeptDecoder &decode, Pass *pass);
+    // Runs a pass's statement; on PostgreSQL in a transaction of its own with a statement timeout long enough for
+    // millions of keys.
+    Status withPassTimeout(const std::function<Status()> &statement);
     // Reads the rows of one pass's query into *pass.
     Status passRows(const QString &sql, const QVariantList &binds, const PassColumns &columns,
                     const KeptDecoder &decode, Pass *pass);
