@@ -425,32 +425,8 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <translation>a fixed limit is needed: add --limit N</translation>
     </message>
     <message>
-        <source>%1 must be at least %2</source>
-        <translation>%1 must be at least %2</translation>
-    </message>
-    <message>
-        <source>%1 must be at most %2</source>
-        <translation>%1 must be at most %2</translation>
-    </message>
-    <message>
-        <source>%1 must be greater than %2</source>
-        <translation>%1 must be greater than %2</translation>
-    </message>
-    <message>
-        <source>%1 must be less than %2</source>
-        <translation>%1 must be less than %2</translation>
-    </message>
-    <message>
         <source>%1 is not a setting of the learning policy</source>
         <translation>%1 is not a setting of the learning policy</translation>
-    </message>
-    <message>
-        <source>%1 must be one of: %2</source>
-        <translation>%1 must be one of: %2</translation>
-    </message>
-    <message>
-        <source>%1 is not valid</source>
-        <translation>%1 is not valid</translation>
     </message>
     <message>
         <source>refused: %1</source>
@@ -665,10 +641,6 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <translation>The limit must be between %1 and %2.</translation>
     </message>
     <message>
-        <source>Invalid input (%1).</source>
-        <translation>Invalid input (%1).</translation>
-    </message>
-    <message>
         <source>The database cannot be reached: %1</source>
         <translation>The database cannot be reached: %1</translation>
     </message>
@@ -775,6 +747,182 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     <message>
         <source>bulk changes need a database file or server</source>
         <translation>bulk changes need a database file or server</translation>
+    </message>
+    <message>
+        <source>the console does not know this change</source>
+        <translation>the console does not know this change</translation>
+    </message>
+    <message>
+        <source>a page of the key table needs a limit</source>
+        <translation>a page of the key table needs a limit</translation>
+    </message>
+    <message>
+        <source>key %1 disappeared while it was locked</source>
+        <translation>key %1 disappeared while it was locked</translation>
+    </message>
+    <message>
+        <source>the file cannot be opened: %1</source>
+        <translation>the file cannot be opened: %1</translation>
+    </message>
+    <message>
+        <source>the file is larger than 1 MiB</source>
+        <translation>the file is larger than 1 MiB</translation>
+    </message>
+    <message>
+        <source>the file is not valid JSON: %1 at byte %2</source>
+        <translation>the file is not valid JSON: %1 at byte %2</translation>
+    </message>
+    <message>
+        <source>the file holds no JSON object</source>
+        <translation>the file holds no JSON object</translation>
+    </message>
+    <message>
+        <source>the database is unavailable; waiting before connecting again</source>
+        <translation>the database is unavailable; waiting before connecting again</translation>
+    </message>
+    <message>
+        <source>%1 (waiting before connecting again)</source>
+        <translation>%1 (waiting before connecting again)</translation>
+    </message>
+    <message>
+        <source>the file cannot be written: %1</source>
+        <translation>the file cannot be written: %1</translation>
+    </message>
+    <message>
+        <source>%1.</source>
+        <extracomment>A sentence of the console&apos;s own (often lower-case, as it also follows a colon) shown on its own.</extracomment>
+        <translation>%1.</translation>
+    </message>
+    <message>
+        <source>The file %1 cannot be written: %2</source>
+        <translation>The file %1 cannot be written: %2</translation>
+    </message>
+    <message>
+        <source>The disk holding the database is full: %1</source>
+        <translation>The disk holding the database is full: %1</translation>
+    </message>
+    <message>
+        <source>The database file is damaged: %1</source>
+        <translation>The database file is damaged: %1</translation>
+    </message>
+    <message>
+        <source>The database cannot be written (read-only): %1</source>
+        <translation>The database cannot be written (read-only): %1</translation>
+    </message>
+    <message>
+        <source>cannot listen on %1: %2</source>
+        <translation>cannot listen on %1: %2</translation>
+    </message>
+    <message>
+        <source>%1 cannot be read: %2</source>
+        <translation>%1 cannot be read: %2</translation>
+    </message>
+    <message>
+        <source>%1 is too large for a PEM file</source>
+        <translation>%1 is too large for a PEM file</translation>
+    </message>
+    <message>
+        <source>TLS is not available: Qt found no TLS backend (%1)</source>
+        <translation>TLS is not available: Qt found no TLS backend (%1)</translation>
+    </message>
+    <message>
+        <source>%1 holds no PEM certificate</source>
+        <translation>%1 holds no PEM certificate</translation>
+    </message>
+    <message>
+        <source>%1 holds no unencrypted PEM private key</source>
+        <translation>%1 holds no unencrypted PEM private key</translation>
+    </message>
+    <message>
+        <source>“%1”</source>
+        <extracomment>Quotes the words of a database driver or of Qt (often English) after a sentence of the console&apos;s own.</extracomment>
+        <translation>“%1”</translation>
+    </message>
+    <message>
+        <source>%1 is missing</source>
+        <translation>%1 is missing</translation>
+    </message>
+    <message>
+        <source>%1 must be at least %2</source>
+        <translation>%1 must be at least %2</translation>
+    </message>
+    <message>
+        <source>%1 must be at most %2</source>
+        <translation>%1 must be at most %2</translation>
+    </message>
+    <message>
+        <source>%1 must be greater than %2</source>
+        <translation>%1 must be greater than %2</translation>
+    </message>
+    <message>
+        <source>%1 must be less than %2</source>
+        <translation>%1 must be less than %2</translation>
+    </message>
+    <message>
+        <source>%1 must be a whole number</source>
+        <translation>%1 must be a whole number</translation>
+    </message>
+    <message>
+        <source>%1 must be a number</source>
+        <translation>%1 must be a number</translation>
+    </message>
+    <message>
+        <source>%1 must be text</source>
+        <translation>%1 must be text</translation>
+    </message>
+    <message>
+        <source>%1 must be a JSON object</source>
+        <translation>%1 must be a JSON object</translation>
+    </message>
+    <message>
+        <source>%1 must be a list</source>
+        <translation>%1 must be a list</translation>
+    </message>
+    <message>
+        <source>%1 is too long (at most %2)</source>
+        <translation>%1 is too long (at most %2)</translation>
+    </message>
+    <message>
+        <source>%1 is not a known setting</source>
+        <translation>%1 is not a known setting</translation>
+    </message>
+    <message>
+        <source>%1 must be one of: %2</source>
+        <translation>%1 must be one of: %2</translation>
+    </message>
+    <message>
+        <source>%1 is not valid JSON</source>
+        <translation>%1 is not valid JSON</translation>
+    </message>
+    <message>
+        <source>a fixed limit is needed in fixed-limit mode</source>
+        <translation>a fixed limit is needed in fixed-limit mode</translation>
+    </message>
+    <message>
+        <source>%1 is not valid</source>
+        <translation>%1 is not valid</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <extracomment>%1 is the console&apos;s sentence, %2 the quoted words of Qt or of a parser.</extracomment>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>the input must be a JSON object</source>
+        <translation>the input must be a JSON object</translation>
+    </message>
+    <message>
+        <source>the input is not valid JSON</source>
+        <translation>the input is not valid JSON</translation>
+    </message>
+    <message>
+        <source>the input is not valid</source>
+        <translation>the input is not valid</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <extracomment>Separates the allowed values of a setting (&quot;a, b, c&quot;).</extracomment>
+        <translation>, </translation>
     </message>
 </context>
 <context>
@@ -2784,14 +2932,6 @@ The mode (%1) and the fixed limit stay as they are.</translation>
         <translation>Scenarios (*.json);;All files (*)</translation>
     </message>
     <message>
-        <source>The scenario cannot be used: %1 (%2).</source>
-        <translation>The scenario cannot be used: %1 (%2).</translation>
-    </message>
-    <message>
-        <source>not a JSON object</source>
-        <translation>not a JSON object</translation>
-    </message>
-    <message>
         <source>%1 (file)</source>
         <translation>%1 (file)</translation>
     </message>
@@ -2852,6 +2992,10 @@ The mode (%1) and the fixed limit stay as they are.</translation>
             <numerusform>Simulating %n strategy over %1…</numerusform>
             <numerusform>Simulating %n strategies over %1…</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>The scenario cannot be used: %1.</source>
+        <translation>The scenario cannot be used: %1.</translation>
     </message>
 </context>
 <context>

@@ -419,32 +419,8 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <translation>需要固定限制：请加上 --limit N</translation>
     </message>
     <message>
-        <source>%1 must be at least %2</source>
-        <translation>%1 不能小于 %2</translation>
-    </message>
-    <message>
-        <source>%1 must be at most %2</source>
-        <translation>%1 不能大于 %2</translation>
-    </message>
-    <message>
-        <source>%1 must be greater than %2</source>
-        <translation>%1 必须大于 %2</translation>
-    </message>
-    <message>
-        <source>%1 must be less than %2</source>
-        <translation>%1 必须小于 %2</translation>
-    </message>
-    <message>
         <source>%1 is not a setting of the learning policy</source>
         <translation>%1 不是学习策略的参数</translation>
-    </message>
-    <message>
-        <source>%1 must be one of: %2</source>
-        <translation>%1 只能是以下之一：%2</translation>
-    </message>
-    <message>
-        <source>%1 is not valid</source>
-        <translation>%1 的值无效</translation>
     </message>
     <message>
         <source>refused: %1</source>
@@ -659,10 +635,6 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <translation>限制必须介于 %1 和 %2 之间。</translation>
     </message>
     <message>
-        <source>Invalid input (%1).</source>
-        <translation>输入无效（%1）。</translation>
-    </message>
-    <message>
         <source>The database cannot be reached: %1</source>
         <translation>无法连接数据库：%1</translation>
     </message>
@@ -769,6 +741,182 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
     <message>
         <source>bulk changes need a database file or server</source>
         <translation>批量修改需要数据库文件或数据库服务器</translation>
+    </message>
+    <message>
+        <source>the console does not know this change</source>
+        <translation>控制台无法识别此修改</translation>
+    </message>
+    <message>
+        <source>a page of the key table needs a limit</source>
+        <translation>读取密钥表的一页时必须指定行数</translation>
+    </message>
+    <message>
+        <source>key %1 disappeared while it was locked</source>
+        <translation>密钥 %1 在锁定期间已不存在</translation>
+    </message>
+    <message>
+        <source>the file cannot be opened: %1</source>
+        <translation>无法打开文件：%1</translation>
+    </message>
+    <message>
+        <source>the file is larger than 1 MiB</source>
+        <translation>文件大于 1 MiB</translation>
+    </message>
+    <message>
+        <source>the file is not valid JSON: %1 at byte %2</source>
+        <translation>文件不是有效的 JSON（第 %2 字节：%1）</translation>
+    </message>
+    <message>
+        <source>the file holds no JSON object</source>
+        <translation>文件中没有 JSON 对象</translation>
+    </message>
+    <message>
+        <source>the database is unavailable; waiting before connecting again</source>
+        <translation>数据库不可用，稍后将重新连接</translation>
+    </message>
+    <message>
+        <source>%1 (waiting before connecting again)</source>
+        <translation>%1（稍后将重新连接）</translation>
+    </message>
+    <message>
+        <source>the file cannot be written: %1</source>
+        <translation>无法写入文件：%1</translation>
+    </message>
+    <message>
+        <source>%1.</source>
+        <extracomment>A sentence of the console&apos;s own (often lower-case, as it also follows a colon) shown on its own.</extracomment>
+        <translation>%1。</translation>
+    </message>
+    <message>
+        <source>The file %1 cannot be written: %2</source>
+        <translation>无法写入文件 %1：%2</translation>
+    </message>
+    <message>
+        <source>The disk holding the database is full: %1</source>
+        <translation>数据库所在的磁盘已满：%1</translation>
+    </message>
+    <message>
+        <source>The database file is damaged: %1</source>
+        <translation>数据库文件已损坏：%1</translation>
+    </message>
+    <message>
+        <source>The database cannot be written (read-only): %1</source>
+        <translation>数据库为只读，无法写入：%1</translation>
+    </message>
+    <message>
+        <source>cannot listen on %1: %2</source>
+        <translation>无法在 %1 上监听：%2</translation>
+    </message>
+    <message>
+        <source>%1 cannot be read: %2</source>
+        <translation>无法读取 %1：%2</translation>
+    </message>
+    <message>
+        <source>%1 is too large for a PEM file</source>
+        <translation>%1 超出 PEM 文件的大小上限</translation>
+    </message>
+    <message>
+        <source>TLS is not available: Qt found no TLS backend (%1)</source>
+        <translation>TLS 不可用：Qt 未找到 TLS 后端（%1）</translation>
+    </message>
+    <message>
+        <source>%1 holds no PEM certificate</source>
+        <translation>%1 中没有 PEM 证书</translation>
+    </message>
+    <message>
+        <source>%1 holds no unencrypted PEM private key</source>
+        <translation>%1 中没有未加密的 PEM 私钥</translation>
+    </message>
+    <message>
+        <source>“%1”</source>
+        <extracomment>Quotes the words of a database driver or of Qt (often English) after a sentence of the console&apos;s own.</extracomment>
+        <translation>“%1”</translation>
+    </message>
+    <message>
+        <source>%1 is missing</source>
+        <translation>缺少 %1</translation>
+    </message>
+    <message>
+        <source>%1 must be at least %2</source>
+        <translation>%1 不能小于 %2</translation>
+    </message>
+    <message>
+        <source>%1 must be at most %2</source>
+        <translation>%1 不能大于 %2</translation>
+    </message>
+    <message>
+        <source>%1 must be greater than %2</source>
+        <translation>%1 必须大于 %2</translation>
+    </message>
+    <message>
+        <source>%1 must be less than %2</source>
+        <translation>%1 必须小于 %2</translation>
+    </message>
+    <message>
+        <source>%1 must be a whole number</source>
+        <translation>%1 必须是整数</translation>
+    </message>
+    <message>
+        <source>%1 must be a number</source>
+        <translation>%1 必须是数字</translation>
+    </message>
+    <message>
+        <source>%1 must be text</source>
+        <translation>%1 必须是文本</translation>
+    </message>
+    <message>
+        <source>%1 must be a JSON object</source>
+        <translation>%1 必须是 JSON 对象</translation>
+    </message>
+    <message>
+        <source>%1 must be a list</source>
+        <translation>%1 必须是列表</translation>
+    </message>
+    <message>
+        <source>%1 is too long (at most %2)</source>
+        <translation>%1 过长（最多 %2）</translation>
+    </message>
+    <message>
+        <source>%1 is not a known setting</source>
+        <translation>%1 不是可识别的设置项</translation>
+    </message>
+    <message>
+        <source>%1 must be one of: %2</source>
+        <translation>%1 必须是以下之一：%2</translation>
+    </message>
+    <message>
+        <source>%1 is not valid JSON</source>
+        <translation>%1 不是有效的 JSON</translation>
+    </message>
+    <message>
+        <source>a fixed limit is needed in fixed-limit mode</source>
+        <translation>固定限制模式需要指定固定限制</translation>
+    </message>
+    <message>
+        <source>%1 is not valid</source>
+        <translation>%1 无效</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <extracomment>%1 is the console&apos;s sentence, %2 the quoted words of Qt or of a parser.</extracomment>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>the input must be a JSON object</source>
+        <translation>输入必须是 JSON 对象</translation>
+    </message>
+    <message>
+        <source>the input is not valid JSON</source>
+        <translation>输入不是有效的 JSON</translation>
+    </message>
+    <message>
+        <source>the input is not valid</source>
+        <translation>输入无效</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <extracomment>Separates the allowed values of a setting (&quot;a, b, c&quot;).</extracomment>
+        <translation>、</translation>
     </message>
 </context>
 <context>
@@ -2771,14 +2919,6 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <translation>场景 (*.json);;所有文件 (*)</translation>
     </message>
     <message>
-        <source>The scenario cannot be used: %1 (%2).</source>
-        <translation>无法使用该场景：%1（%2）。</translation>
-    </message>
-    <message>
-        <source>not a JSON object</source>
-        <translation>不是 JSON 对象</translation>
-    </message>
-    <message>
         <source>%1 (file)</source>
         <translation>%1（文件）</translation>
     </message>
@@ -2837,6 +2977,10 @@ The mode (%1) and the fixed limit stay as they are.</source>
         <translation>
             <numerusform>正在用 %n 个调整算法模拟 %1…</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>The scenario cannot be used: %1.</source>
+        <translation>无法使用该场景：%1。</translation>
     </message>
 </context>
 <context>

@@ -111,7 +111,7 @@ struct EndpointOptions {
         if (parser.isSet(tlsCert)) {
             Result<QSslConfiguration> tls = http::loadTlsConfiguration(parser.value(tlsCert), parser.value(tlsKey));
             if (!tls)
-                return tls.error().detail;
+                return tls.error().text();
             server.setTlsConfiguration(tls.value());
         }
         return std::nullopt;

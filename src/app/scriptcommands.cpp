@@ -43,26 +43,14 @@ int report(const Error &error, const QString &keyId = {})
     case ErrorCode::NotFound:
         text = Cli::tr("key %1 not found").arg(keyId);
         break;
-    case ErrorCode::InvalidInput: {
-        const QString bound = error.bound.toString();
+    case ErrorCode::InvalidInput:
         if (error.reason == reason::requiredWhenFixed)
             text = Cli::tr("a fixed limit is needed: add --limit N");
-        else if (error.reason == reason::greaterThanEqual)
-            text = Cli::tr("%1 must be at least %2").arg(error.field, bound);
-        else if (error.reason == reason::lessThanEqual)
-            text = Cli::tr("%1 must be at most %2").arg(error.field, bound);
-        else if (error.reason == reason::greaterThan)
-            text = Cli::tr("%1 must be greater than %2").arg(error.field, bound);
-        else if (error.reason == reason::lessThan)
-            text = Cli::tr("%1 must be less than %2").arg(error.field, bound);
         else if (error.reason == reason::extraForbidden)
             text = Cli::tr("%1 is not a setting of the learning policy").arg(error.field);
-        else if (error.reason == reason::literalError)
-            text = Cli::tr("%1 must be one of: %2").arg(error.field, bound);
         else
-            text = Cli::tr("%1 is not valid").arg(error.field);
+            text = describeInvalidInput(error);
         break;
-    }
     case ErrorCode::Conflict:
         text = Cli::tr("refused: %1").arg(error.text().simplified());
         break;

@@ -32,14 +32,7 @@ int refuse(const QString &text)
 
 QString describe(const Error &error)
 {
-    QString text = error.field;
-    if (!error.reason.isEmpty())
-        text += QStringLiteral(": ") + error.reason;
-    if (error.bound.isValid())
-        text += QStringLiteral(" (") + error.bound.toString() + u')';
-    if (!error.text().isEmpty())
-        text += QStringLiteral(": ") + error.text();
-    return text;
+    return error.code == ErrorCode::InvalidInput ? describeInvalidInput(error) : error.text();
 }
 
 QString settleText(const std::vector<std::optional<int>> &settle)
@@ -95,7 +88,7 @@ int simulate(const QString &scenarioPath, QStringList strategies, const QString 
         QFile file(policyFile);
         if (!file.open(QIODevice::ReadOnly) || file.size() > 1024 * 1024)
             return refuse(QCoreApplication::translate("Cli", "cannot read the policy %1: %2")
-                              .arg(policyFile, file.errorString()));
+                              .arg(policyFile, Error::quoted(file.errorString())));
         const QJsonDocument doc = QJsonDocument::fromJson(file.readAll());
         Result<LearningPolicy> patched = doc.isObject() ? LearningPolicy::patched(policy, doc.object())
                                                         : Result<LearningPolicy>(Error::invalid({}, reason::dictType));

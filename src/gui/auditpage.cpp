@@ -345,7 +345,7 @@ void AuditPage::exportCsv()
         return;
     QSaveFile out(file);
     if (!out.open(QIODevice::WriteOnly)) {
-        dialogs::warning(this, title, out.errorString());
+        dialogs::warning(this, title, describeFileError(out));
         return;
     }
     QProgressDialog progress(tr("Exporting the audit log…"), tr("Cancel"), 0, 0, this);
@@ -362,7 +362,7 @@ void AuditPage::exportCsv()
         return;
     }
     if (!written || !out.commit())
-        dialogs::warning(this, title, written ? out.errorString() : describeError(written.error()));
+        dialogs::warning(this, title, written ? describeFileError(out) : describeError(written.error()));
 }
 
 } // namespace aether::gui

@@ -11,6 +11,13 @@ namespace {
 
 constexpr int progressEvery = 256; // rows between two progress reports (and chances to cancel)
 
+// Not the database's failure: the file's, in Qt's words.
+Error writeError(const QIODevice &out)
+{
+    return Error::failure({}).told(QT_TRANSLATE_NOOP("Error", "the file cannot be written: %1"),
+                                   {Error::quoted(out.errorString())});
+}
+
 // Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection").
 bool looksLikeFormula(const QString &text)
 {
@@ -52,7 +59,7 @@ Result<CsvExporter::Written> CsvExporter::write(QIODevice &out, const KeyFilter 
         header << field(KeyTableModel::columnTitle(KeyColumn(c)));
     header << field(KeyTableModel::columnTitle(KeyColumn::Id));
     if (out.write(line(header)) < 0)
-        return Error::failure(out.errorString());
+        return writeError(out);
 
     // Read row by row and written at once: memory stays the same at any number of keys.
     Written written;
@@ -74,7 +81,7 @@ Result<CsvExporter::Written> CsvExporter::write(QIODevice &out, const KeyFilter 
         }
         fields << field(key.id);
         if (out.write(line(fields)) < 0) {
-            writeFailure = Error::failure(out.errorString());
+            writeFailure = writeError(out);
             return false;
         }
         ++written.rows;

@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QDir>
 #include <QLocale>
 #include <QRegularExpression>
 
@@ -103,6 +104,20 @@ QString formatRecordChange(const QJsonObject &record)
 
 namespace aether::gui {
 
+QString asSentence(const QString &said)
+{
+    if (said.isEmpty())
+        return said;
+    //: A sentence of the console's own (often lower-case, as it also follows a colon) shown on its own.
+    return QCoreApplication::translate("Error", "%1.").arg(said.at(0).toUpper() + said.mid(1));
+}
+
+QString describeFileError(const QFileDevice &file)
+{
+    return QCoreApplication::translate("Error", "The file %1 cannot be written: %2")
+        .arg(QDir::toNativeSeparators(file.fileName()), Error::quoted(file.errorString()));
+}
+
 QString describeError(const Error &error)
 {
     switch (error.code) {
@@ -113,14 +128,26 @@ QString describeError(const Error &error)
             return QCoreApplication::translate("Error", "The limit must be between %1 and %2.")
                 .arg(minFixedLimit)
                 .arg(maxFixedLimit);
-        return QCoreApplication::translate("Error", "Invalid input (%1).").arg(error.field);
+        return asSentence(describeInvalidInput(error));
     case ErrorCode::StorageUnavailable:
         return QCoreApplication::translate("Error", "The database cannot be reached: %1").arg(error.text());
     case ErrorCode::Conflict:
+        if (!error.message.isEmpty())
+            return asSentence(error.message);
         return QCoreApplication::translate("Error", "Conflict: %1").arg(error.text());
     case ErrorCode::StorageFailure:
         break;
     }
+    // A failure the console describes itself (a driver that is missing, a file that cannot be written) is said as it
+    // is; one the database reported gets what it means when the console knows, and the database's words quoted.
+    if (!error.message.isEmpty())
+        return asSentence(error.message);
+    if (error.reason == reason::diskFull)
+        return QCoreApplication::translate("Error", "The disk holding the database is full: %1").arg(error.text());
+    if (error.reason == reason::corrupt)
+        return QCoreApplication::translate("Error", "The database file is damaged: %1").arg(error.text());
+    if (error.reason == reason::readOnly)
+        return QCoreApplication::translate("Error", "The database cannot be written (read-only): %1").arg(error.text());
     return QCoreApplication::translate("Error", "The database reported an error: %1").arg(error.text());
 }
 

@@ -3,6 +3,7 @@
 #include "base/timestamp.h"
 
 #include <QColor>
+#include <QFileDevice>
 #include <QJsonObject>
 #include <QString>
 
@@ -38,6 +39,10 @@ struct Error;
 }
 
 namespace aether::gui {
-// A core error for people: what went wrong, and for storage errors the database's own words.
+// A core error for people: what went wrong, and for storage errors the database's own words, quoted.
 QString describeError(const Error &error);
+// A clause of the console's own (an Error's message) as a sentence: first letter up, a full stop (。 in Chinese).
+QString asSentence(const QString &said);
+// A file that could not be written, and Qt's words why, quoted.
+QString describeFileError(const QFileDevice &file);
 } // namespace aether::gui

@@ -285,7 +285,7 @@ bool KeyDetailWidget::saveLearningState(const QString &chosenFile)
     QSaveFile out(file);
     if (!out.open(QIODevice::WriteOnly) ||
         out.write(QJsonDocument(state.value()).toJson(QJsonDocument::Indented)) < 0 || !out.commit()) {
-        dialogs::warning(this, title, out.errorString());
+        dialogs::warning(this, title, describeFileError(out));
         return false;
     }
     showMessage(tr("Learned state of %1 saved to %2").arg(m_keyName.isEmpty() ? m_keyId : m_keyName, file), false);

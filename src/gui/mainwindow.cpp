@@ -860,7 +860,7 @@ void MainWindow::exportCsv()
         return;
     QSaveFile out(file);
     if (!out.open(QIODevice::WriteOnly)) {
-        dialogs::warning(this, tr("Export table as CSV"), out.errorString());
+        dialogs::warning(this, tr("Export table as CSV"), describeFileError(out));
         return;
     }
     QProgressDialog progress(tr("Exporting keys…"), tr("Cancel"), 0, int(std::max<qint64>(m_model->keyCount(), 0)),
@@ -879,7 +879,8 @@ void MainWindow::exportCsv()
         return;
     }
     if (!written || !out.commit()) {
-        dialogs::warning(this, tr("Export table as CSV"), written ? out.errorString() : describeError(written.error()));
+        dialogs::warning(this, tr("Export table as CSV"),
+                         written ? describeFileError(out) : describeError(written.error()));
         return;
     }
     statusBar()->showMessage(tr("Exported %n key(s) to %1", nullptr, written.value().rows).arg(file), 5000);

@@ -6,10 +6,13 @@
 #include "storage/database.h"
 #include "ui_settingsdialog.h"
 
+#include <QApplication>
 #include <QFileDialog>
 #include <QHostAddress>
 #include <QMessageBox>
+#include <QPointer>
 #include <QPushButton>
+#include <QThread>
 
 namespace aether::gui {
 
@@ -87,6 +90,17 @@ void SettingsDialog::updateEnabled()
     m_ui->intervalSpin->setEnabled(m_ui->autoRefreshCheck->isChecked());
 }
 
+namespace {
+
+Error missing(const QString &field, const QString &said)
+{
+    Error error = Error::invalid(field, reason::missing);
+    error.message = said;
+    return error;
+}
+
+} // namespace
+
 Result<DatabaseLocation> SettingsDialog::location() const
 {
     DatabaseLocation loc;
@@ -94,7 +108,7 @@ Result<DatabaseLocation> SettingsDialog::location() const
         loc.kind = DatabaseLocation::Kind::Sqlite;
         loc.path = m_ui->sqlitePathEdit->text().trimmed();
         if (loc.path.isEmpty())
-            return Error::invalid(QStringLiteral("file"), reason::missing, {}, tr("Choose an SQLite file."));
+            return missing(QStringLiteral("file"), tr("Choose an SQLite file."));
         return loc;
     }
     loc.kind = DatabaseLocation::Kind::Postgres;
@@ -104,8 +118,7 @@ Result<DatabaseLocation> SettingsDialog::location() const
     loc.user = m_ui->userEdit->text().trimmed();
     loc.password = m_ui->passwordEdit->text();
     if (loc.host.isEmpty() || loc.databaseName.isEmpty() || loc.user.isEmpty())
-        return Error::invalid(QStringLiteral("postgres"), reason::missing, {},
-                              tr("Host, database and user are needed for PostgreSQL."));
+        return missing(QStringLiteral("postgres"), tr("Host, database and user are needed for PostgreSQL."));
     return loc;
 }
 
@@ -116,16 +129,33 @@ void SettingsDialog::testConnection()
         m_ui->testResultLabel->setText(loc.error().text());
         return;
     }
+    // A server that does not answer takes up to its connect timeout (3 s by default): the attempt runs on a thread
+    // of its own; the dialog stays usable and may close meanwhile (the thread then finishes on its own).
     m_ui->testResultLabel->setText(tr("Connecting…"));
-    QApplication::setOverrideCursor(Qt::WaitCursor);
-    Database db(loc.value());
-    const Status opened = db.open();
-    const Status answered = opened ? db.ping() : opened;
-    QApplication::restoreOverrideCursor();
-    if (answered)
-        m_ui->testResultLabel->setText(tr("Connected to %1.").arg(loc.value().displayName()));
-    else
-        m_ui->testResultLabel->setText(describeError(answered.error()));
+    m_ui->testConnectionButton->setEnabled(false);
+    ++m_testsRunning;
+    const DatabaseLocation where = loc.value();
+    const QPointer<SettingsDialog> self(this);
+    QThread *tester = QThread::create([self, where] {
+        Database db(where);
+        const Status opened = db.open();
+        const Status answered = opened ? db.ping() : opened;
+        const QString said =
+            answered ? tr("Connected to %1.").arg(where.displayName()) : describeError(answered.error());
+        QMetaObject::invokeMethod(qApp, [self, said] {
+            if (!self)
+                return;
+            self->m_ui->testResultLabel->setText(said);
+            self->m_ui->testConnectionButton->setEnabled(--self->m_testsRunning == 0);
+        });
+    });
+    connect(tester, &QThread::finished, tester, &QObject::deleteLater);
+    tester->start();
+}
+
+bool SettingsDialog::isTestingConnection() const
+{
+    return m_testsRunning > 0;
 }
 
 void SettingsDialog::accept()

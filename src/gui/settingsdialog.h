@@ -29,6 +29,9 @@ public:
     Result<DatabaseLocation> location() const;
     void accept() override;
 
+    // Whether a connection test started by testConnection() is still waiting for the database.
+    bool isTestingConnection() const;
+
 public slots:
     void testConnection();
 
@@ -38,6 +41,7 @@ private:
     std::unique_ptr<Ui::SettingsDialog> m_ui;
     ConsoleSettings &m_settings;
     const HttpEndpointService *m_endpoint;
+    int m_testsRunning = 0;
 };
 
 } // namespace aether::gui

@@ -363,11 +363,7 @@ void SimulatorPage::loadFile()
         return;
     Result<SimulationScenario> scenario = SimulationScenario::fromFile(path);
     if (!scenario) {
-        const Error &e = scenario.error();
-        showMessage(
-            tr("The scenario cannot be used: %1 (%2).")
-                .arg(e.field.isEmpty() ? tr("not a JSON object") : e.field, e.text().isEmpty() ? e.reason : e.text()),
-            true);
+        showMessage(tr("The scenario cannot be used: %1.").arg(describeInvalidInput(scenario.error())), true);
         return;
     }
     m_scenario = scenario.takeValue();

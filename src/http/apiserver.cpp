@@ -122,8 +122,11 @@ Result<quint16> ApiServer::listen(const QHostAddress &address, quint16 port)
     if (!guard->listen(address, port)) {
         const QString why = guard->errorString();
         delete guard;
-        return Error::unavailable(
-            QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(why));
+        const QString where = address.protocol() == QAbstractSocket::IPv6Protocol
+                                  ? QStringLiteral("[%1]:%2").arg(address.toString()).arg(port)
+                                  : QStringLiteral("%1:%2").arg(address.toString()).arg(port);
+        return Error::unavailable({}).told(QT_TRANSLATE_NOOP("Error", "cannot listen on %1: %2"),
+                                           {where, Error::quoted(why)});
     }
     m_server.bind(guard);
     return guard->serverPort();

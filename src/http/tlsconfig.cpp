@@ -11,15 +11,20 @@ namespace {
 
 constexpr qint64 maxPemBytes = 1024 * 1024;
 
+Error invalidFile()
+{
+    return Error::invalid({}, reason::invalidValue);
+}
+
 Result<QByteArray> readPem(const QString &path)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
-        return Error::invalid({}, reason::invalidValue, {},
-                              QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+        return invalidFile().told(QT_TRANSLATE_NOOP("Error", "%1 cannot be read: %2"),
+                                  {path, Error::quoted(file.errorString())});
     const QByteArray pem = file.read(maxPemBytes + 1);
     if (pem.size() > maxPemBytes)
-        return Error::invalid({}, reason::invalidValue, {}, QStringLiteral("%1 is too large for a PEM file").arg(path));
+        return invalidFile().told(QT_TRANSLATE_NOOP("Error", "%1 is too large for a PEM file"), {path});
     return pem;
 }
 
@@ -28,16 +33,14 @@ Result<QByteArray> readPem(const QString &path)
 Result<QSslConfiguration> loadTlsConfiguration(const QString &certificateFile, const QString &keyFile)
 {
     if (!QSslSocket::supportsSsl())
-        return Error::invalid({}, reason::invalidValue, {},
-                              QStringLiteral("TLS is not available: Qt found no TLS backend (%1)")
-                                  .arg(QSslSocket::sslLibraryVersionString()));
+        return invalidFile().told(QT_TRANSLATE_NOOP("Error", "TLS is not available: Qt found no TLS backend (%1)"),
+                                  {QSslSocket::sslLibraryVersionString()});
     Result<QByteArray> certPem = readPem(certificateFile);
     if (!certPem)
         return certPem.error();
     const QList<QSslCertificate> chain = QSslCertificate::fromData(certPem.value(), QSsl::Pem);
     if (chain.isEmpty() || chain.constFirst().isNull())
-        return Error::invalid({}, reason::invalidValue, {},
-                              QStringLiteral("%1 holds no PEM certificate").arg(certificateFile));
+        return invalidFile().told(QT_TRANSLATE_NOOP("Error", "%1 holds no PEM certificate"), {certificateFile});
     Result<QByteArray> keyPem = readPem(keyFile);
     if (!keyPem)
         return keyPem.error();
@@ -48,8 +51,7 @@ Result<QSslConfiguration> loadTlsConfiguration(const QString &certificateFile, c
             break;
     }
     if (key.isNull())
-        return Error::invalid({}, reason::invalidValue, {},
-                              QStringLiteral("%1 holds no unencrypted PEM private key").arg(keyFile));
+        return invalidFile().told(QT_TRANSLATE_NOOP("Error", "%1 holds no unencrypted PEM private key"), {keyFile});
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
     configuration.setLocalCertificateChain(chain);
     configuration.setPrivateKey(key);

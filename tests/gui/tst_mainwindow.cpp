@@ -7,6 +7,7 @@
 #include "base/catalogue.h"
 #include "charts/historychart.h"
 #include "charts/rate429chart.h"
+#include "chinesetext.h"
 #include "columnchooser.h"
 #include "consolesettings.h"
 #include "dialogs.h"
@@ -1193,6 +1194,121 @@ private slots:
         QCOMPARE(page->findChild<QLabel *>(u"increaseStepLabel"_s)->text(), u"扩容步长"_s);
         QCOMPARE(page->findChild<QLabel *>(u"increaseStepDefault"_s)->text(), u"默认：2"_s);
         QCOMPARE(c.child<QTabWidget>("pages")->tabText(2), u"学习策略"_s);
+    }
+
+    // The window's error messages in a Chinese session read as Chinese: the form's, a bulk change's, the settings
+    // dialog's connection test, the HTTP API's start, the token dialog's and (PostgreSQL) the banner of a lost
+    // database. A database driver's or Qt's own words may follow, quoted (“…”), after a Chinese sentence.
+    void errorsInChineseAreChinese_data() { TestDatabase::addBackendRows(); }
+    void errorsInChineseAreChinese()
+    {
+        AETHER_CONSOLE(c);
+        Catalogue::install(Catalogue::Language::Chinese);
+        QCoreApplication::processEvents();
+        QStringList problems;
+        const auto expectChinese = [&problems](const QString &where, const QString &said) {
+            if (said.trimmed().isEmpty())
+                problems << where + u": nothing said"_s;
+            else if (!test::hasChinese(said))
+                problems << where + u": no Chinese in \""_s + said + u'"';
+            else if (const QString run = test::englishRunOutsideQuotes(said); !run.isEmpty())
+                problems << where + u": \""_s + run + u"\" in \""_s + said + u'"';
+        };
+        QSqlQuery probe(QSqlDatabase::database(c.probeName));
+
+        // The form, on a key deleted behind the window's back.
+        const QString vanished = demoKey(c, true, 0);
+        QVERIFY(selectKey(*c.window, vanished));
+        clickRadio(c.child<QRadioButton>("fixedRadio"));
+        c.child<QSpinBox>("fixedLimitSpin")->setValue(7);
+        QVERIFY(probe.exec(u"DELETE FROM provider_api_keys WHERE id = '%1'"_s.arg(vanished)));
+        QTest::mouseClick(c.child<QPushButton>("applyButton"), Qt::LeftButton);
+        expectChinese(u"form"_s, c.child<QLabel>("messageLabel")->text());
+
+        // A bulk change of two keys, one of them deleted meanwhile.
+        settledModel(*c.window);
+        QVERIFY(c.window->refresh());
+        auto *view = c.child<QTableView>("keyTable");
+        view->clearSelection();
+        QStringList two;
+        for (const int row : {0, 1}) {
+            view->selectionModel()->select(settledModel(*c.window)->index(row, 0),
+                                           QItemSelectionModel::Select | QItemSelectionModel::Rows);
+            two << settledModel(*c.window)->keyIdAt(row);
+        }
+        QVERIFY(probe.exec(u"DELETE FROM provider_api_keys WHERE id = '%1'"_s.arg(two.at(1))));
+        gui::dialogs::setNextNumber(9);
+        answerNextDialog(gui::dialogs::Answer::Accept);
+        c.window->findChild<QAction *>(u"setLimitAction"_s)->trigger();
+        expectChinese(u"bulk change"_s, gui::dialogs::lastMessage());
+
+        // The settings dialog's connection test: no file, then a PostgreSQL server that is not there.
+        {
+            gui::SettingsDialog settings(c.settings, c.db.location(), &c.endpoint, c.window.get());
+            settings.show();
+            const auto child = [&settings](const char *name) {
+                return settings.findChild<QWidget *>(QString::fromLatin1(name));
+            };
+            clickRadio(static_cast<QRadioButton *>(child("sqliteRadio")));
+            static_cast<QLineEdit *>(child("sqlitePathEdit"))->clear();
+            QTest::mouseClick(static_cast<QPushButton *>(child("testConnectionButton")), Qt::LeftButton);
+            QVERIFY(!settings.isTestingConnection()); // a form without a file is refused at once
+            expectChinese(u"settings, no file"_s, static_cast<QLabel *>(child("testResultLabel"))->text());
+            clickRadio(static_cast<QRadioButton *>(child("postgresRadio")));
+            static_cast<QLineEdit *>(child("hostEdit"))->setText(u"127.0.0.1"_s);
+            static_cast<QSpinBox *>(child("portSpin"))->setValue(1);
+            static_cast<QLineEdit *>(child("databaseNameEdit"))->setText(u"none"_s);
+            static_cast<QLineEdit *>(child("userEdit"))->setText(u"nobody"_s);
+            QTest::mouseClick(static_cast<QPushButton *>(child("testConnectionButton")), Qt::LeftButton);
+            QVERIFY(QTest::qWaitFor([&settings] { return !settings.isTestingConnection(); }, 15000));
+            const QString unreachable = static_cast<QLabel *>(child("testResultLabel"))->text();
+            expectChinese(u"settings, no server"_s, unreachable);
+            if (!unreachable.contains(u'“'))
+                problems << u"settings, no server: the driver's words are not quoted in \""_s + unreachable + u'"';
+        }
+
+        // The HTTP API with files that are no certificate.
+        {
+            QTemporaryDir dir;
+            QFile notPem(dir.filePath(u"not.pem"_s));
+            QVERIFY(notPem.open(QIODevice::WriteOnly) && notPem.write("not a certificate") > 0);
+            notPem.close();
+            gui::ConsoleSettings settings;
+            settings.setTlsFiles(notPem.fileName(), notPem.fileName());
+            const auto plainAgain = qScopeGuard([&] { settings.setTlsFiles({}, {}); });
+            QVERIFY(!c.window->startHttp());
+            expectChinese(u"HTTP API"_s, gui::dialogs::lastMessage());
+        }
+
+        // The token dialog: a name too long, one that exists.
+        {
+            gui::TokenDialog tokens(c.tokens, c.window.get());
+            tokens.show();
+            auto *name = tokens.findChild<QLineEdit *>(u"nameEdit"_s);
+            auto *create = tokens.findChild<QPushButton *>(u"createButton"_s);
+            auto *message = tokens.findChild<QLabel *>(u"messageLabel"_s);
+            name->setText(QString(101, u'n'));
+            QTest::mouseClick(create, Qt::LeftButton);
+            expectChinese(u"token, long name"_s, message->text());
+            name->setText(u"ci"_s);
+            QTest::mouseClick(create, Qt::LeftButton);
+            name->setText(u"ci"_s);
+            QTest::mouseClick(create, Qt::LeftButton);
+            expectChinese(u"token, same name"_s, message->text());
+        }
+
+        // The banner when the database goes away (PostgreSQL: the server drops it).
+        if (tdb_.isPostgres()) {
+            probe = QSqlQuery();
+            {
+                QSqlDatabase::database(probe_).close();
+            }
+            QString error;
+            QVERIFY2(tdb_.drop(&error), qPrintable(error));
+            QVERIFY(!c.window->refresh());
+            expectChinese(u"banner"_s, c.child<QLabel>("bannerLabel")->text());
+        }
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
     }
 
     void bannerWhenTheDatabaseGoesAway()

@@ -68,20 +68,19 @@ struct Error {
     // The console's own sentence for this error: `detail` in English for logs, `message` through the catalogue
     // (context "Error", marked by the caller with QT_TRANSLATE_NOOP("Error", …)) in the process's language; %1, %2…
     // are the `args`.
-    Error told(const char *source, const QStringList &args = {}) const
-    {
-        Error e = *this;
-        e.detail = QString::fromUtf8(source);
-        e.message = QCoreApplication::translate("Error", source);
-        for (const QString &arg : args) {
-            e.detail = e.detail.arg(arg);
-            e.message = e.message.arg(arg);
-        }
-        return e;
-    }
-    // What a person is shown: the console's own sentence when it has one, else the detail (a driver's or Qt's text).
-    QString text() const { return message.isEmpty() ? detail : message; }
+    Error told(const char *source, const QStringList &args = {}) const;
+    // What a person is shown after the console's own introduction ("The database cannot be reached: …"): the
+    // console's sentence when it has one, else the detail — a database driver's or Qt's own words, often English —
+    // in quotation marks, so that a reader sees it is quoted.
+    QString text() const;
+    // `words` of a database driver, of Qt or of a parser in quotation marks, as text() shows them.
+    static QString quoted(const QString &words);
 };
+
+// A person's sentence for ErrorCode::InvalidInput, through the catalogue (context "Error"): what is wrong with which
+// field ("fixed_limit must be at least 1"), then a quoted detail when one came from Qt or a parser. The console's
+// own sentence (Error::told) when the error has one.
+QString describeInvalidInput(const Error &error);
 
 // A value or an Error; the return type of every core operation.
 template <typename T> class Result {

@@ -208,7 +208,7 @@ Result<KeyChangeOutcome> KeyChangeBatch::applyOne(const KeyChange &change, KeySt
     case KeyChange::Kind::LearningEvent:
         break; // LearningBatch's
     }
-    return Error::failure(QStringLiteral("unknown change"));
+    return Error::failure({}).told(QT_TRANSLATE_NOOP("Error", "the console does not know this change"));
 }
 
 Status KeyChangeBatch::writeKeys(const QStringList &ids, const QHash<QString, KeyState> &states, const QString &now)

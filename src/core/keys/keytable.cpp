@@ -462,7 +462,8 @@ Status KeyTable::readPage(const KeyPageQuery &query, bool streamed, const std::f
     if (query.offset < 0)
         return Done{};
     if (m_db.dialect().isPostgres() && query.limit < 0 && query.offset > 0)
-        return Error::invalid(QStringLiteral("offset"), reason::invalidValue, {}, QStringLiteral("a page has a limit"));
+        return Error::invalid(QStringLiteral("offset"), reason::invalidValue)
+            .told(QT_TRANSLATE_NOOP("Error", "a page of the key table needs a limit"));
     QVariantList binds;
     const QString sql = pageSql(query, &binds, true);
     return m_db.run<Done>([&]() -> Status {

@@ -297,7 +297,7 @@ Status LearningBatch::loadHistories(QHash<QString, LockedRow> *rows, int maxReco
         LockedRow &row = (*rows)[id];
         const auto found = stored.constFind(id);
         if (found == stored.cend())
-            return Error::failure(QStringLiteral("key %1 disappeared while it was locked").arg(id));
+            return Error::failure({}).told(QT_TRANSLATE_NOOP("Error", "key %1 disappeared while it was locked"), {id});
         JsonArrayState state = JsonArrayState::Null;
         QJsonArray history;
         if (*found) {

@@ -240,14 +240,19 @@ Result<SimulationScenario> SimulationScenario::fromJson(const QJsonObject &o)
 Result<SimulationScenario> SimulationScenario::fromFile(const QString &path)
 {
     QFile file(path);
+    const Error invalid = Error::invalid(QStringLiteral("scenario"), reason::invalidValue);
     if (!file.open(QIODevice::ReadOnly))
-        return Error::invalid(QStringLiteral("scenario"), reason::invalidValue, {}, file.errorString());
+        return invalid.told(QT_TRANSLATE_NOOP("Error", "the file cannot be opened: %1"),
+                            {Error::quoted(file.errorString())});
     if (file.size() > 1024 * 1024)
-        return Error::invalid(QStringLiteral("scenario"), reason::tooLong, 1024 * 1024);
+        return invalid.told(QT_TRANSLATE_NOOP("Error", "the file is larger than 1 MiB"));
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return invalid.told(QT_TRANSLATE_NOOP("Error", "the file is not valid JSON: %1 at byte %2"),
+                            {Error::quoted(parseError.errorString()), QString::number(parseError.offset)});
     if (!doc.isObject())
-        return Error::invalid(QStringLiteral("scenario"), reason::invalidJson, {}, parseError.errorString());
+        return invalid.told(QT_TRANSLATE_NOOP("Error", "the file holds no JSON object"));
     return fromJson(doc.object());
 }
 

@@ -99,9 +99,11 @@ QString sqliteSynchronous()
 Status Database::open()
 {
     if (m_lastFailedConnect.isValid() && m_lastFailedConnect.elapsed() < reconnectBackoffMs)
-        return Error::unavailable(m_lastConnectError.isEmpty()
-                                      ? QStringLiteral("database unavailable; waiting before connecting again")
-                                      : QStringLiteral("%1 (waiting before connecting again)").arg(m_lastConnectError));
+        return m_lastConnectError.isEmpty()
+                   ? Error::unavailable({}).told(
+                         QT_TRANSLATE_NOOP("Error", "the database is unavailable; waiting before connecting again"))
+                   : Error::unavailable({}).told(QT_TRANSLATE_NOOP("Error", "%1 (waiting before connecting again)"),
+                                                 {Error::quoted(m_lastConnectError)});
     close();
     // Any return before the end is a failed attempt, which holds further attempts back for a moment.
     m_lastFailedConnect.start();

@@ -272,8 +272,12 @@ template <typename T> Result<T> Database::run(const std::function<Result<T>()> &
         const bool retry = shouldRetry(result.error());
         if (retry && attempt == 0)
             continue;
-        if (m_lost) // the statement failed because the connection went away
-            return Error::unavailable(result.error().detail);
+        if (m_lost) { // the statement failed because the connection went away
+            Error lost = result.error();
+            lost.code = ErrorCode::StorageUnavailable;
+            lost.reason.clear();
+            return lost;
+        }
         return result;
     }
 }
