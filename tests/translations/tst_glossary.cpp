@@ -71,14 +71,21 @@ struct Rule {
     QRegularExpression where;
 };
 
+// A row's last column: where the English text is about the row's term, the translation uses one of `terms`.
+struct Requirement {
+    QString english;
+    QRegularExpression where;
+    QStringList terms;
+};
+
 QString withoutNotes(QString text)
 {
     static const QRegularExpression notes(u"\\([^)]*\\)|（[^）]*）"_s);
     return text.remove(notes).trimmed();
 }
 
-// The glossary's rows: "| English | zh_CN | not | `where` |", cells split at unescaped bars.
-QList<Rule> glossary(QStringList *approvedTerms, QString *error)
+// The glossary's rows: "| English | zh_CN | not | `where` | `where` → terms |", cells split at unescaped bars.
+QList<Rule> glossary(QStringList *approvedTerms, QString *error, QList<Requirement> *requirements = nullptr)
 {
     QFile file(QStringLiteral(AETHER_SOURCE_DIR "/translations/glossary-zh_CN.md"));
     if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
@@ -92,8 +99,10 @@ QList<Rule> glossary(QStringList *approvedTerms, QString *error)
         if (!line.startsWith(u"| ") || line.startsWith(u"| English"))
             continue;
         QStringList cells = line.split(bar);
-        if (cells.size() < 6)
-            continue;
+        if (cells.size() < 7) {
+            *error = u"a row without its five cells: %1"_s.arg(line);
+            return {};
+        }
         for (QString &cell : cells)
             cell = cell.trimmed().replace(u"\\|"_s, u"|"_s);
         const QString english = cells.at(1);
@@ -102,6 +111,18 @@ QList<Rule> glossary(QStringList *approvedTerms, QString *error)
             if (!term.isEmpty())
                 approved << term;
         *approvedTerms << approved;
+        static const QRegularExpression required(u"^`(.+)` → (.+)$"_s);
+        if (const QRegularExpressionMatch m = required.match(cells.at(5)); m.hasMatch() && requirements) {
+            Requirement requirement{english, QRegularExpression(m.captured(1)), m.captured(2).split(u", "_s)};
+            if (!requirement.where.isValid()) {
+                *error = u"row \"%1\": %2"_s.arg(english, requirement.where.errorString());
+                return {};
+            }
+            *requirements << requirement;
+        } else if (!m.hasMatch() && cells.at(5) != u"—") {
+            *error = u"row \"%1\": the last cell is neither `where` → terms nor —"_s.arg(english);
+            return {};
+        }
         QString where = cells.at(4);
         if (cells.at(3) == u"—")
             continue;
@@ -186,6 +207,37 @@ private slots:
         QVERIFY2(found.isEmpty(), "translations with a term of the glossary's \"not\" column: see above");
     }
 
+    // The other way round: where the English text is about a glossary term, the translation uses it (the learned
+    // limit is 学习值 or 学习到的并发限制 everywhere, a probe increase 探测性扩容…).
+    void approvedTermsAreUsed()
+    {
+        QString error;
+        QStringList approved;
+        QList<Requirement> requirements;
+        glossary(&approved, &error, &requirements);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QVERIFY(requirements.size() >= 25);
+        const QList<Entry> entries = catalogue(&error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QStringList found;
+        int checked = 0;
+        for (const Requirement &r : std::as_const(requirements)) {
+            for (const Entry &e : entries) {
+                if (e.context == u"HttpMessage" || !r.where.match(e.source).hasMatch())
+                    continue;
+                ++checked;
+                if (std::none_of(r.terms.begin(), r.terms.end(),
+                                 [&e](const QString &term) { return e.translation.contains(term); }))
+                    found << u"%1 \"%2\" → %3: none of %4 (the row \"%5\")"_s.arg(
+                        e.context, e.source.left(80), e.translation.left(80), r.terms.join(u", "_s), r.english);
+            }
+        }
+        QVERIFY(checked > 200);
+        for (const QString &f : std::as_const(found))
+            qWarning().noquote() << f;
+        QVERIFY2(found.isEmpty(), "translations without the glossary's term: see above");
+    }
+
     void noEnglishInsideChinese()
     {
         QString error;
@@ -226,6 +278,19 @@ private slots:
         QVERIFY(!rule(u"并发 429"_s).where.match(u"Concurrency 429"_s).hasMatch());
         QVERIFY(approved.contains(u"并发 429 次数"_s));
         QVERIFY(approved.contains(u"HTTP 接口"_s));
+        QList<Requirement> requirements;
+        glossary(&approved, &error, &requirements);
+        const auto requirement = [&](const QString &term) {
+            const auto it = std::find_if(requirements.begin(), requirements.end(),
+                                         [&](const Requirement &r) { return r.terms.contains(term); });
+            return it == requirements.end() ? Requirement{} : *it;
+        };
+        QVERIFY(requirement(u"学习值"_s).where.match(u"Learned limit"_s).hasMatch());
+        QVERIFY(requirement(u"学习值"_s).terms.contains(u"学习到的并发限制"_s));
+        QVERIFY(requirement(u"密钥"_s).where.match(u"Export the key list"_s).hasMatch());
+        QVERIFY(!requirement(u"密钥"_s).where.match(u"The PEM private key of --tls-cert."_s).hasMatch());
+        QVERIFY(!requirement(u"密钥"_s).where.match(u"--demo-keys takes a positive number"_s).hasMatch());
+        QVERIFY(!requirement(u"令牌"_s).where.match(u"Long outputs (median 2,000 tokens)"_s).hasMatch());
         QVERIFY(
             prose(u"数据库地址无效：unsupported database URL scheme: mysql"_s).contains(u"unsupported database URL"_s));
         QVERIFY(!prose(u"请使用 --tls-cert/--tls-key 或 sqlite:///abs/path（%1）"_s).contains(u"tls"_s));
