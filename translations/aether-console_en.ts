@@ -113,6 +113,16 @@
         <source>This clears each key&apos;s learned limit, both 429 counters, the time and type of the last 429, the adjustment history and the utilisation samples. Modes and fixed limits stay as they are.</source>
         <translation>This clears each key&apos;s learned limit, both 429 counters, the time and type of the last 429, the adjustment history and the utilisation samples. Modes and fixed limits stay as they are.</translation>
     </message>
+    <message>
+        <source>, </source>
+        <comment>between the endpoints of a list</comment>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source> and </source>
+        <comment>before the last endpoint of a list</comment>
+        <translation> and </translation>
+    </message>
 </context>
 <context>
     <name>Cli</name>

@@ -107,6 +107,16 @@
         <source>This clears each key&apos;s learned limit, both 429 counters, the time and type of the last 429, the adjustment history and the utilisation samples. Modes and fixed limits stay as they are.</source>
         <translation>这将清除每个密钥的学习值、两项 429 次数、最近 429 的时间和类型、调整历史和利用率采样。模式和固定限制保持不变。</translation>
     </message>
+    <message>
+        <source>, </source>
+        <comment>between the endpoints of a list</comment>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source> and </source>
+        <comment>before the last endpoint of a list</comment>
+        <translation> 和 </translation>
+    </message>
 </context>
 <context>
     <name>Cli</name>

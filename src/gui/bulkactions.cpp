@@ -50,8 +50,13 @@ QString BulkActions::describe(const BulkScope &scope)
     QStringList named = scope.endpoints.mid(0, endpointsNamed);
     if (scope.endpoints.size() > endpointsNamed)
         named << tr("%n more endpoint(s)", nullptr, int(scope.endpoints.size() - endpointsNamed));
-    return tr("%1 key(s) on %2", nullptr, int(qMin<qint64>(scope.count, INT_MAX)))
-        .arg(count, QLocale().createSeparatedList(named));
+    // Not QLocale::createSeparatedList: its Chinese list ("CLAUDE和OPENAI") sets no space between the endpoints'
+    // Latin names and 和.
+    QString list = named.constLast();
+    if (named.size() > 1)
+        list = named.mid(0, named.size() - 1).join(tr(", ", "between the endpoints of a list")) +
+               tr(" and ", "before the last endpoint of a list") + list;
+    return tr("%1 key(s) on %2", nullptr, int(qMin<qint64>(scope.count, INT_MAX))).arg(count, list);
 }
 
 QString BulkActions::describe(const BulkResult &result)

@@ -1,5 +1,7 @@
 #include "dialogs.h"
 
+#include "guiformat.h"
+
 #include <QAbstractButton>
 #include <QInputDialog>
 #include <QLineEdit>
@@ -44,8 +46,11 @@ std::optional<Answer> takeAnswer()
     return answer;
 }
 
-void message(QWidget *parent, QMessageBox::Icon icon, const QString &title, const QString &text)
+// Every text a dialog shows is built from parts, some of them Chinese in a Chinese session ("要将 %2 的固定限制设为 %1
+// 吗？" with "3 个密钥" for %2): no space stays between two Chinese characters.
+void message(QWidget *parent, QMessageBox::Icon icon, const QString &title, const QString &said)
 {
+    const QString text = withoutSpacesBetweenHan(said);
     testAnswers().lastMessage = title + u'\n' + text;
     if (testAnswers().on)
         return; // a message only informs: nothing to answer
@@ -57,6 +62,8 @@ void message(QWidget *parent, QMessageBox::Icon icon, const QString &title, cons
 
 bool confirm(QMessageBox &box, const QObject *accept)
 {
+    box.setText(withoutSpacesBetweenHan(box.text()));
+    box.setInformativeText(withoutSpacesBetweenHan(box.informativeText()));
     testAnswers().lastQuestion = box.text() + u'\n' + box.informativeText();
     if (const std::optional<Answer> answer = takeAnswer())
         return *answer == Answer::Accept;
@@ -64,9 +71,10 @@ bool confirm(QMessageBox &box, const QObject *accept)
     return box.clickedButton() == accept;
 }
 
-std::optional<int> askInt(QWidget *parent, const QString &title, const QString &label, int value, int minimum,
+std::optional<int> askInt(QWidget *parent, const QString &title, const QString &said, int value, int minimum,
                           int maximum)
 {
+    const QString label = withoutSpacesBetweenHan(said);
     testAnswers().lastQuestion = label;
     if (const std::optional<Answer> answer = takeAnswer()) {
         if (*answer == Answer::Reject || testAnswers().numbers.empty())
@@ -80,8 +88,9 @@ std::optional<int> askInt(QWidget *parent, const QString &title, const QString &
     return ok ? std::optional<int>(chosen) : std::nullopt;
 }
 
-std::optional<QString> askText(QWidget *parent, const QString &title, const QString &label, const QString &value)
+std::optional<QString> askText(QWidget *parent, const QString &title, const QString &said, const QString &value)
 {
+    const QString label = withoutSpacesBetweenHan(said);
     testAnswers().lastQuestion = label;
     if (const std::optional<Answer> answer = takeAnswer()) {
         if (*answer == Answer::Reject || testAnswers().texts.empty())
@@ -95,8 +104,9 @@ std::optional<QString> askText(QWidget *parent, const QString &title, const QStr
     return ok ? std::optional<QString>(chosen) : std::nullopt;
 }
 
-bool askYesNo(QWidget *parent, const QString &title, const QString &text, bool cancelInsteadOfNo, bool yesIsDefault)
+bool askYesNo(QWidget *parent, const QString &title, const QString &said, bool cancelInsteadOfNo, bool yesIsDefault)
 {
+    const QString text = withoutSpacesBetweenHan(said);
     testAnswers().lastQuestion = text;
     if (const std::optional<Answer> answer = takeAnswer())
         return *answer == Answer::Accept;

@@ -112,6 +112,12 @@ QString asSentence(const QString &said)
     return QCoreApplication::translate("Error", "%1.").arg(said.at(0).toUpper() + said.mid(1));
 }
 
+QString withoutSpacesBetweenHan(QString text)
+{
+    static const QRegularExpression between(QStringLiteral("(?<=\\p{Han}) +(?=\\p{Han})"));
+    return text.remove(between);
+}
+
 QString describeFileError(const QFileDevice &file)
 {
     return QCoreApplication::translate("Error", "The file %1 cannot be written: %2")

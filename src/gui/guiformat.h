@@ -43,6 +43,9 @@ namespace aether::gui {
 QString describeError(const Error &error);
 // A clause of the console's own (an Error's message) as a sentence: first letter up, a full stop (。 in Chinese).
 QString asSentence(const QString &said);
+// A sentence built from parts, some of them Chinese labels ("%1 不能小于 %2" with 初始并发限制 for %1): without the
+// spaces that would stand between two Chinese characters (the spaces before Latin words and numbers stay).
+QString withoutSpacesBetweenHan(QString text);
 // A file that could not be written, and Qt's words why, quoted.
 QString describeFileError(const QFileDevice &file);
 } // namespace aether::gui

@@ -42,7 +42,8 @@ KeyFilterBar::KeyFilterBar(QWidget *parent)
     layout->addWidget(m_recent, 1);
     layout->addWidget(m_type, 1);
     layout->addWidget(m_stuck);
-    layout->addStretch(1);
+    // The combos take the room first (up to their longest entry: fitCombos), the rest stays empty at the end.
+    layout->addStretch(0);
 
     connect(m_active, &QComboBox::currentIndexChanged, this, &KeyFilterBar::changed);
     connect(m_min429, &QSpinBox::valueChanged, this, &KeyFilterBar::changed);

@@ -393,6 +393,11 @@ QString PolicyPage::fieldLabel(const QString &field) const
 
 QString PolicyPage::describe(const Error &error) const
 {
+    return withoutSpacesBetweenHan(describeWithLabels(error));
+}
+
+QString PolicyPage::describeWithLabels(const Error &error) const
+{
     // A bound that names another field ("min_limit (3)") is shown with that field's label.
     QString bound = error.bound.toString();
     static const QRegularExpression named(QStringLiteral("^([a-z_]+) \\((.*)\\)$"));

@@ -2,6 +2,7 @@
 
 #include "charts/chartpalette.h"
 #include "dialogs.h"
+#include "guiformat.h"
 #include "keychange.h"
 #include "policypage.h"
 
@@ -421,7 +422,9 @@ void SimulatorPage::run()
     Result<LearningPolicy> policy = editedPolicy(nullptr);
     if (!policy) {
         showMessage(
-            tr("%1 is not valid.").arg(m_fieldLabel ? m_fieldLabel(policy.error().field) : policy.error().field), true);
+            withoutSpacesBetweenHan(
+                tr("%1 is not valid.").arg(m_fieldLabel ? m_fieldLabel(policy.error().field) : policy.error().field)),
+            true);
         return;
     }
     SimulationScenario scenario = *m_scenario;
@@ -602,7 +605,9 @@ void SimulatorPage::applyPolicy()
     Result<LearningPolicy> policy = editedPolicy(&edited);
     if (!policy) {
         showMessage(
-            tr("%1 is not valid.").arg(m_fieldLabel ? m_fieldLabel(policy.error().field) : policy.error().field), true);
+            withoutSpacesBetweenHan(
+                tr("%1 is not valid.").arg(m_fieldLabel ? m_fieldLabel(policy.error().field) : policy.error().field)),
+            true);
         return;
     }
     const QStringList strategies = checkedStrategies();

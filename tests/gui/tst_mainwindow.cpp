@@ -1213,6 +1213,9 @@ private slots:
                 problems << where + u": no Chinese in \""_s + said + u'"';
             else if (const QString run = test::englishRunOutsideQuotes(said); !run.isEmpty())
                 problems << where + u": \""_s + run + u"\" in \""_s + said + u'"';
+            static const QRegularExpression spaceBetweenHan(u"\\p{Han} +\\p{Han}"_s);
+            if (const QString spaced = spaceBetweenHan.match(said).captured(); !spaced.isEmpty())
+                problems << where + u": a space between Chinese words, \""_s + spaced + u"\" in \""_s + said + u'"';
         };
         QSqlQuery probe(QSqlDatabase::database(c.probeName));
 
@@ -1240,6 +1243,7 @@ private slots:
         gui::dialogs::setNextNumber(9);
         answerNextDialog(gui::dialogs::Answer::Accept);
         c.window->findChild<QAction *>(u"setLimitAction"_s)->trigger();
+        expectChinese(u"bulk change, question"_s, gui::dialogs::lastQuestion());
         expectChinese(u"bulk change"_s, gui::dialogs::lastMessage());
 
         // The settings dialog's connection test: no file, then a PostgreSQL server that is not there.
@@ -1296,6 +1300,18 @@ private slots:
             QTest::mouseClick(create, Qt::LeftButton);
             expectChinese(u"token, same name"_s, message->text());
         }
+
+        // The learning policy page, on a combination the core refuses: the fields' Chinese labels in a sentence
+        // without spaces between Chinese words.
+        c.window->findChild<QAction *>(u"showPolicyAction"_s)->trigger();
+        auto *page = c.child<gui::PolicyPage>("policyPage");
+        page->findChild<QSpinBox *>(u"minLimitEdit"_s)->setValue(60); // above the initial limit of 50
+        page->findChild<QPushButton *>(u"policyApplyButton"_s)->click();
+        const QString refused = page->findChild<QLabel *>(u"policyMessageLabel"_s)->text();
+        expectChinese(u"learning policy"_s, refused);
+        if (refused != u"初始并发限制不能小于并发限制下限（60）。"_s)
+            problems << u"learning policy: \""_s + refused + u'"';
+        c.window->findChild<QAction *>(u"showKeysAction"_s)->trigger();
 
         // The banner when the database goes away (PostgreSQL: the server drops it).
         if (tdb_.isPostgres()) {

@@ -259,6 +259,30 @@ private slots:
         QVERIFY2(found.isEmpty(), "translations with English prose: see above");
     }
 
+    // The glossary's style: a space between Chinese and Latin letters or numbers (并发 429 次数, HTTP 接口),
+    // placeholders included (the window also keeps spaces out from between two Chinese words when a placeholder is
+    // Chinese).
+    void latinAndChineseAreSpaced()
+    {
+        QString error;
+        const QList<Entry> entries = catalogue(&error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        // Ideographs only: \\p{Han} also takes the punctuation 、。 (after which no space goes).
+        static const QRegularExpression touching(
+            u"[\\x{4e00}-\\x{9fff}][A-Za-z0-9%]|[A-Za-z0-9][\\x{4e00}-\\x{9fff}]"_s);
+        QStringList found;
+        for (const Entry &e : entries) {
+            if (e.context == u"HttpMessage") // the contract's own spelling (合法的JSON)
+                continue;
+            if (const QRegularExpressionMatch m = touching.match(e.translation); m.hasMatch())
+                found << u"%1 \"%2\" → %3: \"%4\""_s.arg(e.context, e.source.left(60), e.translation.left(80),
+                                                         m.captured());
+        }
+        for (const QString &f : std::as_const(found))
+            qWarning().noquote() << f;
+        QVERIFY2(found.isEmpty(), "Chinese touching Latin letters or numbers: see above");
+    }
+
     // The test itself: a term of the "not" column is found, an approved one is not, and English prose is.
     void checksFindWhatTheyLookFor()
     {
