@@ -52,7 +52,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Plugins that dpkg-shlibdeps cannot see: the SQL drivers (SQLite, PostgreSQL), the window's platform plugin and SVG.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite, libqt6sql6-psql, qt6-qpa-plugins, libqt6svg6")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "fonts-noto-cjk")
+# Chinese in the window: its glyphs, and Qt's own texts in the user's language (the buttons of message boxes, file
+# dialogs, the command line's --help and --version lines).
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "fonts-noto-cjk, qt6-translations-l10n")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql, prometheus")
 # The synopsis is CPACK_PACKAGE_DESCRIPTION_SUMMARY; CPack indents these lines and turns the empty one into " .".
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION

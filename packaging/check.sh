@@ -40,7 +40,9 @@ rm -f "$build"/aether-console_*.deb "$build"/aether-console_*.tar.gz
 deb=$(ls "$build"/aether-console_*_"$(dpkg --print-architecture)".deb)
 tgz=$(ls "$build"/aether-console_*.tar.gz)
 echo "$deb"; echo "$tgz"
-dpkg-deb -I "$deb" | sed -n '/Depends/p'
+dpkg-deb -I "$deb" | sed -n '/Depends/p; /Recommends/p'
+# Without Qt's catalogues a Chinese window shows Qt's own buttons and dialogs in English.
+dpkg-deb -f "$deb" Recommends | grep -q 'qt6-translations-l10n'
 tar -tzf "$tgz" >"$work/tgz.list"
 grep -q 'usr/bin/aether-console$' "$work/tgz.list"
 
