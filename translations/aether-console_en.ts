@@ -632,6 +632,11 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <comment>no 429 yet</comment>
         <translation>never</translation>
     </message>
+    <message>
+        <source>, </source>
+        <comment>between the items of a list</comment>
+        <translation>, </translation>
+    </message>
 </context>
 <context>
     <name>ColumnChooser</name>

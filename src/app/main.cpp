@@ -145,7 +145,8 @@ int runLearnerPeer(const QString &strategy)
 {
     if (!LearningPolicy::strategies().contains(strategy))
         return fail(QCoreApplication::translate("Cli", "unknown strategy \"%1\": use one of %2")
-                        .arg(strategy, LearningPolicy::strategies().join(QStringLiteral(", "))));
+                        .arg(strategy, LearningPolicy::strategies().join(
+                                           QCoreApplication::translate("Cli", ", ", "between the items of a list"))));
     LearnerPeer peer(strategy);
     if (const Status opened = peer.open(); !opened)
         return fail(opened.error().text());
@@ -209,7 +210,9 @@ struct CliOptions {
         QStringLiteral("strategy"),
         QCoreApplication::translate("Cli", "Learning strategy: of --learner-peer (default %2), or one of those "
                                            "--simulate compares (repeat it; default all): %1.")
-            .arg(LearningPolicy::strategies().join(QStringLiteral(", ")), LearningPolicy::defaultStrategy()),
+            .arg(LearningPolicy::strategies().join(
+                     QCoreApplication::translate("Cli", ", ", "between the items of a list")),
+                 LearningPolicy::defaultStrategy()),
         QStringLiteral("name")};
     QCommandLineOption listStrategies{
         QStringLiteral("list-strategies"),

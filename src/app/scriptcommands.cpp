@@ -322,6 +322,9 @@ void ScriptOptions::addTo(QCommandLineParser &parser) const
     parser.addPositionalArgument(QStringLiteral("command"),
                                  QCoreApplication::translate("Cli", "keys, key, set-limit, set-mode, reset, summary or "
                                                                     "policy, with its arguments (see above)."),
+                                 // Like the options' value names, placeholders stay ASCII in every language: Qt aligns
+                                 // --help by characters, not by display width, so a Chinese name would shift the
+                                 // description beside it.
                                  QStringLiteral("[command [arguments]]"));
 }
 

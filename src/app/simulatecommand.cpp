@@ -102,7 +102,8 @@ int simulate(const QString &scenarioPath, QStringList strategies, const QString 
     for (const QString &name : std::as_const(strategies)) {
         if (!LearningPolicy::strategies().contains(name))
             return refuse(QCoreApplication::translate("Cli", "unknown strategy \"%1\": use one of %2")
-                              .arg(name, LearningPolicy::strategies().join(QStringLiteral(", "))));
+                              .arg(name, LearningPolicy::strategies().join(
+                                             QCoreApplication::translate("Cli", ", ", "between the items of a list"))));
     }
     strategies.removeDuplicates();
     Result<QList<SimulationMetrics>> results = Simulator::compare(scenario.value(), strategies, policy);
