@@ -118,10 +118,17 @@
         <comment>between the endpoints of a list</comment>
         <translation>, </translation>
     </message>
+    <message numerus="yes">
+        <source>%n key(s)</source>
+        <translation>
+            <numerusform>%n key</numerusform>
+            <numerusform>%n keys</numerusform>
+        </translation>
+    </message>
     <message>
-        <source> and </source>
-        <comment>before the last endpoint of a list</comment>
-        <translation> and </translation>
+        <source>%1 and %2</source>
+        <comment>the endpoints of a list, the last one after &quot;and&quot;</comment>
+        <translation>%1 and %2</translation>
     </message>
 </context>
 <context>
@@ -637,6 +644,14 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <comment>between the items of a list</comment>
         <translation>, </translation>
     </message>
+    <message>
+        <source>not found: %1</source>
+        <translation>not found: %1</translation>
+    </message>
+    <message>
+        <source>the database reported an error: %1</source>
+        <translation>the database reported an error: %1</translation>
+    </message>
 </context>
 <context>
     <name>ColumnChooser</name>
@@ -894,10 +909,6 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <translation>%1 must be a list</translation>
     </message>
     <message>
-        <source>%1 is too long (at most %2)</source>
-        <translation>%1 is too long (at most %2)</translation>
-    </message>
-    <message>
         <source>%1 is not a known setting</source>
         <translation>%1 is not a known setting</translation>
     </message>
@@ -938,6 +949,10 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <source>, </source>
         <extracomment>Separates the allowed values of a setting (&quot;a, b, c&quot;).</extracomment>
         <translation>, </translation>
+    </message>
+    <message>
+        <source>%1 has too many items (at most %2)</source>
+        <translation>%1 has too many items (at most %2)</translation>
     </message>
 </context>
 <context>

@@ -112,10 +112,16 @@
         <comment>between the endpoints of a list</comment>
         <translation>、</translation>
     </message>
+    <message numerus="yes">
+        <source>%n key(s)</source>
+        <translation>
+            <numerusform>%n 个密钥</numerusform>
+        </translation>
+    </message>
     <message>
-        <source> and </source>
-        <comment>before the last endpoint of a list</comment>
-        <translation> 和 </translation>
+        <source>%1 and %2</source>
+        <comment>the endpoints of a list, the last one after &quot;and&quot;</comment>
+        <translation>%1 和 %2</translation>
     </message>
 </context>
 <context>
@@ -631,6 +637,14 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <comment>between the items of a list</comment>
         <translation>、</translation>
     </message>
+    <message>
+        <source>not found: %1</source>
+        <translation>未找到：%1</translation>
+    </message>
+    <message>
+        <source>the database reported an error: %1</source>
+        <translation>数据库报告错误：%1</translation>
+    </message>
 </context>
 <context>
     <name>ColumnChooser</name>
@@ -888,10 +902,6 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <translation>%1 必须是列表</translation>
     </message>
     <message>
-        <source>%1 is too long (at most %2)</source>
-        <translation>%1 过长（最多 %2）</translation>
-    </message>
-    <message>
         <source>%1 is not a known setting</source>
         <translation>%1 不是可识别的设置项</translation>
     </message>
@@ -932,6 +942,10 @@ Add --json for the HTTP API&apos;s answer. Exit status: 0 done, 1 refused, 2 usa
         <source>, </source>
         <extracomment>Separates the allowed values of a setting (&quot;a, b, c&quot;).</extracomment>
         <translation>、</translation>
+    </message>
+    <message>
+        <source>%1 has too many items (at most %2)</source>
+        <translation>%1 的项数过多（最多 %2 项）</translation>
     </message>
 </context>
 <context>

@@ -149,7 +149,7 @@ int runLearnerPeer(const QString &strategy)
                                            QCoreApplication::translate("Cli", ", ", "between the items of a list"))));
     LearnerPeer peer(strategy);
     if (const Status opened = peer.open(); !opened)
-        return fail(opened.error().text());
+        return fail(app::describeFailure(opened.error()));
     std::string line;
     while (std::getline(std::cin, line)) {
         if (line.empty())
@@ -166,7 +166,7 @@ int listTokens(TokenStore &tokens)
 {
     Result<QList<TokenInfo>> list = tokens.list();
     if (!list)
-        return fail(list.error().text());
+        return fail(app::describeFailure(list.error()));
     app::TextTable table({QCoreApplication::translate("Cli", "NAME"), QCoreApplication::translate("Cli", "ROLE"),
                           QCoreApplication::translate("Cli", "CREATED"),
                           QCoreApplication::translate("Cli", "LAST USED")});
@@ -262,7 +262,7 @@ std::optional<int> runTokenCommand(const CliOptions &cli, const QCommandLinePars
                             .arg(parser.value(cli.role)));
         Result<NewToken> token = tokens.create(parser.value(cli.createToken), *newRole);
         if (!token)
-            return fail(token.error().text());
+            return fail(app::describeFailure(token.error()));
         printLine(stdout, QCoreApplication::translate("Cli", "Created %1 token \"%2\". It is shown only once:")
                               .arg(roleToString(*newRole), token.value().info.name));
         printLine(stdout, token.value().secret);
@@ -272,7 +272,7 @@ std::optional<int> runTokenCommand(const CliOptions &cli, const QCommandLinePars
         return listTokens(tokens);
     if (parser.isSet(cli.revokeToken)) {
         if (const Status revoked = tokens.revoke(parser.value(cli.revokeToken)); !revoked)
-            return fail(revoked.error().text());
+            return fail(app::describeFailure(revoked.error()));
         printLine(stdout,
                   QCoreApplication::translate("Cli", "Revoked token \"%1\".").arg(parser.value(cli.revokeToken)));
         return 0;
@@ -291,7 +291,7 @@ bool reportDemo(const Result<DemoSize> &filled)
     else if (filled.error().code == ErrorCode::Conflict)
         printLine(stderr, QCoreApplication::translate("Cli", "Demo data not added: %1.").arg(filled.error().text()));
     else
-        fail(filled.error().text());
+        fail(app::describeFailure(filled.error()));
     return filled || filled.error().code == ErrorCode::Conflict;
 }
 
@@ -342,7 +342,7 @@ int serve(const CliOptions &cli, const QCommandLineParser &parser, Database &db,
         return fail(timelineProblem);
     const Result<quint16> port = endpoint.listen(address->address, address->port);
     if (!port)
-        return fail(port.error().text());
+        return fail(app::describeFailure(port.error()));
     // The time series: sampled and maintained on a thread of its own while the server runs.
     TimelineKeeper timeline(db.location(), *timelineSettings);
     timeline.start();

@@ -34,34 +34,21 @@ int usage(const QString &text)
     return ExitUsage;
 }
 
-// The one line on stderr for an error of a core operation, and its exit status.
+// The one line on stderr for an error of a core operation on a key, and its exit status.
 int report(const Error &error, const QString &keyId = {})
 {
     QString text;
-    int status = ExitRefused;
-    switch (error.code) {
-    case ErrorCode::NotFound:
+    if (error.code == ErrorCode::NotFound && error.message.isEmpty())
         text = Cli::tr("key %1 not found").arg(keyId);
-        break;
-    case ErrorCode::InvalidInput:
-        if (error.reason == reason::requiredWhenFixed)
-            text = Cli::tr("a fixed limit is needed: add --limit N");
-        else if (error.reason == reason::extraForbidden)
-            text = Cli::tr("%1 is not a setting of the learning policy").arg(error.field);
-        else
-            text = describeInvalidInput(error);
-        break;
-    case ErrorCode::Conflict:
-        text = Cli::tr("refused: %1").arg(error.text().simplified());
-        break;
-    case ErrorCode::StorageUnavailable:
-    case ErrorCode::StorageFailure:
-        text = Cli::tr("the database is unavailable: %1").arg(error.text().simplified());
-        status = ExitUnavailable;
-        break;
-    }
+    else if (error.code == ErrorCode::InvalidInput && error.reason == reason::requiredWhenFixed)
+        text = Cli::tr("a fixed limit is needed: add --limit N");
+    else if (error.code == ErrorCode::InvalidInput && error.reason == reason::extraForbidden)
+        text = Cli::tr("%1 is not a setting of the learning policy").arg(error.field);
+    else
+        text = describeFailure(error);
     printLine(stderr, QStringLiteral("aether-console: ") + text);
-    return status;
+    const bool storage = error.code == ErrorCode::StorageUnavailable || error.code == ErrorCode::StorageFailure;
+    return storage ? ExitUnavailable : ExitRefused;
 }
 
 Language language()
@@ -314,6 +301,25 @@ int policy(const QStringList &arguments, const ScriptOptions &options, const QCo
 }
 
 } // namespace
+
+QString describeFailure(const Error &error)
+{
+    if (!error.message.isEmpty())
+        return error.message;
+    switch (error.code) {
+    case ErrorCode::InvalidInput:
+        return describeInvalidInput(error);
+    case ErrorCode::NotFound:
+        return Cli::tr("not found: %1").arg(error.text());
+    case ErrorCode::Conflict:
+        return Cli::tr("refused: %1").arg(error.text());
+    case ErrorCode::StorageUnavailable:
+        return Cli::tr("the database is unavailable: %1").arg(error.text());
+    case ErrorCode::StorageFailure:
+        break;
+    }
+    return Cli::tr("the database reported an error: %1").arg(error.text());
+}
 
 void ScriptOptions::addTo(QCommandLineParser &parser) const
 {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "base/error.h"
+
 #include <QCommandLineOption>
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -38,6 +40,10 @@ struct ScriptOptions {
     // The commands' synopsis for --help.
     static QString synopsis();
 };
+
+// What the command line says of a core operation's error (without the program's name): the console's own sentence
+// when the error has one, else what went wrong in the user's language, a driver's or Qt's words quoted after it.
+QString describeFailure(const Error &error);
 
 // Whether `name` is one of the subcommands.
 bool isScriptCommand(const QString &name);

@@ -52,10 +52,12 @@ QString BulkActions::describe(const BulkScope &scope)
         named << tr("%n more endpoint(s)", nullptr, int(scope.endpoints.size() - endpointsNamed));
     // Not QLocale::createSeparatedList: its Chinese list ("CLAUDE和OPENAI") sets no space between the endpoints'
     // Latin names and 和.
+    if (named.isEmpty()) // no row's endpoint could be read
+        return tr("%n key(s)", nullptr, int(qMin<qint64>(scope.count, INT_MAX)));
     QString list = named.constLast();
     if (named.size() > 1)
-        list = named.mid(0, named.size() - 1).join(tr(", ", "between the endpoints of a list")) +
-               tr(" and ", "before the last endpoint of a list") + list;
+        list = fillIn(tr("%1 and %2", "the endpoints of a list, the last one after \"and\""),
+                      {named.mid(0, named.size() - 1).join(tr(", ", "between the endpoints of a list")), list});
     return tr("%1 key(s) on %2", nullptr, int(qMin<qint64>(scope.count, INT_MAX))).arg(count, list);
 }
 
@@ -78,13 +80,15 @@ QString BulkActions::describe(const BulkResult &result)
 std::optional<QString> BulkActions::setLimit(const BulkScope &scope)
 {
     const QString title = tr("Set fixed limit");
-    const std::optional<int> limit = dialogs::askInt(
-        m_window, title,
-        tr("Fixed concurrency limit (%1–%2) for %3:").arg(minFixedLimit).arg(maxFixedLimit).arg(describe(scope)), 10,
-        minFixedLimit, maxFixedLimit);
+    const std::optional<int> limit =
+        dialogs::askInt(m_window, title,
+                        fillIn(tr("Fixed concurrency limit (%1–%2) for %3:"),
+                               {QString::number(minFixedLimit), QString::number(maxFixedLimit), describe(scope)}),
+                        10, minFixedLimit, maxFixedLimit);
     if (!limit)
         return std::nullopt;
-    if (!confirmBulk(m_window, title, tr("Set a fixed limit of %1 for %2?").arg(*limit).arg(describe(scope)),
+    if (!confirmBulk(m_window, title,
+                     fillIn(tr("Set a fixed limit of %1 for %2?"), {QString::number(*limit), describe(scope)}),
                      tr("Adaptive keys among them switch to fixed mode; what they learned is kept."), tr("Set limit")))
         return std::nullopt;
     BulkRequest request;
@@ -98,7 +102,7 @@ std::optional<QString> BulkActions::switchMode(const BulkScope &scope)
     const QString title = tr("Switch mode");
     QPushButton *fixed = nullptr;
     const bool adaptive =
-        confirmBulk(m_window, title, tr("Switch %1 to adaptive mode?").arg(describe(scope)),
+        confirmBulk(m_window, title, fillIn(tr("Switch %1 to adaptive mode?"), {describe(scope)}),
                     tr("Adaptive keys learn their limit from 429 responses; their fixed limits are cleared. "
                        "Choose Fixed… to give them all one fixed limit instead."),
                     tr("Adaptive"), &fixed, tr("Fixed…"));
@@ -113,7 +117,7 @@ std::optional<QString> BulkActions::switchMode(const BulkScope &scope)
 std::optional<QString> BulkActions::resetLearning(const BulkScope &scope)
 {
     const QString title = tr("Reset learning");
-    if (!confirmBulk(m_window, title, tr("Reset what was learned for %1?").arg(describe(scope)),
+    if (!confirmBulk(m_window, title, fillIn(tr("Reset what was learned for %1?"), {describe(scope)}),
                      tr("This clears each key's learned limit, both 429 counters, the time and type of the last 429, "
                         "the adjustment history and the utilisation samples. Modes and fixed limits stay as they "
                         "are."),

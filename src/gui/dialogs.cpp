@@ -1,7 +1,5 @@
 #include "dialogs.h"
 
-#include "guiformat.h"
-
 #include <QAbstractButton>
 #include <QInputDialog>
 #include <QLineEdit>
@@ -46,11 +44,8 @@ std::optional<Answer> takeAnswer()
     return answer;
 }
 
-// Every text a dialog shows is built from parts, some of them Chinese in a Chinese session ("要将 %2 的固定限制设为 %1
-// 吗？" with "3 个密钥" for %2): no space stays between two Chinese characters.
-void message(QWidget *parent, QMessageBox::Icon icon, const QString &title, const QString &said)
+void message(QWidget *parent, QMessageBox::Icon icon, const QString &title, const QString &text)
 {
-    const QString text = withoutSpacesBetweenHan(said);
     testAnswers().lastMessage = title + u'\n' + text;
     if (testAnswers().on)
         return; // a message only informs: nothing to answer
@@ -62,8 +57,6 @@ void message(QWidget *parent, QMessageBox::Icon icon, const QString &title, cons
 
 bool confirm(QMessageBox &box, const QObject *accept)
 {
-    box.setText(withoutSpacesBetweenHan(box.text()));
-    box.setInformativeText(withoutSpacesBetweenHan(box.informativeText()));
     testAnswers().lastQuestion = box.text() + u'\n' + box.informativeText();
     if (const std::optional<Answer> answer = takeAnswer())
         return *answer == Answer::Accept;
@@ -71,10 +64,9 @@ bool confirm(QMessageBox &box, const QObject *accept)
     return box.clickedButton() == accept;
 }
 
-std::optional<int> askInt(QWidget *parent, const QString &title, const QString &said, int value, int minimum,
+std::optional<int> askInt(QWidget *parent, const QString &title, const QString &label, int value, int minimum,
                           int maximum)
 {
-    const QString label = withoutSpacesBetweenHan(said);
     testAnswers().lastQuestion = label;
     if (const std::optional<Answer> answer = takeAnswer()) {
         if (*answer == Answer::Reject || testAnswers().numbers.empty())
@@ -88,9 +80,8 @@ std::optional<int> askInt(QWidget *parent, const QString &title, const QString &
     return ok ? std::optional<int>(chosen) : std::nullopt;
 }
 
-std::optional<QString> askText(QWidget *parent, const QString &title, const QString &said, const QString &value)
+std::optional<QString> askText(QWidget *parent, const QString &title, const QString &label, const QString &value)
 {
-    const QString label = withoutSpacesBetweenHan(said);
     testAnswers().lastQuestion = label;
     if (const std::optional<Answer> answer = takeAnswer()) {
         if (*answer == Answer::Reject || testAnswers().texts.empty())
@@ -104,9 +95,8 @@ std::optional<QString> askText(QWidget *parent, const QString &title, const QStr
     return ok ? std::optional<QString>(chosen) : std::nullopt;
 }
 
-bool askYesNo(QWidget *parent, const QString &title, const QString &said, bool cancelInsteadOfNo, bool yesIsDefault)
+bool askYesNo(QWidget *parent, const QString &title, const QString &text, bool cancelInsteadOfNo, bool yesIsDefault)
 {
-    const QString text = withoutSpacesBetweenHan(said);
     testAnswers().lastQuestion = text;
     if (const std::optional<Answer> answer = takeAnswer())
         return *answer == Answer::Accept;

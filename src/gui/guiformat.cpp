@@ -108,14 +108,47 @@ QString asSentence(const QString &said)
 {
     if (said.isEmpty())
         return said;
+    // The first word up only when it is a plain word: a sentence may start with a file's name ("data.db is not an
+    // SQLite database"), which must stay as it is.
+    static const QRegularExpression plainWord(QStringLiteral("^[a-z]+\\b(?![./\\\\:_-])"));
+    const QString sentence = plainWord.match(said).hasMatch() ? said.at(0).toUpper() + said.mid(1) : said;
     //: A sentence of the console's own (often lower-case, as it also follows a colon) shown on its own.
-    return QCoreApplication::translate("Error", "%1.").arg(said.at(0).toUpper() + said.mid(1));
+    return QCoreApplication::translate("Error", "%1.").arg(sentence);
 }
 
-QString withoutSpacesBetweenHan(QString text)
+namespace {
+
+bool isIdeograph(QChar c)
 {
-    static const QRegularExpression between(QStringLiteral("(?<=\\p{Han}) +(?=\\p{Han})"));
-    return text.remove(between);
+    return c.script() == QChar::Script_Han && c.isLetter(); // not the punctuation 、。，
+}
+
+} // namespace
+
+QString fillIn(const QString &pattern, const QStringList &args)
+{
+    QString out;
+    out.reserve(pattern.size());
+    for (qsizetype i = 0; i < pattern.size(); ++i) {
+        const int n = pattern.at(i) == u'%' && i + 1 < pattern.size() ? pattern.at(i + 1).digitValue() : -1;
+        if (n < 1 || n > args.size()) {
+            // A space before Chinese that follows an argument ending in Chinese: left out.
+            const bool afterArgument = i > 0 && pattern.at(i - 1).isDigit() && i > 1 && pattern.at(i - 2) == u'%';
+            if (pattern.at(i) == u' ' && afterArgument && i + 1 < pattern.size() && isIdeograph(pattern.at(i + 1)) &&
+                !out.isEmpty() && isIdeograph(out.back()))
+                continue;
+            out += pattern.at(i);
+            continue;
+        }
+        const QString &arg = args.at(n - 1);
+        // A space after Chinese before an argument starting with Chinese: left out.
+        if (!arg.isEmpty() && isIdeograph(arg.front()) && out.endsWith(u' ') && out.size() > 1 &&
+            isIdeograph(out.at(out.size() - 2)))
+            out.chop(1);
+        out += arg;
+        ++i;
+    }
+    return out;
 }
 
 QString describeFileError(const QFileDevice &file)

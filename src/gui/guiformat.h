@@ -43,9 +43,11 @@ namespace aether::gui {
 QString describeError(const Error &error);
 // A clause of the console's own (an Error's message) as a sentence: first letter up, a full stop (。 in Chinese).
 QString asSentence(const QString &said);
-// A sentence built from parts, some of them Chinese labels ("%1 不能小于 %2" with 初始并发限制 for %1): without the
-// spaces that would stand between two Chinese characters (the spaces before Latin words and numbers stay).
-QString withoutSpacesBetweenHan(QString text);
+// `pattern` (a translation) with %1…%9 replaced by `args` in one pass. A space the pattern sets between a Chinese
+// character and an argument that begins or ends with one is left out ("%1 不能小于 %2" with 初始并发限制 and
+// 并发限制下限（60）: "初始并发限制不能小于并发限制下限（60）"); spaces beside Latin words and numbers, and those
+// inside the arguments (names, paths), stay.
+QString fillIn(const QString &pattern, const QStringList &args);
 // A file that could not be written, and Qt's words why, quoted.
 QString describeFileError(const QFileDevice &file);
 } // namespace aether::gui

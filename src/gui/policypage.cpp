@@ -393,26 +393,21 @@ QString PolicyPage::fieldLabel(const QString &field) const
 
 QString PolicyPage::describe(const Error &error) const
 {
-    return withoutSpacesBetweenHan(describeWithLabels(error));
-}
-
-QString PolicyPage::describeWithLabels(const Error &error) const
-{
     // A bound that names another field ("min_limit (3)") is shown with that field's label.
     QString bound = error.bound.toString();
     static const QRegularExpression named(QStringLiteral("^([a-z_]+) \\((.*)\\)$"));
     if (const QRegularExpressionMatch m = named.match(bound); m.hasMatch())
-        bound = tr("%1 (%2)").arg(fieldLabel(m.captured(1)), m.captured(2));
+        bound = fillIn(tr("%1 (%2)"), {fieldLabel(m.captured(1)), m.captured(2)});
     const QString field = fieldLabel(error.field);
     if (error.reason == reason::greaterThanEqual)
-        return tr("%1 must be at least %2.").arg(field, bound);
+        return fillIn(tr("%1 must be at least %2."), {field, bound});
     if (error.reason == reason::lessThanEqual)
-        return tr("%1 must be at most %2.").arg(field, bound);
+        return fillIn(tr("%1 must be at most %2."), {field, bound});
     if (error.reason == reason::greaterThan)
-        return tr("%1 must be greater than %2.").arg(field, bound);
+        return fillIn(tr("%1 must be greater than %2."), {field, bound});
     if (error.reason == reason::lessThan)
-        return tr("%1 must be less than %2.").arg(field, bound);
-    return tr("%1 is not valid.").arg(field);
+        return fillIn(tr("%1 must be less than %2."), {field, bound});
+    return fillIn(tr("%1 is not valid."), {field});
 }
 
 } // namespace aether::gui

@@ -67,8 +67,6 @@ private:
     void clearFieldError();
     QJsonObject editedValues() const;
     QString describe(const Error &error) const;
-    // The sentence with the fields' labels, which the caller rids of spaces between Chinese words.
-    QString describeWithLabels(const Error &error) const;
     void updateButtons();
 
     std::unique_ptr<Ui::PolicyPage> m_ui;

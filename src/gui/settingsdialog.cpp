@@ -12,7 +12,7 @@
 #include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
-#include <QThread>
+#include <QThreadPool>
 
 namespace aether::gui {
 
@@ -129,14 +129,15 @@ void SettingsDialog::testConnection()
         m_ui->testResultLabel->setText(loc.error().text());
         return;
     }
-    // A server that does not answer takes up to its connect timeout (3 s by default): the attempt runs on a thread
-    // of its own; the dialog stays usable and may close meanwhile (the thread then finishes on its own).
+    // A server that does not answer takes up to its connect timeout (3 s unless the location says otherwise): the
+    // attempt runs on the global thread pool, so the dialog stays usable and may close meanwhile; the application
+    // waits for the pool when it ends.
     m_ui->testResultLabel->setText(tr("Connecting…"));
     m_ui->testConnectionButton->setEnabled(false);
     ++m_testsRunning;
     const DatabaseLocation where = loc.value();
     const QPointer<SettingsDialog> self(this);
-    QThread *tester = QThread::create([self, where] {
+    QThreadPool::globalInstance()->start([self, where] {
         Database db(where);
         const Status opened = db.open();
         const Status answered = opened ? db.ping() : opened;
@@ -149,8 +150,6 @@ void SettingsDialog::testConnection()
             self->m_ui->testConnectionButton->setEnabled(--self->m_testsRunning == 0);
         });
     });
-    connect(tester, &QThread::finished, tester, &QObject::deleteLater);
-    tester->start();
 }
 
 bool SettingsDialog::isTestingConnection() const

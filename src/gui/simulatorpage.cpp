@@ -422,8 +422,7 @@ void SimulatorPage::run()
     Result<LearningPolicy> policy = editedPolicy(nullptr);
     if (!policy) {
         showMessage(
-            withoutSpacesBetweenHan(
-                tr("%1 is not valid.").arg(m_fieldLabel ? m_fieldLabel(policy.error().field) : policy.error().field)),
+            fillIn(tr("%1 is not valid."), {m_fieldLabel ? m_fieldLabel(policy.error().field) : policy.error().field}),
             true);
         return;
     }
@@ -605,8 +604,7 @@ void SimulatorPage::applyPolicy()
     Result<LearningPolicy> policy = editedPolicy(&edited);
     if (!policy) {
         showMessage(
-            withoutSpacesBetweenHan(
-                tr("%1 is not valid.").arg(m_fieldLabel ? m_fieldLabel(policy.error().field) : policy.error().field)),
+            fillIn(tr("%1 is not valid."), {m_fieldLabel ? m_fieldLabel(policy.error().field) : policy.error().field}),
             true);
         return;
     }

@@ -1213,6 +1213,8 @@ private slots:
                 problems << where + u": no Chinese in \""_s + said + u'"';
             else if (const QString run = test::englishRunOutsideQuotes(said); !run.isEmpty())
                 problems << where + u": \""_s + run + u"\" in \""_s + said + u'"';
+            if (const QString lost = test::quotedConsoleSentence(said); !lost.isEmpty())
+                problems << where + u": the console's own sentence quoted in English, \""_s + lost + u'"';
             static const QRegularExpression spaceBetweenHan(u"\\p{Han} +\\p{Han}"_s);
             if (const QString spaced = spaceBetweenHan.match(said).captured(); !spaced.isEmpty())
                 problems << where + u": a space between Chinese words, \""_s + spaced + u"\" in \""_s + said + u'"';

@@ -11,6 +11,7 @@
 #include "consolesettings.h"
 #include "csvexporter.h"
 #include "dialogs.h"
+#include "guiformat.h"
 #include "httpendpointservice.h"
 #include "icons.h"
 #include "keys/auditlog.h"
@@ -173,6 +174,48 @@ private slots:
         QCOMPARE(model.rowCount(), 0);
         QVERIFY(!model.databaseEmpty());
         model.retranslate();
+    }
+
+    // Sentences from a translation and its arguments: no space between a Chinese character of the pattern and one of
+    // an argument; the arguments themselves (names, paths) as they are; English as QString::arg would give it.
+    void fillIn_data()
+    {
+        QTest::addColumn<QString>("pattern");
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("filled");
+        QTest::newRow("labels") << u"%1 不能小于 %2。"_s << QStringList{u"初始并发限制"_s, u"并发限制下限（60）"_s}
+                                << u"初始并发限制不能小于并发限制下限（60）。"_s;
+        QTest::newRow("numbers stay spaced")
+            << u"%1 不能小于 %2。"_s << QStringList{u"初始并发限制"_s, u"3"_s} << u"初始并发限制不能小于 3。"_s;
+        QTest::newRow("a scope ending in Chinese")
+            << u"要将 %2 的固定限制设为 %1 吗？"_s << QStringList{u"9"_s, u"CLAUDE 上的 3 个密钥"_s}
+            << u"要将 CLAUDE 上的 3 个密钥的固定限制设为 9 吗？"_s;
+        QTest::newRow("a name's own space")
+            << u"要重置 %1 的学习状态吗？"_s << QStringList{u"生产 密钥"_s} << u"要重置生产 密钥的学习状态吗？"_s;
+        QTest::newRow("Latin name") << u"要重置 %1 的学习状态吗？"_s << QStringList{u"prod-01"_s}
+                                    << u"要重置 prod-01 的学习状态吗？"_s;
+        QTest::newRow("English") << u"Set a fixed limit of %1 for %2?"_s << QStringList{u"9"_s, u"3 keys"_s}
+                                 << u"Set a fixed limit of 9 for 3 keys?"_s;
+        QTest::newRow("placeholder in an argument") << u"%1 and %2"_s << QStringList{u"%2"_s, u"b"_s} << u"%2 and b"_s;
+        QTest::newRow("adjacent") << u"%1%2"_s << QStringList{u"a"_s, u"b"_s} << u"ab"_s;
+        QTest::newRow("no such argument") << u"%1 %3"_s << QStringList{u"a"_s} << u"a %3"_s;
+    }
+    void fillIn()
+    {
+        QFETCH(QString, pattern);
+        QFETCH(QStringList, args);
+        QFETCH(QString, filled);
+        QCOMPARE(gui::fillIn(pattern, args), filled);
+    }
+
+    // A clause of the console's own as a sentence: the first word up, unless it is a file's name.
+    void asSentence()
+    {
+        QCOMPARE(gui::asSentence(u"the file cannot be written: “disk full”"_s),
+                 u"The file cannot be written: “disk full”."_s);
+        QCOMPARE(gui::asSentence(u"data.db is not an SQLite database"_s), u"data.db is not an SQLite database."_s);
+        QCOMPARE(gui::asSentence(u"/tmp/x is not an SQLite database"_s), u"/tmp/x is not an SQLite database."_s);
+        QCOMPARE(gui::asSentence(QString()), QString());
     }
 
     void csvFields_data()

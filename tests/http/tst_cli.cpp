@@ -282,6 +282,7 @@ private slots:
             {u"keys"_s, u"--database"_s, u"sqlite://"_s},
             {u"keys"_s, u"--database"_s, u"postgresql://h/db?foo=1"_s},
             {u"keys"_s, u"--database"_s, u"postgresql://nobody@127.0.0.1:1/none"_s},
+            {u"--list-tokens"_s, u"--database"_s, u"postgresql://nobody@127.0.0.1:1/none"_s},
             {u"--database"_s, db, u"--prepare"_s, u"--demo"_s},
             {u"--database"_s, db, u"--revoke-token"_s, u"nobody"_s},
             {u"--database"_s, db, u"--serve"_s, u"--listen"_s, u"0.0.0.0:0"_s},
@@ -309,6 +310,9 @@ private slots:
             QVERIFY2(hasChinese(said), qPrintable(arguments.join(u' ') + u": "_s + said));
             const QString run = englishRunOutsideQuotes(said);
             QVERIFY2(run.isEmpty(), qPrintable(arguments.join(u' ') + u": \""_s + run + u"\" in "_s + said));
+            const QString lost = quotedConsoleSentence(said);
+            QVERIFY2(lost.isEmpty(), qPrintable(arguments.join(u' ') + u": the console's own sentence quoted, \""_s +
+                                                lost + u"\" in "_s + said));
         }
     }
 

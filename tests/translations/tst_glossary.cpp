@@ -20,9 +20,10 @@ struct Entry {
     QString translation; // numerus forms joined by a newline
 };
 
-// The finished zh_CN entries of the catalogue.
+// The finished zh_CN entries of the catalogue, their sources without accelerator marks.
 QList<Entry> catalogue(QString *error)
 {
+    static const QRegularExpression accelerator(u"&(?=[^&\\s])"_s);
     QFile file(QStringLiteral(AETHER_SOURCE_DIR "/translations/aether-console_zh_CN.ts"));
     if (!file.open(QIODevice::ReadOnly)) {
         *error = file.errorString();
@@ -48,7 +49,7 @@ QList<Entry> catalogue(QString *error)
             finished = true;
             numerus = xml.attributes().value(QLatin1String("numerus")) == u"yes";
         } else if (xml.name() == u"source") {
-            entry.source = xml.readElementText();
+            entry.source = xml.readElementText().remove(accelerator); // "Ran&ge:" is about a range
         } else if (xml.name() == u"translation") {
             const QStringView type = xml.attributes().value(QLatin1String("type"));
             finished = type.isEmpty(); // not unfinished, vanished or obsolete
@@ -180,11 +181,14 @@ private slots:
                   [](const QString &a, const QString &b) { return a.size() > b.size(); });
         QStringList found;
         int checked = 0;
+        QStringList unused;
         for (const Rule &rule : rules) {
+            int matched = 0;
             for (const Entry &e : entries) {
                 if (!rule.where.match(e.source).hasMatch())
                     continue;
                 ++checked;
+                ++matched;
                 if (rule.alone) {
                     if (e.translation.trimmed() == rule.forbidden)
                         found << u"%1 \"%2\" → %3 (the row \"%4\")"_s.arg(e.context, e.source, e.translation,
@@ -200,7 +204,11 @@ private slots:
                     found << u"%1 \"%2\" → %3: \"%4\" (the row \"%5\")"_s.arg(
                         e.context, e.source.left(80), e.translation.left(80), rule.forbidden, rule.english);
             }
+            if (matched == 0) // an expression that finds nothing checks nothing
+                unused << rule.english + u" / "_s + rule.forbidden;
         }
+        QVERIFY2(unused.isEmpty(),
+                 qPrintable(u"rows whose expression matches no English text: "_s + unused.join(u"; "_s)));
         QVERIFY(checked > 100);
         for (const QString &f : std::as_const(found))
             qWarning().noquote() << f;
@@ -221,17 +229,24 @@ private slots:
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QStringList found;
         int checked = 0;
+        QStringList unused;
         for (const Requirement &r : std::as_const(requirements)) {
+            int matched = 0;
             for (const Entry &e : entries) {
                 if (e.context == u"HttpMessage" || !r.where.match(e.source).hasMatch())
                     continue;
                 ++checked;
+                ++matched;
                 if (std::none_of(r.terms.begin(), r.terms.end(),
                                  [&e](const QString &term) { return e.translation.contains(term); }))
                     found << u"%1 \"%2\" → %3: none of %4 (the row \"%5\")"_s.arg(
                         e.context, e.source.left(80), e.translation.left(80), r.terms.join(u", "_s), r.english);
             }
+            if (matched == 0) // an expression that finds nothing checks nothing
+                unused << r.english;
         }
+        QVERIFY2(unused.isEmpty(),
+                 qPrintable(u"rows whose expression matches no English text: "_s + unused.join(u"; "_s)));
         QVERIFY(checked > 200);
         for (const QString &f : std::as_const(found))
             qWarning().noquote() << f;

@@ -95,7 +95,7 @@ QString describeInvalidInput(const Error &error)
     else if (why == reason::listType)
         said = say(QT_TRANSLATE_NOOP("Error", "%1 must be a list")).arg(field);
     else if (why == reason::tooLong)
-        said = say(QT_TRANSLATE_NOOP("Error", "%1 is too long (at most %2)")).arg(field, bound);
+        said = say(QT_TRANSLATE_NOOP("Error", "%1 has too many items (at most %2)")).arg(field, bound);
     else if (why == reason::extraForbidden)
         said = say(QT_TRANSLATE_NOOP("Error", "%1 is not a known setting")).arg(field);
     else if (why == reason::literalError)

@@ -57,7 +57,8 @@ Result<DatabaseLocation> parsePostgres(const QString &url)
 {
     const QUrl parsed(url, QUrl::StrictMode);
     if (!parsed.isValid())
-        return invalidUrl(QT_TRANSLATE_NOOP("Error", "not a valid PostgreSQL URL: %1"), {parsed.errorString()});
+        return invalidUrl(QT_TRANSLATE_NOOP("Error", "not a valid PostgreSQL URL: %1"),
+                          {Error::quoted(parsed.errorString())});
     DatabaseLocation loc;
     loc.kind = DatabaseLocation::Kind::Postgres;
     loc.host = parsed.host(QUrl::FullyDecoded);
