@@ -1,5 +1,6 @@
 #include "simulatecommand.h"
 
+#include "scriptcommands.h"
 #include "terminaltable.h"
 
 #include "learning/learningpolicy.h"
@@ -28,11 +29,6 @@ int refuse(const QString &text)
 {
     print(stderr, QStringLiteral("aether-console: ") + text);
     return 1;
-}
-
-QString describe(const Error &error)
-{
-    return error.code == ErrorCode::InvalidInput ? describeInvalidInput(error) : error.text();
 }
 
 QString settleText(const std::vector<std::optional<int>> &settle)
@@ -80,7 +76,7 @@ int simulate(const QString &scenarioPath, QStringList strategies, const QString 
     Result<SimulationScenario> scenario = SimulationScenario::load(scenarioPath);
     if (!scenario)
         return refuse(QCoreApplication::translate("Cli", "cannot read the scenario %1: %2")
-                          .arg(scenarioPath, describe(scenario.error())));
+                          .arg(scenarioPath, describeFailure(scenario.error())));
     if (seed)
         scenario.value().seed = *seed;
     LearningPolicy policy;
@@ -93,8 +89,8 @@ int simulate(const QString &scenarioPath, QStringList strategies, const QString 
         Result<LearningPolicy> patched = doc.isObject() ? LearningPolicy::patched(policy, doc.object())
                                                         : Result<LearningPolicy>(Error::invalid({}, reason::dictType));
         if (!patched)
-            return refuse(
-                QCoreApplication::translate("Cli", "invalid policy %1: %2").arg(policyFile, describe(patched.error())));
+            return refuse(QCoreApplication::translate("Cli", "invalid policy %1: %2")
+                              .arg(policyFile, describeFailure(patched.error())));
         policy = patched.value();
     }
     if (strategies.isEmpty())
@@ -108,7 +104,7 @@ int simulate(const QString &scenarioPath, QStringList strategies, const QString 
     strategies.removeDuplicates();
     Result<QList<SimulationMetrics>> results = Simulator::compare(scenario.value(), strategies, policy);
     if (!results)
-        return refuse(describe(results.error()));
+        return refuse(describeFailure(results.error()));
     const SimulationScenario &sc = scenario.value();
     if (json) {
         QJsonArray runs;

@@ -56,8 +56,8 @@ QString BulkActions::describe(const BulkScope &scope)
         return tr("%n key(s)", nullptr, int(qMin<qint64>(scope.count, INT_MAX)));
     QString list = named.constLast();
     if (named.size() > 1)
-        list = fillIn(tr("%1 and %2", "the endpoints of a list, the last one after \"and\""),
-                      {named.mid(0, named.size() - 1).join(tr(", ", "between the endpoints of a list")), list});
+        list = sentence(tr("%1 and %2", "the endpoints of a list, the last one after \"and\""),
+                        {named.mid(0, named.size() - 1).join(tr(", ", "between the endpoints of a list")), list});
     return tr("%1 key(s) on %2", nullptr, int(qMin<qint64>(scope.count, INT_MAX))).arg(count, list);
 }
 
@@ -82,13 +82,13 @@ std::optional<QString> BulkActions::setLimit(const BulkScope &scope)
     const QString title = tr("Set fixed limit");
     const std::optional<int> limit =
         dialogs::askInt(m_window, title,
-                        fillIn(tr("Fixed concurrency limit (%1–%2) for %3:"),
-                               {QString::number(minFixedLimit), QString::number(maxFixedLimit), describe(scope)}),
+                        sentence(tr("Fixed concurrency limit (%1–%2) for %3:"),
+                                 {QString::number(minFixedLimit), QString::number(maxFixedLimit), describe(scope)}),
                         10, minFixedLimit, maxFixedLimit);
     if (!limit)
         return std::nullopt;
     if (!confirmBulk(m_window, title,
-                     fillIn(tr("Set a fixed limit of %1 for %2?"), {QString::number(*limit), describe(scope)}),
+                     sentence(tr("Set a fixed limit of %1 for %2?"), {QString::number(*limit), describe(scope)}),
                      tr("Adaptive keys among them switch to fixed mode; what they learned is kept."), tr("Set limit")))
         return std::nullopt;
     BulkRequest request;
@@ -102,7 +102,7 @@ std::optional<QString> BulkActions::switchMode(const BulkScope &scope)
     const QString title = tr("Switch mode");
     QPushButton *fixed = nullptr;
     const bool adaptive =
-        confirmBulk(m_window, title, fillIn(tr("Switch %1 to adaptive mode?"), {describe(scope)}),
+        confirmBulk(m_window, title, sentence(tr("Switch %1 to adaptive mode?"), {describe(scope)}),
                     tr("Adaptive keys learn their limit from 429 responses; their fixed limits are cleared. "
                        "Choose Fixed… to give them all one fixed limit instead."),
                     tr("Adaptive"), &fixed, tr("Fixed…"));
@@ -117,7 +117,7 @@ std::optional<QString> BulkActions::switchMode(const BulkScope &scope)
 std::optional<QString> BulkActions::resetLearning(const BulkScope &scope)
 {
     const QString title = tr("Reset learning");
-    if (!confirmBulk(m_window, title, fillIn(tr("Reset what was learned for %1?"), {describe(scope)}),
+    if (!confirmBulk(m_window, title, sentence(tr("Reset what was learned for %1?"), {describe(scope)}),
                      tr("This clears each key's learned limit, both 429 counters, the time and type of the last 429, "
                         "the adjustment history and the utilisation samples. Modes and fixed limits stay as they "
                         "are."),

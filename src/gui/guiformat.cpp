@@ -1,5 +1,7 @@
 #include "guiformat.h"
 
+#include "base/catalogue.h"
+
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
@@ -116,39 +118,9 @@ QString asSentence(const QString &said)
     return QCoreApplication::translate("Error", "%1.").arg(sentence);
 }
 
-namespace {
-
-bool isIdeograph(QChar c)
+QString sentence(const QString &pattern, const QStringList &args)
 {
-    return c.script() == QChar::Script_Han && c.isLetter(); // not the punctuation 、。，
-}
-
-} // namespace
-
-QString fillIn(const QString &pattern, const QStringList &args)
-{
-    QString out;
-    out.reserve(pattern.size());
-    for (qsizetype i = 0; i < pattern.size(); ++i) {
-        const int n = pattern.at(i) == u'%' && i + 1 < pattern.size() ? pattern.at(i + 1).digitValue() : -1;
-        if (n < 1 || n > args.size()) {
-            // A space before Chinese that follows an argument ending in Chinese: left out.
-            const bool afterArgument = i > 0 && pattern.at(i - 1).isDigit() && i > 1 && pattern.at(i - 2) == u'%';
-            if (pattern.at(i) == u' ' && afterArgument && i + 1 < pattern.size() && isIdeograph(pattern.at(i + 1)) &&
-                !out.isEmpty() && isIdeograph(out.back()))
-                continue;
-            out += pattern.at(i);
-            continue;
-        }
-        const QString &arg = args.at(n - 1);
-        // A space after Chinese before an argument starting with Chinese: left out.
-        if (!arg.isEmpty() && isIdeograph(arg.front()) && out.endsWith(u' ') && out.size() > 1 &&
-            isIdeograph(out.at(out.size() - 2)))
-            out.chop(1);
-        out += arg;
-        ++i;
-    }
-    return out;
+    return fillIn(pattern, args, Spacing::ChineseTight);
 }
 
 QString describeFileError(const QFileDevice &file)

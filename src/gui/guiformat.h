@@ -43,11 +43,9 @@ namespace aether::gui {
 QString describeError(const Error &error);
 // A clause of the console's own (an Error's message) as a sentence: first letter up, a full stop (。 in Chinese).
 QString asSentence(const QString &said);
-// `pattern` (a translation) with %1…%9 replaced by `args` in one pass. A space the pattern sets between a Chinese
-// character and an argument that begins or ends with one is left out ("%1 不能小于 %2" with 初始并发限制 and
-// 并发限制下限（60）: "初始并发限制不能小于并发限制下限（60）"); spaces beside Latin words and numbers, and those
-// inside the arguments (names, paths), stay.
-QString fillIn(const QString &pattern, const QStringList &args);
+// A sentence from a translation and its arguments, some of them Chinese (labels, names): fillIn() without the
+// spaces between the pattern's Chinese and an argument's (Spacing::ChineseTight).
+QString sentence(const QString &pattern, const QStringList &args);
 // A file that could not be written, and Qt's words why, quoted.
 QString describeFileError(const QFileDevice &file);
 } // namespace aether::gui

@@ -235,7 +235,7 @@ void KeyDetailWidget::resetLearning()
     if (!m_stats)
         return;
     QMessageBox box(QMessageBox::Question, tr("Reset learning"),
-                    fillIn(tr("Reset what was learned for %1?"), {m_keyName.isEmpty() ? m_keyId : m_keyName}),
+                    sentence(tr("Reset what was learned for %1?"), {m_keyName.isEmpty() ? m_keyId : m_keyName}),
                     QMessageBox::NoButton, this);
     box.setObjectName(QStringLiteral("resetDialog"));
     box.setInformativeText(tr("This clears the learned limit, both 429 counters, the time and type of the last 429, "

@@ -397,17 +397,17 @@ QString PolicyPage::describe(const Error &error) const
     QString bound = error.bound.toString();
     static const QRegularExpression named(QStringLiteral("^([a-z_]+) \\((.*)\\)$"));
     if (const QRegularExpressionMatch m = named.match(bound); m.hasMatch())
-        bound = fillIn(tr("%1 (%2)"), {fieldLabel(m.captured(1)), m.captured(2)});
+        bound = sentence(tr("%1 (%2)"), {fieldLabel(m.captured(1)), m.captured(2)});
     const QString field = fieldLabel(error.field);
     if (error.reason == reason::greaterThanEqual)
-        return fillIn(tr("%1 must be at least %2."), {field, bound});
+        return sentence(tr("%1 must be at least %2."), {field, bound});
     if (error.reason == reason::lessThanEqual)
-        return fillIn(tr("%1 must be at most %2."), {field, bound});
+        return sentence(tr("%1 must be at most %2."), {field, bound});
     if (error.reason == reason::greaterThan)
-        return fillIn(tr("%1 must be greater than %2."), {field, bound});
+        return sentence(tr("%1 must be greater than %2."), {field, bound});
     if (error.reason == reason::lessThan)
-        return fillIn(tr("%1 must be less than %2."), {field, bound});
-    return fillIn(tr("%1 is not valid."), {field});
+        return sentence(tr("%1 must be less than %2."), {field, bound});
+    return sentence(tr("%1 is not valid."), {field});
 }
 
 } // namespace aether::gui

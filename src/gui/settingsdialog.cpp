@@ -117,6 +117,7 @@ Result<DatabaseLocation> SettingsDialog::location() const
     loc.databaseName = m_ui->databaseNameEdit->text().trimmed();
     loc.user = m_ui->userEdit->text().trimmed();
     loc.password = m_ui->passwordEdit->text();
+    loc.options = DatabaseLocation::postgresOptions(); // as a URL without options gets them
     if (loc.host.isEmpty() || loc.databaseName.isEmpty() || loc.user.isEmpty())
         return missing(QStringLiteral("postgres"), tr("Host, database and user are needed for PostgreSQL."));
     return loc;

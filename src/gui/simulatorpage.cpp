@@ -421,9 +421,9 @@ void SimulatorPage::run()
     }
     Result<LearningPolicy> policy = editedPolicy(nullptr);
     if (!policy) {
-        showMessage(
-            fillIn(tr("%1 is not valid."), {m_fieldLabel ? m_fieldLabel(policy.error().field) : policy.error().field}),
-            true);
+        showMessage(sentence(tr("%1 is not valid."),
+                             {m_fieldLabel ? m_fieldLabel(policy.error().field) : policy.error().field}),
+                    true);
         return;
     }
     SimulationScenario scenario = *m_scenario;
@@ -603,9 +603,9 @@ void SimulatorPage::applyPolicy()
     QJsonObject edited;
     Result<LearningPolicy> policy = editedPolicy(&edited);
     if (!policy) {
-        showMessage(
-            fillIn(tr("%1 is not valid."), {m_fieldLabel ? m_fieldLabel(policy.error().field) : policy.error().field}),
-            true);
+        showMessage(sentence(tr("%1 is not valid."),
+                             {m_fieldLabel ? m_fieldLabel(policy.error().field) : policy.error().field}),
+                    true);
         return;
     }
     const QStringList strategies = checkedStrategies();

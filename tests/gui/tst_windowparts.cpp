@@ -205,7 +205,7 @@ private slots:
         QFETCH(QString, pattern);
         QFETCH(QStringList, args);
         QFETCH(QString, filled);
-        QCOMPARE(gui::fillIn(pattern, args), filled);
+        QCOMPARE(gui::sentence(pattern, args), filled);
     }
 
     // A clause of the console's own as a sentence: the first word up, unless it is a file's name.

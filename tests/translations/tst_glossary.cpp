@@ -159,6 +159,14 @@ QString prose(QString text)
     return text.replace(technical, u" · "_s);
 }
 
+// Whether `found` is empty; each finding on its own line of the test's output when it is not.
+bool noneFound(const QStringList &found)
+{
+    for (const QString &f : found)
+        qWarning().noquote() << f;
+    return found.isEmpty();
+}
+
 } // namespace
 
 class TestGlossary : public QObject {
@@ -210,9 +218,7 @@ private slots:
         QVERIFY2(unused.isEmpty(),
                  qPrintable(u"rows whose expression matches no English text: "_s + unused.join(u"; "_s)));
         QVERIFY(checked > 100);
-        for (const QString &f : std::as_const(found))
-            qWarning().noquote() << f;
-        QVERIFY2(found.isEmpty(), "translations with a term of the glossary's \"not\" column: see above");
+        QVERIFY2(noneFound(found), "translations with a term of the glossary's \"not\" column: see above");
     }
 
     // The other way round: where the English text is about a glossary term, the translation uses it (the learned
@@ -248,9 +254,7 @@ private slots:
         QVERIFY2(unused.isEmpty(),
                  qPrintable(u"rows whose expression matches no English text: "_s + unused.join(u"; "_s)));
         QVERIFY(checked > 200);
-        for (const QString &f : std::as_const(found))
-            qWarning().noquote() << f;
-        QVERIFY2(found.isEmpty(), "translations without the glossary's term: see above");
+        QVERIFY2(noneFound(found), "translations without the glossary's term: see above");
     }
 
     void noEnglishInsideChinese()
@@ -269,9 +273,7 @@ private slots:
                 found << u"%1 \"%2\" → %3: \"%4\""_s.arg(e.context, e.source.left(60), e.translation.left(80),
                                                          run.captured());
         }
-        for (const QString &f : std::as_const(found))
-            qWarning().noquote() << f;
-        QVERIFY2(found.isEmpty(), "translations with English prose: see above");
+        QVERIFY2(noneFound(found), "translations with English prose: see above");
     }
 
     // The glossary's style: a space between Chinese and Latin letters or numbers (并发 429 次数, HTTP 接口),
@@ -293,9 +295,7 @@ private slots:
                 found << u"%1 \"%2\" → %3: \"%4\""_s.arg(e.context, e.source.left(60), e.translation.left(80),
                                                          m.captured());
         }
-        for (const QString &f : std::as_const(found))
-            qWarning().noquote() << f;
-        QVERIFY2(found.isEmpty(), "Chinese touching Latin letters or numbers: see above");
+        QVERIFY2(noneFound(found), "Chinese touching Latin letters or numbers: see above");
     }
 
     // The test itself: a term of the "not" column is found, an approved one is not, and English prose is.

@@ -78,4 +78,40 @@ void Catalogue::install(Language language)
     QLocale::setDefault(QLocale(localeName(language)));
 }
 
+namespace {
+
+bool isIdeograph(QChar c)
+{
+    return c.script() == QChar::Script_Han && c.isLetter(); // not the punctuation 、。，
+}
+
+} // namespace
+
+QString fillIn(const QString &pattern, const QStringList &args, Spacing spacing)
+{
+    const bool tight = spacing == Spacing::ChineseTight;
+    QString out;
+    out.reserve(pattern.size());
+    for (qsizetype i = 0; i < pattern.size(); ++i) {
+        const int n = pattern.at(i) == u'%' && i + 1 < pattern.size() ? pattern.at(i + 1).digitValue() : -1;
+        if (n < 1 || n > args.size()) {
+            // A space before Chinese that follows an argument ending in Chinese: left out.
+            const bool afterArgument = i > 1 && pattern.at(i - 1).isDigit() && pattern.at(i - 2) == u'%';
+            if (tight && pattern.at(i) == u' ' && afterArgument && i + 1 < pattern.size() &&
+                isIdeograph(pattern.at(i + 1)) && !out.isEmpty() && isIdeograph(out.back()))
+                continue;
+            out += pattern.at(i);
+            continue;
+        }
+        const QString &arg = args.at(n - 1);
+        // A space after Chinese before an argument starting with Chinese: left out.
+        if (tight && !arg.isEmpty() && isIdeograph(arg.front()) && out.endsWith(u' ') && out.size() > 1 &&
+            isIdeograph(out.at(out.size() - 2)))
+            out.chop(1);
+        out += arg;
+        ++i;
+    }
+    return out;
+}
+
 } // namespace aether

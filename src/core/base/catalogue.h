@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 
@@ -39,5 +40,17 @@ private:
     std::unique_ptr<QTranslator> m_chinese;
     std::unique_ptr<QTranslator> m_english;
 };
+
+// How fillIn() treats the spaces a pattern sets around its placeholders.
+enum class Spacing {
+    AsWritten,    // kept
+    ChineseTight, // left out between a Chinese character of the pattern and one an argument begins or ends with
+};
+
+// `pattern` (a translation) with %1…%9 replaced by `args` in one pass: an argument that holds "%2" stays as it is.
+// With Spacing::ChineseTight, "%1 不能小于 %2" with 初始并发限制 and 并发限制下限（60） gives
+// "初始并发限制不能小于并发限制下限（60）"; spaces beside Latin words and numbers, and those inside the arguments
+// (names, paths), stay.
+QString fillIn(const QString &pattern, const QStringList &args, Spacing spacing = Spacing::AsWritten);
 
 } // namespace aether

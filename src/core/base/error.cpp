@@ -1,30 +1,12 @@
 #include "base/error.h"
 
+#include "base/catalogue.h"
+
 #include <QRegularExpression>
 
 namespace aether {
 
 namespace {
-
-// `pattern` with %1…%9 replaced by `args` in one pass: an argument that holds "%2" stays as it is.
-QString filledIn(const QString &pattern, const QStringList &args)
-{
-    QString out;
-    out.reserve(pattern.size());
-    for (qsizetype i = 0; i < pattern.size(); ++i) {
-        const QChar c = pattern.at(i);
-        if (c == u'%' && i + 1 < pattern.size()) {
-            const int n = pattern.at(i + 1).digitValue();
-            if (n >= 1 && n <= args.size()) {
-                out += args.at(n - 1);
-                ++i;
-                continue;
-            }
-        }
-        out += c;
-    }
-    return out;
-}
 
 // The values of a literal_error's bound ("'a' or 'b'", the API's wording) as a list for people: "a, b".
 QString allowedValues(const QString &bound)
@@ -42,8 +24,8 @@ QString allowedValues(const QString &bound)
 Error Error::told(const char *source, const QStringList &args) const
 {
     Error e = *this;
-    e.detail = filledIn(QString::fromUtf8(source), args);
-    e.message = filledIn(QCoreApplication::translate("Error", source), args);
+    e.detail = fillIn(QString::fromUtf8(source), args);
+    e.message = fillIn(QCoreApplication::translate("Error", source), args);
     return e;
 }
 

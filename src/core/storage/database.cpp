@@ -219,12 +219,7 @@ Status Database::configure(QSqlDatabase &db) const
         db.setUserName(m_location.user);
         db.setPassword(m_location.password);
         db.setDatabaseName(m_location.databaseName);
-        // A server that does not answer is given up after 3 s unless the location says otherwise (a location from a
-        // URL has it already; one from the settings dialog's fields may not).
-        QString options = m_location.options;
-        if (!options.contains(u"connect_timeout"))
-            options += (options.isEmpty() ? QString() : QStringLiteral(";")) + QStringLiteral("connect_timeout=3");
-        db.setConnectOptions(options);
+        db.setConnectOptions(m_location.options);
         return Done{};
     }
     if (m_location.path != u":memory:") {

@@ -98,11 +98,7 @@ Result<DatabaseLocation> parsePostgres(const QString &url)
         return invalidUrl(QT_TRANSLATE_NOOP("Error", "invalid PostgreSQL port"));
     if (loc.databaseName.isEmpty())
         return invalidUrl(QT_TRANSLATE_NOOP("Error", "the PostgreSQL URL names no database"));
-    if (!options.join(u';').contains(u"connect_timeout"))
-        options << QStringLiteral("connect_timeout=3");
-    if (!options.join(u';').contains(u"application_name"))
-        options << QStringLiteral("application_name=aether-console");
-    loc.options = options.join(u';');
+    loc.options = DatabaseLocation::postgresOptions(options);
     return loc;
 }
 
@@ -136,6 +132,16 @@ Result<DatabaseLocation> DatabaseLocation::parse(const QString &url)
     if (loc.path != u":memory:")
         loc.path = QDir::cleanPath(QDir::current().absoluteFilePath(loc.path));
     return loc;
+}
+
+QString DatabaseLocation::postgresOptions(const QStringList &given)
+{
+    QStringList options = given;
+    if (!options.join(u';').contains(u"connect_timeout"))
+        options << QStringLiteral("connect_timeout=3");
+    if (!options.join(u';').contains(u"application_name"))
+        options << QStringLiteral("application_name=aether-console");
+    return options.join(u';');
 }
 
 DatabaseLocation DatabaseLocation::defaultLocation()

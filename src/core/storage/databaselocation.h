@@ -23,6 +23,9 @@ struct DatabaseLocation {
     static Result<DatabaseLocation> parse(const QString &url);
     // QStandardPaths::AppDataLocation/aether-console.sqlite
     static DatabaseLocation defaultLocation();
+    // PostgreSQL's libpq options: `given` (name=value) and the console's defaults for those not given (a server
+    // that does not answer is given up after 3 s; the console names itself to the server).
+    static QString postgresOptions(const QStringList &given = {});
 
     bool isSqlite() const { return kind == Kind::Sqlite; }
     // A URL that parse() reads back as this location (with the password).
